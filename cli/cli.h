@@ -1,0 +1,56 @@
+/* Shared pieces of the cnb command line: the command table, context setup, errors and exit codes. */
+#ifndef CNB_CLI_H
+#define CNB_CLI_H
+
+#define CNB_ARRAY_LEN 16
+
+#include <cnb/cnb.h>
+#include <stdbool.h>
+
+/* Documented exit codes (docs/cli.md). */
+enum {
+	CNB_EXIT_OK = 0,
+	CNB_EXIT_FAILURE = 1,   /* anything not listed below */
+	CNB_EXIT_USAGE = 2,     /* bad flags or arguments */
+	CNB_EXIT_REGISTRY = 3,  /* registry unreachable, auth refused, image not found, bad content */
+	CNB_EXIT_VM = 4,        /* the build VM (or host executor) failed */
+	CNB_EXIT_DETECT = 5,    /* no buildpack group passed detection */
+	CNB_EXIT_BUILD = 6,     /* a buildpack failed during build */
+	CNB_EXIT_CANCELED = 130,
+};
+
+typedef struct cnb_cli_command {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv); /* argv[0] is the command name */
+} cnb_cli_command;
+
+/* Common flags every command understands, parsed out of argv by cnb_cli_common_flag(). */
+typedef struct cnb_cli_globals {
+	int verbosity;        /* -q: -1, default 0, -v: 1 */
+	const char *cache_dir;
+	const char *insecure[CNB_ARRAY_LEN];
+	int n_insecure;
+} cnb_cli_globals;
+
+extern cnb_cli_globals cnb_cli;
+
+/* Creates the context for a command: logs to stderr (plain or TTY), progress bars on a TTY. */
+int cnb_cli_ctx(cnb_ctx **out);
+
+/* Prints "cnb <cmd>: <message>" to stderr and returns the exit code that fits the error. */
+int cnb_cli_fail(const char *cmd, cnb_error *err);
+
+/* Maps a library error code to an exit code. */
+int cnb_cli_exit_code(int error_code);
+
+/* True for a TTY on stderr with CI unset: progress bars and colours allowed. */
+bool cnb_cli_interactive(void);
+
+/* Handles -q/-v/--cache-dir/--insecure-registry at argv[*i]; returns 1 if consumed, 0 if not, -1 on error. */
+int cnb_cli_common_flag(int argc, char **argv, int *i);
+
+/* Installs SIGINT/SIGTERM handlers that call `cancel(userdata)` once, then restore defaults. */
+void cnb_cli_on_interrupt(void (*cancel)(void *), void *userdata);
+
+#endif

@@ -1,0 +1,58 @@
+/* cnb: the command-line front end of libcnb. Every command lives in its own cmd-*.c file. */
+#include "cli.h"
+
+#include <libgen.h>
+#include <stdio.h>
+#include <string.h>
+
+int cnb_cmd_version(int argc, char **argv);
+
+static const cnb_cli_command commands[] = {
+	{ "version", "print the version of cnb and libcnb", cnb_cmd_version },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: cnb COMMAND [OPTIONS]\n\nBuild OCI images from source with Cloud Native Buildpacks, no daemon.\n\nCommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-16s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nRun 'cnb COMMAND --help' for the options of a command. Exit codes: docs/cli.md.\n");
+}
+
+static const cnb_cli_command *find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	/* Installed as cnb-build too: the same program, running `cnb build`. */
+	if (!strcmp(basename(argv[0]), "cnb-build")) {
+		const cnb_cli_command *build = find("build");
+		if (!build) {
+			fprintf(stderr, "cnb-build: this build of cnb has no build command\n");
+			return CNB_EXIT_FAILURE;
+		}
+		argv[0] = (char *)"build";
+		return build->run(argc, argv);
+	}
+	if (argc < 2) {
+		usage(stderr);
+		return CNB_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return CNB_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version"))
+		return cnb_cmd_version(1, argv + 1);
+	const cnb_cli_command *cmd = find(argv[1]);
+	if (!cmd) {
+		fprintf(stderr, "cnb: unknown command '%s'. Run 'cnb --help' for the list.\n", argv[1]);
+		return CNB_EXIT_USAGE;
+	}
+	return cmd->run(argc - 1, argv + 1);
+}

@@ -1,0 +1,11 @@
+/* libcnb — umbrella header. */
+#ifndef CNB_CNB_H
+#define CNB_CNB_H
+
+#include <cnb/common.h>
+#include <cnb/version.h>
+#include <cnb/error.h>
+#include <cnb/log.h>
+#include <cnb/ctx.h>
+
+#endif

@@ -1,0 +1,26 @@
+/* The context as the library sees it, and logging through its callback. */
+#ifndef CNB_CTX_INTERNAL_H
+#define CNB_CTX_INTERNAL_H
+
+#include <cnb/ctx.h>
+#include <stdbool.h>
+
+struct cnb_ctx {
+	char *cache_dir;
+	cnb_log_fn log;
+	cnb_progress_fn progress;
+	void *userdata;
+	int log_level;
+	char **insecure_registries; /* NULL-terminated */
+};
+
+/* Sends a formatted line to the context's log callback (if any and if level allows). ctx may be NULL. */
+void cnb__log(const cnb_ctx *ctx, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Reports progress; returns non-zero when the caller asked to cancel. ctx may be NULL. */
+int cnb__progress(const cnb_ctx *ctx, const char *what, uint64_t done, uint64_t total);
+
+/* True when `host` (with optional :port) may be spoken to over plain HTTP: loopback or listed insecure. */
+bool cnb__ctx_registry_is_insecure(const cnb_ctx *ctx, const char *host);
+
+#endif

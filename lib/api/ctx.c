@@ -1,0 +1,126 @@
+/* cnb_ctx: construction, defaults, logging. */
+#include "ctx-internal.h"
+#include "../common/cleanup.h"
+#include "../common/error-internal.h"
+#include "../common/fs.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *default_cache_dir(void)
+{
+	char *out = NULL;
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+	if (xdg && *xdg == '/')
+		return asprintf(&out, "%s/cnb", xdg) < 0 ? NULL : out;
+	if (home && *home)
+		return asprintf(&out, "%s/.cache/cnb", home) < 0 ? NULL : out;
+	return strdup("/var/tmp/cnb-cache");
+}
+
+static char **strv_copy(const char *const *v)
+{
+	size_t n = 0;
+	while (v && v[n])
+		n++;
+	char **out = calloc(n + 1, sizeof(char *));
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!(out[i] = strdup(v[i]))) {
+			while (i--)
+				free(out[i]);
+			free(out);
+			return NULL;
+		}
+	return out;
+}
+
+int cnb_ctx_new(cnb_ctx **out, const cnb_ctx_opts *opts, cnb_error **err)
+{
+	cnb_ctx_opts defaults = CNB_CTX_OPTS_INIT;
+	if (!out)
+		return cnb__error_set(err, CNB_EINVAL, "cnb_ctx_new: out is NULL");
+	*out = NULL;
+	if (!opts)
+		opts = &defaults;
+	if (opts->version < 1 || opts->version > CNB_CTX_OPTS_VERSION)
+		return cnb__error_set(err, CNB_EINVAL, "cnb_ctx_new: options version %u not supported (1..%d)",
+				      opts->version, CNB_CTX_OPTS_VERSION);
+	cnb_ctx *ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	ctx->cache_dir = opts->cache_dir ? strdup(opts->cache_dir) : default_cache_dir();
+	ctx->insecure_registries = strv_copy(opts->insecure_registries);
+	ctx->log = opts->log;
+	ctx->progress = opts->progress;
+	ctx->userdata = opts->userdata;
+	ctx->log_level = opts->log_level;
+	if (!ctx->cache_dir || !ctx->insecure_registries) {
+		cnb_ctx_free(ctx);
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	}
+	*out = ctx;
+	return 0;
+}
+
+void cnb_ctx_free(cnb_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	for (char **p = ctx->insecure_registries; p && *p; p++)
+		free(*p);
+	free(ctx->insecure_registries);
+	free(ctx->cache_dir);
+	free(ctx);
+}
+
+const char *cnb_ctx_cache_dir(const cnb_ctx *ctx)
+{
+	return ctx ? ctx->cache_dir : NULL;
+}
+
+void cnb__log(const cnb_ctx *ctx, int level, const char *fmt, ...)
+{
+	if (!ctx || !ctx->log || level > ctx->log_level)
+		return;
+	_cleanup_free_ char *msg = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n >= 0)
+		ctx->log(level, msg, ctx->userdata);
+}
+
+int cnb__progress(const cnb_ctx *ctx, const char *what, uint64_t done, uint64_t total)
+{
+	if (!ctx || !ctx->progress)
+		return 0;
+	return ctx->progress(what, done, total, ctx->userdata);
+}
+
+static bool host_is_loopback(const char *host, size_t len)
+{
+	return (len == 9 && !strncmp(host, "localhost", 9)) || (len >= 4 && !strncmp(host, "127.", 4)) ||
+	       (len == 5 && !strncmp(host, "[::1]", 5));
+}
+
+bool cnb__ctx_registry_is_insecure(const cnb_ctx *ctx, const char *host)
+{
+	const char *colon = host[0] == '[' ? strchr(host, ']') : host;
+	colon = colon ? strchr(colon, ':') : NULL;
+	size_t hostlen = colon ? (size_t)(colon - host) : strlen(host);
+	if (host_is_loopback(host, hostlen))
+		return true;
+	for (char **p = ctx ? ctx->insecure_registries : NULL; p && *p; p++) {
+		if (!strcmp(*p, host))
+			return true;
+		if (strlen(*p) == hostlen && !strncmp(*p, host, hostlen))
+			return true;
+	}
+	return false;
+}

@@ -1,0 +1,34 @@
+/* Internal side of cnb_error: creating errors and adding context as they travel up. */
+#ifndef CNB_ERROR_INTERNAL_H
+#define CNB_ERROR_INTERNAL_H
+
+#include <cnb/error.h>
+#include <stdarg.h>
+
+struct cnb_error {
+	int code;
+	char *message;
+};
+
+/*
+ * Sets *err (when err is non-NULL and *err is NULL) to a new error and returns `code`,
+ * so callers can write `return cnb__error_set(err, CNB_EIO, "open %s: %s", p, strerror(errno));`.
+ * Never fails: on OOM *err becomes a static "out of memory" error (cnb_error_free ignores it).
+ */
+int cnb__error_set(cnb_error **err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int cnb__error_setv(cnb_error **err, int code, const char *fmt, va_list ap);
+
+/* Same with strerror(errno_value) appended as ": <text>". */
+int cnb__error_errno(cnb_error **err, int code, int errno_value, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Prepends "context: " to an existing error's message; returns its code (CNB_OK when none). */
+int cnb__error_prefix(cnb_error **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Code of *err, or `fallback` when err is NULL or empty (callers that passed NULL still learn the code). */
+int cnb__error_code(cnb_error **err, int fallback);
+
+/* Frees *err and sets it to NULL. */
+void cnb__error_clear(cnb_error **err);
+
+#endif

@@ -1,0 +1,185 @@
+/* File-system helpers. */
+#include "fs.h"
+#include "cleanup.h"
+#include "error-internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+char *cnb__path_join(const char *a, const char *b)
+{
+	char *out = NULL;
+	size_t la = strlen(a);
+	const char *sep = (la && a[la - 1] == '/') ? "" : "/";
+	while (*b == '/')
+		b++;
+	return asprintf(&out, "%s%s%s", a, sep, b) < 0 ? NULL : out;
+}
+
+int cnb__mkdir_p(const char *path, mode_t mode, cnb_error **err)
+{
+	_cleanup_free_ char *p = strdup(path);
+	if (!p)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char saved = *s;
+		*s = '\0';
+		if (mkdir(p, mode) < 0 && errno != EEXIST)
+			return cnb__error_errno(err, CNB_EIO, errno, "create directory %s", p);
+		*s = saved;
+		if (!saved)
+			break;
+	}
+	struct stat st;
+	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+		return cnb__error_set(err, CNB_EIO, "%s exists and is not a directory", path);
+	return 0;
+}
+
+int cnb__read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *out_len, cnb_error **err)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return cnb__error_errno(err, errno == ENOENT ? CNB_ENOTFOUND : CNB_EIO, errno, "open %s", path);
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return cnb__error_errno(err, CNB_EIO, errno, "stat %s", path);
+	if (!S_ISREG(st.st_mode))
+		return cnb__error_set(err, CNB_EIO, "%s is not a regular file", path);
+	if ((size_t)st.st_size > max)
+		return cnb__error_set(err, CNB_EUNSAFE, "%s is %lld bytes, over the limit of %zu", path,
+				      (long long)st.st_size, max);
+	_cleanup_free_ char *data = malloc((size_t)st.st_size + 1);
+	if (!data)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	size_t len = 0;
+	for (;;) {
+		if (len > max)
+			return cnb__error_set(err, CNB_EUNSAFE, "%s grew over the limit of %zu bytes", path, max);
+		size_t room = (size_t)st.st_size - len;
+		if (room == 0) {
+			char probe;
+			ssize_t extra = read(fd, &probe, 1);
+			if (extra == 0)
+				break;
+			return cnb__error_set(err, CNB_EIO, "%s changed while being read", path);
+		}
+		ssize_t n = read(fd, data + len, room);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return cnb__error_errno(err, CNB_EIO, errno, "read %s", path);
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	data[len] = '\0';
+	*out = TAKE_PTR(data);
+	if (out_len)
+		*out_len = len;
+	return 0;
+}
+
+int cnb__read_file(const char *path, size_t max, char **out, size_t *out_len, cnb_error **err)
+{
+	return cnb__read_file_at(AT_FDCWD, path, max, out, out_len, err);
+}
+
+int cnb__write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int cnb__write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, cnb_error **err)
+{
+	_cleanup_free_ char *tmp = NULL;
+	if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	_cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return cnb__error_errno(err, CNB_EIO, errno, "create %s", tmp);
+	if (cnb__write_all(fd, data, len) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0 ||
+	    rename(tmp, path) < 0) {
+		int saved = errno;
+		unlink(tmp);
+		return cnb__error_errno(err, CNB_EIO, saved, "write %s", path);
+	}
+	return 0;
+}
+
+int cnb__rm_rf_at(int parent_fd, const char *name, cnb_error **err)
+{
+	if (unlinkat(parent_fd, name, 0) == 0 || errno == ENOENT)
+		return 0;
+	if (errno != EISDIR && errno != EPERM)
+		return cnb__error_errno(err, CNB_EIO, errno, "remove %s", name);
+	int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return cnb__error_errno(err, CNB_EIO, errno, "open %s", name);
+	_cleanup_closedir_ DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return cnb__error_errno(err, CNB_EIO, errno, "open %s", name);
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (cnb__rm_rf_at(dirfd(d), de->d_name, err) < 0)
+			return cnb__error_prefix(err, "%s", name);
+	}
+	if (unlinkat(parent_fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return cnb__error_errno(err, CNB_EIO, errno, "remove %s", name);
+	return 0;
+}
+
+int cnb__rm_rf(const char *path, cnb_error **err)
+{
+	return cnb__rm_rf_at(AT_FDCWD, path, err);
+}
+
+int cnb__copy_file(const char *src, const char *dst, cnb_error **err)
+{
+	_cleanup_close_ int in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return cnb__error_errno(err, CNB_EIO, errno, "open %s", src);
+	struct stat st;
+	if (fstat(in, &st) < 0)
+		return cnb__error_errno(err, CNB_EIO, errno, "stat %s", src);
+	_cleanup_close_ int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, st.st_mode & 07777);
+	if (out < 0)
+		return cnb__error_errno(err, CNB_EIO, errno, "create %s", dst);
+	char buf[65536];
+	for (;;) {
+		ssize_t n = read(in, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return cnb__error_errno(err, CNB_EIO, errno, "read %s", src);
+		if (n == 0)
+			break;
+		if (cnb__write_all(out, buf, (size_t)n) < 0)
+			return cnb__error_errno(err, CNB_EIO, errno, "write %s", dst);
+	}
+	if (fchmod(out, st.st_mode & 07777) < 0)
+		return cnb__error_errno(err, CNB_EIO, errno, "chmod %s", dst);
+	return 0;
+}

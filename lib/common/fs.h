@@ -1,0 +1,34 @@
+/* File-system helpers that are careful with untrusted trees: no following links where it matters. */
+#ifndef CNB_FS_H
+#define CNB_FS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <cnb/error.h>
+
+/* mkdir -p with `mode` for created directories. */
+int cnb__mkdir_p(const char *path, mode_t mode, cnb_error **err);
+
+/* Reads a whole regular file of at most `max` bytes into a NUL-terminated buffer (caller frees). */
+int cnb__read_file(const char *path, size_t max, char **out, size_t *out_len, cnb_error **err);
+
+/* Same, relative to dirfd, refusing a symlink as the final component. */
+int cnb__read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *out_len, cnb_error **err);
+
+/* Writes `len` bytes to path through a temp file in the same directory, fsync, rename: all or nothing. */
+int cnb__write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, cnb_error **err);
+
+/* rm -rf that never follows symlinks (openat/unlinkat based). Missing path is success. */
+int cnb__rm_rf(const char *path, cnb_error **err);
+int cnb__rm_rf_at(int dirfd, const char *name, cnb_error **err);
+
+/* Copies a regular file (content and mode). */
+int cnb__copy_file(const char *src, const char *dst, cnb_error **err);
+
+/* "a" + "/" + "b" (malloc'd; NULL on OOM). */
+char *cnb__path_join(const char *a, const char *b);
+
+/* Writes all of buf to fd, retrying on EINTR/short writes. Returns 0 or -1 (errno set). */
+int cnb__write_all(int fd, const void *buf, size_t len);
+
+#endif
