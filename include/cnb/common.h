@@ -11,13 +11,6 @@
 #else
 #define CNB_BEGIN_DECLS
 #define CNB_END_DECLS
-CNB_BEGIN_DECLS
-
-/** Frees memory the library handed to the caller (strings, JSON documents). Accepts NULL. */
-CNB_EXTERN void cnb_free(void *p);
-
-CNB_END_DECLS
-
 #endif
 
 /* Marks a function as part of the exported ABI (everything else is hidden). */
