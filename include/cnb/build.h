@@ -1,0 +1,94 @@
+/* libcnb — building an app image from source with a CNB builder. */
+#ifndef CNB_BUILD_H
+#define CNB_BUILD_H
+
+#include <cnb/common.h>
+#include <cnb/ctx.h>
+#include <cnb/error.h>
+
+CNB_BEGIN_DECLS
+
+typedef struct cnb_build cnb_build;
+
+typedef enum cnb_pull_policy {
+	CNB_PULL_IF_NOT_PRESENT = 0, /**< use a cached image when its manifest is cached (default) */
+	CNB_PULL_ALWAYS = 1,         /**< always resolve tags against the registry */
+	CNB_PULL_NEVER = 2,          /**< never contact the registry for the builder */
+} cnb_pull_policy;
+
+/** creation_time value meaning "the current time" (default: the reproducible 1980-01-01T00:00:01Z). */
+#define CNB_BUILD_TIME_NOW (-2)
+#define CNB_BUILD_TIME_DEFAULT (-1)
+
+#define CNB_BUILD_OPTS_VERSION 1
+
+/**
+ * What to build. Initialise with CNB_BUILD_OPTS_INIT, then set fields. Strings are copied by
+ * cnb_build_new(); arrays are NULL-terminated. New fields are only ever added at the end.
+ */
+typedef struct cnb_build_opts {
+	unsigned int version;          /**< CNB_BUILD_OPTS_VERSION */
+	const char *image;             /**< required: the image name, e.g. "registry:5000/app:latest" */
+	const char *output;            /**< NULL: push to `image`'s registry ("--publish"); "oci:DIR[:TAG]": OCI layout;
+	                                    "docker-archive:FILE": a `docker load` tarball */
+	const char *builder;           /**< required: builder image reference ("docker://…", "oci:DIR[:TAG]" or bare) */
+	const char *app_dir;           /**< NULL: the current directory */
+	const char *run_image;         /**< NULL: the builder's run.toml images[0] */
+	const char *const *env;        /**< "KEY=VALUE" build-time env for buildpacks (platform/env) */
+	const char *const *tags;       /**< extra tags written with the image */
+	const char *descriptor;        /**< project.toml; NULL: <app>/project.toml when present */
+	const char *cache_dir;         /**< build cache directory; NULL: <ctx cache>/build-cache/<image> */
+	const char *cache_image;       /**< registry cache image instead of a cache dir */
+	int clear_cache;               /**< non-zero: ignore the previous cache */
+	int network;                   /**< non-zero (default): outbound network in the build (slirp) */
+	int64_t creation_time;         /**< seconds since the epoch, or CNB_BUILD_TIME_DEFAULT / CNB_BUILD_TIME_NOW */
+	const char *platform;          /**< "linux/amd64" (default: the host's) */
+	int pull_policy;               /**< cnb_pull_policy */
+	const char *executor;          /**< "vm" (default) or "host" (Linux, root, no VM) */
+	unsigned int cpus;             /**< VM cpus; 0 = default */
+	unsigned int memory_mb;        /**< VM memory; 0 = default */
+	const char *previous_image;    /**< image to reuse layers from; NULL: `image` itself */
+	const char *process_type;      /**< default process of the image; NULL: the buildpacks' default */
+} cnb_build_opts;
+
+#define CNB_BUILD_OPTS_INIT                                                                        \
+	{ CNB_BUILD_OPTS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 1,  \
+	  CNB_BUILD_TIME_DEFAULT, NULL, CNB_PULL_IF_NOT_PRESENT, NULL, 0, 0, NULL, NULL }
+
+/**
+ * Validates `opts` and creates a build. Nothing is fetched or run yet. The context must outlive
+ * the build. Caller frees with cnb_build_free().
+ */
+CNB_EXTERN int cnb_build_new(cnb_build **out, cnb_ctx *ctx, const cnb_build_opts *opts, cnb_error **err);
+
+/**
+ * Runs the build: pull the builder, assemble its rootfs, detect and build in the VM, export and
+ * publish. Blocks until done. Live buildpack output goes to the context's log callback at
+ * CNB_LOG_OUTPUT. Returns 0, CNB_EDETECT, CNB_EBUILD, CNB_ECANCELED, ... A build runs once.
+ */
+CNB_EXTERN int cnb_build_run(cnb_build *build, cnb_error **err);
+
+/**
+ * Asks a running build to stop: the VM is killed and nothing half-written is left behind.
+ * Callable from any thread and from a signal handler (it only writes to a pipe).
+ */
+CNB_EXTERN void cnb_build_cancel(cnb_build *build);
+
+/** The pushed image's manifest digest ("sha256:…"), or NULL before success. Valid until cnb_build_free(). */
+CNB_EXTERN const char *cnb_build_digest(const cnb_build *build);
+
+/** The full reference of the result ("reg/app:tag@sha256:…" or "oci:DIR:TAG"). Valid until cnb_build_free(). */
+CNB_EXTERN const char *cnb_build_reference(const cnb_build *build);
+
+/**
+ * The result as JSON: image, digest, tags, per-phase timings in ms, layer reuse and cache stats.
+ * Caller frees with cnb_free(). NULL on OOM or before the build ran.
+ */
+CNB_EXTERN char *cnb_build_report_json(const cnb_build *build);
+
+/** Frees a build. Accepts NULL. Must not be called while cnb_build_run() runs. */
+CNB_EXTERN void cnb_build_free(cnb_build *build);
+
+CNB_END_DECLS
+
+#endif
