@@ -1,0 +1,187 @@
+/* Unit tests of order resolution (lib/lifecycle/order.c; checklist §3.3 detectOrder/detectGroup). */
+#include "lib/lifecycle/order.h"
+#include "lib/common/error-internal.h"
+#include "tests/lib/tap.h"
+
+/*
+ * A tiny in-memory builder: each buildpack is "id:code" (a leaf whose bin/detect exits with
+ * `code` and provides/requires nothing) or "id=g1|g2" (a composite; groups are space-separated
+ * ids, a `?` suffix marks optional).
+ */
+typedef struct world {
+	const char *bps; /* "a:0;b:100;meta=a b|c" */
+	int detect_calls;
+	char trace[256];
+} world;
+
+static void parse_group(cnb__order_group *g, const char *text)
+{
+	char *copy = strdup(text), *save = NULL;
+	g->elems = calloc(16, sizeof(*g->elems));
+	for (char *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+		size_t len = strlen(t);
+		bool opt = t[len - 1] == '?';
+		g->elems[g->n++] = (cnb__order_elem){ strndup(t, len - opt), strdup("1"), opt };
+	}
+	free(copy);
+}
+
+static void parse_order(cnb__order *o, const char *text)
+{
+	char *copy = strdup(text), *save = NULL;
+	o->groups = calloc(16, sizeof(*o->groups));
+	for (char *t = strtok_r(copy, "|", &save); t; t = strtok_r(NULL, "|", &save))
+		parse_group(&o->groups[o->n++], t);
+	free(copy);
+}
+
+/* The definition of `id` (malloc'd, up to the next ';'), *sep = ':' or '='. */
+static char *find_bp(world *w, const char *id, char *sep)
+{
+	size_t len = strlen(id);
+	for (const char *b = w->bps; b && *b; b = strchr(b, ';') ? strchr(b, ';') + 1 : NULL)
+		if (!strncmp(b, id, len) && (b[len] == ':' || b[len] == '=')) {
+			*sep = b[len];
+			return strndup(b + len + 1, strcspn(b + len + 1, ";"));
+		}
+	return NULL;
+}
+
+static int load(void *ud, const char *id, const char *version, cnb__bp_descriptor **out, cnb_error **err)
+{
+	char sep;
+	char *rest = find_bp(ud, id, &sep);
+	if (!rest)
+		return cnb__error_set(err, CNB_ENOTFOUND, "buildpack %s@%s not found", id, version);
+	cnb__bp_descriptor *d = calloc(1, sizeof(*d));
+	d->id = strdup(id);
+	d->version = strdup(version);
+	d->api_text = strdup("0.10");
+	d->api = (cnb__api){ 0, 10 };
+	d->homepage = strdup("");
+	d->any_target = true;
+	if (sep == '=')
+		parse_order(&d->order, rest);
+	free(rest);
+	*out = d;
+	return 0;
+}
+
+static int detect(void *ud, const cnb__bp_descriptor *bp, cnb__detect_run *run, cnb_error **err)
+{
+	world *w = ud;
+	char sep;
+	char *def = find_bp(w, bp->id, &sep);
+	run->code = atoi(def);
+	free(def);
+	w->detect_calls++;
+	snprintf(w->trace + strlen(w->trace), sizeof(w->trace) - strlen(w->trace), "%s ", bp->id);
+	return 0;
+}
+
+/* Returns "ids of the group" / "failed" / "errored" / "error: <code>". */
+static char *run_order(world *w, const char *order_text)
+{
+	cnb__order order = { 0 };
+	parse_order(&order, order_text);
+	cnb__order_resolver r = { .ops = { load, detect, NULL, w } };
+	cnb__group_status st;
+	cnb__plan_result res;
+	cnb_error *err = NULL;
+	char buf[256] = "";
+	int rc = cnb__order_resolve(&r, &order, &st, &res, &err);
+	if (rc)
+		snprintf(buf, sizeof(buf), "error: %s", cnb_error_code_name(rc));
+	else if (st != CNB_GROUP_PASSED)
+		snprintf(buf, sizeof(buf), "%s", st == CNB_GROUP_FAILED ? "failed" : "errored");
+	else
+		for (size_t i = 0; i < res.n_group; i++)
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s", i ? " " : "", res.group[i]->id);
+	if (!rc)
+		cnb__plan_result_free(&res);
+	cnb_error_free(err);
+	cnb__order_resolver_free(&r);
+	cnb__order_free(&order);
+	return strdup(buf);
+}
+
+static world w;
+
+static void check(const char *bps, const char *order, const char *want, const char *what)
+{
+	w = (world){ bps, 0, "" };
+	char *got = run_order(&w, order);
+	is_str(got, want, "%s", what);
+	free(got);
+}
+
+static void test_lifecycle_order__first_passing_group_wins(void)
+{
+	check("a:100;b:0;c:0", "a|b c|c", "b c", "the first group that passes is chosen");
+	is_str(w.trace, "a b c ", "later groups are not detected once one passes");
+}
+
+static void test_lifecycle_order__all_fail_is_failed(void)
+{
+	check("a:100;b:100", "a|b", "failed", "no group passes: failed (exit 20)");
+}
+
+static void test_lifecycle_order__error_is_errored(void)
+{
+	check("a:1;b:100", "a|b", "errored", "an erroring buildpack makes the result errored (exit 21)");
+}
+
+static void test_lifecycle_order__optional_element(void)
+{
+	check("a:0;b:100", "a b?", "a", "an optional element that fails is left out");
+	check("a:0;b:0", "a b?", "a b", "an optional element that passes stays");
+}
+
+static void test_lifecycle_order__meta_expands_depth_first(void)
+{
+	check("m=x y|z;x:100;y:0;z:0;t:0", "m t", "z t", "a composite's groups are tried with the rest of the group");
+	is_str(w.trace, "x y t z ", "expanded lazily, depth first, the tail detected once (memoized)");
+}
+
+static void test_lifecycle_order__nested_meta(void)
+{
+	check("m=n|z;n=x|y;x:100;y:0;z:0", "m", "y", "composites nest");
+}
+
+static void test_lifecycle_order__optional_meta_vanishes(void)
+{
+	check("m=x;x:100;t:0", "m? t", "t", "an optional composite whose groups all fail vanishes");
+	check("m=x;x:100;t:0", "m t", "failed", "a required composite whose groups all fail fails the group");
+}
+
+static void test_lifecycle_order__duplicates_skipped(void)
+{
+	check("m=a b;a:0;b:0", "a m", "a b", "an ID already in the group is skipped");
+	is_int(w.detect_calls, 2, "and detected only once");
+}
+
+static void test_lifecycle_order__detect_memoized(void)
+{
+	check("a:0;b:100;c:0", "a b|a c", "a c", "the second group reuses a's result");
+	is_int(w.detect_calls, 3, "each buildpack detected once");
+}
+
+static void test_lifecycle_order__missing_nested_is_error(void)
+{
+	check("m=ghost", "m", "error: CNB_ENOTFOUND", "a missing nested buildpack aborts (exit 22)");
+}
+
+int main(void)
+{
+	test_lifecycle_order__first_passing_group_wins();
+	test_lifecycle_order__all_fail_is_failed();
+	test_lifecycle_order__error_is_errored();
+	test_lifecycle_order__optional_element();
+	test_lifecycle_order__meta_expands_depth_first();
+	test_lifecycle_order__nested_meta();
+	test_lifecycle_order__optional_meta_vanishes();
+	test_lifecycle_order__duplicates_skipped();
+	test_lifecycle_order__detect_memoized();
+	test_lifecycle_order__missing_nested_is_error();
+	return tap_done();
+}
