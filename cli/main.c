@@ -6,8 +6,12 @@
 #include <string.h>
 
 int cnb_cmd_version(int argc, char **argv);
+int cnb_cmd_unpack(int argc, char **argv);
+int cnb_cmd_cache(int argc, char **argv);
 
 static const cnb_cli_command commands[] = {
+	{ "unpack", "unpack an image's layers into a directory (IMAGE DIR)", cnb_cmd_unpack },
+	{ "cache", "list, prune or fill the rootfs tree cache", cnb_cmd_cache },
 	{ "version", "print the version of cnb and libcnb", cnb_cmd_version },
 };
 

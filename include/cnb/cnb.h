@@ -7,5 +7,6 @@
 #include <cnb/error.h>
 #include <cnb/log.h>
 #include <cnb/ctx.h>
+#include <cnb/rootfs.h>
 
 #endif
