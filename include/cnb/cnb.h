@@ -7,6 +7,10 @@
 #include <cnb/error.h>
 #include <cnb/log.h>
 #include <cnb/ctx.h>
+#include <cnb/image.h>
 #include <cnb/rootfs.h>
+#include <cnb/build.h>
+#include <cnb/builder.h>
+#include <cnb/vm.h>
 
 #endif

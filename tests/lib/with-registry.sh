@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Runs a command next to a fresh docker-registry on 127.0.0.1 (random free port, own storage).
-#   with-registry.sh [--auth none|htpasswd] -- COMMAND [ARGS...]
+#   with-registry.sh [--auth none|htpasswd|token] -- COMMAND [ARGS...]
 # Exports to COMMAND:
 #   CNB_TEST_REGISTRY       host:port of the registry
 #   CNB_TEST_REGISTRY_DIR   its storage directory (tests corrupt blobs there on purpose)
-#   CNB_TEST_REGISTRY_USER / CNB_TEST_REGISTRY_PASSWORD   with --auth htpasswd
+#   CNB_TEST_REGISTRY_USER / CNB_TEST_REGISTRY_PASSWORD   with --auth htpasswd or token
+#   CNB_TEST_TOKEN_LOG      with --auth token: one line per token request ("user scope...")
+# --auth token runs tests/oci/token-server.py (JWTs signed with a key made here by openssl) as the realm.
 # Exits 77 (skip) when docker-registry is not installed.
 set -euo pipefail
 auth=none
@@ -21,6 +23,7 @@ work=$(mktemp -d /tmp/cnb-registry-XXXXXX)
 pid=
 cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	[ -n "${token_pid:-}" ] && kill "$token_pid" 2>/dev/null && wait "$token_pid" 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
@@ -37,6 +40,23 @@ if [ "$auth" = htpasswd ]; then
   htpasswd:
     realm: cnb-test
     path: $work/htpasswd"
+elif [ "$auth" = token ]; then
+	export CNB_TEST_REGISTRY_USER=cnbtest CNB_TEST_REGISTRY_PASSWORD=t0ken-pw CNB_TEST_TOKEN_LOG="$work/token.log"
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/token.key" -out "$work/token.crt" -days 2 \
+		-subj /CN=cnb-test-token >/dev/null 2>&1
+	: > "$CNB_TEST_TOKEN_LOG"
+	python3 "$(dirname "$0")/../oci/token-server.py" --port-file "$work/token.port" --key "$work/token.key" \
+		--cert "$work/token.crt" --issuer cnb-test-issuer --service cnb-test-registry \
+		--user "$CNB_TEST_REGISTRY_USER" --password "$CNB_TEST_REGISTRY_PASSWORD" --log "$CNB_TEST_TOKEN_LOG" &
+	token_pid=$!
+	for _ in $(seq 1 100); do [ -s "$work/token.port" ] && break; sleep 0.05; done
+	[ -s "$work/token.port" ] || { echo "with-registry: token server did not start" >&2; exit 1; }
+	auth_yaml="auth:
+  token:
+    realm: http://127.0.0.1:$(cat "$work/token.port")/token
+    service: cnb-test-registry
+    issuer: cnb-test-issuer
+    rootcertbundle: $work/token.crt"
 fi
 
 for attempt in 1 2 3 4 5; do

@@ -1,0 +1,58 @@
+/* cnb inspect REF: print an image's digest, platform, config and layers as JSON, without pulling layers. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char inspect_usage[] =
+	"Usage: cnb inspect [OPTIONS] IMAGE\n"
+	"\n"
+	"Print an image as JSON: name, digest, mediaType, platform, configDigest, config, layers,\n"
+	"annotations. IMAGE is docker://REF, oci:DIR[:TAG] or a bare REF. Layers are not downloaded.\n"
+	"\n"
+	"Options:\n"
+	"      --platform OS/ARCH[/VARIANT]  image to describe from a multi-platform index (default: this host's)\n"
+	"      --insecure-registry HOST\n"
+	"  -q, --quiet / -v, --verbose\n";
+
+int cnb_cmd_inspect(int argc, char **argv)
+{
+	const char *platform = NULL, *image = NULL;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int common = cnb_cli_common_flag(argc, argv, &i);
+		if (common < 0)
+			return CNB_EXIT_USAGE;
+		if (common > 0)
+			continue;
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			fputs(inspect_usage, stdout);
+			return CNB_EXIT_OK;
+		} else if (!strcmp(a, "--platform") && i + 1 < argc) {
+			platform = argv[++i];
+		} else if (a[0] == '-' || image) {
+			fprintf(stderr, "cnb inspect: unexpected argument %s\n\n%s", a, inspect_usage);
+			return CNB_EXIT_USAGE;
+		} else {
+			image = a;
+		}
+	}
+	if (!image) {
+		fprintf(stderr, "cnb inspect: IMAGE is required\n\n%s", inspect_usage);
+		return CNB_EXIT_USAGE;
+	}
+	cnb_ctx *ctx = NULL;
+	int rc = cnb_cli_ctx(&ctx);
+	if (rc != 0)
+		return rc;
+	cnb_error *err = NULL;
+	char *json = NULL;
+	if (cnb_image_inspect(&json, ctx, image, platform, &err) < 0) {
+		cnb_ctx_free(ctx);
+		return cnb_cli_fail("inspect", err);
+	}
+	printf("%s\n", json);
+	cnb_free(json);
+	cnb_ctx_free(ctx);
+	return CNB_EXIT_OK;
+}
