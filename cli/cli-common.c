@@ -83,7 +83,7 @@ int cnb_cli_ctx(cnb_ctx **out)
 	for (int i = 0; i < cnb_cli.n_insecure && n < CNB_ARRAY_LEN; i++)
 		insecure[n++] = cnb_cli.insecure[i];
 	insecure[n] = NULL;
-	opts.cache_dir = cnb_cli.cache_dir;
+	opts.cache_dir = getenv("CNB_CACHE_DIR");
 	opts.log = log_line;
 	opts.progress = progress_bar;
 	opts.insecure_registries = insecure;
@@ -133,19 +133,13 @@ int cnb_cli_common_flag(int argc, char **argv, int *i)
 		cnb_cli.verbosity = 1;
 		return 1;
 	}
-	const char **slot = NULL;
-	const char *name = NULL;
-	if (!strcmp(a, "--cache-dir"))
-		slot = &cnb_cli.cache_dir, name = a;
-	else if (!strcmp(a, "--insecure-registry") && cnb_cli.n_insecure < (int)CNB_ARRAY_LEN)
-		slot = &cnb_cli.insecure[cnb_cli.n_insecure++], name = a;
-	if (!slot)
+	if (strcmp(a, "--insecure-registry"))
 		return 0;
-	if (*i + 1 >= argc) {
-		fprintf(stderr, "cnb: %s needs a value\n", name);
+	if (*i + 1 >= argc || cnb_cli.n_insecure >= (int)CNB_ARRAY_LEN) {
+		fprintf(stderr, "cnb: --insecure-registry needs a value (at most %d of them)\n", CNB_ARRAY_LEN);
 		return -1;
 	}
-	*slot = argv[++*i];
+	cnb_cli.insecure[cnb_cli.n_insecure++] = argv[++*i];
 	return 1;
 }
 
@@ -167,4 +161,14 @@ void cnb_cli_on_interrupt(void (*cancel)(void *), void *userdata)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+}
+
+char *cnb_cli_local_image(const char *image)
+{
+	const char *data = getenv("XDG_DATA_HOME");
+	const char *home = getenv("HOME");
+	char *out = NULL;
+	int n = data && *data == '/' ? asprintf(&out, "oci:%s/cnb/images:%s", data, image)
+				     : asprintf(&out, "oci:%s/.local/share/cnb/images:%s", home && *home ? home : "/tmp", image);
+	return n < 0 ? NULL : out;
 }

@@ -28,14 +28,14 @@ typedef struct cnb_cli_command {
 /* Common flags every command understands, parsed out of argv by cnb_cli_common_flag(). */
 typedef struct cnb_cli_globals {
 	int verbosity;        /* -q: -1, default 0, -v: 1 */
-	const char *cache_dir;
 	const char *insecure[CNB_ARRAY_LEN];
 	int n_insecure;
 } cnb_cli_globals;
 
 extern cnb_cli_globals cnb_cli;
 
-/* Creates the context for a command: logs to stderr (plain or TTY), progress bars on a TTY. */
+/* Creates the context for a command: logs to stderr (plain or TTY), progress bars on a TTY.
+ * The cache lives in $CNB_CACHE_DIR, else $XDG_CACHE_HOME/cnb, else ~/.cache/cnb. */
 int cnb_cli_ctx(cnb_ctx **out);
 
 /* Prints "cnb <cmd>: <message>" to stderr and returns the exit code that fits the error. */
@@ -47,8 +47,12 @@ int cnb_cli_exit_code(int error_code);
 /* True for a TTY on stderr with CI unset: progress bars and colours allowed. */
 bool cnb_cli_interactive(void);
 
-/* Handles -q/-v/--cache-dir/--insecure-registry at argv[*i]; returns 1 if consumed, 0 if not, -1 on error. */
+/* Handles -q/-v/--insecure-registry at argv[*i]; returns 1 if consumed, 0 if not, -1 on error. */
 int cnb_cli_common_flag(int argc, char **argv, int *i);
+
+/* The local image store (an OCI layout, like a daemon's image store, for builds without --publish):
+ * "oci:$XDG_DATA_HOME/cnb/images:IMAGE" (default ~/.local/share). Caller frees; NULL on OOM. */
+char *cnb_cli_local_image(const char *image);
 
 /* Installs SIGINT/SIGTERM handlers that call `cancel(userdata)` once, then restore defaults. */
 void cnb_cli_on_interrupt(void (*cancel)(void *), void *userdata);

@@ -6,16 +6,22 @@
 #include <string.h>
 
 int cnb_cmd_version(int argc, char **argv);
+int cnb_cmd_vm(int argc, char **argv);
 int cnb_cmd_copy(int argc, char **argv);
 int cnb_cmd_inspect(int argc, char **argv);
+int cnb_cmd_builder(int argc, char **argv);
+int cnb_cmd_build(int argc, char **argv);
 int cnb_cmd_unpack(int argc, char **argv);
 int cnb_cmd_cache(int argc, char **argv);
 
 static const cnb_cli_command commands[] = {
 	{ "copy", "copy an image between registries and OCI layouts (digest kept)", cnb_cmd_copy },
 	{ "inspect", "print an image's digest, config and layers as JSON", cnb_cmd_inspect },
+	{ "build", "build an app image from source (also installed as cnb-build)", cnb_cmd_build },
+	{ "builder", "create builder images from builder.toml (builder create)", cnb_cmd_builder },
 	{ "unpack", "unpack an image's layers into a directory (IMAGE DIR)", cnb_cmd_unpack },
 	{ "cache", "list, prune or fill the rootfs tree cache", cnb_cmd_cache },
+	{ "vm", "run a command in the build VM over a rootfs (vm run --rootfs DIR -- CMD)", cnb_cmd_vm },
 	{ "version", "print the version of cnb and libcnb", cnb_cmd_version },
 };
 

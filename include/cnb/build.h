@@ -49,11 +49,12 @@ typedef struct cnb_build_opts {
 	unsigned int memory_mb;        /**< VM memory; 0 = default */
 	const char *previous_image;    /**< image to reuse layers from; NULL: `image` itself */
 	const char *process_type;      /**< default process of the image; NULL: the buildpacks' default */
+	const char *const *buildpacks; /**< replace the builder's order with these: "ID[@VERSION]" in the builder, or a DIR */
 } cnb_build_opts;
 
 #define CNB_BUILD_OPTS_INIT                                                                        \
 	{ CNB_BUILD_OPTS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 1,  \
-	  CNB_BUILD_TIME_DEFAULT, NULL, CNB_PULL_IF_NOT_PRESENT, NULL, 0, 0, NULL, NULL }
+	  CNB_BUILD_TIME_DEFAULT, NULL, CNB_PULL_IF_NOT_PRESENT, NULL, 0, 0, NULL, NULL, NULL }
 
 /**
  * Validates `opts` and creates a build. Nothing is fetched or run yet. The context must outlive

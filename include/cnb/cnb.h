@@ -10,5 +10,7 @@
 #include <cnb/image.h>
 #include <cnb/rootfs.h>
 #include <cnb/build.h>
+#include <cnb/builder.h>
+#include <cnb/vm.h>
 
 #endif

@@ -22,8 +22,8 @@ command -v docker-registry >/dev/null || { echo "1..0 # SKIP docker-registry not
 work=$(mktemp -d /tmp/cnb-registry-XXXXXX)
 pid=
 cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	[ -n "${token_pid:-}" ] && kill "$token_pid" 2>/dev/null && wait "$token_pid" 2>/dev/null
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+	[ -n "${token_pid:-}" ] && kill "$token_pid" 2>/dev/null && wait "$token_pid" 2>/dev/null || true
 	rm -rf "$work"
 }
 trap cleanup EXIT INT TERM

@@ -1,0 +1,210 @@
+/* builder.toml parsing (pack's format). */
+#include "builder-config.h"
+#include "lib/common/cleanup.h"
+#include "lib/common/error-internal.h"
+#include "lib/common/fs.h"
+
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* "oci:…", "docker://…", "file://…" and plain references stay; a path becomes absolute. */
+static char *resolve_uri(const char *uri, const char *base_dir)
+{
+	if (!strncmp(uri, "docker://", 9) || !strncmp(uri, "oci:", 4))
+		return strdup(uri);
+	if (!strncmp(uri, "file://", 7))
+		uri += 7;
+	if (uri[0] == '/')
+		return strdup(uri);
+	/* A relative path if it starts like one or names something that exists; else an image ref. */
+	_cleanup_free_ char *joined = cnb__path_join(base_dir, uri);
+	if (!joined)
+		return NULL;
+	if (!strncmp(uri, "./", 2) || !strncmp(uri, "../", 3) || access(joined, F_OK) == 0)
+		return TAKE_PTR(joined);
+	return strdup(uri);
+}
+
+static int parse_buildpacks(cnb__builder_config *c, const cnb_toml *list, const char *path, const char *base,
+			    cnb_error **err)
+{
+	size_t n = cnb__toml_len(list);
+	if (list && cnb__toml_type(list) != CNB_TOML_ARRAY)
+		return cnb__error_set(err, CNB_EPARSE, "%s: buildpacks must be an array of tables ([[buildpacks]])", path);
+	if (!(c->buildpacks = calloc(n + 1, sizeof(*c->buildpacks))))
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const cnb_toml *bp = cnb__toml_at(list, i);
+		const char *uri = cnb__toml_get_string(bp, "uri");
+		const char *id = cnb__toml_get_string(bp, "id");
+		if (!uri && !id)
+			return cnb__error_set(err, CNB_EINVAL, "%s: buildpacks[%zu] has neither uri nor id", path, i);
+		if (!uri)
+			return cnb__error_set(err, CNB_EUNSUPPORTED,
+					      "%s: buildpacks[%zu] (%s) has no uri: buildpacks from a registry by id "
+					      "are not supported, give a directory, a .cnb file or an image as uri",
+					      path, i, id);
+		cnb__builder_bp *out = &c->buildpacks[c->n_buildpacks++];
+		out->id = dup_or_null(id);
+		out->version = dup_or_null(cnb__toml_get_string(bp, "version"));
+		out->uri = resolve_uri(uri, base);
+		if (!out->uri || (id && !out->id))
+			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static int parse_build(cnb__builder_config *c, const cnb_toml *build, const cnb_toml *stack, const char *path,
+		       cnb_error **err)
+{
+	const char *image = cnb__toml_get_string(build, "image");
+	if (!image)
+		image = cnb__toml_get_string(stack, "build-image");
+	if (!image)
+		return cnb__error_set(err, CNB_EINVAL, "%s: no build image: set [build] image = \"REF\"", path);
+	if (!(c->build_image = strdup(image)))
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	const cnb_toml *env = cnb__toml_get(build, "env");
+	size_t n = cnb__toml_len(env);
+	if (!(c->build_env = calloc(n + 1, sizeof(*c->build_env))))
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	static const char *const suffixes[] = { "default", "override", "append", "prepend" };
+	for (size_t i = 0; i < n; i++) {
+		const cnb_toml *e = cnb__toml_at(env, i);
+		const char *name = cnb__toml_get_string(e, "name"), *value = cnb__toml_get_string(e, "value");
+		const char *suffix = cnb__toml_get_string(e, "suffix");
+		if (!name || !*name || strchr(name, '/') || strchr(name, '.') || !value)
+			return cnb__error_set(err, CNB_EINVAL, "%s: build.env[%zu] needs a plain name and a value", path, i);
+		bool known = !suffix;
+		for (size_t k = 0; suffix && k < CNB_ARRAY_SIZE(suffixes); k++)
+			known |= !strcmp(suffix, suffixes[k]);
+		if (!known)
+			return cnb__error_set(err, CNB_EINVAL,
+					      "%s: build.env %s: suffix '%s' is not one of default, override, append, prepend",
+					      path, name, suffix);
+		cnb__builder_env *out = &c->build_env[c->n_build_env++];
+		out->name = strdup(name);
+		out->value = strdup(value);
+		out->suffix = dup_or_null(suffix);
+		out->delim = dup_or_null(cnb__toml_get_string(e, "delim"));
+		if (!out->name || !out->value)
+			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static char **string_array(const cnb_toml *arr)
+{
+	size_t n = cnb__toml_len(arr);
+	char **out = calloc(n + 1, sizeof(char *));
+	for (size_t i = 0, j = 0; out && i < n; i++)
+		if (cnb__toml_string(cnb__toml_at(arr, i)) && !(out[j++] = strdup(cnb__toml_string(cnb__toml_at(arr, i)))))
+			return NULL; /* leaks on OOM only */
+	return out;
+}
+
+static int parse_run(cnb__builder_config *c, const cnb_toml *run, const cnb_toml *stack, const char *path,
+		     cnb_error **err)
+{
+	const cnb_toml *images = cnb__toml_get(run, "images");
+	size_t n = cnb__toml_len(images);
+	if (!(c->run_images = calloc(n + 2, sizeof(*c->run_images))))
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const cnb_toml *img = cnb__toml_at(images, i);
+		const char *ref = cnb__toml_get_string(img, "image");
+		if (!ref)
+			return cnb__error_set(err, CNB_EINVAL, "%s: run.images[%zu] has no image", path, i);
+		cnb__run_image *out = &c->run_images[c->n_run_images++];
+		if (!(out->image = strdup(ref)) || !(out->mirrors = string_array(cnb__toml_get(img, "mirrors"))))
+			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	}
+	const char *stack_run = cnb__toml_get_string(stack, "run-image");
+	if (!c->n_run_images && stack_run) {
+		cnb__run_image *out = &c->run_images[c->n_run_images++];
+		if (!(out->image = strdup(stack_run)) ||
+		    !(out->mirrors = string_array(cnb__toml_get(stack, "run-image-mirrors"))))
+			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	}
+	if (!c->n_run_images)
+		return cnb__error_set(err, CNB_EINVAL, "%s: no run image: add [[run.images]] image = \"REF\"", path);
+	return 0;
+}
+
+int cnb__builder_config_load(cnb__builder_config **out, const char *path, cnb_error **err)
+{
+	cnb_toml *doc = NULL;
+	int r = cnb__toml_parse_file(&doc, path, err);
+	if (r < 0)
+		return cnb__error_prefix(err, "builder config");
+	cnb__builder_config *c = calloc(1, sizeof(*c));
+	_cleanup_free_ char *path_copy = strdup(path);
+	if (!c || !path_copy) {
+		free(c);
+		cnb__toml_free(doc);
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	}
+	const char *base = dirname(path_copy);
+	const cnb_toml *stack = cnb__toml_get(doc, "stack");
+	if (cnb__toml_get(doc, "extensions") || cnb__toml_get(doc, "order-extensions"))
+		r = cnb__error_set(err, CNB_EUNSUPPORTED, "%s: image extensions are not supported yet: remove "
+						     "[[extensions]] and [[order-extensions]]", path);
+	if (r == 0 && cnb__toml_get_string(doc, "description") && !(c->description = strdup(cnb__toml_get_string(doc, "description"))))
+		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	if (r == 0)
+		r = parse_buildpacks(c, cnb__toml_get(doc, "buildpacks"), path, base, err);
+	if (r == 0 && !cnb__toml_get(doc, "order"))
+		r = cnb__error_set(err, CNB_EINVAL, "%s: no [[order]]: a builder needs at least one group", path);
+	if (r == 0)
+		r = cnb__order_parse(&c->order, cnb__toml_get(doc, "order"), path, err);
+	if (r == 0)
+		r = parse_build(c, cnb__toml_get(doc, "build"), stack, path, err);
+	if (r == 0)
+		r = parse_run(c, cnb__toml_get(doc, "run"), stack, path, err);
+	if (r == 0 && cnb__toml_get_string(stack, "id") && !(c->stack_id = strdup(cnb__toml_get_string(stack, "id"))))
+		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	cnb__toml_free(doc);
+	if (r < 0) {
+		cnb__builder_config_free(c);
+		return r;
+	}
+	*out = c;
+	return 0;
+}
+
+void cnb__builder_config_free(cnb__builder_config *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n_buildpacks; i++) {
+		free(c->buildpacks[i].id);
+		free(c->buildpacks[i].version);
+		free(c->buildpacks[i].uri);
+	}
+	free(c->buildpacks);
+	cnb__order_free(&c->order);
+	for (size_t i = 0; i < c->n_build_env; i++) {
+		free(c->build_env[i].name);
+		free(c->build_env[i].value);
+		free(c->build_env[i].suffix);
+		free(c->build_env[i].delim);
+	}
+	free(c->build_env);
+	for (size_t i = 0; i < c->n_run_images; i++) {
+		free(c->run_images[i].image);
+		for (char **m = c->run_images[i].mirrors; m && *m; m++)
+			free(*m);
+		free(c->run_images[i].mirrors);
+	}
+	free(c->run_images);
+	free(c->description);
+	free(c->build_image);
+	free(c->stack_id);
+	free(c);
+}

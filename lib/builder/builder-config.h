@@ -1,0 +1,49 @@
+/*
+ * pack's builder.toml, the format users of `pack builder create` already write: [[buildpacks]]
+ * (uri to a directory, a .cnb/.tgz buildpack package or an image), [[order]], [build] image and
+ * [[build.env]], [run] [[run.images]] (and the older [stack]). Relative URIs resolve against the
+ * directory of builder.toml.
+ */
+#ifndef CNB_BUILDER_CONFIG_H
+#define CNB_BUILDER_CONFIG_H
+
+#include <stddef.h>
+#include <cnb/error.h>
+#include "lib/lifecycle/buildpack-descriptor.h"
+
+typedef struct cnb__builder_bp {
+	char *id;      /* may be NULL: taken from the buildpack itself */
+	char *version; /* may be NULL */
+	char *uri;     /* absolute path, or an image reference */
+} cnb__builder_bp;
+
+typedef struct cnb__builder_env {
+	char *name;
+	char *value;
+	char *suffix; /* NULL, "default", "override", "append", "prepend" */
+	char *delim;  /* may be NULL */
+} cnb__builder_env;
+
+typedef struct cnb__run_image {
+	char *image;
+	char **mirrors; /* NULL-terminated */
+} cnb__run_image;
+
+typedef struct cnb__builder_config {
+	char *description;
+	cnb__builder_bp *buildpacks;
+	size_t n_buildpacks;
+	cnb__order order;
+	char *build_image;
+	cnb__builder_env *build_env;
+	size_t n_build_env;
+	cnb__run_image *run_images;
+	size_t n_run_images;
+	char *stack_id; /* [stack] id, for io.buildpacks.stack.id and stack.toml */
+} cnb__builder_config;
+
+/* Reads and validates builder.toml (required pieces, known suffixes, no extensions). */
+int cnb__builder_config_load(cnb__builder_config **out, const char *path, cnb_error **err);
+void cnb__builder_config_free(cnb__builder_config *c);
+
+#endif

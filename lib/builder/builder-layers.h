@@ -1,0 +1,25 @@
+/*
+ * The layers `cnb builder create` adds on top of the build image, as reproducible tars (lib/common/
+ * tar-writer.h): one per buildpack, so builders made from the same buildpacks share them, and one
+ * with the builder's own files (/cnb/order.toml, run.toml, stack.toml, build-config/env, and the
+ * /workspace, /layers, /platform directories owned by the CNB user).
+ */
+#ifndef CNB_BUILDER_LAYERS_H
+#define CNB_BUILDER_LAYERS_H
+
+#include <stdint.h>
+#include <cnb/error.h>
+#include "builder-config.h"
+#include "lib/lifecycle/buildpack-descriptor.h"
+
+/* /cnb/buildpacks/<escaped id>/<version>/… from the buildpack's directory; root-owned, modes kept. */
+int cnb__builder_write_bp_layer(const cnb__bp_descriptor *bp, const char *tar_path, cnb_error **err);
+
+/* The builder's own files. `order` is the resolved order (every version filled in). */
+int cnb__builder_write_config_layer(const cnb__builder_config *c, const cnb__order *order, uint32_t uid,
+				    uint32_t gid, const char *tar_path, cnb_error **err);
+
+/* order.toml text for `order` (also stored as the io.buildpacks.buildpack.order label, in JSON). */
+int cnb__builder_order_toml(const cnb__order *order, cnb__buf *out, cnb_error **err);
+
+#endif

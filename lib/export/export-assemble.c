@@ -1,0 +1,249 @@
+/* Host half of export: guest tars → compressed layers → app image config. */
+#include "export-assemble.h"
+#include "image-config.h"
+#include "lib/common/cleanup.h"
+#include "lib/common/error-internal.h"
+#include "lib/common/fs.h"
+#include "oci/parallel.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define COMPRESS_THREADS 2
+
+typedef struct pending_layer {
+	const char *file;        /* relative to out_dir, validated; NULL for a reused layer */
+	const char *reuse;       /* diffID from the previous image */
+	const char *created_by;
+	char *path;              /* absolute */
+	cnb__oci_layer layer;    /* filled by compression */
+	uint64_t tar_size;
+} pending_layer;
+
+typedef struct compress_job {
+	cnb_ctx *ctx;
+	pending_layer *layers;
+} compress_job;
+
+/* "layers/NNN.tar" or "cache/NNN.tar" with a plain name: nothing else may come from the guest. */
+static bool valid_file_name(const char *f)
+{
+	const char *name = !strncmp(f, "layers/", 7) ? f + 7 : !strncmp(f, "cache/", 6) ? f + 6 : NULL;
+	size_t len = name ? strlen(name) : 0;
+	if (len < 5 || len > 64 || strcmp(name + len - 4, ".tar") || name[0] == '.')
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.')
+			return false;
+	return true;
+}
+
+/* Resolves a guest file name under out_dir without following links anywhere on the way. */
+static int open_guest_file(const char *out_dir, const char *file, char **path, uint64_t *size, cnb_error **err)
+{
+	if (!valid_file_name(file))
+		return cnb__error_set(err, CNB_EUNSAFE, "export.json names '%s': only layers/NAME.tar and cache/NAME.tar are allowed",
+				      file);
+	_cleanup_close_ int dir = open(out_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	char sub[8];
+	size_t sub_len = (size_t)(strchr(file, '/') - file);
+	memcpy(sub, file, sub_len);
+	sub[sub_len] = '\0';
+	_cleanup_close_ int subdir = dir >= 0 ? openat(dir, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+	_cleanup_close_ int fd = subdir >= 0 ? openat(subdir, file + sub_len + 1, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) : -1;
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return cnb__error_errno(err, CNB_EEXPORT, errno, "layer %s from the build", file);
+	if (!S_ISREG(st.st_mode))
+		return cnb__error_set(err, CNB_EUNSAFE, "layer %s from the build is not a regular file", file);
+	*size = (uint64_t)st.st_size;
+	if (!(*path = cnb__path_join(out_dir, file)))
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	return 0;
+}
+
+static int compress_one(size_t i, void *userdata, cnb_error **err)
+{
+	compress_job *job = userdata;
+	pending_layer *p = &job->layers[i];
+	if (!p->file)
+		return 0;
+	int r = cnb__oci_layer_from_tar(job->ctx, p->path, &p->layer, err);
+	return r < 0 ? cnb__error_prefix(err, "layer %s (%s)", p->file, p->created_by) : 0;
+}
+
+static const cnb__oci_layer *previous_layer(const cnb__oci_image *prev, const char *diff_id)
+{
+	for (size_t i = 0; prev && i < prev->n_layers; i++)
+		if (!strcmp(prev->layers[i].diff_id, diff_id))
+			return &prev->layers[i];
+	return NULL;
+}
+
+/* Replaces every "file:<name>" string in the tree with the diffID of that pending layer. */
+static int fill_shas(json_t *v, const pending_layer *layers, size_t n, cnb_error **err)
+{
+	if (json_is_object(v)) {
+		const char *key;
+		json_t *child;
+		json_object_foreach(v, key, child) {
+			const char *s = json_string_value(child);
+			if (s && !strncmp(s, "file:", 5)) {
+				size_t i = 0;
+				while (i < n && !(layers[i].file && !strcmp(layers[i].file, s + 5)))
+					i++;
+				if (i == n)
+					return cnb__error_set(err, CNB_EEXPORT, "export.json: %s names no exported layer", s);
+				json_object_set_new(v, key, json_string(layers[i].layer.diff_id));
+			} else if (fill_shas(child, layers, n, err) < 0) {
+				return -1;
+			}
+		}
+	} else if (json_is_array(v)) {
+		size_t i;
+		json_t *child;
+		json_array_foreach(v, i, child) if (fill_shas(child, layers, n, err) < 0) return -1;
+	}
+	return 0;
+}
+
+static json_t *object_member(json_t *obj, const char *key, json_t *(*make)(void))
+{
+	json_t *v = json_object_get(obj, key);
+	if (!v || json_is_null(v)) {
+		v = make();
+		json_object_set_new(obj, key, v);
+	}
+	return v;
+}
+
+static int apply_config(const json_t *desc, const cnb__export_inputs *in, json_t *config, const char *top_layer,
+			const char *run_ref, json_t *lifecycle_metadata, cnb_error **err)
+{
+	json_t *cc = object_member(config, "config", json_object);
+	json_t *env = object_member(cc, "Env", json_array);
+	_cleanup_free_ char *path = NULL;
+	const char *old_path = cnb__image_env_get(env, "PATH");
+	const char *prefix = json_string_value(json_object_get(desc, "path_prefix"));
+	if (prefix && asprintf(&path, "PATH=%s%s%s", prefix, old_path && *old_path ? ":" : "", old_path ? old_path : "") < 0)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(desc, "env"), i, v) if (json_is_string(v)) cnb__image_env_set(env, json_string_value(v));
+	if (path)
+		cnb__image_env_set(env, path);
+	json_t *entrypoint = json_object_get(desc, "entrypoint");
+	if (!json_is_array(entrypoint) || json_array_size(entrypoint) == 0)
+		return cnb__error_set(err, CNB_EEXPORT, "export.json has no entrypoint");
+	json_object_set(cc, "Entrypoint", entrypoint);
+	json_object_set_new(cc, "Cmd", json_null()); /* cleared: Platform spec, exporter outputs */
+	const char *wd = json_string_value(json_object_get(desc, "working_dir"));
+	if (wd)
+		json_object_set_new(cc, "WorkingDir", json_string(wd));
+	json_t *labels = object_member(cc, "Labels", json_object);
+	const char *key;
+	json_object_foreach(json_object_get(desc, "labels"), key, v) if (json_is_string(v)) json_object_set(labels, key, v);
+
+	json_t *mirrors = json_array();
+	for (size_t m = 0; in->run_image_mirrors && in->run_image_mirrors[m]; m++)
+		json_array_append_new(mirrors, json_string(in->run_image_mirrors[m]));
+	json_t *run_image = json_pack("{s:s, s:s, s:s, s:o}", "topLayer", top_layer, "reference", run_ref, "image",
+				      in->run_image_name, "mirrors", mirrors);
+	json_object_set_new(lifecycle_metadata, "runImage", run_image);
+	json_object_set_new(lifecycle_metadata, "stack",
+			    json_pack("{s:{s:s, s:O}}", "runImage", "image", in->run_image_name, "mirrors", mirrors));
+	char *text = json_dumps(lifecycle_metadata, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!text)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	json_object_set_new(labels, "io.buildpacks.lifecycle.metadata", json_string(text));
+	free(text);
+	char created[32];
+	cnb__rfc3339(in->created, created);
+	json_object_set_new(config, "created", json_string(created));
+	return 0;
+}
+
+int cnb__export_assemble(cnb_ctx *ctx, const cnb__export_inputs *in, cnb__oci_image *img, cnb__export_stats *stats,
+			 cnb_error **err)
+{
+	memset(stats, 0, sizeof(*stats));
+	_cleanup_free_ char *json_path = cnb__path_join(in->out_dir, "export.json");
+	_cleanup_free_ char *text = NULL;
+	int r = json_path ? cnb__read_file(json_path, CNB_EXPORT_JSON_MAX, &text, NULL, err)
+			  : cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	if (r < 0)
+		return cnb__error_prefix(err, "export: the build left no complete export");
+	json_error_t jerr;
+	json_t *desc = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	if (!desc || json_integer_value(json_object_get(desc, "version")) != 1) {
+		json_decref(desc);
+		return cnb__error_set(err, CNB_EEXPORT, "export.json: %s (line %d)", desc ? "version 1 expected" : jerr.text,
+				      jerr.line);
+	}
+	const json_t *list = json_object_get(desc, "layers");
+	size_t n = json_array_size(list);
+	pending_layer *layers = calloc(n + 1, sizeof(*layers));
+	if (!layers)
+		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		const json_t *l = json_array_get(list, i);
+		layers[i].file = json_string_value(json_object_get(l, "file"));
+		layers[i].reuse = json_string_value(json_object_get(l, "reuse"));
+		layers[i].created_by = json_string_value(json_object_get(l, "created_by"));
+		if (!layers[i].created_by)
+			layers[i].created_by = "";
+		if (!!layers[i].file == !!layers[i].reuse)
+			r = cnb__error_set(err, CNB_EEXPORT, "export.json: layer %zu needs exactly one of file and reuse", i);
+		else if (layers[i].file)
+			r = open_guest_file(in->out_dir, layers[i].file, &layers[i].path, &layers[i].tar_size, err);
+		else if (!previous_layer(in->previous, layers[i].reuse))
+			r = cnb__error_set(err, CNB_EEXPORT,
+					   "layer '%s' is reused from the previous image, which has no layer %s: "
+					   "rebuild with --clear-cache", layers[i].created_by, layers[i].reuse);
+	}
+	compress_job job = { ctx, layers };
+	if (r == 0)
+		r = cnb__oci_parallel(n, COMPRESS_THREADS, compress_one, &job, err);
+	const char *top_layer = img->n_layers ? img->layers[img->n_layers - 1].diff_id : "";
+	_cleanup_free_ char *top = strdup(top_layer);
+	_cleanup_free_ char *run_ref = NULL;
+	if (r == 0 && (!top || asprintf(&run_ref, "%s@%s", img->source ? img->source : in->run_image_name,
+					 img->manifest_digest ? img->manifest_digest : "") < 0))
+		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	json_t *config = r == 0 ? cnb__oci_image_config_edit(img) : NULL;
+	char created[32];
+	cnb__rfc3339(in->created, created);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		const cnb__oci_layer *l = layers[i].file ? &layers[i].layer : previous_layer(in->previous, layers[i].reuse);
+		if (layers[i].file) {
+			stats->layers_added++;
+			stats->bytes_in += layers[i].tar_size;
+			stats->bytes_out += l->size;
+		} else {
+			stats->layers_reused++;
+		}
+		r = cnb__oci_image_append_layer(img, l, err);
+		if (r == 0 && cnb__image_history_add(config, created, layers[i].created_by) < 0)
+			r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	}
+	json_t *metadata = json_deep_copy(json_object_get(desc, "lifecycle_metadata"));
+	if (r == 0 && !json_is_object(metadata))
+		r = cnb__error_set(err, CNB_EEXPORT, "export.json has no lifecycle_metadata object");
+	if (r == 0)
+		r = fill_shas(metadata, layers, n, err);
+	if (r == 0)
+		r = apply_config(desc, in, config, top, run_ref, metadata, err);
+	json_decref(metadata);
+	for (size_t i = 0; layers && i < n; i++) {
+		free(layers[i].path);
+		cnb__oci_layer_clear(&layers[i].layer);
+	}
+	free(layers);
+	json_decref(desc);
+	return r;
+}

@@ -1,0 +1,39 @@
+/*
+ * The host half of export (docs/export-protocol.md): reads what the guest left in the output
+ * directory (export.json + uncompressed layer tars), compresses and hashes the tars in parallel,
+ * and turns the run image into the app image: layers on top, config (Env, Entrypoint, Cmd,
+ * WorkingDir, labels, history, created) per the Platform spec's exporter outputs.
+ * The guest is untrusted: export.json is size-bounded, file names are checked, nothing followed.
+ */
+#ifndef CNB_EXPORT_ASSEMBLE_H
+#define CNB_EXPORT_ASSEMBLE_H
+
+#include <cnb/ctx.h>
+#include <stdint.h>
+#include "oci/image.h"
+
+#define CNB_EXPORT_JSON_MAX (4u << 20)
+
+typedef struct cnb__export_inputs {
+	const char *out_dir;               /* the guest's output directory on the host */
+	const cnb__oci_image *previous;    /* previous app image (config + layer descriptors) or NULL */
+	const char *run_image_name;        /* as the user/builder named it, for runImage.image */
+	const char *const *run_image_mirrors;
+	int64_t created;                   /* seconds since the epoch for config/history "created" */
+} cnb__export_inputs;
+
+typedef struct cnb__export_stats {
+	size_t layers_added;     /* new layers compressed from the guest's tars */
+	size_t layers_reused;    /* taken from the previous image by diffID (no upload needed) */
+	uint64_t bytes_in;       /* uncompressed tar bytes */
+	uint64_t bytes_out;      /* compressed blob bytes */
+} cnb__export_stats;
+
+/*
+ * `img` is the run image (pulled with cnb__oci_image_pull_config: layer blobs need not be local).
+ * On success it is the app image, ready for cnb__oci_image_push().
+ */
+int cnb__export_assemble(cnb_ctx *ctx, const cnb__export_inputs *in, cnb__oci_image *img, cnb__export_stats *stats,
+			 cnb_error **err);
+
+#endif

@@ -1,0 +1,175 @@
+/* cnb_build_*: options, lifetime, cancellation, results. The pipeline is in build-run.c. */
+#include "build-internal.h"
+#include "lib/common/cleanup.h"
+#include "lib/common/error-internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+uint64_t cnb__now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void cnb__build_phase_done(cnb_build *b, const char *name, uint64_t start_ms)
+{
+	if (b->n_phases < CNB_BUILD_MAX_PHASES)
+		b->phases[b->n_phases++] = (cnb__phase_time){ name, cnb__now_ms() - start_ms };
+}
+
+static char **strv_dup(const char *const *v)
+{
+	size_t n = 0;
+	while (v && v[n])
+		n++;
+	char **out = calloc(n + 1, sizeof(char *));
+	for (size_t i = 0; out && i < n; i++)
+		if (!(out[i] = strdup(v[i]))) {
+			while (i--)
+				free(out[i]);
+			free(out);
+			return NULL;
+		}
+	return out;
+}
+
+static void strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* The string fields of cnb_build_opts, so copying and freeing them is one loop each. */
+#define STRING_FIELDS(X)                                                                                   \
+	X(image) X(output) X(builder) X(app_dir) X(run_image) X(descriptor) X(cache_dir) X(cache_image)      \
+	X(platform) X(executor) X(previous_image) X(process_type)
+
+int cnb_build_new(cnb_build **out, cnb_ctx *ctx, const cnb_build_opts *opts, cnb_error **err)
+{
+	if (!out || !ctx || !opts)
+		return cnb__error_set(err, CNB_EINVAL, "cnb_build_new: out, context and options are required");
+	*out = NULL;
+	if (opts->version < 1 || opts->version > CNB_BUILD_OPTS_VERSION)
+		return cnb__error_set(err, CNB_EINVAL, "cnb_build_new: options version %u not supported (1..%d)",
+				      opts->version, CNB_BUILD_OPTS_VERSION);
+	if (!opts->image || !*opts->image)
+		return cnb__error_set(err, CNB_EINVAL, "build: an image name is required");
+	if (!opts->builder || !*opts->builder)
+		return cnb__error_set(err, CNB_EINVAL, "build %s: a builder is required (--builder)", opts->image);
+	if (opts->executor && strcmp(opts->executor, "vm") && strcmp(opts->executor, "host"))
+		return cnb__error_set(err, CNB_EINVAL, "build %s: executor '%s' is not vm or host", opts->image, opts->executor);
+	if (opts->output && strncmp(opts->output, "oci:", 4) && strncmp(opts->output, "docker://", 9))
+		return cnb__error_set(err, CNB_EUNSUPPORTED,
+				      "build %s: output '%s' is not supported: use oci:DIR[:TAG] or publish to a registry",
+				      opts->image, opts->output);
+	if (opts->cache_image)
+		return cnb__error_set(err, CNB_EUNSUPPORTED, "build %s: --cache-image is not supported yet; use --cache-dir",
+				      opts->image);
+	cnb_build *b = calloc(1, sizeof(*b));
+	if (!b)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	b->ctx = ctx;
+	b->opts = *opts;
+	b->cancel_pipe[0] = b->cancel_pipe[1] = -1;
+	bool oom = false;
+#define COPY(f) if (opts->f && !(b->opts.f = strdup(opts->f))) oom = true; else if (!opts->f) b->opts.f = NULL;
+	STRING_FIELDS(COPY)
+#undef COPY
+	b->env = strv_dup(opts->env);
+	b->tags = strv_dup(opts->tags);
+	b->buildpacks = strv_dup(opts->buildpacks);
+	b->opts.env = (const char *const *)b->env;
+	b->opts.tags = (const char *const *)b->tags;
+	b->opts.buildpacks = (const char *const *)b->buildpacks;
+	if (oom || !b->env || !b->tags || !b->buildpacks || pipe2(b->cancel_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+		cnb_build_free(b);
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	}
+	*out = b;
+	return 0;
+}
+
+void cnb_build_free(cnb_build *b)
+{
+	if (!b)
+		return;
+#define FREE(f) free((char *)b->opts.f);
+	STRING_FIELDS(FREE)
+#undef FREE
+	strv_free(b->env);
+	strv_free(b->tags);
+	strv_free(b->buildpacks);
+	if (b->cancel_pipe[0] >= 0)
+		close(b->cancel_pipe[0]);
+	if (b->cancel_pipe[1] >= 0)
+		close(b->cancel_pipe[1]);
+	free(b->digest);
+	free(b->reference);
+	free(b);
+}
+
+void cnb_build_cancel(cnb_build *b)
+{
+	if (b && b->cancel_pipe[1] >= 0) {
+		int saved = errno;
+		ssize_t ignored = write(b->cancel_pipe[1], "x", 1);
+		(void)ignored;
+		errno = saved;
+	}
+}
+
+bool cnb__build_canceled(const cnb_build *b)
+{
+	struct pollfd p = { b->cancel_pipe[0], POLLIN, 0 };
+	return poll(&p, 1, 0) > 0;
+}
+
+int cnb_build_run(cnb_build *b, cnb_error **err)
+{
+	if (!b)
+		return cnb__error_set(err, CNB_EINVAL, "cnb_build_run: build is NULL");
+	if (b->ran)
+		return cnb__error_set(err, CNB_EINVAL, "build %s: a build runs once; create a new one", b->opts.image);
+	b->ran = true;
+	return cnb__build_execute(b, err);
+}
+
+const char *cnb_build_digest(const cnb_build *b)
+{
+	return b ? b->digest : NULL;
+}
+
+const char *cnb_build_reference(const cnb_build *b)
+{
+	return b ? b->reference : NULL;
+}
+
+char *cnb_build_report_json(const cnb_build *b)
+{
+	if (!b || !b->ran)
+		return NULL;
+	json_t *phases = json_object();
+	for (size_t i = 0; phases && i < b->n_phases; i++)
+		json_object_set_new(phases, b->phases[i].name, json_integer((json_int_t)b->phases[i].ms));
+	json_t *tags = json_array();
+	for (size_t i = 0; tags && b->tags[i]; i++)
+		json_array_append_new(tags, json_string(b->tags[i]));
+	json_t *report = json_pack("{s:s, s:s?, s:s?, s:o, s:o, s:{s:I, s:I, s:I, s:I}, s:{s:s, s:I, s:b}}",
+				   "image", b->opts.image, "reference", b->reference, "digest", b->digest, "tags", tags,
+				   "phases_ms", phases, "layers", "added", (json_int_t)b->export_stats.layers_added,
+				   "reused", (json_int_t)b->export_stats.layers_reused, "bytes_uncompressed",
+				   (json_int_t)b->export_stats.bytes_in, "bytes_compressed",
+				   (json_int_t)b->export_stats.bytes_out, "executor", "accel", b->accel, "boot_ms",
+				   (json_int_t)b->vm_boot_ms, "accel_fell_back", b->accel_fell_back);
+	char *text = report ? json_dumps(report, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	json_decref(report);
+	return text;
+}

@@ -1,0 +1,43 @@
+/* The build object behind include/cnb/build.h, shared by the files of lib/platform. */
+#ifndef CNB_PLATFORM_BUILD_INTERNAL_H
+#define CNB_PLATFORM_BUILD_INTERNAL_H
+
+#include <cnb/build.h>
+#include <stdbool.h>
+#include "lib/export/export-assemble.h"
+
+#define CNB_BUILD_MAX_PHASES 16
+
+typedef struct cnb__phase_time {
+	const char *name;
+	uint64_t ms;
+} cnb__phase_time;
+
+struct cnb_build {
+	cnb_ctx *ctx;
+	cnb_build_opts opts; /* strings and arrays below are our own copies */
+	char **env, **tags, **buildpacks;
+	int cancel_pipe[2];
+	bool ran;
+	/* results */
+	char *digest;
+	char *reference;
+	cnb__phase_time phases[CNB_BUILD_MAX_PHASES];
+	size_t n_phases;
+	cnb__export_stats export_stats;
+	uint64_t vm_boot_ms;
+	char accel[8];
+	bool accel_fell_back;
+};
+
+/* Records how long a phase took (ms since `start_ms`, a cnb__now_ms() reading). */
+void cnb__build_phase_done(cnb_build *b, const char *name, uint64_t start_ms);
+uint64_t cnb__now_ms(void);
+
+/* True once cnb_build_cancel() was called. */
+bool cnb__build_canceled(const cnb_build *b);
+
+/* The pipeline itself (build-run.c). */
+int cnb__build_execute(cnb_build *b, cnb_error **err);
+
+#endif

@@ -1,0 +1,329 @@
+/*
+ * One build, as data flowing through the system (design.md): pull the builder, assemble its rootfs,
+ * prepare the job dir, run detect/build/export in the executor, assemble the image on the host,
+ * publish. Each step names itself in errors and records its time.
+ */
+#include "build-internal.h"
+#include "job-files.h"
+#include "lib/api/ctx-internal.h"
+#include "lib/common/cleanup.h"
+#include "lib/common/error-internal.h"
+#include "lib/common/fs.h"
+#include "lib/common/tar-writer.h"
+#include "lib/export/image-config.h"
+#include "lib/rootfs/rootfs-cache.h"
+#include "lib/vm/executor.h"
+#include "oci/image.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PLATFORM_API "0.15"
+#define LIFECYCLE "/cnb/libcnb/cnb-lifecycle"
+#define LAUNCHER "/cnb/libcnb/cnb-launcher"
+#define GUEST_OUT "/cnb/out"
+#define STEP_TIMEOUT_S (60 * 60)
+
+/* Exit codes of the lifecycle phases (Platform spec, Exit Codes). */
+#define EXIT_DETECT_FAILED 20
+#define EXIT_DETECT_ERRORED 21
+
+typedef struct run_state {
+	cnb_build *b;
+	cnb__oci_image *builder;
+	cnb__oci_image *run;
+	cnb__oci_image *previous;
+	char *rootfs;
+	int rootfs_lock;
+	char *job_dir;
+	uint32_t uid, gid;
+	char *run_name;
+	char **run_mirrors;
+	char *destination;
+} run_state;
+
+static void state_clear(run_state *s)
+{
+	cnb__oci_image_free(s->builder);
+	cnb__oci_image_free(s->run);
+	cnb__oci_image_free(s->previous);
+	free(s->rootfs);
+	if (s->rootfs_lock >= 0)
+		close(s->rootfs_lock);
+	if (s->job_dir)
+		cnb__rm_rf(s->job_dir, NULL);
+	free(s->job_dir);
+	free(s->run_name);
+	for (char **m = s->run_mirrors; m && *m; m++)
+		free(*m);
+	free(s->run_mirrors);
+	free(s->destination);
+}
+
+static int check_cancel(run_state *s, cnb_error **err)
+{
+	return cnb__build_canceled(s->b) ? cnb__error_set(err, CNB_ECANCELED, "build %s: canceled", s->b->opts.image) : 0;
+}
+
+static int builder_ids(run_state *s, cnb_error **err)
+{
+	const json_t *env = cnb__image_config_env(s->builder->config);
+	const char *uid = cnb__image_env_get(env, "CNB_USER_ID"), *gid = cnb__image_env_get(env, "CNB_GROUP_ID");
+	char *end1 = NULL, *end2 = NULL;
+	unsigned long u = uid ? strtoul(uid, &end1, 10) : 0, g = gid ? strtoul(gid, &end2, 10) : 0;
+	if (!uid || !gid || !*uid || !*gid || *end1 || *end2 || u > UINT32_MAX || g > UINT32_MAX)
+		return cnb__error_set(err, CNB_EINVAL,
+				      "builder %s: config Env has no numeric CNB_USER_ID/CNB_GROUP_ID: is this a CNB builder image?",
+				      s->b->opts.builder);
+	if (u == 0)
+		return cnb__error_set(err, CNB_EINVAL, "builder %s: CNB_USER_ID is 0; buildpacks must not run as root",
+				      s->b->opts.builder);
+	s->uid = (uint32_t)u;
+	s->gid = (uint32_t)g;
+	return 0;
+}
+
+/* The run image: --run-image, else the builder metadata label's images[0] (run.toml's first entry). */
+static int choose_run_image(run_state *s, cnb_error **err)
+{
+	const json_t *labels = json_object_get(json_object_get(s->builder->config, "config"), "Labels");
+	const char *meta_text = json_string_value(json_object_get(labels, "io.buildpacks.builder.metadata"));
+	json_t *meta = meta_text ? json_loads(meta_text, 0, NULL) : NULL;
+	const json_t *first = json_array_get(json_object_get(meta, "images"), 0);
+	if (!first)
+		first = json_object_get(json_object_get(meta, "stack"), "runImage");
+	const char *name = s->b->opts.run_image ? s->b->opts.run_image : json_string_value(json_object_get(first, "image"));
+	const json_t *mirrors = s->b->opts.run_image ? NULL : json_object_get(first, "mirrors");
+	int r = 0;
+	if (!name)
+		r = cnb__error_set(err, CNB_EINVAL,
+				   "builder %s names no run image (io.buildpacks.builder.metadata images/stack): pass --run-image",
+				   s->b->opts.builder);
+	else if (!(s->run_name = strdup(name)) || !(s->run_mirrors = calloc(json_array_size(mirrors) + 1, sizeof(char *))))
+		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	for (size_t i = 0; r == 0 && i < json_array_size(mirrors); i++)
+		if (json_string_value(json_array_get(mirrors, i)) &&
+		    !(s->run_mirrors[i] = strdup(json_string_value(json_array_get(mirrors, i)))))
+			r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	json_decref(meta);
+	return r;
+}
+
+static int pull_builder(run_state *s, cnb_error **err)
+{
+	cnb__log(s->b->ctx, CNB_LOG_INFO, "===> PULL builder %s", s->b->opts.builder);
+	int r = cnb__oci_image_pull(s->b->ctx, s->b->opts.builder, s->b->opts.platform, &s->builder, err);
+	if (r < 0)
+		return cnb__error_prefix(err, "builder");
+	return builder_ids(s, err);
+}
+
+static int assemble_rootfs(run_state *s, cnb_error **err)
+{
+	size_t n = s->builder->n_layers;
+	cnb__rootfs_layer *layers = calloc(n + 1, sizeof(*layers));
+	if (!layers)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		layers[i] = (cnb__rootfs_layer){ s->builder->layers[i].path, s->builder->layers[i].media_type,
+						 s->builder->layers[i].digest, s->builder->layers[i].diff_id };
+	/* The VM shows owners from mapped-xattr attributes; as root, real ownership works for both executors. */
+	bool mapped = geteuid() != 0;
+	int r = cnb__rootfs_assemble(s->b->ctx, layers, n, mapped, &s->rootfs, &s->rootfs_lock, err);
+	free(layers);
+	return r < 0 ? cnb__error_prefix(err, "builder %s: rootfs", s->b->opts.builder) : 0;
+}
+
+static int analyze(run_state *s, cnb_error **err)
+{
+	int r = choose_run_image(s, err);
+	if (r == 0 && (r = cnb__oci_image_pull_config(s->b->ctx, s->run_name, s->b->opts.platform, &s->run, err)) < 0)
+		cnb__error_prefix(err, "run image");
+	if (r < 0)
+		return r;
+	const char *prev = s->b->opts.previous_image ? s->b->opts.previous_image : s->destination;
+	cnb_error *perr = NULL;
+	if (!s->b->opts.clear_cache && cnb__oci_image_pull_config(s->b->ctx, prev, s->b->opts.platform, &s->previous, &perr) < 0) {
+		if (cnb_error_code_of(perr) != CNB_ENOTFOUND)
+			cnb__log(s->b->ctx, CNB_LOG_WARN, "previous image %s: %s (building without it)", prev,
+				 cnb_error_message(perr));
+		cnb_error_free(perr);
+		s->previous = NULL;
+	}
+	return 0;
+}
+
+static int prepare_job(run_state *s, cnb_error **err)
+{
+	char tmpl[] = "/tmp/cnb-job-XXXXXX";
+	if (!mkdtemp(tmpl))
+		return cnb__error_errno(err, CNB_EIO, errno, "create the job directory in /tmp");
+	if (!(s->job_dir = strdup(tmpl)))
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	cnb__owner owner = cnb__owner_for(s->uid, s->gid);
+	static const char *const owned[] = { "workspace", "platform", "layers", "out" };
+	for (size_t i = 0; i < CNB_ARRAY_SIZE(owned); i++) {
+		_cleanup_free_ char *dir = cnb__path_join(s->job_dir, owned[i]);
+		int r = dir ? cnb__job_mkdir_owned(dir, &owner, err) : cnb__error_set(err, CNB_ENOMEM, "out of memory");
+		if (r < 0)
+			return r;
+	}
+	_cleanup_free_ char *workspace = cnb__path_join(s->job_dir, "workspace");
+	_cleanup_free_ char *platform = cnb__path_join(s->job_dir, "platform");
+	const char *app = s->b->opts.app_dir ? s->b->opts.app_dir : ".";
+	int r = cnb__job_copy_app(app, workspace, &owner, err);
+	if (r == 0)
+		r = cnb__job_write_platform_env(platform, s->b->opts.env, &owner, err);
+	return r;
+}
+
+/* The builder's Env plus what the phases need (the lifecycle filters it for buildpacks itself). */
+static char **step_env(run_state *s)
+{
+	const json_t *env = cnb__image_config_env(s->builder->config);
+	size_t n = json_array_size(env);
+	char **out = calloc(n + 4, sizeof(char *));
+	size_t k = 0;
+	for (size_t i = 0; out && i < n; i++)
+		if (json_string_value(json_array_get(env, i)))
+			out[k++] = strdup(json_string_value(json_array_get(env, i)));
+	if (out) {
+		out[k++] = strdup("CNB_PLATFORM_API=" PLATFORM_API);
+		if (!cnb__image_env_get(env, "HOME"))
+			out[k++] = strdup("HOME=/home/cnb");
+	}
+	return out;
+}
+
+static void strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int step_failure(run_state *s, const cnb__job_step *step, const cnb__step_result *res, cnb_error **err)
+{
+	const char *image = s->b->opts.image;
+	if (res->timed_out)
+		return cnb__error_set(err, CNB_ETIMEOUT, "build %s: %s timed out after %d s", image, step->name, step->timeout_s);
+	if (!strcmp(step->name, "detect") && (res->exit_code == EXIT_DETECT_FAILED || res->exit_code == EXIT_DETECT_ERRORED))
+		return cnb__error_set(err, CNB_EDETECT,
+				      "build %s: no buildpack group passed detection (exit %d): see the detect output above",
+				      image, res->exit_code);
+	if (!strcmp(step->name, "export"))
+		return cnb__error_set(err, CNB_EEXPORT, "build %s: export failed (exit %d)", image, res->exit_code);
+	return cnb__error_set(err, !strcmp(step->name, "build") ? CNB_EBUILD : CNB_EDETECT,
+			      "build %s: %s failed (exit %d): see the buildpack output above", image, step->name,
+			      res->exit_code);
+}
+
+static int run_lifecycle(run_state *s, cnb_error **err)
+{
+	char uid[16], gid[16];
+	snprintf(uid, sizeof(uid), "%u", s->uid);
+	snprintf(gid, sizeof(gid), "%u", s->gid);
+	char *detect[] = { LIFECYCLE, "detect", NULL };
+	char *build[] = { LIFECYCLE, "build", NULL };
+	char *export_argv[] = { LIFECYCLE, "export", "-out", GUEST_OUT, "-launcher", LAUNCHER, "-uid", uid, "-gid", gid,
+				s->b->opts.process_type ? "-process-type" : NULL, (char *)s->b->opts.process_type, NULL };
+	char **env = step_env(s);
+	if (!env)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	cnb__job_step steps[] = {
+		{ "detect", detect, env, "/workspace", s->uid, s->gid, STEP_TIMEOUT_S },
+		{ "build", build, env, "/workspace", s->uid, s->gid, STEP_TIMEOUT_S },
+		{ "export", export_argv, env, "/workspace", s->uid, s->gid, STEP_TIMEOUT_S },
+	};
+	cnb__job_mount mounts[] = {
+		{ "workspace", "/workspace", false },
+		{ "platform", "/platform", true },
+		{ "layers", "/layers", false },
+		{ "out", GUEST_OUT, false },
+	};
+	cnb__job job = { .rootfs = s->rootfs, .job_dir = s->job_dir, .mounts = mounts, .n_mounts = CNB_ARRAY_SIZE(mounts),
+			 .steps = steps, .n_steps = CNB_ARRAY_SIZE(steps), .network = s->b->opts.network != 0,
+			 .hostname = "cnb-build", .cpus = s->b->opts.cpus, .memory_mb = s->b->opts.memory_mb };
+	cnb__job_result res = { 0 };
+	cnb__log(s->b->ctx, CNB_LOG_INFO, "===> DETECT, BUILD, EXPORT (executor: %s)",
+		 s->b->opts.executor ? s->b->opts.executor : "vm");
+	int r = cnb__executor_run(s->b->ctx, s->b->opts.executor, &job, s->b->cancel_pipe[0], &res, err);
+	s->b->vm_boot_ms = res.boot_ms;
+	snprintf(s->b->accel, sizeof(s->b->accel), "%s", res.accel);
+	s->b->accel_fell_back = res.accel_fell_back;
+	for (size_t i = 0; i < res.n_steps_run; i++)
+		if (s->b->n_phases < CNB_BUILD_MAX_PHASES)
+			s->b->phases[s->b->n_phases++] = (cnb__phase_time){ steps[i].name, res.steps[i].duration_ms };
+	if (r == 0 && res.n_steps_run > 0 && res.steps[res.n_steps_run - 1].exit_code != 0)
+		r = step_failure(s, &steps[res.n_steps_run - 1], &res.steps[res.n_steps_run - 1], err);
+	else if (r == 0 && res.n_steps_run < CNB_ARRAY_SIZE(steps))
+		r = cnb__error_set(err, CNB_EVM, "build %s: the executor ran %zu of %zu steps", s->b->opts.image,
+				   res.n_steps_run, CNB_ARRAY_SIZE(steps));
+	cnb__job_result_free(&res);
+	strv_free(env);
+	return r;
+}
+
+static int64_t creation_time(const cnb_build *b)
+{
+	if (b->opts.creation_time == CNB_BUILD_TIME_NOW)
+		return (int64_t)time(NULL);
+	return b->opts.creation_time >= 0 ? b->opts.creation_time : CNB_TAR_EPOCH;
+}
+
+static int export_image(run_state *s, cnb_error **err)
+{
+	_cleanup_free_ char *out_dir = cnb__path_join(s->job_dir, "out");
+	if (!out_dir)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	cnb__export_inputs in = { out_dir, s->previous, s->run_name, (const char *const *)s->run_mirrors,
+				  creation_time(s->b) };
+	int r = cnb__export_assemble(s->b->ctx, &in, s->run, &s->b->export_stats, err);
+	return r < 0 ? cnb__error_prefix(err, "build %s: export", s->b->opts.image) : 0;
+}
+
+static int publish(run_state *s, cnb_error **err)
+{
+	cnb__log(s->b->ctx, CNB_LOG_INFO, "===> PUBLISH %s", s->destination);
+	int r = cnb__oci_image_push(s->b->ctx, s->run, s->destination, (const char *const *)s->b->tags, &s->b->digest, err);
+	if (r < 0)
+		return cnb__error_prefix(err, "build %s: publish", s->b->opts.image);
+	bool layout = !strncmp(s->destination, "oci:", 4);
+	const char *name = layout ? s->destination : s->destination + (strncmp(s->destination, "docker://", 9) ? 0 : 9);
+	if (asprintf(&s->b->reference, "%s%s%s", name, layout ? "" : "@", layout ? "" : s->b->digest) < 0)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	return 0;
+}
+
+int cnb__build_execute(cnb_build *b, cnb_error **err)
+{
+	run_state s = { .b = b, .rootfs_lock = -1 };
+	int r = 0;
+	if (b->opts.output)
+		s.destination = strdup(b->opts.output);
+	else if (asprintf(&s.destination, "%s%s", strncmp(b->opts.image, "docker://", 9) ? "docker://" : "", b->opts.image) < 0)
+		s.destination = NULL;
+	if (!s.destination)
+		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	static const struct {
+		const char *name;
+		int (*run)(run_state *, cnb_error **);
+	} phases[] = {
+		{ "pull", pull_builder }, { "rootfs", assemble_rootfs }, { "analyze", analyze }, { "prepare", prepare_job },
+		{ "lifecycle", run_lifecycle }, { "assemble", export_image }, { "publish", publish },
+	};
+	for (size_t i = 0; r == 0 && i < CNB_ARRAY_SIZE(phases); i++) {
+		uint64_t start = cnb__now_ms();
+		r = check_cancel(&s, err);
+		if (r == 0)
+			r = phases[i].run(&s, err);
+		if (r == 0 && strcmp(phases[i].name, "lifecycle"))
+			cnb__build_phase_done(b, phases[i].name, start);
+	}
+	state_clear(&s);
+	return r;
+}

@@ -1,0 +1,38 @@
+/*
+ * Files the host puts into a job directory for the lifecycle in the guest: the app source, the
+ * platform env, empty directories the CNB user must own. Ownership is written in the form the
+ * executor shows to the guest: real chown (root on the host: the host executor, and the VM,
+ * where 9p shows host owners of files without xattrs), or QEMU mapped-xattr attributes (an
+ * unprivileged host user running the VM).
+ */
+#ifndef CNB_PLATFORM_JOB_FILES_H
+#define CNB_PLATFORM_JOB_FILES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <cnb/error.h>
+
+typedef struct cnb__owner {
+	uint32_t uid, gid;
+	bool mapped; /* write user.virtfs.* xattrs instead of chown */
+} cnb__owner;
+
+/* The form this host process can produce: chown when we are root, mapped-xattr otherwise. */
+cnb__owner cnb__owner_for(uint32_t uid, uint32_t gid);
+
+/* Creates `path` (mode 0755) owned by `owner` as the guest will see it. Existing dirs are re-owned. */
+int cnb__job_mkdir_owned(const char *path, const cnb__owner *owner, cnb_error **err);
+
+/*
+ * Copies the app source tree `src` into the existing directory `dst`: regular files, directories
+ * and symlinks (never followed), modes kept, every entry owned by `owner`. Sockets, fifos and
+ * devices are skipped. A `.git` directory at the top is skipped too (pack does the same by
+ * default only through project.toml; we keep builds independent of VCS state).
+ */
+int cnb__job_copy_app(const char *src, const char *dst, const cnb__owner *owner, cnb_error **err);
+
+/* Writes <platform>/env/<NAME> files from "NAME=VALUE" entries (value verbatim, no newline). */
+int cnb__job_write_platform_env(const char *platform_dir, const char *const *env, const cnb__owner *owner,
+				cnb_error **err);
+
+#endif
