@@ -11,6 +11,5 @@
 #include <cnb/rootfs.h>
 #include <cnb/build.h>
 #include <cnb/builder.h>
-#include <cnb/vm.h>
 
 #endif
