@@ -114,6 +114,34 @@ static int parse_build_plan(cnb__detect_run *run, const char *path, const char *
 	return rc;
 }
 
+static void log_output(const cnb__phase_inputs *in, cnb__log_level level, const cnb__bp_descriptor *bp,
+		       const cnb__detect_run *run)
+{
+	if (!run->output || !*run->output)
+		return;
+	cnb__phase_log(in, level, "======== Output: %s@%s ========", bp->id, bp->version);
+	for (const char *line = run->output, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		cnb__phase_log(in, level, "%.*s", nl ? (int)(nl - line) : (int)strlen(line), line);
+	}
+}
+
+/*
+ * Detect output is buffered (lc:buildpack/detect.go): an errored buildpack's is shown at once;
+ * the others' at debug level, or at info when detection fails as a whole.
+ */
+typedef struct output_flush {
+	const cnb__phase_inputs *in;
+	cnb__log_level level;
+} output_flush;
+
+static void flush_output(void *ud, const cnb__bp_descriptor *bp, const cnb__detect_run *run)
+{
+	const output_flush *f = ud;
+	if (run->code == CNB_DETECT_PASS || run->code == CNB_DETECT_FAIL)
+		log_output(f->in, f->level, bp, run);
+}
+
 static int detect_bp(void *ud, const cnb__bp_descriptor *bp, cnb__detect_run *run, cnb_error **err)
 {
 	detector *d = ud;
@@ -161,17 +189,10 @@ static int detect_bp(void *ud, const cnb__bp_descriptor *bp, cnb__detect_run *ru
 	}
 	cnb__rm_rf(tmpdir, NULL);
 	run->output = cnb__buf_steal(&output);
-	bool errored = run->code != CNB_DETECT_PASS && run->code != CNB_DETECT_FAIL;
-	if (run->output && *run->output) {
-		cnb__phase_log(in, errored ? CNB_LOG_INFO : CNB_LOG_DEBUG, "======== Output: %s ========", who);
-		for (char *line = run->output, *nl; line && *line; line = nl ? nl + 1 : NULL) {
-			nl = strchr(line, '\n');
-			cnb__phase_log(in, errored ? CNB_LOG_INFO : CNB_LOG_DEBUG, "%.*s",
-				       nl ? (int)(nl - line) : (int)strlen(line), line);
-		}
-	}
-	if (errored)
+	if (run->code != CNB_DETECT_PASS && run->code != CNB_DETECT_FAIL) {
+		log_output(in, CNB_LOG_INFO, bp, run);
 		cnb__phase_log(in, CNB_LOG_INFO, "err:  %s: %s", who, run->error ? run->error : "bin/detect failed");
+	}
 	return 0;
 }
 
@@ -219,6 +240,8 @@ int cnb__detect_phase(const cnb__phase_inputs *in, int *exit_code, cnb_error **e
 	r.run_target = cnb__api_at_least(in->platform_api, 0, 12) ? &d.target : NULL;
 	r.exec_env = cnb__api_at_least(in->platform_api, 0, 15) ? in->exec_env : NULL;
 	rc = cnb__order_resolve(&r, &order, &status, &res, err);
+	output_flush flush = { in, rc == 0 && status == CNB_GROUP_PASSED ? CNB_LOG_DEBUG : CNB_LOG_INFO };
+	cnb__order_resolver_each_run(&r, flush_output, &flush);
 	if (rc) {
 		*exit_code = rc == CNB_EUNSUPPORTED ? CNB_LC_EXIT_BUILDPACK_API : CNB_LC_EXIT_DETECT;
 		cnb__error_prefix(err, "detect");

@@ -40,6 +40,14 @@ void cnb__order_resolver_free(cnb__order_resolver *r)
 	r->n_memo = r->n_elems = r->n_extra_runs = 0;
 }
 
+void cnb__order_resolver_each_run(const cnb__order_resolver *r,
+				  void (*fn)(void *ud, const cnb__bp_descriptor *bp, const cnb__detect_run *run), void *ud)
+{
+	for (size_t i = 0; i < r->n_memo; i++)
+		if (r->memo[i].run)
+			fn(ud, r->memo[i].desc, r->memo[i].run);
+}
+
 static void logf_(cnb__order_resolver *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void logf_(cnb__order_resolver *r, const char *fmt, ...)
 {

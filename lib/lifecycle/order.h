@@ -44,6 +44,10 @@ typedef struct cnb__order_resolver {
 int cnb__order_resolve(cnb__order_resolver *r, const cnb__order *order, cnb__group_status *status,
 		       cnb__plan_result *out, cnb_error **err);
 
+/* Calls fn for every buildpack whose detection ran, in the order they ran. */
+void cnb__order_resolver_each_run(const cnb__order_resolver *r,
+				  void (*fn)(void *ud, const cnb__bp_descriptor *bp, const cnb__detect_run *run), void *ud);
+
 void cnb__order_resolver_free(cnb__order_resolver *r);
 
 #endif

@@ -1,0 +1,155 @@
+#!/bin/bash
+# Integration tests of cnb-lifecycle detect/build with real bash buildpacks, on the host (no VM):
+# a temp dir laid out like a builder, the phases run as uid 1000 through setpriv. TAP output.
+# usage: lifecycle-integration.sh <cnb-lifecycle> <buildpacks dir>
+set -u
+LC=$1
+BPS=$2
+n=0 failed=0
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+is() { # got want what
+	if [ "$1" = "$2" ]; then ok 0 "$3"; else ok 1 "$3"; printf '#   got:  %s\n#   want: %s\n' "$1" "$2"; fi
+}
+has() { # file pattern what
+	if grep -qF -- "$2" "$1"; then ok 0 "$3"; else ok 1 "$3"; echo "#   no \"$2\" in $1:"; sed 's/^/#   | /' "$1" | head -40; fi
+}
+lacks() { if grep -qF -- "$2" "$1"; then ok 1 "$3"; echo "#   \"$2\" found in $1"; else ok 0 "$3"; fi; }
+
+if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
+	echo "1..0 # SKIP needs root and setpriv to run the phases as uid 1000"
+	exit 77
+fi
+ROOT=$(mktemp -d /tmp/cnb-lc-it-XXXXXX)
+trap 'rm -rf "$ROOT"' EXIT
+chmod 0755 "$ROOT"
+
+# new_builder <name> <order.toml text>: $B = a fresh builder-like root with app, layers, platform.
+new_builder() {
+	B=$ROOT/$1
+	mkdir -p "$B/cnb/buildpacks" "$B/workspace" "$B/layers" "$B/platform/env" "$B/cnb/build-config/env"
+	cp -a "$BPS"/. "$B/cnb/buildpacks/"
+	printf '%s\n' "$2" > "$B/cnb/order.toml"
+	echo '{"name":"app"}' > "$B/workspace/package.json"
+	chown -R 1000:1000 "$B/workspace" "$B/layers" "$B/platform"
+}
+
+# phase <detect|build> [extra flags]: runs as uid 1000 with a minimal env; $OUT, $RC.
+phase() {
+	local p=$1
+	shift
+	OUT=$B/$p.out
+	setpriv --reuid=1000 --regid=1000 --clear-groups \
+		env -i HOME=/tmp PATH=/usr/local/bin:/usr/bin:/bin CNB_PLATFORM_API=${PLATFORM_API:-0.15} SECRET_HOST=leak \
+		"$LC" "$p" -app "$B/workspace" -layers "$B/layers" -platform "$B/platform" \
+		-buildpacks "$B/cnb/buildpacks" -build-config "$B/cnb/build-config" "$@" >"$OUT" 2>&1
+	RC=$?
+}
+
+# elem <id> [optional]: one [[order.group]] entry (ends with a newline).
+elem() { printf '  [[order.group]]\n    id = "%s"\n    version = "1.0.0"\n' "$1"; [ -z "${2:-}" ] || printf '    optional = true\n'; }
+
+# --- a passing group: meta buildpack, optional buildpack, plan met by a later provider, env ---
+new_builder pass "[[order]]
+$(elem test/always-fail)
+[[order]]
+$(elem test/meta)
+$(elem test/optional-fail optional)
+$(elem test/tool-a)
+$(elem test/tool-b)
+$(elem test/tool-user)"
+# <layers>/order.toml wins over /cnb/order.toml when -order is not given.
+cp "$B/cnb/order.toml" "$B/layers/order.toml"
+printf 'from-user' > "$B/platform/env/BP_USER"
+printf 'from-operator' > "$B/cnb/build-config/env/BP_OPERATOR"
+phase detect
+is "$RC" 0 "detect: exit 0 for a passing group"
+has "$OUT" "fail: test/always-fail@1.0.0" "detect: the failing first group is reported"
+has "$OUT" "pass: test/node-engine@1.0.0" "detect: passing buildpacks are reported"
+has "$OUT" "skip: test/optional-fail@1.0.0" "detect: the failed optional buildpack is skipped"
+G=$B/layers/group.toml
+ids=$(grep '^ *id = ' "$G" | sed 's/.*"\(.*\)"/\1/' | tr '\n' ' ')
+is "$ids" "test/node-engine test/npm test/tool-a test/tool-b test/tool-user " \
+	"group.toml: meta expanded, optional dropped, order kept"
+has "$G" 'api = "0.9"' "group.toml: each buildpack's api"
+lacks "$G" "optional" "group.toml: optional is stripped"
+P=$B/layers/plan.toml
+has "$P" 'name = "node"' "plan.toml: the node entry"
+has "$P" 'version = "18.*"' "plan.toml: require metadata kept"
+has "$P" 'name = "tool"' "plan.toml: the tool entry, from tool-b's [[or]] alternative"
+is "$(grep -c 'id = "test/tool-' "$P")" 2 "plan.toml: tool-a and tool-b both provide tool"
+
+phase build
+is "$RC" 0 "build: exit 0"
+has "$OUT" "node-engine: plan has node" "build: the provider gets its plan entry"
+has "$OUT" "npm: NODE_HOME=$B/layers/test_node-engine/node FROM_NODE=yes NODE_OPTS=--max-old-space" \
+	"build: env/ of an earlier layer reaches the next buildpack (override, no suffix, default)"
+has "$OUT" "npm: fake-node --version" "build: an earlier layer's bin/ is on PATH"
+has "$OUT" 'tool-a: plan:  [[entries]] name = "tool"  [entries.metadata] version = "1.2"' \
+	"build: tool-a, the first provider, gets the tool entry with the requirer's metadata"
+has "$OUT" 'tool-b: plan:  [[entries]] name = "tool"  [entries.metadata] version = "1.2"' \
+	"build: the entry tool-a left unmet goes to the next provider"
+has "$OUT" "tool-user: BP_USER=from-user BP_OPERATOR=from-operator SECRET=unset" \
+	"build: platform and build-config env given; the lifecycle's other env is not"
+has "$OUT" "tool-user: plan: entries = []" "build: a requirer that provided nothing gets an empty plan"
+has "$OUT" "tool-user: args: 3 layers=$B/layers/test_tool-user" "build: positional args passed"
+[ -d "$B/layers/test_tool-b/scratch.ignore" ] && [ ! -e "$B/layers/test_tool-b/scratch" ]
+ok $? "build: a layer with all types false becomes <layer>.ignore"
+M=$B/layers/config/metadata.toml
+has "$M" 'buildpack-default-process-type = "web"' "metadata.toml: the default process"
+has "$M" 'command = ["fake-node", "worker.js"]' "metadata.toml: processes"
+has "$M" 'key = "io.test.node"' "metadata.toml: labels"
+is "$(grep -c '^ *id = "test/' "$M")" 5 "metadata.toml: every buildpack of the group"
+[ -f "$B/layers/sbom/launch/test_node-engine/node/sbom.cdx.json" ]
+ok $? "build: a launch layer's SBOM copied to sbom/launch/<bp>/<layer>/"
+
+# --- failing detection ---
+new_builder fail "[[order]]
+$(elem test/always-fail)"
+phase detect -order "$B/cnb/order.toml"
+is "$RC" 20 "detect: exit 20 when no group passes"
+has "$OUT" "no buildpack group passed detection" "detect: says why"
+has "$OUT" "always-fail: nothing for me here" "detect: the failing buildpack's output is shown"
+[ ! -e "$B/layers/group.toml" ]
+ok $? "detect: no group.toml on failure"
+
+new_builder err "[[order]]
+$(elem test/detect-error)"
+phase detect -order "$B/cnb/order.toml"
+is "$RC" 21 "detect: exit 21 when a buildpack errored"
+has "$OUT" "detect-error: cannot read the app" "detect: the erroring buildpack's output is shown"
+has "$OUT" "err:  test/detect-error@1.0.0" "detect: the erroring buildpack is named"
+
+# --- a buildpack failing in build ---
+new_builder buildfail "[[order]]
+$(elem test/build-fail)"
+phase detect -order "$B/cnb/order.toml"
+is "$RC" 0 "detect: build-fail passes detection"
+phase build
+is "$RC" 51 "build: exit 51 when bin/build fails"
+has "$OUT" "buildpack test/build-fail@1.0.0 failed: bin/build exited with status 7" "build: the error names the buildpack"
+has "$OUT" "build-fail: compiler crashed" "build: buildpack output passes through"
+
+# --- unsupported APIs ---
+new_builder oldapi "[[order]]
+$(elem test/old-api)"
+phase detect -order="$B/cnb/order.toml"
+is "$RC" 12 "detect: exit 12 for an unsupported buildpack API"
+has "$OUT" "test/old-api@1.0.0" "detect: the message names the buildpack"
+has "$OUT" "supported: 0.7 to 0.12" "detect: and the supported range"
+PLATFORM_API=0.3 phase detect -order "$B/cnb/order.toml"
+is "$RC" 11 "detect: exit 11 for an unsupported platform API"
+
+# --- root ---
+OUT=$B/root.out
+env -i PATH=/usr/bin:/bin CNB_PLATFORM_API=0.15 "$LC" detect -layers "$B/layers" >"$OUT" 2>&1
+is "$?" 1 "detect: refuses to run as root"
+has "$OUT" "refusing to run as root" "detect: says so"
+env -i PATH=/usr/bin:/bin CNB_PLATFORM_API=0.15 "$LC" build -layers "$B/layers" >"$OUT" 2>&1
+is "$?" 1 "build: refuses to run as root"
+
+# --- usage ---
+phase detect -bogus x
+is "$RC" 3 "detect: exit 3 for an unknown flag"
+
+echo "1..$n"
+[ "$failed" = 0 ]

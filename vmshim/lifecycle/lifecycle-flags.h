@@ -1,0 +1,43 @@
+/*
+ * Command line and environment of cnb-lifecycle phases, as the reference lifecycle takes them
+ * (checklist §3.0): Go-style flags (`-layers /layers`, `-layers=/layers`), a flag wins over its
+ * CNB_* variable, then the platform defaults.
+ */
+#ifndef CNB_LIFECYCLE_FLAGS_H
+#define CNB_LIFECYCLE_FLAGS_H
+
+#include "lib/lifecycle/phase.h"
+
+/* Flags a phase accepts (bit mask). */
+enum {
+	LC_FLAG_APP = 1 << 0,
+	LC_FLAG_LAYERS = 1 << 1,
+	LC_FLAG_PLATFORM = 1 << 2,
+	LC_FLAG_BUILDPACKS = 1 << 3,
+	LC_FLAG_ORDER = 1 << 4,
+	LC_FLAG_GROUP = 1 << 5,
+	LC_FLAG_PLAN = 1 << 6,
+	LC_FLAG_ANALYZED = 1 << 7,
+	LC_FLAG_BUILD_CONFIG = 1 << 8,
+	LC_FLAG_LOG_LEVEL = 1 << 9,
+};
+
+typedef struct lc_options {
+	char *paths[16]; /* indexed by flag bit; absolute, owned */
+	cnb__log_level log_level;
+	cnb__phase_inputs in;
+} lc_options;
+
+/*
+ * Parses argv (after the phase name) for the flags in `allowed`, fills the inputs with defaults
+ * and makes every path absolute. Returns 0; -1 after printing the usage for -help (exit 0); or
+ * an exit code (3 for bad usage, 11 for an unsupported CNB_PLATFORM_API) after printing why.
+ */
+int lc_options_parse(lc_options *o, const char *phase, unsigned allowed, int argc, char **argv, char **environ);
+
+void lc_options_free(lc_options *o);
+
+/* Prints a line on stderr when `level` passes the -log-level filter. */
+void lc_log(void *ud, cnb__log_level level, const char *line);
+
+#endif

@@ -1,0 +1,86 @@
+/*
+ * cnb-lifecycle: the CNB lifecycle phases in one static binary, run inside the build VM's chroot
+ * as CNB_USER_ID:CNB_GROUP_ID. `cnb-lifecycle <phase> [flags]`, or called through a link named
+ * after the reference binaries (detector, builder). A phase is one entry of `phases[]`.
+ */
+#include "lifecycle-flags.h"
+
+#include "lib/common/cleanup.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+extern char **environ;
+
+typedef struct phase {
+	const char *name;  /* subcommand */
+	const char *alias; /* argv[0] basename of the reference lifecycle */
+	unsigned flags;
+	bool refuse_root; /* detector and builder run buildpack code: never as root (checklist §3.0) */
+	int (*run)(const cnb__phase_inputs *in, int *exit_code, cnb_error **err);
+} phase;
+
+#define COMMON_FLAGS (LC_FLAG_APP | LC_FLAG_LAYERS | LC_FLAG_PLATFORM | LC_FLAG_BUILDPACKS | LC_FLAG_GROUP | \
+		      LC_FLAG_PLAN | LC_FLAG_ANALYZED | LC_FLAG_BUILD_CONFIG | LC_FLAG_LOG_LEVEL)
+
+static const phase phases[] = {
+	{ "detect", "detector", COMMON_FLAGS | LC_FLAG_ORDER, true, cnb__detect_phase },
+	{ "build", "builder", COMMON_FLAGS, true, cnb__build_phase },
+};
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: cnb-lifecycle <phase> [flags]\nphases:");
+	for (size_t i = 0; i < CNB_ARRAY_SIZE(phases); i++)
+		fprintf(stderr, " %s", phases[i].name);
+	fprintf(stderr, "\n");
+	return CNB_LC_EXIT_INVALID_ARGS;
+}
+
+static const phase *find_phase(const char *name)
+{
+	for (size_t i = 0; i < CNB_ARRAY_SIZE(phases); i++)
+		if (!strcmp(name, phases[i].name) || !strcmp(name, phases[i].alias))
+			return &phases[i];
+	return NULL;
+}
+
+static int run_phase(const phase *p, int argc, char **argv)
+{
+	if (p->refuse_root && geteuid() == 0) {
+		fprintf(stderr, "cnb-lifecycle %s: refusing to run as root: run it as CNB_USER_ID:CNB_GROUP_ID\n",
+			p->name);
+		return CNB_LC_EXIT_FAILED;
+	}
+	lc_options o;
+	int rc = lc_options_parse(&o, p->name, p->flags, argc, argv, environ);
+	if (rc) {
+		lc_options_free(&o);
+		return rc < 0 ? 0 : rc;
+	}
+	cnb_error *err = NULL;
+	int exit_code = CNB_LC_EXIT_FAILED;
+	if (p->run(&o.in, &exit_code, &err) && exit_code == CNB_LC_EXIT_OK)
+		exit_code = CNB_LC_EXIT_FAILED;
+	if (err)
+		fprintf(stderr, "ERROR: %s\n", cnb_error_message(err));
+	cnb_error_free(err);
+	lc_options_free(&o);
+	return exit_code;
+}
+
+int main(int argc, char **argv)
+{
+	const char *self = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	const phase *p = find_phase(self);
+	if (p)
+		return run_phase(p, argc - 1, argv + 1);
+	if (argc < 2)
+		return usage();
+	if (!(p = find_phase(argv[1]))) {
+		fprintf(stderr, "cnb-lifecycle: unknown phase \"%s\"\n", argv[1]);
+		return usage();
+	}
+	return run_phase(p, argc - 2, argv + 2);
+}
