@@ -14,7 +14,6 @@ static const char copy_usage[] =
 	"Options:\n"
 	"      --platform OS/ARCH[/VARIANT]  image to take from a multi-platform index (default: this host's)\n"
 	"      --insecure-registry HOST      allow plain HTTP to HOST (loopback always is)\n"
-	"      --cache-dir DIR\n"
 	"  -q, --quiet / -v, --verbose\n";
 
 int cnb_cmd_copy(int argc, char **argv)

@@ -70,10 +70,8 @@ static int layout_job(size_t i, void *userdata, cnb_error **err)
 	/* Remote layers go straight into the layout: no second copy in the cache. */
 	_cleanup_free_ char *path = NULL;
 	if (local_blob(j, l, dir, &path, err) < 0)
-		return cnb__error_prefix(err, "layer %s", l->digest);
-	if (cnb__oci_store_import(path, dir, l->digest, err) < 0)
-		return cnb__error_prefix(err, "layer %s", l->digest);
-	return 0;
+		return cnb__error_code(err, CNB_EREGISTRY);
+	return cnb__oci_store_import(path, dir, l->digest, err);
 }
 
 static int push_layout(push_jobs *j, const char *const *extra_tags, cnb_error **err)
@@ -122,7 +120,7 @@ static int registry_job(size_t i, void *userdata, cnb_error **err)
 	}
 	_cleanup_free_ char *path = NULL;
 	if (local_blob(j, l, j->ctx->cache_dir, &path, err) < 0)
-		return cnb__error_prefix(err, "layer %s", digest);
+		return cnb__error_code(err, CNB_EREGISTRY);
 	return cnb__oci_registry_upload_blob(j->reg, repo, digest, size, path, label, err);
 }
 

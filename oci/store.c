@@ -170,11 +170,10 @@ int cnb__oci_blob_writer_commit(cnb__oci_blob_writer *w, char out_digest[CNB_OCI
 	if (fstat(w->fd, &st) < 0 || (uint64_t)st.st_size != w->written)
 		rc = cnb__error_set(err, CNB_EIO, "%s: file size does not match the bytes written", w->tmp_path);
 	else if (w->expect_size != UINT64_MAX && w->written != w->expect_size)
-		rc = cnb__error_set(err, CNB_EDIGEST, "%s: got %llu bytes, the descriptor says %llu (truncated download?)",
-				    *w->expect ? w->expect : got, (unsigned long long)w->written,
-				    (unsigned long long)w->expect_size);
+		rc = cnb__error_set(err, CNB_EDIGEST, "got %llu bytes, the descriptor says %llu (truncated download?)",
+				    (unsigned long long)w->written, (unsigned long long)w->expect_size);
 	else if (*w->expect && strcmp(got, w->expect))
-		rc = cnb__error_set(err, CNB_EDIGEST, "%s: content does not match its digest (got %s); refusing it", w->expect, got);
+		rc = cnb__error_set(err, CNB_EDIGEST, "content does not match its digest (got %s); refusing it", got);
 	if (rc < 0) {
 		cnb__oci_blob_writer_abort(w, false);
 		return rc;
