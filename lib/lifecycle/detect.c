@@ -25,12 +25,11 @@ void cnb__phase_log(const cnb__phase_inputs *in, cnb__log_level level, const cha
 {
 	if (!in->log)
 		return;
-	_cleanup_free_ char *line = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vasprintf(&line, fmt, ap);
+	_cleanup_free_ char *line = cnb__vformat(fmt, ap);
 	va_end(ap);
-	if (n >= 0)
+	if (line)
 		in->log(in->log_ud, level, line);
 }
 

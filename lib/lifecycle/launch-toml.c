@@ -78,12 +78,11 @@ static void warnf(cnb__launch_toml_warn_fn warn, void *ud, const char *fmt, ...)
 {
 	if (!warn)
 		return;
-	_cleanup_free_ char *line = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vasprintf(&line, fmt, ap);
+	_cleanup_free_ char *line = cnb__vformat(fmt, ap);
 	va_end(ap);
-	if (n >= 0)
+	if (line)
 		warn(ud, line);
 }
 

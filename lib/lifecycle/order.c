@@ -53,12 +53,11 @@ static void logf_(cnb__order_resolver *r, const char *fmt, ...)
 {
 	if (!r->ops.log)
 		return;
-	_cleanup_free_ char *line = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vasprintf(&line, fmt, ap);
+	_cleanup_free_ char *line = cnb__vformat(fmt, ap);
 	va_end(ap);
-	if (n >= 0)
+	if (line)
 		r->ops.log(r->ops.ud, line);
 }
 

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,12 @@ void cnb__strv_free(char **list)
 	for (size_t i = 0; list && list[i]; i++)
 		free(list[i]);
 	free(list);
+}
+
+char *cnb__vformat(const char *fmt, va_list ap)
+{
+	char *out = NULL;
+	return vasprintf(&out, fmt, ap) < 0 ? NULL : out;
 }
 
 bool cnb__strv_contains(char *const *list, const char *s)

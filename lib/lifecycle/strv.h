@@ -2,11 +2,15 @@
 #ifndef CNB_LC_STRV_H
 #define CNB_LC_STRV_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <cnb/error.h>
 
 void cnb__strv_free(char **list);
+
+/* vasprintf that returns the string (NULL on OOM), for log lines built from a format. */
+char *cnb__vformat(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 /* Whether `list` (may be NULL) contains `s`. */
 bool cnb__strv_contains(char *const *list, const char *s);
 

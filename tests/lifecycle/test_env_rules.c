@@ -41,95 +41,52 @@ static const char *apply(cnb__env *env, const char *rel, cnb__env_action no_suff
 	return rc ? "(error)" : cnb__env_get(env, "V");
 }
 
-static void test_lifecycle_env_rules__override(void)
-{
-	fresh("o");
-	put("o/V.override", "new");
-	_cleanup_env_ cnb__env env = CNB_ENV_INIT;
-	cnb__env_set(&env, "V", "old");
-	is_str(apply(&env, "o", CNB_ENV_OVERRIDE), "new", ".override replaces the value");
-}
+/*
+ * One rule per case: the files of one env dir ("NAME=contents" pairs split on '|'), the value
+ * of V before (NULL = unset), what a file without suffix means, and V after.
+ */
+typedef struct rule_case {
+	const char *name;
+	const char *files;
+	const char *before;
+	cnb__env_action no_suffix;
+	const char *want;
+} rule_case;
 
-static void test_lifecycle_env_rules__no_suffix_overrides_for_layers(void)
-{
-	fresh("n");
-	put("n/V", "new");
-	_cleanup_env_ cnb__env env = CNB_ENV_INIT;
-	cnb__env_set(&env, "V", "old");
-	is_str(apply(&env, "n", CNB_ENV_OVERRIDE), "new", "no suffix = override in a layer env dir");
-}
+static const rule_case rule_cases[] = {
+	{ "test_lifecycle_env_rules__override", "V.override=new", "old", CNB_ENV_OVERRIDE, "new" },
+	{ "test_lifecycle_env_rules__no_suffix_overrides_for_layers", "V=new", "old", CNB_ENV_OVERRIDE, "new" },
+	{ "test_lifecycle_env_rules__no_suffix_defaults_for_build_config", "V=operator", "user", CNB_ENV_DEFAULT, "user" },
+	{ "test_lifecycle_env_rules__default_sets_unset", "V.default=dflt", NULL, CNB_ENV_OVERRIDE, "dflt" },
+	{ "test_lifecycle_env_rules__default_keeps_set", "V.default=dflt", "set", CNB_ENV_OVERRIDE, "set" },
+	{ "test_lifecycle_env_rules__default_treats_empty_as_unset", "V.default=dflt", "", CNB_ENV_OVERRIDE, "dflt" },
+	{ "test_lifecycle_env_rules__prepend_with_delim", "V.prepend=/new|V.delim=:", "/old", CNB_ENV_OVERRIDE, "/new:/old" },
+	{ "test_lifecycle_env_rules__append_with_delim", "V.append=b|V.delim=,", "a", CNB_ENV_OVERRIDE, "a,b" },
+	{ "test_lifecycle_env_rules__append_without_delim_concatenates", "V.append=b", "a", CNB_ENV_OVERRIDE, "ab" },
+	{ "test_lifecycle_env_rules__prepend_to_unset_has_no_delim", "V.prepend=x|V.delim=:", NULL, CNB_ENV_OVERRIDE, "x" },
+	{ "test_lifecycle_env_rules__contents_verbatim", "V= spaced value\n", NULL, CNB_ENV_OVERRIDE, " spaced value\n" },
+	{ "test_lifecycle_env_rules__unknown_suffix_ignored", "V.bogus=x|V.delim=:", "keep", CNB_ENV_OVERRIDE, "keep" },
+	/* Alphabetical: V.append, V.override, V.prepend: "2", then "1", then "0" + "1". */
+	{ "test_lifecycle_env_rules__alphabetical_order", "V.append=2|V.override=1|V.prepend=0", NULL, CNB_ENV_OVERRIDE, "01" },
+};
 
-static void test_lifecycle_env_rules__no_suffix_defaults_for_build_config(void)
+static void run_rule_case(const rule_case *c)
 {
-	fresh("bc");
-	put("bc/V", "operator");
+	const char *dir = fresh(c->name);
+	_cleanup_free_ char *rel = strdup(dir + strlen(root) + 1);
+	_cleanup_free_ char *files = strdup(c->files);
+	char *save = NULL;
+	for (char *f = strtok_r(files, "|", &save); f; f = strtok_r(NULL, "|", &save)) {
+		char *eq = strchr(f, '=');
+		*eq = '\0';
+		char path[512];
+		snprintf(path, sizeof(path), "%s/%s", rel, f);
+		put(path, eq + 1);
+	}
 	_cleanup_env_ cnb__env env = CNB_ENV_INIT;
-	cnb__env_set(&env, "V", "user");
-	is_str(apply(&env, "bc", CNB_ENV_DEFAULT), "user", "no suffix = default for build-config: set value kept");
-}
-
-static void test_lifecycle_env_rules__default_sets_unset(void)
-{
-	fresh("d");
-	put("d/V.default", "dflt");
-	_cleanup_env_ cnb__env env = CNB_ENV_INIT;
-	is_str(apply(&env, "d", CNB_ENV_OVERRIDE), "dflt", ".default sets an unset variable");
-}
-
-static void test_lifecycle_env_rules__default_keeps_set(void)
-{
-	fresh("d2");
-	put("d2/V.default", "dflt");
-	_cleanup_env_ cnb__env env = CNB_ENV_INIT;
-	cnb__env_set(&env, "V", "set");
-	is_str(apply(&env, "d2", CNB_ENV_OVERRIDE), "set", ".default keeps a set variable");
-}
-
-static void test_lifecycle_env_rules__default_treats_empty_as_unset(void)
-{
-	fresh("d3");
-	put("d3/V.default", "dflt");
-	_cleanup_env_ cnb__env env = CNB_ENV_INIT;
-	cnb__env_set(&env, "V", "");
-	is_str(apply(&env, "d3", CNB_ENV_OVERRIDE), "dflt", ".default: an empty value counts as unset");
-}
-
-static void test_lifecycle_env_rules__prepend_with_delim(void)
-{
-	fresh("p");
-	put("p/V.prepend", "/new");
-	put("p/V.delim", ":");
-	_cleanup_env_ cnb__env env = CNB_ENV_INIT;
-	cnb__env_set(&env, "V", "/old");
-	is_str(apply(&env, "p", CNB_ENV_OVERRIDE), "/new:/old", ".prepend puts content + delim before the value");
-}
-
-static void test_lifecycle_env_rules__append_with_delim(void)
-{
-	fresh("a");
-	put("a/V.append", "b");
-	put("a/V.delim", ",");
-	_cleanup_env_ cnb__env env = CNB_ENV_INIT;
-	cnb__env_set(&env, "V", "a");
-	is_str(apply(&env, "a", CNB_ENV_OVERRIDE), "a,b", ".append puts delim + content after the value");
-}
-
-static void test_lifecycle_env_rules__append_without_delim_concatenates(void)
-{
-	fresh("a2");
-	put("a2/V.append", "b");
-	_cleanup_env_ cnb__env env = CNB_ENV_INIT;
-	cnb__env_set(&env, "V", "a");
-	is_str(apply(&env, "a2", CNB_ENV_OVERRIDE), "ab", "no .delim: no separator at all");
-}
-
-static void test_lifecycle_env_rules__prepend_to_unset_has_no_delim(void)
-{
-	fresh("p2");
-	put("p2/V.prepend", "x");
-	put("p2/V.delim", ":");
-	_cleanup_env_ cnb__env env = CNB_ENV_INIT;
-	is_str(apply(&env, "p2", CNB_ENV_OVERRIDE), "x", "prepend to an unset variable: just the content");
+	if (c->before)
+		cnb__env_set(&env, "V", c->before);
+	is_str(apply(&env, rel, c->no_suffix), c->want, "%s", c->name);
 }
 
 static void test_lifecycle_env_rules__delim_only_from_same_dir(void)
@@ -142,35 +99,6 @@ static void test_lifecycle_env_rules__delim_only_from_same_dir(void)
 	cnb__env_set(&env, "V", "a");
 	apply(&env, "s1", CNB_ENV_OVERRIDE);
 	is_str(apply(&env, "s2", CNB_ENV_OVERRIDE), "ab", "a .delim in another dir does not apply");
-}
-
-static void test_lifecycle_env_rules__contents_verbatim(void)
-{
-	fresh("v");
-	put("v/V", " spaced value\n");
-	_cleanup_env_ cnb__env env = CNB_ENV_INIT;
-	is_str(apply(&env, "v", CNB_ENV_OVERRIDE), " spaced value\n", "no trimming, trailing newline kept");
-}
-
-static void test_lifecycle_env_rules__unknown_suffix_ignored(void)
-{
-	fresh("u");
-	put("u/V.bogus", "x");
-	put("u/V.delim", ":");
-	_cleanup_env_ cnb__env env = CNB_ENV_INIT;
-	cnb__env_set(&env, "V", "keep");
-	is_str(apply(&env, "u", CNB_ENV_OVERRIDE), "keep", "unknown suffixes and .delim alone do nothing");
-}
-
-static void test_lifecycle_env_rules__alphabetical_order(void)
-{
-	fresh("ord");
-	put("ord/V.append", "2");
-	put("ord/V.override", "1");
-	put("ord/V.prepend", "0");
-	_cleanup_env_ cnb__env env = CNB_ENV_INIT;
-	/* Alphabetical: V.append, V.override, V.prepend → "2" then "1" then "01". */
-	is_str(apply(&env, "ord", CNB_ENV_OVERRIDE), "01", "files apply in alphabetical order");
 }
 
 static void test_lifecycle_env_rules__subdirs_skipped(void)
@@ -253,20 +181,9 @@ int main(void)
 {
 	if (!mkdtemp(root))
 		tap_skip_all("mkdtemp failed");
-	test_lifecycle_env_rules__override();
-	test_lifecycle_env_rules__no_suffix_overrides_for_layers();
-	test_lifecycle_env_rules__no_suffix_defaults_for_build_config();
-	test_lifecycle_env_rules__default_sets_unset();
-	test_lifecycle_env_rules__default_keeps_set();
-	test_lifecycle_env_rules__default_treats_empty_as_unset();
-	test_lifecycle_env_rules__prepend_with_delim();
-	test_lifecycle_env_rules__append_with_delim();
-	test_lifecycle_env_rules__append_without_delim_concatenates();
-	test_lifecycle_env_rules__prepend_to_unset_has_no_delim();
+	for (size_t i = 0; i < CNB_ARRAY_SIZE(rule_cases); i++)
+		run_rule_case(&rule_cases[i]);
 	test_lifecycle_env_rules__delim_only_from_same_dir();
-	test_lifecycle_env_rules__contents_verbatim();
-	test_lifecycle_env_rules__unknown_suffix_ignored();
-	test_lifecycle_env_rules__alphabetical_order();
 	test_lifecycle_env_rules__subdirs_skipped();
 	test_lifecycle_env_rules__missing_dir_is_nothing();
 	test_lifecycle_env_rules__root_dirs_prepend_paths();
