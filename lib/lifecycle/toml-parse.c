@@ -40,10 +40,7 @@ static void key_path_clear(struct key_path *k)
 	free(k->parts);
 }
 
-static int fail_at(struct parser *ps, const char *at, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail_at(struct parser *ps, const char *at, int code, const char *fmt, ...)
+static int fail_atv(struct parser *ps, const char *at, int code, const char *fmt, va_list ap)
 {
 	size_t line = 1, col = 1;
 	for (const char *c = ps->start; c < at && c < ps->end; c++) {
@@ -53,23 +50,32 @@ static int fail_at(struct parser *ps, const char *at, int code, const char *fmt,
 			col++;
 	}
 	_cleanup_buf_ cnb__buf what = CNB_BUF_INIT;
-	va_list ap;
-	va_start(ap, fmt);
 	int r = cnb__buf_vprintf(&what, fmt, ap);
-	va_end(ap);
 	return cnb__error_set(ps->err, code, "%s:%zu:%zu: %s", ps->name, line, col, r < 0 ? "out of memory" : what.data);
 }
 
+static int fail_at(struct parser *ps, const char *at, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail_at(struct parser *ps, const char *at, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = fail_atv(ps, at, code, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* A syntax error at the current position. */
 static int fail(struct parser *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static int fail(struct parser *ps, const char *fmt, ...)
 {
-	_cleanup_buf_ cnb__buf what = CNB_BUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
-	int r = cnb__buf_vprintf(&what, fmt, ap);
+	int r = fail_atv(ps, ps->p, CNB_EPARSE, fmt, ap);
 	va_end(ap);
-	return fail_at(ps, ps->p, CNB_EPARSE, "%s", r < 0 ? "out of memory" : what.data);
+	return r;
 }
 
 static int oom(struct parser *ps) { return cnb__error_set(ps->err, CNB_ENOMEM, "%s: out of memory", ps->name); }
@@ -95,6 +101,21 @@ static int check_depth(struct parser *ps, size_t depth, const char *at)
 {
 	if (depth > CNB_TOML_MAX_DEPTH)
 		return fail_at(ps, at, CNB_EUNSAFE, "tables and arrays nested deeper than %d", CNB_TOML_MAX_DEPTH);
+	return 0;
+}
+
+/* At the '[' or '{' opening an inline array or table that will sit at `depth`. */
+static int open_container(struct parser *ps, size_t depth, cnb_toml **out, cnb_toml *fresh)
+{
+	const char *open = ps->p;
+	int r = check_depth(ps, depth, open);
+	if (r < 0) {
+		cnb__toml_free(fresh);
+		return r;
+	}
+	if ((r = count_value(ps, out, fresh, open)) < 0)
+		return r;
+	ps->p++;
 	return 0;
 }
 
@@ -400,14 +421,10 @@ static void freeze(cnb_toml *t)
 /* { k = v, ... }: one line, no trailing comma (TOML 1.0), immutable once closed. */
 static int parse_inline_table(struct parser *ps, size_t depth, cnb_toml **out)
 {
-	const char *open = ps->p;
-	int r;
-	if ((r = check_depth(ps, depth, open)) < 0)
-		return r;
 	_cleanup_toml_ cnb_toml *t = NULL;
-	if ((r = count_value(ps, &t, cnb__toml_new_table(), open)) < 0)
+	int r = open_container(ps, depth, &t, cnb__toml_new_table());
+	if (r < 0)
 		return r;
-	ps->p++;
 	skip_ws(ps);
 	if (peek(ps) == '}') {
 		ps->p++;
@@ -435,14 +452,10 @@ static int parse_inline_table(struct parser *ps, size_t depth, cnb_toml **out)
 
 static int parse_array(struct parser *ps, size_t depth, cnb_toml **out)
 {
-	const char *open = ps->p;
-	int r;
-	if ((r = check_depth(ps, depth, open)) < 0)
-		return r;
 	_cleanup_toml_ cnb_toml *a = NULL;
-	if ((r = count_value(ps, &a, cnb__toml_new_array(), open)) < 0)
+	int r = open_container(ps, depth, &a, cnb__toml_new_array());
+	if (r < 0)
 		return r;
-	ps->p++;
 	for (;;) {
 		skip_blank(ps);
 		if (peek(ps) == ']') {
