@@ -127,6 +127,87 @@ int cnb__order_load(cnb__order *out, const char *path, cnb_error **err)
 	return rc;
 }
 
+static bool group_has(const cnb__order_group *g, const char *id)
+{
+	for (size_t i = 0; i < g->n; i++)
+		if (!strcmp(g->elems[i].id, id))
+			return true;
+	return false;
+}
+
+/* Appends copies of the `sys` elements whose IDs `g` lacks (checked against `orig`). */
+static int add_system_elems(cnb__order_group *g, const cnb__order_group *orig, const cnb__order_group *sys)
+{
+	for (size_t i = 0; sys && i < sys->n; i++) {
+		if (group_has(orig, sys->elems[i].id))
+			continue;
+		cnb__order_elem *e = &g->elems[g->n];
+		e->id = strdup(sys->elems[i].id);
+		e->version = strdup(sys->elems[i].version);
+		e->optional = false;
+		g->n++;
+		if (!e->id || !e->version)
+			return -1;
+	}
+	return 0;
+}
+
+int cnb__order_add_system(cnb__order *order, const char *system_path, cnb_error **err)
+{
+	struct stat st;
+	if (!system_path || stat(system_path, &st) < 0)
+		return 0;
+	cnb_toml *doc = NULL;
+	int rc = cnb__toml_parse_file(&doc, system_path, err);
+	if (rc)
+		return cnb__error_prefix(err, "read system buildpacks");
+	const cnb_toml *system = cnb__toml_get(doc, "system");
+	/* Each list has the shape of one order group: parse it as a one-group order. */
+	cnb__order pre = { 0 }, post = { 0 };
+	cnb_toml *wrap[2] = { NULL, NULL };
+	const char *keys[2] = { "pre", "post" };
+	cnb__order *out[2] = { &pre, &post };
+	for (size_t k = 0; rc == 0 && k < 2; k++) {
+		const cnb_toml *list = cnb__toml_get(cnb__toml_get(system, keys[k]), "buildpacks");
+		cnb_toml *group = cnb__toml_new_table(), *arr = cnb__toml_new_array();
+		if (!group || !arr || cnb__toml_set(group, "group", list ? cnb__toml_clone(list) : cnb__toml_new_array()) < 0 ||
+		    cnb__toml_push(arr, group) < 0) {
+			cnb__toml_free(arr);
+			rc = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+			break;
+		}
+		wrap[k] = arr;
+		rc = cnb__order_parse(out[k], arr, system_path, err);
+	}
+	for (size_t g = 0; rc == 0 && g < order->n; g++) {
+		cnb__order_group *og = &order->groups[g];
+		size_t cap = og->n + pre.groups[0].n + post.groups[0].n + 1;
+		cnb__order_group merged = { calloc(cap, sizeof(cnb__order_elem)), 0 };
+		int added = merged.elems ? add_system_elems(&merged, og, &pre.groups[0]) : -1;
+		if (added == 0) {
+			memcpy(merged.elems + merged.n, og->elems, og->n * sizeof(cnb__order_elem));
+			merged.n += og->n;
+			free(og->elems);
+			*og = merged; /* the group's elements moved; post elements dedupe against all of it */
+			added = add_system_elems(og, og, &post.groups[0]);
+		} else if (merged.elems) {
+			for (size_t i = 0; i < merged.n; i++) {
+				free(merged.elems[i].id);
+				free(merged.elems[i].version);
+			}
+			free(merged.elems);
+		}
+		if (added < 0)
+			rc = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	}
+	cnb__order_free(&pre);
+	cnb__order_free(&post);
+	cnb__toml_free(wrap[0]);
+	cnb__toml_free(wrap[1]);
+	cnb__toml_free(doc);
+	return rc;
+}
+
 void cnb__target_free(cnb__target *t)
 {
 	free(t->os);

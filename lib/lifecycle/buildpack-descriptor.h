@@ -70,6 +70,13 @@ int cnb__order_load(cnb__order *out, const char *path, cnb_error **err);
 void cnb__order_free(cnb__order *o);
 
 /*
+ * Platform 0.15 system buildpacks ([P § system.toml]): prepends [[system.pre.buildpacks]] and
+ * appends [[system.post.buildpacks]] to every group, skipping IDs the group already has. They are
+ * required: ⚠ DIFF, the lifecycle ignores `optional` there. A missing file changes nothing.
+ */
+int cnb__order_add_system(cnb__order *order, const char *system_path, cnb_error **err);
+
+/*
  * Parses a buildpack.toml document found in `dir`. The `api` is checked: CNB_EUNSUPPORTED names
  * the buildpack and the supported range (exit 12).
  */

@@ -217,9 +217,13 @@ int cnb__detect_phase(const cnb__phase_inputs *in, int *exit_code, cnb_error **e
 	*exit_code = CNB_LC_EXIT_FAILED;
 	cnb__order order = { 0 };
 	int rc = cnb__order_load(&order, in->order_path, err);
+	if (rc == 0 && cnb__api_at_least(in->platform_api, 0, 15))
+		rc = cnb__order_add_system(&order, in->system_path, err);
 	if (rc) {
+		/* Extensions in the order: refused as creator does, an invalid input. */
 		if (rc == CNB_EUNSUPPORTED)
 			*exit_code = CNB_LC_EXIT_INVALID_ARGS;
+		cnb__order_free(&order);
 		return rc;
 	}
 	detector d = { .in = in };

@@ -120,10 +120,21 @@ has "$OUT" "detect-error: cannot read the app" "detect: the erroring buildpack's
 has "$OUT" "err:  test/detect-error@1.0.0" "detect: the erroring buildpack is named"
 
 # --- a buildpack failing in build ---
+# build-fail comes in as a Platform 0.15 system buildpack (pre and post: added once).
 new_builder buildfail "[[order]]
-$(elem test/build-fail)"
-phase detect -order "$B/cnb/order.toml"
+$(elem test/always-fail optional)"
+cat > "$B/cnb/system.toml" <<'TOML'
+[[system.pre.buildpacks]]
+  id = "test/build-fail"
+  version = "1.0.0"
+[[system.post.buildpacks]]
+  id = "test/build-fail"
+  version = "1.0.0"
+TOML
+phase detect -order "$B/cnb/order.toml" -system "$B/cnb/system.toml" -no-color
 is "$RC" 0 "detect: build-fail passes detection"
+is "$(grep -c 'id = ' "$B/layers/group.toml")" 1 "detect: a system buildpack joins the group once"
+has "$B/layers/group.toml" 'id = "test/build-fail"' "detect: the system buildpack is in group.toml"
 phase build
 is "$RC" 51 "build: exit 51 when bin/build fails"
 has "$OUT" "buildpack test/build-fail@1.0.0 failed: bin/build exited with status 7" "build: the error names the buildpack"

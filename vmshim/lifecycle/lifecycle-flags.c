@@ -24,7 +24,16 @@ static const struct {
 	{ "analyzed", "CNB_ANALYZED_PATH", LC_FLAG_ANALYZED },
 	{ "build-config", "CNB_BUILD_CONFIG_DIR", LC_FLAG_BUILD_CONFIG },
 	{ "log-level", "CNB_LOG_LEVEL", LC_FLAG_LOG_LEVEL },
+	{ "system", "CNB_SYSTEM_PATH", LC_FLAG_SYSTEM },
+	{ "run", "CNB_RUN_PATH", LC_FLAG_RUN },
+	{ "no-color", "CNB_NO_COLOR", LC_FLAG_NO_COLOR },
 };
+
+/* Go-style booleans: `-no-color` alone means true; `-no-color=false` is accepted too. */
+static bool is_bool_flag(unsigned bit)
+{
+	return bit == LC_FLAG_NO_COLOR;
+}
 
 static int bit_index(unsigned bit)
 {
@@ -101,7 +110,7 @@ static int parse_argv(lc_options *o, const char *phase, unsigned allowed, int ar
 			usage(phase, allowed);
 			return CNB_LC_EXIT_INVALID_ARGS;
 		}
-		const char *value = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+		const char *value = eq ? eq + 1 : is_bool_flag(flags[f].bit) ? "true" : (i + 1 < argc ? argv[++i] : NULL);
 		if (!value) {
 			fprintf(stderr, "cnb-lifecycle %s: flag -%s needs a value\n", phase, flags[f].name);
 			return CNB_LC_EXIT_INVALID_ARGS;
@@ -138,14 +147,15 @@ int lc_options_parse(lc_options *o, const char *phase, unsigned allowed, int arg
 	} defaults[] = {
 		{ LC_FLAG_APP, "/workspace" },         { LC_FLAG_LAYERS, "/layers" },
 		{ LC_FLAG_PLATFORM, "/platform" },     { LC_FLAG_BUILDPACKS, "/cnb/buildpacks" },
-		{ LC_FLAG_BUILD_CONFIG, "/cnb/build-config" },
+		{ LC_FLAG_BUILD_CONFIG, "/cnb/build-config" }, { LC_FLAG_SYSTEM, "/cnb/system.toml" },
+		{ LC_FLAG_RUN, "/cnb/run.toml" },
 	};
 	for (size_t i = 0; i < CNB_ARRAY_SIZE(defaults); i++)
 		if (set_default(o, defaults[i].bit, defaults[i].value) < 0)
 			return CNB_LC_EXIT_FAILED;
 	for (size_t i = 0; i < CNB_ARRAY_SIZE(flags); i++) {
 		char **slot = &o->paths[bit_index(flags[i].bit)];
-		if (*slot && flags[i].bit != LC_FLAG_LOG_LEVEL) {
+		if (*slot && flags[i].bit != LC_FLAG_LOG_LEVEL && !is_bool_flag(flags[i].bit)) {
 			char *abs = absolute(*slot);
 			free(*slot);
 			if (!(*slot = abs))
@@ -180,6 +190,7 @@ int lc_options_parse(lc_options *o, const char *phase, unsigned allowed, int arg
 		.group_path = o->paths[bit_index(LC_FLAG_GROUP)],
 		.plan_path = o->paths[bit_index(LC_FLAG_PLAN)],
 		.analyzed_path = o->paths[bit_index(LC_FLAG_ANALYZED)],
+		.system_path = o->paths[bit_index(LC_FLAG_SYSTEM)],
 		.exec_env = exec_env && *exec_env ? exec_env : "production",
 		.platform_api = o->in.platform_api,
 		.environ = environ,

@@ -20,6 +20,11 @@ enum {
 	LC_FLAG_ANALYZED = 1 << 7,
 	LC_FLAG_BUILD_CONFIG = 1 << 8,
 	LC_FLAG_LOG_LEVEL = 1 << 9,
+	LC_FLAG_SYSTEM = 1 << 10,
+	/* Reference flags a phase accepts without using them here: -run (run.toml for target data comes
+	 * from analyzed.toml), -no-color (our lines have no color). */
+	LC_FLAG_RUN = 1 << 11,
+	LC_FLAG_NO_COLOR = 1 << 12,
 };
 
 typedef struct lc_options {

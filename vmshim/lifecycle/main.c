@@ -22,10 +22,10 @@ typedef struct phase {
 } phase;
 
 #define COMMON_FLAGS (LC_FLAG_APP | LC_FLAG_LAYERS | LC_FLAG_PLATFORM | LC_FLAG_BUILDPACKS | LC_FLAG_GROUP | \
-		      LC_FLAG_PLAN | LC_FLAG_ANALYZED | LC_FLAG_BUILD_CONFIG | LC_FLAG_LOG_LEVEL)
+		      LC_FLAG_PLAN | LC_FLAG_ANALYZED | LC_FLAG_BUILD_CONFIG | LC_FLAG_LOG_LEVEL | LC_FLAG_NO_COLOR)
 
 static const phase phases[] = {
-	{ "detect", "detector", COMMON_FLAGS | LC_FLAG_ORDER, true, cnb__detect_phase },
+	{ "detect", "detector", COMMON_FLAGS | LC_FLAG_ORDER | LC_FLAG_SYSTEM | LC_FLAG_RUN, true, cnb__detect_phase },
 	{ "build", "builder", COMMON_FLAGS, true, cnb__build_phase },
 };
 
