@@ -131,9 +131,8 @@ static int assemble_rootfs(run_state *s, cnb_error **err)
 	for (size_t i = 0; i < n; i++)
 		layers[i] = (cnb__rootfs_layer){ s->builder->layers[i].path, s->builder->layers[i].media_type,
 						 s->builder->layers[i].digest, s->builder->layers[i].diff_id };
-	/* The VM shows owners from mapped-xattr attributes; as root, real ownership works for both executors. */
-	bool mapped = geteuid() != 0;
-	int r = cnb__rootfs_assemble(s->b->ctx, layers, n, mapped, &s->rootfs, &s->rootfs_lock, err);
+	int r = cnb__rootfs_assemble(s->b->ctx, layers, n, cnb__executor_uses_mapped_xattr(s->b->opts.executor), &s->rootfs,
+				     &s->rootfs_lock, err);
 	free(layers);
 	return r < 0 ? cnb__error_prefix(err, "builder %s: rootfs", s->b->opts.builder) : 0;
 }
@@ -164,7 +163,7 @@ static int prepare_job(run_state *s, cnb_error **err)
 		return cnb__error_errno(err, CNB_EIO, errno, "create the job directory in /tmp");
 	if (!(s->job_dir = strdup(tmpl)))
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	cnb__owner owner = cnb__owner_for(s->uid, s->gid);
+	cnb__owner owner = { s->uid, s->gid, cnb__executor_uses_mapped_xattr(s->b->opts.executor) };
 	static const char *const owned[] = { "workspace", "platform", "layers", "out" };
 	for (size_t i = 0; i < CNB_ARRAY_SIZE(owned); i++) {
 		_cleanup_free_ char *dir = cnb__path_join(s->job_dir, owned[i]);

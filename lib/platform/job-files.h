@@ -1,9 +1,9 @@
 /*
  * Files the host puts into a job directory for the lifecycle in the guest: the app source, the
  * platform env, empty directories the CNB user must own. Ownership is written in the form the
- * executor shows to the guest: real chown (root on the host: the host executor, and the VM,
- * where 9p shows host owners of files without xattrs), or QEMU mapped-xattr attributes (an
- * unprivileged host user running the VM).
+ * executor shows to the guest: real chown for the host executor (root), QEMU mapped-xattr
+ * attributes for the VM (its 9p shares use that model: owners, modes and symlinks as QEMU stores
+ * them, whoever runs it; see cnb__executor_uses_mapped_xattr).
  */
 #ifndef CNB_PLATFORM_JOB_FILES_H
 #define CNB_PLATFORM_JOB_FILES_H
@@ -17,8 +17,10 @@ typedef struct cnb__owner {
 	bool mapped; /* write user.virtfs.* xattrs instead of chown */
 } cnb__owner;
 
-/* The form this host process can produce: chown when we are root, mapped-xattr otherwise. */
-cnb__owner cnb__owner_for(uint32_t uid, uint32_t gid);
+/* Whether an executor ("vm", "host", NULL = vm) reads trees in QEMU's mapped-xattr form: the VM
+ * does (its 9p shares use security_model=mapped-xattr, which reads symlinks as files holding the
+ * target); the host executor needs real owners, modes and links. */
+bool cnb__executor_uses_mapped_xattr(const char *executor);
 
 /* Creates `path` (mode 0755) owned by `owner` as the guest will see it. Existing dirs are re-owned. */
 int cnb__job_mkdir_owned(const char *path, const cnb__owner *owner, cnb_error **err);
