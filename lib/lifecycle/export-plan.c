@@ -84,22 +84,29 @@ static int layer_dir_exists(int bpfd, const cnb__export_bp *bp, const char *name
 	return 0;
 }
 
-/* Tars <layers>/<bp>/<name> into a new out/<kind>/NNN.tar; *file gets its name. */
+/* Tars the directory dirfd/name, recorded as `path`, into a new out/<kind>/NNN.tar; *file gets its name. */
+static int tar_dir(cnb__export *ex, int dirfd, const char *name, const char *path, bool cache, char **file,
+		   cnb_error **err)
+{
+	cnb__export_tar t;
+	int r = cnb__export_tar_begin(ex, &t, cache, err);
+	if (r >= 0)
+		r = cnb__export_tar_add_dir_layer(&t, dirfd, name, path, ex->opts->uid, ex->opts->gid, err);
+	if (r >= 0)
+		r = cnb__export_tar_end(&t, err);
+	if (r >= 0)
+		*file = TAKE_PTR(t.file);
+	cnb__export_tar_abort(&t);
+	return r;
+}
+
 static int tar_layer_dir(cnb__export *ex, int bpfd, const cnb__export_bp *bp, const char *name, bool cache,
 			 char **file, cnb_error **err)
 {
 	_cleanup_free_ char *path = NULL;
 	if (asprintf(&path, "%s/%s/%s", ex->opts->layers_dir, bp->escaped_id, name) < 0)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	cnb__export_tar t;
-	int r = cnb__export_tar_begin(ex, &t, cache, err);
-	if (r >= 0)
-		r = cnb__export_tar_add_dir_layer(&t, bpfd, name, path, ex->opts->uid, ex->opts->gid, err);
-	if (r >= 0)
-		r = cnb__export_tar_end(&t, err);
-	if (r >= 0)
-		*file = TAKE_PTR(t.file);
-	cnb__export_tar_abort(&t);
+	int r = tar_dir(ex, bpfd, name, path, cache, file, err);
 	return r < 0 ? cnb__error_prefix(err, "layer '%s' of buildpack %s", name, bp->id) : r;
 }
 
@@ -184,18 +191,13 @@ int cnb__export_sbom_layer(cnb__export *ex, cnb_error **err)
 	struct stat st;
 	if (lstat(path, &st) < 0 && errno == ENOENT)
 		return 0;
-	cnb__export_tar t;
-	int r = cnb__export_tar_begin(ex, &t, false, err);
+	_cleanup_free_ char *file = NULL;
+	int r = tar_dir(ex, AT_FDCWD, path, path, false, &file, err);
 	if (r >= 0)
-		r = cnb__export_tar_add_dir_layer(&t, AT_FDCWD, path, path, ex->opts->uid, ex->opts->gid, err);
-	if (r >= 0)
-		r = cnb__export_tar_end(&t, err);
-	if (r >= 0)
-		r = cnb__export_record_layer(ex, t.file, NULL, "Software Bill-of-Materials",
+		r = cnb__export_record_layer(ex, file, NULL, "Software Bill-of-Materials",
 					     "buildpacksio/lifecycle:launch.sbom", err);
-	if (r >= 0 && json_object_set_new(ex->lifecycle, "sbom", cnb__export_sha_ref(t.file)) < 0)
+	if (r >= 0 && json_object_set_new(ex->lifecycle, "sbom", cnb__export_sha_ref(file)) < 0)
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	cnb__export_tar_abort(&t);
 	return r < 0 ? cnb__error_prefix(err, "SBOM layer %s", path) : r;
 }
 
