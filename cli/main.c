@@ -6,6 +6,7 @@
 #include <string.h>
 
 int cnb_cmd_version(int argc, char **argv);
+int cnb_cmd_vm(int argc, char **argv);
 int cnb_cmd_copy(int argc, char **argv);
 int cnb_cmd_inspect(int argc, char **argv);
 int cnb_cmd_builder(int argc, char **argv);
@@ -20,6 +21,7 @@ static const cnb_cli_command commands[] = {
 	{ "builder", "create builder images from builder.toml (builder create)", cnb_cmd_builder },
 	{ "unpack", "unpack an image's layers into a directory (IMAGE DIR)", cnb_cmd_unpack },
 	{ "cache", "list, prune or fill the rootfs tree cache", cnb_cmd_cache },
+	{ "vm", "run a command in the build VM over a rootfs (vm run --rootfs DIR -- CMD)", cnb_cmd_vm },
 	{ "version", "print the version of cnb and libcnb", cnb_cmd_version },
 };
 

@@ -12,4 +12,6 @@
 #include <cnb/build.h>
 #include <cnb/builder.h>
 
+#include <cnb/vm.h>
+
 #endif

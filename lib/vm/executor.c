@@ -1,0 +1,48 @@
+/* Dispatch to an executor; what both share on the host side. */
+#include "executor.h"
+#include "clock.h"
+#include "job.h"
+#include "vm-run.h"
+#include "../common/error-internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef CNB_LIBEXECDIR
+#define CNB_LIBEXECDIR "/usr/local/libexec/cnb"
+#endif
+
+const char *cnb__executor_libexec_dir(void)
+{
+	const char *env = getenv("CNB_LIBEXEC_DIR");
+	return env && *env ? env : CNB_LIBEXECDIR;
+}
+
+void cnb__job_result_free(cnb__job_result *r)
+{
+	if (!r)
+		return;
+	free(r->steps);
+	r->steps = NULL;
+	r->n_steps_run = 0;
+}
+
+int cnb__executor_run(cnb_ctx *ctx, const char *executor, const cnb__job *job, int cancel_fd,
+		      cnb__job_result *out, cnb_error **err)
+{
+	memset(out, 0, sizeof(*out));
+	if (!job->rootfs || !job->job_dir || job->n_steps == 0)
+		return cnb__error_set(err, CNB_EINVAL, "job: rootfs, job_dir and at least one step are required");
+	int rc = cnb__job_validate(job, err);
+	if (rc < 0)
+		return rc;
+	uint64_t t0 = cnb__monotonic_ms();
+	if (!executor || !strcmp(executor, "vm"))
+		rc = cnb__vm_run(ctx, job, cancel_fd, out, err);
+	else if (!strcmp(executor, "host"))
+		rc = cnb__host_run(ctx, job, cancel_fd, out, err);
+	else
+		rc = cnb__error_set(err, CNB_EINVAL, "unknown executor \"%s\": use vm or host", executor);
+	out->total_ms = cnb__monotonic_ms() - t0;
+	return rc;
+}

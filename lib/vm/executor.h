@@ -1,0 +1,100 @@
+/*
+ * Executors: run a job (ordered steps in a chroot over a builder rootfs) in the build VM or, on
+ * Linux, in private namespaces on the host. This is the interface the build pipeline calls.
+ *
+ * What the caller prepares on the host:
+ *   - rootfs: the builder image's flattened tree. Never written: the job sees it through an
+ *     overlay whose upper layer is a tmpfs, so a build cannot change the shared cache.
+ *   - job_dir: read-write directory shared with the job. Mounts take their sources from it.
+ *   - the job below. Strings are borrowed for the duration of the call.
+ *
+ * What every step sees (both executors):
+ *   - `/` = overlay(rootfs, tmpfs); /proc, a minimal /dev (null zero full random urandom tty,
+ *     /dev/shm), the job's mounts in order, and /cnb/libcnb/ (read-only): the static guest tools
+ *     (cnb-init, cnb-lifecycle, cnb-launcher...) from CNB_LIBEXEC_DIR (default: the installed
+ *     libexecdir; tests point it at <build>/vmshim/image/libexec).
+ *   - exactly `env` (nothing inherited), `cwd`, uid/gid with no supplementary groups, stdin
+ *     /dev/null, stdout+stderr merged and delivered line by line, live, to
+ *     cnb__log(ctx, CNB_LOG_OUTPUT, ...).
+ *   - argv[0] without a '/' is searched in the step's own PATH.
+ * Steps run in order; the first one that fails (exit code != 0, signal, timeout) ends the job.
+ *
+ * Ownership in the job dir (VM executor): both 9p shares use QEMU's security_model=mapped-xattr.
+ * Files the guest creates belong to the host user running QEMU (mode 0600/0700 on the host, so
+ * the host can always read them back), and their guest uid/gid/mode live in user.virtfs.*
+ * xattrs. Host files without those xattrs appear in the guest with their host owner and mode.
+ * passthrough would need the host to be root to chown, and would hand out host uids.
+ */
+#ifndef CNB_VM_EXECUTOR_H
+#define CNB_VM_EXECUTOR_H
+
+#include <cnb/ctx.h>
+#include <cnb/error.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct cnb__job_mount {
+	const char *source; /* directory relative to job_dir (no "..", no symlinks), or NULL for a tmpfs */
+	const char *target; /* absolute path inside the root; created (no symlinks followed) if missing */
+	bool read_only;
+} cnb__job_mount;
+
+typedef struct cnb__job_step {
+	const char *name;   /* for logs and results */
+	char **argv;        /* NULL-terminated, at least one entry */
+	char **env;         /* NULL-terminated "K=V" list, or NULL for an empty environment */
+	const char *cwd;    /* NULL: "/" */
+	uint32_t uid, gid;
+	int timeout_s;      /* 0: no limit; on expiry the step's process group is killed */
+} cnb__job_step;
+
+typedef struct cnb__job {
+	const char *rootfs;    /* host directory, read-only */
+	const char *job_dir;   /* host directory, read-write */
+	cnb__job_mount *mounts;
+	size_t n_mounts;
+	cnb__job_step *steps;
+	size_t n_steps;
+	bool network;          /* VM: slirp NIC 10.0.2.15/24; host: false = private net namespace */
+	const char *hostname;  /* NULL: "cnb" */
+	unsigned cpus;         /* VM only; 0: 1 */
+	unsigned memory_mb;    /* VM only; 0: 512 */
+	const char *kernel;    /* VM only; NULL: $CNB_VM_KERNEL, the cached minimal kernel, the installed one */
+	const char *initrd;    /* VM only; NULL: $CNB_VM_INITRD, the installed one */
+} cnb__job;
+
+/* Exit codes follow the shell: 128+N when killed by signal N. */
+typedef struct cnb__step_result {
+	int exit_code;
+	bool timed_out;
+	uint64_t duration_ms;
+} cnb__step_result;
+
+typedef struct cnb__job_result {
+	cnb__step_result *steps; /* n_steps_run entries; the last one failed if the job stopped early */
+	size_t n_steps_run;
+	uint64_t boot_ms;        /* executor start -> job environment ready (guest "ready" event) */
+	uint64_t total_ms;       /* executor start -> everything torn down */
+	char accel[8];           /* "kvm", "hvf", "tcg" or "host" */
+	bool accel_fell_back;    /* the first accelerator hung at boot and TCG took over */
+} cnb__job_result;
+
+/*
+ * Runs `job` with `executor` ("vm", "host", or NULL for "vm"). Blocks until the job ends; returns
+ * early with CNB_ECANCELED (everything killed and reaped, temp files removed) as soon as
+ * `cancel_fd` (-1: none) becomes readable.
+ * Returns 0 when the job ran: check out->steps (a failing step is not an executor error).
+ * Returns CNB_EVM when the VM/namespace could not start or died without a result (message carries
+ * the last console lines), CNB_EINVAL for a bad job, CNB_EUNSUPPORTED for "host" off Linux.
+ * `out` is filled in either case; free it with cnb__job_result_free().
+ */
+int cnb__executor_run(cnb_ctx *ctx, const char *executor, const cnb__job *job, int cancel_fd,
+		      cnb__job_result *out, cnb_error **err);
+
+void cnb__job_result_free(cnb__job_result *r);
+
+/* Directory holding the static guest tools on the host: $CNB_LIBEXEC_DIR or CNB_LIBEXECDIR. */
+const char *cnb__executor_libexec_dir(void);
+
+#endif

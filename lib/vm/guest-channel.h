@@ -1,0 +1,50 @@
+/*
+ * The host end of a running job, shared by both executors: one poll loop over the job's output
+ * (-> CNB_LOG_OUTPUT line by line, live), its event channel (guest-protocol.h -> results), the
+ * console (QEMU stderr + serial: kept as the last lines for error messages, DEBUG log), the
+ * child's pidfd, the caller's cancel fd and the deadlines.
+ */
+#ifndef CNB_VM_GUEST_CHANNEL_H
+#define CNB_VM_GUEST_CHANNEL_H
+
+#include "executor.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CNB_CONSOLE_TAIL_LINES 12
+
+typedef enum cnb__watch_end {
+	CNB_WATCH_EXITED,        /* the child exited and its channels are drained */
+	CNB_WATCH_CANCELED,      /* cancel_fd became readable */
+	CNB_WATCH_READY_TIMEOUT, /* no "ready" before ready_deadline_ms */
+	CNB_WATCH_TIMEOUT,       /* deadline_ms passed */
+} cnb__watch_end;
+
+typedef struct cnb__guest_watch {
+	/* inputs: fds are read ends, owned (closed) by the watch; -1 when absent */
+	int output_fd, event_fd, console_fd;
+	int pid_fd;
+	int cancel_fd;
+	uint64_t start_ms, ready_deadline_ms, deadline_ms; /* monotonic; deadlines 0 = none */
+	size_t n_steps;                                     /* of the job: bounds step indexes */
+	/* results */
+	bool ready, done;
+	char error[1024];   /* from an "error" event, or a protocol violation */
+	char *console_tail[CNB_CONSOLE_TAIL_LINES];
+	size_t console_next;
+	cnb__job_result *result;
+} cnb__guest_watch;
+
+/* Initialises w (all fds -1); `result` receives steps and boot_ms. */
+int cnb__guest_watch_init(cnb__guest_watch *w, cnb__job_result *result, size_t n_steps, int cancel_fd);
+
+cnb__watch_end cnb__guest_watch_run(cnb_ctx *ctx, cnb__guest_watch *w);
+
+/* The last console lines joined with " | " (caller frees; "" when none). */
+char *cnb__guest_watch_console(const cnb__guest_watch *w);
+
+/* Closes what is still open and frees the console tail. */
+void cnb__guest_watch_close(cnb__guest_watch *w);
+
+#endif

@@ -1,0 +1,111 @@
+/* Encoding (guest) and bounded decoding (host) of the event channel. */
+#include "guest-protocol.h"
+#include "../common/fs.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const type_names[] = {
+	[CNB_GUEST_EVENT_READY] = "ready",           [CNB_GUEST_EVENT_LOG] = "log",
+	[CNB_GUEST_EVENT_STEP_START] = "step_start", [CNB_GUEST_EVENT_STEP_END] = "step_end",
+	[CNB_GUEST_EVENT_ERROR] = "error",           [CNB_GUEST_EVENT_DONE] = "done",
+};
+
+int cnb__guest_event_write(int fd, const cnb__guest_event *ev)
+{
+	json_t *o = json_pack("{s:s}", "event", type_names[ev->type]);
+	if (!o)
+		return -1;
+	switch (ev->type) {
+	case CNB_GUEST_EVENT_READY:
+		json_object_set_new(o, "ms", json_integer((json_int_t)ev->ms));
+		break;
+	case CNB_GUEST_EVENT_LOG:
+	case CNB_GUEST_EVENT_ERROR:
+		json_object_set_new(o, "message", json_string(ev->message));
+		break;
+	case CNB_GUEST_EVENT_STEP_START:
+		json_object_set_new(o, "step", json_integer(ev->step));
+		break;
+	case CNB_GUEST_EVENT_STEP_END:
+		json_object_set_new(o, "step", json_integer(ev->step));
+		json_object_set_new(o, "exit_code", json_integer(ev->exit_code));
+		json_object_set_new(o, "timed_out", json_boolean(ev->timed_out));
+		json_object_set_new(o, "ms", json_integer((json_int_t)ev->ms));
+		break;
+	case CNB_GUEST_EVENT_DONE:
+		break;
+	}
+	char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(o);
+	if (!s)
+		return -1;
+	size_t n = strlen(s);
+	if (n >= CNB_GUEST_EVENT_MAX_LINE) { /* only a huge message can get here: cut it, keep the line valid */
+		free(s);
+		cnb__guest_event cut = *ev;
+		cut.message[CNB_GUEST_EVENT_MAX_LINE / 8] = '\0';
+		return cnb__guest_event_write(fd, &cut);
+	}
+	s[n] = '\n';
+	int rc = cnb__write_all(fd, s, n + 1);
+	free(s);
+	return rc;
+}
+
+static bool get_int(json_t *o, const char *key, long long min, long long max, long long *out)
+{
+	json_t *v = json_object_get(o, key);
+	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
+		return false;
+	*out = json_integer_value(v);
+	return true;
+}
+
+int cnb__guest_event_parse(const char *line, size_t len, cnb__guest_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	if (len >= CNB_GUEST_EVENT_MAX_LINE)
+		return -1;
+	json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
+	const char *name = json_string_value(json_object_get(o, "event"));
+	int type = -1;
+	for (size_t i = 0; name && i < sizeof(type_names) / sizeof(type_names[0]); i++)
+		if (!strcmp(name, type_names[i]))
+			type = (int)i;
+	bool ok = type >= 0;
+	long long v = 0;
+	ev->type = (cnb__guest_event_type)type;
+	switch (ok ? ev->type : CNB_GUEST_EVENT_DONE) {
+	case CNB_GUEST_EVENT_READY:
+		ok = get_int(o, "ms", 0, INT64_MAX, &v);
+		ev->ms = (uint64_t)v;
+		break;
+	case CNB_GUEST_EVENT_LOG:
+	case CNB_GUEST_EVENT_ERROR: {
+		const char *m = json_string_value(json_object_get(o, "message"));
+		ok = m != NULL;
+		snprintf(ev->message, sizeof(ev->message), "%s", m ? m : "");
+		break;
+	}
+	case CNB_GUEST_EVENT_STEP_START:
+		ok = get_int(o, "step", 0, UINT32_MAX, &v);
+		ev->step = (uint32_t)v;
+		break;
+	case CNB_GUEST_EVENT_STEP_END:
+		ok = get_int(o, "step", 0, UINT32_MAX, &v);
+		ev->step = (uint32_t)v;
+		ok = ok && get_int(o, "exit_code", 0, 255 + 128, &v);
+		ev->exit_code = (int)v;
+		ok = ok && get_int(o, "ms", 0, INT64_MAX, &v) && json_is_boolean(json_object_get(o, "timed_out"));
+		ev->ms = (uint64_t)v;
+		ev->timed_out = json_is_true(json_object_get(o, "timed_out"));
+		break;
+	case CNB_GUEST_EVENT_DONE:
+		break;
+	}
+	json_decref(o);
+	return ok ? 0 : -1;
+}

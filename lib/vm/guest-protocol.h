@@ -1,0 +1,49 @@
+/*
+ * The guest -> host event channel: one JSON object per line, at most CNB_GUEST_EVENT_MAX_LINE
+ * bytes, written by cnb-init (or the host executor's namespace child) on its own channel,
+ * which steps never see (their output goes to a separate channel, passed through as text):
+ *
+ *   {"event":"ready","ms":812}                   job environment is mounted (boot done)
+ *   {"event":"log","message":"..."}              a warning from the runner (e.g. no overlay)
+ *   {"event":"step_start","step":0}
+ *   {"event":"step_end","step":0,"exit_code":0,"timed_out":false,"ms":15}
+ *   {"event":"error","message":"mount rootfs: ..."}   setup failed; no steps ran
+ *   {"event":"done"}                             everything reported; the runner ends next
+ *
+ * The host parses this as untrusted input: bounded lines, known keys, range-checked numbers.
+ * A missing "done" means the runner crashed: the host reports a VM error.
+ */
+#ifndef CNB_VM_GUEST_PROTOCOL_H
+#define CNB_VM_GUEST_PROTOCOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CNB_GUEST_EVENT_MAX_LINE 4096
+
+typedef enum cnb__guest_event_type {
+	CNB_GUEST_EVENT_READY,
+	CNB_GUEST_EVENT_LOG,
+	CNB_GUEST_EVENT_STEP_START,
+	CNB_GUEST_EVENT_STEP_END,
+	CNB_GUEST_EVENT_ERROR,
+	CNB_GUEST_EVENT_DONE,
+} cnb__guest_event_type;
+
+typedef struct cnb__guest_event {
+	cnb__guest_event_type type;
+	uint32_t step;
+	int exit_code;
+	bool timed_out;
+	uint64_t ms;
+	char message[1024];
+} cnb__guest_event;
+
+/* Writes one event line to fd (guest side). Returns 0 or -1. */
+int cnb__guest_event_write(int fd, const cnb__guest_event *ev);
+
+/* Parses one line (without the newline). Returns 0, or -1 for anything malformed or unknown. */
+int cnb__guest_event_parse(const char *line, size_t len, cnb__guest_event *ev);
+
+#endif

@@ -1,0 +1,137 @@
+/*
+ * The host executor (Linux): the job runner of cnb-init, in private namespaces instead of a VM.
+ *
+ *   us --fork--> keeper --unshare(mnt,pid,uts,ipc[,net])--fork--> runner (PID 1 of the new pid ns)
+ *
+ * The keeper only waits and forwards the runner's status, so our pidfd watches one process whose
+ * death (SIGKILL on cancel) takes the runner down through PDEATHSIG, and with it, as PID 1, every
+ * process of the job. Events and output travel over pipes, watched like the VM's channels.
+ */
+#include "vm-run.h"
+#include "guest-channel.h"
+#include "guest-net.h"
+#include "guest-protocol.h"
+#include "job-runner.h"
+#include "../api/ctx-internal.h"
+#include "../common/cleanup.h"
+#include "../common/error-internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void __attribute__((noreturn)) runner(const cnb__job *job, const char *scratch, int event_fd, int output_fd)
+{
+	cnb_error *err = NULL;
+	cnb__jobrun_env env = { .lower = job->rootfs, .job_dir = job->job_dir,
+				.tools_dir = cnb__executor_libexec_dir(), .scratch = scratch,
+				.output_fd = output_fd, .event_fd = event_fd };
+	_cleanup_free_ char *root = NULL;
+	if ((!job->network && cnb__net_loopback_up(&err) < 0) || cnb__jobrun_setup(job, &env, &root, &err) < 0) {
+		cnb__jobrun_report(event_fd, CNB_GUEST_EVENT_ERROR, "%s", cnb_error_message(err));
+		_exit(1);
+	}
+	cnb__jobrun_steps(job, root, &env);
+	cnb__guest_event done = { .type = CNB_GUEST_EVENT_DONE };
+	cnb__guest_event_write(event_fd, &done);
+	_exit(0);
+}
+
+static void __attribute__((noreturn)) keeper(const cnb__job *job, const char *scratch, int event_fd, int output_fd,
+					     pid_t parent)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+	int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | (job->network ? 0 : CLONE_NEWNET);
+	if (unshare(flags) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		cnb__jobrun_report(event_fd, CNB_GUEST_EVENT_ERROR, "create namespaces: %s", strerror(errno));
+		_exit(1);
+	}
+	/* The runner cannot see the keeper's pid from inside its pid namespace: it learns whether the
+	 * keeper died before PDEATHSIG was armed from the hang-up of a pipe only the keeper holds. */
+	int alive[2];
+	if (pipe2(alive, O_CLOEXEC) < 0)
+		_exit(1);
+	pid_t pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(alive[1]);
+		struct pollfd p = { .fd = alive[0], .events = POLLIN };
+		if (poll(&p, 1, 0) != 0)
+			_exit(1);
+		close(alive[0]);
+		runner(job, scratch, event_fd, output_fd);
+	}
+	close(event_fd);
+	close(output_fd);
+	int status = 0;
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	_exit(pid > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+}
+
+int cnb__host_run(cnb_ctx *ctx, const cnb__job *job, int cancel_fd, cnb__job_result *out, cnb_error **err)
+{
+#ifndef __linux__
+	return cnb__error_set(err, CNB_EUNSUPPORTED, "the host executor needs Linux: use the vm executor");
+#else
+	snprintf(out->accel, sizeof(out->accel), "host");
+	if (geteuid() != 0)
+		return cnb__error_set(err, CNB_EUNSUPPORTED,
+				      "the host executor needs root (user namespaces are not supported yet): run as root "
+				      "or use the vm executor");
+	char scratch[] = "/tmp/cnb-host-XXXXXX";
+	if (!mkdtemp(scratch))
+		return cnb__error_errno(err, CNB_EIO, errno, "create a scratch directory in /tmp");
+	int ev[2], outp[2];
+	if (pipe2(ev, O_CLOEXEC) < 0 || pipe2(outp, O_CLOEXEC) < 0) {
+		rmdir(scratch);
+		return cnb__error_errno(err, CNB_EIO, errno, "create a pipe");
+	}
+	cnb__guest_watch w;
+	pid_t parent = getpid(), pid = -1;
+	if (cnb__guest_watch_init(&w, out, job->n_steps, cancel_fd) == 0)
+		pid = fork();
+	if (pid == 0) {
+		close(ev[0]);
+		close(outp[0]);
+		keeper(job, scratch, ev[1], outp[1], parent);
+	}
+	close(ev[1]);
+	close(outp[1]);
+	w.event_fd = ev[0];
+	w.output_fd = outp[0];
+	int rc = 0;
+	if (pid < 0) {
+		rc = cnb__error_errno(err, CNB_EVM, errno, "fork the host executor");
+	} else {
+		w.pid_fd = (int)syscall(SYS_pidfd_open, pid, 0);
+		cnb__watch_end end = cnb__guest_watch_run(ctx, &w);
+		if (end != CNB_WATCH_EXITED)
+			kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		out->boot_ms = 0;
+		if (end == CNB_WATCH_CANCELED)
+			rc = cnb__error_set(err, CNB_ECANCELED, "canceled: the job was stopped");
+		else if (w.error[0])
+			rc = cnb__error_set(err, CNB_EVM, "host executor: %s", w.error);
+		else if (!w.done)
+			rc = cnb__error_set(err, CNB_EVM, "host executor: the job runner died without reporting a result");
+	}
+	cnb__guest_watch_close(&w);
+	rmdir(scratch);
+	return rc;
+#endif
+}

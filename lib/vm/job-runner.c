@@ -1,0 +1,358 @@
+/* The job runner shared by cnb-init and the host executor: root assembly and step execution. */
+#include "job-runner.h"
+#include "clock.h"
+#include "guest-protocol.h"
+#include "../common/cleanup.h"
+#include "../common/error-internal.h"
+#include "../common/fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/openat2.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+void cnb__jobrun_report(int event_fd, int type, const char *fmt, ...)
+{
+	cnb__guest_event ev = { .type = (cnb__guest_event_type)type };
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ev.message, sizeof(ev.message), fmt, ap);
+	va_end(ap);
+	cnb__guest_event_write(event_fd, &ev);
+}
+
+/*
+ * Opens (creating directories as needed) `path` below dirfd one component at a time, refusing
+ * symlinks: the rootfs and the job dir are untrusted, and on the host a followed link would mount
+ * over host paths. Returns an O_PATH fd or -1 with errno set.
+ */
+static int open_dir_beneath(int dirfd, const char *path, bool create)
+{
+	_cleanup_free_ char *copy = strdup(path);
+	if (!copy)
+		return -1;
+	_cleanup_close_ int cur = openat(dirfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	for (char *save = NULL, *c = strtok_r(copy, "/", &save); c && cur >= 0; c = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(c, ".") || !strcmp(c, "..")) {
+			errno = EINVAL;
+			return -1;
+		}
+		int next = openat(cur, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 && errno == ENOENT && create) {
+			if (mkdirat(cur, c, 0755) < 0 && errno != EEXIST)
+				return -1;
+			next = openat(cur, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (next < 0 && (errno == ENOTDIR || errno == ELOOP))
+			errno = ELOOP; /* "is a symlink or not a directory": say so in one errno */
+		close(cur);
+		cur = next;
+	}
+	return TAKE_FD(cur);
+}
+
+static int open_file_beneath(int rootfd, const char *path)
+{
+	_cleanup_free_ char *dir = strdup(path);
+	if (!dir)
+		return -1;
+	char *slash = strrchr(dir, '/');
+	const char *name = slash ? slash + 1 : dir;
+	if (slash)
+		*slash = '\0';
+	_cleanup_close_ int dfd = open_dir_beneath(rootfd, slash ? dir : ".", true);
+	if (dfd < 0)
+		return -1;
+	int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		close(fd);
+		fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	}
+	return fd;
+}
+
+static void fd_path(char buf[32], int fd)
+{
+	snprintf(buf, 32, "/proc/self/fd/%d", fd);
+}
+
+/* Mounts onto `target` inside rootfd. source_fd >= 0: bind that; else fstype/data. */
+static int mount_in_root(int rootfd, const char *target, bool file, int source_fd, const char *fstype,
+			 const char *data, unsigned long flags, bool read_only, cnb_error **err)
+{
+	_cleanup_close_ int tfd = file ? open_file_beneath(rootfd, target) : open_dir_beneath(rootfd, target, true);
+	if (tfd < 0)
+		return cnb__error_errno(err, CNB_EUNSAFE, errno,
+					"mount %s: cannot create the target (symlinks in the rootfs are not followed)",
+					target);
+	char tpath[32], spath[32];
+	fd_path(tpath, tfd);
+	if (source_fd >= 0) {
+		fd_path(spath, source_fd);
+		if (mount(spath, tpath, NULL, MS_BIND | MS_REC, NULL) < 0)
+			return cnb__error_errno(err, CNB_EVM, errno, "bind mount onto %s", target);
+	} else if (mount(fstype, tpath, fstype, flags, data) < 0) {
+		return cnb__error_errno(err, CNB_EVM, errno, "mount %s on %s", fstype, target);
+	}
+	if (!read_only)
+		return 0;
+	/* The fd still names the directory under the new mount: reopen to reach the mount itself. */
+	_cleanup_close_ int mfd = file ? open_file_beneath(rootfd, target) : open_dir_beneath(rootfd, target, false);
+	fd_path(tpath, mfd);
+	if (mfd < 0 || mount(NULL, tpath, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
+		return cnb__error_errno(err, CNB_EVM, errno, "make %s read-only", target);
+	return 0;
+}
+
+static int bind_path(int rootfd, const char *target, const char *source, bool file, bool read_only, cnb_error **err)
+{
+	_cleanup_close_ int sfd = open(source, O_PATH | O_CLOEXEC);
+	if (sfd < 0)
+		return cnb__error_errno(err, CNB_EVM, errno, "mount %s: open %s", target, source);
+	return mount_in_root(rootfd, target, file, sfd, NULL, NULL, 0, read_only, err);
+}
+
+static int setup_dev(int rootfd, cnb_error **err)
+{
+	static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+	int rc = mount_in_root(rootfd, "/dev", false, -1, "tmpfs", "mode=0755,size=64k", MS_NOSUID | MS_NOEXEC,
+			       false, err);
+	for (size_t i = 0; rc == 0 && i < CNB_ARRAY_SIZE(nodes); i++) {
+		char src[32], dst[32];
+		snprintf(src, sizeof(src), "/dev/%s", nodes[i]);
+		snprintf(dst, sizeof(dst), "/dev/%s", nodes[i]);
+		rc = bind_path(rootfd, dst, src, true, false, err);
+	}
+	if (rc == 0)
+		rc = mount_in_root(rootfd, "/dev/shm", false, -1, "tmpfs", "mode=1777", MS_NOSUID | MS_NODEV, false, err);
+	_cleanup_close_ int dev = rc == 0 ? open_dir_beneath(rootfd, "dev", false) : -1;
+	static const char *const links[][2] = {
+		{ "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" },
+		{ "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
+	};
+	for (size_t i = 0; dev >= 0 && i < CNB_ARRAY_SIZE(links); i++)
+		symlinkat(links[i][0], dev, links[i][1]);
+	return rc;
+}
+
+static int open_job_source(int jobfd, const char *source)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd = (int)syscall(SYS_openat2, jobfd, source, &how, sizeof(how));
+	if (fd < 0 && errno == ENOSYS)
+		fd = open_dir_beneath(jobfd, source, false);
+	return fd;
+}
+
+static int setup_overlay(const cnb__jobrun_env *env, const char *root, cnb_error **err)
+{
+	_cleanup_free_ char *upper = NULL, *work = NULL, *opts = NULL;
+	if (asprintf(&upper, "%s/upper", env->scratch) < 0 || asprintf(&work, "%s/work", env->scratch) < 0)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	if (mkdir(upper, 0755) < 0 || mkdir(work, 0755) < 0 || mkdir(root, 0755) < 0)
+		return cnb__error_errno(err, CNB_EVM, errno, "create overlay directories in %s", env->scratch);
+	if (strpbrk(env->lower, ",:\\"))
+		return cnb__error_set(err, CNB_EINVAL, "rootfs path %s contains ',' ':' or '\\', which overlayfs cannot take",
+				      env->lower);
+	if (asprintf(&opts, "lowerdir=%s,upperdir=%s,workdir=%s", env->lower, upper, work) < 0)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	if (mount("overlay", root, "overlay", 0, opts) == 0)
+		return 0;
+	int e = errno;
+	if (mount(env->lower, root, NULL, MS_BIND | MS_REC, NULL) < 0 ||
+	    mount(NULL, root, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+		return cnb__error_errno(err, CNB_EVM, errno, "mount the rootfs %s (overlay failed: %s)", env->lower,
+					strerror(e));
+	cnb__jobrun_report(env->event_fd, CNB_GUEST_EVENT_LOG,
+			   "overlayfs unavailable (%s): the rootfs is mounted read-only, steps cannot write to /",
+			   strerror(e));
+	return 0;
+}
+
+int cnb__jobrun_setup(const cnb__job *job, const cnb__jobrun_env *env, char **root_out, cnb_error **err)
+{
+	*root_out = NULL;
+	if (mount("cnb-scratch", env->scratch, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
+		return cnb__error_errno(err, CNB_EVM, errno, "mount a tmpfs on %s", env->scratch);
+	_cleanup_free_ char *root = cnb__path_join(env->scratch, "root");
+	if (!root)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	int rc = setup_overlay(env, root, err);
+	if (rc < 0)
+		return rc;
+	_cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int jobfd = open(env->job_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0 || jobfd < 0)
+		return cnb__error_errno(err, CNB_EVM, errno, "open %s", rootfd < 0 ? root : env->job_dir);
+	rc = mount_in_root(rootfd, "/proc", false, -1, "proc", NULL, MS_NOSUID | MS_NODEV | MS_NOEXEC, false, err);
+	if (rc == 0)
+		rc = setup_dev(rootfd, err);
+	if (rc == 0)
+		rc = bind_path(rootfd, CNB_TOOLS_TARGET, env->tools_dir, false, true, err);
+	for (size_t i = 0; rc == 0 && i < job->n_mounts; i++) {
+		const cnb__job_mount *m = &job->mounts[i];
+		if (!m->source) {
+			rc = mount_in_root(rootfd, m->target, false, -1, "tmpfs", "mode=0755", MS_NOSUID | MS_NODEV,
+					   m->read_only, err);
+			continue;
+		}
+		_cleanup_close_ int sfd = open_job_source(jobfd, m->source);
+		if (sfd < 0)
+			return cnb__error_errno(err, CNB_EUNSAFE, errno,
+						"mount %s: job dir entry \"%s\" (must be a directory, no symlinks)",
+						m->target, m->source);
+		rc = mount_in_root(rootfd, m->target, false, sfd, NULL, NULL, 0, m->read_only, err);
+	}
+	if (rc < 0)
+		return rc;
+	const char *hostname = job->hostname ? job->hostname : "cnb";
+	if (sethostname(hostname, strlen(hostname)) < 0)
+		return cnb__error_errno(err, CNB_EVM, errno, "set hostname %s", hostname);
+	*root_out = TAKE_PTR(root);
+	return 0;
+}
+
+static const char *env_get(char **env, const char *key)
+{
+	size_t n = strlen(key);
+	for (size_t i = 0; env && env[i]; i++)
+		if (!strncmp(env[i], key, n) && env[i][n] == '=')
+			return env[i] + n + 1;
+	return NULL;
+}
+
+/* execvpe() searches the caller's PATH; a step must be resolved with its own. */
+static void exec_step(const cnb__job_step *step)
+{
+	static char *const empty_env[] = { NULL };
+	char *const *envp = step->env ? step->env : empty_env;
+	const char *file = step->argv[0];
+	if (strchr(file, '/')) {
+		execve(file, step->argv, envp);
+		return;
+	}
+	const char *path = env_get(step->env, "PATH");
+	_cleanup_free_ char *copy = strdup(path ? path : DEFAULT_PATH);
+	int first_errno = ENOENT;
+	for (char *save = NULL, *dir = copy ? strtok_r(copy, ":", &save) : NULL; dir; dir = strtok_r(NULL, ":", &save)) {
+		char full[4096];
+		if (snprintf(full, sizeof(full), "%s/%s", dir, file) >= (int)sizeof(full))
+			continue;
+		execve(full, step->argv, envp);
+		if (errno == EACCES)
+			first_errno = EACCES;
+	}
+	errno = first_errno;
+}
+
+static void __attribute__((noreturn)) step_child(const cnb__job_step *step, const char *root, int output_fd)
+{
+	sigset_t all;
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	for (int s = 1; s < NSIG; s++)
+		signal(s, SIG_DFL);
+	setsid();
+	const char *cwd = step->cwd ? step->cwd : "/";
+	const char *what = "chroot";
+	if (dup2(output_fd, STDOUT_FILENO) < 0 || dup2(output_fd, STDERR_FILENO) < 0)
+		_exit(127);
+	if (chdir(root) == 0 && chroot(".") == 0) {
+		int devnull = open("/dev/null", O_RDONLY);
+		if (devnull >= 0 && devnull != STDIN_FILENO)
+			dup2(devnull, STDIN_FILENO);
+		what = "drop privileges";
+		if (setgroups(0, NULL) == 0 && setgid(step->gid) == 0 && setuid(step->uid) == 0) {
+			what = "enter the working directory";
+			if (chdir(cwd) == 0) {
+				what = "execute";
+				exec_step(step);
+			}
+		}
+	}
+	int e = errno;
+	dprintf(STDERR_FILENO, "cnb: step %s: %s %s: %s\n", step->name, what,
+		!strcmp(what, "execute") ? step->argv[0] : !strcmp(what, "enter the working directory") ? cwd : "",
+		strerror(e));
+	_exit(e == ENOENT ? 127 : 126);
+}
+
+/* Waits for `pid`, reaping every other child on the way (we are PID 1: orphans come to us). */
+static int wait_step(pid_t pid, int timeout_s, bool *timed_out)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	uint64_t deadline = timeout_s > 0 ? cnb__monotonic_ms() + (uint64_t)timeout_s * 1000u : 0;
+	int status = 0;
+	for (;;) {
+		pid_t r;
+		bool done = false;
+		while ((r = waitpid(-1, &status, WNOHANG)) > 0)
+			if (r == pid) {
+				done = true;
+				break;
+			}
+		if (done || (r < 0 && errno == ECHILD))
+			break;
+		int wait_ms = pidfd >= 0 ? -1 : 50;
+		if (deadline && !*timed_out) {
+			uint64_t now = cnb__monotonic_ms();
+			if (now >= deadline) {
+				*timed_out = true;
+				kill(-pid, SIGKILL);
+				kill(pid, SIGKILL);
+				continue;
+			}
+			if (wait_ms < 0 || deadline - now < (uint64_t)wait_ms)
+				wait_ms = (int)(deadline - now);
+		}
+		struct pollfd p = { .fd = pidfd, .events = POLLIN };
+		poll(&p, pidfd >= 0 ? 1 : 0, wait_ms);
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	kill(-pid, SIGKILL); /* what the step left running in its session does not outlive it */
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 255;
+}
+
+int cnb__jobrun_steps(const cnb__job *job, const char *root, const cnb__jobrun_env *env)
+{
+	for (size_t i = 0; i < job->n_steps; i++) {
+		const cnb__job_step *step = &job->steps[i];
+		cnb__guest_event ev = { .type = CNB_GUEST_EVENT_STEP_START, .step = (uint32_t)i };
+		cnb__guest_event_write(env->event_fd, &ev);
+		uint64_t t0 = cnb__monotonic_ms();
+		pid_t pid = fork();
+		if (pid == 0)
+			step_child(step, root, env->output_fd);
+		ev.type = CNB_GUEST_EVENT_STEP_END;
+		if (pid < 0) {
+			dprintf(env->output_fd, "cnb: step %s: fork: %s\n", step->name, strerror(errno));
+			ev.exit_code = 126;
+		} else {
+			ev.exit_code = wait_step(pid, step->timeout_s, &ev.timed_out);
+		}
+		ev.ms = cnb__monotonic_ms() - t0;
+		cnb__guest_event_write(env->event_fd, &ev);
+		if (ev.exit_code != 0 || ev.timed_out)
+			return -1;
+	}
+	return 0;
+}

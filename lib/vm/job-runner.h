@@ -1,0 +1,36 @@
+/*
+ * The job runner: what runs where the job runs — as PID 1 of the VM (cnb-init) or as PID 1 of the
+ * host executor's private namespaces. One implementation for both, so both executors give steps
+ * the same root, mounts, identity and output.
+ */
+#ifndef CNB_VM_JOB_RUNNER_H
+#define CNB_VM_JOB_RUNNER_H
+
+#include "executor.h"
+
+#define CNB_TOOLS_TARGET "/cnb/libcnb"
+
+typedef struct cnb__jobrun_env {
+	const char *lower;     /* the rootfs as seen here (guest: the 9p mount; host: job->rootfs) */
+	const char *job_dir;   /* the job dir as seen here */
+	const char *tools_dir; /* bind-mounted read-only at CNB_TOOLS_TARGET */
+	const char *scratch;   /* an existing empty directory; a tmpfs is mounted on it */
+	int output_fd;         /* steps' stdout+stderr */
+	int event_fd;          /* guest-protocol events */
+} cnb__jobrun_env;
+
+/*
+ * Builds the root under env->scratch: overlay(lower, tmpfs) (a read-only bind of lower when the
+ * kernel has no overlayfs, reported as a "log" event), /proc, a minimal /dev, the tools, the
+ * job's mounts; sets the hostname. Needs to run in a mount namespace of its own (or the guest).
+ * *root_out: the merged root (caller frees).
+ */
+int cnb__jobrun_setup(const cnb__job *job, const cnb__jobrun_env *env, char **root_out, cnb_error **err);
+
+/* Runs the steps in `root`, writing step_start/step_end events. Returns 0 when all steps passed. */
+int cnb__jobrun_steps(const cnb__job *job, const char *root, const cnb__jobrun_env *env);
+
+/* Sends a "log"/"error" event with a formatted message. */
+void cnb__jobrun_report(int event_fd, int type, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif

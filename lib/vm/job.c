@@ -1,0 +1,198 @@
+/* The job's JSON form: host -> guest. The guest trusts the host, but the parser still checks
+ * shapes and sizes so a truncated or corrupt file fails with a message, not a crash. */
+#include "job.h"
+#include "../common/cleanup.h"
+#include "../common/error-internal.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+static json_t *strv_to_json(char **v)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && v && v[i]; i++)
+		if (json_array_append_new(a, json_string(v[i])) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+int cnb__job_to_json(const cnb__job *job, char **out, cnb_error **err)
+{
+	json_t *root = json_pack("{s:i, s:s, s:b, s:[], s:[]}", "version", 1, "hostname",
+				 job->hostname ? job->hostname : "cnb", "network", job->network, "mounts", "steps");
+	if (!root)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	json_t *mounts = json_object_get(root, "mounts"), *steps = json_object_get(root, "steps");
+	int bad = 0;
+	for (size_t i = 0; i < job->n_mounts; i++) {
+		const cnb__job_mount *m = &job->mounts[i];
+		bad |= json_array_append_new(mounts, json_pack("{s:o, s:s, s:b}", "source",
+					     m->source ? json_string(m->source) : json_null(), "target",
+					     m->target, "read_only", m->read_only));
+	}
+	for (size_t i = 0; i < job->n_steps; i++) {
+		const cnb__job_step *s = &job->steps[i];
+		bad |= json_array_append_new(steps, json_pack("{s:s, s:o, s:o, s:s, s:I, s:I, s:i}", "name",
+					     s->name ? s->name : "", "argv", strv_to_json(s->argv), "env",
+					     strv_to_json(s->env), "cwd", s->cwd ? s->cwd : "/", "uid",
+					     (json_int_t)s->uid, "gid", (json_int_t)s->gid, "timeout_s", s->timeout_s));
+	}
+	*out = bad ? NULL : json_dumps(root, JSON_COMPACT);
+	json_decref(root);
+	return *out ? 0 : cnb__error_set(err, CNB_ENOMEM, "job: cannot serialise (out of memory or bad string)");
+}
+
+static char *dup_string(json_t *v)
+{
+	return json_is_string(v) ? strdup(json_string_value(v)) : NULL;
+}
+
+static char **strv_from_json(json_t *a, bool *ok)
+{
+	if (!json_is_array(a) || json_array_size(a) > CNB_JOB_MAX_ARGS) {
+		*ok = false;
+		return NULL;
+	}
+	char **v = calloc(json_array_size(a) + 1, sizeof(char *));
+	if (!v) {
+		*ok = false;
+		return NULL;
+	}
+	for (size_t i = 0; i < json_array_size(a); i++)
+		if (!(v[i] = dup_string(json_array_get(a, i))))
+			*ok = false;
+	return v;
+}
+
+static void strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+static bool get_u32(json_t *o, const char *key, uint32_t *out)
+{
+	json_t *v = json_object_get(o, key);
+	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > UINT32_MAX)
+		return false;
+	*out = (uint32_t)json_integer_value(v);
+	return true;
+}
+
+int cnb__job_from_json(const char *data, size_t len, cnb__job **out, cnb_error **err)
+{
+	*out = NULL;
+	if (len > CNB_JOB_MAX_BYTES)
+		return cnb__error_set(err, CNB_EUNSAFE, "job: %zu bytes, over the limit", len);
+	json_error_t jerr;
+	json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root)
+		return cnb__error_set(err, CNB_EPARSE, "job: line %d: %s", jerr.line, jerr.text);
+	json_t *mounts = json_object_get(root, "mounts"), *steps = json_object_get(root, "steps");
+	if (!json_is_array(mounts) || !json_is_array(steps) || json_array_size(mounts) > CNB_JOB_MAX_MOUNTS ||
+	    json_array_size(steps) > CNB_JOB_MAX_STEPS) {
+		json_decref(root);
+		return cnb__error_set(err, CNB_EPARSE, "job: \"mounts\" and \"steps\" must be arrays (at most %d)",
+				      CNB_JOB_MAX_STEPS);
+	}
+	cnb__job *job = calloc(1, sizeof(*job));
+	bool ok = job != NULL;
+	if (ok) {
+		job->network = json_is_true(json_object_get(root, "network"));
+		job->hostname = dup_string(json_object_get(root, "hostname"));
+		job->mounts = calloc(json_array_size(mounts) + 1, sizeof(cnb__job_mount));
+		job->steps = calloc(json_array_size(steps) + 1, sizeof(cnb__job_step));
+		ok = job->hostname && job->mounts && job->steps;
+	}
+	for (size_t i = 0; ok && i < json_array_size(mounts); i++) {
+		json_t *m = json_array_get(mounts, i);
+		cnb__job_mount *jm = &job->mounts[job->n_mounts++];
+		json_t *src = json_object_get(m, "source");
+		jm->source = dup_string(src);
+		jm->target = dup_string(json_object_get(m, "target"));
+		jm->read_only = json_is_true(json_object_get(m, "read_only"));
+		ok = jm->target && (json_is_null(src) || jm->source);
+	}
+	for (size_t i = 0; ok && i < json_array_size(steps); i++) {
+		json_t *s = json_array_get(steps, i);
+		cnb__job_step *js = &job->steps[job->n_steps++];
+		js->name = dup_string(json_object_get(s, "name"));
+		js->cwd = dup_string(json_object_get(s, "cwd"));
+		js->argv = strv_from_json(json_object_get(s, "argv"), &ok);
+		js->env = strv_from_json(json_object_get(s, "env"), &ok);
+		json_t *t = json_object_get(s, "timeout_s");
+		js->timeout_s = json_is_integer(t) ? (int)json_integer_value(t) : 0;
+		ok = ok && js->name && js->cwd && get_u32(s, "uid", &js->uid) && get_u32(s, "gid", &js->gid);
+	}
+	json_decref(root);
+	if (!ok) {
+		cnb__job_free(job);
+		return cnb__error_set(err, CNB_EPARSE, "job: a mount or step is missing a field or has the wrong type");
+	}
+	int rc = cnb__job_validate(job, err);
+	if (rc < 0) {
+		cnb__job_free(job);
+		return rc;
+	}
+	*out = job;
+	return 0;
+}
+
+void cnb__job_free(cnb__job *job)
+{
+	if (!job)
+		return;
+	for (size_t i = 0; i < job->n_mounts; i++) {
+		free((char *)job->mounts[i].source);
+		free((char *)job->mounts[i].target);
+	}
+	for (size_t i = 0; i < job->n_steps; i++) {
+		free((char *)job->steps[i].name);
+		free((char *)job->steps[i].cwd);
+		strv_free(job->steps[i].argv);
+		strv_free(job->steps[i].env);
+	}
+	free(job->mounts);
+	free(job->steps);
+	free((char *)job->hostname);
+	free(job);
+}
+
+static bool has_dotdot(const char *p)
+{
+	for (const char *s = p; (s = strstr(s, "..")); s += 2)
+		if ((s == p || s[-1] == '/') && (s[2] == '/' || s[2] == '\0'))
+			return true;
+	return false;
+}
+
+int cnb__job_validate(const cnb__job *job, cnb_error **err)
+{
+	for (size_t i = 0; i < job->n_mounts; i++) {
+		const cnb__job_mount *m = &job->mounts[i];
+		if (!m->target || m->target[0] != '/' || has_dotdot(m->target))
+			return cnb__error_set(err, CNB_EINVAL, "mount %zu: target \"%s\" must be an absolute path without \"..\"",
+					      i, m->target ? m->target : "");
+		if (m->source && (m->source[0] == '/' || has_dotdot(m->source)))
+			return cnb__error_set(err, CNB_EINVAL,
+					      "mount %s: source \"%s\" must be relative to the job dir, without \"..\"",
+					      m->target, m->source);
+	}
+	for (size_t i = 0; i < job->n_steps; i++) {
+		const cnb__job_step *s = &job->steps[i];
+		if (!s->argv || !s->argv[0] || !*s->argv[0])
+			return cnb__error_set(err, CNB_EINVAL, "step %zu (%s): argv is empty", i, s->name ? s->name : "");
+		if (s->cwd && s->cwd[0] != '/')
+			return cnb__error_set(err, CNB_EINVAL, "step %s: cwd \"%s\" must be absolute",
+					      s->name ? s->name : "", s->cwd);
+		if (s->timeout_s < 0)
+			return cnb__error_set(err, CNB_EINVAL, "step %s: negative timeout", s->name ? s->name : "");
+	}
+	if (job->hostname && strlen(job->hostname) > 64)
+		return cnb__error_set(err, CNB_EINVAL, "hostname \"%s\" is longer than 64 bytes", job->hostname);
+	return 0;
+}

@@ -1,0 +1,34 @@
+/*
+ * The job as it travels to the guest: JSON written by the host into the job dir
+ * (CNB_JOB_FILE), read by cnb-init. Compiled into the library and into cnb-init.
+ *
+ *   {"version":1,"hostname":"cnb","network":true,
+ *    "mounts":[{"source":"workspace","target":"/workspace","read_only":false},
+ *              {"source":null,"target":"/layers","read_only":false}],
+ *    "steps":[{"name":"build","argv":["/bin/sh","-c","..."],"env":["PATH=/bin"],
+ *              "cwd":"/","uid":1000,"gid":1000,"timeout_s":0}]}
+ *
+ * rootfs/job_dir/cpus/memory/kernel are host-side settings and are not serialised.
+ */
+#ifndef CNB_VM_JOB_H
+#define CNB_VM_JOB_H
+
+#include "executor.h"
+
+#define CNB_JOB_FILE ".cnb-job.json"
+#define CNB_JOB_MAX_BYTES (4u << 20)
+#define CNB_JOB_MAX_STEPS 64
+#define CNB_JOB_MAX_MOUNTS 64
+#define CNB_JOB_MAX_ARGS 65536
+
+/* Serialises the guest-relevant part of `job` (caller frees the string). */
+int cnb__job_to_json(const cnb__job *job, char **out, cnb_error **err);
+
+/* Parses and validates; *out owns every string and is freed with cnb__job_free(). */
+int cnb__job_from_json(const char *data, size_t len, cnb__job **out, cnb_error **err);
+void cnb__job_free(cnb__job *job);
+
+/* Checks what both executors rely on: argv present, absolute targets, relative sources without "..". */
+int cnb__job_validate(const cnb__job *job, cnb_error **err);
+
+#endif

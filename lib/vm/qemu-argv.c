@@ -1,0 +1,134 @@
+/* Builds QEMU's argv. Every device is explicit (-nodefaults -no-user-config): what the guest sees
+ * does not depend on QEMU's defaults or the user's config files. */
+#include "qemu-argv.h"
+#include "../common/buf.h"
+#include "../common/error-internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct argv_builder {
+	char **v;
+	size_t n, cap;
+	bool oom;
+} argv_builder;
+
+static void __attribute__((format(printf, 2, 3))) add(argv_builder *b, const char *fmt, ...)
+{
+	if (b->oom)
+		return;
+	if (b->n + 2 > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 64;
+		char **v = realloc(b->v, cap * sizeof(char *));
+		if (!v) {
+			b->oom = true;
+			return;
+		}
+		b->v = v;
+		b->cap = cap;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&b->v[b->n], fmt, ap) < 0)
+		b->oom = true;
+	else
+		b->v[++b->n] = NULL;
+	va_end(ap);
+}
+
+/* QEMU option values escape ',' as ",,". */
+static char *qemu_escape(const char *s)
+{
+	_cleanup_buf_ cnb__buf b = CNB_BUF_INIT;
+	for (; *s; s++)
+		if (cnb__buf_append(&b, s, 1) < 0 || (*s == ',' && cnb__buf_append(&b, ",", 1) < 0))
+			return NULL;
+	return cnb__buf_steal(&b);
+}
+
+const char *cnb__qemu_binary(void)
+{
+	const char *q = getenv("CNB_QEMU");
+	return q && *q ? q : "qemu-system-x86_64";
+}
+
+int cnb__qemu_argv(const cnb__qemu_config *c, char ***out, cnb_error **err)
+{
+	argv_builder b = { 0 };
+	char *rootfs = qemu_escape(c->rootfs), *job = qemu_escape(c->job_dir);
+	char *kernel = qemu_escape(c->kernel), *initrd = qemu_escape(c->initrd);
+	/* virtio-mmio on microvm, virtio-pci on pc: same devices, different transport names */
+	const char *bus = c->microvm ? "device" : "pci";
+	add(&b, "%s", cnb__qemu_binary());
+	add(&b, "-nodefaults");
+	add(&b, "-no-user-config");
+	add(&b, "-nographic");
+	add(&b, "-no-reboot"); /* guest reboot/panic (panic=-1) ends QEMU */
+	add(&b, "-machine");
+	add(&b, c->microvm ? "microvm,pit=on,pic=off,rtc=off,isa-serial=on" : "pc");
+	add(&b, "-accel");
+	add(&b, "%s", cnb__accel_name(c->accel));
+	if (c->accel != CNB_ACCEL_TCG) {
+		add(&b, "-cpu");
+		add(&b, "host");
+	}
+	add(&b, "-m");
+	add(&b, "%u", c->memory_mb ? c->memory_mb : 512);
+	add(&b, "-smp");
+	add(&b, "%u", c->cpus ? c->cpus : 1);
+	add(&b, "-kernel");
+	add(&b, "%s", kernel ? kernel : "");
+	add(&b, "-initrd");
+	add(&b, "%s", initrd ? initrd : "");
+	add(&b, "-append");
+	add(&b, "console=ttyS0 quiet loglevel=3 panic=-1 oops=panic rdinit=/init%s",
+	    c->microvm ? " reboot=t" : "");
+	add(&b, "-chardev");
+	add(&b, "file,id=con,path=/proc/self/fd/%d", c->console_fd);
+	add(&b, "-serial");
+	add(&b, "chardev:con");
+	add(&b, "-device");
+	add(&b, "virtio-serial-%s,id=vser", bus);
+	add(&b, "-chardev");
+	add(&b, "file,id=events,path=/proc/self/fd/%d", c->event_fd);
+	add(&b, "-device");
+	add(&b, "virtserialport,bus=vser.0,nr=1,chardev=events,name=cnb.events");
+	add(&b, "-chardev");
+	add(&b, "file,id=output,path=/proc/self/fd/%d", c->output_fd);
+	add(&b, "-device");
+	add(&b, "virtserialport,bus=vser.0,nr=2,chardev=output,name=cnb.output");
+	add(&b, "-fsdev");
+	add(&b, "local,id=rootfs,path=%s,security_model=mapped-xattr,readonly=on", rootfs ? rootfs : "");
+	add(&b, "-device");
+	add(&b, "virtio-9p-%s,fsdev=rootfs,mount_tag=cnb-rootfs", bus);
+	add(&b, "-fsdev");
+	add(&b, "local,id=job,path=%s,security_model=mapped-xattr", job ? job : "");
+	add(&b, "-device");
+	add(&b, "virtio-9p-%s,fsdev=job,mount_tag=cnb-job", bus);
+	if (c->network) {
+		add(&b, "-netdev");
+		add(&b, "user,id=net0");
+		add(&b, "-device");
+		add(&b, "virtio-net-%s,netdev=net0", bus);
+	}
+	bool oom = b.oom || !rootfs || !job || !kernel || !initrd;
+	free(rootfs);
+	free(job);
+	free(kernel);
+	free(initrd);
+	if (oom) {
+		cnb__qemu_argv_free(b.v);
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	}
+	*out = b.v;
+	return 0;
+}
+
+void cnb__qemu_argv_free(char **argv)
+{
+	for (size_t i = 0; argv && argv[i]; i++)
+		free(argv[i]);
+	free(argv);
+}

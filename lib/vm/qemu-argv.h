@@ -1,0 +1,28 @@
+/* The qemu-system command line of a build VM. */
+#ifndef CNB_VM_QEMU_ARGV_H
+#define CNB_VM_QEMU_ARGV_H
+
+#include "accel.h"
+#include <cnb/error.h>
+#include <stdbool.h>
+
+typedef struct cnb__qemu_config {
+	cnb__accel accel;
+	bool microvm;          /* -machine microvm (a kernel with virtio-mmio built in) instead of pc */
+	const char *kernel, *initrd;
+	unsigned cpus, memory_mb;
+	const char *rootfs, *job_dir;
+	bool network;
+	/* fds as numbered in the QEMU process; QEMU opens /proc/self/fd/N, so plain pipes work and
+	 * nothing (socket, FIFO) is left on disk */
+	int console_fd, event_fd, output_fd;
+} cnb__qemu_config;
+
+/* $CNB_QEMU or qemu-system-x86_64. */
+const char *cnb__qemu_binary(void);
+
+/* NULL-terminated argv (caller frees with cnb__qemu_argv_free). */
+int cnb__qemu_argv(const cnb__qemu_config *c, char ***out, cnb_error **err);
+void cnb__qemu_argv_free(char **argv);
+
+#endif

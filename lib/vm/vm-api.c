@@ -1,0 +1,54 @@
+/* cnb_vm_run(): one command as a one-step job in a temporary job dir. */
+#include <cnb/vm.h>
+#include "executor.h"
+#include "../common/cleanup.h"
+#include "../common/error-internal.h"
+#include "../common/fs.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cnb_vm_run(int *exit_code, cnb_ctx *ctx, const cnb_vm_run_opts *opts, cnb_error **err)
+{
+	if (!exit_code || !opts || !opts->rootfs || !opts->argv || !opts->argv[0])
+		return cnb__error_set(err, CNB_EINVAL, "cnb_vm_run: exit_code, opts, opts->rootfs and opts->argv are required");
+	if (opts->version < 1 || opts->version > CNB_VM_RUN_OPTS_VERSION)
+		return cnb__error_set(err, CNB_EINVAL, "cnb_vm_run: options version %u not supported (1..%d)",
+				      opts->version, CNB_VM_RUN_OPTS_VERSION);
+	*exit_code = -1;
+	static const char *const default_env[] = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+						   NULL };
+	const char *tmp = getenv("TMPDIR");
+	_cleanup_free_ char *job_dir = cnb__path_join(tmp && *tmp == '/' ? tmp : "/tmp", "cnb-job-XXXXXX");
+	if (!job_dir)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	if (!mkdtemp(job_dir))
+		return cnb__error_errno(err, CNB_EIO, errno, "create a job directory %s", job_dir);
+	cnb__job_step step = { .name = "command", .argv = (char **)opts->argv,
+			       .env = (char **)(opts->env ? opts->env : default_env), .cwd = opts->cwd,
+			       .uid = opts->uid, .gid = opts->gid, .timeout_s = opts->timeout_s };
+	/* With a share, the caller's directory is the job dir itself (it briefly holds the job file), mounted
+	 * at /share; without one, an empty temporary job dir. */
+	cnb__job_mount share = { .source = ".", .target = "/share" };
+	int rc = 0;
+	cnb__job job = { .rootfs = opts->rootfs, .job_dir = opts->share_dir ? opts->share_dir : job_dir,
+			 .steps = &step, .n_steps = 1, .network = opts->network != 0, .cpus = opts->cpus,
+			 .memory_mb = opts->memory_mb, .kernel = opts->kernel, .initrd = opts->initrd };
+	if (opts->share_dir) {
+		job.mounts = &share;
+		job.n_mounts = 1;
+	}
+	cnb__job_result res = { 0 };
+	if (rc == 0)
+		rc = cnb__executor_run(ctx, opts->executor, &job, opts->cancel_fd, &res, err);
+	if (rc == 0 && res.n_steps_run == 1) {
+		*exit_code = res.steps[0].exit_code;
+		if (res.steps[0].timed_out)
+			rc = cnb__error_set(err, CNB_ETIMEOUT, "the command did not finish within %d s and was killed",
+					    opts->timeout_s);
+	}
+	cnb__job_result_free(&res);
+	cnb__rm_rf(job_dir, NULL);
+	return rc;
+}

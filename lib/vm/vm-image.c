@@ -1,0 +1,59 @@
+/* Locating the VM image: explicit settings first, then the cached minimal kernel, then the install. */
+#include "vm-image.h"
+#include "../common/cleanup.h"
+#include "../common/error-internal.h"
+#include "../common/fs.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef CNB_DATADIR
+#define CNB_DATADIR "/usr/local/share/cnb"
+#endif
+
+static char *pick(const char *explicit_path, const char *env_name, const char *cached, const char *installed)
+{
+	const char *env = getenv(env_name);
+	if (explicit_path)
+		return strdup(explicit_path);
+	if (env && *env)
+		return strdup(env);
+	if (cached && access(cached, R_OK) == 0)
+		return strdup(cached);
+	return strdup(installed);
+}
+
+int cnb__vm_image_find(const cnb_ctx *ctx, const cnb__job *job, cnb__vm_image *out, cnb_error **err)
+{
+	memset(out, 0, sizeof(*out));
+	_cleanup_free_ char *cached = cnb__path_join(cnb_ctx_cache_dir(ctx), "vm/kernel/vmlinux");
+	out->kernel = pick(job->kernel, "CNB_VM_KERNEL", cached, CNB_DATADIR "/vm/vmlinux");
+	out->initrd = pick(job->initrd, "CNB_VM_INITRD", NULL, CNB_DATADIR "/vm/initramfs.cpio");
+	if (!out->kernel || !out->initrd) {
+		cnb__vm_image_free(out);
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	}
+	const char *missing = access(out->kernel, R_OK) < 0 ? out->kernel : access(out->initrd, R_OK) < 0 ? out->initrd : NULL;
+	if (missing) {
+		cnb__error_set(err, CNB_ENOTFOUND,
+			       "VM image file %s not found: install libcnb (meson install), or point CNB_VM_KERNEL and "
+			       "CNB_VM_INITRD at a build tree's vmshim/image/{vmlinux,initramfs.cpio}",
+			       missing);
+		cnb__vm_image_free(out);
+		return CNB_ENOTFOUND;
+	}
+	_cleanup_free_ char *machine_file = NULL, *machine = NULL;
+	size_t len = 0;
+	if (asprintf(&machine_file, "%s.machine", out->kernel) > 0 &&
+	    cnb__read_file(machine_file, 64, &machine, &len, NULL) == 0)
+		out->microvm = !strncmp(machine, "microvm", 7);
+	return 0;
+}
+
+void cnb__vm_image_free(cnb__vm_image *img)
+{
+	free(img->kernel);
+	free(img->initrd);
+	img->kernel = img->initrd = NULL;
+}

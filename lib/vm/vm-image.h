@@ -1,0 +1,21 @@
+/* Where the build VM's kernel and initramfs come from. */
+#ifndef CNB_VM_IMAGE_H
+#define CNB_VM_IMAGE_H
+
+#include "executor.h"
+
+typedef struct cnb__vm_image {
+	char *kernel;
+	char *initrd;
+	bool microvm; /* the kernel has virtio-mmio built in: boot it on -machine microvm */
+} cnb__vm_image;
+
+/*
+ * kernel: job->kernel, $CNB_VM_KERNEL, <cache>/vm/kernel/vmlinux (the minimal kernel built by
+ * vmshim/image/build-kernel.sh), DATADIR/cnb/vm/vmlinux. initrd: job->initrd, $CNB_VM_INITRD,
+ * DATADIR/cnb/vm/initramfs.cpio. A file "<kernel>.machine" containing "microvm" selects microvm.
+ */
+int cnb__vm_image_find(const cnb_ctx *ctx, const cnb__job *job, cnb__vm_image *out, cnb_error **err);
+void cnb__vm_image_free(cnb__vm_image *img);
+
+#endif

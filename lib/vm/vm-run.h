@@ -1,0 +1,13 @@
+/* The two executors behind cnb__executor_run (executor.h documents the contract). */
+#ifndef CNB_VM_VM_RUN_H
+#define CNB_VM_VM_RUN_H
+
+#include "executor.h"
+
+/* QEMU + cnb-init; retries with TCG when the first accelerator never reaches "ready". */
+int cnb__vm_run(cnb_ctx *ctx, const cnb__job *job, int cancel_fd, cnb__job_result *out, cnb_error **err);
+
+/* Private mount/pid/uts/ipc(/net) namespaces + chroot on this host; Linux, root only for now. */
+int cnb__host_run(cnb_ctx *ctx, const cnb__job *job, int cancel_fd, cnb__job_result *out, cnb_error **err);
+
+#endif

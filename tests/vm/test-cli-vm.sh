@@ -1,0 +1,34 @@
+#!/bin/sh
+# e2e: `cnb vm run` through the CLI, both executors: output printed, exit code propagated,
+# --timeout gives 124. Prints TAP.
+set -u
+cnb=$1 make_rootfs=$2
+[ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root"; exit 77; }
+tmp=$(mktemp -d /tmp/cnb-cli-vm-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+"$make_rootfs" "$tmp/rootfs"
+mkdir -m 0777 "$tmp/share"
+n=0 fail=0
+check() { # DESCRIPTION CONDITION...
+	d=$1
+	shift
+	n=$((n + 1))
+	if "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; fail=1; fi
+}
+for ex in vm host; do
+	CNB_VM_ACCEL=tcg "$cnb" vm run --rootfs "$tmp/rootfs" --executor $ex --network none --user 1000:1000 \
+		--share "$tmp/share" --env PATH=/bin -- sh -c 'echo "hi from $(id -u)"; echo x > /share/f; exit 7' \
+		>"$tmp/out" 2>&1
+	rc=$?
+	sed 's/^/#   | /' "$tmp/out"
+	check "$ex: exit code 7 propagates (got $rc)" [ $rc = 7 ]
+	check "$ex: output printed" grep -q 'hi from 1000$' "$tmp/out"
+	check "$ex: share written" [ -f "$tmp/share/f" ]
+	rm -f "$tmp/share/f"
+	CNB_VM_ACCEL=tcg "$cnb" vm run --rootfs "$tmp/rootfs" --executor $ex --network none --timeout 1 -- sleep 30 \
+		>"$tmp/out" 2>&1
+	rc=$?
+	check "$ex: --timeout exits 124 (got $rc)" [ $rc = 124 ]
+done
+echo "1..$n"
+exit $fail

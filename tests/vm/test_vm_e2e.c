@@ -1,0 +1,313 @@
+/*
+ * e2e tests of the executors: real QEMU boots (TCG here) over a busybox rootfs, and the same job
+ * through the host executor. One VM boot covers identity, modes, the job share, the overlay, live
+ * streaming and the step timeout; separate boots cover cancel and the accelerator fallback.
+ * Needs root (fixture ownership, host executor) and the image built in the build tree.
+ */
+#include "lib/vm/clock.h"
+#include "lib/vm/executor.h"
+#include "lib/common/buf.h"
+#include "lib/common/cleanup.h"
+#include "lib/common/fs.h"
+#include "tests/lib/tap.h"
+
+#include <cnb/cnb.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_LINES 256
+
+static struct {
+	char *text[MAX_LINES];
+	uint64_t at_ms[MAX_LINES];
+	size_t n;
+	char warnings[4096];
+} out;
+
+static void capture(int level, const char *msg, void *userdata)
+{
+	(void)userdata;
+	if (level == CNB_LOG_WARN)
+		snprintf(out.warnings + strlen(out.warnings), sizeof(out.warnings) - strlen(out.warnings), "%s\n", msg);
+	if (level != CNB_LOG_OUTPUT)
+		return;
+	printf("#   | %s\n", msg);
+	if (out.n < MAX_LINES) {
+		out.at_ms[out.n] = cnb__monotonic_ms();
+		out.text[out.n++] = strdup(msg);
+	}
+}
+
+static void reset_output(void)
+{
+	for (size_t i = 0; i < out.n; i++)
+		free(out.text[i]);
+	memset(&out, 0, sizeof(out));
+}
+
+static int find_line(const char *text)
+{
+	for (size_t i = 0; i < out.n; i++)
+		if (!strcmp(out.text[i], text))
+			return (int)i;
+	return -1;
+}
+
+/* Output lines that both executors must agree on (VM-only lines start with "vm-only"). */
+static char *joined_common_output(void)
+{
+	_cleanup_buf_ cnb__buf b = CNB_BUF_INIT;
+	for (size_t i = 0; i < out.n; i++)
+		if (strncmp(out.text[i], "vm-only", 7))
+			cnb__buf_printf(&b, "%s\n", out.text[i]);
+	return cnb__buf_steal(&b);
+}
+
+/* is_str for multi-line text: TAP needs every diagnostic line behind a '#'. */
+static void same_text(const char *got, const char *want, const char *what)
+{
+	if (ok(got && want && !strcmp(got, want), "%s", what))
+		return;
+	for (int i = 0; i < 2; i++) {
+		const char *s = i ? want : got;
+		printf("#   %s:\n", i ? "want" : "got");
+		for (const char *p = s ? s : "(null)\n"; *p;) {
+			const char *nl = strchr(p, '\n');
+			int len = nl ? (int)(nl - p) : (int)strlen(p);
+			printf("#     %.*s\n", len, p);
+			p += len + (nl ? 1 : 0);
+		}
+	}
+}
+
+static char *script_as_1000 =
+	"echo \"uid=$(id -u) gid=$(id -g)\"\n"
+	"stat -c 'secret %a %u %g' /secret\n"
+	"stat -c 'suid %a %u %g' /bin/su-test\n"
+	"stat -c 'mine %a %u %g' /home/app/mine\n"
+	"cat /secret >/dev/null 2>&1 && echo 'secret readable' || echo 'secret denied'\n"
+	"echo data > /out/written && echo 'wrote the share'\n"
+	"touch /not-mine 2>/dev/null || echo '/ not writable by 1000'\n"
+	"test -x /cnb/libcnb/cnb-init && echo 'tools present'\n"
+	"echo \"hostname=$(hostname) env=$FOO pwd=$(pwd)\"\n"
+	"stat -c 'vm-only mapped %a %u %g' /mapped-owned\n"
+	"echo \"vm-only link=$(readlink /bin/mapped-link)\"\n";
+
+static char *argv_1000[] = { "/bin/sh", "-c", NULL, NULL };
+static char *argv_root[] = { "/bin/sh", "-c", "echo overlay > /overlay-test && cat /overlay-test", NULL };
+static char *argv_stream[] = { "/bin/sh", "-c", "echo streamed-early; sleep 3; echo streamed-late", NULL };
+static char *argv_hang[] = { "/bin/sleep", "100", NULL };
+static char *argv_never[] = { "echo", "never", NULL };
+static char *env_1000[] = { "PATH=/bin", "FOO=bar", NULL };
+static char *env_plain[] = { "PATH=/bin", NULL };
+
+static cnb__job_step steps[] = {
+	{ "checks", argv_1000, env_1000, "/home/app", 1000, 1000, 0 },
+	{ "root-write", argv_root, env_plain, NULL, 0, 0, 0 },
+	{ "stream", argv_stream, env_plain, NULL, 0, 0, 0 },
+	{ "hang", argv_hang, env_plain, NULL, 0, 0, 2 },
+	{ "never", argv_never, env_plain, NULL, 0, 0, 0 },
+};
+
+static cnb__job_mount mounts[] = { { "out", "/out", false }, { NULL, "/scratch", false } };
+
+static char *run_main_job(cnb_ctx *ctx, const char *executor, const char *rootfs, const char *job_dir)
+{
+	reset_output();
+	cnb__job job = { .rootfs = rootfs, .job_dir = job_dir, .mounts = mounts, .n_mounts = 2, .steps = steps,
+			 .n_steps = CNB_ARRAY_SIZE(steps), .network = false, .hostname = "buildhost" };
+	cnb__job_result res;
+	cnb_error *err = NULL;
+	uint64_t t0 = cnb__monotonic_ms();
+	int rc = cnb__executor_run(ctx, executor, &job, -1, &res, &err);
+	uint64_t end = cnb__monotonic_ms();
+	is_int(rc, 0, "%s: job ran (%s)", executor, err ? cnb_error_message(err) : "ok");
+	cnb_error_free(err);
+	printf("# %s: boot %llu ms, total %llu ms, accel %s\n", executor, (unsigned long long)res.boot_ms,
+	       (unsigned long long)res.total_ms, res.accel);
+	is_int(res.n_steps_run, 4, "%s: stopped at the failing step, 'never' did not run", executor);
+	if (res.n_steps_run == 4) {
+		is_int(res.steps[0].exit_code, 0, "%s: checks step passed", executor);
+		is_int(res.steps[1].exit_code, 0, "%s: root step wrote to / (overlay)", executor);
+		ok(res.steps[3].timed_out && res.steps[3].exit_code == 137, "%s: hanging step killed at its timeout (%d)",
+		   executor, res.steps[3].exit_code);
+		ok(res.steps[3].duration_ms >= 2000 && res.steps[3].duration_ms < 6000, "%s: after ~2 s (%llu ms)", executor,
+		   (unsigned long long)res.steps[3].duration_ms);
+	}
+	ok(end - t0 < 60000, "%s: whole job under 60 s", executor);
+	is_int(find_line("never"), -1, "%s: no output from the step after the failure", executor);
+	int early = find_line("streamed-early"), late = find_line("streamed-late");
+	ok(early >= 0 && late >= 0 && out.at_ms[late] - out.at_ms[early] >= 2000,
+	   "%s: output streams live (early line arrived %lld ms before the late one)", executor,
+	   early >= 0 && late >= 0 ? (long long)(out.at_ms[late] - out.at_ms[early]) : -1LL);
+	ok(early >= 0 && end - out.at_ms[early] >= 2000, "%s: ... and well before the executor returned", executor);
+	_cleanup_free_ char *written = cnb__path_join(job_dir, "out/written"), *data = NULL;
+	size_t len = 0;
+	ok(cnb__read_file(written, 100, &data, &len, NULL) == 0 && !strcmp(data, "data\n"),
+	   "%s: a write to the job share arrived on the host", executor);
+	unlink(written);
+	_cleanup_free_ char *leak = cnb__path_join(rootfs, "overlay-test");
+	ok(access(leak, F_OK) != 0, "%s: the rootfs on the host is unchanged", executor);
+	cnb__job_result_free(&res);
+	return joined_common_output();
+}
+
+static const char *expected_common =
+	"uid=1000 gid=1000\n"
+	"secret 640 0 0\n"
+	"suid 4755 0 0\n"
+	"mine 600 1000 1000\n"
+	"secret denied\n"
+	"wrote the share\n"
+	"/ not writable by 1000\n"
+	"tools present\n"
+	"hostname=buildhost env=bar pwd=/home/app\n"
+	"overlay\n"
+	"streamed-early\n"
+	"streamed-late\n";
+
+static size_t count_children(void)
+{
+	size_t n = 0;
+	_cleanup_closedir_ DIR *d = opendir("/proc");
+	struct dirent *e;
+	char me[32];
+	snprintf(me, sizeof(me), "%d", (int)getpid());
+	while (d && (e = readdir(d))) {
+		char path[300], buf[512];
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t r = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+		if (r <= 0)
+			continue;
+		buf[r] = '\0';
+		char *p = strrchr(buf, ')');
+		int ppid = 0;
+		char state;
+		if (p && sscanf(p + 2, "%c %d", &state, &ppid) == 2 && ppid == getpid())
+			n++;
+	}
+	return n;
+}
+
+static int cancel_pipe[2];
+static void *cancel_later(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 600 && find_line("cancel-me") < 0; i++)
+		usleep(100000);
+	ssize_t w = write(cancel_pipe[1], "x", 1);
+	(void)w;
+	return NULL;
+}
+
+static void test_vm_executor__cancel_leaves_nothing(cnb_ctx *ctx, const char *rootfs, const char *job_dir,
+						    const char *executor)
+{
+	reset_output();
+	static char *argv[] = { "/bin/sh", "-c", "echo cancel-me; sleep 100", NULL };
+	cnb__job_step step = { "sleeper", argv, env_plain, NULL, 0, 0, 0 };
+	cnb__job job = { .rootfs = rootfs, .job_dir = job_dir, .steps = &step, .n_steps = 1 };
+	ok(pipe(cancel_pipe) == 0, "cancel pipe");
+	pthread_t t;
+	pthread_create(&t, NULL, cancel_later, NULL);
+	cnb__job_result res;
+	cnb_error *err = NULL;
+	uint64_t t0 = cnb__monotonic_ms();
+	int rc = cnb__executor_run(ctx, executor, &job, cancel_pipe[0], &res, &err);
+	pthread_join(t, NULL);
+	is_int(rc, CNB_ECANCELED, "%s: cancel returns CNB_ECANCELED (%s)", executor, err ? cnb_error_message(err) : "");
+	ok(cnb__monotonic_ms() - t0 < 60000, "%s: promptly", executor);
+	is_int(count_children(), 0, "%s: no child process (QEMU, namespace init) left", executor);
+	_cleanup_free_ char *job_file = cnb__path_join(job_dir, ".cnb-job.json");
+	ok(access(job_file, F_OK) != 0, "%s: the job file is gone from the job dir", executor);
+	_cleanup_closedir_ DIR *tmp = opendir("/tmp");
+	struct dirent *e;
+	bool leftover = false;
+	while (tmp && (e = readdir(tmp)))
+		leftover |= !strncmp(e->d_name, "cnb-host-", 9);
+	ok(!leftover, "%s: no scratch directory left in /tmp", executor);
+	cnb_error_free(err);
+	cnb__job_result_free(&res);
+	close(cancel_pipe[0]);
+	close(cancel_pipe[1]);
+}
+
+/* With /dev/kvm: the real thing (a stock kernel hangs under KVM on this machine). Without it, a
+ * QEMU wrapper that hangs under -accel kvm stands in, so the watchdog is still exercised. */
+static void test_vm_accel__kvm_hang_falls_back_to_tcg(cnb_ctx *ctx, const char *rootfs, const char *job_dir)
+{
+	bool real_kvm = access("/dev/kvm", F_OK) == 0;
+	if (!real_kvm)
+		setenv("CNB_QEMU", getenv("CNB_TEST_QEMU_KVM_HANGS"), 1);
+	printf("# %s\n", real_kvm ? "forcing KVM" : "no /dev/kvm: simulating a KVM hang with qemu-kvm-hangs.sh");
+	reset_output();
+	setenv("CNB_VM_ACCEL", "kvm", 1);
+	static char *argv[] = { "echo", "after-fallback", NULL };
+	cnb__job_step step = { "echo", argv, env_plain, NULL, 0, 0, 0 };
+	cnb__job job = { .rootfs = rootfs, .job_dir = job_dir, .steps = &step, .n_steps = 1 };
+	cnb__job_result res;
+	cnb_error *err = NULL;
+	int rc = cnb__executor_run(ctx, "vm", &job, -1, &res, &err);
+	setenv("CNB_VM_ACCEL", "tcg", 1);
+	unsetenv("CNB_QEMU");
+	is_int(rc, 0, "forced kvm: the job still ran (%s)", err ? cnb_error_message(err) : "ok");
+	if (!strcmp(res.accel, "kvm")) {
+		ok(1, "# SKIP KVM works on this host: nothing to fall back from");
+	} else {
+		ok(res.accel_fell_back && !strcmp(res.accel, "tcg"), "hung KVM boot fell back to TCG");
+		ok(strstr(out.warnings, "did not become ready within 8 s under kvm") &&
+			   strstr(out.warnings, "retrying with TCG"),
+		   "the fallback was reported with its reason");
+	}
+	ok(find_line("after-fallback") >= 0, "the step ran after the fallback");
+	is_int(count_children(), 0, "the hung QEMU was killed and reaped");
+	cnb_error_free(err);
+	cnb__job_result_free(&res);
+}
+
+int main(void)
+{
+	if (geteuid() != 0)
+		tap_skip_all("needs root (fixture ownership, host executor namespaces)");
+	if (!getenv("CNB_VM_KERNEL") || access(getenv("CNB_VM_KERNEL"), R_OK) != 0)
+		tap_skip_all("CNB_VM_KERNEL not set to a built kernel");
+	signal(SIGPIPE, SIG_IGN);
+	char base[] = "/tmp/cnb-vm-e2e-XXXXXX";
+	ok(mkdtemp(base) != NULL, "temp dir");
+	_cleanup_free_ char *rootfs = cnb__path_join(base, "rootfs"), *job_dir = cnb__path_join(base, "job"),
+			    *out_dir = cnb__path_join(base, "job/out"), *cache = cnb__path_join(base, "cache"),
+			    *cmd = NULL;
+	ok(asprintf(&cmd, "%s %s", getenv("CNB_TEST_MAKE_ROOTFS"), rootfs) > 0 && system(cmd) == 0, "fixture rootfs");
+	cnb__mkdir_p(out_dir, 0777, NULL);
+	chmod(out_dir, 0777); /* uid 1000 writes here */
+	argv_1000[2] = script_as_1000;
+	setenv("CNB_VM_ACCEL", "tcg", 1);
+
+	cnb_ctx_opts o = CNB_CTX_OPTS_INIT;
+	o.log = capture;
+	o.log_level = CNB_LOG_OUTPUT;
+	o.cache_dir = cache;
+	cnb_ctx *ctx = NULL;
+	cnb_ctx_new(&ctx, &o, NULL);
+
+	_cleanup_free_ char *vm_out = run_main_job(ctx, "vm", rootfs, job_dir);
+	same_text(vm_out, expected_common, "vm: ownership, modes, identity, env, cwd as expected");
+	ok(find_line("vm-only mapped 600 1000 1000") >= 0, "vm: user.virtfs.* xattrs give owner and mode");
+	ok(find_line("vm-only link=busybox") >= 0, "vm: a mapped-form symlink reads as a symlink");
+	_cleanup_free_ char *host_out = run_main_job(ctx, "host", rootfs, job_dir);
+	same_text(host_out, vm_out, "host executor: same output as the VM");
+
+	test_vm_executor__cancel_leaves_nothing(ctx, rootfs, job_dir, "vm");
+	test_vm_executor__cancel_leaves_nothing(ctx, rootfs, job_dir, "host");
+	test_vm_accel__kvm_hang_falls_back_to_tcg(ctx, rootfs, job_dir);
+
+	cnb_ctx_free(ctx);
+	reset_output();
+	cnb__rm_rf(base, NULL);
+	return tap_done();
+}

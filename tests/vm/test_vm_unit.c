@@ -1,0 +1,102 @@
+/* Unit tests of lib/vm without a VM: the job's JSON form, the guest event parser (untrusted input),
+ * job validation and the QEMU command line. */
+#include "lib/vm/guest-protocol.h"
+#include "lib/vm/job.h"
+#include "lib/vm/qemu-argv.h"
+#include "lib/common/cleanup.h"
+#include "lib/common/error-internal.h"
+#include "tests/lib/tap.h"
+
+#include <unistd.h>
+
+static void test_vm_job__json_round_trip(void)
+{
+	char *argv[] = { "/bin/sh", "-c", "echo \"quoted\"\n", NULL }, *env[] = { "A=1", NULL };
+	cnb__job_mount mounts[] = { { "ws", "/workspace", false }, { NULL, "/layers", true } };
+	cnb__job_step steps[] = { { "build", argv, env, "/workspace", 1000, 1001, 30 } };
+	cnb__job job = { .mounts = mounts, .n_mounts = 2, .steps = steps, .n_steps = 1, .network = true, .hostname = "h" };
+	_cleanup_free_ char *json = NULL;
+	cnb_error *err = NULL;
+	is_int(cnb__job_to_json(&job, &json, &err), 0, "serialise");
+	cnb__job *back = NULL;
+	is_int(cnb__job_from_json(json, strlen(json), &back, &err), 0, "parse back");
+	if (back) {
+		is_str(back->steps[0].argv[2], "echo \"quoted\"\n", "argv survives quoting");
+		is_int(back->steps[0].gid, 1001, "gid");
+		is_int(back->steps[0].timeout_s, 30, "timeout");
+		ok(back->mounts[1].source == NULL && back->mounts[1].read_only, "tmpfs mount, read-only");
+		ok(back->network, "network");
+	}
+	cnb__job_free(back);
+	cnb_error_free(err);
+}
+
+static void test_vm_job__rejects_escapes(void)
+{
+	char *argv[] = { "true", NULL };
+	cnb__job_step steps[] = { { "s", argv, NULL, NULL, 0, 0, 0 } };
+	cnb__job_mount bad_src[] = { { "a/../../etc", "/x", false } }, bad_dst[] = { { "a", "relative", false } };
+	cnb__job job = { .mounts = bad_src, .n_mounts = 1, .steps = steps, .n_steps = 1 };
+	cnb_error *err = NULL;
+	is_int(cnb__job_validate(&job, &err), CNB_EINVAL, "source with .. refused");
+	cnb__error_clear(&err);
+	job.mounts = bad_dst;
+	is_int(cnb__job_validate(&job, &err), CNB_EINVAL, "relative target refused");
+	cnb__error_clear(&err);
+	const char *truncated = "{\"version\":1,\"mounts\":[],\"steps\":[{\"name\":\"x\"}]}";
+	cnb__job *j = NULL;
+	is_int(cnb__job_from_json(truncated, strlen(truncated), &j, &err), CNB_EPARSE, "step without argv refused");
+	cnb__error_clear(&err);
+}
+
+static void test_vm_guest_protocol__parses_bounded(void)
+{
+	int p[2];
+	ok(pipe(p) == 0, "pipe");
+	cnb__guest_event ev = { .type = CNB_GUEST_EVENT_STEP_END, .step = 2, .exit_code = 137, .timed_out = true, .ms = 5 };
+	cnb__guest_event_write(p[1], &ev);
+	char line[CNB_GUEST_EVENT_MAX_LINE];
+	ssize_t n = read(p[0], line, sizeof(line));
+	ok(n > 0 && line[n - 1] == '\n', "one line written");
+	cnb__guest_event back;
+	is_int(cnb__guest_event_parse(line, (size_t)n - 1, &back), 0, "parses");
+	ok(back.type == CNB_GUEST_EVENT_STEP_END && back.step == 2 && back.exit_code == 137 && back.timed_out,
+	   "fields survive");
+	static const char *const bad[] = {
+		"", "nope", "{\"event\":\"step_end\",\"step\":0}", "{\"event\":\"step_end\",\"step\":-1,\"exit_code\":0,\"timed_out\":false,\"ms\":0}",
+		"{\"event\":\"step_end\",\"step\":0,\"exit_code\":99999,\"timed_out\":false,\"ms\":0}",
+		"{\"event\":\"reboot\"}", "{\"event\":\"ready\",\"ms\":1,\"ms\":2}", "[1,2]",
+	};
+	for (size_t i = 0; i < CNB_ARRAY_SIZE(bad); i++)
+		is_int(cnb__guest_event_parse(bad[i], strlen(bad[i]), &back), -1, "refused: %s", bad[i]);
+	close(p[0]);
+	close(p[1]);
+}
+
+static void test_vm_qemu_argv__escapes_and_devices(void)
+{
+	cnb__qemu_config c = { .accel = CNB_ACCEL_TCG, .kernel = "/k", .initrd = "/i", .rootfs = "/r,oot",
+			       .job_dir = "/job", .network = false, .console_fd = 3, .event_fd = 4, .output_fd = 5 };
+	char **argv = NULL;
+	is_int(cnb__qemu_argv(&c, &argv, NULL), 0, "argv built");
+	bool rootfs_escaped = false, has_net = false, ro = false, nodefaults = false;
+	for (size_t i = 0; argv && argv[i]; i++) {
+		rootfs_escaped |= strstr(argv[i], "path=/r,,oot,security_model=mapped-xattr") != NULL;
+		ro |= strstr(argv[i], "readonly=on") != NULL;
+		has_net |= strstr(argv[i], "netdev") != NULL;
+		nodefaults |= !strcmp(argv[i], "-nodefaults");
+	}
+	ok(rootfs_escaped, "comma in a path is doubled, mapped-xattr");
+	ok(ro && nodefaults, "rootfs read-only, no default devices");
+	ok(!has_net, "no NIC with network off");
+	cnb__qemu_argv_free(argv);
+}
+
+int main(void)
+{
+	test_vm_job__json_round_trip();
+	test_vm_job__rejects_escapes();
+	test_vm_guest_protocol__parses_bounded();
+	test_vm_qemu_argv__escapes_and_devices();
+	return tap_done();
+}
