@@ -41,16 +41,17 @@ open(os.path.join(layout, "oci-layout"), "w").write('{"imageLayoutVersion":"1.0.
 print("# image: 6 layers, %.0f MB uncompressed" % (raw_total / 1e6))
 
 def timed(argv):
+    env = dict(os.environ, CNB_CACHE_DIR=os.path.join(work, "cache"))
     subprocess.run(["sync"])
     t = time.monotonic()
-    p = subprocess.run(argv, capture_output=True, text=True)
+    p = subprocess.run(argv, capture_output=True, text=True, env=env)
     dt = time.monotonic() - t
     if p.returncode:
         print("# %s failed: %s" % (argv, p.stderr))
     return dt, p.returncode
 umoci_t, r1 = timed(["umoci", "unpack", "--image", layout + ":b", os.path.join(work, "bundle")])
-cold_t, r2 = timed([cnb, "cache", "--cache-dir", os.path.join(work, "cache"), "add", "oci:" + layout + ":b"])
-warm_t, r3 = timed([cnb, "cache", "--cache-dir", os.path.join(work, "cache"), "add", "oci:" + layout + ":b"])
+cold_t, r2 = timed([cnb, "cache", "add", "oci:" + layout + ":b"])
+warm_t, r3 = timed([cnb, "cache", "add", "oci:" + layout + ":b"])
 unpack_t, r4 = timed([cnb, "unpack", "oci:" + layout + ":b", os.path.join(work, "plain")])
 mapped_t, r5 = timed([cnb, "unpack", "--mapped-xattr", "oci:" + layout + ":b", os.path.join(work, "mapped")])
 print("# umoci unpack            %6.2f s" % umoci_t)

@@ -154,8 +154,9 @@ ok(run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", cnb, "unp
 
 # The cache: assemble twice (second is a hit), list, prune.
 cache = os.path.join(work, "cache")
-p1 = subprocess.run([cnb, "cache", "--cache-dir", cache, "add", "--mapped-xattr", "oci:" + layout + ":v1"], capture_output=True, text=True)
-p2 = subprocess.run([cnb, "cache", "add", "--cache-dir", cache, "--mapped-xattr", "oci:" + layout + ":v1"], capture_output=True, text=True)
+cenv = dict(os.environ, CNB_CACHE_DIR=cache)
+p1 = subprocess.run([cnb, "cache", "add", "--mapped-xattr", "oci:" + layout + ":v1"], capture_output=True, text=True, env=cenv)
+p2 = subprocess.run([cnb, "cache", "add", "--mapped-xattr", "oci:" + layout + ":v1"], capture_output=True, text=True, env=cenv)
 path = p1.stdout.strip()
 ok(p1.returncode == 0 and path == p2.stdout.strip() and path.endswith("-mapped"), "cache add twice gives one tree: %s" % path)
 chain = diff_ids[0]
@@ -164,10 +165,10 @@ for d in diff_ids[1:]:
 ok(os.path.basename(path) == chain[7:] + "-mapped", "the tree is named by the OCI chain id")
 if path:
     compare("cached tree", scan(path, True), ref)
-ls = subprocess.run([cnb, "cache", "ls", "--cache-dir", cache], capture_output=True, text=True).stdout
+ls = subprocess.run([cnb, "cache", "ls"], capture_output=True, text=True, env=cenv).stdout
 ok(chain[7:26] in ls and "mapped" in ls, "cache ls lists it")
-ok(run([cnb, "cache", "prune", "--cache-dir", cache, "--older-than", "1"]) == 0 and os.path.isdir(path), "prune --older-than 1 keeps a fresh tree")
-ok(run([cnb, "cache", "prune", "--cache-dir", cache, "--all"]) == 0 and not os.path.exists(path), "prune --all removes it")
+ok(run([cnb, "cache", "prune", "--older-than", "1"], env=cenv) == 0 and os.path.isdir(path), "prune --older-than 1 keeps a fresh tree")
+ok(run([cnb, "cache", "prune", "--all"], env=cenv) == 0 and not os.path.exists(path), "prune --all removes it")
 
 shutil.rmtree(work)
 print("1..%d" % n)
