@@ -148,24 +148,30 @@ static int index_rebuild(cnb_toml *t, size_t cap)
 	return 0;
 }
 
-cnb_toml *cnb__toml_table_find(const cnb_toml *t, const char *key, size_t len)
+static struct cnb__toml_entry *find_entry(const cnb_toml *t, const char *key, size_t len)
 {
 	if (!t || t->type != CNB_TOML_TABLE)
 		return NULL;
-	const struct cnb__toml_entry *entries = t->u.table.entries;
+	struct cnb__toml_entry *entries = t->u.table.entries;
 	if (!t->u.table.index) {
 		for (size_t i = 0; i < t->u.table.len; i++)
 			if (entries[i].key_len == len && !memcmp(entries[i].key, key, len))
-				return entries[i].value;
+				return &entries[i];
 		return NULL;
 	}
 	size_t mask = t->u.table.index_cap - 1;
 	for (size_t slot = hash_key(key, len) & mask; t->u.table.index[slot]; slot = (slot + 1) & mask) {
-		const struct cnb__toml_entry *e = &entries[t->u.table.index[slot] - 1];
+		struct cnb__toml_entry *e = &entries[t->u.table.index[slot] - 1];
 		if (e->key_len == len && !memcmp(e->key, key, len))
-			return e->value;
+			return e;
 	}
 	return NULL;
+}
+
+cnb_toml *cnb__toml_table_find(const cnb_toml *t, const char *key, size_t len)
+{
+	struct cnb__toml_entry *e = find_entry(t, key, len);
+	return e ? e->value : NULL;
 }
 
 int cnb__toml_table_append(cnb_toml *t, char *key, size_t len, cnb_toml *value)
@@ -206,13 +212,11 @@ int cnb__toml_set_n(cnb_toml *t, const char *key, size_t len, cnb_toml *value)
 		cnb__toml_free(value);
 		return -1;
 	}
-	for (size_t i = 0; i < t->u.table.len; i++) {
-		struct cnb__toml_entry *e = &t->u.table.entries[i];
-		if (e->key_len == len && !memcmp(e->key, key, len)) {
-			cnb__toml_free(e->value);
-			e->value = value;
-			return 0;
-		}
+	struct cnb__toml_entry *e = find_entry(t, key, len);
+	if (e) {
+		cnb__toml_free(e->value);
+		e->value = value;
+		return 0;
 	}
 	char *copy = malloc(len + 1);
 	if (!copy) {
