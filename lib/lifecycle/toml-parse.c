@@ -6,6 +6,7 @@
 #include "lib/lifecycle/toml-internal.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,6 +77,18 @@ static int fail(struct parser *ps, const char *fmt, ...)
 	int r = fail_atv(ps, ps->p, CNB_EPARSE, fmt, ap);
 	va_end(ap);
 	return r;
+}
+
+/* The character at ps->p for a message: printable ASCII as is, never half of a UTF-8 sequence. */
+static const char *found(const struct parser *ps, char text[8])
+{
+	if (ps->p >= ps->end)
+		return "the end of input";
+	unsigned char c = (unsigned char)*ps->p;
+	if (c >= 0x80)
+		return "a non-ASCII character";
+	snprintf(text, 8, c > 0x20 && c < 0x7f ? "'%c'" : "U+%04X", c);
+	return text;
 }
 
 static int oom(struct parser *ps) { return cnb__error_set(ps->err, CNB_ENOMEM, "%s: out of memory", ps->name); }
@@ -162,7 +175,7 @@ static int expect_line_end(struct parser *ps)
 	if (ps->p == ps->end)
 		return 0;
 	if (!at_newline(ps))
-		return fail(ps, "expected a newline, found '%c'", *ps->p);
+		return fail(ps, "expected a newline, found %s", found(ps, (char[8]){ 0 }));
 	skip_newline(ps);
 	return 0;
 }
@@ -341,8 +354,7 @@ static int parse_key(struct parser *ps, struct key_path *k)
 				ps->p++;
 			part->len = (size_t)(ps->p - part->at);
 			if (part->len == 0)
-				return c < 0 ? fail(ps, "expected a key, found the end of input")
-					     : fail(ps, "expected a key, found '%c'", c);
+				return fail(ps, "expected a key, found %s", found(ps, (char[8]){ 0 }));
 			if (!(part->s = strndup(part->at, part->len)))
 				return oom(ps);
 		}

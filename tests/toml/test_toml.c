@@ -82,7 +82,7 @@ static void test_toml_errors__name_line_and_column(void)
 		{ "a = 1\na = 2\n", "t.toml:2:1: duplicate key \"a\"", CNB_EPARSE },
 		{ "[a]\nx = 1\n\n[a]\n", "t.toml:4:2: \"a\" is already defined", CNB_EPARSE },
 		{ "s = \"unterminated\n", "t.toml:1:18: newline in a single-line string", CNB_EPARSE },
-		{ "é = 1\n", "t.toml:1:1: expected a key, found '\xc3'", CNB_EPARSE },
+		{ "é = 1\n", "t.toml:1:1: expected a key, found a non-ASCII character", CNB_EPARSE },
 		{ "k = \"é\" x\n", "t.toml:1:9: expected a newline, found 'x'", CNB_EPARSE },
 		{ "n = 9223372036854775808\n", "t.toml:1:5: integer does not fit in 64 bits", CNB_EPARSE },
 		{ "d = 2023-02-29\n", "t.toml:1:5: invalid date/time: day out of range for the month", CNB_EPARSE },
