@@ -24,6 +24,11 @@
  * the host can always read them back), and their guest uid/gid/mode live in user.virtfs.*
  * xattrs. Host files without those xattrs appear in the guest with their host owner and mode.
  * passthrough would need the host to be root to chown, and would hand out host uids.
+ * Measured caveat for the rootfs (QEMU 7.2, hw/9pfs/9p-local.c): under mapped-xattr a *host*
+ * symlink cannot be read by the guest (readlink/exec through it fail with ELOOP); the guest only
+ * understands symlinks in mapped form: a regular file holding the target, with user.virtfs.mode
+ * = S_IFLNK|0777. A rootfs for the VM must store links that way (tests/vm/make-rootfs.sh uses
+ * hardlinks for busybox and one mapped link); the host executor needs real symlinks instead.
  */
 #ifndef CNB_VM_EXECUTOR_H
 #define CNB_VM_EXECUTOR_H
