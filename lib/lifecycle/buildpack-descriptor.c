@@ -338,6 +338,8 @@ int cnb__bp_descriptor_parse(cnb__bp_descriptor **out, const cnb_toml *doc, cons
 	if (!d)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	const cnb_toml *bp = cnb__toml_get(doc, "buildpack");
+	/* Declared before any `goto out`: a jump past a _cleanup_ declaration would free garbage. */
+	_cleanup_free_ char *who = NULL;
 	d->dir = strdup(dir);
 	d->path = strdup(path);
 	d->api_text = dup_field(doc, "api");
@@ -357,7 +359,6 @@ int cnb__bp_descriptor_parse(cnb__bp_descriptor **out, const cnb_toml *doc, cons
 				    path, d->id);
 		goto out;
 	}
-	_cleanup_free_ char *who = NULL;
 	if (asprintf(&who, "%s@%s (%s)", d->id, d->version, path) < 0) {
 		rc = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 		goto out;

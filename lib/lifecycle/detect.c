@@ -187,7 +187,8 @@ static int detect_bp(void *ud, const cnb__bp_descriptor *bp, cnb__detect_run *ru
 		cnb_error_free(run_err);
 	}
 	cnb__rm_rf(tmpdir, NULL);
-	run->output = cnb__buf_steal(&output);
+	/* Only a non-empty buffer: cnb__buf_steal of an empty one returns unterminated memory (lib/common/buf.c). */
+	run->output = output.len ? cnb__buf_steal(&output) : NULL;
 	if (run->code != CNB_DETECT_PASS && run->code != CNB_DETECT_FAIL) {
 		log_output(in, CNB_LOG_INFO, bp, run);
 		cnb__phase_log(in, CNB_LOG_INFO, "err:  %s: %s", who, run->error ? run->error : "bin/detect failed");
