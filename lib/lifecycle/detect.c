@@ -23,14 +23,13 @@
 
 void cnb__phase_log(const cnb__phase_inputs *in, cnb__log_level level, const char *fmt, ...)
 {
-	if (!in->log)
-		return;
 	va_list ap;
 	va_start(ap, fmt);
-	_cleanup_free_ char *line = cnb__vformat(fmt, ap);
+	char *line = in->log ? cnb__vformat(fmt, ap) : NULL;
 	va_end(ap);
 	if (line)
 		in->log(in->log_ud, level, line);
+	free(line);
 }
 
 typedef struct detector {

@@ -73,18 +73,7 @@ static bool valid_type(const char *t)
 	return *t && strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == strlen(t);
 }
 
-static void warnf(cnb__launch_toml_warn_fn warn, void *ud, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void warnf(cnb__launch_toml_warn_fn warn, void *ud, const char *fmt, ...)
-{
-	if (!warn)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	_cleanup_free_ char *line = cnb__vformat(fmt, ap);
-	va_end(ap);
-	if (line)
-		warn(ud, line);
-}
+#define warnf(warn, ud, ...) cnb__line_printf(warn, ud, __VA_ARGS__)
 
 static int parse_process(cnb__bp_process *p, const cnb_toml *t, const cnb__bp_descriptor *bp, const char *where,
 			 cnb__launch_toml_warn_fn warn, void *ud, cnb_error **err)

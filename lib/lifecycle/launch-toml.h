@@ -40,7 +40,7 @@ typedef struct cnb__launch_data {
 } cnb__launch_data;
 
 /* A process's log line ("warning: ..."), e.g. working-dir ignored below API 0.8. */
-typedef void (*cnb__launch_toml_warn_fn)(void *ud, const char *line);
+typedef cnb__line_fn cnb__launch_toml_warn_fn;
 
 /*
  * Reads <layers>/<bp>/launch.toml (missing = empty) with `bp`'s API rules: below 0.9 `command`

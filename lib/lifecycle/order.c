@@ -48,18 +48,7 @@ void cnb__order_resolver_each_run(const cnb__order_resolver *r,
 			fn(ud, r->memo[i].desc, r->memo[i].run);
 }
 
-static void logf_(cnb__order_resolver *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void logf_(cnb__order_resolver *r, const char *fmt, ...)
-{
-	if (!r->ops.log)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	_cleanup_free_ char *line = cnb__vformat(fmt, ap);
-	va_end(ap);
-	if (line)
-		r->ops.log(r->ops.ud, line);
-}
+#define logf_(r, ...) cnb__line_printf((r)->ops.log, (r)->ops.ud, __VA_ARGS__)
 
 static int grow(void *arrayp, size_t n, size_t size)
 {

@@ -18,7 +18,7 @@ typedef struct cnb__order_ops {
 	/* Runs a non-composite buildpack's detection into `run`. A non-zero return aborts resolution. */
 	int (*detect)(void *ud, const cnb__bp_descriptor *bp, cnb__detect_run *run, cnb_error **err);
 	/* One line of progress/results ("pass: a@1"); may be NULL. */
-	void (*log)(void *ud, const char *line);
+	cnb__line_fn log;
 	void *ud;
 } cnb__order_ops;
 

@@ -24,6 +24,18 @@ char *cnb__vformat(const char *fmt, va_list ap)
 	return vasprintf(&out, fmt, ap) < 0 ? NULL : out;
 }
 
+void cnb__line_printf(cnb__line_fn fn, void *ud, const char *fmt, ...)
+{
+	if (!fn)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	_cleanup_free_ char *line = cnb__vformat(fmt, ap);
+	va_end(ap);
+	if (line)
+		fn(ud, line);
+}
+
 bool cnb__strv_contains(char *const *list, const char *s)
 {
 	for (size_t i = 0; list && list[i]; i++)
