@@ -11,7 +11,7 @@
 #include <cnb/rootfs.h>
 #include <cnb/build.h>
 #include <cnb/builder.h>
-
+#include <cnb/run.h>
 #include <cnb/vm.h>
 
 #endif

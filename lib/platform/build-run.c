@@ -11,7 +11,7 @@
 #include "lib/common/fs.h"
 #include "lib/common/tar-writer.h"
 #include "lib/export/image-config.h"
-#include "lib/rootfs/rootfs-cache.h"
+#include "lib/rootfs/rootfs-image.h"
 #include "lib/vm/executor.h"
 #include "oci/image.h"
 
@@ -124,16 +124,8 @@ static int pull_builder(run_state *s, cnb_error **err)
 
 static int assemble_rootfs(run_state *s, cnb_error **err)
 {
-	size_t n = s->builder->n_layers;
-	cnb__rootfs_layer *layers = calloc(n + 1, sizeof(*layers));
-	if (!layers)
-		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	for (size_t i = 0; i < n; i++)
-		layers[i] = (cnb__rootfs_layer){ s->builder->layers[i].path, s->builder->layers[i].media_type,
-						 s->builder->layers[i].digest, s->builder->layers[i].diff_id };
-	int r = cnb__rootfs_assemble(s->b->ctx, layers, n, cnb__executor_uses_mapped_xattr(s->b->opts.executor), &s->rootfs,
-				     &s->rootfs_lock, err);
-	free(layers);
+	int r = cnb__rootfs_assemble_image(s->b->ctx, s->builder, cnb__executor_uses_mapped_xattr(s->b->opts.executor),
+					   &s->rootfs, &s->rootfs_lock, err);
 	return r < 0 ? cnb__error_prefix(err, "builder %s: rootfs", s->b->opts.builder) : 0;
 }
 

@@ -6,7 +6,7 @@
 #include "lib/common/fs.h"
 #include "lib/export/image-config.h"
 #include "job-files.h"
-#include "lib/rootfs/rootfs-cache.h"
+#include "lib/rootfs/rootfs-image.h"
 #include "lib/vm/executor.h"
 #include "oci/image.h"
 
@@ -137,17 +137,9 @@ int cnb_image_run(int *exit_code, cnb_ctx *ctx, const cnb_run_opts *opts, cnb_er
 	int r = cnb__oci_image_pull(ctx, opts->image, opts->platform, &img, err);
 	if (r < 0)
 		return cnb__error_prefix(err, "run %s", opts->image);
-	cnb__rootfs_layer *layers = calloc(img->n_layers + 1, sizeof(*layers));
-	if (!layers)
-		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	for (size_t i = 0; i < img->n_layers; i++)
-		layers[i] = (cnb__rootfs_layer){ img->layers[i].path, img->layers[i].media_type, img->layers[i].digest,
-						 img->layers[i].diff_id };
 	_cleanup_free_ char *rootfs = NULL;
 	_cleanup_close_ int lock = -1;
-	r = cnb__rootfs_assemble(ctx, layers, img->n_layers, cnb__executor_uses_mapped_xattr(opts->executor), &rootfs, &lock,
-				 err);
-	free(layers);
+	r = cnb__rootfs_assemble_image(ctx, img, cnb__executor_uses_mapped_xattr(opts->executor), &rootfs, &lock, err);
 	if (r < 0)
 		return cnb__error_prefix(err, "run %s: rootfs", opts->image);
 	const json_t *cc = json_object_get(img->config, "config");

@@ -1,6 +1,6 @@
 /* The public rootfs API (include/cnb/rootfs.h): unpack, cache get/list/prune. */
-#include "layout-source.h"
 #include "rootfs-cache.h"
+#include "rootfs-image.h"
 #include "lib/api/ctx-internal.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
@@ -35,11 +35,11 @@ static int resolve_mapped(const cnb_unpack_opts *opts, bool *mapped, cnb_error *
 	return cnb__error_set(err, CNB_EINVAL, "unknown metadata form %d", metadata);
 }
 
-static int open_image(cnb_ctx *ctx, const char *ref, const cnb_unpack_opts *opts, cnb__rootfs_source **img, cnb_error **err)
+static int open_image(cnb_ctx *ctx, const char *ref, const cnb_unpack_opts *opts, cnb__oci_image **img, cnb_error **err)
 {
 	if (opts && (opts->version == 0 || opts->version > CNB_UNPACK_OPTS_VERSION))
 		return cnb__error_set(err, CNB_EINVAL, "cnb_unpack_opts version %u not supported", opts->version);
-	return cnb__rootfs_source_open(ctx, ref, opts ? opts->platform : NULL, img, err);
+	return cnb__oci_image_pull(ctx, ref, opts ? opts->platform : NULL, img, err);
 }
 
 CNB_EXTERN int cnb_image_unpack(cnb_ctx *ctx, const char *image_ref, const char *dest_dir, const cnb_unpack_opts *opts,
@@ -60,10 +60,13 @@ CNB_EXTERN int cnb_image_unpack(cnb_ctx *ctx, const char *image_ref, const char 
 	while (d && (de = readdir(d)))
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
 			return cnb__error_set(err, CNB_EEXIST, "unpack: %s is not empty: choose a new directory", dest_dir);
-	_cleanup_rootfs_source_ cnb__rootfs_source *img = NULL;
+	_cleanup_oci_image_ cnb__oci_image *img = NULL;
+	_cleanup_free_ cnb__rootfs_layer *layers = NULL;
 	int r = open_image(ctx, image_ref, opts, &img, err);
 	if (r == 0)
-		r = cnb__rootfs_apply_layers(ctx, fd, img->layers, img->n_layers, mapped, err);
+		r = cnb__rootfs_layers_of(img, &layers, err);
+	if (r == 0)
+		r = cnb__rootfs_apply_layers(ctx, fd, layers, img->n_layers, mapped, err);
 	return r < 0 ? cnb__error_prefix(err, "unpack %s", image_ref) : 0;
 }
 
@@ -75,10 +78,10 @@ CNB_EXTERN int cnb_rootfs_cache_get(char **out_path, cnb_ctx *ctx, const char *i
 		return cnb__error_set(err, CNB_EINVAL, "rootfs: output, context and image are required");
 	if (resolve_mapped(opts, &mapped, err) < 0)
 		return CNB_EINVAL;
-	_cleanup_rootfs_source_ cnb__rootfs_source *img = NULL;
+	_cleanup_oci_image_ cnb__oci_image *img = NULL;
 	int r = open_image(ctx, image_ref, opts, &img, err);
 	if (r == 0)
-		r = cnb__rootfs_assemble(ctx, img->layers, img->n_layers, mapped, out_path, NULL, err);
+		r = cnb__rootfs_assemble_image(ctx, img, mapped, out_path, NULL, err);
 	return r < 0 ? cnb__error_prefix(err, "rootfs %s", image_ref) : 0;
 }
 

@@ -4,6 +4,7 @@
  * after the reference binaries (detector, builder). A phase is one entry of `phases[]`.
  */
 #include "lifecycle-flags.h"
+#include "lib/lifecycle/export.h"
 
 #include "lib/common/cleanup.h"
 
@@ -70,9 +71,19 @@ static int run_phase(const phase *p, int argc, char **argv)
 	return exit_code;
 }
 
+/* export parses its own flags (-out, -launcher, -cache...; lib/lifecycle/export-main.c). */
+static bool is_export(const char *name)
+{
+	return !strcmp(name, "export") || !strcmp(name, "exporter");
+}
+
 int main(int argc, char **argv)
 {
 	const char *self = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	if (is_export(self))
+		return cnb__export_main(argc, argv);
+	if (argc >= 2 && is_export(argv[1]))
+		return cnb__export_main(argc - 1, argv + 1);
 	const phase *p = find_phase(self);
 	if (p)
 		return run_phase(p, argc - 1, argv + 1);
