@@ -84,6 +84,9 @@ has "$OUT" "node-engine: plan has node" "build: the provider gets its plan entry
 has "$OUT" "npm: NODE_HOME=$B/layers/test_node-engine/node FROM_NODE=yes NODE_OPTS=--max-old-space" \
 	"build: env/ of an earlier layer reaches the next buildpack (override, no suffix, default)"
 has "$OUT" "npm: fake-node --version" "build: an earlier layer's bin/ is on PATH"
+has "$OUT" "---> node-engine: target linux/" "build: CNB_TARGET_* for Buildpack API 0.10"
+has "$OUT" "npm: target=none exec-env=none" "build: no CNB_TARGET_* or CNB_EXEC_ENV for Buildpack API 0.9"
+has "$OUT" "tool-a: exec-env=production" "build: CNB_EXEC_ENV (default production) for Buildpack API 0.12"
 has "$OUT" 'tool-a: plan:  [[entries]] name = "tool"  [entries.metadata] version = "1.2"' \
 	"build: tool-a, the first provider, gets the tool entry with the requirer's metadata"
 has "$OUT" 'tool-b: plan:  [[entries]] name = "tool"  [entries.metadata] version = "1.2"' \
@@ -149,6 +152,56 @@ has "$OUT" "test/old-api@1.0.0" "detect: the message names the buildpack"
 has "$OUT" "supported: 0.7 to 0.12" "detect: and the supported range"
 PLATFORM_API=0.3 phase detect -order "$B/cnb/order.toml"
 is "$RC" 11 "detect: exit 11 for an unsupported platform API"
+
+# --- buildpacks the lifecycle rejects before or without running them ---
+# mkbp <escaped id> <buildpack.toml body>: a generated buildpack whose detect passes.
+mkbp() {
+	mkdir -p "$B/cnb/buildpacks/$1/1.0.0/bin"
+	printf '%s\n' "$2" > "$B/cnb/buildpacks/$1/1.0.0/buildpack.toml"
+	printf '#!/bin/bash\nexit 0\n' > "$B/cnb/buildpacks/$1/1.0.0/bin/detect"
+	chmod 0755 "$B/cnb/buildpacks/$1/1.0.0/bin/detect"
+}
+new_builder target "[[order]]
+$(elem test/windows-only)"
+mkbp test_windows-only 'api = "0.10"
+[buildpack]
+id = "test/windows-only"
+version = "1.0.0"
+[[targets]]
+os = "windows"'
+phase detect -order "$B/cnb/order.toml"
+is "$RC" 21 "detect: exit 21 when a required buildpack's targets do not match"
+has "$OUT" "no [[targets]] entry matches the run image" "detect: says the target did not match"
+
+new_builder exec-env "[[order]]
+$(elem test/test-only)
+$(elem test/build-fail)"
+mkbp test_test-only 'api = "0.12"
+[buildpack]
+id = "test/test-only"
+version = "1.0.0"
+exec-env = ["test"]'
+phase detect -order "$B/cnb/order.toml"
+is "$RC" 0 "detect: a buildpack for another exec-env does not fail the group"
+has "$OUT" "skip: test/test-only@1.0.0 is not for exec-env production" "detect: it is skipped (Platform 0.15)"
+lacks "$B/layers/group.toml" "test/test-only" "detect: and left out of group.toml"
+
+new_builder missing "[[order]]
+$(elem test/meta-ghost)"
+mkbp test_meta-ghost 'api = "0.10"
+[buildpack]
+id = "test/meta-ghost"
+version = "1.0.0"
+[[order]]
+[[order.group]]
+id = "test/ghost"
+version = "9.9.9"'
+phase detect -order "$B/cnb/order.toml"
+is "$RC" 22 "detect: exit 22 when a composite names a missing buildpack"
+has "$OUT" "test/ghost@9.9.9 not found" "detect: names the missing buildpack"
+printf '[[order]]\n%s\n' "$(elem test/ghost)" > "$B/cnb/order.toml"
+phase detect -order "$B/cnb/order.toml"
+is "$RC" 1 "detect: exit 1 when a top-level buildpack is missing"
 
 # --- root ---
 OUT=$B/root.out
