@@ -157,8 +157,7 @@ static bool is_env_file(int dirfd, const char *name, void *ud)
 	return fstatat(dirfd, name, &st, o->follow ? 0 : AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
 }
 
-/* Bounded read of one env file; the final component is followed only for trusted dirs. */
-static int read_env_file(int dirfd, const char *dir, const char *name, bool follow, char **out, size_t *len,
+int cnb__env_read_file(int dirfd, const char *dir, const char *name, bool follow, char **out, size_t *len,
 			 cnb_error **err)
 {
 	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
@@ -236,11 +235,11 @@ int cnb__env_apply_dir(cnb__env *env, const char *dir, cnb__env_action no_suffix
 			rc = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 			break;
 		}
-		if ((rc = read_env_file(dirfd, dir, file, follow, &value, &value_len, err)))
+		if ((rc = cnb__env_read_file(dirfd, dir, file, follow, &value, &value_len, err)))
 			break;
 		/* The delimiter only counts when it sits in the same directory. */
 		if (cnb__strv_contains(files, delim_file) &&
-		    (rc = read_env_file(dirfd, dir, delim_file, follow, &delim, &delim_len, err)))
+		    (rc = cnb__env_read_file(dirfd, dir, delim_file, follow, &delim, &delim_len, err)))
 			break;
 		if (cnb__env_modify(env, name, action, value, value_len, delim ? delim : "") < 0)
 			rc = cnb__error_set(err, CNB_ENOMEM, "out of memory");

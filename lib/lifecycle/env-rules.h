@@ -48,6 +48,13 @@ char *const *cnb__env_envp(const cnb__env *env);
  */
 int cnb__env_init_build(cnb__env *env, char *const *environ);
 
+/*
+ * Bounded read (CNB_ENV_FILE_MAX) of env file `name` in `dirfd`, verbatim. The last component is
+ * followed only with `follow` (trusted dirs: platform, build-config). `dir` names it in errors.
+ */
+int cnb__env_read_file(int dirfd, const char *dir, const char *name, bool follow, char **out, size_t *len,
+		       cnb_error **err);
+
 /* Applies one modification: `action` with `value` and delimiter `delim` ("" = none). */
 int cnb__env_modify(cnb__env *env, const char *name, cnb__env_action action, const char *value, size_t value_len,
 		    const char *delim);

@@ -7,12 +7,11 @@
 #include "lib/lifecycle/target-data.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-/* Bounded: the platform writes these, but a user's value should not exhaust the guest. */
-#define USER_ENV_MAX (1024u * 1024)
 
 static bool is_path_var(const char *name)
 {
@@ -23,22 +22,28 @@ static bool is_path_var(const char *name)
 	return false;
 }
 
+static bool is_file(int dirfd, const char *name, void *ud)
+{
+	struct stat st;
+	return fstatat(dirfd, name, &st, 0) == 0 && S_ISREG(st.st_mode);
+}
+
 int cnb__platform_env_apply_user(cnb__env *env, const char *platform_dir, cnb_error **err)
 {
 	_cleanup_free_ char *dir = cnb__path_join(platform_dir, "env");
 	if (!dir)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	_cleanup_close_ int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : cnb__error_errno(err, CNB_EIO, errno, "open %s", dir);
 	char **names = NULL;
 	size_t n = 0;
-	int rc = cnb__dir_list_sorted_path(dir, NULL, NULL, &names, &n, err);
+	/* The platform's dir: symlinks are followed (Kubernetes mounts secrets as links). */
+	int rc = cnb__dir_list_sorted(dirfd, dir, is_file, NULL, &names, &n, err);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		_cleanup_free_ char *path = cnb__path_join(dir, names[i]);
 		_cleanup_free_ char *value = NULL;
 		size_t len = 0;
-		struct stat st;
-		if (!path || stat(path, &st) < 0 || !S_ISREG(st.st_mode))
-			continue;
-		if ((rc = cnb__read_file(path, USER_ENV_MAX, &value, &len, err)))
+		if ((rc = cnb__env_read_file(dirfd, dir, names[i], true, &value, &len, err)))
 			break;
 		const char *cur = cnb__env_get(env, names[i]);
 		if (is_path_var(names[i])) {

@@ -60,6 +60,8 @@ $(elem test/tool-user)"
 # <layers>/order.toml wins over /cnb/order.toml when -order is not given.
 cp "$B/cnb/order.toml" "$B/layers/order.toml"
 printf 'from-user' > "$B/platform/env/BP_USER"
+printf 'linked' > "$B/platform/linked-value"
+ln -s ../linked-value "$B/platform/env/BP_LINK"
 printf 'from-operator' > "$B/cnb/build-config/env/BP_OPERATOR"
 phase detect
 is "$RC" 0 "detect: exit 0 for a passing group"
@@ -91,8 +93,8 @@ has "$OUT" 'tool-a: plan:  [[entries]] name = "tool"  [entries.metadata] version
 	"build: tool-a, the first provider, gets the tool entry with the requirer's metadata"
 has "$OUT" 'tool-b: plan:  [[entries]] name = "tool"  [entries.metadata] version = "1.2"' \
 	"build: the entry tool-a left unmet goes to the next provider"
-has "$OUT" "tool-user: BP_USER=from-user BP_OPERATOR=from-operator SECRET=unset" \
-	"build: platform and build-config env given; the lifecycle's other env is not"
+has "$OUT" "tool-user: BP_USER=from-user BP_OPERATOR=from-operator SECRET=unset BP_LINK=linked" \
+	"build: platform env (symlinks followed) and build-config env given; the lifecycle's other env is not"
 has "$OUT" "tool-user: plan: entries = []" "build: a requirer that provided nothing gets an empty plan"
 has "$OUT" "tool-user: args: 3 layers=$B/layers/test_tool-user" "build: positional args passed"
 [ -d "$B/layers/test_tool-b/scratch.ignore" ] && [ ! -e "$B/layers/test_tool-b/scratch" ]
