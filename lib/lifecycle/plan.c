@@ -150,8 +150,9 @@ static int dep_map_build(dep_map *m, trial_elem *trial, size_t n)
 static bool drop_or_fail(trial_elem *t, const char *what, const char *name, cnb__buf *why)
 {
 	if (why)
-		cnb__buf_printf(why, "%s: %s@%s %s %s\n", t->optional ? "skip" : "fail", t->elem->id, t->elem->version,
-				what, name);
+		cnb__buf_printf(why, "%s: %s@%s %s \"%s\", which %s\n", t->optional ? "skip" : "fail", t->elem->id,
+				t->elem->version, what, name,
+				strcmp(what, "requires") ? "no later buildpack requires" : "no earlier buildpack provides");
 	if (!t->optional)
 		return false;
 	/* Each element is one trial_elem; removing it drops all of its provides and requires. */
@@ -176,7 +177,7 @@ static int run_trial(trial_elem *trial, size_t n, dep_map *m, cnb__buf *why)
 		for (size_t i = 0; i < m->n; i++)
 			for (size_t e = 0; e < m->deps[i].n_extra; e++) {
 				retry = true;
-				if (!drop_or_fail((trial_elem *)m->deps[i].extra[e], "provides unused", m->deps[i].name,
+				if (!drop_or_fail((trial_elem *)m->deps[i].extra[e], "provides", m->deps[i].name,
 						  why))
 					return 0;
 			}

@@ -1,4 +1,5 @@
 /* Unit tests of build plan resolution (lib/lifecycle/plan.c; checklist §3.3 "Group resolution"). */
+#include "lib/common/cleanup.h"
 #include "lib/lifecycle/plan.h"
 #include "tests/lib/tap.h"
 
@@ -208,6 +209,21 @@ static void test_lifecycle_plan__multiple_requires_one_entry(void)
 	CHECK(f, 3, "group=a,b,c plan=n:a<2", "all requires of a name share one entry");
 }
 
+static void test_lifecycle_plan__why_names_the_requirement(void)
+{
+	fixture f[2];
+	fx_init(&f[0], "npm", false, 0, "", "node", NULL);
+	fx_init(&f[1], "tool", false, 0, "t", "", NULL);
+	cnb__plan_input in[2] = { { &f[0].elem, &f[0].run }, { &f[1].elem, &f[1].run } };
+	cnb__plan_result res;
+	cnb__group_status st;
+	_cleanup_buf_ cnb__buf why = CNB_BUF_INIT;
+	cnb__plan_resolve(in, 2, &st, &res, &why, NULL);
+	ok(why.data && strstr(why.data, "fail: npm@1.0 requires \"node\", which no earlier buildpack provides"),
+	   "the reason names the buildpack and the unmet requirement");
+	fx_free(f, 2);
+}
+
 int main(void)
 {
 	test_lifecycle_plan__provide_then_require();
@@ -224,5 +240,6 @@ int main(void)
 	test_lifecycle_plan__no_passing_buildpack_fails();
 	test_lifecycle_plan__providers_collected();
 	test_lifecycle_plan__multiple_requires_one_entry();
+	test_lifecycle_plan__why_names_the_requirement();
 	return tap_done();
 }
