@@ -43,8 +43,7 @@ static bool valid_file_name(const char *f)
 	return true;
 }
 
-/* Resolves a guest file name under out_dir without following links anywhere on the way. */
-static int open_guest_file(const char *out_dir, const char *file, char **path, uint64_t *size, cnb_error **err)
+int cnb__export_guest_file(const char *out_dir, const char *file, char **path, uint64_t *size, cnb_error **err)
 {
 	if (!valid_file_name(file))
 		return cnb__error_set(err, CNB_EUNSAFE, "export.json names '%s': only layers/NAME.tar and cache/NAME.tar are allowed",
@@ -200,7 +199,7 @@ int cnb__export_assemble(cnb_ctx *ctx, const cnb__export_inputs *in, cnb__oci_im
 		if (!!layers[i].file == !!layers[i].reuse)
 			r = cnb__error_set(err, CNB_EEXPORT, "export.json: layer %zu needs exactly one of file and reuse", i);
 		else if (layers[i].file)
-			r = open_guest_file(in->out_dir, layers[i].file, &layers[i].path, &layers[i].tar_size, err);
+			r = cnb__export_guest_file(in->out_dir, layers[i].file, &layers[i].path, &layers[i].tar_size, err);
 		else if (!previous_layer(in->previous, layers[i].reuse))
 			r = cnb__error_set(err, CNB_EEXPORT,
 					   "layer '%s' is reused from the previous image, which has no layer %s: "
@@ -220,7 +219,9 @@ int cnb__export_assemble(cnb_ctx *ctx, const cnb__export_inputs *in, cnb__oci_im
 	cnb__rfc3339(in->created, created);
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		const cnb__oci_layer *l = layers[i].file ? &layers[i].layer : previous_layer(in->previous, layers[i].reuse);
-		if (layers[i].file) {
+		/* A rebuilt layer with the diffID it had before is the same blob (deterministic tar and
+		 * gzip): the registry already has it, so it counts as reused, not added. */
+		if (layers[i].file && !previous_layer(in->previous, l->diff_id)) {
 			stats->layers_added++;
 			stats->bytes_in += layers[i].tar_size;
 			stats->bytes_out += l->size;

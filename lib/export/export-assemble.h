@@ -36,4 +36,8 @@ typedef struct cnb__export_stats {
 int cnb__export_assemble(cnb_ctx *ctx, const cnb__export_inputs *in, cnb__oci_image *img, cnb__export_stats *stats,
 			 cnb_error **err);
 
+/* Resolves a file the guest names in export.json ("layers/NAME.tar" or "cache/NAME.tar") under
+ * out_dir without following links on the way; it must be a regular file. *path: caller frees. */
+int cnb__export_guest_file(const char *out_dir, const char *file, char **path, uint64_t *size, cnb_error **err);
+
 #endif

@@ -4,6 +4,8 @@
  * publish. Each step names itself in errors and records its time.
  */
 #include "build-internal.h"
+#include "analyzed-file.h"
+#include "build-cache.h"
 #include "job-files.h"
 #include "lib/api/ctx-internal.h"
 #include "lib/common/cleanup.h"
@@ -26,6 +28,7 @@
 #define LIFECYCLE "/cnb/libcnb/cnb-lifecycle"
 #define LAUNCHER "/cnb/libcnb/cnb-launcher"
 #define GUEST_OUT "/cnb/out"
+#define GUEST_CACHE_IN "/cnb/cache-in"
 #define STEP_TIMEOUT_S (60 * 60)
 
 /* Exit codes of the lifecycle phases (Platform spec, Exit Codes). */
@@ -44,6 +47,8 @@ typedef struct run_state {
 	char *run_name;
 	char **run_mirrors;
 	char *destination;
+	char *cache_dir;
+	cnb__cache_stats cache;
 } run_state;
 
 static void state_clear(run_state *s)
@@ -62,6 +67,7 @@ static void state_clear(run_state *s)
 		free(*m);
 	free(s->run_mirrors);
 	free(s->destination);
+	free(s->cache_dir);
 }
 
 static int check_cancel(run_state *s, cnb_error **err)
@@ -156,7 +162,7 @@ static int prepare_job(run_state *s, cnb_error **err)
 	if (!(s->job_dir = strdup(tmpl)))
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	cnb__owner owner = { s->uid, s->gid, cnb__executor_uses_mapped_xattr(s->b->opts.executor) };
-	static const char *const owned[] = { "workspace", "platform", "layers", "out" };
+	static const char *const owned[] = { "workspace", "platform", "layers", "out", "cache" };
 	for (size_t i = 0; i < CNB_ARRAY_SIZE(owned); i++) {
 		_cleanup_free_ char *dir = cnb__path_join(s->job_dir, owned[i]);
 		int r = dir ? cnb__job_mkdir_owned(dir, &owner, err) : cnb__error_set(err, CNB_ENOMEM, "out of memory");
@@ -165,10 +171,19 @@ static int prepare_job(run_state *s, cnb_error **err)
 	}
 	_cleanup_free_ char *workspace = cnb__path_join(s->job_dir, "workspace");
 	_cleanup_free_ char *platform = cnb__path_join(s->job_dir, "platform");
+	_cleanup_free_ char *analyzed = cnb__path_join(s->job_dir, "layers/analyzed.toml");
+	_cleanup_free_ char *job_cache = cnb__path_join(s->job_dir, "cache");
+	if (!workspace || !platform || !analyzed || !job_cache ||
+	    !(s->cache_dir = cnb__build_cache_dir(s->b->ctx, s->b->opts.cache_dir, s->b->opts.image)))
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	const char *app = s->b->opts.app_dir ? s->b->opts.app_dir : ".";
 	int r = cnb__job_copy_app(app, workspace, &owner, err);
 	if (r == 0)
 		r = cnb__job_write_platform_env(platform, s->b->opts.env, &owner, err);
+	if (r == 0)
+		r = cnb__write_analyzed(analyzed, s->previous, s->run, s->run_name, &owner, err);
+	if (r == 0 && !s->b->opts.clear_cache)
+		r = cnb__build_cache_stage_in(s->cache_dir, job_cache, &s->cache, err);
 	return r;
 }
 
@@ -220,7 +235,7 @@ static int run_lifecycle(run_state *s, cnb_error **err)
 	snprintf(gid, sizeof(gid), "%u", s->gid);
 	char *detect[] = { LIFECYCLE, "detect", NULL };
 	char *build[] = { LIFECYCLE, "build", NULL };
-	char *export_argv[] = { LIFECYCLE, "export", "-out", GUEST_OUT, "-launcher", LAUNCHER, "-uid", uid, "-gid", gid,
+	char *export_argv[] = { LIFECYCLE, "export", "-cache", "-out", GUEST_OUT, "-launcher", LAUNCHER, "-uid", uid, "-gid", gid,
 				s->b->opts.process_type ? "-process-type" : NULL, (char *)s->b->opts.process_type, NULL };
 	char **env = step_env(s);
 	if (!env)
@@ -235,6 +250,7 @@ static int run_lifecycle(run_state *s, cnb_error **err)
 		{ "platform", "/platform", true },
 		{ "layers", "/layers", false },
 		{ "out", GUEST_OUT, false },
+		{ "cache", GUEST_CACHE_IN, true },
 	};
 	cnb__job job = { .rootfs = s->rootfs, .job_dir = s->job_dir, .mounts = mounts, .n_mounts = CNB_ARRAY_SIZE(mounts),
 			 .steps = steps, .n_steps = CNB_ARRAY_SIZE(steps), .network = s->b->opts.network != 0,
@@ -283,6 +299,13 @@ static int publish(run_state *s, cnb_error **err)
 	int r = cnb__oci_image_push(s->b->ctx, s->run, s->destination, (const char *const *)s->b->tags, &s->b->digest, err);
 	if (r < 0)
 		return cnb__error_prefix(err, "build %s: publish", s->b->opts.image);
+	/* The cache is only ever replaced by a build that published; failing to save it is a warning
+	 * (Platform spec, exporter: cache errors do not fail the export). */
+	_cleanup_free_ char *out_dir = cnb__path_join(s->job_dir, "out");
+	cnb_error *cerr = NULL;
+	if (out_dir && cnb__build_cache_commit(s->cache_dir, out_dir, &s->cache, &cerr) < 0)
+		cnb__log(s->b->ctx, CNB_LOG_WARN, "%s", cnb_error_message(cerr));
+	cnb_error_free(cerr);
 	bool layout = !strncmp(s->destination, "oci:", 4);
 	const char *name = layout ? s->destination : s->destination + (strncmp(s->destination, "docker://", 9) ? 0 : 9);
 	if (asprintf(&s->b->reference, "%s%s%s", name, layout ? "" : "@", layout ? "" : s->b->digest) < 0)

@@ -39,6 +39,11 @@ static int own_entry(int dirfd, const char *name, mode_t st_mode, const cnb__own
 	return 0;
 }
 
+int cnb__job_chown_file(const char *path, const cnb__owner *owner, cnb_error **err)
+{
+	return own_entry(AT_FDCWD, path, S_IFREG | 0644, owner, path, err);
+}
+
 int cnb__job_mkdir_owned(const char *path, const cnb__owner *owner, cnb_error **err)
 {
 	int r = cnb__mkdir_p(path, 0755, err);

@@ -22,6 +22,9 @@ typedef struct cnb__owner {
  * target); the host executor needs real owners, modes and links. */
 bool cnb__executor_uses_mapped_xattr(const char *executor);
 
+/* Owns an existing file (of mode S_IFREG|0644 as the guest sees it) by `owner`. */
+int cnb__job_chown_file(const char *path, const cnb__owner *owner, cnb_error **err);
+
 /* Creates `path` (mode 0755) owned by `owner` as the guest will see it. Existing dirs are re-owned. */
 int cnb__job_mkdir_owned(const char *path, const cnb__owner *owner, cnb_error **err);
 

@@ -1,0 +1,14 @@
+/* <layers>/analyzed.toml for the guest phases (docs/cache-protocol.md): the previous image and its
+ * io.buildpacks.lifecycle.metadata label, and the run image. */
+#ifndef CNB_PLATFORM_ANALYZED_FILE_H
+#define CNB_PLATFORM_ANALYZED_FILE_H
+
+#include <cnb/error.h>
+#include "job-files.h"
+#include "oci/image.h"
+
+/* `previous` may be NULL (first build). Writes `path` owned by `owner`. */
+int cnb__write_analyzed(const char *path, const cnb__oci_image *previous, const cnb__oci_image *run,
+			const char *run_name, const cnb__owner *owner, cnb_error **err);
+
+#endif

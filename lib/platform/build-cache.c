@@ -1,0 +1,203 @@
+/* Host build cache: stage in, commit atomically. */
+#include "build-cache.h"
+#include "lib/api/ctx-internal.h"
+#include "lib/common/cleanup.h"
+#include "lib/common/error-internal.h"
+#include "lib/common/fs.h"
+#include "lib/export/export-assemble.h"
+#include "oci/digest.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CACHE_JSON "cache.json"
+
+char *cnb__build_cache_dir(const cnb_ctx *ctx, const char *explicit_dir, const char *image)
+{
+	if (explicit_dir)
+		return strdup(explicit_dir);
+	char digest[CNB_OCI_DIGEST_SIZE];
+	cnb__oci_digest_of(image, strlen(image), digest);
+	char *out = NULL;
+	return asprintf(&out, "%s/build-cache/%.32s", cnb_ctx_cache_dir(ctx), digest + 7) < 0 ? NULL : out;
+}
+
+/* A hard link where the file systems allow it, else a copy; then readable by everyone (the
+ * build user reads it in the guest, where hosts modes show through for files without xattrs). */
+static int link_or_copy(const char *src, const char *dst, cnb_error **err)
+{
+	if (link(src, dst) < 0) {
+		if (errno != EXDEV && errno != EPERM && errno != EMLINK)
+			return cnb__error_errno(err, CNB_EIO, errno, "link %s to %s", src, dst);
+		int r = cnb__copy_file(src, dst, err);
+		if (r < 0)
+			return r;
+	}
+	if (chmod(dst, 0644) < 0)
+		return cnb__error_errno(err, CNB_EIO, errno, "chmod %s", dst);
+	return 0;
+}
+
+int cnb__build_cache_stage_in(const char *cache_dir, const char *job_cache, cnb__cache_stats *stats, cnb_error **err)
+{
+	_cleanup_free_ char *committed = cnb__path_join(cache_dir, "committed");
+	_cleanup_free_ char *meta_path = committed ? cnb__path_join(committed, CACHE_JSON) : NULL;
+	if (!meta_path)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	if (access(meta_path, F_OK) < 0)
+		return 0; /* first build, or a cleared cache */
+	_cleanup_closedir_ DIR *d = opendir(committed);
+	if (!d)
+		return cnb__error_errno(err, CNB_EIO, errno, "read cache %s", committed);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		bool tar = len == 64 + 4 && !strcmp(de->d_name + 64, ".tar");
+		if (!tar && strcmp(de->d_name, CACHE_JSON))
+			continue;
+		_cleanup_free_ char *src = cnb__path_join(committed, de->d_name);
+		_cleanup_free_ char *dst = cnb__path_join(job_cache, de->d_name);
+		if (!src || !dst)
+			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+		int r = link_or_copy(src, dst, err);
+		if (r < 0)
+			return r;
+		stats->restored += tar;
+	}
+	return 0;
+}
+
+static int write_json(const char *path, json_t *doc, cnb_error **err)
+{
+	char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!text)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	int r = cnb__write_file_atomic(path, text, strlen(text), 0644, err);
+	free(text);
+	return r;
+}
+
+/* Adds one cache layer to the cache metadata {"buildpacks":[{"key","version","layers":{...}}]}. */
+static int add_to_metadata(json_t *buildpacks, const json_t *entry, const char *sha, const json_t *versions)
+{
+	const char *key = json_string_value(json_object_get(entry, "buildpack"));
+	const char *layer = json_string_value(json_object_get(entry, "layer"));
+	if (!key || !layer)
+		return -1;
+	json_t *bp = NULL;
+	size_t i;
+	json_t *v;
+	json_array_foreach(buildpacks, i, v) if (!strcmp(json_string_value(json_object_get(v, "key")) ?: "", key)) bp = v;
+	if (!bp) {
+		const char *version = json_string_value(json_object_get(versions, key));
+		bp = json_pack("{s:s, s:s, s:{}}", "key", key, "version", version ? version : "", "layers");
+		json_array_append_new(buildpacks, bp);
+	}
+	json_t *data = json_object_get(entry, "data");
+	json_t *info = json_pack("{s:s, s:O, s:b, s:b, s:b}", "sha", sha, "data", data ? data : json_object(),
+				 "build", json_is_true(json_object_get(entry, "build")), "launch",
+				 json_is_true(json_object_get(entry, "launch")), "cache", 1);
+	return json_object_set_new(json_object_get(bp, "layers"), layer, info);
+}
+
+/* Buildpack versions by id, from the export's lifecycle metadata. */
+static json_t *buildpack_versions(const json_t *desc)
+{
+	json_t *out = json_object();
+	size_t i;
+	json_t *bp;
+	json_array_foreach(json_object_get(json_object_get(desc, "lifecycle_metadata"), "buildpacks"), i, bp) {
+		const char *key = json_string_value(json_object_get(bp, "key"));
+		if (key)
+			json_object_set(out, key, json_object_get(bp, "version"));
+	}
+	return out;
+}
+
+static int fill_staging(const char *staging, const char *out_dir, const json_t *desc, const char *committed,
+			cnb__cache_stats *stats, cnb_error **err)
+{
+	json_t *meta = json_pack("{s:[]}", "buildpacks");
+	json_t *versions = buildpack_versions(desc);
+	int r = meta && versions ? 0 : cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	size_t i;
+	json_t *entry;
+	json_array_foreach(json_object_get(desc, "cache"), i, entry) {
+		if (r < 0)
+			break;
+		const char *file = json_string_value(json_object_get(entry, "file"));
+		_cleanup_free_ char *path = NULL;
+		uint64_t size;
+		if (!file || (r = cnb__export_guest_file(out_dir, file, &path, &size, err)) < 0) {
+			r = r < 0 ? r : cnb__error_set(err, CNB_EEXPORT, "export.json: cache entry %zu has no file", i);
+			break;
+		}
+		char sha[CNB_OCI_DIGEST_SIZE];
+		if ((r = cnb__oci_digest_file(path, sha, NULL, err)) < 0)
+			break;
+		_cleanup_free_ char *name = NULL, *dst = NULL, *old = NULL;
+		if (asprintf(&name, "%s.tar", sha + 7) < 0 || !(dst = cnb__path_join(staging, name)) ||
+		    !(old = cnb__path_join(committed, name))) {
+			r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+			break;
+		}
+		bool unchanged = access(old, F_OK) == 0;
+		if (access(dst, F_OK) < 0 && (r = link_or_copy(unchanged ? old : path, dst, err)) < 0)
+			break;
+		if (add_to_metadata(json_object_get(meta, "buildpacks"), entry, sha, versions) < 0) {
+			r = cnb__error_set(err, CNB_EEXPORT, "export.json: cache entry %zu needs buildpack and layer", i);
+			break;
+		}
+		stats->committed++;
+		stats->kept += unchanged;
+	}
+	_cleanup_free_ char *meta_path = cnb__path_join(staging, CACHE_JSON);
+	if (r == 0)
+		r = meta_path ? write_json(meta_path, meta, err) : cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	json_decref(meta);
+	json_decref(versions);
+	return r;
+}
+
+int cnb__build_cache_commit(const char *cache_dir, const char *out_dir, cnb__cache_stats *stats, cnb_error **err)
+{
+	_cleanup_free_ char *committed = cnb__path_join(cache_dir, "committed");
+	_cleanup_free_ char *staging = cnb__path_join(cache_dir, "staging");
+	_cleanup_free_ char *old = cnb__path_join(cache_dir, "committed-old");
+	_cleanup_free_ char *json_path = cnb__path_join(out_dir, "export.json");
+	if (!committed || !staging || !old || !json_path)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	_cleanup_free_ char *text = NULL;
+	int r = cnb__read_file(json_path, CNB_EXPORT_JSON_MAX, &text, NULL, err);
+	json_t *desc = r == 0 ? json_loads(text, JSON_REJECT_DUPLICATES, NULL) : NULL;
+	if (r == 0 && !desc)
+		r = cnb__error_set(err, CNB_EEXPORT, "export.json: not JSON");
+	/* Leftovers of an interrupted commit go first; the committed cache stays until the swap. */
+	if (r == 0 && ((r = cnb__rm_rf(staging, err)) < 0 || (r = cnb__rm_rf(old, err)) < 0 ||
+		       (r = cnb__mkdir_p(staging, 0755, err)) < 0))
+		r = cnb__error_code(err, CNB_EIO);
+	if (r == 0)
+		r = fill_staging(staging, out_dir, desc, committed, stats, err);
+	bool moved_aside = false;
+	if (r == 0 && rename(committed, old) == 0)
+		moved_aside = true;
+	else if (r == 0 && errno != ENOENT)
+		r = cnb__error_errno(err, CNB_EIO, errno, "replace the cache in %s", cache_dir);
+	if (r == 0 && rename(staging, committed) < 0) {
+		r = cnb__error_errno(err, CNB_EIO, errno, "commit the cache in %s", cache_dir);
+		if (moved_aside)
+			rename(old, committed); /* the previous cache stays in force */
+	}
+	if (r == 0)
+		cnb__rm_rf(old, NULL);
+	else
+		cnb__rm_rf(staging, NULL);
+	json_decref(desc);
+	return r < 0 ? cnb__error_prefix(err, "build cache") : 0;
+}

@@ -1,0 +1,28 @@
+/*
+ * The build cache on the host (docs/cache-protocol.md): cache=true layers of the last successful
+ * build of an image, as uncompressed tars named by diffID plus cache.json, under
+ * <cache dir>/committed/. A build gets a copy (hard links) in its job dir; only a successful
+ * build replaces the committed cache, atomically (staging → committed by rename).
+ */
+#ifndef CNB_PLATFORM_BUILD_CACHE_H
+#define CNB_PLATFORM_BUILD_CACHE_H
+
+#include <cnb/ctx.h>
+#include "job-files.h"
+
+typedef struct cnb__cache_stats {
+	size_t restored;  /* layers handed to the build */
+	size_t committed; /* layers in the new cache */
+	size_t kept;      /* of those, unchanged since the last build (linked, not copied) */
+} cnb__cache_stats;
+
+/* The cache dir of an image: `explicit_dir`, else <ctx cache>/build-cache/<sha256 of the image name>. */
+char *cnb__build_cache_dir(const cnb_ctx *ctx, const char *explicit_dir, const char *image);
+
+/* Fills <job_cache> (an existing, owned directory) from the committed cache, readable by the build user. */
+int cnb__build_cache_stage_in(const char *cache_dir, const char *job_cache, cnb__cache_stats *stats, cnb_error **err);
+
+/* Commits the cache list of <out_dir>/export.json ("cache": [...]) as the new cache. */
+int cnb__build_cache_commit(const char *cache_dir, const char *out_dir, cnb__cache_stats *stats, cnb_error **err);
+
+#endif
