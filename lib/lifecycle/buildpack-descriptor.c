@@ -81,10 +81,11 @@ int cnb__order_parse(cnb__order *out, const cnb_toml *order, const char *where, 
 	size_t n = cnb__toml_len(order);
 	if (n && !(out->groups = calloc(n, sizeof(*out->groups))))
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	for (size_t g = 0; g < n; g++, out->n++) {
+	for (size_t g = 0; g < n; g++) {
 		const cnb_toml *group = cnb__toml_get(cnb__toml_at(order, g), "group");
 		size_t m = cnb__toml_len(group);
-		cnb__order_group *og = &out->groups[g];
+		/* Counted before it is filled, so an error half way frees it too. */
+		cnb__order_group *og = &out->groups[out->n++];
 		if (m && !(og->elems = calloc(m, sizeof(*og->elems))))
 			goto oom;
 		for (size_t i = 0; i < m; i++, og->n++) {

@@ -6,6 +6,7 @@
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
+#include "lib/lifecycle/build-plan.h"
 #include "lib/lifecycle/buildpack-exec.h"
 #include "lib/lifecycle/group-plan-files.h"
 #include "lib/lifecycle/order.h"
@@ -49,67 +50,6 @@ static void log_line(void *ud, const char *line)
 {
 	detector *d = ud;
 	cnb__phase_log(d->in, CNB_LOG_INFO, "%s", line);
-}
-
-/* Takes a string array field into a NULL-terminated list. */
-static int add_require(cnb__plan_option *o, const cnb_toml *req, const char *who, cnb_error **err)
-{
-	const char *name = cnb__toml_get_string(req, "name");
-	if (!name || !*name)
-		return cnb__error_set(err, CNB_EPARSE, "%s: every [[requires]] needs a `name`", who);
-	/* [B § Deprecations › requires.version]: a top-level version is an error (lc:buildpack/detect.go). */
-	if (cnb__toml_get(req, "version"))
-		return cnb__error_set(err, CNB_EPARSE,
-				      "%s: requires `%s` has a top-level `version`; put it in [requires.metadata]", who,
-				      name);
-	cnb__plan_require *r = &o->requires[o->n_requires];
-	const cnb_toml *meta = cnb__toml_get(req, "metadata");
-	r->name = strdup(name);
-	r->metadata = meta ? cnb__toml_clone(meta) : NULL;
-	o->n_requires++;
-	return r->name && (!meta || r->metadata) ? 0 : cnb__error_set(err, CNB_ENOMEM, "out of memory");
-}
-
-static int parse_option(cnb__plan_option *o, const cnb_toml *t, const char *who, cnb_error **err)
-{
-	const cnb_toml *provides = cnb__toml_get(t, "provides"), *requires = cnb__toml_get(t, "requires");
-	size_t np = cnb__toml_len(provides), nr = cnb__toml_len(requires);
-	o->provides = calloc(np + 1, sizeof(*o->provides));
-	o->requires = calloc(nr + 1, sizeof(*o->requires));
-	if (!o->provides || !o->requires)
-		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	for (size_t i = 0; i < np; i++) {
-		const char *name = cnb__toml_get_string(cnb__toml_at(provides, i), "name");
-		if (!name || !*name)
-			return cnb__error_set(err, CNB_EPARSE, "%s: every [[provides]] needs a `name`", who);
-		if (!(o->provides[o->n_provides++] = strdup(name)))
-			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	}
-	for (size_t i = 0; i < nr; i++) {
-		int rc = add_require(o, cnb__toml_at(requires, i), who, err);
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
-
-/* [B § Build Plan (TOML)]: top-level provides/requires, then each [[or]]. */
-static int parse_build_plan(cnb__detect_run *run, const char *path, const char *who, cnb_error **err)
-{
-	cnb_toml *doc = NULL;
-	int rc = cnb__toml_parse_file(&doc, path, err);
-	if (rc)
-		return rc;
-	const cnb_toml *ors = cnb__toml_get(doc, "or");
-	size_t n = 1 + cnb__toml_len(ors);
-	if (!(run->options = calloc(n, sizeof(*run->options))))
-		rc = cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		run->n_options++;
-		rc = parse_option(&run->options[i], i ? cnb__toml_at(ors, i - 1) : doc, who, err);
-	}
-	cnb__toml_free(doc);
-	return rc;
 }
 
 static void log_output(const cnb__phase_inputs *in, cnb__log_level level, const cnb__bp_descriptor *bp,
@@ -179,7 +119,7 @@ static int detect_bp(void *ud, const cnb__bp_descriptor *bp, cnb__detect_run *ru
 		if (status != CNB_DETECT_PASS && status != CNB_DETECT_FAIL && asprintf(&run->error, "bin/detect exited with status %d", status) < 0)
 			run->error = NULL;
 	}
-	if (run->code == CNB_DETECT_PASS && parse_build_plan(run, plan, who, &run_err)) {
+	if (run->code == CNB_DETECT_PASS && cnb__build_plan_load(run, plan, who, &run_err)) {
 		/* A build plan we cannot read makes the buildpack errored, not the whole detector. */
 		run->code = CNB_DETECT_ERROR;
 		run->error = strdup(cnb_error_message(run_err));

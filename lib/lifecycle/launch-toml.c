@@ -117,9 +117,10 @@ static int parse_process(cnb__bp_process *p, const cnb_toml *t, const cnb__bp_de
 	return 0;
 }
 
-static int parse_launch(cnb__launch_data *out, const cnb_toml *doc, const cnb__bp_descriptor *bp, const char *path,
-			cnb__launch_toml_warn_fn warn, void *ud, cnb_error **err)
+int cnb__launch_toml_parse(cnb__launch_data *out, const cnb_toml *doc, const cnb__bp_descriptor *bp, const char *path,
+			   cnb__launch_toml_warn_fn warn, void *ud, cnb_error **err)
 {
+	memset(out, 0, sizeof(*out));
 	const cnb_toml *procs = cnb__toml_get(doc, "processes"), *labels = cnb__toml_get(doc, "labels"),
 		       *slices = cnb__toml_get(doc, "slices");
 	size_t np = cnb__toml_len(procs), nl = cnb__toml_len(labels), ns = cnb__toml_len(slices);
@@ -167,7 +168,7 @@ int cnb__launch_toml_read(cnb__launch_data *out, const char *path, const cnb__bp
 	cnb_toml *doc = NULL;
 	int rc = cnb__toml_parse_file(&doc, path, err);
 	if (rc == 0)
-		rc = parse_launch(out, doc, bp, path, warn, ud, err);
+		rc = cnb__launch_toml_parse(out, doc, bp, path, warn, ud, err);
 	cnb__toml_free(doc);
 	if (rc) {
 		cnb__launch_toml_free(out);

@@ -49,6 +49,10 @@ typedef cnb__line_fn cnb__launch_toml_warn_fn;
 int cnb__launch_toml_read(cnb__launch_data *out, const char *path, const cnb__bp_descriptor *bp,
 			  cnb__launch_toml_warn_fn warn, void *ud, cnb_error **err);
 
+/* The same from a parsed document (`path` names it in errors); on error *out is partly filled. */
+int cnb__launch_toml_parse(cnb__launch_data *out, const cnb_toml *doc, const cnb__bp_descriptor *bp, const char *path,
+			   cnb__launch_toml_warn_fn warn, void *ud, cnb_error **err);
+
 /*
  * Adds one buildpack's launch data to the merged metadata: a later process replaces the same
  * type; the last default=true wins, and redefining the default type without default clears it

@@ -2,6 +2,7 @@
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
+#include "lib/lifecycle/build-plan.h"
 #include "lib/lifecycle/launch-toml.h"
 #include "lib/lifecycle/layer-metadata.h"
 #include "lib/lifecycle/sbom-files.h"
@@ -184,6 +185,42 @@ static void test_lifecycle_sbom_files__format_must_be_declared(void)
 	ok(stat(copy, &st) == 0, "copied to sbom/launch/<escaped id>/sbom.spdx.json");
 }
 
+/* Parses a build plan text into run; returns the code. */
+static int build_plan(const char *text, cnb__detect_run *run)
+{
+	cnb_toml *doc = NULL;
+	memset(run, 0, sizeof(*run));
+	int rc = cnb__toml_parse(&doc, text, strlen(text), "plan.toml", NULL);
+	if (rc == 0)
+		rc = cnb__build_plan_parse(run, doc, "acme/bp@1", NULL);
+	cnb__toml_free(doc);
+	return rc;
+}
+
+static void test_lifecycle_build_plan__or_options(void)
+{
+	cnb__detect_run run;
+	int rc = build_plan("[[provides]]\nname = \"a\"\n[[requires]]\nname = \"a\"\n[requires.metadata]\nv = 1\n"
+			    "[[or]]\n[[or.provides]]\nname = \"b\"\n",
+			    &run);
+	ok(rc == 0 && run.n_options == 2, "top level + one [[or]] = two options");
+	ok(rc == 0 && !strcmp(run.options[0].requires[0].name, "a") && run.options[0].requires[0].metadata &&
+		   !strcmp(run.options[1].provides[0], "b") && run.options[1].n_requires == 0,
+	   "provides, requires with metadata, and the alternative");
+	cnb__detect_run_free(&run);
+}
+
+static void test_lifecycle_build_plan__requires_version_error(void)
+{
+	cnb__detect_run run;
+	is_int(build_plan("[[requires]]\nname = \"a\"\nversion = \"1\"\n", &run), CNB_EPARSE,
+	       "a top-level requires.version is an error (the buildpack errors in detect)");
+	cnb__detect_run_free(&run);
+	is_int(build_plan("[[or]]\n[[or.requires]]\nversion = \"1\"\n", &run), CNB_EPARSE,
+	       "a requires without name is an error, also in [[or]]");
+	cnb__detect_run_free(&run);
+}
+
 int main(void)
 {
 	if (!mkdtemp(root))
@@ -199,6 +236,8 @@ int main(void)
 	test_lifecycle_layer_metadata__types_and_ignore();
 	test_lifecycle_layer_metadata__top_level_types_error();
 	test_lifecycle_sbom_files__format_must_be_declared();
+	test_lifecycle_build_plan__or_options();
+	test_lifecycle_build_plan__requires_version_error();
 	cnb__rm_rf(root, NULL);
 	return tap_done();
 }
