@@ -12,12 +12,21 @@ struct cnb_ctx {
 	void *userdata;
 	int log_level;
 	char **insecure_registries; /* NULL-terminated */
+	int cancel_fd;              /* readable = stop: a build's private copy carries its cancel pipe; -1 otherwise */
 };
+
+/* A shallow copy of `ctx` (strings shared: `ctx` must outlive it) whose operations stop once
+ * `cancel_fd` becomes readable: how one build is cancelled without touching others on the same
+ * context. Free with free(). */
+cnb_ctx *cnb__ctx_with_cancel(const cnb_ctx *ctx, int cancel_fd);
+
+/* True once the context's cancel fd became readable. */
+bool cnb__ctx_canceled(const cnb_ctx *ctx);
 
 /* Sends a formatted line to the context's log callback (if any and if level allows). ctx may be NULL. */
 void cnb__log(const cnb_ctx *ctx, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Reports progress; returns non-zero when the caller asked to cancel. ctx may be NULL. */
+/* Reports progress; returns non-zero when the caller (callback or cancel fd) asked to cancel. ctx may be NULL. */
 int cnb__progress(const cnb_ctx *ctx, const char *what, uint64_t done, uint64_t total);
 
 /* True when `host` (with optional :port) may be spoken to over plain HTTP: loopback or listed insecure. */

@@ -4,6 +4,7 @@
 #include "../common/error-internal.h"
 #include "../common/fs.h"
 
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +60,7 @@ int cnb_ctx_new(cnb_ctx **out, const cnb_ctx_opts *opts, cnb_error **err)
 	ctx->progress = opts->progress;
 	ctx->userdata = opts->userdata;
 	ctx->log_level = opts->log_level;
+	ctx->cancel_fd = -1;
 	if (!ctx->cache_dir || !ctx->insecure_registries) {
 		cnb_ctx_free(ctx);
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
@@ -96,8 +98,26 @@ void cnb__log(const cnb_ctx *ctx, int level, const char *fmt, ...)
 		ctx->log(level, msg, ctx->userdata);
 }
 
+cnb_ctx *cnb__ctx_with_cancel(const cnb_ctx *ctx, int cancel_fd)
+{
+	cnb_ctx *copy = malloc(sizeof(*copy));
+	if (copy) {
+		*copy = *ctx;
+		copy->cancel_fd = cancel_fd;
+	}
+	return copy;
+}
+
+bool cnb__ctx_canceled(const cnb_ctx *ctx)
+{
+	struct pollfd p = { ctx ? ctx->cancel_fd : -1, POLLIN, 0 };
+	return p.fd >= 0 && poll(&p, 1, 0) > 0;
+}
+
 int cnb__progress(const cnb_ctx *ctx, const char *what, uint64_t done, uint64_t total)
 {
+	if (cnb__ctx_canceled(ctx))
+		return 1;
 	if (!ctx || !ctx->progress)
 		return 0;
 	return ctx->progress(what, done, total, ctx->userdata);

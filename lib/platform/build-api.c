@@ -1,5 +1,6 @@
 /* cnb_build_*: options, lifetime, cancellation, results. The pipeline is in build-run.c. */
 #include "build-internal.h"
+#include "lib/api/ctx-internal.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 
@@ -66,9 +67,10 @@ int cnb_build_new(cnb_build **out, cnb_ctx *ctx, const cnb_build_opts *opts, cnb
 		return cnb__error_set(err, CNB_EINVAL, "build %s: a builder is required (--builder)", opts->image);
 	if (opts->executor && strcmp(opts->executor, "vm") && strcmp(opts->executor, "host"))
 		return cnb__error_set(err, CNB_EINVAL, "build %s: executor '%s' is not vm or host", opts->image, opts->executor);
-	if (opts->output && strncmp(opts->output, "oci:", 4) && strncmp(opts->output, "docker://", 9))
+	if (opts->output && strncmp(opts->output, "oci:", 4) && strncmp(opts->output, "docker://", 9) &&
+	    strncmp(opts->output, "docker-archive:", 15))
 		return cnb__error_set(err, CNB_EUNSUPPORTED,
-				      "build %s: output '%s' is not supported: use oci:DIR[:TAG] or publish to a registry",
+				      "build %s: output '%s' is not supported: use oci:DIR[:TAG], docker-archive:FILE[:REF] or publish to a registry",
 				      opts->image, opts->output);
 	if (opts->cache_image)
 		return cnb__error_set(err, CNB_EUNSUPPORTED, "build %s: --cache-image is not supported yet; use --cache-dir",
@@ -76,7 +78,6 @@ int cnb_build_new(cnb_build **out, cnb_ctx *ctx, const cnb_build_opts *opts, cnb
 	cnb_build *b = calloc(1, sizeof(*b));
 	if (!b)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	b->ctx = ctx;
 	b->opts = *opts;
 	b->cancel_pipe[0] = b->cancel_pipe[1] = -1;
 	bool oom = false;
@@ -89,7 +90,8 @@ int cnb_build_new(cnb_build **out, cnb_ctx *ctx, const cnb_build_opts *opts, cnb
 	b->opts.env = (const char *const *)b->env;
 	b->opts.tags = (const char *const *)b->tags;
 	b->opts.buildpacks = (const char *const *)b->buildpacks;
-	if (oom || !b->env || !b->tags || !b->buildpacks || pipe2(b->cancel_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+	if (oom || !b->env || !b->tags || !b->buildpacks || pipe2(b->cancel_pipe, O_CLOEXEC | O_NONBLOCK) < 0 ||
+	    !(b->ctx = cnb__ctx_with_cancel(ctx, b->cancel_pipe[0]))) {
 		cnb_build_free(b);
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	}
@@ -107,6 +109,7 @@ void cnb_build_free(cnb_build *b)
 	strv_free(b->env);
 	strv_free(b->tags);
 	strv_free(b->buildpacks);
+	free(b->ctx);
 	if (b->cancel_pipe[0] >= 0)
 		close(b->cancel_pipe[0]);
 	if (b->cancel_pipe[1] >= 0)
@@ -128,8 +131,7 @@ void cnb_build_cancel(cnb_build *b)
 
 bool cnb__build_canceled(const cnb_build *b)
 {
-	struct pollfd p = { b->cancel_pipe[0], POLLIN, 0 };
-	return poll(&p, 1, 0) > 0;
+	return cnb__ctx_canceled(b->ctx);
 }
 
 int cnb_build_run(cnb_build *b, cnb_error **err)

@@ -14,7 +14,7 @@ typedef struct cnb__phase_time {
 } cnb__phase_time;
 
 struct cnb_build {
-	cnb_ctx *ctx;
+	cnb_ctx *ctx;        /* the caller's context, with this build's cancel fd (cnb__ctx_with_cancel) */
 	cnb_build_opts opts; /* strings and arrays below are our own copies */
 	char **env, **tags, **buildpacks;
 	int cancel_pipe[2];
