@@ -1,5 +1,6 @@
 /* Pushing: blobs before the manifest, so a tag never names an image with missing blobs. */
 #include "digest.h"
+#include "docker-archive.h"
 #include "fetcher.h"
 #include "image.h"
 #include "layout.h"
@@ -155,6 +156,9 @@ int cnb__oci_image_push(cnb_ctx *ctx, cnb__oci_image *img, const char *dst, cons
 {
 	if (out_digest)
 		*out_digest = NULL;
+	/* A file, not a place blobs are pushed to: written in one piece, extra tags go into its RepoTags. */
+	if (cnb__oci_docker_archive_is(dst))
+		return cnb__oci_docker_archive_write(ctx, img, dst, extra_tags, out_digest, err);
 	_cleanup_oci_loc_ cnb__oci_loc loc;
 	if (cnb__oci_loc_parse(&loc, dst, err) < 0 || cnb__oci_image_serialize(img, err) < 0)
 		return cnb__error_prefix(err, "push %s", dst);
