@@ -1,0 +1,3 @@
+module example.com/libcnb-go
+
+go 1.19
