@@ -11,6 +11,7 @@
 #include "lib/lifecycle/group-plan-files.h"
 #include "lib/lifecycle/launch-toml.h"
 #include "lib/lifecycle/layer-metadata.h"
+#include "lib/lifecycle/legacy-bom.h"
 #include "lib/lifecycle/phase.h"
 #include "lib/lifecycle/platform-env.h"
 #include "lib/lifecycle/sbom-files.h"
@@ -30,6 +31,8 @@ typedef struct builder {
 	bool *plan_done; /* entries met by an earlier buildpack */
 	size_t n_entries;
 	cnb__launch_data launch;
+	json_t *launch_bom; /* legacy [[bom]] of launch.toml, then of build.toml */
+	json_t *build_bom;
 } builder;
 
 static void warn_line(void *ud, const char *line)
@@ -80,7 +83,8 @@ static cnb_toml *bp_plan(const builder *b, const char *id)
  * build.toml [[unmet]] ([B § Unmet Buildpack Plan Entries]): each name must be in the buildpack
  * plan; entries whose names were met leave the plan, unmet ones go on to the next provider.
  */
-static int apply_build_toml(builder *b, const char *path, const cnb_toml *given, const char *who, cnb_error **err)
+static int apply_build_toml(builder *b, const char *path, const cnb_toml *given, const cnb__bp_descriptor *bp,
+			    const char *who, cnb_error **err)
 {
 	struct stat st;
 	cnb_toml *doc = NULL;
@@ -90,7 +94,7 @@ static int apply_build_toml(builder *b, const char *path, const cnb_toml *given,
 			return cnb__error_prefix(err, "buildpack %s", who);
 	}
 	const cnb_toml *unmet = cnb__toml_get(doc, "unmet"), *entries = cnb__toml_get(given, "entries");
-	int rc = 0;
+	int rc = cnb__legacy_bom_add(b->build_bom, doc, bp, path, err);
 	for (size_t u = 0; rc == 0 && u < cnb__toml_len(unmet); u++) {
 		const char *name = cnb__toml_get_string(cnb__toml_at(unmet, u), "name");
 		bool found = false;
@@ -183,14 +187,34 @@ static int after_build(builder *b, const cnb__bp_descriptor *bp, const char *bp_
 		if (layers.v[i].build && (rc = cnb__env_apply_build_layer(&b->env, layers.v[i].path, err)))
 			cnb__error_prefix(err, "buildpack %s: layer %s", who, layers.v[i].name);
 	if (rc == 0)
-		rc = apply_build_toml(b, build_toml, given, who, err);
+		rc = apply_build_toml(b, build_toml, given, bp, who, err);
 	if (rc == 0)
 		rc = cnb__sbom_files_collect(b->in->layers_dir, bp_layers, bp, &layers, err);
 	cnb__launch_data launch = { 0 };
-	if (rc == 0 && (rc = cnb__launch_toml_read(&launch, launch_toml, bp, warn_line, b, err)) == 0)
+	cnb_toml *doc = NULL;
+	struct stat st;
+	if (rc == 0 && lstat(launch_toml, &st) == 0 && (rc = cnb__toml_parse_file(&doc, launch_toml, err)))
+		cnb__error_prefix(err, "buildpack %s", who);
+	if (rc == 0 && (rc = cnb__launch_toml_parse(&launch, doc, bp, launch_toml, warn_line, b, err)))
+		cnb__error_prefix(err, "buildpack %s", who);
+	if (rc == 0)
 		rc = cnb__launch_toml_merge(&b->launch, &launch, warn_line, b, err);
+	cnb__launch_toml_free(&launch); /* emptied by a merge; what a failed parse left */
+	if (rc == 0)
+		rc = cnb__legacy_bom_add(b->launch_bom, doc, bp, launch_toml, err);
+	cnb__toml_free(doc);
 	cnb__layer_list_free(&layers);
 	return rc;
+}
+
+static int write_legacy_bom(const builder *b, const char *sbom_dir, cnb_error **err)
+{
+	_cleanup_free_ char *launch = cnb__path_join(sbom_dir, "launch/sbom.legacy.json");
+	_cleanup_free_ char *build = cnb__path_join(sbom_dir, "build/sbom.legacy.json");
+	if (!launch || !build)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	int rc = cnb__legacy_bom_write(b->launch_bom, launch, err);
+	return rc ? rc : cnb__legacy_bom_write(b->build_bom, build, err);
 }
 
 static int build_one(builder *b, const cnb__group_elem *el, int *exit_code, cnb_error **err)
@@ -224,13 +248,13 @@ static int build_one(builder *b, const cnb__group_elem *el, int *exit_code, cnb_
 int cnb__build_phase(const cnb__phase_inputs *in, int *exit_code, cnb_error **err)
 {
 	*exit_code = CNB_LC_EXIT_BUILD;
-	builder b = { .in = in };
+	builder b = { .in = in, .launch_bom = json_array(), .build_bom = json_array() };
 	cnb__group_elem *group = NULL;
 	size_t n_group = 0;
 	_cleanup_free_ char *sbom = cnb__path_join(in->layers_dir, "sbom");
 	_cleanup_free_ char *config = cnb__path_join(in->layers_dir, "config");
 	_cleanup_free_ char *metadata = config ? cnb__path_join(config, "metadata.toml") : NULL;
-	int rc = sbom && metadata ? 0 : cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	int rc = sbom && metadata && b.launch_bom && b.build_bom ? 0 : cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	if (rc == 0)
 		rc = cnb__group_file_read(in->group_path, &group, &n_group, err);
 	if (rc == 0 && (rc = cnb__toml_parse_file(&b.plan, in->plan_path, err)))
@@ -249,6 +273,9 @@ int cnb__build_phase(const cnb__phase_inputs *in, int *exit_code, cnb_error **er
 		rc = cnb__target_data_load(&b.target, in->analyzed_path, err);
 	for (size_t i = 0; rc == 0 && i < n_group; i++)
 		rc = build_one(&b, &group[i], exit_code, err);
+	/* Platform >= 0.9: the legacy BOM always goes to sbom.legacy.json, `null` when empty. */
+	if (rc == 0)
+		rc = write_legacy_bom(&b, sbom, err);
 	if (rc == 0)
 		rc = cnb__mkdir_p(config, 0755, err);
 	if (rc == 0)
@@ -263,5 +290,7 @@ int cnb__build_phase(const cnb__phase_inputs *in, int *exit_code, cnb_error **er
 	cnb__env_free(&b.env);
 	cnb__target_free(&b.target);
 	cnb__launch_toml_free(&b.launch);
+	json_decref(b.launch_bom);
+	json_decref(b.build_bom);
 	return rc;
 }

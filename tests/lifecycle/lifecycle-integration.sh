@@ -106,6 +106,10 @@ has "$M" 'key = "io.test.node"' "metadata.toml: labels"
 is "$(grep -c '^ *id = "test/' "$M")" 5 "metadata.toml: every buildpack of the group"
 [ -f "$B/layers/sbom/launch/test_node-engine/node/sbom.cdx.json" ]
 ok $? "build: a launch layer's SBOM copied to sbom/launch/<bp>/<layer>/"
+is "$(cat "$B/layers/sbom/launch/sbom.legacy.json")" \
+	'[{"name":"Node Engine","metadata":{"version":"18.0.0"},"buildpack":{"id":"test/node-engine","version":"1.0.0"}}]' \
+	"build: launch.toml [[bom]] → sbom/launch/sbom.legacy.json"
+has "$B/layers/sbom/build/sbom.legacy.json" '"name":"tool-a-compiler"' "build: build.toml [[bom]] → sbom/build/sbom.legacy.json"
 
 # --- failing detection ---
 new_builder fail "[[order]]
@@ -144,6 +148,8 @@ phase build
 is "$RC" 51 "build: exit 51 when bin/build fails"
 has "$OUT" "buildpack test/build-fail@1.0.0 failed: bin/build exited with status 7" "build: the error names the buildpack"
 has "$OUT" "build-fail: compiler crashed" "build: buildpack output passes through"
+[ ! -e "$B/layers/config/metadata.toml" ]
+ok $? "build: no metadata.toml after a failed build"
 
 # --- unsupported APIs ---
 new_builder oldapi "[[order]]

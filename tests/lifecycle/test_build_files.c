@@ -5,6 +5,7 @@
 #include "lib/lifecycle/build-plan.h"
 #include "lib/lifecycle/launch-toml.h"
 #include "lib/lifecycle/layer-metadata.h"
+#include "lib/lifecycle/legacy-bom.h"
 #include "lib/lifecycle/sbom-files.h"
 #include "tests/lib/tap.h"
 
@@ -221,6 +222,25 @@ static void test_lifecycle_build_plan__requires_version_error(void)
 	cnb__detect_run_free(&run);
 }
 
+static void test_lifecycle_legacy_bom__entries_and_version_error(void)
+{
+	const char *text = "[[bom]]\nname = \"ICU\"\n[bom.metadata]\nversion = \"74\"\n";
+	cnb_toml *doc = NULL;
+	cnb__toml_parse(&doc, text, strlen(text), "launch.toml", NULL);
+	json_t *entries = json_array();
+	is_int(cnb__legacy_bom_add(entries, doc, bp("0.10"), "launch.toml", NULL), 0, "[[bom]] read");
+	_cleanup_free_ char *json = json_dumps(entries, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	is_str(json, "[{\"name\":\"ICU\",\"metadata\":{\"version\":\"74\"},\"buildpack\":{\"id\":\"acme/bp\",\"version\":\"1\"}}]",
+	       "entries carry the buildpack, in the reference's field order");
+	cnb__toml_free(doc);
+	text = "[[bom]]\nname = \"ICU\"\nversion = \"74\"\n";
+	cnb__toml_parse(&doc, text, strlen(text), "launch.toml", NULL);
+	is_int(cnb__legacy_bom_add(entries, doc, bp("0.10"), "launch.toml", NULL), CNB_EPARSE,
+	       "a top-level bom version is an error");
+	cnb__toml_free(doc);
+	json_decref(entries);
+}
+
 int main(void)
 {
 	if (!mkdtemp(root))
@@ -238,6 +258,7 @@ int main(void)
 	test_lifecycle_sbom_files__format_must_be_declared();
 	test_lifecycle_build_plan__or_options();
 	test_lifecycle_build_plan__requires_version_error();
+	test_lifecycle_legacy_bom__entries_and_version_error();
 	cnb__rm_rf(root, NULL);
 	return tap_done();
 }
