@@ -1,0 +1,554 @@
+/*
+ * Tar extraction for untrusted layer tars (tar-reader.h). POSIX.1-2001 pax / ustar and the GNU
+ * extensions GNU tar writes by default ('L'/'K' long names, base-256 numbers).
+ */
+#include "tar-reader.h"
+#include "cleanup.h"
+#include "error-internal.h"
+#include "fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define BLOCK 512
+
+/* ustar header field offsets and sizes (POSIX.1-2001 pax, "ustar Interchange Format"). */
+enum {
+	F_NAME = 0, F_NAME_LEN = 100,
+	F_MODE = 100, F_MODE_LEN = 8,
+	F_SIZE = 124, F_SIZE_LEN = 12,
+	F_MTIME = 136, F_MTIME_LEN = 12,
+	F_CHKSUM = 148, F_CHKSUM_LEN = 8,
+	F_TYPE = 156,
+	F_LINK = 157, F_LINK_LEN = 100,
+	F_MAGIC = 257,
+	F_PREFIX = 345, F_PREFIX_LEN = 155,
+};
+
+typedef struct dir_fixup {
+	char *rel; /* "" = dest itself */
+	mode_t mode;
+	int64_t mtime;
+} dir_fixup;
+
+typedef struct extractor {
+	int in, dest;
+	char *prefix; /* normalized, "" = everything */
+	size_t max_meta;
+	uint64_t max_entries, entries;
+	dir_fixup *dirs;
+	size_t n_dirs, cap_dirs;
+	/* overrides for the next entry, from 'x' (PAX) and 'L'/'K' (GNU) headers */
+	char *next_path, *next_link;
+	bool has_size, has_mtime;
+	uint64_t next_size;
+	int64_t next_mtime;
+} extractor;
+
+static void extractor_free(extractor *x)
+{
+	for (size_t i = 0; i < x->n_dirs; i++)
+		free(x->dirs[i].rel);
+	free(x->dirs);
+	free(x->prefix);
+	free(x->next_path);
+	free(x->next_link);
+}
+
+/* 1 = a whole block, 0 = clean end of input, <0 = error (a partial block is a truncated tar). */
+static int read_exact(extractor *x, void *buf, size_t len, bool eof_ok, cnb_error **err)
+{
+	size_t got = 0;
+	while (got < len) {
+		ssize_t n = read(x->in, (char *)buf + got, len - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return cnb__error_errno(err, CNB_EIO, errno, "read tar");
+		if (n == 0) {
+			if (got == 0 && eof_ok)
+				return 0;
+			return cnb__error_set(err, CNB_EPARSE, "tar is truncated");
+		}
+		got += (size_t)n;
+	}
+	return 1;
+}
+
+static uint64_t padded(uint64_t size)
+{
+	return (size + BLOCK - 1) / BLOCK * BLOCK;
+}
+
+/* Copies `size` bytes of entry data to out_fd (-1 = discard), then skips the padding. */
+static int copy_data(extractor *x, uint64_t size, int out_fd, const char *what, cnb_error **err)
+{
+	char buf[64 * 1024];
+	uint64_t left = padded(size), data_left = size;
+	while (left) {
+		size_t n = left < sizeof(buf) ? (size_t)left : sizeof(buf);
+		int r = read_exact(x, buf, n, false, err);
+		if (r < 0)
+			return cnb__error_prefix(err, "tar entry '%s'", what);
+		size_t keep = data_left < n ? (size_t)data_left : n;
+		if (out_fd >= 0 && keep && cnb__write_all(out_fd, buf, keep) < 0)
+			return cnb__error_errno(err, CNB_EIO, errno, "write '%s'", what);
+		data_left -= keep;
+		left -= n;
+	}
+	return 0;
+}
+
+/* A numeric header field: octal digits (space/NUL padded) or GNU base-256 (high bit set). */
+static bool parse_number(const unsigned char *f, size_t len, uint64_t *out)
+{
+	uint64_t v = 0;
+	if (f[0] & 0x80) {
+		if (f[0] & 0x40)
+			return false; /* negative: no valid size or mtime of ours is */
+		v = f[0] & 0x3f;
+		for (size_t i = 1; i < len; i++) {
+			if (v > (UINT64_MAX >> 8))
+				return false;
+			v = (v << 8) | f[i];
+		}
+		*out = v;
+		return true;
+	}
+	size_t i = 0;
+	while (i < len && f[i] == ' ')
+		i++;
+	for (; i < len && f[i] >= '0' && f[i] <= '7'; i++) {
+		if (v > (UINT64_MAX >> 3))
+			return false;
+		v = (v << 3) | (uint64_t)(f[i] - '0');
+	}
+	for (; i < len; i++)
+		if (f[i] != ' ' && f[i] != '\0')
+			return false;
+	*out = v;
+	return true;
+}
+
+static bool checksum_ok(const unsigned char *h)
+{
+	uint64_t stored;
+	if (!parse_number(h + F_CHKSUM, F_CHKSUM_LEN, &stored))
+		return false;
+	uint64_t sum_unsigned = 0;
+	int64_t sum_signed = 0; /* some historic writers summed signed chars */
+	for (size_t i = 0; i < BLOCK; i++) {
+		unsigned char c = i >= F_CHKSUM && i < F_CHKSUM + F_CHKSUM_LEN ? ' ' : h[i];
+		sum_unsigned += c;
+		sum_signed += (signed char)c;
+	}
+	return stored == sum_unsigned || (int64_t)stored == sum_signed;
+}
+
+/*
+ * Joins the components of `raw` with "/", dropping empty and "." ones (so "/a//./b/" = "a/b").
+ * Returns NULL with *unsafe set when a component is "..".
+ */
+static char *normalize(const char *raw, bool *unsafe)
+{
+	*unsafe = false;
+	char *out = malloc(strlen(raw) + 1);
+	if (!out)
+		return NULL;
+	size_t o = 0;
+	for (const char *p = raw; *p;) {
+		size_t n = strcspn(p, "/");
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			*unsafe = true;
+			free(out);
+			return NULL;
+		}
+		if (n && !(n == 1 && p[0] == '.')) {
+			if (o)
+				out[o++] = '/';
+			memcpy(out + o, p, n);
+			o += n;
+		}
+		p += n;
+		p += *p == '/';
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* The path below the prefix ("" = the prefix itself), or NULL when `path` is not under it. */
+static const char *below_prefix(const extractor *x, const char *path)
+{
+	size_t n = strlen(x->prefix);
+	if (!n)
+		return path;
+	if (strncmp(path, x->prefix, n))
+		return NULL;
+	return path[n] == '\0' ? path + n : path[n] == '/' ? path + n + 1 : NULL;
+}
+
+/*
+ * Opens the directory holding `rel`'s last component, one component at a time without following
+ * symlinks; missing directories are created (0755) when `create`. *leaf points into rel.
+ */
+static int open_parent(extractor *x, const char *rel, bool create, int *out_fd, const char **leaf, cnb_error **err)
+{
+	_cleanup_close_ int cur = fcntl(x->dest, F_DUPFD_CLOEXEC, 3);
+	if (cur < 0)
+		return cnb__error_errno(err, CNB_EIO, errno, "dup");
+	const char *p = rel;
+	for (const char *slash; (slash = strchr(p, '/')); p = slash + 1) {
+		_cleanup_free_ char *comp = strndup(p, (size_t)(slash - p));
+		if (!comp)
+			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+		int next = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 && errno == ENOENT && create) {
+			if (mkdirat(cur, comp, 0755) < 0 && errno != EEXIST)
+				return cnb__error_errno(err, CNB_EIO, errno, "create directory '%.*s'", (int)(slash - rel), rel);
+			next = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (next < 0 && (errno == ELOOP || errno == ENOTDIR))
+			return cnb__error_set(err, CNB_EUNSAFE, "'%.*s' is a symlink or not a directory: refusing to write through it",
+					      (int)(slash - rel), rel);
+		if (next < 0)
+			return cnb__error_errno(err, CNB_EIO, errno, "open directory '%.*s'", (int)(slash - rel), rel);
+		close(cur);
+		cur = next;
+	}
+	*leaf = p;
+	*out_fd = TAKE_FD(cur);
+	return 0;
+}
+
+/* Makes room for a non-directory at parent/leaf: an old file or symlink goes (it is never followed). */
+static int clear_leaf(int parent, const char *leaf, const char *rel, cnb_error **err)
+{
+	struct stat st;
+	if (fstatat(parent, leaf, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : cnb__error_errno(err, CNB_EIO, errno, "stat '%s'", rel);
+	if (S_ISDIR(st.st_mode))
+		return cnb__error_set(err, CNB_EEXIST, "'%s' is a directory", rel);
+	if (unlinkat(parent, leaf, 0) < 0)
+		return cnb__error_errno(err, CNB_EIO, errno, "remove '%s'", rel);
+	return 0;
+}
+
+static mode_t safe_mode(uint64_t mode)
+{
+	return (mode_t)(mode & 01777); /* no setuid/setgid */
+}
+
+static int write_file(extractor *x, const char *rel, uint64_t mode, int64_t mtime, uint64_t size, cnb_error **err)
+{
+	_cleanup_close_ int parent = -1;
+	const char *leaf;
+	int r = open_parent(x, rel, true, &parent, &leaf, err);
+	if (r < 0 || (r = clear_leaf(parent, leaf, rel, err)) < 0)
+		return r;
+	_cleanup_close_ int fd = openat(parent, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return cnb__error_errno(err, CNB_EIO, errno, "create '%s'", rel);
+	if ((r = copy_data(x, size, fd, rel, err)) < 0)
+		return r;
+	struct timespec ts[2] = { { mtime, 0 }, { mtime, 0 } };
+	if (fchmod(fd, safe_mode(mode)) < 0 || futimens(fd, ts) < 0)
+		return cnb__error_errno(err, CNB_EIO, errno, "set mode and mtime of '%s'", rel);
+	return 0;
+}
+
+static int write_symlink(extractor *x, const char *rel, const char *target, int64_t mtime, cnb_error **err)
+{
+	if (!*rel)
+		return cnb__error_set(err, CNB_EUNSAFE, "the destination itself cannot become a symlink");
+	if (!*target)
+		return cnb__error_set(err, CNB_EPARSE, "symlink '%s' has an empty target", rel);
+	_cleanup_close_ int parent = -1;
+	const char *leaf;
+	int r = open_parent(x, rel, true, &parent, &leaf, err);
+	if (r < 0 || (r = clear_leaf(parent, leaf, rel, err)) < 0)
+		return r;
+	/* the target is not checked: it is never followed here, and at run time it is the layer's business */
+	if (symlinkat(target, parent, leaf) < 0)
+		return cnb__error_errno(err, CNB_EIO, errno, "create symlink '%s'", rel);
+	struct timespec ts[2] = { { mtime, 0 }, { mtime, 0 } };
+	if (utimensat(parent, leaf, ts, AT_SYMLINK_NOFOLLOW) < 0)
+		return cnb__error_errno(err, CNB_EIO, errno, "set mtime of symlink '%s'", rel);
+	return 0;
+}
+
+/* Opens the directory rel ("" = dest) without following symlinks; creates it when `create`. */
+static int open_dir(extractor *x, const char *rel, bool create, int *out, cnb_error **err)
+{
+	if (!*rel) {
+		if ((*out = fcntl(x->dest, F_DUPFD_CLOEXEC, 3)) < 0)
+			return cnb__error_errno(err, CNB_EIO, errno, "dup");
+		return 0;
+	}
+	_cleanup_close_ int parent = -1;
+	const char *leaf;
+	int r = open_parent(x, rel, create, &parent, &leaf, err);
+	if (r < 0)
+		return r;
+	if (create) {
+		struct stat st;
+		if (fstatat(parent, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode) &&
+		    (r = clear_leaf(parent, leaf, rel, err)) < 0)
+			return r;
+		if (mkdirat(parent, leaf, 0700) < 0 && errno != EEXIST)
+			return cnb__error_errno(err, CNB_EIO, errno, "create directory '%s'", rel);
+	}
+	if ((*out = openat(parent, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return cnb__error_errno(err, CNB_EIO, errno, "open directory '%s'", rel);
+	return 0;
+}
+
+static int write_dir(extractor *x, const char *rel, uint64_t mode, int64_t mtime, cnb_error **err)
+{
+	_cleanup_close_ int fd = -1;
+	int r = open_dir(x, rel, true, &fd, err);
+	if (r < 0)
+		return r;
+	/* owner rwx until the end, so entries can still be written below a read-only directory */
+	if (fchmod(fd, safe_mode(mode) | 0700) < 0)
+		return cnb__error_errno(err, CNB_EIO, errno, "chmod '%s'", rel);
+	if (x->n_dirs == x->cap_dirs) {
+		size_t cap = x->cap_dirs ? x->cap_dirs * 2 : 16;
+		dir_fixup *v = realloc(x->dirs, cap * sizeof(*v));
+		if (!v)
+			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+		x->dirs = v;
+		x->cap_dirs = cap;
+	}
+	if (!(x->dirs[x->n_dirs].rel = strdup(rel)))
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	x->dirs[x->n_dirs].mode = safe_mode(mode);
+	x->dirs[x->n_dirs++].mtime = mtime;
+	return 0;
+}
+
+/* Directory modes and mtimes, deepest (latest) first: writing below a directory changes its mtime. */
+static int apply_dir_fixups(extractor *x, cnb_error **err)
+{
+	for (size_t i = x->n_dirs; i-- > 0;) {
+		const dir_fixup *d = &x->dirs[i];
+		_cleanup_close_ int fd = -1;
+		int r = open_dir(x, d->rel, false, &fd, err);
+		if (r < 0)
+			return r;
+		struct timespec ts[2] = { { d->mtime, 0 }, { d->mtime, 0 } };
+		if (fchmod(fd, d->mode) < 0 || futimens(fd, ts) < 0)
+			return cnb__error_errno(err, CNB_EIO, errno, "set mode and mtime of '%s'", d->rel);
+	}
+	return 0;
+}
+
+/* Reads the data of a metadata entry ('x', 'g', 'L', 'K'), bounded. */
+static int read_meta(extractor *x, uint64_t size, char **out, cnb_error **err)
+{
+	if (size > x->max_meta)
+		return cnb__error_set(err, CNB_EUNSAFE, "extended header of %llu bytes (limit %zu)",
+				      (unsigned long long)size, x->max_meta);
+	size_t block_len = (size_t)padded(size); /* the padding is read with the data */
+	_cleanup_free_ char *data = malloc(block_len + 1);
+	if (!data)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	int r = block_len ? read_exact(x, data, block_len, false, err) : 0;
+	if (r < 0)
+		return r;
+	data[size] = '\0';
+	*out = TAKE_PTR(data);
+	return 0;
+}
+
+static bool parse_decimal(const char *s, size_t len, uint64_t *out)
+{
+	uint64_t v = 0;
+	if (!len)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9' || v > (UINT64_MAX - 9) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+static int set_string(char **slot, const char *value, size_t len, cnb_error **err)
+{
+	if (memchr(value, '\0', len))
+		return cnb__error_set(err, CNB_EPARSE, "PAX path holds a NUL byte");
+	free(*slot);
+	if (!(*slot = strndup(value, len)))
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* PAX records "<len> <key>=<value>\n"; path, linkpath, size and mtime matter here, others are ignored. */
+static int parse_pax(extractor *x, const char *data, size_t len, cnb_error **err)
+{
+	for (size_t off = 0; off < len;) {
+		size_t digits = 0;
+		while (off + digits < len && data[off + digits] >= '0' && data[off + digits] <= '9')
+			digits++;
+		uint64_t rec;
+		if (!parse_decimal(data + off, digits, &rec) || off + digits >= len || data[off + digits] != ' ' ||
+		    rec > len - off || rec < digits + 3 || data[off + rec - 1] != '\n')
+			return cnb__error_set(err, CNB_EPARSE, "malformed PAX record at byte %zu", off);
+		const char *kv = data + off + digits + 1;
+		size_t kv_len = (size_t)rec - digits - 2;
+		const char *eq = memchr(kv, '=', kv_len);
+		if (!eq)
+			return cnb__error_set(err, CNB_EPARSE, "PAX record without '=' at byte %zu", off);
+		size_t key_len = (size_t)(eq - kv), value_len = kv_len - key_len - 1;
+		const char *value = eq + 1;
+		int r = 0;
+		if (key_len == 4 && !memcmp(kv, "path", 4))
+			r = set_string(&x->next_path, value, value_len, err);
+		else if (key_len == 8 && !memcmp(kv, "linkpath", 8))
+			r = set_string(&x->next_link, value, value_len, err);
+		else if (key_len == 4 && !memcmp(kv, "size", 4)) {
+			if (!(x->has_size = parse_decimal(value, value_len, &x->next_size)))
+				r = cnb__error_set(err, CNB_EPARSE, "PAX size '%.*s' is not a number", (int)value_len, value);
+		} else if (key_len == 5 && !memcmp(kv, "mtime", 5)) {
+			/* "<seconds>[.<fraction>]"; the fraction is dropped (layers use whole seconds) */
+			size_t whole = strcspn(value, ".\n");
+			uint64_t secs = 0;
+			bool neg = value_len && value[0] == '-';
+			if (whole > value_len || !parse_decimal(value + neg, whole - neg, &secs) || secs > INT64_MAX)
+				r = cnb__error_set(err, CNB_EPARSE, "PAX mtime '%.*s' is not a number", (int)value_len, value);
+			x->next_mtime = neg ? -(int64_t)secs : (int64_t)secs;
+			x->has_mtime = r >= 0;
+		}
+		if (r < 0)
+			return r;
+		off += (size_t)rec;
+	}
+	return 0;
+}
+
+/* The entry's name: PAX path, else GNU long name, else ustar prefix + name. */
+static char *header_string(const unsigned char *h, size_t off, size_t len)
+{
+	return strndup((const char *)h + off, len);
+}
+
+static char *entry_name(extractor *x, const unsigned char *h)
+{
+	if (x->next_path)
+		return TAKE_PTR(x->next_path);
+	_cleanup_free_ char *name = header_string(h, F_NAME, F_NAME_LEN);
+	bool posix = !memcmp(h + F_MAGIC, "ustar\0", 6); /* GNU's "ustar  " uses the prefix field for atime */
+	if (!name || !posix || !h[F_PREFIX])
+		return TAKE_PTR(name);
+	_cleanup_free_ char *prefix = header_string(h, F_PREFIX, F_PREFIX_LEN);
+	char *full = NULL;
+	return prefix && asprintf(&full, "%s/%s", prefix, name) >= 0 ? full : NULL;
+}
+
+static void clear_overrides(extractor *x)
+{
+	free(x->next_path);
+	free(x->next_link);
+	x->next_path = x->next_link = NULL;
+	x->has_size = x->has_mtime = false;
+}
+
+static int extract_entry(extractor *x, const unsigned char *h, cnb_error **err)
+{
+	char type = (char)h[F_TYPE];
+	uint64_t size, mode, mtime_u = 0;
+	if (!parse_number(h + F_SIZE, F_SIZE_LEN, &size) || !parse_number(h + F_MODE, F_MODE_LEN, &mode) ||
+	    (!x->has_mtime && !parse_number(h + F_MTIME, F_MTIME_LEN, &mtime_u)))
+		return cnb__error_set(err, CNB_EPARSE, "tar header with a malformed number");
+	if (mtime_u > INT64_MAX)
+		return cnb__error_set(err, CNB_EPARSE, "tar header with an out-of-range mtime");
+	if (x->has_size)
+		size = x->next_size;
+	int64_t mtime = x->has_mtime ? x->next_mtime : (int64_t)mtime_u;
+
+	if (type == 'x' || type == 'g' || type == 'L' || type == 'K') {
+		_cleanup_free_ char *data = NULL;
+		if (type == 'x' || type == 'g')
+			clear_overrides(x);
+		int r = read_meta(x, size, &data, err);
+		if (r < 0)
+			return r;
+		if (type == 'x')
+			return parse_pax(x, data, (size_t)size, err);
+		if (type == 'L' && !x->next_path)
+			return (x->next_path = strdup(data)) ? 0 : cnb__error_set(err, CNB_ENOMEM, "out of memory");
+		if (type == 'K' && !x->next_link)
+			return (x->next_link = strdup(data)) ? 0 : cnb__error_set(err, CNB_ENOMEM, "out of memory");
+		return 0; /* 'g': global headers change nothing we apply */
+	}
+
+	_cleanup_free_ char *raw = entry_name(x, h);
+	_cleanup_free_ char *link = x->next_link ? TAKE_PTR(x->next_link) : header_string(h, F_LINK, F_LINK_LEN);
+	clear_overrides(x);
+	if (!raw || !link)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	if (x->max_entries && ++x->entries > x->max_entries)
+		return cnb__error_set(err, CNB_EUNSAFE, "more than %llu tar entries", (unsigned long long)x->max_entries);
+	bool unsafe;
+	_cleanup_free_ char *path = normalize(raw, &unsafe);
+	if (unsafe)
+		return cnb__error_set(err, CNB_EUNSAFE, "tar entry '%s': '..' in a path is refused", raw);
+	if (!path)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	bool regular = type == '0' || type == '\0' || type == '7';
+	if (!regular && type != '5' && type != '2')
+		return cnb__error_set(err, CNB_EUNSAFE, "tar entry '%s': type '%c' refused (only files, directories and "
+				      "symlinks)", raw, type ? type : '0');
+	if (!regular && size)
+		return cnb__error_set(err, CNB_EPARSE, "tar entry '%s': a directory or symlink with data", raw);
+	const char *rel = below_prefix(x, path);
+	int r;
+	if (!rel)
+		r = copy_data(x, size, -1, raw, err);
+	else if (regular && !*rel)
+		r = cnb__error_set(err, CNB_EUNSAFE, "the destination itself cannot become a file");
+	else if (regular)
+		r = write_file(x, rel, mode, mtime, size, err);
+	else if (type == '5')
+		r = write_dir(x, rel, mode, mtime, err);
+	else
+		r = write_symlink(x, rel, link, mtime, err);
+	return r < 0 ? cnb__error_prefix(err, "tar entry '%s'", raw) : 0;
+}
+
+int cnb__tar_extract(int fd, int dest_dirfd, const char *strip_prefix, const cnb__tar_extract_opts *opts,
+		     cnb_error **err)
+{
+	_cleanup_(extractor_free) extractor x = {
+		.in = fd,
+		.dest = dest_dirfd,
+		.max_meta = opts && opts->max_meta ? opts->max_meta : CNB_TAR_MAX_META,
+		.max_entries = opts ? opts->max_entries : 0,
+	};
+	bool unsafe;
+	if (!(x.prefix = normalize(strip_prefix ? strip_prefix : "", &unsafe)))
+		return unsafe ? cnb__error_set(err, CNB_EINVAL, "strip prefix '%s' holds '..'", strip_prefix)
+			      : cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	unsigned char h[BLOCK];
+	for (;;) {
+		int r = read_exact(&x, h, BLOCK, true, err);
+		if (r < 0)
+			return r;
+		static const unsigned char zero[BLOCK];
+		if (r == 0 || !memcmp(h, zero, BLOCK))
+			break; /* end of archive (a second zero block and any trailer are not read) */
+		if (!checksum_ok(h))
+			return cnb__error_set(err, CNB_EPARSE, "tar header checksum mismatch (not a tar, or corrupt)");
+		if ((r = extract_entry(&x, h, err)) < 0)
+			return r;
+	}
+	if (x.next_path || x.next_link || x.has_size)
+		return cnb__error_set(err, CNB_EPARSE, "tar ends after an extended header");
+	return apply_dir_fixups(&x, err);
+}
