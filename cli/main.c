@@ -9,6 +9,7 @@ int cnb_cmd_version(int argc, char **argv);
 int cnb_cmd_vm(int argc, char **argv);
 int cnb_cmd_copy(int argc, char **argv);
 int cnb_cmd_inspect(int argc, char **argv);
+int cnb_cmd_rebase(int argc, char **argv);
 int cnb_cmd_builder(int argc, char **argv);
 int cnb_cmd_build(int argc, char **argv);
 int cnb_cmd_run(int argc, char **argv);
@@ -18,6 +19,7 @@ int cnb_cmd_cache(int argc, char **argv);
 static const cnb_cli_command commands[] = {
 	{ "copy", "copy an image between registries and OCI layouts (digest kept)", cnb_cmd_copy },
 	{ "inspect", "print an image's digest, config and layers as JSON", cnb_cmd_inspect },
+	{ "rebase", "put an app image on a new run image (manifest surgery, no rebuild)", cnb_cmd_rebase },
 	{ "build", "build an app image from source (also installed as cnb-build)", cnb_cmd_build },
 	{ "run", "run an image's process in a throw-away VM (the daemonless docker run)", cnb_cmd_run },
 	{ "builder", "create builder images from builder.toml (builder create)", cnb_cmd_builder },

@@ -8,6 +8,7 @@
 #include <cnb/log.h>
 #include <cnb/ctx.h>
 #include <cnb/image.h>
+#include <cnb/rebase.h>
 #include <cnb/rootfs.h>
 #include <cnb/build.h>
 #include <cnb/builder.h>
