@@ -81,8 +81,8 @@ int cnb__oci_fetcher_fetch(cnb__oci_fetcher *f, const cnb__oci_layer *l, const c
 		return cnb__error_set(err, CNB_ENOTFOUND, "layer %s has neither a local blob nor a source to fetch it from",
 				      l->digest);
 	_cleanup_free_ char *registry = NULL;
-	const char *repo;
-	cnb__oci_registry *reg;
+	const char *repo = NULL;
+	cnb__oci_registry *reg = NULL;
 	if (cnb__oci_source_split(l->source, &registry, &repo, err) < 0 ||
 	    cnb__oci_fetcher_registry(f, registry, &reg, err) < 0)
 		return cnb__error_code(err, CNB_EREGISTRY);

@@ -36,7 +36,7 @@ static void host_platform(cnb__oci_platform *out)
 			arch = "arm";
 	}
 	snprintf(out->os, sizeof(out->os), "linux");
-	snprintf(out->arch, sizeof(out->arch), "%s", arch);
+	snprintf(out->arch, sizeof(out->arch), "%.*s", (int)sizeof(out->arch) - 1, arch);
 	out->variant[0] = '\0';
 }
 

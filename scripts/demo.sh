@@ -19,9 +19,9 @@ step "Installing dependencies (Debian packages)"
 scripts/install-deps.sh
 
 step "Building and installing libcnb into $prefix"
-if [ ! -d build-demo ]; then meson setup build-demo --prefix="$prefix" --buildtype=release >/dev/null; fi
-meson compile -C build-demo >/dev/null
-meson install -C build-demo --quiet >/dev/null
+if [ ! -d build-demo ]; then meson setup build-demo --prefix="$prefix" >/dev/null; fi
+meson compile -C build-demo | tail -1
+meson install -C build-demo --quiet
 export PATH=$prefix/bin:$PATH
 export CNB_CACHE_DIR=$work/cache
 

@@ -45,7 +45,7 @@ static int open_image(cnb_ctx *ctx, const char *ref, const cnb_unpack_opts *opts
 CNB_EXTERN int cnb_image_unpack(cnb_ctx *ctx, const char *image_ref, const char *dest_dir, const cnb_unpack_opts *opts,
 				cnb_error **err)
 {
-	bool mapped;
+	bool mapped = false;
 	if (!ctx || !image_ref || !dest_dir)
 		return cnb__error_set(err, CNB_EINVAL, "unpack: context, image and destination are required");
 	if (resolve_mapped(opts, &mapped, err) < 0)
@@ -73,7 +73,7 @@ CNB_EXTERN int cnb_image_unpack(cnb_ctx *ctx, const char *image_ref, const char 
 CNB_EXTERN int cnb_rootfs_cache_get(char **out_path, cnb_ctx *ctx, const char *image_ref, const cnb_unpack_opts *opts,
 				    cnb_error **err)
 {
-	bool mapped;
+	bool mapped = false;
 	if (!out_path || !ctx || !image_ref)
 		return cnb__error_set(err, CNB_EINVAL, "rootfs: output, context and image are required");
 	if (resolve_mapped(opts, &mapped, err) < 0)
