@@ -120,9 +120,21 @@ int cnb_cmd_run(int argc, char **argv)
 		} else if (!strcmp(a, "--executor")) {
 			opts.executor = argv[++i];
 		} else if (!strcmp(a, "--network")) {
-			opts.network = strcmp(argv[++i], "none") != 0;
+			const char *v = argv[++i];
+			if (strcmp(v, "default") && strcmp(v, "none")) {
+				fprintf(stderr, "cnb run: --network takes default or none, not '%s'\n", v);
+				return CNB_EXIT_USAGE;
+			}
+			opts.network = !strcmp(v, "default");
 		} else if (!strcmp(a, "--timeout")) {
-			opts.timeout_s = atoi(argv[++i]);
+			const char *v = argv[++i];
+			char *end = NULL;
+			long t = strtol(v, &end, 10);
+			if (!*v || *end || t < 1 || t > INT32_MAX) {
+				fprintf(stderr, "cnb run: --timeout takes a number of seconds, not '%s'\n", v);
+				return CNB_EXIT_USAGE;
+			}
+			opts.timeout_s = (int)t;
 		} else if (a[0] == '-') {
 			fprintf(stderr, "cnb run: unknown option %s\n\n%s", a, usage_text);
 			return CNB_EXIT_USAGE;

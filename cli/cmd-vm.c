@@ -71,6 +71,16 @@ static int vm_run(int argc, char **argv)
 		}
 		if (a[0] != '-')
 			break;
+		static const char *const value_flags[] = { "--rootfs", "--executor", "--cwd", "--share", "--kernel",
+							   "--initrd", "--env", "--user", "--timeout", "--network",
+							   "--cpus", "--memory" };
+		bool known = false;
+		for (size_t k = 0; k < sizeof(value_flags) / sizeof(value_flags[0]); k++)
+			known = known || !strcmp(a, value_flags[k]);
+		if (!known) {
+			fprintf(stderr, "cnb vm run: unknown option %s (see --help)\n", a);
+			return CNB_EXIT_USAGE;
+		}
 		if (i + 1 >= argc) {
 			fprintf(stderr, "cnb vm run: %s needs a value\n", a);
 			return CNB_EXIT_USAGE;

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The examples against a real local registry: examples/c/build-app builds the sample app (host
-# executor as root, else the VM) and prints its digest; examples/go (cgo) builds it too, its Go log callback receiving the
-# buildpack's output, then cancels a build from its Go context after the first output line
-# (CNB_ECANCELED, no QEMU of ours left, nothing pushed). One builder for all. Prints TAP.
+# executor as root, else the VM) and prints its digest; examples/go (cgo) builds it too, its Go
+# log callback receiving the buildpack output, then cancels a build from its Go context after the
+# first output line (CNB_ECANCELED, no QEMU of ours left, nothing pushed). One builder for all.
 #   test-examples.sh CNB_EXE SOURCE_ROOT BUILD_APP_EXE [GO_EXAMPLE_EXE]   (through with-registry.sh)
 set -u
 cnb=$1 src=$2 build_app=$3 go_example=${4:-}
