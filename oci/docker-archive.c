@@ -80,7 +80,8 @@ static int write_layer_tar(cnb_ctx *ctx, const cnb__oci_layer *l, int out_fd, ui
 		done += (uint64_t)n;
 		zs.next_in = in;
 		zs.avail_in = (uInt)n;
-		while (rc == 0 && (gzip ? zs.avail_in > 0 : n > 0)) {
+		/* A full output buffer may leave inflated bytes inside zlib with no input left: call again. */
+		while (rc == 0 && (gzip ? zs.avail_in > 0 || (zs.avail_out == 0 && zrc == Z_OK) : n > 0)) {
 			size_t produced = (size_t)n;
 			const unsigned char *data = in;
 			if (gzip) {

@@ -47,7 +47,9 @@ static int copy_platform(json_t *config, const json_t *run_config)
 	static const char *const keys[] = { "os", "architecture", "variant", "os.version" };
 	for (size_t i = 0; i < CNB_ARRAY_SIZE(keys); i++) {
 		json_t *v = json_object_get(run_config, keys[i]);
-		if (v ? json_object_set(config, keys[i], v) < 0 : (json_object_del(config, keys[i]), false))
+		if (!v)
+			json_object_del(config, keys[i]);
+		else if (json_object_set(config, keys[i], v) < 0)
 			return -1;
 	}
 	return 0;
