@@ -217,15 +217,10 @@ static int write_legacy_bom(const builder *b, const char *sbom_dir, cnb_error **
 	return rc ? rc : cnb__legacy_bom_write(b->build_bom, build, err);
 }
 
-static int build_one(builder *b, const cnb__group_elem *el, int *exit_code, cnb_error **err)
+static int build_one(builder *b, const cnb__bp_descriptor *bp, int *exit_code, cnb_error **err)
 {
 	const cnb__phase_inputs *in = b->in;
-	cnb__bp_descriptor *bp = NULL;
-	int rc = cnb__bp_descriptor_load(&bp, in->buildpacks_dir, el->id, el->version, err);
-	if (rc) {
-		*exit_code = rc == CNB_EUNSUPPORTED ? CNB_LC_EXIT_BUILDPACK_API : CNB_LC_EXIT_BUILD;
-		return rc;
-	}
+	int rc = 0;
 	_cleanup_free_ char *esc = cnb__bp_escape_id(bp->id);
 	_cleanup_free_ char *bp_layers = esc ? cnb__path_join(in->layers_dir, esc) : NULL;
 	_cleanup_free_ char *tmpdir = NULL, *plan_path = NULL;
@@ -241,8 +236,21 @@ static int build_one(builder *b, const cnb__group_elem *el, int *exit_code, cnb_
 	if (tmpdir)
 		cnb__rm_rf(tmpdir, NULL);
 	cnb__toml_free(given);
-	cnb__bp_descriptor_free(bp);
 	return rc;
+}
+
+/* Every buildpack of the group is looked up and its API checked before any runs (lc BuilderFactory). */
+static int load_group(cnb__bp_descriptor **bps, const cnb__phase_inputs *in, const cnb__group_elem *group, size_t n,
+		      int *exit_code, cnb_error **err)
+{
+	for (size_t i = 0; i < n; i++) {
+		int rc = cnb__bp_descriptor_load(&bps[i], in->buildpacks_dir, group[i].id, group[i].version, err);
+		if (rc) {
+			*exit_code = rc == CNB_EUNSUPPORTED ? CNB_LC_EXIT_BUILDPACK_API : CNB_LC_EXIT_BUILD;
+			return rc;
+		}
+	}
+	return 0;
 }
 
 int cnb__build_phase(const cnb__phase_inputs *in, int *exit_code, cnb_error **err)
@@ -271,8 +279,13 @@ int cnb__build_phase(const cnb__phase_inputs *in, int *exit_code, cnb_error **er
 		rc = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	if (rc == 0)
 		rc = cnb__target_data_load(&b.target, in->analyzed_path, err);
+	_cleanup_free_ cnb__bp_descriptor **bps = rc == 0 ? calloc(n_group + 1, sizeof(*bps)) : NULL;
+	if (rc == 0 && !bps)
+		rc = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = load_group(bps, in, group, n_group, exit_code, err);
 	for (size_t i = 0; rc == 0 && i < n_group; i++)
-		rc = build_one(&b, &group[i], exit_code, err);
+		rc = build_one(&b, bps[i], exit_code, err);
 	/* Platform >= 0.9: the legacy BOM always goes to sbom.legacy.json, `null` when empty. */
 	if (rc == 0)
 		rc = write_legacy_bom(&b, sbom, err);
@@ -282,8 +295,11 @@ int cnb__build_phase(const cnb__phase_inputs *in, int *exit_code, cnb_error **er
 		rc = cnb__launch_toml_write_metadata(metadata, &b.launch, group, n_group, err);
 	if (rc == 0)
 		*exit_code = CNB_LC_EXIT_OK;
-	for (size_t i = 0; i < n_group; i++)
+	for (size_t i = 0; i < n_group; i++) {
 		cnb__group_elem_free(&group[i]);
+		if (bps)
+			cnb__bp_descriptor_free(bps[i]);
+	}
 	free(group);
 	cnb__toml_free(b.plan);
 	free(b.plan_done);

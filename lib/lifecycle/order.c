@@ -173,7 +173,7 @@ static int detect_group(cnb__order_resolver *r, elem_list group, const done_list
 	/* `done` is a value in the reference: each alternative starts from the caller's list. */
 	done_list done = { calloc(done_in->n + group.n + 1, sizeof(cnb__plan_input)), done_in->n };
 	_cleanup_free_ cnb__plan_input *owned = done.v;
-	if (!done.v)
+	if (!owned)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	if (done_in->n)
 		memcpy(done.v, done_in->v, done_in->n * sizeof(*done.v));
@@ -197,7 +197,6 @@ static int detect_group(cnb__order_resolver *r, elem_list group, const done_list
 			run = new_error_run(r, "no [[targets]] entry matches the run image");
 			if (!run)
 				return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-			r->n_errored++;
 		} else if (r->exec_env && cnb__api_at_least(m->desc->api, 0, 12) &&
 			   !cnb__bp_exec_env_allows(m->desc, r->exec_env)) {
 			logf_(r, "skip: %s@%s is not for exec-env %s", el->id, el->version, r->exec_env);
@@ -209,8 +208,6 @@ static int detect_group(cnb__order_resolver *r, elem_list group, const done_list
 				rc = r->ops.detect(r->ops.ud, m->desc, m->run, err);
 				if (rc)
 					return rc;
-				if (m->run->code != CNB_DETECT_PASS && m->run->code != CNB_DETECT_FAIL)
-					r->n_errored++;
 			}
 			run = m->run;
 		}

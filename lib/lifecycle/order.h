@@ -33,7 +33,6 @@ typedef struct cnb__order_resolver {
 	size_t n_elems;
 	cnb__detect_run **extra_runs;
 	size_t n_extra_runs;
-	size_t n_errored; /* buildpacks whose detection errored, over all groups */
 } cnb__order_resolver;
 
 /*

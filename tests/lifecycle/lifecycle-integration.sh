@@ -158,6 +158,13 @@ phase detect -order="$B/cnb/order.toml"
 is "$RC" 12 "detect: exit 12 for an unsupported buildpack API"
 has "$OUT" "test/old-api@1.0.0" "detect: the message names the buildpack"
 has "$OUT" "supported: 0.7 to 0.12" "detect: and the supported range"
+# build checks every buildpack of the group before running any
+printf '[[group]]\nid = "test/build-fail"\nversion = "1.0.0"\napi = "0.10"\n[[group]]\nid = "test/old-api"\nversion = "1.0.0"\napi = "0.6"\n' \
+	> "$B/layers/group.toml"
+printf 'entries = []\n' > "$B/layers/plan.toml"
+phase build
+is "$RC" 12 "build: exit 12 for an unsupported buildpack API in the group"
+lacks "$OUT" "build-fail: compiling" "build: checked before any buildpack runs"
 PLATFORM_API=0.3 phase detect -order "$B/cnb/order.toml"
 is "$RC" 11 "detect: exit 11 for an unsupported platform API"
 
