@@ -60,6 +60,10 @@ int cnb__whiteout_apply(cnb__tree *t, const char *path, const cnb__path_set *lay
 		return r;
 	}
 	const char *hidden = leaf + strlen(CNB_WHITEOUT_PREFIX);
+	/* ".wh.." and ".wh..." would remove the directory itself or its parent: for an entry at the
+	 * top of the tree that is everything beside the tree (found by fuzz_layer_apply). */
+	if (!strcmp(hidden, ".") || !strcmp(hidden, ".."))
+		return cnb__error_set(err, CNB_EUNSAFE, "whiteout of '%s' refused", hidden);
 	if (cnb__whiteout_is(hidden) || !*hidden)
 		return 0;
 	if (spared(layer_entries, path, dir_len, hidden))

@@ -219,6 +219,11 @@ int main(void)
 	check_refused("hardlink-absolute", hard_abs, 1, "outside/passwd", "'h'");
 	const tar_ent hard_via_link[] = { { "a", AE_IFLNK, 0777, 0, 0, link_target }, { "h", 0, 0644, 0, 0, "a/passwd" } };
 	check_refused("hardlink-through-symlink", hard_via_link, 2, "outside/passwd", "'h'");
+	/* ".wh..." hides "..": it used to empty the directory holding the tree. */
+	const tar_ent whiteout_parent[] = { { ".wh...", AE_IFREG, 0644, 0, 0, "" } };
+	check_refused("whiteout-parent", whiteout_parent, 1, "outside/passwd", ".wh...");
+	const tar_ent whiteout_self[] = { { "d/f", AE_IFREG, 0644, 0, 0, "x" }, { "d/.wh..", AE_IFREG, 0644, 0, 0, "" } };
+	check_refused("whiteout-self", whiteout_self, 2, "outside/passwd", "d/.wh..");
 
 	/* An absolute name is rooted at the tree, never at the host's /. */
 	const tar_ent absolute[] = { { "/abs/file", AE_IFREG, 0644, 0, 0, "in\n" } };
