@@ -13,6 +13,17 @@ static const char *const type_names[] = {
 	[CNB_GUEST_EVENT_ERROR] = "error",           [CNB_GUEST_EVENT_DONE] = "done",
 };
 
+/* The length of the longest prefix of `s` within `max` bytes that does not split a UTF-8 sequence:
+ * jansson refuses a string with half a character, and the event would then lose its message. */
+static size_t utf8_prefix(const char *s, size_t max)
+{
+	if (strlen(s) <= max)
+		return strlen(s);
+	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+		max--;
+	return max;
+}
+
 int cnb__guest_event_write(int fd, const cnb__guest_event *ev)
 {
 	json_t *o = json_pack("{s:s}", "event", type_names[ev->type]);
@@ -46,7 +57,7 @@ int cnb__guest_event_write(int fd, const cnb__guest_event *ev)
 	if (n >= CNB_GUEST_EVENT_MAX_LINE) { /* only a huge message can get here: cut it, keep the line valid */
 		free(s);
 		cnb__guest_event cut = *ev;
-		cut.message[CNB_GUEST_EVENT_MAX_LINE / 8] = '\0';
+		cut.message[utf8_prefix(cut.message, CNB_GUEST_EVENT_MAX_LINE / 8)] = '\0';
 		return cnb__guest_event_write(fd, &cut);
 	}
 	s[n] = '\n';
@@ -87,7 +98,8 @@ int cnb__guest_event_parse(const char *line, size_t len, cnb__guest_event *ev)
 	case CNB_GUEST_EVENT_ERROR: {
 		const char *m = json_string_value(json_object_get(o, "message"));
 		ok = m != NULL;
-		snprintf(ev->message, sizeof(ev->message), "%s", m ? m : "");
+		snprintf(ev->message, sizeof(ev->message), "%.*s", m ? (int)utf8_prefix(m, sizeof(ev->message) - 1) : 0,
+			 m ? m : "");
 		break;
 	}
 	case CNB_GUEST_EVENT_STEP_START:

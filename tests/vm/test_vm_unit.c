@@ -73,6 +73,37 @@ static void test_vm_guest_protocol__parses_bounded(void)
 	close(p[1]);
 }
 
+/* A message longer than the event's buffer is cut on a character boundary, so what the host
+ * parsed can be written again (found by fuzz_guest_event: it used to lose the message). */
+static void test_vm_guest_protocol__cuts_long_utf8_messages(void)
+{
+	char line[CNB_GUEST_EVENT_MAX_LINE];
+	int len = snprintf(line, sizeof(line), "{\"event\":\"log\",\"message\":\"");
+	for (int i = 0; i < 1100; i++)
+		len += snprintf(line + len, sizeof(line) - (size_t)len, "\xc3\xa9");
+	len += snprintf(line + len, sizeof(line) - (size_t)len, "\"}");
+	cnb__guest_event ev;
+	is_int(cnb__guest_event_parse(line, (size_t)len, &ev), 0, "long UTF-8 message parses");
+	is_int(strlen(ev.message), 1022, "cut before the character that does not fit");
+	int p[2];
+	ok(pipe(p) == 0, "pipe");
+	is_int(cnb__guest_event_write(p[1], &ev), 0, "written again");
+	ssize_t n = read(p[0], line, sizeof(line));
+	cnb__guest_event back;
+	is_int(n > 0 ? cnb__guest_event_parse(line, (size_t)n - 1, &back) : -1, 0, "the written line parses");
+	is_str(back.message, ev.message, "message survives");
+	memset(ev.message, 1, sizeof(ev.message) - 1); /* each \u0001 in the line: over the limit */
+	memcpy(ev.message + CNB_GUEST_EVENT_MAX_LINE / 8 - 1, "\xc3\xa9", 2);
+	ev.message[sizeof(ev.message) - 1] = '\0';
+	char big[CNB_GUEST_EVENT_MAX_LINE * 8];
+	is_int(cnb__guest_event_write(p[1], &ev), 0, "over-long escaped message written");
+	n = read(p[0], big, sizeof(big));
+	is_int(n > 0 ? cnb__guest_event_parse(big, (size_t)n - 1, &back) : -1, 0, "cut line parses");
+	is_int(strlen(back.message), CNB_GUEST_EVENT_MAX_LINE / 8 - 1, "cut before the split character");
+	close(p[0]);
+	close(p[1]);
+}
+
 static void test_vm_qemu_argv__escapes_and_devices(void)
 {
 	cnb__qemu_config c = { .accel = CNB_ACCEL_TCG, .kernel = "/k", .initrd = "/i", .rootfs = "/r,oot",
@@ -97,6 +128,7 @@ int main(void)
 	test_vm_job__json_round_trip();
 	test_vm_job__rejects_escapes();
 	test_vm_guest_protocol__parses_bounded();
+	test_vm_guest_protocol__cuts_long_utf8_messages();
 	test_vm_qemu_argv__escapes_and_devices();
 	return tap_done();
 }
