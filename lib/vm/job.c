@@ -50,6 +50,13 @@ static char *dup_string(json_t *v)
 	return json_is_string(v) ? strdup(json_string_value(v)) : NULL;
 }
 
+static void strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
 static char **strv_from_json(json_t *a, bool *ok)
 {
 	if (!json_is_array(a) || json_array_size(a) > CNB_JOB_MAX_ARGS) {
@@ -62,16 +69,13 @@ static char **strv_from_json(json_t *a, bool *ok)
 		return NULL;
 	}
 	for (size_t i = 0; i < json_array_size(a); i++)
-		if (!(v[i] = dup_string(json_array_get(a, i))))
+		if (!(v[i] = dup_string(json_array_get(a, i)))) {
+			/* Stop here: strv_free() ends at the first NULL, entries after it would leak. */
+			strv_free(v);
 			*ok = false;
+			return NULL;
+		}
 	return v;
-}
-
-static void strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
 }
 
 static bool get_u32(json_t *o, const char *key, uint32_t *out)

@@ -47,6 +47,12 @@ static void test_vm_job__rejects_escapes(void)
 	cnb__job *j = NULL;
 	is_int(cnb__job_from_json(truncated, strlen(truncated), &j, &err), CNB_EPARSE, "step without argv refused");
 	cnb__error_clear(&err);
+	/* Entries after a non-string used to leak (found by fuzz_job under LeakSanitizer). */
+	const char *mixed = "{\"hostname\":\"h\",\"mounts\":[],\"steps\":[{\"name\":\"s\",\"argv\":[\"a\",1,\"b\"],"
+			    "\"env\":[\"X=1\",null,\"Y=2\"],\"cwd\":\"/\",\"uid\":0,\"gid\":0}]}";
+	is_int(cnb__job_from_json(mixed, strlen(mixed), &j, &err), CNB_EPARSE, "argv with a non-string refused");
+	ok(j == NULL, "no job returned");
+	cnb__error_clear(&err);
 }
 
 static void test_vm_guest_protocol__parses_bounded(void)
