@@ -63,7 +63,7 @@ int cnb__dir_list_sorted(int dirfd, const char *dir, cnb__dir_filter keep, void 
 	_cleanup_closedir_ DIR *dp = d;
 	char **v = calloc(1, sizeof(*v));
 	size_t len = 0;
-	for (struct dirent *de; v && (de = readdir(d));) {
+	for (struct dirent *de; v && (de = readdir(dp));) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || (keep && !keep(dirfd, de->d_name, ud)))
 			continue;
 		char **grown = realloc(v, (len + 2) * sizeof(*v));
