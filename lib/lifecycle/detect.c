@@ -116,7 +116,8 @@ static int detect_bp(void *ud, const cnb__bp_descriptor *bp, cnb__detect_run *ru
 		cnb_error_free(run_err);
 	} else {
 		run->code = status;
-		if (status != CNB_DETECT_PASS && status != CNB_DETECT_FAIL && asprintf(&run->error, "bin/detect exited with status %d", status) < 0)
+		bool errored = status != CNB_DETECT_PASS && status != CNB_DETECT_FAIL;
+		if (errored && asprintf(&run->error, "bin/detect exited with status %d", status) < 0)
 			run->error = NULL;
 	}
 	if (run->code == CNB_DETECT_PASS && cnb__build_plan_load(run, plan, who, &run_err)) {

@@ -187,7 +187,8 @@ static int grow(void *arrayp, size_t n, size_t add, size_t size)
 	return 0;
 }
 
-int cnb__launch_toml_merge(cnb__launch_data *merged, cnb__launch_data *bp, cnb__launch_toml_warn_fn warn, void *ud, cnb_error **err)
+int cnb__launch_toml_merge(cnb__launch_data *merged, cnb__launch_data *bp, cnb__launch_toml_warn_fn warn, void *ud,
+			   cnb_error **err)
 {
 	if (grow(&merged->processes, merged->n_processes, bp->n_processes, sizeof(cnb__bp_process)) < 0 ||
 	    grow(&merged->labels, merged->n_labels, bp->n_labels, sizeof(cnb__bp_label)) < 0 ||

@@ -58,7 +58,8 @@ int cnb__launch_toml_parse(cnb__launch_data *out, const cnb_toml *doc, const cnb
  * type; the last default=true wins, and redefining the default type without default clears it
  * (with a warning). Labels and slices are appended. Takes the contents of `bp` (left empty).
  */
-int cnb__launch_toml_merge(cnb__launch_data *merged, cnb__launch_data *bp, cnb__launch_toml_warn_fn warn, void *ud, cnb_error **err);
+int cnb__launch_toml_merge(cnb__launch_data *merged, cnb__launch_data *bp, cnb__launch_toml_warn_fn warn, void *ud,
+			   cnb_error **err);
 
 /*
  * Writes metadata.toml: [[buildpacks]] (id, version, api, homepage) of the group, processes
