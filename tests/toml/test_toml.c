@@ -218,6 +218,7 @@ static void test_toml_write__constructed_tree_round_trips(void)
 	ok(!cnb__toml_equal(doc, copy), "a changed value is not equal");
 	_cleanup_free_ char *again = NULL;
 	_cleanup_toml_ cnb_toml *back2 = write_and_reparse(back, &again);
+	ok(back2 != NULL, "written twice, still parses");
 	is_str(again, text, "output is deterministic");
 }
 
