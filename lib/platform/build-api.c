@@ -72,6 +72,10 @@ int cnb_build_new(cnb_build **out, cnb_ctx *ctx, const cnb_build_opts *opts, cnb
 		return cnb__error_set(err, CNB_EUNSUPPORTED,
 				      "build %s: output '%s' is not supported: use oci:DIR[:TAG], docker-archive:FILE[:REF] or publish to a registry",
 				      opts->image, opts->output);
+	if (opts->pull_policy == CNB_PULL_NEVER)
+		return cnb__error_set(err, CNB_EUNSUPPORTED,
+				      "build %s: --pull-policy never is not supported yet: image tags are always resolved "
+				      "(layers already in the cache are never downloaded again)", opts->image);
 	if (opts->cache_image)
 		return cnb__error_set(err, CNB_EUNSUPPORTED, "build %s: --cache-image is not supported yet; use --cache-dir",
 				      opts->image);

@@ -6,7 +6,9 @@
 #include "build-internal.h"
 #include "analyzed-file.h"
 #include "build-cache.h"
+#include "build-order.h"
 #include "job-files.h"
+#include "lib/lifecycle/project-descriptor.h"
 #include "lib/api/ctx-internal.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
@@ -68,6 +70,13 @@ static void state_clear(run_state *s)
 	free(s->run_mirrors);
 	free(s->destination);
 	free(s->cache_dir);
+}
+
+static void strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
 }
 
 static int check_cancel(run_state *s, cnb_error **err)
@@ -154,6 +163,53 @@ static int analyze(run_state *s, cnb_error **err)
 	return 0;
 }
 
+/* --descriptor, else <app>/project.toml when the app has one. */
+static int load_project(run_state *s, const char *app, cnb__project_descriptor **out, cnb_error **err)
+{
+	_cleanup_free_ char *in_app = cnb__path_join(app, "project.toml");
+	const char *path = s->b->opts.descriptor;
+	if (!path && in_app && access(in_app, F_OK) == 0)
+		path = in_app;
+	if (!path)
+		return 0;
+	int r = cnb__project_descriptor_load(out, path, err);
+	return r < 0 ? cnb__error_prefix(err, "build %s: project descriptor", s->b->opts.image) : 0;
+}
+
+/* <layers>/order.toml when the build names its buildpacks (--buildpack, else project.toml's group). */
+static int write_order(run_state *s, const cnb__project_descriptor *project, const cnb__owner *owner, cnb_error **err)
+{
+	char **refs = (char **)s->b->opts.buildpacks;
+	char **from_project = NULL;
+	if ((!refs || !*refs) && project && project->n_group) {
+		if (!(from_project = calloc(project->n_group + 1, sizeof(char *))))
+			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+		for (size_t i = 0; i < project->n_group; i++) {
+			const cnb__project_buildpack *bp = &project->group[i];
+			if (!*bp->id || asprintf(&from_project[i], "%s%s%s", bp->id, *bp->version ? "@" : "", bp->version) < 0) {
+				strv_free(from_project);
+				return cnb__error_set(err, CNB_EUNSUPPORTED,
+						      "project descriptor: buildpack %zu has no id (buildpacks by uri are not supported yet)",
+						      i + 1);
+			}
+		}
+		refs = from_project;
+	}
+	int r = 0;
+	if (refs && *refs) {
+		_cleanup_free_ char *text = NULL;
+		_cleanup_free_ char *path = cnb__path_join(s->job_dir, "layers/order.toml");
+		r = path ? cnb__build_order_toml((const char *const *)refs, s->builder->config, s->b->opts.builder, &text, err)
+			 : cnb__error_set(err, CNB_ENOMEM, "out of memory");
+		if (r == 0)
+			r = cnb__write_file_atomic(path, text, strlen(text), 0644, err);
+		if (r == 0)
+			r = cnb__job_chown_file(path, owner, err);
+	}
+	strv_free(from_project);
+	return r;
+}
+
 static int prepare_job(run_state *s, cnb_error **err)
 {
 	char tmpl[] = "/tmp/cnb-job-XXXXXX";
@@ -177,9 +233,19 @@ static int prepare_job(run_state *s, cnb_error **err)
 	    !(s->cache_dir = cnb__build_cache_dir(s->b->ctx, s->b->opts.cache_dir, s->b->opts.image)))
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	const char *app = s->b->opts.app_dir ? s->b->opts.app_dir : ".";
-	int r = cnb__job_copy_app(app, workspace, &owner, err);
+	cnb__project_descriptor *project = NULL;
+	int r = load_project(s, app, &project, err);
+	cnb__app_filter filter = { project ? project->include : NULL, project ? project->exclude : NULL };
+	if (r == 0)
+		r = cnb__job_copy_app(app, workspace, &owner, &filter, err);
+	/* project.toml's build env first, so that --env given on the command line wins */
+	if (r == 0 && project && (r = cnb__project_descriptor_write_env(project, platform, err)) < 0)
+		cnb__error_prefix(err, "project descriptor");
 	if (r == 0)
 		r = cnb__job_write_platform_env(platform, s->b->opts.env, &owner, err);
+	if (r == 0)
+		r = write_order(s, project, &owner, err);
+	cnb__project_descriptor_free(project);
 	if (r == 0)
 		r = cnb__write_analyzed(analyzed, s->previous, s->run, s->run_name, &owner, err);
 	if (r == 0 && !s->b->opts.clear_cache)
@@ -203,13 +269,6 @@ static char **step_env(run_state *s)
 			out[k++] = strdup("HOME=/home/cnb");
 	}
 	return out;
-}
-
-static void strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
 }
 
 static int step_failure(run_state *s, const cnb__job_step *step, const cnb__step_result *res, cnb_error **err)
@@ -306,7 +365,8 @@ static int publish(run_state *s, cnb_error **err)
 	if (out_dir && cnb__build_cache_commit(s->cache_dir, out_dir, &s->cache, &cerr) < 0)
 		cnb__log(s->b->ctx, CNB_LOG_WARN, "%s", cnb_error_message(cerr));
 	cnb_error_free(cerr);
-	bool layout = !strncmp(s->destination, "oci:", 4);
+	/* Registry images are named by digest; a layout or an archive by its location. */
+	bool layout = !strncmp(s->destination, "oci:", 4) || !strncmp(s->destination, "docker-archive:", 15);
 	const char *name = layout ? s->destination : s->destination + (strncmp(s->destination, "docker://", 9) ? 0 : 9);
 	if (asprintf(&s->b->reference, "%s%s%s", name, layout ? "" : "@", layout ? "" : s->b->digest) < 0)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");

@@ -101,7 +101,8 @@ static int copy_regular(int src_dir, int dst_dir, const char *name, const struct
 	return r;
 }
 
-static int copy_dir(int src_dir, int dst_dir, const char *what, const cnb__owner *owner, int depth, cnb_error **err)
+static int copy_dir(int src_dir, int dst_dir, const char *what, const char *rel, const cnb__owner *owner,
+		    const cnb__app_filter *filter, int depth, cnb_error **err)
 {
 	if (depth > MAX_APP_DEPTH)
 		return cnb__error_set(err, CNB_EINVAL, "%s: deeper than %d directories", what, MAX_APP_DEPTH);
@@ -118,11 +119,14 @@ static int copy_dir(int src_dir, int dst_dir, const char *what, const cnb__owner
 		if (!strcmp(name, ".") || !strcmp(name, "..") || (depth == 0 && !strcmp(name, ".git")))
 			continue;
 		_cleanup_free_ char *child = cnb__path_join(what, name);
-		if (!child)
+		_cleanup_free_ char *child_rel = *rel ? cnb__path_join(rel, name) : strdup(name);
+		if (!child || !child_rel)
 			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 		struct stat st;
 		if (fstatat(src_dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			return cnb__error_errno(err, CNB_EIO, errno, "stat %s", child);
+		if (filter && !cnb__app_filter_keep(filter, child_rel, S_ISDIR(st.st_mode)))
+			continue;
 		int r = 0;
 		if (S_ISLNK(st.st_mode)) {
 			r = copy_symlink(src_dir, dst_dir, name, owner, child, err);
@@ -136,7 +140,7 @@ static int copy_dir(int src_dir, int dst_dir, const char *what, const cnb__owner
 			_cleanup_close_ int sub_dst = openat(dst_dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub_src < 0 || sub_dst < 0)
 				return cnb__error_errno(err, CNB_EIO, errno, "open %s", child);
-			r = copy_dir(sub_src, sub_dst, child, owner, depth + 1, err);
+			r = copy_dir(sub_src, sub_dst, child, child_rel, owner, filter, depth + 1, err);
 			if (r == 0)
 				r = own_entry(dst_dir, name, st.st_mode, owner, child, err);
 			if (r == 0 && fchmod(sub_dst, host_mode) < 0)
@@ -150,7 +154,8 @@ static int copy_dir(int src_dir, int dst_dir, const char *what, const cnb__owner
 	return 0;
 }
 
-int cnb__job_copy_app(const char *src, const char *dst, const cnb__owner *owner, cnb_error **err)
+int cnb__job_copy_app(const char *src, const char *dst, const cnb__owner *owner, const cnb__app_filter *filter,
+		      cnb_error **err)
 {
 	_cleanup_close_ int sfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (sfd < 0)
@@ -159,7 +164,7 @@ int cnb__job_copy_app(const char *src, const char *dst, const cnb__owner *owner,
 	_cleanup_close_ int dfd = open(dst, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "open %s", dst);
-	return copy_dir(sfd, dfd, src, owner, 0, err);
+	return copy_dir(sfd, dfd, src, "", owner, filter, 0, err);
 }
 
 int cnb__job_write_platform_env(const char *platform_dir, const char *const *env, const cnb__owner *owner,

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <cnb/error.h>
+#include "app-filter.h"
 
 typedef struct cnb__owner {
 	uint32_t uid, gid;
@@ -32,9 +33,11 @@ int cnb__job_mkdir_owned(const char *path, const cnb__owner *owner, cnb_error **
  * Copies the app source tree `src` into the existing directory `dst`: regular files, directories
  * and symlinks (never followed), modes kept, every entry owned by `owner`. Sockets, fifos and
  * devices are skipped. A `.git` directory at the top is skipped too (pack does the same by
- * default only through project.toml; we keep builds independent of VCS state).
+ * default only through project.toml; we keep builds independent of VCS state). `filter` (may be
+ * NULL) applies project.toml's include/exclude.
  */
-int cnb__job_copy_app(const char *src, const char *dst, const cnb__owner *owner, cnb_error **err);
+int cnb__job_copy_app(const char *src, const char *dst, const cnb__owner *owner, const cnb__app_filter *filter,
+		      cnb_error **err);
 
 /* Writes <platform>/env/<NAME> files from "NAME=VALUE" entries (value verbatim, no newline). */
 int cnb__job_write_platform_env(const char *platform_dir, const char *const *env, const cnb__owner *owner,

@@ -1,0 +1,25 @@
+/*
+ * project.toml's include/exclude (project descriptor spec: gitignore-style patterns) decide which
+ * app files the build sees. Supported: `*`, `?`, `[...]`, `**` (any number of directories),
+ * a leading or inner `/` anchoring a pattern to the app root, a trailing `/` for directories
+ * only, `!` to re-include; later patterns win, as in .gitignore. A pattern without `/` matches a
+ * name at any depth. A directory that matches carries its whole subtree.
+ */
+#ifndef CNB_PLATFORM_APP_FILTER_H
+#define CNB_PLATFORM_APP_FILTER_H
+
+#include <stdbool.h>
+
+typedef struct cnb__app_filter {
+	char *const *include; /* NULL-terminated or NULL: at most one of the two is used */
+	char *const *exclude;
+} cnb__app_filter;
+
+/* Whether `path` (relative to the app root, no leading "/") is sent to the build. Directories
+ * are always kept for include lists (their matching files need them). */
+bool cnb__app_filter_keep(const cnb__app_filter *f, const char *path, bool is_dir);
+
+/* The match of one pattern (without `!`) against `path`, as described above. */
+bool cnb__app_pattern_matches(const char *pattern, const char *path, bool is_dir);
+
+#endif
