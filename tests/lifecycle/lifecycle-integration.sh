@@ -48,6 +48,10 @@ phase() {
 # elem <id> [optional]: one [[order.group]] entry (ends with a newline).
 elem() { printf '  [[order.group]]\n    id = "%s"\n    version = "1.0.0"\n' "$1"; [ -z "${2:-}" ] || printf '    optional = true\n'; }
 
+# single_builder <name> <id> [optional]: a builder whose order is one group of one buildpack.
+single_builder() { new_builder "$1" "[[order]]
+$(elem "$2" "${3:-}")"; }
+
 # --- a passing group: meta buildpack, optional buildpack, plan met by a later provider, env ---
 new_builder pass "[[order]]
 $(elem test/always-fail)
@@ -112,8 +116,7 @@ is "$(cat "$B/layers/sbom/launch/sbom.legacy.json")" \
 has "$B/layers/sbom/build/sbom.legacy.json" '"name":"tool-a-compiler"' "build: build.toml [[bom]] → sbom/build/sbom.legacy.json"
 
 # --- failing detection ---
-new_builder fail "[[order]]
-$(elem test/always-fail)"
+single_builder fail test/always-fail
 phase detect -order "$B/cnb/order.toml"
 is "$RC" 20 "detect: exit 20 when no group passes"
 has "$OUT" "no buildpack group passed detection" "detect: says why"
@@ -121,8 +124,7 @@ has "$OUT" "always-fail: nothing for me here" "detect: the failing buildpack's o
 [ ! -e "$B/layers/group.toml" ]
 ok $? "detect: no group.toml on failure"
 
-new_builder err "[[order]]
-$(elem test/detect-error)"
+single_builder err test/detect-error
 phase detect -order "$B/cnb/order.toml"
 is "$RC" 21 "detect: exit 21 when a buildpack errored"
 has "$OUT" "detect-error: cannot read the app" "detect: the erroring buildpack's output is shown"
@@ -130,8 +132,7 @@ has "$OUT" "err:  test/detect-error@1.0.0" "detect: the erroring buildpack is na
 
 # --- a buildpack failing in build ---
 # build-fail comes in as a Platform 0.15 system buildpack (pre and post: added once).
-new_builder buildfail "[[order]]
-$(elem test/always-fail optional)"
+single_builder buildfail test/always-fail optional
 cat > "$B/cnb/system.toml" <<'TOML'
 [[system.pre.buildpacks]]
   id = "test/build-fail"
@@ -152,8 +153,7 @@ has "$OUT" "build-fail: compiler crashed" "build: buildpack output passes throug
 ok $? "build: no metadata.toml after a failed build"
 
 # --- unsupported APIs ---
-new_builder oldapi "[[order]]
-$(elem test/old-api)"
+single_builder oldapi test/old-api
 phase detect -order="$B/cnb/order.toml"
 is "$RC" 12 "detect: exit 12 for an unsupported buildpack API"
 has "$OUT" "test/old-api@1.0.0" "detect: the message names the buildpack"
@@ -176,8 +176,7 @@ mkbp() {
 	printf '#!/bin/bash\nexit 0\n' > "$B/cnb/buildpacks/$1/1.0.0/bin/detect"
 	chmod 0755 "$B/cnb/buildpacks/$1/1.0.0/bin/detect"
 }
-new_builder target "[[order]]
-$(elem test/windows-only)"
+single_builder target test/windows-only
 mkbp test_windows-only 'api = "0.10"
 [buildpack]
 id = "test/windows-only"
@@ -201,8 +200,7 @@ is "$RC" 0 "detect: a buildpack for another exec-env does not fail the group"
 has "$OUT" "skip: test/test-only@1.0.0 is not for exec-env production" "detect: it is skipped (Platform 0.15)"
 lacks "$B/layers/group.toml" "test/test-only" "detect: and left out of group.toml"
 
-new_builder missing "[[order]]
-$(elem test/meta-ghost)"
+single_builder missing test/meta-ghost
 mkbp test_meta-ghost 'api = "0.10"
 [buildpack]
 id = "test/meta-ghost"
