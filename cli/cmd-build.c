@@ -28,7 +28,7 @@ static const char usage_text[] =
 	"  -b, --buildpack ID[@VER]   use these buildpacks of the builder instead of its order (repeatable)\n"
 	"  -d, --descriptor FILE      project.toml (default: <path>/project.toml)\n"
 	"      --cache-dir DIR        build cache directory (default: under the cnb cache)\n"
-	"      --cache-image REF      build cache as a registry image (not supported yet: use --cache-dir)\n"
+	"      --cache-image REF      build cache as a registry image (shared by every machine that can pull it)\n"
 	"      --clear-cache          ignore the previous build cache\n"
 	"      --network default|none outbound network during the build (default: default)\n"
 	"  -t, --tag TAG              extra tag (repeatable)\n"

@@ -99,6 +99,10 @@ json_t *cnb__oci_image_config_edit(cnb__oci_image *img);
 int cnb__oci_layer_from_tar(cnb_ctx *ctx, const char *tar_path, cnb__oci_layer *out, cnb_error **err);
 void cnb__oci_layer_clear(cnb__oci_layer *l);
 
+/* Writes the uncompressed tar of a local layer (gzip or plain tar) to out_fd, verifying it against
+ * the layer's diff_id (CNB_EDIGEST on mismatch; CNB_EUNSUPPORTED for other media types). */
+int cnb__oci_layer_write_tar(cnb_ctx *ctx, const cnb__oci_layer *l, int out_fd, uint64_t *out_size, cnb_error **err);
+
 /* Appends a copy of `layer` on top and its diff_id to rootfs.diff_ids. digest, diff_id, size and
  * media_type are required; path and source may be NULL (a remote layer known by descriptor). */
 int cnb__oci_image_append_layer(cnb__oci_image *img, const cnb__oci_layer *layer, cnb_error **err);

@@ -191,12 +191,10 @@ static int build_image(cnb_ctx *ctx, builder_state *s, cnb__oci_image *img, cnb_
 	if (r == 0)
 		r = add_tar_layer(ctx, img, config_tar, "Builder config: order, run image, build-config env", NULL, err);
 	json_t *config = r == 0 ? cnb__oci_image_config_edit(img) : NULL;
-	json_t *cc = config ? json_object_get(config, "config") : NULL;
-	if (config && !cc)
-		json_object_set_new(config, "config", cc = json_object());
-	json_t *labels = cc ? json_object_get(cc, "Labels") : NULL;
-	if (cc && !json_is_object(labels))
-		json_object_set_new(cc, "Labels", labels = json_object());
+	json_t *labels = config ? cnb__image_config_labels(config) : NULL;
+	json_t *cc = json_object_get(config, "config");
+	if (r == 0 && !labels)
+		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	if (r == 0)
 		r = set_label(labels, "io.buildpacks.builder.metadata", cnb__builder_metadata_label(s->config, mods, s->n_bps), err);
 	if (r == 0)

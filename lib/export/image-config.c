@@ -54,3 +54,21 @@ const json_t *cnb__image_config_env(const json_t *config)
 {
 	return json_object_get(json_object_get(config, "config"), "Env");
 }
+
+/* The object under `key`, created when missing or not an object. */
+static json_t *member_object(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+	if (!json_is_object(v)) {
+		v = json_object();
+		if (!v || json_object_set_new(obj, key, v) < 0)
+			return NULL;
+	}
+	return v;
+}
+
+json_t *cnb__image_config_labels(json_t *config)
+{
+	json_t *cc = member_object(config, "config");
+	return cc ? member_object(cc, "Labels") : NULL;
+}

@@ -18,6 +18,9 @@ const char *cnb__image_env_get(const json_t *env, const char *name);
 /* Sets "NAME=VALUE" in an Env array, replacing an entry with the same name. 0 or -1. */
 int cnb__image_env_set(json_t *env, const char *kv);
 
+/* config.config.Labels of a whole image config, created (with config.config) when missing. NULL on OOM. */
+json_t *cnb__image_config_labels(json_t *config);
+
 /* config.config.Env of a whole image config (NULL when absent). */
 const json_t *cnb__image_config_env(const json_t *config);
 

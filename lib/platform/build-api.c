@@ -76,9 +76,8 @@ int cnb_build_new(cnb_build **out, cnb_ctx *ctx, const cnb_build_opts *opts, cnb
 		return cnb__error_set(err, CNB_EUNSUPPORTED,
 				      "build %s: --pull-policy never is not supported yet: image tags are always resolved "
 				      "(layers already in the cache are never downloaded again)", opts->image);
-	if (opts->cache_image)
-		return cnb__error_set(err, CNB_EUNSUPPORTED, "build %s: --cache-image is not supported yet; use --cache-dir",
-				      opts->image);
+	if (opts->cache_image && opts->cache_dir)
+		return cnb__error_set(err, CNB_EINVAL, "build %s: --cache-dir and --cache-image exclude each other", opts->image);
 	cnb_build *b = calloc(1, sizeof(*b));
 	if (!b)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");

@@ -120,49 +120,70 @@ static json_t *buildpack_versions(const json_t *desc)
 	return out;
 }
 
-static int fill_staging(const char *staging, const char *out_dir, const json_t *desc, const char *committed,
+void cnb__cache_plan_free(cnb__cache_plan *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		free(p->layers[i].path);
+	free(p->layers);
+	json_decref(p->metadata);
+	memset(p, 0, sizeof(*p));
+}
+
+int cnb__cache_plan_read(const char *out_dir, cnb__cache_plan *plan, cnb_error **err)
+{
+	memset(plan, 0, sizeof(*plan));
+	_cleanup_free_ char *json_path = cnb__path_join(out_dir, "export.json");
+	_cleanup_free_ char *text = NULL;
+	int r = json_path ? cnb__read_file(json_path, CNB_EXPORT_JSON_MAX, &text, NULL, err)
+			  : cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	json_t *desc = r == 0 ? json_loads(text, JSON_REJECT_DUPLICATES, NULL) : NULL;
+	if (r == 0 && !desc)
+		r = cnb__error_set(err, CNB_EEXPORT, "export.json: not JSON");
+	const json_t *list = json_object_get(desc, "cache");
+	json_t *versions = buildpack_versions(desc);
+	plan->metadata = json_pack("{s:[]}", "buildpacks");
+	plan->layers = calloc(json_array_size(list) + 1, sizeof(*plan->layers));
+	if (r == 0 && (!versions || !plan->metadata || !plan->layers))
+		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	for (size_t i = 0; r == 0 && i < json_array_size(list); i++) {
+		const json_t *entry = json_array_get(list, i);
+		const char *file = json_string_value(json_object_get(entry, "file"));
+		cnb__cache_layer *l = &plan->layers[plan->n];
+		uint64_t size;
+		if (!file)
+			r = cnb__error_set(err, CNB_EEXPORT, "export.json: cache entry %zu has no file", i);
+		else if ((r = cnb__export_guest_file(out_dir, file, &l->path, &size, err)) == 0)
+			plan->n++;
+		if (r == 0)
+			r = cnb__oci_digest_file(l->path, l->sha, NULL, err);
+		if (r == 0 && add_to_metadata(json_object_get(plan->metadata, "buildpacks"), entry, l->sha, versions) < 0)
+			r = cnb__error_set(err, CNB_EEXPORT, "export.json: cache entry %zu needs buildpack and layer", i);
+	}
+	json_decref(versions);
+	json_decref(desc);
+	if (r < 0)
+		cnb__cache_plan_free(plan);
+	return r;
+}
+
+static int fill_staging(const char *staging, const cnb__cache_plan *plan, const char *committed,
 			cnb__cache_stats *stats, cnb_error **err)
 {
-	json_t *meta = json_pack("{s:[]}", "buildpacks");
-	json_t *versions = buildpack_versions(desc);
-	int r = meta && versions ? 0 : cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	size_t i;
-	json_t *entry;
-	json_array_foreach(json_object_get(desc, "cache"), i, entry) {
-		if (r < 0)
-			break;
-		const char *file = json_string_value(json_object_get(entry, "file"));
-		_cleanup_free_ char *path = NULL;
-		uint64_t size;
-		if (!file || (r = cnb__export_guest_file(out_dir, file, &path, &size, err)) < 0) {
-			r = r < 0 ? r : cnb__error_set(err, CNB_EEXPORT, "export.json: cache entry %zu has no file", i);
-			break;
-		}
-		char sha[CNB_OCI_DIGEST_SIZE];
-		if ((r = cnb__oci_digest_file(path, sha, NULL, err)) < 0)
-			break;
+	for (size_t i = 0; i < plan->n; i++) {
+		const cnb__cache_layer *l = &plan->layers[i];
 		_cleanup_free_ char *name = NULL, *dst = NULL, *old = NULL;
-		if (asprintf(&name, "%s.tar", sha + 7) < 0 || !(dst = cnb__path_join(staging, name)) ||
-		    !(old = cnb__path_join(committed, name))) {
-			r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
-			break;
-		}
+		if (asprintf(&name, "%s.tar", l->sha + 7) < 0 || !(dst = cnb__path_join(staging, name)) ||
+		    !(old = cnb__path_join(committed, name)))
+			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 		bool unchanged = access(old, F_OK) == 0;
-		if (access(dst, F_OK) < 0 && (r = link_or_copy(unchanged ? old : path, dst, err)) < 0)
-			break;
-		if (add_to_metadata(json_object_get(meta, "buildpacks"), entry, sha, versions) < 0) {
-			r = cnb__error_set(err, CNB_EEXPORT, "export.json: cache entry %zu needs buildpack and layer", i);
-			break;
-		}
+		int r = access(dst, F_OK) == 0 ? 0 : link_or_copy(unchanged ? old : l->path, dst, err);
+		if (r < 0)
+			return r;
 		stats->committed++;
 		stats->kept += unchanged;
 	}
 	_cleanup_free_ char *meta_path = cnb__path_join(staging, CACHE_JSON);
-	if (r == 0)
-		r = meta_path ? write_json(meta_path, meta, err) : cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	json_decref(meta);
-	json_decref(versions);
-	return r;
+	return meta_path ? write_json(meta_path, plan->metadata, err) : cnb__error_set(err, CNB_ENOMEM, "out of memory");
 }
 
 int cnb__build_cache_commit(const char *cache_dir, const char *out_dir, cnb__cache_stats *stats, cnb_error **err)
@@ -170,20 +191,16 @@ int cnb__build_cache_commit(const char *cache_dir, const char *out_dir, cnb__cac
 	_cleanup_free_ char *committed = cnb__path_join(cache_dir, "committed");
 	_cleanup_free_ char *staging = cnb__path_join(cache_dir, "staging");
 	_cleanup_free_ char *old = cnb__path_join(cache_dir, "committed-old");
-	_cleanup_free_ char *json_path = cnb__path_join(out_dir, "export.json");
-	if (!committed || !staging || !old || !json_path)
+	if (!committed || !staging || !old)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	_cleanup_free_ char *text = NULL;
-	int r = cnb__read_file(json_path, CNB_EXPORT_JSON_MAX, &text, NULL, err);
-	json_t *desc = r == 0 ? json_loads(text, JSON_REJECT_DUPLICATES, NULL) : NULL;
-	if (r == 0 && !desc)
-		r = cnb__error_set(err, CNB_EEXPORT, "export.json: not JSON");
+	cnb__cache_plan plan;
+	int r = cnb__cache_plan_read(out_dir, &plan, err);
 	/* Leftovers of an interrupted commit go first; the committed cache stays until the swap. */
 	if (r == 0 && ((r = cnb__rm_rf(staging, err)) < 0 || (r = cnb__rm_rf(old, err)) < 0 ||
 		       (r = cnb__mkdir_p(staging, 0755, err)) < 0))
 		r = cnb__error_code(err, CNB_EIO);
 	if (r == 0)
-		r = fill_staging(staging, out_dir, desc, committed, stats, err);
+		r = fill_staging(staging, &plan, committed, stats, err);
 	bool moved_aside = false;
 	if (r == 0 && rename(committed, old) == 0)
 		moved_aside = true;
@@ -198,6 +215,6 @@ int cnb__build_cache_commit(const char *cache_dir, const char *out_dir, cnb__cac
 		cnb__rm_rf(old, NULL);
 	else
 		cnb__rm_rf(staging, NULL);
-	json_decref(desc);
+	cnb__cache_plan_free(&plan);
 	return r < 0 ? cnb__error_prefix(err, "build cache") : 0;
 }

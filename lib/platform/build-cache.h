@@ -8,6 +8,7 @@
 #define CNB_PLATFORM_BUILD_CACHE_H
 
 #include <cnb/ctx.h>
+#include <jansson.h>
 #include "job-files.h"
 
 typedef struct cnb__cache_stats {
@@ -15,6 +16,24 @@ typedef struct cnb__cache_stats {
 	size_t committed; /* layers in the new cache */
 	size_t kept;      /* of those, unchanged since the last build (linked, not copied) */
 } cnb__cache_stats;
+
+/* One cache layer of a finished build: its tar in the job's out dir and its diffID. */
+typedef struct cnb__cache_layer {
+	char *path;
+	char sha[72];
+} cnb__cache_layer;
+
+/* What a build leaves for the cache: its layers and the cache metadata JSON
+ * ({"buildpacks":[{"key","version","layers":{name:{sha,data,build,launch,cache}}}]}). */
+typedef struct cnb__cache_plan {
+	cnb__cache_layer *layers;
+	size_t n;
+	json_t *metadata;
+} cnb__cache_plan;
+
+/* Reads the "cache" list of <out_dir>/export.json and hashes its tars. */
+int cnb__cache_plan_read(const char *out_dir, cnb__cache_plan *plan, cnb_error **err);
+void cnb__cache_plan_free(cnb__cache_plan *plan);
 
 /* The cache dir of an image: `explicit_dir`, else <ctx cache>/build-cache/<sha256 of the image name>. */
 char *cnb__build_cache_dir(const cnb_ctx *ctx, const char *explicit_dir, const char *image);

@@ -6,6 +6,7 @@
 #include "build-internal.h"
 #include "analyzed-file.h"
 #include "build-cache.h"
+#include "build-cache-image.h"
 #include "build-order.h"
 #include "job-files.h"
 #include "lib/lifecycle/project-descriptor.h"
@@ -248,7 +249,10 @@ static int prepare_job(run_state *s, cnb_error **err)
 	cnb__project_descriptor_free(project);
 	if (r == 0)
 		r = cnb__write_analyzed(analyzed, s->previous, s->run, s->run_name, &owner, err);
-	if (r == 0 && !s->b->opts.clear_cache)
+	if (r == 0 && !s->b->opts.clear_cache && s->b->opts.cache_image)
+		r = cnb__build_cache_image_stage_in(s->b->ctx, s->b->opts.cache_image, s->b->opts.platform, job_cache,
+						    &s->cache, err);
+	else if (r == 0 && !s->b->opts.clear_cache)
 		r = cnb__build_cache_stage_in(s->cache_dir, job_cache, &s->cache, err);
 	return r;
 }
@@ -362,7 +366,9 @@ static int publish(run_state *s, cnb_error **err)
 	 * (Platform spec, exporter: cache errors do not fail the export). */
 	_cleanup_free_ char *out_dir = cnb__path_join(s->job_dir, "out");
 	cnb_error *cerr = NULL;
-	if (out_dir && cnb__build_cache_commit(s->cache_dir, out_dir, &s->cache, &cerr) < 0)
+	if (out_dir && (s->b->opts.cache_image
+				? cnb__build_cache_image_commit(s->b->ctx, s->b->opts.cache_image, out_dir, &s->cache, &cerr)
+				: cnb__build_cache_commit(s->cache_dir, out_dir, &s->cache, &cerr)) < 0)
 		cnb__log(s->b->ctx, CNB_LOG_WARN, "%s", cnb_error_message(cerr));
 	cnb_error_free(cerr);
 	/* Registry images are named by digest; a layout or an archive by its location. */

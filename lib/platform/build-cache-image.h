@@ -1,0 +1,21 @@
+/*
+ * The build cache as a registry image (`--cache-image`, Platform spec "image cache"): one layer per
+ * cached layer tar, the cache metadata in the label io.buildpacks.lifecycle.cache.metadata. Any
+ * machine that can pull it picks up where another build left off (CI runners, a fleet of pods).
+ */
+#ifndef CNB_PLATFORM_BUILD_CACHE_IMAGE_H
+#define CNB_PLATFORM_BUILD_CACHE_IMAGE_H
+
+#include "build-cache.h"
+
+#define CNB_CACHE_IMAGE_LABEL "io.buildpacks.lifecycle.cache.metadata"
+
+/* Pulls `ref` (absent: first build, nothing to do) and fills <job_cache> like the directory cache. */
+int cnb__build_cache_image_stage_in(cnb_ctx *ctx, const char *ref, const char *platform, const char *job_cache,
+				    cnb__cache_stats *stats, cnb_error **err);
+
+/* Pushes the cache of a finished build (<out_dir>/export.json "cache") as the image `ref`. */
+int cnb__build_cache_image_commit(cnb_ctx *ctx, const char *ref, const char *out_dir, cnb__cache_stats *stats,
+				  cnb_error **err);
+
+#endif
