@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 void cnb__phase_log(const cnb__phase_inputs *in, cnb__log_level level, const char *fmt, ...)
@@ -80,60 +81,160 @@ static void flush_output(void *ud, const cnb__bp_descriptor *bp, const cnb__dete
 		log_output(f->in, f->level, bp, run);
 }
 
-static int detect_bp(void *ud, const cnb__bp_descriptor *bp, cnb__detect_run *run, cnb_error **err)
+/* One bin/detect run: prepared, spawned, collected with the others of its batch, finished. */
+typedef struct detect_job {
+	const cnb__bp_descriptor *bp;
+	cnb__detect_run *run;
+	char *who, *bin, *tmpdir, *plan;
+	cnb__env env;
+	cnb__child child;
+	bool spawned;
+	cnb__buf output;
+	int status;
+	int child_errno;
+} detect_job;
+
+static void job_free(detect_job *j)
 {
-	detector *d = ud;
+	if (j->tmpdir)
+		cnb__rm_rf(j->tmpdir, NULL);
+	free(j->who);
+	free(j->bin);
+	free(j->tmpdir);
+	free(j->plan);
+	cnb__env_free(&j->env);
+	cnb__buf_reset(&j->output);
+}
+
+/* A fresh, empty plan file per buildpack ($TMPDIR/plan.XXXXXX/plan.toml) and the environment. */
+static int job_prepare(detector *d, detect_job *j, cnb_error **err)
+{
 	const cnb__phase_inputs *in = d->in;
-	_cleanup_free_ char *who = cnb__bp_ref(bp->id, bp->version);
-	_cleanup_free_ char *bin = cnb__path_join(bp->dir, "bin/detect");
 	const char *tmp = getenv("TMPDIR");
-	_cleanup_free_ char *tmpdir = NULL, *plan = NULL;
-	if (!who || !bin || asprintf(&tmpdir, "%s/plan.XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0)
+	if (!(j->who = cnb__bp_ref(j->bp->id, j->bp->version)) || !(j->bin = cnb__path_join(j->bp->dir, "bin/detect")) ||
+	    asprintf(&j->tmpdir, "%s/plan.XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0) {
+		j->tmpdir = NULL;
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	if (!mkdtemp(tmpdir))
-		return cnb__error_errno(err, CNB_EIO, errno, "create a temp dir for %s's build plan", who);
-	int rc = (plan = cnb__path_join(tmpdir, "plan.toml")) ? 0 : cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	if (rc == 0)
-		rc = cnb__write_file_atomic(plan, "", 0, 0644, err);
-	_cleanup_env_ cnb__env env = CNB_ENV_INIT;
-	if (rc == 0)
-		rc = cnb__platform_env_for_buildpack(&env, &d->base, bp, in, d->have_target ? &d->target : NULL, err);
-	if (rc == 0 && cnb__api_at_least(bp->api, 0, 8) && cnb__env_set(&env, "CNB_BUILD_PLAN_PATH", plan) < 0)
-		rc = cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	if (rc) {
-		cnb__rm_rf(tmpdir, NULL);
-		return rc;
 	}
+	if (!mkdtemp(j->tmpdir)) {
+		int e = errno;
+		free(j->tmpdir);
+		j->tmpdir = NULL;
+		return cnb__error_errno(err, CNB_EIO, e, "create a temp dir for %s's build plan", j->who);
+	}
+	int rc = (j->plan = cnb__path_join(j->tmpdir, "plan.toml")) ? 0 : cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = cnb__write_file_atomic(j->plan, "", 0, 0644, err);
+	if (rc == 0)
+		rc = cnb__platform_env_for_buildpack(&j->env, &d->base, j->bp, in, d->have_target ? &d->target : NULL, err);
+	if (rc == 0 && cnb__api_at_least(j->bp->api, 0, 8) && cnb__env_set(&j->env, "CNB_BUILD_PLAN_PATH", j->plan) < 0)
+		rc = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	return rc;
+}
+
+/* A spawn failure (no bin/detect, not executable) makes the buildpack errored, not the detector. */
+static void job_spawn(detector *d, detect_job *j)
+{
 	/* The positional args are always passed, although deprecated since API 0.8. */
-	char *argv[] = { bin, (char *)in->platform_dir, plan, NULL };
-	_cleanup_buf_ cnb__buf output = CNB_BUF_INIT;
-	cnb_error *run_err = NULL;
-	int status = 0;
-	cnb__phase_log(in, CNB_LOG_DEBUG, "Running %s for %s", bin, who);
-	if (cnb__exec_run(argv, cnb__env_envp(&env), in->app_dir, &output, &status, &run_err)) {
+	char *argv[] = { j->bin, (char *)d->in->platform_dir, j->plan, NULL };
+	cnb_error *spawn_err = NULL;
+	cnb__phase_log(d->in, CNB_LOG_DEBUG, "Running %s for %s", j->bin, j->who);
+	if (cnb__exec_spawn(&j->child, argv, cnb__env_envp(&j->env), d->in->app_dir, true, &spawn_err) == 0) {
+		j->spawned = true;
+		return;
+	}
+	j->run->code = CNB_DETECT_ERROR;
+	j->run->error = strdup(cnb_error_message(spawn_err));
+	cnb_error_free(spawn_err);
+}
+
+static void job_finish(detector *d, detect_job *j)
+{
+	cnb__detect_run *run = j->run;
+	if (j->spawned && j->child_errno) {
 		run->code = CNB_DETECT_ERROR;
-		run->error = strdup(cnb_error_message(run_err));
-		cnb_error_free(run_err);
-	} else {
-		run->code = status;
-		bool errored = status != CNB_DETECT_PASS && status != CNB_DETECT_FAIL;
-		if (errored && asprintf(&run->error, "bin/detect exited with status %d", status) < 0)
+		if (asprintf(&run->error, "run %s: %s", j->bin, strerror(j->child_errno)) < 0)
+			run->error = NULL;
+	} else if (j->spawned) {
+		run->code = j->status;
+		bool errored = j->status != CNB_DETECT_PASS && j->status != CNB_DETECT_FAIL;
+		if (errored && asprintf(&run->error, "bin/detect exited with status %d", j->status) < 0)
 			run->error = NULL;
 	}
-	if (run->code == CNB_DETECT_PASS && cnb__build_plan_load(run, plan, who, &run_err)) {
+	cnb_error *plan_err = NULL;
+	if (run->code == CNB_DETECT_PASS && cnb__build_plan_load(run, j->plan, j->who, &plan_err)) {
 		/* A build plan we cannot read makes the buildpack errored, not the whole detector. */
 		run->code = CNB_DETECT_ERROR;
-		run->error = strdup(cnb_error_message(run_err));
-		cnb_error_free(run_err);
+		run->error = strdup(cnb_error_message(plan_err));
+		cnb_error_free(plan_err);
 	}
-	cnb__rm_rf(tmpdir, NULL);
 	/* Only a non-empty buffer: cnb__buf_steal of an empty one returns unterminated memory (lib/common/buf.c). */
-	run->output = output.len ? cnb__buf_steal(&output) : NULL;
+	run->output = j->output.len ? cnb__buf_steal(&j->output) : NULL;
 	if (run->code != CNB_DETECT_PASS && run->code != CNB_DETECT_FAIL) {
-		log_output(in, CNB_LOG_INFO, bp, run);
-		cnb__phase_log(in, CNB_LOG_INFO, "err:  %s: %s", who, run->error ? run->error : "bin/detect failed");
+		log_output(d->in, CNB_LOG_INFO, j->bp, run);
+		cnb__phase_log(d->in, CNB_LOG_INFO, "err:  %s: %s", j->who, run->error ? run->error : "bin/detect failed");
 	}
-	return 0;
+}
+
+/* Runs up to `n` detects at once; results and logs come out in input order. */
+static int detect_batch(detector *d, detect_job *jobs, size_t n, cnb_error **err)
+{
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if ((rc = job_prepare(d, &jobs[i], err)) == 0)
+			job_spawn(d, &jobs[i]);
+	_cleanup_free_ cnb__child *children = calloc(n + 1, sizeof(*children));
+	_cleanup_free_ cnb__buf *outputs = calloc(n + 1, sizeof(*outputs));
+	_cleanup_free_ int *status = calloc(n + 1, sizeof(int)), *errnos = calloc(n + 1, sizeof(int));
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].spawned)
+			children[k++] = jobs[i].child;
+	/* Every spawned child is reaped, even after an error preparing a later one. */
+	if (children && outputs && status && errnos)
+		cnb__exec_collect(children, k, outputs, status, errnos);
+	else
+		for (size_t i = 0; i < k; i++)
+			waitpid(children[i].pid, NULL, 0);
+	for (size_t i = 0, c = 0; i < n; i++) {
+		if (!jobs[i].spawned)
+			continue;
+		jobs[i].output = outputs[c];
+		jobs[i].status = status[c];
+		jobs[i].child_errno = errnos[c++];
+	}
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		job_finish(d, &jobs[i]);
+	if (!children || !outputs || !status || !errnos)
+		rc = rc ? rc : cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	return rc;
+}
+
+/*
+ * Detects of one group run in parallel, as in the reference (lc:phase/detector.go, unbounded
+ * there). Bounded here by the CPUs, but at least 4: detect scripts mostly wait on the disk.
+ */
+static int detect_many(void *ud, const cnb__bp_descriptor *const *bps, cnb__detect_run *const *runs, size_t n,
+		       cnb_error **err)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t batch = cpus > 4 ? (size_t)cpus : 4;
+	_cleanup_free_ detect_job *jobs = calloc(n + 1, sizeof(*jobs));
+	if (!jobs)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		jobs[i] = (detect_job){ .bp = bps[i], .run = runs[i], .output = CNB_BUF_INIT };
+	int rc = 0;
+	for (size_t start = 0; rc == 0 && start < n; start += batch)
+		rc = detect_batch(ud, jobs + start, n - start < batch ? n - start : batch, err);
+	for (size_t i = 0; i < n; i++)
+		job_free(&jobs[i]);
+	return rc;
+}
+
+static int detect_bp(void *ud, const cnb__bp_descriptor *bp, cnb__detect_run *run, cnb_error **err)
+{
+	return detect_many(ud, &bp, &run, 1, err);
 }
 
 /* lc:phase/hermetic_factory.go verifyOrder: every top-level element exists and has a supported API. */
@@ -168,7 +269,7 @@ int cnb__detect_phase(const cnb__phase_inputs *in, int *exit_code, cnb_error **e
 		return rc;
 	}
 	detector d = { .in = in };
-	cnb__order_resolver r = { .ops = { load_bp, detect_bp, log_line, &d } };
+	cnb__order_resolver r = { .ops = { load_bp, detect_bp, log_line, &d, detect_many } };
 	cnb__plan_result res = { 0 };
 	cnb__group_status status = CNB_GROUP_FAILED;
 	if ((rc = verify_order(in, &order, exit_code, err)))

@@ -167,6 +167,54 @@ static bool done_has(const done_list *done, const char *id)
 	return false;
 }
 
+/* Whether the sequential walk would run `m`'s detection for `el` (checklist §3.3 detectGroup). */
+static bool would_detect(const cnb__order_resolver *r, const cnb__order_elem *el, const cnb__bp_descriptor *desc)
+{
+	if (r->run_target && !cnb__bp_target_matches(desc, r->run_target) && !el->optional)
+		return false;
+	return !(r->exec_env && cnb__api_at_least(desc->api, 0, 12) && !cnb__bp_exec_env_allows(desc, r->exec_env));
+}
+
+/*
+ * Starts the detection of the group's buildpacks up to its first composite all at once (the
+ * reference runs a group's detects in parallel). Only fills the memo: the sequential walk below
+ * then finds every result. A lookup error stops the prefetch; the walk reports it in order.
+ */
+static int prefetch(cnb__order_resolver *r, elem_list group, const done_list *done, cnb_error **err)
+{
+	if (!r->ops.detect_many || group.n < 2)
+		return 0;
+	_cleanup_free_ const cnb__bp_descriptor **bps = calloc(group.n, sizeof(*bps));
+	_cleanup_free_ cnb__detect_run **runs = calloc(group.n, sizeof(*runs));
+	if (!bps || !runs)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	size_t n = 0;
+	for (size_t i = 0; i < group.n; i++) {
+		const cnb__order_elem *el = group.v[i];
+		bool seen = done_has(done, el->id);
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = !strcmp(group.v[j]->id, el->id);
+		if (seen)
+			continue;
+		cnb__order_memo *m = NULL;
+		cnb_error *lookup_err = NULL;
+		if (lookup(r, el, &m, &lookup_err)) {
+			cnb_error_free(lookup_err);
+			break;
+		}
+		if (m->desc->order.n)
+			break;
+		if (m->run || !would_detect(r, el, m->desc))
+			continue;
+		/* Heap pointers only: `m` itself moves when the memo grows. */
+		if (!(m->run = calloc(1, sizeof(*m->run))))
+			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+		bps[n] = m->desc;
+		runs[n++] = m->run;
+	}
+	return n ? r->ops.detect_many(r->ops.ud, bps, runs, n, err) : 0;
+}
+
 static int detect_group(cnb__order_resolver *r, elem_list group, const done_list *done_in,
 			cnb__group_status *status, cnb__plan_result *out, cnb_error **err)
 {
@@ -177,13 +225,15 @@ static int detect_group(cnb__order_resolver *r, elem_list group, const done_list
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	if (done_in->n)
 		memcpy(done.v, done_in->v, done_in->n * sizeof(*done.v));
+	int rc = prefetch(r, group, &done, err);
+	if (rc)
+		return rc;
 	for (size_t i = 0; i < group.n; i++) {
 		const cnb__order_elem *el = group.v[i];
 		if (done_has(&done, el->id))
 			continue;
 		cnb__order_memo *m = NULL;
-		int rc = lookup(r, el, &m, err);
-		if (rc)
+		if ((rc = lookup(r, el, &m, err)))
 			return rc;
 		if (m->desc->order.n) {
 			elem_list next = { group.v + i + 1, group.n - i - 1 };

@@ -20,6 +20,12 @@ typedef struct cnb__order_ops {
 	/* One line of progress/results ("pass: a@1"); may be NULL. */
 	cnb__line_fn log;
 	void *ud;
+	/*
+	 * Optional: detects several buildpacks at once (runs[i] for bps[i]), same contract as
+	 * `detect`. The resolver hands it the buildpacks of a group up to its first composite.
+	 */
+	int (*detect_many)(void *ud, const cnb__bp_descriptor *const *bps, cnb__detect_run *const *runs, size_t n,
+			   cnb_error **err);
 } cnb__order_ops;
 
 typedef struct cnb__order_resolver {

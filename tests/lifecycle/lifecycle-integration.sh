@@ -216,6 +216,27 @@ printf '[[order]]\n%s\n' "$(elem test/ghost)" > "$B/cnb/order.toml"
 phase detect -order "$B/cnb/order.toml"
 is "$RC" 1 "detect: exit 1 when a top-level buildpack is missing"
 
+# --- a group's detects run at the same time: each waits for the other's mark ---
+new_builder parallel "[[order]]
+$(elem test/ping)
+$(elem test/pong)"
+for pair in ping:pong pong:ping; do
+	me=${pair%%:*} other=${pair##*:}
+	mkbp "test_$me" "api = \"0.10\"
+[buildpack]
+id = \"test/$me\"
+version = \"1.0.0\""
+	cat > "$B/cnb/buildpacks/test_$me/1.0.0/bin/detect" <<SH
+#!/bin/bash
+: > "$B/platform/$me"
+for i in \$(seq 50); do [ -e "$B/platform/$other" ] && exit 0; sleep 0.1; done
+echo "$me: $other never started" >&2
+exit 1
+SH
+done
+phase detect -order "$B/cnb/order.toml"
+is "$RC" 0 "detect: the buildpacks of a group are detected in parallel"
+
 # --- root ---
 OUT=$B/root.out
 env -i PATH=/usr/bin:/bin CNB_PLATFORM_API=0.15 "$LC" detect -layers "$B/layers" >"$OUT" 2>&1

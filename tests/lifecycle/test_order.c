@@ -79,12 +79,26 @@ static int detect(void *ud, const cnb__bp_descriptor *bp, cnb__detect_run *run, 
 	return 0;
 }
 
+/* Records each batch as "(a b ) " in the trace, then detects its members. */
+static int detect_many(void *ud, const cnb__bp_descriptor *const *bps, cnb__detect_run *const *runs, size_t n,
+		       cnb_error **err)
+{
+	world *w = ud;
+	strcat(w->trace, "(");
+	for (size_t i = 0; i < n; i++)
+		detect(ud, bps[i], runs[i], err);
+	strcat(w->trace, ") ");
+	return 0;
+}
+
+static bool use_many;
+
 /* Returns "ids of the group" / "failed" / "errored" / "error: <code>". */
 static char *run_order(world *w, const char *order_text)
 {
 	cnb__order order = { 0 };
 	parse_order(&order, order_text);
-	cnb__order_resolver r = { .ops = { load, detect, NULL, w } };
+	cnb__order_resolver r = { .ops = { load, detect, NULL, w, use_many ? detect_many : NULL } };
 	cnb__group_status st;
 	cnb__plan_result res;
 	cnb_error *err = NULL;
@@ -171,6 +185,18 @@ static void test_lifecycle_order__missing_nested_is_error(void)
 	check("m=ghost", "m", "error: CNB_ENOTFOUND", "a missing nested buildpack aborts (exit 22)");
 }
 
+static void test_lifecycle_order__group_detected_in_batches(void)
+{
+	use_many = true;
+	check("a:0;b:0;m=x y|z;x:100;y:0;z:0;c:0", "a b m c", "a b z c", "with batches, the same group passes");
+	is_str(w.trace, "(a b ) (x y c ) (z ) ", "a group's buildpacks up to its first composite run as one batch; "
+					      "memoized results are not rerun");
+	check("a:0;b:0", "a a b", "a b", "a duplicate ID in the batch is skipped");
+	is_int(w.detect_calls, 2, "and detected once");
+	check("a:0;ghost2:0", "a ghost", "error: CNB_ENOTFOUND", "a missing buildpack is still reported in order");
+	use_many = false;
+}
+
 int main(void)
 {
 	test_lifecycle_order__first_passing_group_wins();
@@ -183,5 +209,6 @@ int main(void)
 	test_lifecycle_order__duplicates_skipped();
 	test_lifecycle_order__detect_memoized();
 	test_lifecycle_order__missing_nested_is_error();
+	test_lifecycle_order__group_detected_in_batches();
 	return tap_done();
 }
