@@ -28,6 +28,7 @@ check cnb "$cnb" --help
 check cnb-h "$cnb" -h
 check copy "$cnb" copy --help
 check inspect "$cnb" inspect --help
+check rebase "$cnb" rebase --help
 check build "$cnb" build --help
 check cnb-build "$work/cnb-build" --help
 check run "$cnb" run --help

@@ -61,13 +61,5 @@ usage "cnb vm run: --rootfs needs a value" vm run --rootfs
 usage "cnb vm run: bad value for --network: some" vm run --rootfs / --network some -- true
 usage "cnb version: unexpected argument extra" version extra
 
-# A valid request the library refuses keeps its own exit code: 1 for an unsupported option.
-n=$((n + 1))
-"$cnb" build app -B b --cache-image reg/cache >"$work/out" 2>"$work/err"; rc=$?
-if [ $rc = 1 ] && grep -q -- "--cache-image is not supported yet; use --cache-dir" "$work/err"; then
-	echo "ok $n - cnb build --cache-image: exit 1, not supported yet"
-else
-	echo "not ok $n - cnb build --cache-image: exit $rc"; sed 's/^/#   /' "$work/err"; failed=$((failed + 1))
-fi
 echo "1..$n"
 [ $failed = 0 ]

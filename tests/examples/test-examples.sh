@@ -49,8 +49,10 @@ ok $? "Go example: the Go log callback (cgo.Handle userdata) received the buildp
 # A buildpack that prints, then would sleep for a minute: the Go context cancels it after line one.
 cp -r "$src/examples/buildpacks/shell" "$work/slow-bp"
 sed -i 's|^echo "---> Shell app buildpack"$|&\nsleep 60|' "$work/slow-bp/bin/build"
+slow=$("$src/tests/lib/make-test-builder.sh" "$cnb" "$src" "$work" examples slow "$work/slow-bp" 2>"$work/fixture.out") ||
+	{ echo "Bail out! slow builder"; show "$work/fixture.out"; exit 1; }
 start=$(date +%s)
-"$go_example" -image "$reg/examples/go-cancel" -builder "$builder" -path "$work/app" -buildpack "$work/slow-bp" \
+"$go_example" -image "$reg/examples/go-cancel" -builder "$slow" -path "$work/app" \
 	-cancel-on-output >"$work/cancel.out" 2>"$work/cancel.err"; rc=$?
 took=$(( $(date +%s) - start ))
 sleep 0.5
@@ -58,7 +60,7 @@ left=$(pgrep -f "qemu-system.*$work" | tr '\n' ' ')
 [ $rc = 1 ] && grep -q '^cancelling the build$' "$work/cancel.out" && grep -q '^error: CNB_ECANCELED: ' "$work/cancel.out" &&
 	[ $took -lt 45 ] && [ -z "$left" ] && [ -z "$(registry_digest examples/go-cancel)" ]
 ok $? "Go example: cancelling the context after the first output line gives CNB_ECANCELED in ${took}s, no QEMU left${left:+ (left: $left)}, nothing pushed"
-[ $rc = 1 ] || { show "$work/cancel.out"; show "$work/cancel.err"; }
+grep -q '^error: CNB_ECANCELED' "$work/cancel.out" || { show "$work/cancel.out"; show "$work/cancel.err"; }
 [ -n "$left" ] && kill $left 2>/dev/null
 
 echo "1..$n"
