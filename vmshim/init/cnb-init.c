@@ -76,10 +76,27 @@ static void console_stdio(void)
 	close(fd);
 }
 
-/* Loads the modules listed in /etc/cnb/modules, unless they were built for another kernel (a
- * custom kernel has everything built in and boots with the same initramfs). */
+/* Whether the running kernel already has the filesystem (built in, or loaded). */
+static bool have_filesystem(const char *name)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/filesystems", "re");
+	char line[128];
+	while (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		const char *fs = strrchr(line, '\t');
+		if (!strcmp(fs ? fs + 1 : line, name))
+			return true;
+	}
+	return false;
+}
+
+/* Loads the modules listed in /etc/cnb/modules, unless the kernel has 9p built in or they were
+ * built for another kernel: the minimal kernel (vmshim/image/build-kernel.sh) has every driver
+ * built in and no module support, and boots with the same initramfs. */
 static void load_modules(void)
 {
+	if (have_filesystem("9p"))
+		return;
 	struct utsname u;
 	uname(&u);
 	char dir[512];
