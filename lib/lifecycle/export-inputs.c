@@ -3,8 +3,8 @@
  * store.toml under <layers>/<escaped id> ([B § Layer Types]), analyzed.toml [metadata] (the
  * previous image's lifecycle metadata) and <layers>/config/metadata.toml.
  * group.toml and the [types] of layers come from the lifecycle's readers (group-plan-files.h,
- * layer-metadata.h); the layer [metadata] and store.toml, which only the exporter needs, are read
- * here. Everything below <layers>/<bp> was written by a buildpack: O_NOFOLLOW, size-bounded.
+ * layer-metadata.h) and analyzed.toml through layers-inputs.h; the layer [metadata] and store.toml,
+ * which only the exporter needs, are read here. Everything below <layers>/<bp> was written by a buildpack: O_NOFOLLOW, size-bounded.
  */
 #include "export-internal.h"
 #include "lib/common/cleanup.h"
@@ -13,6 +13,7 @@
 #include "lib/lifecycle/buildpack-descriptor.h"
 #include "lib/lifecycle/group-plan-files.h"
 #include "lib/lifecycle/layer-metadata.h"
+#include "lib/lifecycle/layers-inputs.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -23,28 +24,6 @@
 
 static void tomlp_free(cnb_toml **t) { cnb__toml_free(*t); }
 #define _cleanup_toml_ _cleanup_(tomlp_free)
-
-int cnb__export_toml_load_at(cnb_toml **out, int dirfd, const char *name, const char *what, size_t max,
-			     cnb_error **err)
-{
-	_cleanup_free_ char *data = NULL;
-	size_t len = 0;
-	int r = cnb__read_file_at(dirfd, name, max, &data, &len, err);
-	if (r < 0)
-		return r;
-	return cnb__toml_parse(out, data, len, what, err);
-}
-
-static bool valid_buildpack_id(const char *id)
-{
-	/* [B § buildpack.toml]: [A-Za-z0-9./-]; its escaped form names a directory under <layers>. */
-	if (!*id || !strcmp(id, ".") || !strcmp(id, ".."))
-		return false;
-	for (const char *p = id; *p; p++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789./-", *p))
-			return false;
-	return strcmp(id, "app") && strcmp(id, "config") && strcmp(id, "sbom") && strcmp(id, "generated");
-}
 
 static int load_group(cnb__export *ex, cnb_error **err)
 {
@@ -63,7 +42,7 @@ static int load_group(cnb__export *ex, cnb_error **err)
 			bp->version = TAKE_PTR(elems[i].version);
 			bp->api = TAKE_PTR(elems[i].api);
 			bp->homepage = TAKE_PTR(elems[i].homepage);
-			if (!valid_buildpack_id(bp->id))
+			if (!cnb__layers_bp_id_valid(bp->id))
 				r = cnb__error_set(err, CNB_EPARSE, "%s: invalid buildpack id '%s'", path, bp->id);
 			else if (!(bp->escaped_id = cnb__bp_escape_id(bp->id)))
 				r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
@@ -74,26 +53,14 @@ static int load_group(cnb__export *ex, cnb_error **err)
 	return r;
 }
 
-static int take_metadata(cnb_toml **out, cnb_toml *doc, const char *what, cnb_error **err)
-{
-	const cnb_toml *m = cnb__toml_get(doc, "metadata");
-	if (!m)
-		return 0;
-	if (cnb__toml_type(m) != CNB_TOML_TABLE)
-		return cnb__error_set(err, CNB_EPARSE, "%s: `metadata` must be a table", what);
-	if (!(*out = cnb__toml_clone(m)))
-		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	return 0;
-}
-
 static int load_layer_metadata(cnb__export_layer_md *md, int bpfd, const char *bpdir, cnb_error **err)
 {
 	_cleanup_free_ char *file = NULL, *what = NULL;
 	if (asprintf(&file, "%s.toml", md->name) < 0 || !(what = cnb__path_join(bpdir, file)))
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	_cleanup_toml_ cnb_toml *doc = NULL;
-	int r = cnb__export_toml_load_at(&doc, bpfd, file, what, CNB_EXPORT_MAX_LAYER_TOML, err);
-	return r < 0 ? r : take_metadata(&md->metadata, doc, what, err);
+	int r = cnb__layers_toml_load_at(&doc, bpfd, file, what, CNB_LAYERS_MAX_LAYER_TOML, err);
+	return r < 0 ? r : cnb__layers_take_metadata(&md->metadata, doc, what, err);
 }
 
 static int load_buildpack_dir(cnb__export *ex, cnb__export_bp *bp, cnb_error **err)
@@ -112,8 +79,8 @@ static int load_buildpack_dir(cnb__export *ex, cnb__export_bp *bp, cnb_error **e
 		_cleanup_free_ char *what = cnb__path_join(bpdir, "store.toml");
 		if (!what)
 			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-		if ((r = cnb__export_toml_load_at(&doc, fd, "store.toml", what, CNB_EXPORT_MAX_LAYER_TOML, err)) < 0 ||
-		    (r = take_metadata(&bp->store, doc, what, err)) < 0)
+		if ((r = cnb__layers_toml_load_at(&doc, fd, "store.toml", what, CNB_LAYERS_MAX_LAYER_TOML, err)) < 0 ||
+		    (r = cnb__layers_take_metadata(&bp->store, doc, what, err)) < 0)
 			return r;
 	}
 	_cleanup_free_ char *ref = cnb__bp_ref(bp->id, bp->version);
@@ -137,31 +104,19 @@ static int load_buildpack_dir(cnb__export *ex, cnb__export_bp *bp, cnb_error **e
 	return r < 0 ? cnb__error_prefix(err, "buildpack %s", bp->id) : 0;
 }
 
-static int load_previous(cnb__export *ex, cnb_error **err)
-{
-	const char *path = ex->opts->analyzed_path;
-	if (access(path, F_OK) < 0 && errno == ENOENT)
-		return 0; /* no analyzed.toml: no previous image */
-	_cleanup_toml_ cnb_toml *doc = NULL;
-	int r = cnb__export_toml_load_at(&doc, AT_FDCWD, path, path, CNB_EXPORT_MAX_INPUT_TOML, err);
-	if (r < 0)
-		return cnb__error_prefix(err, "read analyzed metadata");
-	return take_metadata(&ex->previous, doc, path, err);
-}
-
 int cnb__export_inputs_load(cnb__export *ex, cnb_error **err)
 {
 	int r = load_group(ex, err);
 	for (size_t i = 0; r >= 0 && i < ex->n_bps; i++)
 		r = load_buildpack_dir(ex, &ex->bps[i], err);
 	if (r >= 0)
-		r = load_previous(ex, err);
+		r = cnb__layers_analyzed_metadata_read(&ex->previous, ex->opts->analyzed_path, err);
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *config = cnb__path_join(ex->opts->layers_dir, "config/metadata.toml");
 	if (!config)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	if ((r = cnb__export_toml_load_at(&ex->config, AT_FDCWD, config, config, CNB_EXPORT_MAX_INPUT_TOML, err)) < 0)
+	if ((r = cnb__layers_toml_load_at(&ex->config, AT_FDCWD, config, config, CNB_LAYERS_MAX_INPUT_TOML, err)) < 0)
 		return cnb__error_prefix(err, "read launch metadata (written by the builder)");
 	return 0;
 }

@@ -11,11 +11,8 @@
 #include <stdint.h>
 #include <cnb/error.h>
 #include "lib/common/tar-writer.h"
+#include "lib/lifecycle/layers-inputs.h"
 #include "lib/lifecycle/toml.h"
-
-/* Size bounds for files written by buildpacks or earlier phases. */
-#define CNB_EXPORT_MAX_LAYER_TOML (4u * 1024 * 1024)
-#define CNB_EXPORT_MAX_INPUT_TOML (16u * 1024 * 1024)
 
 /* One <layers>/<bp>/<name>.toml: [types] and [metadata] ([B § Layer Types]). */
 typedef struct cnb__export_layer_md {
@@ -59,9 +56,6 @@ typedef struct cnb__export {
 /* ---- export-inputs.c: group.toml, <layer>.toml, store.toml, analyzed.toml, metadata.toml ---- */
 int cnb__export_inputs_load(cnb__export *ex, cnb_error **err);
 void cnb__export_inputs_free(cnb__export *ex);
-/* Parses a TOML file of at most `max` bytes relative to dirfd, refusing a symlink as the last component. */
-int cnb__export_toml_load_at(cnb_toml **out, int dirfd, const char *name, const char *what, size_t max,
-			     cnb_error **err);
 
 /* ---- export-toml-json.c ---- */
 /* The JSON form of a TOML value (datetimes as their RFC 3339 text). NULL on OOM. */

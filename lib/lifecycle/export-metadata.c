@@ -138,7 +138,7 @@ static int project_metadata(const cnb__export *ex, json_t **out, cnb_error **err
 	if (access(path, F_OK) < 0 && errno == ENOENT)
 		return 0; /* no project metadata: "{}" */
 	cnb_toml *doc = NULL;
-	int r = cnb__export_toml_load_at(&doc, AT_FDCWD, path, path, CNB_EXPORT_MAX_INPUT_TOML, err);
+	int r = cnb__layers_toml_load_at(&doc, AT_FDCWD, path, path, CNB_LAYERS_MAX_INPUT_TOML, err);
 	if (r < 0)
 		return cnb__error_prefix(err, "project metadata (-project-metadata)");
 	const cnb_toml *source = cnb__toml_get(doc, "source");

@@ -20,21 +20,8 @@
 /* The previous image's sha of <bp>:<layer> (analyzed.toml [metadata]), or NULL. */
 static const char *previous_sha(const cnb__export *ex, const char *bp_id, const char *layer)
 {
-	const cnb_toml *bps = cnb__toml_get(ex->previous, "buildpacks");
-	for (size_t i = 0; i < cnb__toml_len(bps); i++) {
-		const cnb_toml *bp = cnb__toml_at(bps, i);
-		const char *key = cnb__toml_get_string(bp, "key");
-		if (key && !strcmp(key, bp_id))
-			return cnb__toml_get_string(cnb__toml_get(cnb__toml_get(bp, "layers"), layer), "sha");
-	}
-	return NULL;
-}
-
-static bool valid_diff_id(const char *sha)
-{
-	if (strncmp(sha, "sha256:", 7) || strlen(sha) != 7 + 64)
-		return false;
-	return strspn(sha + 7, "0123456789abcdef") == 64;
+	const cnb_toml *bp = cnb__layers_metadata_buildpack(ex->previous, bp_id);
+	return cnb__toml_get_string(cnb__toml_get(cnb__toml_get(bp, "layers"), layer), "sha");
 }
 
 /* The layer's entry in lifecycle_metadata: {"sha", "data", "build", "launch", "cache"}. */
@@ -138,7 +125,7 @@ static int export_launch_layer(cnb__export *ex, int bpfd, const cnb__export_bp *
 					      "cannot reuse '%s', previous image has no metadata for layer '%s': "
 					      "buildpack %s must create <layers>/%s/%s or set [types] launch = false",
 					      id, id, bp->id, bp->escaped_id, md->name);
-		if (!valid_diff_id(reuse))
+		if (!cnb__layers_diff_id_valid(reuse))
 			return cnb__error_set(err, CNB_EPARSE, "%s: previous image metadata has an invalid sha '%s' "
 					      "for layer '%s'", ex->opts->analyzed_path, reuse, id);
 	}

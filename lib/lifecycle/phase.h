@@ -40,6 +40,7 @@ typedef struct cnb__phase_inputs {
 	const char *plan_path;
 	const char *analyzed_path;
 	const char *system_path; /* Platform >= 0.15: system buildpacks; a missing file is fine */
+	const char *cache_dir;   /* restore: the previous build's cache (docs/cache-protocol.md) */
 	const char *exec_env; /* CNB_EXEC_ENV, "production" by default */
 	cnb__api platform_api;
 	char *const *environ; /* the lifecycle's own environment: the allow-list filters it */

@@ -27,6 +27,7 @@ static const struct {
 	{ "system", "CNB_SYSTEM_PATH", LC_FLAG_SYSTEM },
 	{ "run", "CNB_RUN_PATH", LC_FLAG_RUN },
 	{ "no-color", "CNB_NO_COLOR", LC_FLAG_NO_COLOR },
+	{ "cache-dir", "CNB_CACHE_DIR", LC_FLAG_CACHE_DIR },
 };
 
 /* Go-style booleans: `-no-color` alone means true; `-no-color=false` is accepted too. */
@@ -148,7 +149,7 @@ int lc_options_parse(lc_options *o, const char *phase, unsigned allowed, int arg
 		{ LC_FLAG_APP, "/workspace" },         { LC_FLAG_LAYERS, "/layers" },
 		{ LC_FLAG_PLATFORM, "/platform" },     { LC_FLAG_BUILDPACKS, "/cnb/buildpacks" },
 		{ LC_FLAG_BUILD_CONFIG, "/cnb/build-config" }, { LC_FLAG_SYSTEM, "/cnb/system.toml" },
-		{ LC_FLAG_RUN, "/cnb/run.toml" },
+		{ LC_FLAG_RUN, "/cnb/run.toml" },      { LC_FLAG_CACHE_DIR, "/cnb/cache-in" }, /* docs/cache-protocol.md */
 	};
 	for (size_t i = 0; i < CNB_ARRAY_SIZE(defaults); i++)
 		if (set_default(o, defaults[i].bit, defaults[i].value) < 0)
@@ -191,6 +192,7 @@ int lc_options_parse(lc_options *o, const char *phase, unsigned allowed, int arg
 		.plan_path = o->paths[bit_index(LC_FLAG_PLAN)],
 		.analyzed_path = o->paths[bit_index(LC_FLAG_ANALYZED)],
 		.system_path = o->paths[bit_index(LC_FLAG_SYSTEM)],
+		.cache_dir = o->paths[bit_index(LC_FLAG_CACHE_DIR)],
 		.exec_env = exec_env && *exec_env ? exec_env : "production",
 		.platform_api = o->in.platform_api,
 		.environ = environ,

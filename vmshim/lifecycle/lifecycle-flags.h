@@ -25,6 +25,7 @@ enum {
 	 * from analyzed.toml), -no-color (our lines have no color). */
 	LC_FLAG_RUN = 1 << 11,
 	LC_FLAG_NO_COLOR = 1 << 12,
+	LC_FLAG_CACHE_DIR = 1 << 13,
 };
 
 typedef struct lc_options {

@@ -5,6 +5,7 @@
  */
 #include "lifecycle-flags.h"
 #include "lib/lifecycle/export.h"
+#include "lib/lifecycle/restore.h"
 
 #include "lib/common/cleanup.h"
 
@@ -27,6 +28,8 @@ typedef struct phase {
 
 static const phase phases[] = {
 	{ "detect", "detector", COMMON_FLAGS | LC_FLAG_ORDER | LC_FLAG_SYSTEM | LC_FLAG_RUN, true, cnb__detect_phase },
+	{ "restore", "restorer", LC_FLAG_LAYERS | LC_FLAG_GROUP | LC_FLAG_ANALYZED | LC_FLAG_CACHE_DIR | LC_FLAG_LOG_LEVEL | LC_FLAG_NO_COLOR,
+	  true, cnb__restore_phase },
 	{ "build", "builder", COMMON_FLAGS, true, cnb__build_phase },
 };
 
