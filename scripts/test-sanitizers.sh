@@ -10,13 +10,17 @@ set -u
 cd "$(dirname "$0")/.."
 build=build-asan
 if [ ! -f $build/build.ninja ]; then
-	CC=clang meson setup $build -Db_sanitize=address,undefined -Db_lundef=false >/dev/null || exit 1
+	# libcnb.so links with -Wl,--no-undefined: it needs the shared sanitizer runtime, found by rpath.
+	# The static one pulled in libm, which libFuzzer (the fuzz targets) needs.
+	CC=clang meson setup $build -Db_sanitize=address,undefined -Db_lundef=false \
+		-Dc_link_args="-shared-libsan -Wl,-rpath,$(clang --print-runtime-dir) -Wl,--push-state,--no-as-needed -lm -Wl,--pop-state" \
+		>/dev/null || exit 1
 fi
 ninja -C $build -k 0 >$build/sanitizer-build.log 2>&1 || {
 	echo "some targets did not build (expected: the static guest binaries); see $build/sanitizer-build.log:"
 	grep '^FAILED:' $build/sanitizer-build.log | sed 's/^/  /'
 }
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:verify_asan_link_order=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-print_suppressions=0}
 if [ $# -eq 0 ]; then
