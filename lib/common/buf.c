@@ -63,8 +63,11 @@ int cnb__buf_printf(cnb__buf *b, const char *fmt, ...)
 
 char *cnb__buf_steal(cnb__buf *b)
 {
-	if (!b->data && reserve(b, 0) < 0)
-		return NULL;
+	if (!b->data) {
+		if (reserve(b, 0) < 0)
+			return NULL;
+		b->data[0] = '\0';
+	}
 	char *p = b->data;
 	b->data = NULL;
 	b->len = b->cap = 0;

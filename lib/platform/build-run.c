@@ -286,6 +286,9 @@ static int step_failure(run_state *s, const cnb__job_step *step, const cnb__step
 				      image, res->exit_code);
 	if (!strcmp(step->name, "export"))
 		return cnb__error_set(err, CNB_EEXPORT, "build %s: export failed (exit %d)", image, res->exit_code);
+	if (!strcmp(step->name, "restore"))
+		return cnb__error_set(err, CNB_EIO, "build %s: restoring the previous build's layers failed (exit %d): "
+						    "see above, or rebuild with --clear-cache", image, res->exit_code);
 	return cnb__error_set(err, !strcmp(step->name, "build") ? CNB_EBUILD : CNB_EDETECT,
 			      "build %s: %s failed (exit %d): see the buildpack output above", image, step->name,
 			      res->exit_code);
@@ -297,6 +300,7 @@ static int run_lifecycle(run_state *s, cnb_error **err)
 	snprintf(uid, sizeof(uid), "%u", s->uid);
 	snprintf(gid, sizeof(gid), "%u", s->gid);
 	char *detect[] = { LIFECYCLE, "detect", NULL };
+	char *restore[] = { LIFECYCLE, "restore", "-cache-dir", GUEST_CACHE_IN, NULL };
 	char *build[] = { LIFECYCLE, "build", NULL };
 	char *export_argv[] = { LIFECYCLE, "export", "-cache", "-out", GUEST_OUT, "-launcher", LAUNCHER, "-uid", uid, "-gid", gid,
 				s->b->opts.process_type ? "-process-type" : NULL, (char *)s->b->opts.process_type, NULL };
@@ -305,6 +309,7 @@ static int run_lifecycle(run_state *s, cnb_error **err)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	cnb__job_step steps[] = {
 		{ "detect", detect, env, "/workspace", s->uid, s->gid, STEP_TIMEOUT_S },
+		{ "restore", restore, env, "/workspace", s->uid, s->gid, STEP_TIMEOUT_S },
 		{ "build", build, env, "/workspace", s->uid, s->gid, STEP_TIMEOUT_S },
 		{ "export", export_argv, env, "/workspace", s->uid, s->gid, STEP_TIMEOUT_S },
 	};
@@ -319,7 +324,7 @@ static int run_lifecycle(run_state *s, cnb_error **err)
 			 .steps = steps, .n_steps = CNB_ARRAY_SIZE(steps), .network = s->b->opts.network != 0,
 			 .hostname = "cnb-build", .cpus = s->b->opts.cpus, .memory_mb = s->b->opts.memory_mb };
 	cnb__job_result res = { 0 };
-	cnb__log(s->b->ctx, CNB_LOG_INFO, "===> DETECT, BUILD, EXPORT (executor: %s)",
+	cnb__log(s->b->ctx, CNB_LOG_INFO, "===> DETECT, RESTORE, BUILD, EXPORT (executor: %s)",
 		 s->b->opts.executor ? s->b->opts.executor : "vm");
 	int r = cnb__executor_run(s->b->ctx, s->b->opts.executor, &job, s->b->cancel_pipe[0], &res, err);
 	s->b->vm_boot_ms = res.boot_ms;

@@ -34,6 +34,9 @@ static void test_common_buf__grows_and_formats(void)
 	ok(!strncmp(b.data, "0,1,2,", 6), "content in order");
 	_cleanup_free_ char *s = cnb__buf_steal(&b);
 	ok(s && b.data == NULL && b.len == 0, "steal resets the buffer");
+	_cleanup_buf_ cnb__buf empty = CNB_BUF_INIT;
+	_cleanup_free_ char *e = cnb__buf_steal(&empty);
+	is_str(e, "", "an empty buffer steals as \"\"");
 }
 
 static void test_common_fs__atomic_write_and_safe_rm(void)

@@ -73,6 +73,8 @@ ok $? "skopeo copies and umoci unpacks the image (launcher and process link in p
 run build2 "$cnb" build "$reg/e2e/app" --builder "$reg/e2e/builder" --path "$work/app" --publish --report-json "$work/report2.json"
 d2=$(digest_of build2)
 [ $rc = 0 ] && [ "$d1" = "$d2" ]; ok $? "rebuild without changes gives the identical digest ($d2)"
+grep -q "build number 1 (cached" "$work/build1.out" && grep -q "build number 2 (cached" "$work/build2.out"
+ok $? "the cache layer survives between builds (the buildpack reads its count back)"
 python3 -c 'import json,sys; l=json.load(open(sys.argv[1]))["layers"]; sys.exit(0 if l["added"] == 0 and l["reused"] >= 5 else 1)' "$work/report2.json"
 ok $? "the unchanged rebuild uploads no layer (report: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["layers"])' "$work/report2.json" 2>&1))"
 
