@@ -12,10 +12,20 @@ static int tap_count, tap_failed;
 static inline int tap_ok_(int cond, const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
-	printf("%sok %d - ", cond ? "" : "not ", ++tap_count);
+	char *text = NULL;
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	if (vasprintf(&text, fmt, ap) < 0)
+		text = NULL;
 	va_end(ap);
+	/* A description is one line in TAP: the rest of a multi-line one becomes comments. */
+	printf("%sok %d - ", cond ? "" : "not ", ++tap_count);
+	for (const char *p = text ? text : "(out of memory)"; *p; p++) {
+		if (*p == '\n')
+			fputs("\n#   ", stdout);
+		else
+			putchar(*p);
+	}
+	free(text);
 	printf("\n");
 	if (!cond) {
 		tap_failed++;
