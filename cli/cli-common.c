@@ -143,6 +143,16 @@ int cnb_cli_common_flag(int argc, char **argv, int *i)
 	return 1;
 }
 
+int cnb_cli_standard_flag(int argc, char **argv, int *i, const char *usage)
+{
+	if (!strcmp(argv[*i], "-h") || !strcmp(argv[*i], "--help")) {
+		fputs(usage, stdout);
+		return CNB_EXIT_OK;
+	}
+	int common = cnb_cli_common_flag(argc, argv, i);
+	return common < 0 ? CNB_EXIT_USAGE : common > 0 ? CNB_CLI_TAKEN : CNB_CLI_NEXT;
+}
+
 static void (*interrupt_cancel)(void *);
 static void *interrupt_userdata;
 

@@ -54,6 +54,14 @@ int cnb_cli_common_flag(int argc, char **argv, int *i);
  * "oci:$XDG_DATA_HOME/cnb/images:IMAGE" (default ~/.local/share). Caller frees; NULL on OOM. */
 char *cnb_cli_local_image(const char *image);
 
+/* What cnb_cli_standard_flag() found at argv[*i] when the command must not return yet. */
+enum { CNB_CLI_TAKEN = -1, CNB_CLI_NEXT = -2 };
+
+/* The flags every command takes: -h/--help (prints `usage` on stdout), -q, -v, --insecure-registry HOST.
+ * Returns CNB_CLI_TAKEN (consumed: go on), CNB_CLI_NEXT (not one of them: the command parses it),
+ * or an exit code to return at once (CNB_EXIT_OK after --help, CNB_EXIT_USAGE). */
+int cnb_cli_standard_flag(int argc, char **argv, int *i, const char *usage);
+
 /* Installs SIGINT/SIGTERM handlers that call `cancel(userdata)` once, then restore defaults. */
 void cnb_cli_on_interrupt(void (*cancel)(void *), void *userdata);
 

@@ -163,15 +163,12 @@ int cnb_cmd_build(int argc, char **argv)
 	const char *report = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = NULL;
-		int common = cnb_cli_common_flag(argc, argv, &i);
-		if (common < 0)
-			return CNB_EXIT_USAGE;
-		if (common > 0)
+		int std = cnb_cli_standard_flag(argc, argv, &i, usage_text);
+		if (std == CNB_CLI_TAKEN)
 			continue;
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			fputs(usage_text, stdout);
-			return CNB_EXIT_OK;
-		} else if (!strcmp(a, "-B") || !strcmp(a, "--builder")) {
+		if (std != CNB_CLI_NEXT)
+			return std;
+		if (!strcmp(a, "-B") || !strcmp(a, "--builder")) {
 			NEED_VALUE(); opts.builder = v;
 		} else if (!strcmp(a, "-p") || !strcmp(a, "--path")) {
 			NEED_VALUE(); opts.app_dir = v;

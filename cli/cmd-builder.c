@@ -29,21 +29,18 @@ static int create(int argc, char **argv)
 	bool publish = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		int common = cnb_cli_common_flag(argc, argv, &i);
-		if (common < 0)
-			return CNB_EXIT_USAGE;
-		if (common > 0)
+		int std = cnb_cli_standard_flag(argc, argv, &i, usage_text);
+		if (std == CNB_CLI_TAKEN)
 			continue;
+		if (std != CNB_CLI_NEXT)
+			return std;
 		bool takes_value = !strcmp(a, "-c") || !strcmp(a, "--config") || !strcmp(a, "--output") ||
 				   !strcmp(a, "--platform");
 		if (takes_value && i + 1 >= argc) {
 			fprintf(stderr, "cnb builder create: %s needs a value\n", a);
 			return CNB_EXIT_USAGE;
 		}
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			fputs(usage_text, stdout);
-			return CNB_EXIT_OK;
-		} else if (!strcmp(a, "-c") || !strcmp(a, "--config")) {
+		if (!strcmp(a, "-c") || !strcmp(a, "--config")) {
 			opts.config_path = argv[++i];
 		} else if (!strcmp(a, "--output")) {
 			output = argv[++i];

@@ -23,15 +23,12 @@ int cnb_cmd_copy(int argc, char **argv)
 	int n = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		int common = cnb_cli_common_flag(argc, argv, &i);
-		if (common < 0)
-			return CNB_EXIT_USAGE;
-		if (common > 0)
+		int std = cnb_cli_standard_flag(argc, argv, &i, copy_usage);
+		if (std == CNB_CLI_TAKEN)
 			continue;
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			fputs(copy_usage, stdout);
-			return CNB_EXIT_OK;
-		} else if (!strcmp(a, "--platform") && i + 1 < argc) {
+		if (std != CNB_CLI_NEXT)
+			return std;
+		if (!strcmp(a, "--platform") && i + 1 < argc) {
 			opts.platform = argv[++i];
 		} else if (a[0] == '-' || n == 2) {
 			fprintf(stderr, "cnb copy: unexpected argument %s\n\n%s", a, copy_usage);

@@ -20,15 +20,12 @@ int cnb_cmd_inspect(int argc, char **argv)
 	const char *platform = NULL, *image = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		int common = cnb_cli_common_flag(argc, argv, &i);
-		if (common < 0)
-			return CNB_EXIT_USAGE;
-		if (common > 0)
+		int std = cnb_cli_standard_flag(argc, argv, &i, inspect_usage);
+		if (std == CNB_CLI_TAKEN)
 			continue;
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			fputs(inspect_usage, stdout);
-			return CNB_EXIT_OK;
-		} else if (!strcmp(a, "--platform") && i + 1 < argc) {
+		if (std != CNB_CLI_NEXT)
+			return std;
+		if (!strcmp(a, "--platform") && i + 1 < argc) {
 			platform = argv[++i];
 		} else if (a[0] == '-' || image) {
 			fprintf(stderr, "cnb inspect: unexpected argument %s\n\n%s", a, inspect_usage);

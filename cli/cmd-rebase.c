@@ -26,15 +26,12 @@ int cnb_cmd_rebase(int argc, char **argv)
 	cnb_rebase_opts opts = CNB_REBASE_OPTS_INIT;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		int common = cnb_cli_common_flag(argc, argv, &i);
-		if (common < 0)
-			return CNB_EXIT_USAGE;
-		if (common > 0)
+		int std = cnb_cli_standard_flag(argc, argv, &i, rebase_usage);
+		if (std == CNB_CLI_TAKEN)
 			continue;
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			fputs(rebase_usage, stdout);
-			return CNB_EXIT_OK;
-		} else if (!strcmp(a, "--run-image") && i + 1 < argc) {
+		if (std != CNB_CLI_NEXT)
+			return std;
+		if (!strcmp(a, "--run-image") && i + 1 < argc) {
 			opts.run_image = argv[++i];
 		} else if (!strcmp(a, "--previous-image") && i + 1 < argc) {
 			opts.previous_image = argv[++i];

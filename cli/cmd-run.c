@@ -95,21 +95,18 @@ int cnb_cmd_run(int argc, char **argv)
 			i++;
 			break;
 		}
-		int common = cnb_cli_common_flag(argc, argv, &i);
-		if (common < 0)
-			return CNB_EXIT_USAGE;
-		if (common > 0)
+		int std = cnb_cli_standard_flag(argc, argv, &i, usage_text);
+		if (std == CNB_CLI_TAKEN)
 			continue;
+		if (std != CNB_CLI_NEXT)
+			return std;
 		bool takes_value = !strcmp(a, "--process") || !strcmp(a, "-e") || !strcmp(a, "--env") ||
 				   !strcmp(a, "--executor") || !strcmp(a, "--network") || !strcmp(a, "--timeout");
 		if (takes_value && i + 1 >= argc) {
 			fprintf(stderr, "cnb run: %s needs a value\n", a);
 			return CNB_EXIT_USAGE;
 		}
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			fputs(usage_text, stdout);
-			return CNB_EXIT_OK;
-		} else if (!strcmp(a, "--process")) {
+		if (!strcmp(a, "--process")) {
 			opts.process_type = argv[++i];
 		} else if (!strcmp(a, "-e") || !strcmp(a, "--env")) {
 			if (n_env >= MAX_ENV || !strchr(argv[i + 1], '=')) {
