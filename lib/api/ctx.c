@@ -3,6 +3,7 @@
 #include "../common/cleanup.h"
 #include "../common/error-internal.h"
 #include "../common/fs.h"
+#include "../common/strv.h"
 
 #include <poll.h>
 #include <stdarg.h>
@@ -22,24 +23,6 @@ static char *default_cache_dir(void)
 	return strdup("/var/tmp/cnb-cache");
 }
 
-static char **strv_copy(const char *const *v)
-{
-	size_t n = 0;
-	while (v && v[n])
-		n++;
-	char **out = calloc(n + 1, sizeof(char *));
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		if (!(out[i] = strdup(v[i]))) {
-			while (i--)
-				free(out[i]);
-			free(out);
-			return NULL;
-		}
-	return out;
-}
-
 int cnb_ctx_new(cnb_ctx **out, const cnb_ctx_opts *opts, cnb_error **err)
 {
 	cnb_ctx_opts defaults = CNB_CTX_OPTS_INIT;
@@ -55,7 +38,7 @@ int cnb_ctx_new(cnb_ctx **out, const cnb_ctx_opts *opts, cnb_error **err)
 	if (!ctx)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	ctx->cache_dir = opts->cache_dir ? strdup(opts->cache_dir) : default_cache_dir();
-	ctx->insecure_registries = strv_copy(opts->insecure_registries);
+	ctx->insecure_registries = cnb__strv_dup(opts->insecure_registries);
 	ctx->log = opts->log;
 	ctx->progress = opts->progress;
 	ctx->userdata = opts->userdata;
@@ -73,9 +56,7 @@ void cnb_ctx_free(cnb_ctx *ctx)
 {
 	if (!ctx)
 		return;
-	for (char **p = ctx->insecure_registries; p && *p; p++)
-		free(*p);
-	free(ctx->insecure_registries);
+	cnb__strv_free(ctx->insecure_registries);
 	free(ctx->cache_dir);
 	free(ctx);
 }

@@ -11,13 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void cnb__strv_free(char **list)
-{
-	for (size_t i = 0; list && list[i]; i++)
-		free(list[i]);
-	free(list);
-}
-
 char *cnb__vformat(const char *fmt, va_list ap)
 {
 	char *out = NULL;

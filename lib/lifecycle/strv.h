@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <cnb/error.h>
 
-void cnb__strv_free(char **list);
+#include "lib/common/strv.h"
 
 /* vasprintf that returns the string (NULL on OOM), for log lines built from a format. */
 char *cnb__vformat(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));

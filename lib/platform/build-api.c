@@ -3,6 +3,7 @@
 #include "lib/api/ctx-internal.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
+#include "lib/common/strv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,29 +24,6 @@ void cnb__build_phase_done(cnb_build *b, const char *name, uint64_t start_ms)
 {
 	if (b->n_phases < CNB_BUILD_MAX_PHASES)
 		b->phases[b->n_phases++] = (cnb__phase_time){ name, cnb__now_ms() - start_ms };
-}
-
-static char **strv_dup(const char *const *v)
-{
-	size_t n = 0;
-	while (v && v[n])
-		n++;
-	char **out = calloc(n + 1, sizeof(char *));
-	for (size_t i = 0; out && i < n; i++)
-		if (!(out[i] = strdup(v[i]))) {
-			while (i--)
-				free(out[i]);
-			free(out);
-			return NULL;
-		}
-	return out;
-}
-
-static void strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
 }
 
 /* The string fields of cnb_build_opts, so copying and freeing them is one loop each. */
@@ -87,9 +65,9 @@ int cnb_build_new(cnb_build **out, cnb_ctx *ctx, const cnb_build_opts *opts, cnb
 #define COPY(f) if (opts->f && !(b->opts.f = strdup(opts->f))) oom = true; else if (!opts->f) b->opts.f = NULL;
 	STRING_FIELDS(COPY)
 #undef COPY
-	b->env = strv_dup(opts->env);
-	b->tags = strv_dup(opts->tags);
-	b->buildpacks = strv_dup(opts->buildpacks);
+	b->env = cnb__strv_dup(opts->env);
+	b->tags = cnb__strv_dup(opts->tags);
+	b->buildpacks = cnb__strv_dup(opts->buildpacks);
 	b->opts.env = (const char *const *)b->env;
 	b->opts.tags = (const char *const *)b->tags;
 	b->opts.buildpacks = (const char *const *)b->buildpacks;
@@ -109,9 +87,9 @@ void cnb_build_free(cnb_build *b)
 #define FREE(f) free((char *)b->opts.f);
 	STRING_FIELDS(FREE)
 #undef FREE
-	strv_free(b->env);
-	strv_free(b->tags);
-	strv_free(b->buildpacks);
+	cnb__strv_free(b->env);
+	cnb__strv_free(b->tags);
+	cnb__strv_free(b->buildpacks);
 	free(b->ctx);
 	if (b->cancel_pipe[0] >= 0)
 		close(b->cancel_pipe[0]);

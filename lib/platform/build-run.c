@@ -14,6 +14,7 @@
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
+#include "lib/common/strv.h"
 #include "lib/common/tar-writer.h"
 #include "lib/export/image-config.h"
 #include "lib/rootfs/rootfs-image.h"
@@ -71,13 +72,6 @@ static void state_clear(run_state *s)
 	free(s->run_mirrors);
 	free(s->destination);
 	free(s->cache_dir);
-}
-
-static void strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
 }
 
 static int check_cancel(run_state *s, cnb_error **err)
@@ -188,7 +182,7 @@ static int write_order(run_state *s, const cnb__project_descriptor *project, con
 		for (size_t i = 0; i < project->n_group; i++) {
 			const cnb__project_buildpack *bp = &project->group[i];
 			if (!*bp->id || asprintf(&from_project[i], "%s%s%s", bp->id, *bp->version ? "@" : "", bp->version) < 0) {
-				strv_free(from_project);
+				cnb__strv_free(from_project);
 				return cnb__error_set(err, CNB_EUNSUPPORTED,
 						      "project descriptor: buildpack %zu has no id (buildpacks by uri are not supported yet)",
 						      i + 1);
@@ -207,7 +201,7 @@ static int write_order(run_state *s, const cnb__project_descriptor *project, con
 		if (r == 0)
 			r = cnb__job_chown_file(path, owner, err);
 	}
-	strv_free(from_project);
+	cnb__strv_free(from_project);
 	return r;
 }
 
@@ -339,7 +333,7 @@ static int run_lifecycle(run_state *s, cnb_error **err)
 		r = cnb__error_set(err, CNB_EVM, "build %s: the executor ran %zu of %zu steps", s->b->opts.image,
 				   res.n_steps_run, CNB_ARRAY_SIZE(steps));
 	cnb__job_result_free(&res);
-	strv_free(env);
+	cnb__strv_free(env);
 	return r;
 }
 

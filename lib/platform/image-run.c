@@ -4,6 +4,7 @@
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
+#include "lib/common/strv.h"
 #include "lib/export/image-config.h"
 #include "job-files.h"
 #include "lib/rootfs/rootfs-image.h"
@@ -121,13 +122,6 @@ static char **run_env(const json_t *cc, const cnb_run_opts *opts)
 	return out;
 }
 
-static void strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
 int cnb_image_run(int *exit_code, cnb_ctx *ctx, const cnb_run_opts *opts, cnb_error **err)
 {
 	if (!exit_code || !ctx || !opts || opts->version < 1 || opts->version > CNB_RUN_OPTS_VERSION || !opts->image)
@@ -149,8 +143,8 @@ int cnb_image_run(int *exit_code, cnb_ctx *ctx, const cnb_run_opts *opts, cnb_er
 	char **argv = run_argv(cc, opts), **env = run_env(cc, opts);
 	char job_dir[] = "/tmp/cnb-run-XXXXXX";
 	if (!argv || !argv[0] || !env || !mkdtemp(job_dir)) {
-		strv_free(argv);
-		strv_free(env);
+		cnb__strv_free(argv);
+		cnb__strv_free(env);
 		return cnb__error_set(err, argv && !argv[0] ? CNB_EINVAL : CNB_EIO,
 				      "run %s: %s", opts->image, argv && !argv[0] ? "the image has no entrypoint or command; pass one"
 										 : "out of memory or no temp dir");
@@ -165,7 +159,7 @@ int cnb_image_run(int *exit_code, cnb_ctx *ctx, const cnb_run_opts *opts, cnb_er
 		*exit_code = res.steps[0].exit_code;
 	cnb__job_result_free(&res);
 	cnb__rm_rf(job_dir, NULL);
-	strv_free(argv);
-	strv_free(env);
+	cnb__strv_free(argv);
+	cnb__strv_free(env);
 	return r < 0 ? cnb__error_prefix(err, "run %s", opts->image) : 0;
 }

@@ -3,6 +3,7 @@
 #include "job.h"
 #include "../common/cleanup.h"
 #include "../common/error-internal.h"
+#include "../common/strv.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -50,13 +51,6 @@ static char *dup_string(json_t *v)
 	return json_is_string(v) ? strdup(json_string_value(v)) : NULL;
 }
 
-static void strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
 static char **strv_from_json(json_t *a, bool *ok)
 {
 	if (!json_is_array(a) || json_array_size(a) > CNB_JOB_MAX_ARGS) {
@@ -70,8 +64,8 @@ static char **strv_from_json(json_t *a, bool *ok)
 	}
 	for (size_t i = 0; i < json_array_size(a); i++)
 		if (!(v[i] = dup_string(json_array_get(a, i)))) {
-			/* Stop here: strv_free() ends at the first NULL, entries after it would leak. */
-			strv_free(v);
+			/* Stop here: cnb__strv_free() ends at the first NULL, entries after it would leak. */
+			cnb__strv_free(v);
 			*ok = false;
 			return NULL;
 		}
@@ -157,8 +151,8 @@ void cnb__job_free(cnb__job *job)
 	for (size_t i = 0; i < job->n_steps; i++) {
 		free((char *)job->steps[i].name);
 		free((char *)job->steps[i].cwd);
-		strv_free(job->steps[i].argv);
-		strv_free(job->steps[i].env);
+		cnb__strv_free(job->steps[i].argv);
+		cnb__strv_free(job->steps[i].env);
 	}
 	free(job->mounts);
 	free(job->steps);
