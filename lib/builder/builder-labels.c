@@ -1,6 +1,8 @@
 /* Builder labels (pack's JSON shapes: pack internal/builder/metadata.go, pkg/dist/dist.go). */
 #include "builder-labels.h"
+#include "lib/common/error-internal.h"
 #include <cnb/version.h>
+#include <stdlib.h>
 
 const char *const cnb__supported_buildpack_apis[] = { "0.7", "0.8", "0.9", "0.10", "0.11", "0.12", NULL };
 const char *const cnb__supported_platform_apis[] = { "0.12", "0.13", "0.14", "0.15", NULL };
@@ -29,15 +31,19 @@ static void set_if(json_t *obj, const char *key, const char *value)
 		json_object_set_new(obj, key, json_string(value));
 }
 
-json_t *cnb__builder_metadata_label(const cnb__builder_config *c, const cnb__builder_module *mods, size_t n)
+static json_t *module_info(const cnb__bp_descriptor *bp)
+{
+	json_t *info = json_pack("{s:s, s:s}", "id", bp->id, "version", bp->version);
+	set_if(info, "homepage", bp->homepage);
+	set_if(info, "name", bp->name);
+	return info;
+}
+
+json_t *cnb__builder_metadata_label(const cnb__builder_config *c, const cnb__bp_set *set)
 {
 	json_t *bps = json_array(), *images = json_array();
-	for (size_t i = 0; bps && i < n; i++) {
-		json_t *bp = json_pack("{s:s, s:s}", "id", mods[i].bp->id, "version", mods[i].bp->version);
-		set_if(bp, "homepage", mods[i].bp->homepage);
-		set_if(bp, "name", mods[i].bp->name);
-		json_array_append_new(bps, bp);
-	}
+	for (size_t i = 0; bps && i < set->n; i++)
+		json_array_append_new(bps, module_info(set->mods[i].bp));
 	for (size_t i = 0; images && i < c->n_run_images; i++)
 		json_array_append_new(images, run_image_json(&c->run_images[i]));
 	json_t *lifecycle = json_pack("{s:s, s:{s:s, s:s}, s:{s:o, s:o}}", "version", CNB_VERSION_STRING, "api",
@@ -91,18 +97,27 @@ static json_t *targets_json(const cnb__bp_descriptor *bp)
 	return arr;
 }
 
-json_t *cnb__builder_layers_label(const cnb__builder_module *mods, size_t n)
+static json_t *layer_info(const cnb__bp_module *m)
+{
+	if (m->info)
+		return json_deep_copy(m->info);
+	const cnb__bp_descriptor *bp = m->bp;
+	json_t *info = json_pack("{s:s, s:s}", "api", bp->api_text, "layerDiffID", m->layer.diff_id);
+	set_if(info, "homepage", bp->homepage);
+	set_if(info, "name", bp->name);
+	if (bp->order.n)
+		json_object_set_new(info, "order", order_json(&bp->order));
+	if (bp->n_targets)
+		json_object_set_new(info, "targets", targets_json(bp));
+	return info;
+}
+
+json_t *cnb__builder_layers_label(const cnb__bp_set *set)
 {
 	json_t *root = json_object();
-	for (size_t i = 0; root && i < n; i++) {
-		const cnb__bp_descriptor *bp = mods[i].bp;
-		json_t *info = json_pack("{s:s, s:s}", "api", bp->api_text, "layerDiffID", mods[i].diff_id);
-		set_if(info, "homepage", bp->homepage);
-		set_if(info, "name", bp->name);
-		if (bp->order.n)
-			json_object_set_new(info, "order", order_json(&bp->order));
-		if (bp->n_targets)
-			json_object_set_new(info, "targets", targets_json(bp));
+	for (size_t i = 0; root && i < set->n; i++) {
+		const cnb__bp_descriptor *bp = set->mods[i].bp;
+		json_t *info = layer_info(&set->mods[i]);
 		json_t *versions = json_object_get(root, bp->id);
 		if (!versions)
 			json_object_set_new(root, bp->id, versions = json_object());
@@ -111,7 +126,23 @@ json_t *cnb__builder_layers_label(const cnb__builder_module *mods, size_t n)
 	return root;
 }
 
+json_t *cnb__buildpackage_metadata_label(const cnb__bp_descriptor *top)
+{
+	return module_info(top);
+}
+
 json_t *cnb__builder_order_label(const cnb__order *order)
 {
 	return order_json(order);
+}
+
+int cnb__builder_set_label(json_t *labels, const char *key, json_t *value, cnb_error **err)
+{
+	char *text = value ? json_dumps(value, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(value);
+	if (!text)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	int r = json_object_set_new(labels, key, json_string(text));
+	free(text);
+	return r == 0 ? 0 : cnb__error_set(err, CNB_ENOMEM, "out of memory");
 }

@@ -1,23 +1,24 @@
-/* The labels pack writes on a builder, in the same JSON shapes (checklist §2.3), so pack, kpack
+/* The labels pack writes on a builder or a buildpackage, in the same JSON shapes (checklist §2.3), so pack, kpack
  * and our own build read our builders as theirs. */
 #ifndef CNB_BUILDER_LABELS_H
 #define CNB_BUILDER_LABELS_H
 
 #include <jansson.h>
 #include "builder-config.h"
+#include "buildpack-set.h"
 #include "lib/lifecycle/buildpack-descriptor.h"
 
-typedef struct cnb__builder_module {
-	const cnb__bp_descriptor *bp;
-	const char *diff_id; /* of the buildpack's layer */
-} cnb__builder_module;
-
 /* io.buildpacks.builder.metadata */
-json_t *cnb__builder_metadata_label(const cnb__builder_config *c, const cnb__builder_module *mods, size_t n);
-/* io.buildpacks.buildpack.layers */
-json_t *cnb__builder_layers_label(const cnb__builder_module *mods, size_t n);
+json_t *cnb__builder_metadata_label(const cnb__builder_config *c, const cnb__bp_set *bps);
+/* io.buildpacks.buildpack.layers (builders and buildpackages): entries from packages are kept as they are. */
+json_t *cnb__builder_layers_label(const cnb__bp_set *bps);
+/* io.buildpacks.buildpackage.metadata: {"id","version","name"?,"homepage"?} of the top buildpack. */
+json_t *cnb__buildpackage_metadata_label(const cnb__bp_descriptor *top);
 /* io.buildpacks.buildpack.order */
 json_t *cnb__builder_order_label(const cnb__order *order);
+
+/* Sets labels[key] to the compact, key-sorted JSON text of `value` (taken; NULL means OOM). */
+int cnb__builder_set_label(json_t *labels, const char *key, json_t *value, cnb_error **err);
 
 /* The Buildpack and Platform API versions our lifecycle supports, as advertised in the metadata label. */
 extern const char *const cnb__supported_buildpack_apis[];

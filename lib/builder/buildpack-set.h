@@ -1,0 +1,64 @@
+/*
+ * The buildpacks a builder or a buildpackage is made of, each with its one layer
+ * (/cnb/buildpacks/<escaped id>/<version>/…) and its io.buildpacks.buildpack.layers entry.
+ * Shared by `cnb builder create` and `cnb buildpack package`, so a buildpack gets the same layer
+ * (same diffID) whether it comes from a directory or from a buildpackage (distribution.md
+ * § Buildpackage): layers are taken from packages as they are, and made from directories
+ * reproducibly.
+ */
+#ifndef CNB_BUILDPACK_SET_H
+#define CNB_BUILDPACK_SET_H
+
+#include <cnb/ctx.h>
+#include <jansson.h>
+#include "lib/lifecycle/buildpack-descriptor.h"
+#include "oci/image.h"
+
+typedef struct cnb__bp_module {
+	cnb__bp_descriptor *bp; /* buildpack.toml, or made from a package's label entry */
+	cnb__oci_layer layer;   /* local blob */
+	json_t *info;           /* a package's label entry, published as is; NULL: made from bp */
+} cnb__bp_module;
+
+typedef struct cnb__bp_set {
+	cnb__bp_module *mods; /* in the order they were added */
+	size_t n, cap;
+	char *tmp_dir;        /* layer tars and unpacked .cnb files */
+} cnb__bp_set;
+
+int cnb__bp_set_init(cnb__bp_set *s, cnb_error **err);
+void cnb__bp_set_clear(cnb__bp_set *s);
+
+/*
+ * Adds the buildpack in directory `dir` (its layer is written and compressed into the store).
+ * `id`/`version` (may be NULL) must match its buildpack.toml. *out_index (may be NULL): its module.
+ */
+int cnb__bp_set_add_dir(cnb__bp_set *s, cnb_ctx *ctx, const char *dir, const char *id, const char *version,
+			size_t *out_index, cnb_error **err);
+
+/*
+ * Adds buildpacks of the buildpackage at `uri` (a .cnb path, "docker://REF", "oci:DIR[:TAG]" or a
+ * plain REF): all of them, or with `id` (and `version`) that one and what its order reaches.
+ * A buildpack already in the set with the same layer is kept once; with another layer, refused.
+ */
+int cnb__bp_set_add_package(cnb__bp_set *s, cnb_ctx *ctx, const char *uri, const char *platform, const char *id,
+			    const char *version, cnb_error **err);
+
+/* The buildpack `id` (at `version`, or the only version present). NULL: absent or *ambiguous. */
+const cnb__bp_descriptor *cnb__bp_set_find(const cnb__bp_set *s, const char *id, const char *version,
+					   bool *ambiguous);
+
+/* Copies `in`, filling in versions; every entry must name a buildpack of the set (`where` for messages). */
+int cnb__bp_set_resolve_order(const cnb__bp_set *s, const cnb__order *in, const char *where, cnb__order *out,
+			      cnb_error **err);
+
+/* Every composite's order names buildpacks of the set (the lifecycle would only fail in detect). */
+int cnb__bp_set_check_composites(const cnb__bp_set *s, cnb_error **err);
+
+/* Appends `layer` with a history entry made at the reproducible-build epoch. */
+int cnb__bp_layer_append(cnb__oci_image *img, const cnb__oci_layer *layer, const char *created_by, cnb_error **err);
+
+/* Appends one layer per buildpack, with history "Buildpack: id@version", in set order. */
+int cnb__bp_set_append_layers(const cnb__bp_set *s, cnb__oci_image *img, cnb_error **err);
+
+#endif
