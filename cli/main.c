@@ -11,6 +11,7 @@ int cnb_cmd_copy(int argc, char **argv);
 int cnb_cmd_inspect(int argc, char **argv);
 int cnb_cmd_rebase(int argc, char **argv);
 int cnb_cmd_builder(int argc, char **argv);
+int cnb_cmd_buildpack(int argc, char **argv);
 int cnb_cmd_build(int argc, char **argv);
 int cnb_cmd_run(int argc, char **argv);
 int cnb_cmd_unpack(int argc, char **argv);
@@ -23,6 +24,7 @@ static const cnb_cli_command commands[] = {
 	{ "build", "build an app image from source (also installed as cnb-build)", cnb_cmd_build },
 	{ "run", "run an image's process in a throw-away VM (the daemonless docker run)", cnb_cmd_run },
 	{ "builder", "create builder images from builder.toml (builder create)", cnb_cmd_builder },
+	{ "buildpack", "package buildpacks as .cnb files or images (buildpack package)", cnb_cmd_buildpack },
 	{ "unpack", "unpack an image's layers into a directory (IMAGE DIR)", cnb_cmd_unpack },
 	{ "cache", "list, prune or fill the rootfs tree cache", cnb_cmd_cache },
 	{ "vm", "run a command in the build VM over a rootfs (vm run --rootfs DIR -- CMD)", cnb_cmd_vm },

@@ -1,6 +1,7 @@
 /* Public entry points of builder tooling. */
 #include <cnb/builder.h>
 #include "builder-create.h"
+#include "buildpack-package.h"
 #include "lib/common/error-internal.h"
 
 int cnb_builder_create(char **out_digest, cnb_ctx *ctx, const cnb_builder_create_opts *opts, cnb_error **err)
@@ -13,4 +14,20 @@ int cnb_builder_create(char **out_digest, cnb_ctx *ctx, const cnb_builder_create
 	if (!opts->config_path || !opts->destination)
 		return cnb__error_set(err, CNB_EINVAL, "builder create: a builder.toml and a destination are required");
 	return cnb__builder_create(ctx, opts->config_path, opts->destination, opts->platform, out_digest, err);
+}
+
+int cnb_buildpack_package(char **out_digest, cnb_ctx *ctx, const cnb_buildpack_package_opts *opts, cnb_error **err)
+{
+	if (out_digest)
+		*out_digest = NULL;
+	if (!ctx || !opts || opts->version < 1 || opts->version > CNB_BUILDPACK_PACKAGE_OPTS_VERSION)
+		return cnb__error_set(err, CNB_EINVAL, "cnb_buildpack_package: context and options (version 1..%d) required",
+				      CNB_BUILDPACK_PACKAGE_OPTS_VERSION);
+	if (!opts->config_path || !opts->destination)
+		return cnb__error_set(err, CNB_EINVAL, "buildpack package: a package.toml and a destination are required");
+	if (opts->format != CNB_BUILDPACK_PACKAGE_IMAGE && opts->format != CNB_BUILDPACK_PACKAGE_FILE)
+		return cnb__error_set(err, CNB_EINVAL, "buildpack package: format %d is neither image (0) nor file (1)",
+				      (int)opts->format);
+	return cnb__buildpack_package(ctx, opts->config_path, opts->destination, opts->format == CNB_BUILDPACK_PACKAGE_FILE,
+				      opts->platform, out_digest, err);
 }

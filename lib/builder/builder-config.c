@@ -13,8 +13,7 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-/* "oci:…", "docker://…", "file://…" and plain references stay; a path becomes absolute. */
-static char *resolve_uri(const char *uri, const char *base_dir)
+char *cnb__builder_resolve_uri(const char *uri, const char *base_dir)
 {
 	if (!strncmp(uri, "docker://", 9) || !strncmp(uri, "oci:", 4))
 		return strdup(uri);
@@ -53,7 +52,7 @@ static int parse_buildpacks(cnb__builder_config *c, const cnb_toml *list, const 
 		cnb__builder_bp *out = &c->buildpacks[c->n_buildpacks++];
 		out->id = dup_or_null(id);
 		out->version = dup_or_null(cnb__toml_get_string(bp, "version"));
-		out->uri = resolve_uri(uri, base);
+		out->uri = cnb__builder_resolve_uri(uri, base);
 		if (!out->uri || (id && !out->id))
 			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	}

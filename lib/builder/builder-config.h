@@ -42,6 +42,10 @@ typedef struct cnb__builder_config {
 	char *stack_id; /* [stack] id, for io.buildpacks.stack.id and stack.toml */
 } cnb__builder_config;
 
+/* A config's uri: "oci:…", "docker://…" and plain image references stay, "file://" is dropped, a path
+ * becomes absolute (relative to base_dir). NULL on OOM. */
+char *cnb__builder_resolve_uri(const char *uri, const char *base_dir);
+
 /* Reads and validates builder.toml (required pieces, known suffixes, no extensions). */
 int cnb__builder_config_load(cnb__builder_config **out, const char *path, cnb_error **err);
 void cnb__builder_config_free(cnb__builder_config *c);

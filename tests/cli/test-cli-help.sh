@@ -34,6 +34,8 @@ check cnb-build "$work/cnb-build" --help
 check run "$cnb" run --help
 check builder "$cnb" builder --help
 check builder-create "$cnb" builder create --help
+check buildpack "$cnb" buildpack --help
+check buildpack-package "$cnb" buildpack package --help
 check unpack "$cnb" unpack --help
 check cache "$cnb" cache --help
 check vm "$cnb" vm --help
