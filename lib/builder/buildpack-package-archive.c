@@ -145,8 +145,12 @@ static int read_small(struct archive *a, const char *name, int64_t size, const c
 	_cleanup_free_ char *data = malloc((size_t)size + 1), *path = cnb__path_join(layout_dir, name);
 	if (!data || !path)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	if (archive_read_data(a, data, (size_t)size) != size)
-		return cnb__error_set(err, CNB_EPARSE, "%s: %s", name, archive_error_string(a) ? archive_error_string(a) : "short read");
+	for (int64_t got = 0; got < size;) {
+		la_ssize_t r = archive_read_data(a, data + got, (size_t)(size - got));
+		if (r <= 0)
+			return cnb__error_set(err, CNB_EPARSE, "%s: %s", name, r < 0 ? archive_error_string(a) : "short read");
+		got += r;
+	}
 	return cnb__write_file_atomic(path, data, (size_t)size, 0644, err);
 }
 
@@ -160,9 +164,13 @@ static int read_blob(struct archive *a, const char *digest, int64_t size, const 
 		cnb__oci_blob_writer_abort(&w, false);
 		return archive_read_data_skip(a) == ARCHIVE_OK ? 0 : cnb__error_set(err, CNB_EPARSE, "%s", archive_error_string(a));
 	}
-	static char buf[1 << 16];
+	_cleanup_free_ char *buf = malloc(1 << 16);
+	if (!buf) {
+		cnb__oci_blob_writer_abort(&w, false);
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	}
 	for (;;) {
-		la_ssize_t got = archive_read_data(a, buf, sizeof(buf));
+		la_ssize_t got = archive_read_data(a, buf, 1 << 16);
 		if (got == 0)
 			break;
 		if (got < 0) {
