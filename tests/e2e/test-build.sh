@@ -111,6 +111,13 @@ if [ "$(id -u)" = 0 ]; then
 	run hostbuild "$cnb" build "$reg/e2e/app-host" --builder "$reg/e2e/builder" --path "$work/app" --publish --executor host
 	dh=$(digest_of hostbuild)
 	[ $rc = 0 ] && [ "$dh" = "$d3" ]; ok $? "the host executor builds the same image as the VM ($dh)"; [ $rc = 0 ] || show "$work/hostbuild.out"
+	for i in 1 2; do
+		run cacheimg$i "$cnb" build "$reg/e2e/app-ci" --builder "$reg/e2e/builder" --path "$work/app" --publish \
+			--executor host --cache-image "$reg/e2e/app-ci-cache"
+	done
+	grep -q "build number 1 (cached" "$work/cacheimg1.out" && grep -q "build number 2 (cached" "$work/cacheimg2.out" &&
+		skopeo inspect --tls-verify=false --config "docker://$reg/e2e/app-ci-cache" | grep -q io.buildpacks.lifecycle.cache.metadata
+	ok $? "--cache-image: the cache travels through a registry image"; [ $rc = 0 ] || show "$work/cacheimg2.out"
 else
 	echo "ok $((n += 1)) - # SKIP host executor needs root"
 fi
