@@ -67,7 +67,11 @@ int cnb__qemu_argv(const cnb__qemu_config *c, char ***out, cnb_error **err)
 	add(&b, "-nographic");
 	add(&b, "-no-reboot"); /* guest reboot/panic (panic=-1) ends QEMU */
 	add(&b, "-machine");
-	add(&b, c->microvm ? "microvm,pit=on,pic=off,rtc=off,isa-serial=on" : "pc");
+	/* microvm: acpi=off makes QEMU list the virtio-mmio devices on the kernel command line (the
+	 * minimal kernel has no ACPI) and the IOAPIC in an MP table; the kernel needs the PIT and the
+	 * PIC to route the legacy timer IRQ and calibrate the TSC, or it hangs; without the RTC it waits
+	 * 1 s for the clock to answer. */
+	add(&b, c->microvm ? "microvm,acpi=off,pit=on,pic=on,rtc=on,isa-serial=on" : "pc");
 	add(&b, "-accel");
 	add(&b, "%s", cnb__accel_name(c->accel));
 	if (c->accel != CNB_ACCEL_TCG) {
@@ -107,6 +111,10 @@ int cnb__qemu_argv(const cnb__qemu_config *c, char ***out, cnb_error **err)
 	add(&b, "local,id=job,path=%s,security_model=mapped-xattr", job ? job : "");
 	add(&b, "-device");
 	add(&b, "virtio-9p-%s,fsdev=job,mount_tag=cnb-job", bus);
+	if (c->microvm) { /* seeds the minimal kernel's CRNG: getrandom() would block ~2 s under TCG */
+		add(&b, "-device");
+		add(&b, "virtio-rng-device");
+	}
 	if (c->network) {
 		add(&b, "-netdev");
 		add(&b, "user,id=net0");
