@@ -9,7 +9,7 @@ packages=(
 	build-essential meson ninja-build pkg-config clang
 	libcurl4-openssl-dev libssl-dev libjansson-dev libarchive-dev libzstd-dev zlib1g-dev
 	# tests: local registry, auth, peers for comparison, fixtures
-	docker-registry apache2-utils skopeo umoci python3 curl ca-certificates
+	docker-registry apache2-utils skopeo umoci python3 python3-yaml curl ca-certificates
 	busybox-static bash-static attr cpio xz-utils zstd
 	# the build VM: QEMU and a kernel to take the image from
 	qemu-system-x86 linux-image-amd64
