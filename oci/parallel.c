@@ -68,9 +68,5 @@ int cnb__oci_parallel(size_t n, size_t threads, cnb__oci_job_fn job, void *userd
 	pthread_mutex_destroy(&p.lock);
 	if (!p.failed)
 		return 0;
-	if (err && !*err)
-		*err = p.err;
-	else
-		cnb_error_free(p.err);
-	return p.err_code;
+	return cnb__error_pass(err, p.err, p.err_code);
 }

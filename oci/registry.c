@@ -127,10 +127,7 @@ static int reg_do(cnb__oci_registry *r, CURL *curl, const char *scope, const cnb
 			continue;
 		}
 		if (rc < 0) {
-			if (err && !*err)
-				*err = e;
-			else
-				cnb_error_free(e);
+			cnb__error_pass(err, e, rc);
 			return rc;
 		}
 		if (resp->status == 401) {
@@ -369,10 +366,7 @@ static int fetch_once(cnb__oci_registry *r, CURL *curl, const char *repo, const 
 			continue;
 		}
 		if (rc < 0) {
-			if (err && !*err)
-				*err = e;
-			else
-				cnb_error_free(e);
+			cnb__error_pass(err, e, rc);
 			cnb__oci_blob_writer_abort(&f.w, rc != CNB_EDIGEST);
 			return rc;
 		}
@@ -404,10 +398,7 @@ int cnb__oci_registry_fetch_blob(cnb__oci_registry *r, const char *repo, const c
 		rc = fetch_once(r, h.c, repo, digest, size, store_root, label, false, &e);
 	}
 	if (rc < 0) {
-		if (err && !*err)
-			*err = e;
-		else
-			cnb_error_free(e);
+		cnb__error_pass(err, e, rc);
 		return cnb__error_prefix(err, "blob %s", digest);
 	}
 	return 0;
@@ -592,10 +583,7 @@ int cnb__oci_registry_upload_blob(cnb__oci_registry *r, const char *repo, const 
 			continue;
 		}
 		if (rc < 0) {
-			if (err && !*err)
-				*err = e;
-			else
-				cnb_error_free(e);
+			cnb__error_pass(err, e, rc);
 			return cnb__error_prefix(err, "upload %s", digest);
 		}
 		return 0;

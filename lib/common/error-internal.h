@@ -28,6 +28,10 @@ int cnb__error_prefix(cnb_error **err, const char *fmt, ...) __attribute__((form
 /* Code of *err, or `fallback` when err is NULL or empty (callers that passed NULL still learn the code). */
 int cnb__error_code(cnb_error **err, int fallback);
 
+/* Hands a locally held error `e` to the caller's `err` (kept when *err is still empty, freed
+ * otherwise, or when err is NULL) and returns `code`. */
+int cnb__error_pass(cnb_error **err, cnb_error *e, int code);
+
 /* Frees *err and sets it to NULL. */
 void cnb__error_clear(cnb_error **err);
 

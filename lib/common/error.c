@@ -70,6 +70,15 @@ int cnb__error_code(cnb_error **err, int fallback)
 	return err && *err ? (*err)->code : fallback;
 }
 
+int cnb__error_pass(cnb_error **err, cnb_error *e, int code)
+{
+	if (err && !*err)
+		*err = e;
+	else
+		cnb_error_free(e);
+	return code;
+}
+
 void cnb__error_clear(cnb_error **err)
 {
 	if (err) {

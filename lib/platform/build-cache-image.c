@@ -26,10 +26,7 @@ int cnb__build_cache_image_stage_in(cnb_ctx *ctx, const char *ref, const char *p
 			cnb_error_free(perr);
 			return 0; /* the first build with this cache image */
 		}
-		if (err)
-			*err = perr;
-		else
-			cnb_error_free(perr);
+		cnb__error_pass(err, perr, code);
 		return cnb__error_prefix(err, "cache image %s", ref) ?: code;
 	}
 	const json_t *labels = json_object_get(json_object_get(img->config, "config"), "Labels");
