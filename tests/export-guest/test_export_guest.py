@@ -3,25 +3,11 @@
 <app>, checked against docs/export-protocol.md with GNU tar."""
 import json, os, subprocess, sys, tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from tap import done, ok, write  # noqa: E402
+
 DRIVER = sys.argv[1]
 PREV_SHA = "sha256:" + "ab" * 32
-n = 0
-failed = []
-
-
-def ok(cond, what):
-    global n
-    n += 1
-    print(("ok" if cond else "not ok") + " %d - %s" % (n, what))
-    failed.extend([] if cond else [what])
-    return cond
-
-
-def write(path, text, mode=0o644):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as f:
-        f.write(text)
-    os.chmod(path, mode)
 
 
 def fixture(root):
@@ -186,9 +172,8 @@ def main():
     ok(r.returncode == 11, "no CNB_PLATFORM_API: exit 11")
     r = run(root, layers, app, out, "extra")
     ok(r.returncode == 3, "positional argument: exit 3")
-    print("1..%d" % n)
     subprocess.run(["rm", "-rf", root])
-    return 1 if failed else 0
+    return done()
 
 
 sys.exit(main())
