@@ -1,6 +1,8 @@
-/* Accelerator choice. A stock Debian kernel can hang forever under KVM on some hosts (nested
- * virtualisation without the right CPU features): vm-run.c watches the boot and falls back to
- * TCG; this file remembers that verdict per kernel image in the cache dir. */
+/* Accelerator choice. KVM is not dependable on every host: a stock Debian kernel can hang forever
+ * under it (nested virtualisation without the right CPU features), and some hosts make QEMU abort
+ * at start ("failed to set MSR 0x10a", exit 134). vm-run.c watches the boot and falls back to
+ * TCG; this file remembers that verdict per kernel image and host kernel in the cache dir, so
+ * later runs go straight to TCG without the wait or the warning. */
 #include "accel.h"
 #include "../api/ctx-internal.h"
 #include "../common/cleanup.h"
@@ -29,7 +31,7 @@ unsigned cnb__accel_ready_timeout_ms(cnb__accel a)
 
 /* "<accel> <kernel path> <kernel mtime> <host kernel release>": a host kernel update or a new
  * image retries the accelerator. */
-static char *hang_key(const char *kernel, cnb__accel a)
+static char *verdict_key(const char *kernel, cnb__accel a)
 {
 	struct stat st;
 	struct utsname u;
@@ -39,26 +41,26 @@ static char *hang_key(const char *kernel, cnb__accel a)
 	return asprintf(&key, "%s %s %lld %s\n", names[a], kernel, (long long)st.st_mtime, u.release) < 0 ? NULL : key;
 }
 
-static char *hang_file(const cnb_ctx *ctx)
+static char *verdict_file(const cnb_ctx *ctx)
 {
 	const char *cache = ctx ? cnb_ctx_cache_dir(ctx) : NULL;
-	return cache ? cnb__path_join(cache, "vm/accel-hangs") : NULL;
+	return cache ? cnb__path_join(cache, "vm/accel-failed") : NULL;
 }
 
-static bool known_to_hang(const cnb_ctx *ctx, const char *kernel, cnb__accel a)
+static bool known_to_fail(const cnb_ctx *ctx, const char *kernel, cnb__accel a)
 {
-	_cleanup_free_ char *file = hang_file(ctx), *key = hang_key(kernel, a), *data = NULL;
+	_cleanup_free_ char *file = verdict_file(ctx), *key = verdict_key(kernel, a), *data = NULL;
 	size_t len = 0;
 	if (!file || !key || cnb__read_file(file, 1 << 16, &data, &len, NULL) < 0)
 		return false;
 	return strstr(data, key) != NULL;
 }
 
-void cnb__accel_remember_hang(const cnb_ctx *ctx, const char *kernel, cnb__accel a)
+void cnb__accel_remember_failure(const cnb_ctx *ctx, const char *kernel, cnb__accel a)
 {
-	_cleanup_free_ char *file = hang_file(ctx), *key = hang_key(kernel, a);
+	_cleanup_free_ char *file = verdict_file(ctx), *key = verdict_key(kernel, a);
 	_cleanup_free_ char *dir = file ? strdup(file) : NULL;
-	if (!key || !dir || known_to_hang(ctx, kernel, a))
+	if (!key || !dir || known_to_fail(ctx, kernel, a))
 		return;
 	*strrchr(dir, '/') = '\0';
 	if (cnb__mkdir_p(dir, 0755, NULL) < 0)
@@ -86,8 +88,8 @@ int cnb__accel_choose(const cnb_ctx *ctx, const char *kernel, cnb__accel *out)
 	*out = fd >= 0 ? CNB_ACCEL_KVM : CNB_ACCEL_TCG;
 	if (fd >= 0)
 		close(fd);
-	if (*out == CNB_ACCEL_KVM && known_to_hang(ctx, kernel, CNB_ACCEL_KVM)) {
-		cnb__log(ctx, CNB_LOG_DEBUG, "KVM hung with %s before: using TCG (CNB_VM_ACCEL=kvm retries)", kernel);
+	if (*out == CNB_ACCEL_KVM && known_to_fail(ctx, kernel, CNB_ACCEL_KVM)) {
+		cnb__log(ctx, CNB_LOG_DEBUG, "KVM failed with %s before: using TCG (CNB_VM_ACCEL=kvm retries)", kernel);
 		*out = CNB_ACCEL_TCG;
 	}
 #endif

@@ -1,4 +1,4 @@
-/* Choosing QEMU's accelerator, and remembering one that hangs. */
+/* Choosing QEMU's accelerator, and remembering one that fails. */
 #ifndef CNB_VM_ACCEL_H
 #define CNB_VM_ACCEL_H
 
@@ -9,8 +9,8 @@ typedef enum cnb__accel { CNB_ACCEL_KVM, CNB_ACCEL_HVF, CNB_ACCEL_TCG } cnb__acc
 
 /*
  * The accelerator to try first: $CNB_VM_ACCEL (kvm|hvf|tcg) when set, else HVF on macOS, KVM when
- * /dev/kvm opens read-write and this kernel image has not hung under it before (see
- * cnb__accel_remember_hang), else TCG. Returns -1 for an unknown $CNB_VM_ACCEL value.
+ * /dev/kvm opens read-write and this kernel image has not failed under it before (see
+ * cnb__accel_remember_failure), else TCG. Returns -1 for an unknown $CNB_VM_ACCEL value.
  */
 int cnb__accel_choose(const cnb_ctx *ctx, const char *kernel, cnb__accel *out);
 
@@ -19,7 +19,8 @@ const char *cnb__accel_name(cnb__accel a);
 /* How long the guest may take to say "ready" before we call the accelerator hung. */
 unsigned cnb__accel_ready_timeout_ms(cnb__accel a);
 
-/* Records that `kernel` hung under `a`, so the next automatic choice skips it (no 8 s wait). */
-void cnb__accel_remember_hang(const cnb_ctx *ctx, const char *kernel, cnb__accel a);
+/* Records that `a` failed before the guest with `kernel` was ready (a hang, or QEMU exiting) while
+ * TCG then worked, so the next automatic choice skips it: no wait, no retry, no warning. */
+void cnb__accel_remember_failure(const cnb_ctx *ctx, const char *kernel, cnb__accel a);
 
 #endif

@@ -151,17 +151,20 @@ int cnb__vm_run(cnb_ctx *ctx, const cnb__job *job, int cancel_fd, cnb__job_resul
 	rc = job_file ? cnb__job_to_json(job, &json, err) : cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	if (rc == 0)
 		rc = cnb__write_file_atomic(job_file, json, strlen(json), 0644, err);
+	cnb__accel failed_accel = accel;
 	for (int attempt = 0; rc == 0; attempt++) {
 		cnb_error *boot_err = NULL;
 		snprintf(out->accel, sizeof(out->accel), "%s", cnb__accel_name(accel));
 		boot_outcome o = boot_once(ctx, job, &img, accel, cancel_fd, out, &boot_err);
-		if (o == BOOT_DONE)
+		if (o == BOOT_DONE) {
+			/* Only a verdict once TCG got through: a VM that fails everywhere says nothing of KVM. */
+			if (out->accel_fell_back)
+				cnb__accel_remember_failure(ctx, img.kernel, failed_accel);
 			break;
+		}
 		if ((o == BOOT_HUNG || o == BOOT_NOT_READY) && accel != CNB_ACCEL_TCG && attempt == 0) {
 			cnb__log(ctx, CNB_LOG_WARN, "%s; retrying with TCG (slower). Set CNB_VM_ACCEL=tcg to skip the wait.",
 				 cnb_error_message(boot_err));
-			if (o == BOOT_HUNG)
-				cnb__accel_remember_hang(ctx, img.kernel, accel);
 			cnb__error_clear(&boot_err);
 			free(out->steps);
 			memset(out, 0, sizeof(*out));

@@ -1,7 +1,8 @@
 /*
  * e2e tests of the executors: real QEMU boots (TCG here) over a busybox rootfs, and the same job
  * through the host executor. One VM boot covers identity, modes, the job share, the overlay, live
- * streaming and the step timeout; separate boots cover cancel and the accelerator fallback.
+ * streaming and the step timeout; separate boots cover cancel and the accelerator fallback (stand-in
+ * QEMUs that hang or abort under KVM, and this host's own KVM, whatever it does).
  * Needs root (fixture ownership, host executor) and the image built in the build tree.
  */
 #include "lib/vm/clock.h"
@@ -237,37 +238,106 @@ static void test_vm_executor__cancel_leaves_nothing(cnb_ctx *ctx, const char *ro
 	close(cancel_pipe[1]);
 }
 
-/* With /dev/kvm: the real thing (a stock kernel hangs under KVM on this machine). Without it, a
- * QEMU wrapper that hangs under -accel kvm stands in, so the watchdog is still exercised. */
-static void test_vm_accel__kvm_hang_falls_back_to_tcg(cnb_ctx *ctx, const char *rootfs, const char *job_dir)
+/* One forced-KVM run: the job must still run, under KVM or after a fallback to TCG. */
+static void run_forced_kvm(cnb_ctx *ctx, const char *rootfs, const char *job_dir, const char *what,
+			   cnb__job_result *res)
 {
-	bool real_kvm = access("/dev/kvm", F_OK) == 0;
-	if (!real_kvm)
-		setenv("CNB_QEMU", getenv("CNB_TEST_QEMU_KVM_HANGS"), 1);
-	printf("# %s\n", real_kvm ? "forcing KVM" : "no /dev/kvm: simulating a KVM hang with qemu-kvm-hangs.sh");
 	reset_output();
 	setenv("CNB_VM_ACCEL", "kvm", 1);
 	static char *argv[] = { "echo", "after-fallback", NULL };
+	cnb__job_step step = { "echo", argv, env_plain, NULL, 0, 0, 0 };
+	cnb__job job = { .rootfs = rootfs, .job_dir = job_dir, .steps = &step, .n_steps = 1 };
+	cnb_error *err = NULL;
+	int rc = cnb__executor_run(ctx, "vm", &job, -1, res, &err);
+	setenv("CNB_VM_ACCEL", "tcg", 1);
+	is_int(rc, 0, "%s: forced kvm: the job still ran (%s)", what, err ? cnb_error_message(err) : "ok");
+	ok(find_line("after-fallback") >= 0, "%s: the step ran", what);
+	is_int(count_children(), 0, "%s: every QEMU was killed and reaped", what);
+	cnb_error_free(err);
+}
+
+/* The automatic choice after a remembered failure: straight to TCG, no retry, no warning. Only
+ * meaningful where /dev/kvm opens (elsewhere the choice is TCG anyway). */
+static void check_verdict_remembered(cnb_ctx *ctx, const char *rootfs, const char *job_dir, const char *what)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		ok(1, "# SKIP %s: no usable /dev/kvm, the automatic choice is TCG anyway", what);
+		return;
+	}
+	close(fd);
+	reset_output();
+	unsetenv("CNB_VM_ACCEL");
+	static char *argv[] = { "echo", "remembered", NULL };
 	cnb__job_step step = { "echo", argv, env_plain, NULL, 0, 0, 0 };
 	cnb__job job = { .rootfs = rootfs, .job_dir = job_dir, .steps = &step, .n_steps = 1 };
 	cnb__job_result res;
 	cnb_error *err = NULL;
 	int rc = cnb__executor_run(ctx, "vm", &job, -1, &res, &err);
 	setenv("CNB_VM_ACCEL", "tcg", 1);
-	unsetenv("CNB_QEMU");
-	is_int(rc, 0, "forced kvm: the job still ran (%s)", err ? cnb_error_message(err) : "ok");
-	if (!strcmp(res.accel, "kvm")) {
-		ok(1, "# SKIP KVM works on this host: nothing to fall back from");
-	} else {
-		ok(res.accel_fell_back && !strcmp(res.accel, "tcg"), "hung KVM boot fell back to TCG");
-		ok(strstr(out.warnings, "did not become ready within 8 s under kvm") &&
-			   strstr(out.warnings, "retrying with TCG"),
-		   "the fallback was reported with its reason");
-	}
-	ok(find_line("after-fallback") >= 0, "the step ran after the fallback");
-	is_int(count_children(), 0, "the hung QEMU was killed and reaped");
+	ok(rc == 0 && !strcmp(res.accel, "tcg") && !res.accel_fell_back && !out.warnings[0] &&
+		   find_line("remembered") >= 0,
+	   "%s: the next automatic run went straight to TCG, without a retry or a warning (accel %s%s%s)", what,
+	   res.accel, out.warnings[0] ? ", warned: " : "", out.warnings);
 	cnb_error_free(err);
 	cnb__job_result_free(&res);
+}
+
+/* A stand-in QEMU that fails under -accel kvm the way a host's broken KVM does (hang or abort):
+ * the fallback runs the job, says why, and is remembered. A fresh cache dir per case. */
+static void test_vm_accel__failure_falls_back_and_is_remembered(const char *base, const char *rootfs,
+								 const char *job_dir, const char *what,
+								 const char *wrapper_env, const char *reason)
+{
+	_cleanup_free_ char *cache = cnb__path_join(base, what);
+	cnb_ctx_opts o = CNB_CTX_OPTS_INIT;
+	o.log = capture;
+	o.log_level = CNB_LOG_OUTPUT;
+	o.cache_dir = cache;
+	cnb_ctx *ctx = NULL;
+	cnb_ctx_new(&ctx, &o, NULL);
+	setenv("CNB_QEMU", getenv(wrapper_env), 1);
+	cnb__job_result res;
+	run_forced_kvm(ctx, rootfs, job_dir, what, &res);
+	ok(res.accel_fell_back && !strcmp(res.accel, "tcg"), "%s: fell back to TCG", what);
+	ok(strstr(out.warnings, reason) && strstr(out.warnings, "retrying with TCG"),
+	   "%s: the fallback was reported with its reason ('%s')", what, reason);
+	cnb__job_result_free(&res);
+	check_verdict_remembered(ctx, rootfs, job_dir, what);
+	unsetenv("CNB_QEMU");
+	cnb_ctx_free(ctx);
+}
+
+/* This host's own KVM, whatever it does: works (nothing to fall back from), hangs, or aborts QEMU. */
+static void test_vm_accel__real_kvm_works_or_falls_back(const char *base, const char *rootfs, const char *job_dir)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		ok(1, "# SKIP real kvm: no usable /dev/kvm on this host");
+		return;
+	}
+	close(fd);
+	_cleanup_free_ char *cache = cnb__path_join(base, "cache-real-kvm");
+	cnb_ctx_opts o = CNB_CTX_OPTS_INIT;
+	o.log = capture;
+	o.log_level = CNB_LOG_OUTPUT;
+	o.cache_dir = cache;
+	cnb_ctx *ctx = NULL;
+	cnb_ctx_new(&ctx, &o, NULL);
+	cnb__job_result res;
+	run_forced_kvm(ctx, rootfs, job_dir, "real kvm", &res);
+	if (!strcmp(res.accel, "kvm")) {
+		ok(1, "# SKIP real kvm: KVM works on this host, nothing to fall back from");
+	} else {
+		bool hung = strstr(out.warnings, "did not become ready within 8 s under kvm"),
+		     exited = strstr(out.warnings, "exited (status");
+		printf("# real kvm %s\n", hung ? "hung" : exited ? "made QEMU exit" : "failed otherwise");
+		ok(res.accel_fell_back && (hung || exited) && strstr(out.warnings, "retrying with TCG"),
+		   "real kvm: fell back to TCG and said why");
+		check_verdict_remembered(ctx, rootfs, job_dir, "real kvm");
+	}
+	cnb__job_result_free(&res);
+	cnb_ctx_free(ctx);
 }
 
 int main(void)
@@ -304,7 +374,11 @@ int main(void)
 
 	test_vm_executor__cancel_leaves_nothing(ctx, rootfs, job_dir, "vm");
 	test_vm_executor__cancel_leaves_nothing(ctx, rootfs, job_dir, "host");
-	test_vm_accel__kvm_hang_falls_back_to_tcg(ctx, rootfs, job_dir);
+	test_vm_accel__failure_falls_back_and_is_remembered(base, rootfs, job_dir, "kvm hangs", "CNB_TEST_QEMU_KVM_HANGS",
+							     "did not become ready within 8 s under kvm");
+	test_vm_accel__failure_falls_back_and_is_remembered(base, rootfs, job_dir, "kvm aborts QEMU",
+							     "CNB_TEST_QEMU_KVM_CRASHES", "exited (status 134)");
+	test_vm_accel__real_kvm_works_or_falls_back(base, rootfs, job_dir);
 
 	cnb_ctx_free(ctx);
 	reset_output();
