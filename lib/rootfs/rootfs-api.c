@@ -80,6 +80,7 @@ int cnb_rootfs_cache_get(char **out_path, cnb_ctx *ctx, const char *image_ref, c
 	bool mapped = false;
 	if (!out_path || !ctx || !image_ref)
 		return cnb__error_set(err, CNB_EINVAL, "rootfs: output, context and image are required");
+	*out_path = NULL;
 	if (!(opts = cnb__opts_resolve(opts, &defaults, CNB_ROOTFS_CACHE_GET_OPTS_VERSION, "cnb_rootfs_cache_get_opts", err)))
 		return CNB_EINVAL;
 	if (resolve_mapped(opts->metadata, &mapped, err) < 0)
@@ -96,6 +97,8 @@ int cnb_rootfs_cache_list(cnb_rootfs_cache_entry **out, uint32_t *out_n, cnb_ctx
 	CNB__ERROR_NEVER_NULL(err);
 	if (!out || !out_n || !ctx)
 		return cnb__error_set(err, CNB_EINVAL, "rootfs cache list: output and context are required");
+	*out = NULL;
+	*out_n = 0;
 	cnb__rootfs_cache_entry *entries = NULL;
 	size_t n = 0;
 	int r = cnb__rootfs_cache_list(ctx, &entries, &n, err);
