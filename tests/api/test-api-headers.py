@@ -6,7 +6,8 @@ test-api-headers.py CC CXX SRC_INCLUDE BUILD_INCLUDE LIBCNB_SO SYMBOLS_FILE HEAD
   - a header named x.h declares only cnb_x_* functions (common.h: cnb_free; version.h: cnb_version);
   - every options struct cnb_<f>_opts has <F>_OPTS_VERSION, <F>_OPTS_INIT and cnb_<f>_opts_init();
   - every function has a Doxygen comment, and every function returning int documents @return;
-  - the functions declared CNB_EXTERN, lib/api/libcnb.sym and the symbols libcnb.so exports are the same set.
+  - the functions declared CNB_EXTERN, lib/api/libcnb.sym and the symbols libcnb.so exports are the same set;
+  - every public function taking `cnb_error **err` starts with CNB__ERROR_NEVER_NULL(err) (docs/api.md, Errors).
 """
 import os
 import re
@@ -69,4 +70,17 @@ ok(declared == exported, "libcnb.so exports exactly the declared functions (only
    % (sorted(declared - exported), sorted(exported - declared)))
 ok(declared == listed, "libcnb.sym lists exactly the declared functions (only declared: %s; only listed: %s)"
    % (sorted(declared - listed), sorted(listed - declared)))
+root = os.path.dirname(os.path.abspath(src_inc))
+DEF = re.compile(r"^int (cnb_[a-z0-9][a-z0-9_]*)\(([^{]*)\)\n\{\n\s*(\S[^\n]*)", re.M)
+guarded = {}
+for top in ("lib", "oci"):
+    for dirpath, _, names in os.walk(os.path.join(root, top)):
+        for n in names:
+            if n.endswith(".c"):
+                for m in DEF.finditer(open(os.path.join(dirpath, n)).read()):
+                    if "cnb_error **err" in m.group(2):
+                        guarded[m.group(1)] = m.group(3).startswith("CNB__ERROR_NEVER_NULL(err);")
+ok(guarded and all(guarded.values()) and set(guarded) <= declared,
+   "the %d public functions taking err start with CNB__ERROR_NEVER_NULL(err) (not: %s)"
+   % (len(guarded), sorted(f for f, g in guarded.items() if not g)))
 sys.exit(done())
