@@ -111,7 +111,7 @@ static int vm_run(int argc, char **argv)
 				ok = parse_uint(uid, &opts.uid) && parse_uint(colon + 1, &opts.gid);
 			}
 		} else if (!strcmp(a, "--timeout"))
-			ok = parse_uint(v, &n) && n <= INT32_MAX && ((opts.timeout_s = (int32_t)n), true);
+			ok = parse_uint(v, &n) && n <= INT32_MAX && ((opts.timeout_s = (uint32_t)n), true);
 		else if (!strcmp(a, "--network"))
 			ok = !strcmp(v, "none") || !strcmp(v, "default") ? ((opts.network = strcmp(v, "none") != 0), true)
 									 : false;

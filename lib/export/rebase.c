@@ -3,11 +3,12 @@
 #include "rebase.h"
 #include "image-config.h"
 #include "lib/api/ctx-internal.h"
+#include "lib/api/opts.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/tar-writer.h"
 
-#include <cnb/rebase.h>
+#include <cnb/image.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,7 +188,7 @@ static char *platform_of(const cnb__oci_image *img)
 	return p;
 }
 
-static int rebase(char **out_digest, cnb_ctx *ctx, const cnb_rebase_opts *opts, cnb_error **err)
+static int rebase(char **out_digest, cnb_ctx *ctx, const cnb_image_rebase_opts *opts, cnb_error **err)
 {
 	const char *src = opts->previous_image ? opts->previous_image : opts->image;
 	_cleanup_oci_image_ cnb__oci_image *app = NULL;
@@ -215,15 +216,18 @@ static int rebase(char **out_digest, cnb_ctx *ctx, const cnb_rebase_opts *opts, 
 	return cnb__oci_image_push(ctx, rebased, opts->image, NULL, out_digest, err);
 }
 
-int cnb_image_rebase(char **out_digest, cnb_ctx *ctx, const cnb_rebase_opts *opts, cnb_error **err)
+CNB__DEFINE_OPTS_INIT(cnb_image_rebase_opts, CNB_IMAGE_REBASE_OPTS_VERSION, CNB_IMAGE_REBASE_OPTS_INIT)
+
+int cnb_image_rebase(char **out_digest, cnb_ctx *ctx, const cnb_image_rebase_opts *opts, cnb_error **err)
 {
+	CNB__ERROR_NEVER_NULL(err);
+	const cnb_image_rebase_opts defaults = CNB_IMAGE_REBASE_OPTS_INIT;
 	if (out_digest)
 		*out_digest = NULL;
-	if (!ctx || !opts || !opts->image || !*opts->image)
-		return cnb__error_set(err, CNB_EINVAL, "cnb_image_rebase: ctx, opts and opts->image are required");
-	if (opts->version < 1 || opts->version > CNB_REBASE_OPTS_VERSION)
-		return cnb__error_set(err, CNB_EINVAL, "cnb_image_rebase: options version %u not supported (1..%d)", opts->version,
-				      CNB_REBASE_OPTS_VERSION);
+	if (!(opts = cnb__opts_resolve(opts, &defaults, CNB_IMAGE_REBASE_OPTS_VERSION, "cnb_image_rebase_opts", err)))
+		return CNB_EINVAL;
+	if (!ctx || !opts->image || !*opts->image)
+		return cnb__error_set(err, CNB_EINVAL, "cnb_image_rebase: a context and opts->image are required");
 	int rc = rebase(out_digest, ctx, opts, err);
 	return rc < 0 ? cnb__error_prefix(err, "rebase %s", opts->image) : 0;
 }

@@ -1,6 +1,7 @@
 /* cnb_build_*: options, lifetime, cancellation, results. The pipeline is in build-run.c. */
 #include "build-internal.h"
 #include "lib/api/ctx-internal.h"
+#include "lib/api/opts.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/strv.h"
@@ -31,14 +32,17 @@ void cnb__build_phase_done(cnb_build *b, const char *name, uint64_t start_ms)
 	X(image) X(output) X(builder) X(app_dir) X(run_image) X(descriptor) X(cache_dir) X(cache_image)      \
 	X(platform) X(executor) X(previous_image) X(process_type)
 
+CNB__DEFINE_OPTS_INIT(cnb_build_opts, CNB_BUILD_OPTS_VERSION, CNB_BUILD_OPTS_INIT)
+
 int cnb_build_new(cnb_build **out, cnb_ctx *ctx, const cnb_build_opts *opts, cnb_error **err)
 {
-	if (!out || !ctx || !opts)
-		return cnb__error_set(err, CNB_EINVAL, "cnb_build_new: out, context and options are required");
+	CNB__ERROR_NEVER_NULL(err);
+	const cnb_build_opts defaults = CNB_BUILD_OPTS_INIT;
+	if (!out || !ctx)
+		return cnb__error_set(err, CNB_EINVAL, "cnb_build_new: out and context are required");
 	*out = NULL;
-	if (opts->version < 1 || opts->version > CNB_BUILD_OPTS_VERSION)
-		return cnb__error_set(err, CNB_EINVAL, "cnb_build_new: options version %u not supported (1..%d)",
-				      opts->version, CNB_BUILD_OPTS_VERSION);
+	if (!(opts = cnb__opts_resolve(opts, &defaults, CNB_BUILD_OPTS_VERSION, "cnb_build_opts", err)))
+		return CNB_EINVAL;
 	if (!opts->image || !*opts->image)
 		return cnb__error_set(err, CNB_EINVAL, "build: an image name is required");
 	if (!opts->builder || !*opts->builder)
@@ -117,6 +121,7 @@ bool cnb__build_canceled(const cnb_build *b)
 
 int cnb_build_run(cnb_build *b, cnb_error **err)
 {
+	CNB__ERROR_NEVER_NULL(err);
 	if (!b)
 		return cnb__error_set(err, CNB_EINVAL, "cnb_build_run: build is NULL");
 	if (b->ran)
