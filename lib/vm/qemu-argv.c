@@ -82,13 +82,26 @@ int cnb__qemu_argv(const cnb__qemu_config *c, char ***out, cnb_error **err)
 	add(&b, "%u", c->memory_mb ? c->memory_mb : 512);
 	add(&b, "-smp");
 	add(&b, "%u", c->cpus ? c->cpus : 1);
-	add(&b, "-kernel");
-	add(&b, "%s", kernel ? kernel : "");
-	add(&b, "-initrd");
-	add(&b, "%s", initrd ? initrd : "");
-	add(&b, "-append");
-	add(&b, "console=ttyS0 quiet loglevel=3 panic=-1 oops=panic rdinit=/init%s",
-	    c->microvm ? " reboot=t" : "");
+	if (c->restore) { /* the kernel is in the saved RAM; loading it again only costs time */
+		add(&b, "-incoming");
+		add(&b, "fd:%d", c->incoming_fd);
+	} else {
+		add(&b, "-kernel");
+		add(&b, "%s", kernel ? kernel : "");
+		add(&b, "-initrd");
+		add(&b, "%s", initrd ? initrd : "");
+		add(&b, "-append");
+		add(&b, "console=ttyS0 quiet loglevel=3 panic=-1 oops=panic rdinit=/init%s",
+		    c->microvm ? " reboot=t" : "");
+	}
+	/* A snapshot is saved from a stopped VM; without this its "paused" state would travel with it
+	 * and every restored VM would wait for a QMP "cont" instead of running at once. */
+	add(&b, "-global");
+	add(&b, "migration.store-global-state=off");
+	add(&b, "-chardev");
+	add(&b, "socket,id=qmp,fd=%d", c->qmp_fd);
+	add(&b, "-mon");
+	add(&b, "chardev=qmp,mode=control");
 	add(&b, "-chardev");
 	add(&b, "file,id=con,path=/proc/self/fd/%d", c->console_fd);
 	add(&b, "-serial");
@@ -103,6 +116,10 @@ int cnb__qemu_argv(const cnb__qemu_config *c, char ***out, cnb_error **err)
 	add(&b, "file,id=output,path=/proc/self/fd/%d", c->output_fd);
 	add(&b, "-device");
 	add(&b, "virtserialport,bus=vser.0,nr=2,chardev=output,name=cnb.output");
+	add(&b, "-chardev");
+	add(&b, "socket,id=control,fd=%d", c->control_fd);
+	add(&b, "-device");
+	add(&b, "virtserialport,bus=vser.0,nr=3,chardev=control,name=cnb.control");
 	add(&b, "-fsdev");
 	add(&b, "local,id=rootfs,path=%s,security_model=mapped-xattr,readonly=on", rootfs ? rootfs : "");
 	add(&b, "-device");
@@ -114,6 +131,9 @@ int cnb__qemu_argv(const cnb__qemu_config *c, char ***out, cnb_error **err)
 	if (c->microvm) { /* seeds the minimal kernel's CRNG: getrandom() would block ~2 s under TCG */
 		add(&b, "-device");
 		add(&b, "virtio-rng-device");
+	} else { /* a new generation ID on every restore: the kernel reseeds its RNG (needs ACPI) */
+		add(&b, "-device");
+		add(&b, "vmgenid,guid=auto");
 	}
 	if (c->network) {
 		add(&b, "-netdev");

@@ -16,6 +16,10 @@ typedef struct cnb__qemu_config {
 	/* fds as numbered in the QEMU process; QEMU opens /proc/self/fd/N, so plain pipes work and
 	 * nothing (socket, FIFO) is left on disk */
 	int console_fd, event_fd, output_fd;
+	int qmp_fd;      /* a connected socket: QMP (snapshot save) */
+	int control_fd;  /* a connected socket: host -> guest "go" (guest-protocol.h) */
+	int incoming_fd; /* with restore: the saved VM state (vm-snapshot.h) */
+	bool restore;    /* start from incoming_fd instead of booting the kernel */
 } cnb__qemu_config;
 
 /* $CNB_QEMU or qemu-system-x86_64. */
