@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct argv_builder {
 	char **v;
@@ -48,6 +49,16 @@ static char *qemu_escape(const char *s)
 	return cnb__buf_steal(&b);
 }
 
+unsigned cnb__qemu_cpus(unsigned requested)
+{
+	/* TCG runs a thread per vCPU and the guest's own work (cold code translation) dominates real
+	 * builds: use the host's cores, up to a size where guest bookkeeping starts to cost more. */
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	if (requested)
+		return requested;
+	return online < 1 ? 1 : online > 8 ? 8 : (unsigned)online;
+}
+
 const char *cnb__qemu_binary(void)
 {
 	const char *q = getenv("CNB_QEMU");
@@ -81,7 +92,7 @@ int cnb__qemu_argv(const cnb__qemu_config *c, char ***out, cnb_error **err)
 	add(&b, "-m");
 	add(&b, "%u", c->memory_mb ? c->memory_mb : 512);
 	add(&b, "-smp");
-	add(&b, "%u", c->cpus ? c->cpus : 1);
+	add(&b, "%u", cnb__qemu_cpus(c->cpus));
 	if (c->restore) { /* the kernel is in the saved RAM; loading it again only costs time */
 		add(&b, "-incoming");
 		add(&b, "fd:%d", c->incoming_fd);

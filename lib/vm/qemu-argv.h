@@ -22,6 +22,9 @@ typedef struct cnb__qemu_config {
 	bool restore;    /* start from incoming_fd instead of booting the kernel */
 } cnb__qemu_config;
 
+/* vCPUs for a request of `requested` (0: the host's online CPUs, at most 8). */
+unsigned cnb__qemu_cpus(unsigned requested);
+
 /* $CNB_QEMU or qemu-system-x86_64. */
 const char *cnb__qemu_binary(void);
 

@@ -274,6 +274,8 @@ int cnb__vm_run(cnb_ctx *ctx, const cnb__job *job, int cancel_fd, cnb__job_resul
 			reset_result(out);
 			may_restore = false;
 		}
+		if (restored && o == BOOT_DONE)
+			cnb__vm_snapshot_restored(&snap);
 		cnb__vm_snapshot_free(&snap);
 		if (bad_snapshot)
 			continue;

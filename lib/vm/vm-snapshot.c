@@ -96,6 +96,17 @@ static int open_trusted(const char *path)
 	return fd;
 }
 
+#define MAX_RESTORE_FAILURES 2
+
+static int failure_count(const char *path)
+{
+	_cleanup_free_ char *failed = NULL, *data = NULL;
+	size_t len = 0;
+	if (asprintf(&failed, "%s.failed", path) < 0 || cnb__read_file(failed, 16, &data, &len, NULL) < 0)
+		return 0;
+	return atoi(data);
+}
+
 void cnb__vm_snapshot_find(const cnb_ctx *ctx, const cnb__qemu_config *qc, cnb__vm_snapshot *out)
 {
 	*out = (cnb__vm_snapshot){ .restore_fd = -1 };
@@ -110,6 +121,12 @@ void cnb__vm_snapshot_find(const cnb_ctx *ctx, const cnb__qemu_config *qc, cnb__
 	}
 	if (asprintf(&out->path, "%s/%s.vmstate", dir, key) < 0) {
 		out->path = NULL;
+		return;
+	}
+	if (failure_count(out->path) >= MAX_RESTORE_FAILURES) {
+		cnb__log(ctx, CNB_LOG_DEBUG, "VM snapshot %s failed to restore %d times: booting cold (remove %s.failed to "
+					     "retry)", key, MAX_RESTORE_FAILURES, out->path);
+		free(TAKE_PTR(out->path));
 		return;
 	}
 	out->restore_fd = open_trusted(out->path);
@@ -193,9 +210,23 @@ void cnb__vm_snapshot_discard(cnb__vm_snapshot *s)
 	if (s->restore_fd >= 0 && s->path && fstat(s->restore_fd, &used) == 0 && stat(s->path, &now) == 0 &&
 	    used.st_dev == now.st_dev && used.st_ino == now.st_ino)
 		unlink(s->path);
+	/* A damaged file fails once and is replaced; a configuration that cannot be restored at all
+	 * (a QEMU or kernel that does not migrate) would fail every time: count, and stop trying. */
+	_cleanup_free_ char *failed = NULL;
+	char count[16];
+	int n = snprintf(count, sizeof(count), "%d\n", failure_count(s->path) + 1);
+	if (s->path && asprintf(&failed, "%s.failed", s->path) > 0)
+		cnb__write_file_atomic(failed, count, (size_t)n, 0600, NULL);
 	if (s->restore_fd >= 0)
 		close(s->restore_fd);
 	s->restore_fd = -1;
+}
+
+void cnb__vm_snapshot_restored(const cnb__vm_snapshot *s)
+{
+	_cleanup_free_ char *failed = NULL;
+	if (s->path && asprintf(&failed, "%s.failed", s->path) > 0)
+		unlink(failed);
 }
 
 void cnb__vm_snapshot_free(cnb__vm_snapshot *s)

@@ -11,7 +11,8 @@
  * memory, devices) with the job's paths left out. It lives in <cache>/vm/snapshots/<key>.vmstate,
  * mode 0600, written to a temp file and renamed; it is only ever loaded from a directory and a
  * file owned by the user and writable by nobody else. Anything wrong with it is a cache miss: a
- * cold boot, which saves a new one.
+ * cold boot, which saves a new one. A configuration whose snapshots failed to restore twice
+ * (<key>.vmstate.failed counts, a good restore resets it) boots cold from then on.
  */
 #ifndef CNB_VM_SNAPSHOT_H
 #define CNB_VM_SNAPSHOT_H
@@ -37,6 +38,9 @@ int cnb__vm_snapshot_save(const cnb__vm_snapshot *s, cnb__qmp *qmp, cnb_error **
 /* After a restore from s->restore_fd failed: removes that file (unless it was replaced meanwhile)
  * and closes the fd, so the next boot is cold and saves a fresh one. */
 void cnb__vm_snapshot_discard(cnb__vm_snapshot *s);
+
+/* After a VM restored from it ran: the failure count starts again. */
+void cnb__vm_snapshot_restored(const cnb__vm_snapshot *s);
 
 void cnb__vm_snapshot_free(cnb__vm_snapshot *s);
 
