@@ -132,7 +132,10 @@ int cnb__qemu_argv(const cnb__qemu_config *c, char ***out, cnb_error **err)
 	add(&b, "-device");
 	add(&b, "virtserialport,bus=vser.0,nr=3,chardev=control,name=cnb.control");
 	add(&b, "-fsdev");
-	add(&b, "local,id=rootfs,path=%s,security_model=mapped-xattr,readonly=on", rootfs ? rootfs : "");
+	/* security_model=none: QEMU serves the tree as it is, real symlinks and host owners included
+	 * (mapped-xattr would refuse real symlinks with ELOOP); read-only, so it never writes them. */
+	add(&b, "local,id=rootfs,path=%s,security_model=%s,readonly=on", rootfs ? rootfs : "",
+	    c->rootfs_real ? "none" : "mapped-xattr");
 	add(&b, "-device");
 	add(&b, "virtio-9p-%s,fsdev=rootfs,mount_tag=cnb-rootfs", bus);
 	add(&b, "-fsdev");

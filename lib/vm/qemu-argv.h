@@ -12,6 +12,7 @@ typedef struct cnb__qemu_config {
 	const char *kernel, *initrd;
 	unsigned cpus, memory_mb;
 	const char *rootfs, *job_dir;
+	bool rootfs_real;      /* an ordinary tree (real symlinks and owners), not mapped-xattr form */
 	bool network;
 	/* fds as numbered in the QEMU process; QEMU opens /proc/self/fd/N, so plain pipes work and
 	 * nothing (socket, FIFO) is left on disk */

@@ -9,6 +9,7 @@
 #include "vm-image.h"
 #include "vm-snapshot.h"
 #include "../api/ctx-internal.h"
+#include "../rootfs/mapped-xattr.h"
 #include "../common/cleanup.h"
 #include "../common/error-internal.h"
 #include "../common/fs.h"
@@ -180,7 +181,8 @@ static boot_outcome boot_once(cnb_ctx *ctx, const cnb__job *job, const cnb__vm_i
 	bool restore = snap->restore_fd >= 0;
 	cnb__qemu_config qc = { .accel = accel, .microvm = img->microvm, .kernel = img->kernel, .initrd = img->initrd,
 				.cpus = job->cpus, .memory_mb = job->memory_mb, .rootfs = job->rootfs,
-				.job_dir = job->job_dir, .network = job->network, .console_fd = QEMU_CONSOLE_FD,
+				.job_dir = job->job_dir, .rootfs_real = !cnb__mapped_xattr_tree(job->rootfs),
+				.network = job->network, .console_fd = QEMU_CONSOLE_FD,
 				.event_fd = QEMU_EVENT_FD, .output_fd = QEMU_OUTPUT_FD, .qmp_fd = QEMU_QMP_FD,
 				.control_fd = QEMU_CONTROL_FD, .incoming_fd = QEMU_INCOMING_FD, .restore = restore };
 	char **argv = NULL;
@@ -258,6 +260,7 @@ int cnb__vm_run(cnb_ctx *ctx, const cnb__job *job, int cancel_fd, cnb__job_resul
 		cnb__vm_snapshot snap = { .restore_fd = -1 };
 		cnb__qemu_config key = { .accel = accel, .microvm = img.microvm, .kernel = img.kernel, .initrd = img.initrd,
 					 .cpus = job->cpus, .memory_mb = job->memory_mb, .network = job->network,
+					 .rootfs_real = !cnb__mapped_xattr_tree(job->rootfs),
 					 .console_fd = QEMU_CONSOLE_FD, .event_fd = QEMU_EVENT_FD, .output_fd = QEMU_OUTPUT_FD,
 					 .qmp_fd = QEMU_QMP_FD, .control_fd = QEMU_CONTROL_FD, .incoming_fd = QEMU_INCOMING_FD };
 		cnb__vm_snapshot_find(ctx, &key, &snap);
