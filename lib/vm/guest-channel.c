@@ -56,6 +56,15 @@ static void on_event(cnb_ctx *ctx, cnb__guest_watch *w, const char *line, size_t
 	}
 	cnb__job_result *r = w->result;
 	switch (ev.type) {
+	case CNB_GUEST_EVENT_BOOTED:
+		if (w->booted || w->ready) {
+			protocol_error(w, "booted twice, or after ready");
+			break;
+		}
+		w->booted = true;
+		if (w->on_booted)
+			w->on_booted(ctx, w, w->booted_userdata);
+		break;
 	case CNB_GUEST_EVENT_READY:
 		w->ready = true;
 		r->boot_ms = cnb__monotonic_ms() - w->start_ms;

@@ -28,8 +28,11 @@ typedef struct cnb__guest_watch {
 	int cancel_fd;
 	uint64_t start_ms, ready_deadline_ms, deadline_ms; /* monotonic; deadlines 0 = none */
 	size_t n_steps;                                     /* of the job: bounds step indexes */
+	/* called once on the guest's "booted" event (VM only: snapshot, then "go"); NULL: ignored */
+	void (*on_booted)(cnb_ctx *ctx, struct cnb__guest_watch *w, void *userdata);
+	void *booted_userdata;
 	/* results */
-	bool ready, done;
+	bool booted, ready, done;
 	char error[1024];   /* from an "error" event, or a protocol violation */
 	char *console_tail[CNB_CONSOLE_TAIL_LINES];
 	size_t console_next;

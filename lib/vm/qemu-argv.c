@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct argv_builder {
 	char **v;
@@ -48,6 +49,16 @@ static char *qemu_escape(const char *s)
 	return cnb__buf_steal(&b);
 }
 
+unsigned cnb__qemu_cpus(unsigned requested)
+{
+	/* TCG runs a thread per vCPU and the guest's own work (cold code translation) dominates real
+	 * builds: use the host's cores, up to a size where guest bookkeeping starts to cost more. */
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	if (requested)
+		return requested;
+	return online < 1 ? 1 : online > 8 ? 8 : (unsigned)online;
+}
+
 const char *cnb__qemu_binary(void)
 {
 	const char *q = getenv("CNB_QEMU");
@@ -81,14 +92,27 @@ int cnb__qemu_argv(const cnb__qemu_config *c, char ***out, cnb_error **err)
 	add(&b, "-m");
 	add(&b, "%u", c->memory_mb ? c->memory_mb : 512);
 	add(&b, "-smp");
-	add(&b, "%u", c->cpus ? c->cpus : 1);
-	add(&b, "-kernel");
-	add(&b, "%s", kernel ? kernel : "");
-	add(&b, "-initrd");
-	add(&b, "%s", initrd ? initrd : "");
-	add(&b, "-append");
-	add(&b, "console=ttyS0 quiet loglevel=3 panic=-1 oops=panic rdinit=/init%s",
-	    c->microvm ? " reboot=t" : "");
+	add(&b, "%u", cnb__qemu_cpus(c->cpus));
+	if (c->restore) { /* the kernel is in the saved RAM; loading it again only costs time */
+		add(&b, "-incoming");
+		add(&b, "fd:%d", c->incoming_fd);
+	} else {
+		add(&b, "-kernel");
+		add(&b, "%s", kernel ? kernel : "");
+		add(&b, "-initrd");
+		add(&b, "%s", initrd ? initrd : "");
+		add(&b, "-append");
+		add(&b, "console=ttyS0 quiet loglevel=3 panic=-1 oops=panic rdinit=/init%s",
+		    c->microvm ? " reboot=t" : "");
+	}
+	/* A snapshot is saved from a stopped VM; without this its "paused" state would travel with it
+	 * and every restored VM would wait for a QMP "cont" instead of running at once. */
+	add(&b, "-global");
+	add(&b, "migration.store-global-state=off");
+	add(&b, "-chardev");
+	add(&b, "socket,id=qmp,fd=%d", c->qmp_fd);
+	add(&b, "-mon");
+	add(&b, "chardev=qmp,mode=control");
 	add(&b, "-chardev");
 	add(&b, "file,id=con,path=/proc/self/fd/%d", c->console_fd);
 	add(&b, "-serial");
@@ -103,8 +127,15 @@ int cnb__qemu_argv(const cnb__qemu_config *c, char ***out, cnb_error **err)
 	add(&b, "file,id=output,path=/proc/self/fd/%d", c->output_fd);
 	add(&b, "-device");
 	add(&b, "virtserialport,bus=vser.0,nr=2,chardev=output,name=cnb.output");
+	add(&b, "-chardev");
+	add(&b, "socket,id=control,fd=%d", c->control_fd);
+	add(&b, "-device");
+	add(&b, "virtserialport,bus=vser.0,nr=3,chardev=control,name=cnb.control");
 	add(&b, "-fsdev");
-	add(&b, "local,id=rootfs,path=%s,security_model=mapped-xattr,readonly=on", rootfs ? rootfs : "");
+	/* security_model=none: QEMU serves the tree as it is, real symlinks and host owners included
+	 * (mapped-xattr would refuse real symlinks with ELOOP); read-only, so it never writes them. */
+	add(&b, "local,id=rootfs,path=%s,security_model=%s,readonly=on", rootfs ? rootfs : "",
+	    c->rootfs_real ? "none" : "mapped-xattr");
 	add(&b, "-device");
 	add(&b, "virtio-9p-%s,fsdev=rootfs,mount_tag=cnb-rootfs", bus);
 	add(&b, "-fsdev");
@@ -114,6 +145,9 @@ int cnb__qemu_argv(const cnb__qemu_config *c, char ***out, cnb_error **err)
 	if (c->microvm) { /* seeds the minimal kernel's CRNG: getrandom() would block ~2 s under TCG */
 		add(&b, "-device");
 		add(&b, "virtio-rng-device");
+	} else { /* a new generation ID on every restore: the kernel reseeds its RNG (needs ACPI) */
+		add(&b, "-device");
+		add(&b, "vmgenid,guid=auto");
 	}
 	if (c->network) {
 		add(&b, "-netdev");

@@ -30,5 +30,18 @@ for ex in vm host; do
 	rc=$?
 	check "$ex: --timeout exits 124 (got $rc)" [ $rc = 124 ]
 done
+# An ordinary directory (what umoci, debootstrap or `cnb unpack --real` make): real symlinks, no
+# user.virtfs.* xattrs. The VM must run it as it is.
+mkdir -p "$tmp/plain/bin" "$tmp/plain/tmp"
+cp "$tmp/rootfs/bin/busybox" "$tmp/plain/bin/busybox"
+for a in sh echo readlink; do ln -s busybox "$tmp/plain/bin/$a"; done
+ln -s /bin "$tmp/plain/linked"
+for ex in vm host; do
+	CNB_VM_ACCEL=tcg "$cnb" vm run --rootfs "$tmp/plain" --executor $ex --network none --env PATH=/bin \
+		-- /bin/sh -c 'echo "target=$(readlink /linked) via=$(/linked/echo yes)"' >"$tmp/out" 2>&1
+	rc=$?
+	sed 's/^/#   | /' "$tmp/out"
+	check "$ex: an ordinary rootfs with real symlinks runs (exit $rc)" grep -q 'target=/bin via=yes$' "$tmp/out"
+done
 echo "1..$n"
 exit $fail
