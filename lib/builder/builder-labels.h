@@ -6,7 +6,7 @@
 #include <jansson.h>
 #include "builder-config.h"
 #include "buildpack-set.h"
-#include "lib/lifecycle/buildpack-descriptor.h"
+#include "lib/lifecycle/spec/buildpack-descriptor.h"
 
 /* io.buildpacks.builder.metadata */
 json_t *cnb__builder_metadata_label(const cnb__builder_config *c, const cnb__bp_set *bps);

@@ -9,7 +9,7 @@
 
 #include <cnb/ctx.h>
 #include <jansson.h>
-#include "lib/lifecycle/buildpack-descriptor.h"
+#include "lib/lifecycle/spec/buildpack-descriptor.h"
 #include "oci/image.h"
 
 typedef struct cnb__bp_package {

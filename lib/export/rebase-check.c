@@ -3,7 +3,7 @@
 #include "image-config.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
-#include "lib/lifecycle/api-version.h"
+#include "lib/lifecycle/spec/api-version.h"
 #include "oci/location.h"
 
 #include <stdlib.h>

@@ -9,7 +9,7 @@
 #include "build-cache-image.h"
 #include "build-order.h"
 #include "job-files.h"
-#include "lib/lifecycle/project-descriptor.h"
+#include "lib/lifecycle/spec/project-descriptor.h"
 #include "lib/api/ctx-internal.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"

@@ -1,8 +1,8 @@
-/* Runs `cnb-lifecycle export` on the host for the integration test, until vmshim/lifecycle/main.c
- * dispatches `export` (its phases[] table takes another entry signature). */
-#include "lib/lifecycle/export.h"
+/* Runs `cnb-lifecycle export` on the host for the integration test, with the exporter's objects
+ * from the internal library (cnb-lifecycle itself links the static guest archive). */
+#include "vmshim/lifecycle/export-flags.h"
 
 int main(int argc, char **argv)
 {
-	return cnb__export_main(argc, argv);
+	return lc_export_main(argc, argv);
 }

@@ -1,6 +1,6 @@
 /* Unit tests of the exporter's slice globs: Go path/filepath.Match semantics and filepath.Clean. */
 #include "lib/common/cleanup.h"
-#include "lib/lifecycle/export-internal.h"
+#include "lib/lifecycle/exporter/export-internal.h"
 #include "tests/lib/tap.h"
 
 typedef struct glob_case {

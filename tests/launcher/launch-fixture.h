@@ -4,7 +4,7 @@
 
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
-#include "lib/lifecycle/launch-metadata.h"
+#include "lib/lifecycle/launcher/launch-metadata.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* Unit tests of launch-env and launch-layers: the launch env base and the layering order. */
 #include "lib/common/cleanup.h"
-#include "lib/lifecycle/launch-env.h"
+#include "lib/lifecycle/launcher/launch-env.h"
 #include "tests/launcher/launch-fixture.h"
 #include "tests/lib/tap.h"
 

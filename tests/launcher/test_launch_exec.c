@@ -1,7 +1,7 @@
 /* Unit tests of launch-exec and launch-shell: PATH lookup, working dir, the bash command line. */
 #include "lib/common/cleanup.h"
-#include "lib/lifecycle/launch-exec.h"
-#include "lib/lifecycle/launch-shell.h"
+#include "lib/lifecycle/launcher/launch-exec.h"
+#include "lib/lifecycle/launcher/launch-shell.h"
 #include "tests/launcher/launch-fixture.h"
 #include "tests/lib/tap.h"
 
@@ -45,11 +45,11 @@ static void test_launch_exec__working_dir(void)
 static void test_launch_shell__argv(void)
 {
 	_cleanup_launch_proc_ cnb__launch_proc p = { 0 };
-	cnb__launch_strv_push(&p.command, "echo $GREETING");
-	_cleanup_strv_ cnb__launch_strv profiles = CNB_LAUNCH_STRV_INIT;
-	cnb__launch_strv_push(&profiles, "/layers/bp/l/profile.d/a.sh");
-	cnb__launch_strv_push(&profiles, "/weird/\"$x\".sh");
-	_cleanup_strv_ cnb__launch_strv argv = CNB_LAUNCH_STRV_INIT;
+	cnb__strv_push(&p.command, "echo $GREETING");
+	_cleanup_strv_list_ cnb__strv_list profiles = CNB_STRV_LIST_INIT;
+	cnb__strv_push(&profiles, "/layers/bp/l/profile.d/a.sh");
+	cnb__strv_push(&profiles, "/weird/\"$x\".sh");
+	_cleanup_strv_list_ cnb__strv_list argv = CNB_STRV_LIST_INIT;
 	cnb_error *err = NULL;
 	is_int(cnb__launch_shell_argv(&argv, &profiles, "/workspace", "/cnb/process/web", &p, &err), 0, "script argv");
 	is_int(argv.n, 5, "bash -c <script> <caller> <command>");
@@ -63,11 +63,11 @@ static void test_launch_shell__argv(void)
 		is_str(argv.v[3], "/cnb/process/web", "caller is $0 of the profiles");
 		is_str(argv.v[4], "echo $GREETING", "command");
 	}
-	cnb__launch_strv_free(&argv);
+	cnb__strv_list_free(&argv);
 
-	cnb__launch_strv_push(&p.args, "$HOME");
-	cnb__launch_strv_push(&p.args, "two words");
-	cnb__launch_strv_free(&profiles);
+	cnb__strv_push(&p.args, "$HOME");
+	cnb__strv_push(&p.args, "two words");
+	cnb__strv_list_free(&profiles);
 	is_int(cnb__launch_shell_argv(&argv, &profiles, "/w", "launcher", &p, &err), 0, "token argv");
 	if (argv.n == 7) {
 		is_str(argv.v[2],

@@ -1,6 +1,6 @@
 /* Unit tests of launch-metadata and launch-process: metadata.toml fields, process choice and arg rules per API. */
 #include "lib/common/cleanup.h"
-#include "lib/lifecycle/launch-process.h"
+#include "lib/lifecycle/launcher/launch-process.h"
 #include "tests/launcher/launch-fixture.h"
 #include "tests/lib/tap.h"
 
@@ -24,11 +24,11 @@ static cnb__api api(unsigned minor)
 }
 
 /* "a b c": the strv joined, for compact comparisons. */
-static const char *joined(const cnb__launch_strv *s)
+static const char *joined(const cnb__strv_list *s)
 {
 	static char buf[4][256];
 	static int next;
-	_cleanup_free_ char *j = cnb__launch_strv_join(s, " ");
+	_cleanup_free_ char *j = cnb__strv_join(s, " ");
 	char *out = buf[next++ % 4];
 	snprintf(out, sizeof(buf[0]), "%s", j ? j : "(oom)");
 	return out;

@@ -1,8 +1,8 @@
-/* Unit tests of the environment modification rules (lib/lifecycle/env-rules.c; checklist §3.6). */
+/* Unit tests of the environment modification rules (lib/lifecycle/spec/env-rules.c; checklist §3.6). */
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
-#include "lib/lifecycle/env-rules.h"
+#include "lib/lifecycle/spec/env-rules.h"
 #include "tests/lib/tap.h"
 
 #include <sys/stat.h>

@@ -7,14 +7,14 @@
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
-#include "lib/lifecycle/api-version.h"
-#include "lib/lifecycle/env-rules.h"
-#include "lib/lifecycle/launch-env.h"
-#include "lib/lifecycle/launch-exec.h"
-#include "lib/lifecycle/launch-execd.h"
-#include "lib/lifecycle/launch-layers.h"
-#include "lib/lifecycle/launch-metadata.h"
-#include "lib/lifecycle/launch-process.h"
+#include "lib/lifecycle/spec/api-version.h"
+#include "lib/lifecycle/spec/env-rules.h"
+#include "lib/lifecycle/launcher/launch-env.h"
+#include "lib/lifecycle/launcher/launch-exec.h"
+#include "lib/lifecycle/launcher/launch-execd.h"
+#include "lib/lifecycle/launcher/launch-layers.h"
+#include "lib/lifecycle/launcher/launch-metadata.h"
+#include "lib/lifecycle/launcher/launch-process.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -6,7 +6,7 @@
 #ifndef CNB_LIFECYCLE_FLAGS_H
 #define CNB_LIFECYCLE_FLAGS_H
 
-#include "lib/lifecycle/phase.h"
+#include "lib/lifecycle/phases/phase.h"
 
 /* Flags a phase accepts (bit mask). */
 enum {

@@ -1,0 +1,71 @@
+/* Sorted directory listings. */
+#include "dir-list.h"
+
+#include "lib/common/cleanup.h"
+#include "lib/common/error-internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int cnb__dir_list_sorted(int dirfd, const char *dir, cnb__dir_filter keep, void *ud, char ***out, size_t *n,
+			 cnb_error **err)
+{
+	int fd = dup(dirfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return cnb__error_errno(err, CNB_EIO, e, "read %s", dir);
+	}
+	_cleanup_closedir_ DIR *dp = d;
+	char **v = calloc(1, sizeof(*v));
+	size_t len = 0;
+	for (struct dirent *de; v && (de = readdir(dp));) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || (keep && !keep(dirfd, de->d_name, ud)))
+			continue;
+		char **grown = realloc(v, (len + 2) * sizeof(*v));
+		if (!grown) {
+			cnb__strv_free(v);
+			v = NULL;
+			break;
+		}
+		v = grown;
+		v[len + 1] = NULL;
+		if (!(v[len] = strdup(de->d_name))) {
+			cnb__strv_free(v);
+			v = NULL;
+			break;
+		}
+		len++;
+	}
+	if (!v)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	if (len)
+		qsort(v, len, sizeof(*v), cmp_str);
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+int cnb__dir_list_sorted_path(const char *dir, cnb__dir_filter keep, void *ud, char ***out, size_t *n,
+			      cnb_error **err)
+{
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 && (errno == ENOENT || errno == ENOTDIR)) {
+		*n = 0;
+		*out = calloc(1, sizeof(char *));
+		return *out ? 0 : cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	}
+	if (fd < 0)
+		return cnb__error_errno(err, CNB_EIO, errno, "open %s", dir);
+	return cnb__dir_list_sorted(fd, dir, keep, ud, out, n, err);
+}
