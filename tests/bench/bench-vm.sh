@@ -16,15 +16,15 @@ trap 'rm -rf "$tmp"' EXIT
 cache=${CNB_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/cnb}
 minimal=$cache/vm/kernel/vmlinux
 now_ms() { date +%s%3N; }
-n=0
+. "$(dirname "$0")/../lib/tap.sh"
 
 bench() { # NAME EXECUTOR [KERNEL]
 	name=$1 ex=$2 kernel=${3:-${CNB_VM_KERNEL:-}}
-	total=0 ready=0 ok=1 best_total= best_ready=
+	total=0 ready=0 status=0 best_total= best_ready=
 	for i in $(seq "$runs"); do
 		t0=$(now_ms)
 		CNB_VM_KERNEL=$kernel "$cnb" vm run -v --rootfs "$tmp/rootfs" --executor "$ex" --network none -- true \
-			>"$tmp/log" 2>&1 || ok=0
+			>"$tmp/log" 2>&1 || status=1
 		t1=$(now_ms)
 		t=$((t1 - t0))
 		r=$(sed -n 's/.*job environment ready after \([0-9]*\) ms.*/\1/p' "$tmp/log" | head -n1)
@@ -33,8 +33,8 @@ bench() { # NAME EXECUTOR [KERNEL]
 		[ -z "$best_total" ] || [ "$t" -lt "$best_total" ] && best_total=$t
 		[ -z "$best_ready" ] || [ "$r" -lt "$best_ready" ] && best_ready=$r
 	done
-	n=$((n + 1))
-	if [ $ok = 1 ]; then echo "ok $n - $name: trivial job"; else echo "not ok $n - $name: trivial job"; sed 's/^/# /' "$tmp/log"; fi
+	ok $status "$name: trivial job"
+	[ $status = 0 ] || show "$tmp/log" 1000
 	echo "# $name ($CNB_VM_ACCEL): boot-to-ready best $best_ready ms, mean $((ready / runs)) ms;" \
 		"total for 'true' best $best_total ms, mean $((total / runs)) ms ($runs runs)"
 }
@@ -46,4 +46,4 @@ else
 	echo "# no minimal kernel in $cache/vm/kernel: vmshim/image/build-kernel.sh --install-to-cache"
 fi
 bench host host
-echo "1..$n"
+tap_done

@@ -1,4 +1,4 @@
-/* Unit tests of order resolution (lib/lifecycle/spec/order.c; checklist §3.3 detectOrder/detectGroup). */
+/* Unit tests of order resolution (lib/lifecycle/spec/order.c; platform.md "detector"). */
 #include "lib/lifecycle/spec/order.h"
 #include "lib/common/error-internal.h"
 #include "tests/lib/tap.h"

@@ -1,4 +1,4 @@
-/* Unit tests of build plan resolution (lib/lifecycle/spec/plan.c; checklist §3.3 "Group resolution"). */
+/* Unit tests of build plan resolution (lib/lifecycle/spec/plan.c; platform.md "detector"). */
 #include "lib/common/cleanup.h"
 #include "lib/lifecycle/spec/plan.h"
 #include "tests/lib/tap.h"

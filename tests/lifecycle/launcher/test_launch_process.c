@@ -1,7 +1,7 @@
 /* Unit tests of launch-metadata and launch-process: metadata.toml fields, process choice and arg rules per API. */
 #include "lib/common/cleanup.h"
 #include "lib/lifecycle/launcher/launch-process.h"
-#include "tests/launcher/launch-fixture.h"
+#include "tests/lifecycle/launcher/launch-fixture.h"
 #include "tests/lib/tap.h"
 
 static const char *const metadata_text =

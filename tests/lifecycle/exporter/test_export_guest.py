@@ -3,7 +3,7 @@
 <app>, checked against docs/export-protocol.md with GNU tar."""
 import json, os, subprocess, sys, tempfile
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "lib"))
 from tap import done, ok, write  # noqa: E402
 
 DRIVER = sys.argv[1]

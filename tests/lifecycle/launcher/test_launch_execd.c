@@ -1,7 +1,7 @@
 /* Unit tests of launch-execd: fd 3 output parsing, running programs, order across layers. */
 #include "lib/common/cleanup.h"
 #include "lib/lifecycle/launcher/launch-execd.h"
-#include "tests/launcher/launch-fixture.h"
+#include "tests/lifecycle/launcher/launch-fixture.h"
 #include "tests/lib/tap.h"
 
 #include <unistd.h>

@@ -6,12 +6,8 @@ set -u
 launcher=$(realpath "$1")
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cnb-launcher-it-XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-n=0 failed=0
+. "$(dirname "$0")/../../lib/tap.sh"
 
-ok() { # ok <cond-status> <description>
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
 # run <argv0 path> [args...]: runs with the standard env; sets $out (stdout+stderr) and $rc.
 run() {
 	out=$(env -i PATH=/cnb/process:/cnb/lifecycle:/usr/bin:/bin CNB_PLATFORM_API="${PLATFORM_API-0.15}" \
@@ -108,7 +104,7 @@ expect 0 'hello direct-arg $GREETING GREETING=hi' "launcher -- cmd: direct, args
 run "$launcher" 'echo "script:$PROFILE_VAR:$GREETING"'
 expect 0 "script:from-profile:hi" "launcher cmd: shell script with profile.d"
 run "$launcher" echo '$GREETING' 'a  b'
-# As in lc:launch/bash.go, a token is re-split by `eval echo`: runs of blanks collapse.
+# As in lifecycle launch/bash.go, a token is re-split by `eval echo`: runs of blanks collapse.
 expect 0 "hi a b" "launcher cmd args: each token env-expanded"
 run "$launcher"
 expect 82 "when there is no default process a command is required" "no default process, no command: 82"
@@ -148,5 +144,4 @@ if command -v file >/dev/null; then
 	ok $? "the launcher is statically linked"
 fi
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

@@ -2,7 +2,7 @@
 #include "lib/common/cleanup.h"
 #include "lib/lifecycle/launcher/launch-exec.h"
 #include "lib/lifecycle/launcher/launch-shell.h"
-#include "tests/launcher/launch-fixture.h"
+#include "tests/lifecycle/launcher/launch-fixture.h"
 #include "tests/lib/tap.h"
 
 static void test_launch_exec__lookpath(void)

@@ -1,7 +1,7 @@
 /* Unit tests of launch-env and launch-layers: the launch env base and the layering order. */
 #include "lib/common/cleanup.h"
 #include "lib/lifecycle/launcher/launch-env.h"
-#include "tests/launcher/launch-fixture.h"
+#include "tests/lifecycle/launcher/launch-fixture.h"
 #include "tests/lib/tap.h"
 
 static void test_launch_env__strips_launcher_inputs(void)

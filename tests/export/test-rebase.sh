@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Integration test of `cnb rebase` (checklist §3.9) and `cnb copy … docker-archive:` against a real
+# Integration test of `cnb rebase` (platform.md "rebaser") and `cnb copy … docker-archive:` against a real
 # docker-registry (run under tests/lib/with-registry.sh). The app image is made with umoci from base v1:
 # two app layers plus the lifecycle metadata label a build would write. TAP output.
 #   test-rebase.sh CNB_EXE MAKE_BASE_IMAGES_SH
@@ -7,10 +7,7 @@ set -uo pipefail
 cnb=$1
 make_base=$2
 reg=$CNB_TEST_REGISTRY
-n=0
-failed=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
-check() { local what=$1; shift; "$@" >/dev/null 2>"$work/check.err"; local rc=$?; [ $rc = 0 ] || sed 's/^/# /' "$work/check.err"; ok $rc "$what"; }
+. "$(dirname "$0")/../lib/tap.sh"
 for tool in umoci skopeo python3; do
 	command -v $tool >/dev/null || { echo "1..0 # SKIP $tool not installed (scripts/install-deps.sh)"; exit 77; }
 done
@@ -124,5 +121,4 @@ cmp -s "$work/sk-layers" "$work/want-layers"; ok $? "skopeo finds the tag and th
 check "skopeo copies the archive into an OCI layout" skopeo copy -q docker-archive:"$work/app.tar" oci:"$work/fromarchive:x"
 ls "$work" | grep -q 'app.tar.tmp-\|app.tar.layer-'; [ $? = 1 ]; ok $? "no temporary files left next to the archive"
 
-echo "1..$n"
-[ $failed = 0 ]
+tap_done
