@@ -1,4 +1,4 @@
-/* The labels pack writes on a builder or a buildpackage, in the same JSON shapes (checklist §2.3), so pack, kpack
+/* The labels pack writes on a builder or a buildpackage, in the same JSON shapes (distribution.md "Buildpackage"), so pack, kpack
  * and our own build read our builders as theirs. */
 #ifndef CNB_BUILDER_LABELS_H
 #define CNB_BUILDER_LABELS_H

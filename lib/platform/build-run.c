@@ -1,5 +1,5 @@
 /*
- * One build, as data flowing through the system (design.md): pull the builder, assemble its rootfs,
+ * One build, as data flowing through the system (lib/README.md, "Where work runs"): pull the builder, assemble its rootfs,
  * prepare the job dir, run detect/build/export in the executor, assemble the image on the host,
  * publish. Each step names itself in errors and records its time.
  */

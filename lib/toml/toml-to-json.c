@@ -1,6 +1,6 @@
 /*
  * TOML → JSON for the image labels: layer [metadata] becomes `data`, store.toml `store.metadata`,
- * project-metadata.toml the project label (checklist §4.4: strings stay exact; datetimes become
+ * project-metadata.toml the project label (platform.md "io.buildpacks.lifecycle.metadata (JSON)": strings stay exact; datetimes become
  * their RFC 3339 text, as Go's JSON encoding of time.Time does).
  */
 #include "toml-json.h"

@@ -3,7 +3,7 @@
 #
 #   build-image.sh vmlinux OUT
 #       The kernel, decompressed once to an ELF vmlinux: QEMU boots it through its PVH entry,
-#       which skips the in-guest XZ decompression (5.1 s -> 2.2 s under TCG, design.md).
+#       which skips the in-guest XZ decompression (5.1 s -> 2.2 s under TCG; tests/bench/bench-vm.sh).
 #   build-image.sh initramfs OUT LIBEXEC_DIR TOOL...
 #       An uncompressed newc cpio: /init (cnb-init), /cnb/libcnb/<tools>, the modules cnb-init
 #       loads (/etc/cnb/modules lists them in dependency order). Uncompressed because TCG is slow

@@ -19,7 +19,7 @@ typedef struct phase {
 	const char *name;  /* subcommand */
 	const char *alias; /* argv[0] basename of the reference lifecycle */
 	unsigned flags;
-	bool refuse_root; /* detector and builder run buildpack code: never as root (checklist §3.0) */
+	bool refuse_root; /* detector and builder run buildpack code: never as root (platform.md "Usage") */
 	int (*run)(const cnb__phase_inputs *in, int *exit_code, cnb_error **err);
 } phase;
 

@@ -1,5 +1,5 @@
 /*
- * Go's path/filepath.Match on Linux, for app slices ([B § Slice Layers]; lc:layers/slices.go uses
+ * Go's path/filepath.Match on Linux, for app slices (buildpack.md "Slice Layers"; lifecycle layers/slices.go uses
  * filepath.Glob): `*` matches any run of non-`/` bytes, `?` one non-`/` character, `[...]` a
  * character class (`^` negates, `a-z` ranges), `\` escapes the next character. Ported from Go's
  * match.go (scanChunk, matchChunk, getEsc) so buildpacks' patterns mean what they mean there.

@@ -1,6 +1,6 @@
 /*
- * What the exporter reads: group.toml ([P § group.toml]), each buildpack's <layer>.toml and
- * store.toml under <layers>/<escaped id> ([B § Layer Types]), analyzed.toml [metadata] (the
+ * What the exporter reads: group.toml (platform.md "group.toml"), each buildpack's <layer>.toml and
+ * store.toml under <layers>/<escaped id> (buildpack.md "Layer Types"), analyzed.toml [metadata] (the
  * previous image's lifecycle metadata) and <layers>/config/metadata.toml.
  * group.toml and the [types] of layers come from the lifecycle's readers (group-plan-files.h,
  * layer-metadata.h) and analyzed.toml through layers-inputs.h; the layer [metadata] and store.toml,
@@ -91,7 +91,7 @@ static int load_buildpack_dir(cnb__export *ex, cnb__export_bp *bp, cnb_error **e
 		return r;
 	if (list.n && !(bp->layers = calloc(list.n, sizeof(*bp->layers))))
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	/* the list is alphabetical: "<id>:<name>" order within the buildpack (checklist §4.1) */
+	/* the list is alphabetical: "<id>:<name>" order within the buildpack (platform.md "exporter") */
 	for (size_t i = 0; r >= 0 && i < list.n; i++) {
 		cnb__export_layer_md *md = &bp->layers[bp->n_layers++];
 		md->name = TAKE_PTR(list.v[i].name);

@@ -16,7 +16,7 @@
 #include "lib/toml/toml.h"
 #include "lib/toml/toml-json.h"
 
-/* One <layers>/<bp>/<name>.toml: [types] and [metadata] ([B § Layer Types]). */
+/* One <layers>/<bp>/<name>.toml: [types] and [metadata] (buildpack.md "Layer Types"). */
 typedef struct cnb__export_layer_md {
 	char *name;
 	bool launch, build, cache;

@@ -1,8 +1,8 @@
 /*
  * Layer tars in out/layers/NNN.tar and out/cache/NNN.tar (docs/export-protocol.md), built with the
- * deterministic tar writer (checklist §4.2): absolute entry names, parents first, mtime 1980, the
+ * deterministic tar writer (platform.md "Build Reproducibility"): absolute entry names, parents first, mtime 1980, the
  * CNB user as owner of layer contents, root for the lifecycle's own layers. Also the three layers
- * the lifecycle itself adds (checklist §4.1 items 6–8): launcher, config, process types.
+ * the lifecycle itself adds (platform.md "exporter"; lifecycle phase/exporter.go): launcher, config, process types.
  */
 #include "export-internal.h"
 #include "lib/common/cleanup.h"
@@ -71,7 +71,7 @@ int cnb__export_tar_add_ancestors(cnb__export_tar *t, const char *path, cnb_erro
 			return cnb__error_errno(err, CNB_EIO, errno, "stat %s", p);
 		if (!S_ISDIR(st.st_mode))
 			return cnb__error_set(err, CNB_EUNSAFE, "%s is not a directory", p);
-		/* checklist §4.2: parent directories keep their on-disk owner */
+		/* platform.md "Build Reproducibility": parent directories keep their on-disk owner */
 		cnb__tar_norm n = { st.st_uid, st.st_gid, CNB_TAR_EPOCH };
 		int r = cnb__tar_add_dir(t->tar, p, st.st_mode, &n, err);
 		*s = '/';
@@ -175,12 +175,12 @@ int cnb__export_process_types_layer(cnb__export *ex, cnb_error **err)
 	const cnb_toml *processes = cnb__toml_get(ex->config, "processes");
 	size_t n = cnb__toml_len(processes);
 	if (!n) {
-		/* lc:platform/files/analyzed.go: process-types is always in the label, "" without processes */
+		/* lifecycle platform/files/analyzed.go: process-types is always in the label, "" without processes */
 		json_t *empty = json_pack("{ss}", "sha", "");
 		return json_object_set_new(ex->lifecycle, "process-types", empty) < 0
 			       ? cnb__error_set(err, CNB_ENOMEM, "out of memory") : 0;
 	}
-	/* metadata.toml lists processes sorted by type (checklist §3.5); sort anyway for a stable tar */
+	/* metadata.toml lists processes sorted by type (platform.md "builder"); sort anyway for a stable tar */
 	_cleanup_free_ const char **types = calloc(n, sizeof(char *));
 	if (!types)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");

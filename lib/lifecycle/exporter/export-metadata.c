@@ -1,8 +1,8 @@
 /*
  * The image description in out/export.json (docs/export-protocol.md): env, entrypoint and working
- * dir (checklist §4.3, §6.9), the labels io.buildpacks.build.metadata (§4.5),
+ * dir (platform.md "exporter" › "Outputs"), the labels io.buildpacks.build.metadata (platform.md "Labels"),
  * io.buildpacks.project.metadata, io.buildpacks.exec-env and the buildpacks' [[labels]], and
- * lifecycle_metadata (§4.4) with "file:" placeholders the host turns into diffIDs.
+ * lifecycle_metadata (platform.md "io.buildpacks.lifecycle.metadata (JSON)") with "file:" placeholders the host turns into diffIDs.
  */
 #include "export-internal.h"
 #include "lib/common/cleanup.h"
@@ -35,7 +35,7 @@ static const cnb_toml *find_process(const cnb__export *ex, const char *type)
 
 static bool valid_process_type(const char *type)
 {
-	/* lc:phase/exporter.go rejects these; the type names a symlink in /cnb/process */
+	/* lifecycle phase/exporter.go rejects these; the type names a symlink in /cnb/process */
 	return *type && strcmp(type, ".") && strcmp(type, "..") && !strpbrk(type, "/><:|&\\");
 }
 
@@ -79,7 +79,7 @@ static json_t *strings_json(const cnb_toml *v)
 	return out;
 }
 
-/* One process as lc:launch.Process marshals it. */
+/* One process as lifecycle launch.Process marshals it. */
 static json_t *process_json(const cnb_toml *p)
 {
 	bool direct = false;
@@ -174,7 +174,7 @@ static int labels_json(const cnb__export *ex, json_t **out, cnb_error **err)
 	if (r >= 0 && ex->opts->platform_at_least_0_15 &&
 	    json_object_set_new(labels, "io.buildpacks.exec-env", json_string(ex->opts->exec_env)) < 0)
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	/* buildpack [[labels]] in group order: the last one of a key wins (checklist §4.3) */
+	/* buildpack [[labels]] in group order: the last one of a key wins (platform.md "exporter" › "Outputs") */
 	const cnb_toml *bp_labels = cnb__toml_get(ex->config, "labels");
 	for (size_t i = 0; r >= 0 && i < cnb__toml_len(bp_labels); i++) {
 		const cnb_toml *l = cnb__toml_at(bp_labels, i);

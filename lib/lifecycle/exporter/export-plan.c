@@ -1,7 +1,7 @@
 /*
  * Which buildpack layers go into the image and the cache, in which order, and which are reused
- * from the previous image (checklist §4.1 item 3, §4.7, §4.8; lc:phase/exporter.go
- * addBuildpackLayers, lc:phase/cache.go). Reuse of a *rebuilt* layer with an unchanged diffID is
+ * from the previous image (platform.md "exporter", "Caching"; buildpack.md "Reusing Layers"; lifecycle phase/exporter.go
+ * addBuildpackLayers, lifecycle phase/cache.go). Reuse of a *rebuilt* layer with an unchanged diffID is
  * the host's decision: the guest does not hash.
  */
 #include "export-internal.h"
@@ -118,7 +118,7 @@ static int export_launch_layer(cnb__export *ex, int bpfd, const cnb__export_bp *
 				      "<layers>/%s/%s or set [types] cache = false in %s.toml",
 				      id, bp->id, bp->escaped_id, md->name, md->name);
 	} else {
-		/* launch-only reuse (checklist §4.8): the buildpack kept the previous image's layer */
+		/* launch-only reuse (buildpack.md "Reusing Layers"): the buildpack kept the previous image's layer */
 		reuse = previous_sha(ex, bp->id, md->name);
 		if (!reuse)
 			return cnb__error_set(err, CNB_EEXPORT,
@@ -158,7 +158,7 @@ int cnb__export_buildpack_layers(cnb__export *ex, cnb_error **err)
 			if (!store || json_object_set_new(bp_md, "store", json_pack("{so}", "metadata", store)) < 0)
 				return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 		}
-		/* layers are sorted by name, so "<id>:<name>" order within the buildpack (checklist §4.1) */
+		/* layers are sorted by name, so "<id>:<name>" order within the buildpack (platform.md "exporter") */
 		for (size_t j = 0; j < bp->n_layers; j++) {
 			if (!bp->layers[j].launch)
 				continue;
@@ -217,7 +217,7 @@ int cnb__export_cache_layers(cnb__export *ex, cnb_error **err)
 			if (r < 0)
 				return r;
 			if (!exists) {
-				/* lc:phase/cache.go: a warning, not a failed build */
+				/* lifecycle phase/cache.go: a warning, not a failed build */
 				fprintf(stderr, "Warning: layer '%s:%s' is cache=true but has no contents; not cached\n",
 					bp->id, md->name);
 				continue;

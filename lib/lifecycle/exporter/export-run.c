@@ -39,7 +39,7 @@ static int run_export(cnb__export *ex, cnb_error **err)
 		r = cnb__export_check_processes(ex, err);
 	if (r >= 0)
 		r = prepare_out(ex->opts->out_dir, err);
-	/* image order, checklist §4.1 (no extension layers: extensions are not supported) */
+	/* image order, platform.md "exporter" (no extension layers: extensions are not supported) */
 	if (r >= 0)
 		r = cnb__export_buildpack_layers(ex, err);
 	if (r >= 0)

@@ -1,5 +1,5 @@
 /*
- * App layers ([B § Slice Layers], checklist §4.1 item 5; lc:layers/slices.go): metadata.toml
+ * App layers (buildpack.md "Slice Layers", platform.md "exporter"; lifecycle layers/slices.go): metadata.toml
  * [[slices]] in order, each a list of Go filepath.Match globs relative to <app>. n slices give
  * n+1 layers; the last holds everything no slice took and is always written. A matched directory
  * takes its subtree; what an earlier slice took stays there; parents of taken entries are added.
@@ -90,7 +90,7 @@ static int walk(app_tree *t, int dirfd, const char *prefix, int depth, cnb_error
 		}
 		if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
 			free(rel);
-			continue; /* sockets, fifos, devices are not layer content (checklist §4.2) */
+			continue; /* sockets, fifos, devices are not layer content (platform.md "Build Reproducibility") */
 		}
 		int r = push_entry(t, rel, st.st_mode, err);
 		if (r < 0)

@@ -1,4 +1,4 @@
-/* Launch-time environment (checklist §5.3, §3.6.2). */
+/* Launch-time environment (platform.md "Launch Environment"; buildpack.md "Environment Variable Modification Rules"). */
 #include "launch-env.h"
 
 #include "lib/common/cleanup.h"
@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* lc:env/launch.go LaunchEnvExcludelist: inputs of the launcher, meaningless to the app. */
+/* lifecycle env/launch.go LaunchEnvExcludelist: inputs of the launcher, meaningless to the app. */
 static const char *const excluded[] = { "CNB_LAYERS_DIR", "CNB_APP_DIR", "CNB_PROCESS_TYPE", "CNB_PLATFORM_API",
 					"CNB_DEPRECATION_MODE" };
 
-/* The exporter prefixes PATH with these (checklist §4.3); the app must not find the launcher there. */
+/* The exporter prefixes PATH with these (platform.md "exporter" › "Outputs"); the app must not find the launcher there. */
 static const char *const launcher_path_dirs[] = { "/cnb/process", "/cnb/lifecycle" };
 
 static bool name_is(const char *entry, size_t len, const char *name)
@@ -64,7 +64,7 @@ int cnb__launch_env_init(cnb__env *env, char *const *environ)
 	return 0;
 }
 
-/* env/, env.launch/, env.launch/<type>/ of one layer ([B § Environment Variable Modification Rules]). */
+/* env/, env.launch/, env.launch/<type>/ of one layer (buildpack.md "Environment Variable Modification Rules"). */
 static int apply_env_files(cnb__env *env, const char *layer_dir, const char *type, cnb_error **err)
 {
 	_cleanup_free_ char *common = cnb__path_join(layer_dir, "env");
@@ -74,7 +74,7 @@ static int apply_env_files(cnb__env *env, const char *layer_dir, const char *typ
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	const char *dirs[] = { common, launch, typed };
 	for (size_t i = 0; i < CNB_ARRAY_SIZE(dirs) && dirs[i]; i++) {
-		/* No suffix = override for every supported Buildpack API; symlinks followed as lc:env/env.go does. */
+		/* No suffix = override for every supported Buildpack API; symlinks followed as lifecycle env/env.go does. */
 		int rc = cnb__env_apply_dir(env, dirs[i], CNB_ENV_OVERRIDE, true, err);
 		if (rc) {
 			cnb__error_prefix(err, "layer %s", layer_dir);
@@ -87,7 +87,7 @@ static int apply_env_files(cnb__env *env, const char *layer_dir, const char *typ
 int cnb__launch_env_apply_layers(cnb__env *env, const cnb__launch_layers *layers, const char *type,
 				 cnb_error **err)
 {
-	/* One buildpack at a time: all of its root dirs before any of its env files (lc:launch doEnv). */
+	/* One buildpack at a time: all of its root dirs before any of its env files (lifecycle launch doEnv). */
 	for (size_t first = 0, end; first < layers->n; first = end) {
 		for (end = first; end < layers->n && layers->v[end].bp == layers->v[first].bp; end++) {
 			int rc = cnb__env_add_root_dir(env, layers->v[end].dir, false, err);

@@ -1,6 +1,6 @@
 /*
- * The environment of a launched process ([P § launcher › Execution], [P § Launch Environment],
- * checklist §5.3; lc:env/launch.go, lc:launch/launcher.go doEnv). exec.d comes after: launch-execd.h.
+ * The environment of a launched process (platform.md "launcher" › "Execution", platform.md "Launch Environment",
+ * ; lifecycle env/launch.go, lifecycle launch/launcher.go doEnv). exec.d comes after: launch-execd.h.
  */
 #ifndef CNB_LC_LAUNCH_ENV_H
 #define CNB_LC_LAUNCH_ENV_H

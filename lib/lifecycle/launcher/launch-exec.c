@@ -1,4 +1,4 @@
-/* PATH lookup and exec of the launched process (checklist §5.4). */
+/* PATH lookup and exec of the launched process (platform.md "launcher" › "Execution"). */
 #include "launch-exec.h"
 
 #include "lib/common/cleanup.h"
@@ -68,7 +68,7 @@ static int exec_direct(const cnb__launch_proc *proc, cnb__env *env, const char *
 	if (proc->command.n == 0)
 		return cnb__error_set(err, CNB_EINVAL, "process type %s has no command; rebuild the image", proc->type);
 	_cleanup_free_ char *binary = NULL;
-	/* Looked up before the chdir, from <app>, as lc:launch/launcher.go does. */
+	/* Looked up before the chdir, from <app>, as lifecycle launch/launcher.go does. */
 	int rc = cnb__launch_lookpath(&binary, proc->command.v[0], cnb__env_get(env, "PATH"), err);
 	if (rc)
 		return rc;

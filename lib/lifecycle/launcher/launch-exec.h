@@ -1,6 +1,6 @@
 /*
- * Replacing the launcher with the process ([P § launcher › Execution], [B § Launch], checklist
- * §5.4; lc:launch/launcher.go launchDirect, lc:launch/bash.go). No fork: the process gets the
+ * Replacing the launcher with the process (platform.md "launcher" › "Execution", buildpack.md "Launch";
+ * lifecycle launch/launcher.go launchDirect, lifecycle launch/bash.go). No fork: the process gets the
  * launcher's PID, so it receives the container's signals and its exit code is the container's.
  */
 #ifndef CNB_LC_LAUNCH_EXEC_H

@@ -1,4 +1,4 @@
-/* Running exec.d programs and reading their fd 3 output (checklist §5.3 step 5). */
+/* Running exec.d programs and reading their fd 3 output (platform.md "Launch Environment"). */
 #include "launch-execd.h"
 
 #include "lib/common/cleanup.h"
@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* [B § Exec.d]: the program writes its output to file descriptor 3. */
+/* buildpack.md "Exec.d": the program writes its output to file descriptor 3. */
 #define EXECD_OUTPUT_FD 3
 
 int cnb__launch_execd_apply_output(cnb__env *env, const char *data, size_t len, const char *name, cnb_error **err)
@@ -115,7 +115,7 @@ int cnb__launch_execd_run(cnb__env *env, const char *path, cnb_error **err)
 	_cleanup_buf_ cnb__buf out = CNB_BUF_INIT;
 	cnb_error *read_err = NULL;
 	int read_rc = read_output(read_fd, &out, path, &read_err);
-	/* The exit status explains more than a read error: report it first, as lc:launch/exec_d.go does. */
+	/* The exit status explains more than a read error: report it first, as lifecycle launch/exec_d.go does. */
 	if ((rc = wait_child(pid, path, err)) || read_rc) {
 		if (!rc && err && !*err)
 			*err = TAKE_PTR(read_err);

@@ -1,6 +1,6 @@
 /*
- * exec.d: programs in launch layers that compute env vars at container start ([B § Exec.d],
- * [B § Exec.d Output (TOML)], [P § launcher › Execution], checklist §5.3 step 5; lc:launch/exec_d.go).
+ * exec.d: programs in launch layers that compute env vars at container start (buildpack.md "Exec.d",
+ * buildpack.md "Exec.d Output (TOML)", platform.md "launcher" › "Execution", platform.md "Launch Environment"; lifecycle launch/exec_d.go).
  */
 #ifndef CNB_LC_LAUNCH_EXECD_H
 #define CNB_LC_LAUNCH_EXECD_H

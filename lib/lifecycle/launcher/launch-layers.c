@@ -1,4 +1,4 @@
-/* Finding the launch layers and their exec.d/profile.d entries (checklist §5.3, §5.4). */
+/* Finding the launch layers and their exec.d/profile.d entries (platform.md "Launch Environment"; platform.md "launcher" › "Execution"). */
 #include "launch-layers.h"
 
 #include "lib/common/cleanup.h"

@@ -1,6 +1,6 @@
 /*
- * The layer directories the launcher reads at container start ([P § launcher › Execution],
- * checklist §5.3; lc:launch/launcher.go eachBuildpack/eachLayer). The exporter only puts
+ * The layer directories the launcher reads at container start (platform.md "launcher" › "Execution",
+ * platform.md "Launch Environment"; lifecycle launch/launcher.go eachBuildpack/eachLayer). The exporter only puts
  * launch=true layers into the image, so every layer directory under <layers>/<bp>/ counts.
  */
 #ifndef CNB_LC_LAUNCH_LAYERS_H

@@ -1,4 +1,4 @@
-/* Reading <layers>/config/metadata.toml for the launcher (checklist §3.1, §5.1). */
+/* Reading <layers>/config/metadata.toml for the launcher (platform.md "Data Format"; platform.md "launcher" › "Inputs"). */
 #include "launch-metadata.h"
 
 #include "lib/common/cleanup.h"
@@ -90,7 +90,7 @@ static int parse_buildpack(void *elem, const cnb_toml *t, const char *name, cons
 	_cleanup_free_ char *who = cnb__bp_ref(bp->id, bp->version);
 	if (!who)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	/* [P § launcher]: a buildpack API the launcher does not know means exit 12, as in every phase. */
+	/* platform.md "launcher": a buildpack API the launcher does not know means exit 12, as in every phase. */
 	return cnb__api_check_buildpack(api, who, &bp->api, err);
 }
 

@@ -1,6 +1,6 @@
 /*
- * <layers>/config/metadata.toml as the launcher reads it ([P § Data Format › metadata.toml],
- * checklist §3.1 and §5.1; lc:launch/launch.go). The builder writes it, the exporter puts it into
+ * <layers>/config/metadata.toml as the launcher reads it (platform.md "Data Format" › "metadata.toml",
+ * platform.md "Data Format"; platform.md "launcher" › "Inputs"; lifecycle launch/launch.go). The builder writes it, the exporter puts it into
  * the image under <layers>/config, and the launcher reads it at every container start.
  */
 #ifndef CNB_LC_LAUNCH_METADATA_H

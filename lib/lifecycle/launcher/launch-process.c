@@ -1,4 +1,4 @@
-/* Process selection and argument rules (checklist §5.2, Appendix B; lc:launch/process.go). */
+/* Process selection and argument rules (platform.md "launcher" › "Execution"; lifecycle launch/process.go). */
 #include "launch-process.h"
 
 #include "lib/common/cleanup.h"
@@ -24,7 +24,7 @@ const char *cnb__launch_process_type_of(const char *argv0)
 	return slash ? slash + 1 : argv0;
 }
 
-/* [P § launcher] (Platform API 0.15): a process declares the execution environments it runs in. */
+/* platform.md "launcher" (Platform API 0.15): a process declares the execution environments it runs in. */
 static bool eligible(const cnb__launch_process *p, cnb__api platform, const char *exec_env)
 {
 	if (!cnb__api_at_least(platform, 0, 15) || p->exec_env.n == 0)
@@ -32,7 +32,7 @@ static bool eligible(const cnb__launch_process *p, cnb__api platform, const char
 	return cnb__strv_contains(p->exec_env.v, "*") || cnb__strv_contains(p->exec_env.v, exec_env);
 }
 
-/* [P § launcher › Execution]: with no default process the whole command line is the process. */
+/* platform.md "launcher" › "Execution": with no default process the whole command line is the process. */
 static int user_process(cnb__launch_proc *out, char *const *user, size_t n, cnb_error **err)
 {
 	if (n == 0)
@@ -40,7 +40,7 @@ static int user_process(cnb__launch_proc *out, char *const *user, size_t n, cnb_
 				      "when there is no default process a command is required: run the image with a "
 				      "command, `-- <command> [args...]` to run it without a shell, or use the "
 				      "entrypoint /cnb/process/<type>");
-	/* `--` marks a direct process; a lone `--` is an ordinary (shell) command, as in lc:launch/process.go. */
+	/* `--` marks a direct process; a lone `--` is an ordinary (shell) command, as in lifecycle launch/process.go. */
 	bool direct = n > 1 && !strcmp(user[0], "--");
 	size_t skip = direct ? 1 : 0;
 	out->direct = direct;
@@ -62,7 +62,7 @@ static int buildpack_of(const cnb__launch_buildpack **out, const cnb__launch_met
 	return 0;
 }
 
-/* User args against the process's own args (checklist §5.2). */
+/* User args against the process's own args (platform.md "launcher" › "Execution"). */
 static int apply_user_args(cnb__launch_proc *out, const cnb__launch_metadata *md, const cnb__launch_process *p,
 			   cnb__api platform, char *const *user, size_t n, cnb_error **err)
 {
@@ -124,7 +124,7 @@ int cnb__launch_process_select(cnb__launch_proc *out, const cnb__launch_metadata
 			       cnb_error **err)
 {
 	memset(out, 0, sizeof(*out));
-	/* argv[0] selects the default process when it names a type, eligible or not (lc:cmd/launcher). */
+	/* argv[0] selects the default process when it names a type, eligible or not (lifecycle cmd/launcher). */
 	const char *type = cnb__launch_process_type_of(argv0);
 	int rc = cnb__launch_metadata_find_process(md, type)
 			 ? default_process(out, md, platform, exec_env, type, user_args, n_user_args, err)

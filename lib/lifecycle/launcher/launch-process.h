@@ -1,6 +1,6 @@
 /*
- * Choosing the process to launch and its arguments ([P § launcher › Execution], checklist §5.2;
- * lc:launch/process.go): the default process named by argv[0] (`/cnb/process/<type>`), or a
+ * Choosing the process to launch and its arguments (platform.md "launcher" › "Execution";
+ * lifecycle launch/process.go): the default process named by argv[0] (`/cnb/process/<type>`), or a
  * command given on the container command line.
  */
 #ifndef CNB_LC_LAUNCH_PROCESS_H

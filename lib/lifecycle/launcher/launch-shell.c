@@ -1,4 +1,4 @@
-/* Profiles and the bash command line of shell processes (checklist §5.4). */
+/* Profiles and the bash command line of shell processes (platform.md "launcher" › "Execution"). */
 #include "launch-shell.h"
 
 #include "lib/common/buf.h"
@@ -30,7 +30,7 @@ int cnb__launch_shell_profiles(cnb__strv_list *out, const cnb__launch_layers *la
 }
 
 /*
- * Appends `s` inside double quotes. lc:launch/bash.go pastes paths in as they are; escaping the
+ * Appends `s` inside double quotes. lifecycle launch/bash.go pastes paths in as they are; escaping the
  * four characters special inside "..." gives the same script for every ordinary path and keeps a
  * path holding `"` or `$` from being run as code.
  */
@@ -70,7 +70,7 @@ int cnb__launch_shell_argv(cnb__strv_list *out, const cnb__strv_list *profiles, 
 			   const char *caller, const cnb__launch_proc *proc, cnb_error **err)
 {
 	_cleanup_buf_ cnb__buf script = CNB_BUF_INIT;
-	/* A multi-entry command reaches the shell as one string, as lc:launch/shell.go joins it. */
+	/* A multi-entry command reaches the shell as one string, as lifecycle launch/shell.go joins it. */
 	_cleanup_free_ char *command = cnb__strv_join(&proc->command, " ");
 	if (!command || build_script(&script, profiles, working_dir, proc->args.n) < 0 ||
 	    cnb__strv_push(out, "bash") < 0 || cnb__strv_push(out, "-c") < 0 ||

@@ -1,8 +1,8 @@
 /*
  * Shell processes: direct=false processes of Buildpack API < 0.9 and commands given without `--`
- * run through /bin/bash after sourcing profile.d scripts ([B § Launch], [P § launcher ›
- * Execution], checklist §5.4; lc:launch/shell.go, lc:launch/bash.go). Direct processes never
- * come here: images without a shell still run them.
+ * run through /bin/bash after sourcing profile.d scripts (buildpack.md "Launch",
+ * platform.md "launcher" › "Execution"; lifecycle launch/shell.go, launch/bash.go). Direct
+ * processes never come here: images without a shell still run them.
  */
 #ifndef CNB_LC_LAUNCH_SHELL_H
 #define CNB_LC_LAUNCH_SHELL_H
@@ -12,7 +12,7 @@
 #include "lib/lifecycle/launcher/launch-process.h"
 #include "lib/common/strv.h"
 
-/* The shell a non-direct process runs in (bash >= 3 on Linux, [P § launcher]). */
+/* The shell a non-direct process runs in (bash >= 3 on Linux, platform.md "launcher"). */
 #define CNB_LAUNCH_SHELL "/bin/bash"
 
 /*

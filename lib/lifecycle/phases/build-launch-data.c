@@ -1,4 +1,4 @@
-/* launch.toml per Buildpack API, process merging, metadata.toml (checklist §3.1, §3.5, §6.8). */
+/* launch.toml per Buildpack API, process merging, metadata.toml (platform.md "Data Format"; platform.md "builder"; buildpack.md "launch.toml (TOML)"). */
 #include "build-launch-data.h"
 
 #include "lib/common/cleanup.h"
@@ -67,7 +67,7 @@ static int to_strv(char ***out, const cnb_toml *v, bool allow_string, const char
 	return 0;
 }
 
-/* [B § launch.toml]: process types are [A-Za-z0-9._-]; the exporter also refuses /><:|&\. */
+/* buildpack.md "launch.toml": process types are [A-Za-z0-9._-]; the exporter also refuses /><:|&\. */
 static bool valid_type(const char *t)
 {
 	return *t && strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == strlen(t);
@@ -201,7 +201,7 @@ int cnb__launch_toml_merge(cnb__launch_data *merged, cnb__launch_data *bp, cnb__
 			if (!(merged->default_type = strdup(p->type)))
 				return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 		} else if (merged->default_type && !strcmp(merged->default_type, p->type)) {
-			/* [B § launch.toml]: a redefinition without default=true is no longer the default. */
+			/* buildpack.md "launch.toml": a redefinition without default=true is no longer the default. */
 			warnf(warn, ud, "warning: %s redefines process type \"%s\" without default = true; there is no "
 				  "default process now", p->buildpack_id, p->type);
 			free(merged->default_type);

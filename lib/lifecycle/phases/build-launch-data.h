@@ -1,7 +1,7 @@
 /*
- * launch.toml written by bin/build ([B § launch.toml (TOML)], checklist §3.5 step 8, §6.8) and
+ * launch.toml written by bin/build (buildpack.md "launch.toml (TOML)", platform.md "builder") and
  * the merge of all buildpacks' launch data into <layers>/config/metadata.toml
- * ([P § metadata.toml]): what the exporter and the launcher read.
+ * (platform.md "metadata.toml"): what the exporter and the launcher read.
  */
 #ifndef CNB_LC_LAUNCH_TOML_H
 #define CNB_LC_LAUNCH_TOML_H

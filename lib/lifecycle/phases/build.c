@@ -1,5 +1,5 @@
 /*
- * The build phase ([P § builder], [B § Phase #5: Build], checklist §3.5): for each buildpack of
+ * The build phase (platform.md "builder", buildpack.md "Phase #5: Build"): for each buildpack of
  * the group, its buildpack plan, its environment, bin/build, then its layers, env for later
  * buildpacks, build.toml (unmet entries), SBOMs and launch.toml; finally
  * <layers>/config/metadata.toml for the exporter and the launcher.
@@ -56,7 +56,7 @@ static bool entry_has_provider(const cnb_toml *entry, const char *id)
 	return false;
 }
 
-/* Checklist §6.7: only the requires of entries this buildpack provided and nobody met yet. */
+/* buildpack.md "Unmet Buildpack Plan Entries": only the requires of entries this buildpack provided and nobody met yet. */
 static cnb_toml *bp_plan(const builder *b, const char *id)
 {
 	cnb_toml *doc = cnb__toml_new_table(), *entries = cnb__toml_new_array();
@@ -80,7 +80,7 @@ static cnb_toml *bp_plan(const builder *b, const char *id)
 }
 
 /*
- * build.toml [[unmet]] ([B § Unmet Buildpack Plan Entries]): each name must be in the buildpack
+ * build.toml [[unmet]] (buildpack.md "Unmet Buildpack Plan Entries"): each name must be in the buildpack
  * plan; entries whose names were met leave the plan, unmet ones go on to the next provider.
  */
 static int apply_build_toml(builder *b, const char *path, const cnb_toml *given, const cnb__bp_descriptor *bp,
@@ -125,7 +125,7 @@ static int apply_build_toml(builder *b, const char *path, const cnb_toml *given,
 	return rc;
 }
 
-/* Writes the buildpack plan to $TMPDIR/<esc>-XXXXXX/<esc>/plan.toml (lc:buildpack/build.go). */
+/* Writes the buildpack plan to $TMPDIR/<esc>-XXXXXX/<esc>/plan.toml (lifecycle buildpack/build.go). */
 static int write_bp_plan(const cnb_toml *plan, const char *esc, char **tmpdir, char **path, cnb_error **err)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -182,7 +182,7 @@ static int after_build(builder *b, const cnb__bp_descriptor *bp, const char *bp_
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	cnb__layer_list layers = { 0 };
 	int rc = cnb__layer_metadata_process(&layers, bp_layers, who, err);
-	/* Only build=true layers reach later buildpacks, in alphabetical order (checklist §3.5 step 5). */
+	/* Only build=true layers reach later buildpacks, in alphabetical order (platform.md "builder"). */
 	for (size_t i = 0; rc == 0 && i < layers.n; i++)
 		if (layers.v[i].build && (rc = cnb__env_apply_build_layer(&b->env, layers.v[i].path, err)))
 			cnb__error_prefix(err, "buildpack %s: layer %s", who, layers.v[i].name);
@@ -272,7 +272,7 @@ int cnb__build_phase(const cnb__phase_inputs *in, int *exit_code, cnb_error **er
 		if (!(b.plan_done = calloc(b.n_entries + 1, sizeof(bool))))
 			rc = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	}
-	/* Stale SBOMs from a restore must not be exported as this build's (lc:phase/builder.go). */
+	/* Stale SBOMs from a restore must not be exported as this build's (lifecycle phase/builder.go). */
 	if (rc == 0)
 		rc = cnb__rm_rf(sbom, err);
 	if (rc == 0 && cnb__env_init_build(&b.env, in->environ) < 0)

@@ -53,7 +53,7 @@ int cnb__exec_spawn(cnb__child *child, char *const argv[], char *const envp[], c
 		signal(SIGPIPE, SIG_DFL);
 		if (capture && (dup2(out[1], STDOUT_FILENO) < 0 || dup2(out[1], STDERR_FILENO) < 0))
 			child_fail(report[1]);
-		/* Buildpacks read no stdin ([B § Detection/Build]); give them an empty one. */
+		/* Buildpacks read no stdin (buildpack.md "Detection/Build"); give them an empty one. */
 		int null_fd = open("/dev/null", O_RDONLY);
 		if (null_fd >= 0 && null_fd != STDIN_FILENO) {
 			dup2(null_fd, STDIN_FILENO);

@@ -1,5 +1,5 @@
 /*
- * The detect phase ([P § detector], [B § Phase #1: Detection], checklist §3.3): verify the
+ * The detect phase (platform.md "detector", buildpack.md "Phase #1: Detection"): verify the
  * order, run bin/detect of each buildpack as order resolution asks, resolve the build plan,
  * write group.toml and plan.toml. Buildpacks of a group run one after another.
  */
@@ -66,7 +66,7 @@ static void log_output(const cnb__phase_inputs *in, cnb__log_level level, const 
 }
 
 /*
- * Detect output is buffered (lc:buildpack/detect.go): an errored buildpack's is shown at once;
+ * Detect output is buffered (lifecycle buildpack/detect.go): an errored buildpack's is shown at once;
  * the others' at debug level, or at info when detection fails as a whole.
  */
 typedef struct output_flush {
@@ -211,7 +211,7 @@ static int detect_batch(detector *d, detect_job *jobs, size_t n, cnb_error **err
 }
 
 /*
- * Detects of one group run in parallel, as in the reference (lc:phase/detector.go, unbounded
+ * Detects of one group run in parallel, as in the reference (lifecycle phase/detector.go, unbounded
  * there). Bounded here by the CPUs, but at least 4: detect scripts mostly wait on the disk.
  */
 static int detect_many(void *ud, const cnb__bp_descriptor *const *bps, cnb__detect_run *const *runs, size_t n,
@@ -237,7 +237,7 @@ static int detect_bp(void *ud, const cnb__bp_descriptor *bp, cnb__detect_run *ru
 	return detect_many(ud, &bp, &run, 1, err);
 }
 
-/* lc:phase/hermetic_factory.go verifyOrder: every top-level element exists and has a supported API. */
+/* lifecycle phase/hermetic_factory.go verifyOrder: every top-level element exists and has a supported API. */
 static int verify_order(const cnb__phase_inputs *in, const cnb__order *order, int *exit_code, cnb_error **err)
 {
 	for (size_t g = 0; g < order->n; g++)

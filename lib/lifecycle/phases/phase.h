@@ -1,6 +1,6 @@
 /*
  * What the phases share: their inputs (flags/env resolved by the CLI), the exit codes of
- * [P § Usage] (lc:platform/exit.go; checklist §3.0) and logging.
+ * platform.md "Usage" (lifecycle platform/exit.go) and logging.
  */
 #ifndef CNB_LC_PHASE_H
 #define CNB_LC_PHASE_H

@@ -1,4 +1,4 @@
-/* User, operator and CNB_* environment of buildpack executables ([P § Buildpack Environment]). */
+/* User, operator and CNB_* environment of buildpack executables (platform.md "Buildpack Environment"). */
 #include "platform-env.h"
 
 #include "lib/common/cleanup.h"
@@ -47,7 +47,7 @@ int cnb__platform_env_apply_user(cnb__env *env, const char *platform_dir, cnb_er
 			break;
 		const char *cur = cnb__env_get(env, names[i]);
 		if (is_path_var(names[i])) {
-			/* Always "value:" + current, even when current is empty (lc:env/env.go). */
+			/* Always "value:" + current, even when current is empty (lifecycle env/env.go). */
 			_cleanup_free_ char *joined = NULL;
 			if (asprintf(&joined, "%s:%s", value, cur ? cur : "") < 0 ||
 			    cnb__env_set(env, names[i], joined) < 0)
@@ -72,7 +72,7 @@ int cnb__platform_env_for_buildpack(cnb__env *out, const cnb__env *base, const c
 		_cleanup_free_ char *dir = cnb__path_join(in->build_config_dir, "env");
 		if (!dir)
 			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-		/* [P § Operator-Defined Variables]: no suffix means default here. */
+		/* platform.md "Operator-Defined Variables": no suffix means default here. */
 		if ((rc = cnb__env_apply_dir(out, dir, CNB_ENV_DEFAULT, true, err)))
 			return cnb__error_prefix(err, "build-config env");
 	}

@@ -1,6 +1,6 @@
 /*
- * The environment one buildpack executable gets (checklist §3.6.1, §3.3 "Running /bin/detect",
- * §3.5 step 3): the shared build env, then <platform>/env, then <build-config>/env, then the
+ * The environment one buildpack executable gets (platform.md "Buildpack Environment", "detector",
+ * "builder"): the shared build env, then <platform>/env, then <build-config>/env, then the
  * CNB_* variables its Buildpack API asks for.
  */
 #ifndef CNB_LC_PLATFORM_ENV_H
@@ -13,7 +13,7 @@
 
 /*
  * <platform>/env/<NAME>: the file name is the variable name, literally; for the POSIX path vars
- * the value is prepended with ":", others are overridden (lc:env/env.go WithOverrides).
+ * the value is prepended with ":", others are overridden (lifecycle env/env.go WithOverrides).
  */
 int cnb__platform_env_apply_user(cnb__env *env, const char *platform_dir, cnb_error **err);
 

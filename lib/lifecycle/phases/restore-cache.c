@@ -1,7 +1,7 @@
 /*
  * The restorer's side of the cache (docs/cache-protocol.md): cache.json and the layer tars under
  * the cache dir. The host named each tar by the diffID it computed when it committed the cache;
- * the guest does not hash again (hashing is host work, design.md) and trusts those names.
+ * the guest does not hash again (hashing is host work: lib/README.md) and trusts those names.
  */
 #include "restore.h"
 #include "lib/common/cleanup.h"

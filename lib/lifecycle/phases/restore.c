@@ -1,5 +1,5 @@
 /*
- * The restore matrix (checklist §3.4 step 2, §6.5; lc:internal/layer/metadata_restorer.go): which
+ * The restore matrix (platform.md "restorer"; platform.md "Layer Restoration"; lifecycle internal/layer/metadata_restorer.go): which
  * layers of the previous image and of the cache come back, as metadata only or with contents.
  * Restored <layer>.toml files hold [metadata] only, never [types]: a buildpack opts in again.
  */
@@ -46,7 +46,7 @@ static const cnb_toml *layer_data(const cnb_toml *layer)
 	return m ? m : cnb__toml_get(layer, "data");
 }
 
-/* A layer name from image or cache metadata must name one file in <layers>/<bp> ([B § Layer Types]). */
+/* A layer name from image or cache metadata must name one file in <layers>/<bp> (buildpack.md "Layer Types"). */
 static bool valid_layer_name(const cnb_toml *layers, size_t i, const char **out)
 {
 	size_t len = 0;
@@ -108,7 +108,7 @@ static int write_layer_toml(restore *rs, restore_bp *bp, const char *layer, cons
 	return write_metadata_file(rs, bp, file, metadata, err);
 }
 
-/* Contents from the cache, then the metadata: both or neither (checklist §6.5). A bad cache only warns. */
+/* Contents from the cache, then the metadata: both or neither (platform.md "Layer Restoration"). A bad cache only warns. */
 static int restore_cached(restore *rs, restore_bp *bp, const char *layer, const cnb_toml *metadata,
 			  const char *sha, cnb_error **err)
 {
@@ -196,7 +196,7 @@ static int restore_buildpack(restore *rs, restore_bp *bp, cnb_error **err)
 	if (fd < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "open %s (buildpack %s)", dir, bp->id);
 	bp->dirfd = fd;
-	/* store.toml comes back even with nothing else (checklist §3.4 step 1) */
+	/* store.toml comes back even with nothing else (platform.md "restorer") */
 	const cnb_toml *store = cnb__toml_get(cnb__toml_get(image_bp, "store"), "metadata");
 	int r = store ? write_metadata_file(rs, bp, "store.toml", store, err) : 0;
 	const cnb_toml *image_layers = cnb__toml_get(image_bp, "layers");

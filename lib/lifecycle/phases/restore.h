@@ -1,5 +1,5 @@
 /*
- * `cnb-lifecycle restore` (checklist §3.4, §4.8, §6.5; docs/cache-protocol.md): puts the previous
+ * `cnb-lifecycle restore` (platform.md "restorer"; buildpack.md "Reusing Layers"; platform.md "Layer Restoration"; docs/cache-protocol.md): puts the previous
  * image's layer metadata and the cached layers back under <layers> so buildpacks can skip work.
  * Runs after detect (it reads group.toml) and before build, as the CNB user: the reference
  * restorer may start as root and drop privileges after chowning <layers>; we never start as root,
@@ -12,7 +12,7 @@
 #include "lib/lifecycle/phases/phase.h"
 #include "lib/toml/toml.h"
 
-#define CNB_LC_EXIT_RESTORE 42 /* lc:platform/exit.go RestoreError */
+#define CNB_LC_EXIT_RESTORE 42 /* lifecycle platform/exit.go RestoreError */
 
 /*
  * Reads group.toml (in->group_path), analyzed.toml [metadata] (in->analyzed_path; missing = no

@@ -1,4 +1,4 @@
-/* API version parsing and the supported ranges (checklist §1, lc:api/apis.go). */
+/* API version parsing and the supported ranges (platform.md "Platform API Compatibility", lifecycle api/apis.go). */
 #include "api-version.h"
 
 #include "lib/common/error-internal.h"

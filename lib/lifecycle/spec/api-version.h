@@ -1,6 +1,6 @@
 /*
  * Buildpack and Platform API versions: parsing and the ranges this lifecycle supports
- * (checklist §1: Buildpack API 0.7–0.12, Platform API 0.12–0.15).
+ * (platform.md "Platform API Compatibility": Buildpack API 0.7–0.12, Platform API 0.12–0.15).
  */
 #ifndef CNB_LC_API_VERSION_H
 #define CNB_LC_API_VERSION_H

@@ -1,4 +1,4 @@
-/* The build plan bin/detect writes ([B § Build Plan (TOML)], checklist §3.1). */
+/* The build plan bin/detect writes (buildpack.md "Build Plan (TOML)", platform.md "Data Format"). */
 #include "build-plan.h"
 
 #include "lib/common/error-internal.h"
@@ -11,7 +11,7 @@ static int add_require(cnb__plan_option *o, const cnb_toml *req, const char *who
 	const char *name = cnb__toml_get_string(req, "name");
 	if (!name || !*name)
 		return cnb__error_set(err, CNB_EPARSE, "%s: every [[requires]] needs a `name`", who);
-	/* [B § Deprecations › requires.version]: a top-level version is an error (lc:buildpack/detect.go). */
+	/* buildpack.md "Deprecations" › "requires.version": a top-level version is an error (lifecycle buildpack/detect.go). */
 	if (cnb__toml_get(req, "version"))
 		return cnb__error_set(err, CNB_EPARSE,
 				      "%s: requires `%s` has a top-level `version`; put it in [requires.metadata]", who,

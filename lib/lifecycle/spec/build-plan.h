@@ -1,5 +1,5 @@
 /*
- * The build plan a buildpack's bin/detect writes to CNB_BUILD_PLAN_PATH ([B § Build Plan (TOML)]):
+ * The build plan a buildpack's bin/detect writes to CNB_BUILD_PLAN_PATH (buildpack.md "Build Plan (TOML)"):
  * top-level [[provides]]/[[requires]] and [[or]] alternatives, as plan resolution options.
  */
 #ifndef CNB_LC_BUILD_PLAN_H
@@ -11,7 +11,7 @@
 
 /*
  * Fills run->options: [0] = the top level, then one per [[or]]. A requires without `name`, or
- * with a top-level `version` ([B § Deprecations › requires.version]), is an error naming `who`.
+ * with a top-level `version` (buildpack.md "Deprecations" › "requires.version"), is an error naming `who`.
  * On error run->options may be partly filled (cnb__detect_run_free frees it).
  */
 int cnb__build_plan_parse(cnb__detect_run *run, const cnb_toml *doc, const char *who, cnb_error **err);

@@ -1,4 +1,4 @@
-/* buildpack.toml and order.toml descriptors ([B § buildpack.toml], [P § order.toml], checklist §3.1). */
+/* buildpack.toml and order.toml descriptors (buildpack.md "buildpack.toml", platform.md "order.toml", platform.md "Data Format"). */
 #include "buildpack-descriptor.h"
 
 #include "lib/common/cleanup.h"
@@ -294,7 +294,7 @@ static int add_target(cnb__bp_descriptor *d, const char *os, const char *arch, c
 	return 0;
 }
 
-/* [B § Targets] inference when no [[targets]] are declared (lc:buildpack/bp_descriptor.go). */
+/* buildpack.md "Targets" inference when no [[targets]] are declared (lifecycle buildpack/bp_descriptor.go). */
 static int infer_targets(cnb__bp_descriptor *d, const cnb_toml *stacks)
 {
 	size_t n = cnb__toml_len(stacks);
@@ -320,7 +320,7 @@ static int infer_targets(cnb__bp_descriptor *d, const cnb_toml *stacks)
 	return bin_build ? 0 : -1;
 }
 
-/* [B § buildpack.toml]: [A-Za-z0-9./-], not a name the layers dir uses for itself. */
+/* buildpack.md "buildpack.toml": [A-Za-z0-9./-], not a name the layers dir uses for itself. */
 static bool valid_id(const char *id)
 {
 	static const char *const reserved[] = { "app", "config", "generated", "sbom" };

@@ -1,5 +1,5 @@
 /*
- * buildpack.toml ([B § Data Format › buildpack.toml], checklist §3.1) and the on-disk lookup
+ * buildpack.toml (buildpack.md "Data Format" › "buildpack.toml", platform.md "Data Format") and the on-disk lookup
  * <buildpacks>/<escaped id>/<version>/buildpack.toml.
  */
 #ifndef CNB_LC_BUILDPACK_DESCRIPTOR_H
@@ -58,7 +58,7 @@ typedef struct cnb__bp_descriptor {
 	char **sbom_formats; /* NULL-terminated media types */
 	size_t n_sbom_formats;
 	cnb__order order; /* non-empty for composite (meta) buildpacks */
-	cnb__target *targets; /* declared or inferred ([B § Targets]) */
+	cnb__target *targets; /* declared or inferred (buildpack.md "Targets") */
 	size_t n_targets;
 	bool any_target; /* a `*` stack, or nothing to infer from: matches every target */
 } cnb__bp_descriptor;
@@ -70,7 +70,7 @@ int cnb__order_load(cnb__order *out, const char *path, cnb_error **err);
 void cnb__order_free(cnb__order *o);
 
 /*
- * Platform 0.15 system buildpacks ([P § system.toml]): prepends [[system.pre.buildpacks]] and
+ * Platform 0.15 system buildpacks (platform.md "system.toml"): prepends [[system.pre.buildpacks]] and
  * appends [[system.post.buildpacks]] to every group, skipping IDs the group already has. They are
  * required: ⚠ DIFF, the lifecycle ignores `optional` there. A missing file changes nothing.
  */
@@ -89,7 +89,7 @@ int cnb__bp_descriptor_load(cnb__bp_descriptor **out, const char *buildpacks_dir
 
 void cnb__bp_descriptor_free(cnb__bp_descriptor *d);
 
-/* `/` in an ID becomes `_` in paths (lc:launch/launch.go EscapeID). Caller frees; NULL on OOM. */
+/* `/` in an ID becomes `_` in paths (lifecycle launch/launch.go EscapeID). Caller frees; NULL on OOM. */
 char *cnb__bp_escape_id(const char *id);
 
 /* "id@version". Caller frees. */
@@ -98,7 +98,7 @@ char *cnb__bp_ref(const char *id, const char *version);
 void cnb__target_free(cnb__target *t);
 
 /*
- * Whether a buildpack can build for `run` (lc:platform/target_data.go TargetSatisfiedForBuild):
+ * Whether a buildpack can build for `run` (lifecycle platform/target_data.go TargetSatisfiedForBuild):
  * os, arch, variant equal or empty on either side; declared distros need one matching pair.
  */
 bool cnb__bp_target_matches(const cnb__bp_descriptor *d, const cnb__target *run);

@@ -1,4 +1,4 @@
-/* Environment modification rules ([B § Environment Variable Modification Rules], checklist §3.6.2). */
+/* Environment modification rules (buildpack.md "Environment Variable Modification Rules"). */
 #include "env-rules.h"
 
 #include "lib/common/cleanup.h"
@@ -90,7 +90,7 @@ char *const *cnb__env_envp(const cnb__env *env)
 	return env->n ? env->vars : empty;
 }
 
-/* The POSIX path variables a layer root dir feeds (lc:env/build.go). */
+/* The POSIX path variables a layer root dir feeds (lifecycle env/build.go). */
 static const char *const path_vars[] = { "PATH", "LD_LIBRARY_PATH", "LIBRARY_PATH", "CPATH", "PKG_CONFIG_PATH" };
 
 int cnb__env_init_build(cnb__env *env, char *const *environ)

@@ -1,7 +1,7 @@
 /*
  * A process environment under construction, and the CNB environment modification rules
  * applied to it: layer env/ dirs, layer root dirs (bin, lib...), the build allow-list
- * (checklist §3.6, [B § Environment Variable Modification Rules]).
+ * (buildpack.md "Environment", buildpack.md "Environment Variable Modification Rules").
  */
 #ifndef CNB_LC_ENV_RULES_H
 #define CNB_LC_ENV_RULES_H
@@ -44,7 +44,7 @@ char *const *cnb__env_envp(const cnb__env *env);
 
 /*
  * The base of every buildpack's build environment: `environ` filtered to the allow-list of
- * [P § Buildpack Environment] (HOME, HOSTNAME, *_PROXY, CNB_STACK_ID and the POSIX path vars).
+ * platform.md "Buildpack Environment" (HOME, HOSTNAME, *_PROXY, CNB_STACK_ID and the POSIX path vars).
  */
 int cnb__env_init_build(cnb__env *env, char *const *environ);
 
@@ -74,7 +74,7 @@ int cnb__env_apply_dir(cnb__env *env, const char *dir, cnb__env_action no_suffix
 int cnb__env_add_root_dir(cnb__env *env, const char *layer_dir, bool build, cnb_error **err);
 
 /*
- * What a buildpack's build=true layer contributes to later buildpacks (checklist §3.5 step 5):
+ * What a buildpack's build=true layer contributes to later buildpacks (platform.md "builder"):
  * root dirs, then env/, then env.build/, each with no suffix = override.
  */
 int cnb__env_apply_build_layer(cnb__env *env, const char *layer_dir, cnb_error **err);

@@ -1,4 +1,4 @@
-/* group.toml / plan.toml writing and reading (checklist §3.1). */
+/* group.toml / plan.toml writing and reading (platform.md "Data Format"). */
 #include "group-plan-files.h"
 
 #include "lib/common/cleanup.h"

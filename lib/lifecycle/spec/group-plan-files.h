@@ -1,4 +1,4 @@
-/* group.toml and plan.toml: the detector's outputs, the builder's inputs ([P § group.toml, plan.toml]). */
+/* group.toml and plan.toml: the detector's outputs, the builder's inputs (platform.md "group.toml", "plan.toml"). */
 #ifndef CNB_LC_GROUP_PLAN_FILES_H
 #define CNB_LC_GROUP_PLAN_FILES_H
 

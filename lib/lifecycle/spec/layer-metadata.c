@@ -1,4 +1,4 @@
-/* Layer metadata files written by buildpacks: [types], ignored layers (checklist §3.5 step 4, §6.4). */
+/* Layer metadata files written by buildpacks: [types], ignored layers (platform.md "builder"; buildpack.md "Layer Types"). */
 #include "layer-metadata.h"
 
 #include "lib/common/cleanup.h"
@@ -63,7 +63,7 @@ static int process_one(cnb__layer *layer, const char *dir, const char *file, con
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	if (layer->launch || layer->build || layer->cache)
 		return 1;
-	/* All false: the layer stays on disk for this buildpack only ([B § Ignored Layers]). */
+	/* All false: the layer stays on disk for this buildpack only (buildpack.md "Ignored Layers"). */
 	_cleanup_free_ char *ignored = NULL;
 	struct stat st;
 	if (asprintf(&ignored, "%s.ignore", layer->path) < 0)

@@ -1,4 +1,4 @@
-/* <layers>/<bp>/<layer>.toml after a buildpack's build ([B § Layer Types], checklist §3.5 step 4). */
+/* <layers>/<bp>/<layer>.toml after a buildpack's build (buildpack.md "Layer Types", platform.md "builder"). */
 #ifndef CNB_LC_LAYER_METADATA_H
 #define CNB_LC_LAYER_METADATA_H
 
@@ -20,7 +20,7 @@ typedef struct cnb__layer_list {
 /*
  * Reads every <name>.toml of `bp_layers_dir` (alphabetically; launch.toml, build.toml and
  * store.toml are not layers). `launch`, `build` or `cache` outside [types] is an error naming the
- * buildpack and file. A layer with all three false is renamed to <name>.ignore ([B § Ignored Layers])
+ * buildpack and file. A layer with all three false is renamed to <name>.ignore (buildpack.md "Ignored Layers")
  * and left out of the list.
  */
 int cnb__layer_metadata_process(cnb__layer_list *out, const char *bp_layers_dir, const char *bp_ref,

@@ -1,8 +1,8 @@
 /*
  * Inputs under <layers> that the phases after detect share (the exporter, the restorer): TOML
  * files read size-bounded without following a final symlink, the [metadata] table of a document,
- * analyzed.toml's [metadata] (the previous image's io.buildpacks.lifecycle.metadata, checklist
- * §3.1, §4.4) and the buildpack ids that may name a directory under <layers>.
+ * analyzed.toml's [metadata] (the previous image's io.buildpacks.lifecycle.metadata,
+ * platform.md "analyzed.toml (TOML)", "io.buildpacks.lifecycle.metadata (JSON)") and the buildpack ids that may name a directory under <layers>.
  */
 #ifndef CNB_LC_LAYERS_INPUTS_H
 #define CNB_LC_LAYERS_INPUTS_H
@@ -32,7 +32,7 @@ const cnb_toml *cnb__layers_metadata_buildpack(const cnb_toml *metadata, const c
 /* `sha256:<64 lowercase hex>`: a diffID as the host writes it. */
 bool cnb__layers_diff_id_valid(const char *sha);
 
-/* [B § buildpack.toml] ids ([A-Za-z0-9./-]) whose escaped form may name a directory under <layers>. */
+/* buildpack.md "buildpack.toml" ids ([A-Za-z0-9./-]) whose escaped form may name a directory under <layers>. */
 bool cnb__layers_bp_id_valid(const char *id);
 
 #endif

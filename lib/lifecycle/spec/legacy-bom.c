@@ -1,4 +1,4 @@
-/* Legacy [[bom]] → sbom.legacy.json (lc:phase/builder.go, lc:buildpack/build.go validateBOM). */
+/* Legacy [[bom]] → sbom.legacy.json (lifecycle phase/builder.go, lifecycle buildpack/build.go validateBOM). */
 #include "legacy-bom.h"
 
 #include "lib/common/cleanup.h"

@@ -1,6 +1,6 @@
 /*
- * The legacy Bill of Materials: [[bom]] tables in launch.toml and build.toml ([B § launch.toml],
- * [B § build.toml]; deprecated by SBOM files in Buildpack API 0.7 but still written by real
+ * The legacy Bill of Materials: [[bom]] tables in launch.toml and build.toml (buildpack.md "launch.toml",
+ * buildpack.md "build.toml"; deprecated by SBOM files in Buildpack API 0.7 but still written by real
  * buildpacks). Platform >= 0.9 gets them as <layers>/sbom/{launch,build}/sbom.legacy.json.
  */
 #ifndef CNB_LC_LEGACY_BOM_H

@@ -1,4 +1,4 @@
-/* Order resolution (checklist §3.3; lc:phase/detector.go detectOrder, detectGroup). */
+/* Order resolution (platform.md "detector"; lifecycle phase/detector.go detectOrder, detectGroup). */
 #include "order.h"
 
 #include "lib/common/cleanup.h"
@@ -167,7 +167,7 @@ static bool done_has(const done_list *done, const char *id)
 	return false;
 }
 
-/* Whether the sequential walk would run `m`'s detection for `el` (checklist §3.3 detectGroup). */
+/* Whether the sequential walk would run `m`'s detection for `el` (platform.md "detector" detectGroup). */
 static bool would_detect(const cnb__order_resolver *r, const cnb__order_elem *el, const cnb__bp_descriptor *desc)
 {
 	if (r->run_target && !cnb__bp_target_matches(desc, r->run_target) && !el->optional)

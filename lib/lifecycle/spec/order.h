@@ -1,5 +1,5 @@
 /*
- * Order resolution ([B § Order Resolution], checklist §3.3 detectOrder/detectGroup): the first
+ * Order resolution (buildpack.md "Order Resolution", platform.md "detector"): the first
  * group that passes wins; composite buildpacks expand lazily and depth-first carrying the rest of
  * their group; an optional composite may vanish; duplicate IDs are skipped; detection is memoized
  * per id@version. Buildpack lookup and bin/detect are supplied by the caller.

@@ -1,5 +1,5 @@
 /*
- * Build plan resolution (checklist §3.3 "Group resolution"; lc:phase/detector.go resolve,
+ * Build plan resolution (platform.md "detector"; lifecycle phase/detector.go resolve,
  * runTrials, runTrial, depMap). Trials are the Cartesian product of each passed buildpack's
  * options, depth-first, left to right; the first trial that resolves wins.
  */
@@ -73,7 +73,7 @@ static const cnb__plan_option empty_option;
 typedef struct trial_elem {
 	const cnb__group_elem *elem;
 	const cnb__plan_option *opt;
-	bool optional; /* optional only in its last option (lc: el.Optional && i == len(or)) */
+	bool optional; /* optional only in its last option (lifecycle phase/detector.go options(): el.Optional && i == len(or)) */
 	bool removed;
 } trial_elem;
 

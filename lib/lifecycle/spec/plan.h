@@ -1,5 +1,5 @@
 /*
- * Build plan resolution of one detected group ([B § Phase #1: Detection › Process], checklist §3.3
+ * Build plan resolution of one detected group (buildpack.md "Phase #1: Detection" › "Process", platform.md "detector"
  * "Group resolution"): options per passed buildpack (top level + each [[or]]), depth-first trials,
  * unmet requires and unused provides, the resulting group and plan entries.
  * Pure data in, data out: the detector feeds it what bin/detect runs produced.
@@ -36,7 +36,7 @@ typedef struct cnb__group_elem {
 	bool optional;
 } cnb__group_elem;
 
-/* bin/detect outcome codes (lc:buildpack/detect.go). */
+/* bin/detect outcome codes (lifecycle buildpack/detect.go). */
 #define CNB_DETECT_PASS 0
 #define CNB_DETECT_FAIL 100
 #define CNB_DETECT_ERROR (-1) /* spawn failure, bad plan TOML, target mismatch... */

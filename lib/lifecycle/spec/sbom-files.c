@@ -1,4 +1,4 @@
-/* SBOM validation and copy into <layers>/sbom (lc:buildpack/bomfile.go, lc:phase/builder.go). */
+/* SBOM validation and copy into <layers>/sbom (lifecycle buildpack/bomfile.go, lifecycle phase/builder.go). */
 #include "sbom-files.h"
 
 #include "lib/common/cleanup.h"

@@ -1,6 +1,6 @@
 /*
- * SBOM files a buildpack leaves in <layers>/<bp> ([B § Software-Bill-of-Materials], checklist
- * §3.5 step 7, §6.13): `launch.sbom.<ext>.json`, `build.sbom.<ext>.json`, `<layer>.sbom.<ext>.json`.
+ * SBOM files a buildpack leaves in <layers>/<bp> (buildpack.md
+ * "Software-Bill-of-Materials", platform.md "builder"): `launch.sbom.<ext>.json`, `build.sbom.<ext>.json`, `<layer>.sbom.<ext>.json`.
  */
 #ifndef CNB_LC_SBOM_FILES_H
 #define CNB_LC_SBOM_FILES_H

@@ -1,4 +1,4 @@
-/* Run image target data for detect checks and CNB_TARGET_* ([B § Targets], lc:platform/target_data.go). */
+/* Run image target data for detect checks and CNB_TARGET_* (buildpack.md "Targets", lifecycle platform/target_data.go). */
 #include "target-data.h"
 
 #include "lib/common/cleanup.h"

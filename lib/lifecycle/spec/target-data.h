@@ -1,4 +1,4 @@
-/* The run image's target data ([P § Target Data], checklist §3.1 analyzed.toml, §6.14). */
+/* The run image's target data (platform.md "Target Data", platform.md "Data Format"; buildpack.md "Targets"). */
 #ifndef CNB_LC_TARGET_DATA_H
 #define CNB_LC_TARGET_DATA_H
 
