@@ -5,10 +5,8 @@
 set -u
 cnb=$1 src=$2
 reg=${CNB_TEST_REGISTRY:?run me through with-registry.sh}
-work=$(mktemp -d /tmp/cnb-builder-test-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-export CNB_CACHE_DIR=$work/cache XDG_DATA_HOME=$work/data
 . "$(dirname "$0")/../lib/tap.sh"
+tap_workdir builder-test
 tap_out=$work/out # check leaves the output there
 
 "$src/tests/fixtures/make-base-images.sh" "$work/base" >/dev/null

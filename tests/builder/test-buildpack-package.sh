@@ -7,10 +7,8 @@
 set -u
 cnb=$1 src=$2
 reg=${CNB_TEST_REGISTRY:?run me through with-registry.sh}
-work=$(mktemp -d /tmp/cnb-bp-package-test-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-export CNB_CACHE_DIR=$work/cache XDG_DATA_HOME=$work/data
 . "$(dirname "$0")/../lib/tap.sh"
+tap_workdir bp-package-test
 tap_out=$work/out # check leaves the output there
 # refused MSG PATTERN CMD...: CMD fails and says PATTERN
 refused() { local msg=$1 pat=$2; shift 2; "$@" >"$work/out" 2>&1; local rc=$?

@@ -6,11 +6,9 @@
 #   CNB_UPDATE_GOLDEN=1 meson test -C build cli-help && git diff tests/cli/golden
 set -u
 cnb=$1 golden=$2
-work=$(mktemp -d /tmp/cnb-cli-help-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-export CNB_CACHE_DIR=$work/cache XDG_DATA_HOME=$work/data
-ln -s "$(cd "$(dirname "$cnb")" && pwd)/$(basename "$cnb")" "$work/cnb-build"
 . "$(dirname "$0")/../lib/tap.sh"
+tap_workdir cli-help
+ln -s "$(cd "$(dirname "$cnb")" && pwd)/$(basename "$cnb")" "$work/cnb-build"
 golden() { # golden NAME CMD...: the output of CMD against golden/NAME.txt
 	local name=$1; shift
 	"$@" >"$work/out" 2>"$work/err"; local rc=$?

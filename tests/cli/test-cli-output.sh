@@ -7,10 +7,9 @@
 set -u
 cnb=$1 src=$2
 reg=${CNB_TEST_REGISTRY:?run me through with-registry.sh}
-work=$(mktemp -d /tmp/cnb-cli-output-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-export CNB_CACHE_DIR=$work/cache XDG_DATA_HOME=$work/data TMPDIR=$work
 . "$(dirname "$0")/../lib/tap.sh"
+tap_workdir cli-output
+export TMPDIR=$work
 esc=$(printf '\033')
 
 "$src/tests/fixtures/make-base-images.sh" "$work/base" >/dev/null || { echo "Bail out! base images"; exit 1; }

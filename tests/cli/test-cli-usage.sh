@@ -4,11 +4,10 @@
 #   test-cli-usage.sh CNB_EXE
 set -u
 cnb=$1
-work=$(mktemp -d /tmp/cnb-cli-usage-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-export CNB_CACHE_DIR=$work/cache XDG_DATA_HOME=$work/data CI=true
-unset NOT_SET_ANYWHERE_X
 . "$(dirname "$0")/../lib/tap.sh"
+tap_workdir cli-usage
+export CI=true
+unset NOT_SET_ANYWHERE_X
 # usage EXPECTED_STDERR_SUBSTRING ARGS...
 usage() {
 	local want=$1; shift

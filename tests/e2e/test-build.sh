@@ -7,10 +7,8 @@
 set -u
 cnb=$1 src=$2
 reg=${CNB_TEST_REGISTRY:?run me through with-registry.sh}
-work=$(mktemp -d /tmp/cnb-e2e-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-export CNB_CACHE_DIR=$work/cache XDG_DATA_HOME=$work/data
 . "$(dirname "$0")/../lib/tap.sh"
+tap_workdir e2e
 run() { # run NAME CMD...: output in $work/NAME.out, exit code in $rc
 	local name=$1; shift
 	"$@" >"$work/$name.out" 2>&1; rc=$?

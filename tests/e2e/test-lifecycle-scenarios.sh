@@ -8,11 +8,9 @@
 set -u
 cnb=$1 src=$2
 reg=${CNB_TEST_REGISTRY:?run me through with-registry.sh}
-work=$(mktemp -d /tmp/cnb-lc-e2e-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-export CNB_CACHE_DIR=$work/cache XDG_DATA_HOME=$work/data
-bps=$src/tests/lifecycle/buildpacks
 . "$(dirname "$0")/../lib/tap.sh"
+tap_workdir lc-e2e
+bps=$src/tests/lifecycle/buildpacks
 has() { # has FILE TEXT WHAT
 	if grep -qF -- "$2" "$1"; then ok 0 "$3"; else ok 1 "$3"; echo "#   no \"$2\" in:"; sed 's/^/#   | /' "$1" | tail -30; fi
 }

@@ -7,10 +7,9 @@
 set -u
 cnb=$1 src=$2 build_app=$3 go_example=${4:-}
 reg=${CNB_TEST_REGISTRY:?run me through with-registry.sh}
-work=$(mktemp -d /tmp/cnb-examples-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-export CNB_CACHE_DIR=$work/cache XDG_DATA_HOME=$work/data TMPDIR=$work
 . "$(dirname "$0")/../lib/tap.sh"
+tap_workdir examples
+export TMPDIR=$work
 is_digest() { [[ $1 =~ ^sha256:[0-9a-f]{64}$ ]]; }
 registry_digest() { # the manifest digest the registry serves for REPO:TAG
 	curl -sfI -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$reg/v2/$1/manifests/${2:-latest}" |

@@ -50,6 +50,14 @@ show() {
 	cat -v "$1" | tail -n "${2:-25}" | sed 's/^/#   /'
 }
 
+# tap_workdir NAME: $work, a new directory under /tmp removed when the test exits, also holding
+# cnb's cache and data (CNB_CACHE_DIR, XDG_DATA_HOME) so that tests never share state.
+tap_workdir() {
+	work=$(mktemp -d "/tmp/cnb-$1-XXXXXX") || exit 1
+	trap 'rm -rf "$work"' EXIT
+	export CNB_CACHE_DIR="$work/cache" XDG_DATA_HOME="$work/data"
+}
+
 # tap_done: the plan line; the status says whether every test point passed.
 tap_done() {
 	echo "1..$n"
