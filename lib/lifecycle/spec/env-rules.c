@@ -16,17 +16,13 @@
 
 void cnb__env_free(cnb__env *env)
 {
-	for (size_t i = 0; i < env->n; i++)
-		free(env->vars[i]);
-	free(env->vars);
-	env->vars = NULL;
-	env->n = env->cap = 0;
+	cnb__strv_list_free(&env->vars);
 }
 
 static ssize_t find(const cnb__env *env, const char *name, size_t name_len)
 {
-	for (size_t i = 0; i < env->n; i++)
-		if (!strncmp(env->vars[i], name, name_len) && env->vars[i][name_len] == '=')
+	for (size_t i = 0; i < env->vars.n; i++)
+		if (!strncmp(env->vars.v[i], name, name_len) && env->vars.v[i][name_len] == '=')
 			return (ssize_t)i;
 	return -1;
 }
@@ -34,7 +30,7 @@ static ssize_t find(const cnb__env *env, const char *name, size_t name_len)
 const char *cnb__env_get(const cnb__env *env, const char *name)
 {
 	ssize_t i = find(env, name, strlen(name));
-	return i < 0 ? NULL : env->vars[i] + strlen(name) + 1;
+	return i < 0 ? NULL : env->vars.v[i] + strlen(name) + 1;
 }
 
 int cnb__env_setn(cnb__env *env, const char *name, const char *value, size_t value_len)
@@ -49,23 +45,11 @@ int cnb__env_setn(cnb__env *env, const char *name, const char *value, size_t val
 	entry[name_len + 1 + value_len] = '\0';
 	ssize_t i = find(env, name, name_len);
 	if (i >= 0) {
-		free(env->vars[i]);
-		env->vars[i] = entry;
+		free(env->vars.v[i]);
+		env->vars.v[i] = entry;
 		return 0;
 	}
-	if (env->n + 2 > env->cap) {
-		size_t cap = env->cap ? env->cap * 2 : 16;
-		char **vars = realloc(env->vars, cap * sizeof(*vars));
-		if (!vars) {
-			free(entry);
-			return CNB_ENOMEM;
-		}
-		env->vars = vars;
-		env->cap = cap;
-	}
-	env->vars[env->n++] = entry;
-	env->vars[env->n] = NULL;
-	return 0;
+	return cnb__strv_push_take(&env->vars, entry);
 }
 
 int cnb__env_set(cnb__env *env, const char *name, const char *value)
@@ -75,9 +59,9 @@ int cnb__env_set(cnb__env *env, const char *name, const char *value)
 
 int cnb__env_copy(cnb__env *dst, const cnb__env *src)
 {
-	for (size_t i = 0; i < src->n; i++) {
-		const char *eq = strchr(src->vars[i], '=');
-		_cleanup_free_ char *name = strndup(src->vars[i], (size_t)(eq - src->vars[i]));
+	for (size_t i = 0; i < src->vars.n; i++) {
+		const char *eq = strchr(src->vars.v[i], '=');
+		_cleanup_free_ char *name = strndup(src->vars.v[i], (size_t)(eq - src->vars.v[i]));
 		if (!name || cnb__env_set(dst, name, eq + 1) < 0)
 			return CNB_ENOMEM;
 	}
@@ -86,8 +70,7 @@ int cnb__env_copy(cnb__env *dst, const cnb__env *src)
 
 char *const *cnb__env_envp(const cnb__env *env)
 {
-	static char *const empty[] = { NULL };
-	return env->n ? env->vars : empty;
+	return cnb__strv_argv(&env->vars);
 }
 
 /* The POSIX path variables a layer root dir feeds (lifecycle env/build.go). */

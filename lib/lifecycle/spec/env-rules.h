@@ -9,14 +9,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <cnb/error.h>
+#include "lib/common/strv.h"
 
 typedef struct cnb__env {
-	char **vars; /* "NAME=value", NULL-terminated when non-empty: usable as envp */
-	size_t n;
-	size_t cap;
+	cnb__strv_list vars; /* "NAME=value": usable as envp through cnb__env_envp() */
 } cnb__env;
 
-#define CNB_ENV_INIT { NULL, 0, 0 }
+#define CNB_ENV_INIT { CNB_STRV_LIST_INIT }
 
 /* What a file without a suffix does: override for buildpack layers, default for build-config. */
 typedef enum cnb__env_action {
