@@ -27,30 +27,17 @@ int cnb__dir_list_sorted(int dirfd, const char *dir, cnb__dir_filter keep, void 
 		return cnb__error_errno(err, CNB_EIO, e, "read %s", dir);
 	}
 	_cleanup_closedir_ DIR *dp = d;
-	char **v = calloc(1, sizeof(*v));
-	size_t len = 0;
-	for (struct dirent *de; v && (de = readdir(dp));) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || (keep && !keep(dirfd, de->d_name, ud)))
-			continue;
-		char **grown = realloc(v, (len + 2) * sizeof(*v));
-		if (!grown) {
-			cnb__strv_free(v);
-			v = NULL;
-			break;
-		}
-		v = grown;
-		v[len + 1] = NULL;
-		if (!(v[len] = strdup(de->d_name))) {
-			cnb__strv_free(v);
-			v = NULL;
-			break;
-		}
-		len++;
-	}
+	_cleanup_strv_list_ cnb__strv_list names = CNB_STRV_LIST_INIT;
+	int r = 0;
+	for (struct dirent *de; r == 0 && (de = readdir(dp));)
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && (!keep || keep(dirfd, de->d_name, ud)))
+			r = cnb__strv_push(&names, de->d_name);
+	if (names.n)
+		qsort(names.v, names.n, sizeof(char *), cmp_str);
+	size_t len = names.n;
+	char **v = r < 0 ? NULL : cnb__strv_steal(&names);
 	if (!v)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	if (len)
-		qsort(v, len, sizeof(*v), cmp_str);
 	*out = v;
 	*n = len;
 	return 0;

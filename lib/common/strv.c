@@ -81,6 +81,16 @@ char *const *cnb__strv_argv(const cnb__strv_list *s)
 	return s->n ? s->v : empty;
 }
 
+char **cnb__strv_steal(cnb__strv_list *s)
+{
+	char **v = s->v ? s->v : calloc(1, sizeof(char *));
+	if (v) {
+		s->v = NULL;
+		s->n = 0;
+	}
+	return v;
+}
+
 char *cnb__strv_join(const cnb__strv_list *s, const char *sep)
 {
 	size_t len = 1, sep_len = strlen(sep);

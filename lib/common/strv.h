@@ -38,6 +38,10 @@ int cnb__strv_extend(cnb__strv_list *s, char *const *strs, size_t n);
 /* argv view: never NULL (an empty list gives a pointer to a NULL entry). Valid until the next change. */
 char *const *cnb__strv_argv(const cnb__strv_list *s);
 
+/* Hands over the NULL-terminated array (cnb__strv_free; an empty list gives an empty array) and
+ * empties the list. NULL on OOM, the list then unchanged. */
+char **cnb__strv_steal(cnb__strv_list *s);
+
 /* Joins the entries with `sep`; NULL on OOM. */
 char *cnb__strv_join(const cnb__strv_list *s, const char *sep);
 
