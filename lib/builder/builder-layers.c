@@ -4,7 +4,7 @@
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
 #include "lib/common/tar-writer.h"
-#include "lib/lifecycle/toml.h"
+#include "lib/toml/toml.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <cnb/error.h>
 #include "builder-config.h"
-#include "lib/lifecycle/buildpack-descriptor.h"
+#include "lib/lifecycle/spec/buildpack-descriptor.h"
 
 /* /cnb/buildpacks/<escaped id>/<version>/… from the buildpack's directory; root-owned, modes kept. */
 int cnb__builder_write_bp_layer(const cnb__bp_descriptor *bp, const char *tar_path, cnb_error **err);

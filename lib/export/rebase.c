@@ -1,4 +1,4 @@
-/* The rebase operation (checklist §3.9, Operation; imgutil Rebase) and cnb_image_rebase. Only the manifest and
+/* The rebase operation (platform.md "rebaser", Operation; imgutil Rebase) and cnb_image_rebase. Only the manifest and
  * config change: layer descriptors are carried over, so the push mounts or skips every layer blob. */
 #include "rebase.h"
 #include "image-config.h"
@@ -23,7 +23,7 @@ static bool is_base_label(const char *key)
 	return !strncmp(key, "io.buildpacks.base.", 19) || !strncmp(key, "io.buildpacks.stack.", 20);
 }
 
-/* Checklist §3.9 step 4: the base's own labels describe the base, so they follow it. */
+/* platform.md "rebaser" › "Outputs": the base's own labels describe the base, so they follow it. */
 static int replace_base_labels(json_t *config, const json_t *run_config)
 {
 	json_t *labels = labels_of(config);
@@ -42,7 +42,7 @@ static int replace_base_labels(json_t *config, const json_t *run_config)
 	return 0;
 }
 
-/* Checklist §3.9 step 2 (imgutil also carries the variant: it is part of the platform). */
+/* platform.md "rebaser" (imgutil also carries the variant: it is part of the platform). */
 static int copy_platform(json_t *config, const json_t *run_config)
 {
 	static const char *const keys[] = { "os", "architecture", "variant", "os.version" };
@@ -94,7 +94,7 @@ static int splice_history(json_t *config, const json_t *run_config, size_t base_
 	return history ? json_object_set_new(config, "history", history) : -1;
 }
 
-/* Checklist §3.9 step 3; with force the new run image becomes the one the app names (no mirrors). */
+/* platform.md "rebaser" › "Inputs"; with force the new run image becomes the one the app names (no mirrors). */
 static int update_metadata(json_t *metadata, const cnb__oci_image *run, const char *run_name, bool force)
 {
 	_cleanup_free_ char *reference = NULL;

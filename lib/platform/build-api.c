@@ -14,19 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 
-uint64_t cnb__now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-void cnb__build_phase_done(cnb_build *b, const char *name, uint64_t start_ms)
-{
-	if (b->n_phases < CNB_BUILD_MAX_PHASES)
-		b->phases[b->n_phases++] = (cnb__phase_time){ name, cnb__now_ms() - start_ms };
-}
-
 /* The string fields of cnb_build_opts, so copying and freeing them is one loop each. */
 #define STRING_FIELDS(X)                                                                                   \
 	X(image) X(output) X(builder) X(app_dir) X(run_image) X(descriptor) X(cache_dir) X(cache_image)      \
@@ -112,11 +99,6 @@ void cnb_build_cancel(cnb_build *b)
 		(void)ignored;
 		errno = saved;
 	}
-}
-
-bool cnb__build_canceled(const cnb_build *b)
-{
-	return cnb__ctx_canceled(b->ctx);
 }
 
 int cnb_build_run(cnb_build *b, cnb_error **err)

@@ -1,5 +1,5 @@
 /*
- * One build, as data flowing through the system (design.md): pull the builder, assemble its rootfs,
+ * One build, as data flowing through the system (lib/README.md, "Where work runs"): pull the builder, assemble its rootfs,
  * prepare the job dir, run detect/build/export in the executor, assemble the image on the host,
  * publish. Each step names itself in errors and records its time.
  */
@@ -9,7 +9,7 @@
 #include "build-cache-image.h"
 #include "build-order.h"
 #include "job-files.h"
-#include "lib/lifecycle/project-descriptor.h"
+#include "lib/lifecycle/spec/project-descriptor.h"
 #include "lib/api/ctx-internal.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
@@ -38,6 +38,20 @@
 /* Exit codes of the lifecycle phases (Platform spec, Exit Codes). */
 #define EXIT_DETECT_FAILED 20
 #define EXIT_DETECT_ERRORED 21
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Records how long a phase took (ms since `start_ms`, a now_ms() reading). */
+static void phase_done(cnb_build *b, const char *name, uint64_t start_ms)
+{
+	if (b->n_phases < CNB_BUILD_MAX_PHASES)
+		b->phases[b->n_phases++] = (cnb__phase_time){ name, now_ms() - start_ms };
+}
 
 typedef struct run_state {
 	cnb_build *b;
@@ -76,7 +90,7 @@ static void state_clear(run_state *s)
 
 static int check_cancel(run_state *s, cnb_error **err)
 {
-	return cnb__build_canceled(s->b) ? cnb__error_set(err, CNB_ECANCELED, "build %s: canceled", s->b->opts.image) : 0;
+	return cnb__ctx_canceled(s->b->ctx) ? cnb__error_set(err, CNB_ECANCELED, "build %s: canceled", s->b->opts.image) : 0;
 }
 
 static int builder_ids(run_state *s, cnb_error **err)
@@ -396,12 +410,12 @@ int cnb__build_execute(cnb_build *b, cnb_error **err)
 		{ "lifecycle", run_lifecycle }, { "assemble", export_image }, { "publish", publish },
 	};
 	for (size_t i = 0; r == 0 && i < CNB_ARRAY_SIZE(phases); i++) {
-		uint64_t start = cnb__now_ms();
+		uint64_t start = now_ms();
 		r = check_cancel(&s, err);
 		if (r == 0)
 			r = phases[i].run(&s, err);
 		if (r == 0 && strcmp(phases[i].name, "lifecycle"))
-			cnb__build_phase_done(b, phases[i].name, start);
+			phase_done(b, phases[i].name, start);
 	}
 	state_clear(&s);
 	return r;

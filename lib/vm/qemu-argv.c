@@ -3,6 +3,7 @@
 #include "qemu-argv.h"
 #include "../common/buf.h"
 #include "../common/error-internal.h"
+#include "../common/strv.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,8 +12,7 @@
 #include <unistd.h>
 
 typedef struct argv_builder {
-	char **v;
-	size_t n, cap;
+	cnb__strv_list list;
 	bool oom;
 } argv_builder;
 
@@ -20,22 +20,11 @@ static void __attribute__((format(printf, 2, 3))) add(argv_builder *b, const cha
 {
 	if (b->oom)
 		return;
-	if (b->n + 2 > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 64;
-		char **v = realloc(b->v, cap * sizeof(char *));
-		if (!v) {
-			b->oom = true;
-			return;
-		}
-		b->v = v;
-		b->cap = cap;
-	}
+	char *arg;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&b->v[b->n], fmt, ap) < 0)
+	if (vasprintf(&arg, fmt, ap) < 0 || cnb__strv_push_take(&b->list, arg) < 0)
 		b->oom = true;
-	else
-		b->v[++b->n] = NULL;
 	va_end(ap);
 }
 
@@ -161,16 +150,14 @@ int cnb__qemu_argv(const cnb__qemu_config *c, char ***out, cnb_error **err)
 	free(kernel);
 	free(initrd);
 	if (oom) {
-		cnb__qemu_argv_free(b.v);
+		cnb__strv_list_free(&b.list);
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	}
-	*out = b.v;
+	*out = b.list.v;
 	return 0;
 }
 
 void cnb__qemu_argv_free(char **argv)
 {
-	for (size_t i = 0; argv && argv[i]; i++)
-		free(argv[i]);
-	free(argv);
+	cnb__strv_free(argv);
 }

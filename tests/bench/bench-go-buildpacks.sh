@@ -31,14 +31,16 @@ for tag in build run; do "$cnb" copy -q "oci:$work/base:$tag" "docker://$reg/gob
 	printf '[build]\n  image = "%s"\n[run]\n  [[run.images]]\n    image = "%s"\n' "$reg/gobp/base:build" "$reg/gobp/base:run"
 	printf '[stack]\n  id = "io.libcnb.test"\n  build-image = "%s"\n  run-image = "%s"\n' "$reg/gobp/base:build" "$reg/gobp/base:run"
 } >"$work/builder.toml"
-"$cnb" builder create "$reg/gobp/builder" --config "$work/builder.toml" --publish >/dev/null || {
-	echo "not ok 1 - builder create"
-	exit 1
+"$cnb" builder create "$reg/gobp/builder" --config "$work/builder.toml" --publish >"$work/out" 2>&1 || {
+	ok 1 "builder create"
+	show "$work/out"
+	tap_done
+	exit
 }
 mkdir -p "$work/app"
 echo go >"$work/app/go-bench.txt"
+. "$(dirname "$0")/../lib/tap.sh"
 phase() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['phases_ms'].get(sys.argv[2], 0))" "$1" "$2"; }
-n=0
 declare -A ms
 # vm-1cpu: the VM as it was sized before vCPUs followed the host (one vCPU)
 for executor in host vm-1cpu vm; do
@@ -48,9 +50,8 @@ for executor in host vm-1cpu vm; do
 		"$cnb" build "$reg/gobp/app-$executor" --builder "$reg/gobp/builder" --path "$work/app" --publish \
 			"${flags[@]}" --report-json "$work/r.json" >"$work/out" 2>&1
 		rc=$?
-		n=$((n + 1))
-		if [ $rc != 0 ]; then echo "not ok $n - $executor build $run (exit $rc)"; sed 's/^/#   /' "$work/out" | tail -20; continue; fi
-		echo "ok $n - $executor build $run: detect $(phase "$work/r.json" detect) ms, build $(phase "$work/r.json" build) ms"
+		ok $rc "$executor build $run: detect $(phase "$work/r.json" detect) ms, build $(phase "$work/r.json" build) ms"
+		[ $rc = 0 ] || { show "$work/out" 20; continue; }
 		ms[$executor-detect]=$(phase "$work/r.json" detect) ms[$executor-build]=$(phase "$work/r.json" build)
 	done
 done
@@ -60,4 +61,4 @@ for p in detect build; do
 		"vm/host = $(python3 -c "print(round($vm/$host, 1))"), 1-vCPU vm/host = $(python3 -c "print(round($vm1/$host, 1))")"
 done
 echo "# vCPUs in the VM: $(nproc) host CPUs -> default $( [ "$(nproc)" -gt 8 ] && echo 8 || nproc )"
-echo "1..$n"
+tap_done

@@ -18,26 +18,26 @@ cache=${CNB_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/cnb}
 minimal=$cache/vm/kernel/vmlinux
 export CNB_CACHE_DIR=$tmp/cache # a snapshot of our own, never the user's
 now_ms() { date +%s%3N; }
-n=0
+. "$(dirname "$0")/../lib/tap.sh"
 
 bench() { # NAME EXECUTOR [KERNEL]
 	name=$1 ex=$2 kernel=${3:-${CNB_VM_KERNEL:-}}
-	total=0 ready=0 ok=1 best_total= best_ready=
+	total=0 ready=0 status=0 best_total= best_ready=
 	for i in $(seq "$runs"); do
 		t0=$(now_ms)
 		CNB_VM_KERNEL=$kernel "$cnb" vm run -v --rootfs "$tmp/rootfs" --executor "$ex" --network none -- true \
-			>"$tmp/log" 2>&1 || ok=0
+			>"$tmp/log" 2>&1 || status=1
 		t1=$(now_ms)
 		t=$((t1 - t0))
-		[ -z "${want_restored:-}" ] || grep -q 'restoring a snapshot' "$tmp/log" || ok=0
+		[ -z "${want_restored:-}" ] || grep -q 'restoring a snapshot' "$tmp/log" || status=1
 		r=$(sed -n 's/.*job environment ready after \([0-9]*\) ms.*/\1/p' "$tmp/log" | head -n1)
 		r=${r:-0}
 		total=$((total + t)) ready=$((ready + r))
 		[ -z "$best_total" ] || [ "$t" -lt "$best_total" ] && best_total=$t
 		[ -z "$best_ready" ] || [ "$r" -lt "$best_ready" ] && best_ready=$r
 	done
-	n=$((n + 1))
-	if [ $ok = 1 ]; then echo "ok $n - $name: trivial job"; else echo "not ok $n - $name: trivial job"; sed 's/^/# /' "$tmp/log"; fi
+	ok $status "$name: trivial job"
+	[ $status = 0 ] || show "$tmp/log" 1000
 	echo "# $name ($CNB_VM_ACCEL): boot-to-ready best $best_ready ms, mean $((ready / runs)) ms;" \
 		"total for 'true' best $best_total ms, mean $((total / runs)) ms ($runs runs)"
 	last_best_total=$best_total last_best_ready=$best_ready
@@ -61,4 +61,4 @@ bench host host
 host_total=$last_best_total
 echo "# restored/cold: boot-to-ready $(ratio "$warm_ready" "$cold_ready"), trivial job $(ratio "$warm_total" "$cold_total");" \
 	"vm/host trivial job: cold $(ratio "$cold_total" "$host_total"), restored $(ratio "$warm_total" "$host_total")"
-echo "1..$n"
+tap_done

@@ -4,23 +4,20 @@
 #   test-cli-usage.sh CNB_EXE
 set -u
 cnb=$1
-work=$(mktemp -d /tmp/cnb-cli-usage-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-export CNB_CACHE_DIR=$work/cache XDG_DATA_HOME=$work/data CI=true
+. "$(dirname "$0")/../lib/tap.sh"
+tap_workdir cli-usage
+export CI=true
 unset NOT_SET_ANYWHERE_X
-n=0 failed=0
 # usage EXPECTED_STDERR_SUBSTRING ARGS...
 usage() {
 	local want=$1; shift
-	n=$((n + 1))
 	"$cnb" "$@" >"$work/out" 2>"$work/err" </dev/null; local rc=$?
-	if [ $rc = 2 ] && [ ! -s "$work/out" ] && grep -qF -- "$want" "$work/err"; then
-		echo "ok $n - cnb $*: exit 2, '$want'"
-	else
-		echo "not ok $n - cnb $*: exit $rc (want 2), stderr should hold '$want', stdout be empty"
-		sed 's/^/#   err: /' "$work/err" | head -5; sed 's/^/#   out: /' "$work/out" | head -5
-		failed=$((failed + 1))
-	fi
+	[ $rc = 2 ] && [ ! -s "$work/out" ] && grep -qF -- "$want" "$work/err"
+	local pass=$?
+	ok $pass "cnb $*: exit 2, '$want'"
+	[ $pass = 0 ] && return
+	echo "#   exit $rc (want 2), stderr should hold '$want', stdout be empty"
+	sed 's/^/#   err: /' "$work/err" | head -5; sed 's/^/#   out: /' "$work/out" | head -5
 }
 usage "Usage: cnb COMMAND"
 usage "cnb: unknown command 'frobnicate'" frobnicate
@@ -61,5 +58,4 @@ usage "cnb vm run: --rootfs needs a value" vm run --rootfs
 usage "cnb vm run: bad value for --network: some" vm run --rootfs / --network some -- true
 usage "cnb version: unexpected argument extra" version extra
 
-echo "1..$n"
-[ $failed = 0 ]
+tap_done

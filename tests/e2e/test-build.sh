@@ -7,12 +7,8 @@
 set -u
 cnb=$1 src=$2
 reg=${CNB_TEST_REGISTRY:?run me through with-registry.sh}
-work=$(mktemp -d /tmp/cnb-e2e-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-export CNB_CACHE_DIR=$work/cache XDG_DATA_HOME=$work/data
-n=0 failed=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
-show() { sed 's/^/#   /' "$1" | tail -${2:-25}; }
+. "$(dirname "$0")/../lib/tap.sh"
+tap_workdir e2e
 run() { # run NAME CMD...: output in $work/NAME.out, exit code in $rc
 	local name=$1; shift
 	"$@" >"$work/$name.out" 2>&1; rc=$?
@@ -119,8 +115,7 @@ if [ "$(id -u)" = 0 ]; then
 		skopeo inspect --tls-verify=false --config "docker://$reg/e2e/app-ci-cache" | grep -q io.buildpacks.lifecycle.cache.metadata
 	ok $? "--cache-image: the cache travels through a registry image"; [ $rc = 0 ] || show "$work/cacheimg2.out"
 else
-	echo "ok $((n += 1)) - # SKIP host executor needs root"
+	skip "host executor needs root"
 fi
 
-echo "1..$n"
-[ $failed = 0 ]
+tap_done

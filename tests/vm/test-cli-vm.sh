@@ -8,13 +8,7 @@ tmp=$(mktemp -d /tmp/cnb-cli-vm-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 "$make_rootfs" "$tmp/rootfs"
 mkdir -m 0777 "$tmp/share"
-n=0 fail=0
-check() { # DESCRIPTION CONDITION...
-	d=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; fail=1; fi
-}
+. "$(dirname "$0")/../lib/tap.sh"
 for ex in vm host; do
 	CNB_VM_ACCEL=tcg "$cnb" vm run --rootfs "$tmp/rootfs" --executor $ex --network none --user 1000:1000 \
 		--share "$tmp/share" --env PATH=/bin -- sh -c 'echo "hi from $(id -u)"; echo x > /share/f; exit 7' \
@@ -43,5 +37,4 @@ for ex in vm host; do
 	sed 's/^/#   | /' "$tmp/out"
 	check "$ex: an ordinary rootfs with real symlinks runs (exit $rc)" grep -q 'target=/bin via=yes$' "$tmp/out"
 done
-echo "1..$n"
-exit $fail
+tap_done

@@ -11,13 +11,7 @@ trap 'rm -rf "$tmp"' EXIT
 "$make_rootfs" "$tmp/rootfs"
 export CNB_CACHE_DIR="$tmp/cache" CNB_VM_ACCEL=tcg
 unset CNB_VM_SNAPSHOT
-n=0 fail=0
-check() { # DESCRIPTION CONDITION...
-	d=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; fail=1; fi
-}
+. "$(dirname "$0")/../lib/tap.sh"
 probe='echo "rand=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d " \n")"; echo "boot=$(cat /proc/sys/kernel/random/boot_id)"; echo "clock=$(date +%s)"'
 run() { # NAME [cnb vm run flags...]: output in $tmp/NAME, host clock after it in $tmp/NAME.host
 	name=$1
@@ -81,5 +75,4 @@ check "after the rebuild: the job ran" ran again
 
 CNB_VM_SNAPSHOT=off run off
 check "CNB_VM_SNAPSHOT=off: cold boot, nothing restored" sh -c "grep -q 'cold boot' '$tmp/off' && ! grep -q 'restoring' '$tmp/off'"
-echo "1..$n"
-exit $fail
+tap_done
