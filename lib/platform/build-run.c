@@ -232,7 +232,7 @@ static int prepare_job(run_state *s, cnb_error **err)
 	int r = load_project(s, app, &project, err);
 	cnb__app_filter filter = { project ? project->include : NULL, project ? project->exclude : NULL };
 	if (r == 0)
-		r = cnb__job_copy_app(app, workspace, &owner, &filter, err);
+		r = cnb__job_copy_app(s->b->ctx, app, workspace, &owner, &filter, err);
 	/* project.toml's build env first, so that --env given on the command line wins */
 	if (r == 0 && project && (r = cnb__project_descriptor_write_env(project, platform, err)) < 0)
 		cnb__error_prefix(err, "project descriptor");

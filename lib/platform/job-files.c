@@ -1,5 +1,6 @@
 /* Job directory contents: app source copy, platform env, owned directories. */
 #include "job-files.h"
+#include "lib/api/ctx-internal.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
@@ -72,9 +73,22 @@ static int copy_symlink(int src_dir, int dst_dir, const char *name, const cnb__o
 	return own_entry(dst_dir, name, S_IFLNK | 0777, owner, what, err);
 }
 
-static int copy_regular(int src_dir, int dst_dir, const char *name, const struct stat *st, const cnb__owner *owner,
+/* What one app copy carries down the tree. */
+typedef struct app_copy {
+	const cnb__owner *owner;
+	const cnb__app_filter *filter;
+	const cnb_ctx *ctx; /* its cancel fd is polled per file and per chunk */
+} app_copy;
+
+static int check_cancel(const app_copy *c, const char *what, cnb_error **err)
+{
+	return cnb__ctx_canceled(c->ctx) ? cnb__error_set(err, CNB_ECANCELED, "copy %s: canceled", what) : 0;
+}
+
+static int copy_regular(int src_dir, int dst_dir, const char *name, const struct stat *st, const app_copy *c,
 			const char *what, cnb_error **err)
 {
+	const cnb__owner *owner = c->owner;
 	_cleanup_close_ int in = openat(src_dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (in < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "open %s", what);
@@ -93,6 +107,9 @@ static int copy_regular(int src_dir, int dst_dir, const char *name, const struct
 			break;
 		if (cnb__write_all(out, buf, (size_t)n) < 0)
 			return cnb__error_errno(err, CNB_EIO, errno, "write %s", what);
+		int r = check_cancel(c, what, err);
+		if (r < 0)
+			return r;
 	}
 	int r = own_entry(dst_dir, name, st->st_mode, owner, what, err);
 	/* chown clears setuid bits, so the mode goes last */
@@ -101,9 +118,10 @@ static int copy_regular(int src_dir, int dst_dir, const char *name, const struct
 	return r;
 }
 
-static int copy_dir(int src_dir, int dst_dir, const char *what, const char *rel, const cnb__owner *owner,
-		    const cnb__app_filter *filter, int depth, cnb_error **err)
+static int copy_dir(int src_dir, int dst_dir, const char *what, const char *rel, const app_copy *c, int depth,
+		    cnb_error **err)
 {
+	const cnb__owner *owner = c->owner;
 	if (depth > MAX_APP_DEPTH)
 		return cnb__error_set(err, CNB_EINVAL, "%s: deeper than %d directories", what, MAX_APP_DEPTH);
 	int fd = dup(src_dir);
@@ -125,13 +143,15 @@ static int copy_dir(int src_dir, int dst_dir, const char *what, const char *rel,
 		struct stat st;
 		if (fstatat(src_dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			return cnb__error_errno(err, CNB_EIO, errno, "stat %s", child);
-		if (filter && !cnb__app_filter_keep(filter, child_rel, S_ISDIR(st.st_mode)))
+		if (c->filter && !cnb__app_filter_keep(c->filter, child_rel, S_ISDIR(st.st_mode)))
 			continue;
-		int r = 0;
+		int r = check_cancel(c, child, err);
+		if (r < 0)
+			return r;
 		if (S_ISLNK(st.st_mode)) {
 			r = copy_symlink(src_dir, dst_dir, name, owner, child, err);
 		} else if (S_ISREG(st.st_mode)) {
-			r = copy_regular(src_dir, dst_dir, name, &st, owner, child, err);
+			r = copy_regular(src_dir, dst_dir, name, &st, c, child, err);
 		} else if (S_ISDIR(st.st_mode)) {
 			mode_t host_mode = owner->mapped ? cnb__mapped_host_mode(st.st_mode) : (st.st_mode & 07777);
 			if (mkdirat(dst_dir, name, 0700) < 0)
@@ -140,7 +160,7 @@ static int copy_dir(int src_dir, int dst_dir, const char *what, const char *rel,
 			_cleanup_close_ int sub_dst = openat(dst_dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub_src < 0 || sub_dst < 0)
 				return cnb__error_errno(err, CNB_EIO, errno, "open %s", child);
-			r = copy_dir(sub_src, sub_dst, child, child_rel, owner, filter, depth + 1, err);
+			r = copy_dir(sub_src, sub_dst, child, child_rel, c, depth + 1, err);
 			if (r == 0)
 				r = own_entry(dst_dir, name, st.st_mode, owner, child, err);
 			if (r == 0 && fchmod(sub_dst, host_mode) < 0)
@@ -154,9 +174,12 @@ static int copy_dir(int src_dir, int dst_dir, const char *what, const char *rel,
 	return 0;
 }
 
-int cnb__job_copy_app(const char *src, const char *dst, const cnb__owner *owner, const cnb__app_filter *filter,
-		      cnb_error **err)
+int cnb__job_copy_app(const cnb_ctx *ctx, const char *src, const char *dst, const cnb__owner *owner,
+		      const cnb__app_filter *filter, cnb_error **err)
 {
+	int r = filter ? cnb__app_filter_check(filter, err) : 0;
+	if (r < 0)
+		return r;
 	_cleanup_close_ int sfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (sfd < 0)
 		return cnb__error_errno(err, errno == ENOENT ? CNB_ENOTFOUND : CNB_EIO, errno,
@@ -164,7 +187,8 @@ int cnb__job_copy_app(const char *src, const char *dst, const cnb__owner *owner,
 	_cleanup_close_ int dfd = open(dst, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "open %s", dst);
-	return copy_dir(sfd, dfd, src, "", owner, filter, 0, err);
+	app_copy c = { owner, filter, ctx };
+	return copy_dir(sfd, dfd, src, "", &c, 0, err);
 }
 
 int cnb__job_write_platform_env(const char *platform_dir, const char *const *env, const cnb__owner *owner,

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <cnb/ctx.h>
 #include <cnb/error.h>
 #include "app-filter.h"
 
@@ -34,10 +35,11 @@ int cnb__job_mkdir_owned(const char *path, const cnb__owner *owner, cnb_error **
  * and symlinks (never followed), modes kept, every entry owned by `owner`. Sockets, fifos and
  * devices are skipped. A `.git` directory at the top is skipped too (pack does the same by
  * default only through project.toml; we keep builds independent of VCS state). `filter` (may be
- * NULL) applies project.toml's include/exclude.
+ * NULL) applies project.toml's include/exclude (checked against its bounds first). A cancel of
+ * `ctx` (may be NULL) stops the copy within one 64 KiB chunk with CNB_ECANCELED.
  */
-int cnb__job_copy_app(const char *src, const char *dst, const cnb__owner *owner, const cnb__app_filter *filter,
-		      cnb_error **err);
+int cnb__job_copy_app(const cnb_ctx *ctx, const char *src, const char *dst, const cnb__owner *owner,
+		      const cnb__app_filter *filter, cnb_error **err);
 
 /* Writes <platform>/env/<NAME> files from "NAME=VALUE" entries (value verbatim, no newline). */
 int cnb__job_write_platform_env(const char *platform_dir, const char *const *env, const cnb__owner *owner,
