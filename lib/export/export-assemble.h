@@ -14,6 +14,12 @@
 
 #define CNB_EXPORT_JSON_MAX (4u << 20)
 
+/* Layers an app image may have in all (run image + buildpack layers). Neither the OCI image nor the
+ * distribution spec sets a limit; docker's layer store refuses chains deeper than 125 (moby
+ * layer/layer_store.go maxLayerDepth: 127 in some graph drivers minus 2 for the container layer),
+ * so an image with more could be pushed but not run there. */
+#define CNB_IMAGE_LAYERS_MAX 125
+
 typedef struct cnb__export_inputs {
 	const char *out_dir;               /* the guest's output directory on the host */
 	const cnb__oci_image *previous;    /* previous app image (config + layer descriptors) or NULL */
@@ -35,6 +41,11 @@ typedef struct cnb__export_stats {
  */
 int cnb__export_assemble(cnb_ctx *ctx, const cnb__export_inputs *in, cnb__oci_image *img, cnb__export_stats *stats,
 			 cnb_error **err);
+
+/* Opens a file the guest names in export.json ("layers/NAME.tar" or "cache/NAME.tar") under out_dir
+ * without following links on the way; it must be a regular file. *fd: caller closes; read it, never
+ * the path again (the guest may swap the path after the check). */
+int cnb__export_guest_open(const char *out_dir, const char *file, int *fd, uint64_t *size, cnb_error **err);
 
 /* Resolves a file the guest names in export.json ("layers/NAME.tar" or "cache/NAME.tar") under
  * out_dir without following links on the way; it must be a regular file. *path: caller frees. */
