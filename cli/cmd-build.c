@@ -212,10 +212,13 @@ int cnb_cmd_build(int argc, char **argv)
 		} else if (!strcmp(a, "--creation-time")) {
 			NEED_VALUE();
 			char *end = NULL;
+			errno = 0;
 			if (!strcmp(v, "now"))
 				opts.creation_time = CNB_BUILD_TIME_NOW;
-			else if ((opts.creation_time = strtoll(v, &end, 10)) < 0 || !end || *end || end == v) {
-				fprintf(stderr, "cnb build: --creation-time takes 'now' or seconds since the epoch, not '%s'\n", v);
+			else if ((opts.creation_time = strtoll(v, &end, 10)) < 0 || opts.creation_time > CNB_BUILD_TIME_MAX ||
+				 errno == ERANGE || !end || *end || end == v) {
+				fprintf(stderr, "cnb build: --creation-time takes 'now' or seconds since the epoch from 0 to "
+						"%lld (9999-12-31T23:59:59Z), not '%s'\n", (long long)CNB_BUILD_TIME_MAX, v);
 				return CNB_EXIT_USAGE;
 			}
 		} else if (!strcmp(a, "--platform")) {

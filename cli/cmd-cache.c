@@ -39,13 +39,18 @@ static int cache_prune(cnb_ctx *ctx, int argc, char **argv)
 {
 	cnb_rootfs_prune_opts opts = CNB_ROOTFS_PRUNE_OPTS_INIT;
 	for (int i = 2; i < argc; i++) {
-		char *end;
 		if (!strcmp(argv[i], "--all"))
 			opts.all = 1;
-		else if (!strcmp(argv[i], "--older-than") && i + 1 < argc &&
-			 (opts.older_than_seconds = (int64_t)(strtod(argv[++i], &end) * 86400), *end == '\0'))
-			continue;
-		else {
+		else if (!strcmp(argv[i], "--older-than") && i + 1 < argc) {
+			char *end;
+			double days = strtod(argv[++i], &end);
+			if (*end || end == argv[i] || !(days >= 0 && days <= 1e6)) { /* also NaN */
+				fprintf(stderr, "cnb cache prune: --older-than takes a number of days from 0 to 1000000, not '%s'\n",
+					argv[i]);
+				return CNB_EXIT_USAGE;
+			}
+			opts.older_than_seconds = (int64_t)(days * 86400);
+		} else {
 			usage(stderr);
 			return CNB_EXIT_USAGE;
 		}

@@ -19,6 +19,9 @@ typedef enum cnb_pull_policy {
 /** creation_time value meaning "the current time" (default: the reproducible 1980-01-01T00:00:01Z). */
 #define CNB_BUILD_TIME_NOW (-2)
 #define CNB_BUILD_TIME_DEFAULT (-1)
+/** The latest creation_time accepted: 9999-12-31T23:59:59Z, the last instant RFC 3339 (4-digit years)
+ *  and Go's time.Time JSON (pack, the lifecycle) can write. */
+#define CNB_BUILD_TIME_MAX INT64_C(253402300799)
 
 #define CNB_BUILD_OPTS_VERSION 1
 

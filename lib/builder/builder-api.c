@@ -3,6 +3,9 @@
 #include "builder-create.h"
 #include "buildpack-package.h"
 #include "lib/common/error-internal.h"
+#include "lib/common/fs.h"
+
+#include <sys/stat.h>
 
 int cnb_builder_create(char **out_digest, cnb_ctx *ctx, const cnb_builder_create_opts *opts, cnb_error **err)
 {
@@ -13,6 +16,8 @@ int cnb_builder_create(char **out_digest, cnb_ctx *ctx, const cnb_builder_create
 				      CNB_BUILDER_CREATE_OPTS_VERSION);
 	if (!opts->config_path || !opts->destination)
 		return cnb__error_set(err, CNB_EINVAL, "builder create: a builder.toml and a destination are required");
+	if (cnb__require_path(opts->config_path, "--config", S_IFREG, err) < 0)
+		return cnb__error_prefix(err, "builder create");
 	return cnb__builder_create(ctx, opts->config_path, opts->destination, opts->platform, out_digest, err);
 }
 
@@ -25,6 +30,8 @@ int cnb_buildpack_package(char **out_digest, cnb_ctx *ctx, const cnb_buildpack_p
 				      CNB_BUILDPACK_PACKAGE_OPTS_VERSION);
 	if (!opts->config_path || !opts->destination)
 		return cnb__error_set(err, CNB_EINVAL, "buildpack package: a package.toml and a destination are required");
+	if (cnb__require_path(opts->config_path, "--config", S_IFREG, err) < 0)
+		return cnb__error_prefix(err, "buildpack package");
 	if (opts->format != CNB_BUILDPACK_PACKAGE_IMAGE && opts->format != CNB_BUILDPACK_PACKAGE_FILE)
 		return cnb__error_set(err, CNB_EINVAL, "buildpack package: format %d is neither image (0) nor file (1)",
 				      (int)opts->format);

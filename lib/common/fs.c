@@ -183,3 +183,15 @@ int cnb__copy_file(const char *src, const char *dst, cnb_error **err)
 		return cnb__error_errno(err, CNB_EIO, errno, "chmod %s", dst);
 	return 0;
 }
+
+int cnb__require_path(const char *path, const char *flag, mode_t type, cnb_error **err)
+{
+	struct stat st;
+	if (!path)
+		return 0;
+	if (stat(path, &st) < 0)
+		return cnb__error_errno(err, CNB_EINVAL, errno, "%s %s", flag, path);
+	if ((st.st_mode & S_IFMT) != type)
+		return cnb__error_set(err, CNB_EINVAL, "%s %s: not a %s", flag, path, type == S_IFDIR ? "directory" : "file");
+	return 0;
+}

@@ -22,6 +22,10 @@ int cnb__write_file_atomic(const char *path, const void *data, size_t len, mode_
 int cnb__rm_rf(const char *path, cnb_error **err);
 int cnb__rm_rf_at(int dirfd, const char *name, cnb_error **err);
 
+/* A path the user named with `flag` (NULL: nothing to check) must exist and be of `type` (S_IFDIR or
+ * S_IFREG): CNB_EINVAL "FLAG PATH: ..." otherwise, a usage error rather than a missing image. */
+int cnb__require_path(const char *path, const char *flag, mode_t type, cnb_error **err);
+
 /* Copies a regular file (content and mode). */
 int cnb__copy_file(const char *src, const char *dst, cnb_error **err);
 

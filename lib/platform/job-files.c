@@ -182,7 +182,7 @@ int cnb__job_copy_app(const cnb_ctx *ctx, const char *src, const char *dst, cons
 		return r;
 	_cleanup_close_ int sfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (sfd < 0)
-		return cnb__error_errno(err, errno == ENOENT ? CNB_ENOTFOUND : CNB_EIO, errno,
+		return cnb__error_errno(err, errno == ENOENT ? CNB_EINVAL : CNB_EIO, errno,
 					"app source %s (give the app directory with --path)", src);
 	_cleanup_close_ int dfd = open(dst, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)

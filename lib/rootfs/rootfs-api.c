@@ -130,5 +130,8 @@ CNB_EXTERN int cnb_rootfs_cache_prune(uint64_t *out_freed, size_t *out_removed, 
 		opts = &defaults;
 	if (opts->version == 0 || opts->version > CNB_ROOTFS_PRUNE_OPTS_VERSION)
 		return cnb__error_set(err, CNB_EINVAL, "cnb_rootfs_prune_opts version %u not supported", opts->version);
+	if (opts->older_than_seconds < 0)
+		return cnb__error_set(err, CNB_EINVAL, "cache prune: older than %lld seconds: the age cannot be negative",
+				      (long long)opts->older_than_seconds);
 	return cnb__rootfs_cache_prune(ctx, opts->all, opts->older_than_seconds, out_freed, out_removed, err);
 }
