@@ -7,6 +7,10 @@
 #include "lib/rootfs/mapped-xattr.h"
 
 #include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/file.h>
+#include <time.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -15,6 +19,120 @@
 #include <unistd.h>
 
 #define MAX_APP_DEPTH 128
+#define JOB_PREFIX "cnb-job-"
+#define LOCK_SUFFIX ".lock"
+/* A job dir without a lock file comes from a version that had none; one of those may still run. */
+#define UNLOCKED_STALE_S (24 * 3600)
+
+static const char *tmp_base(void)
+{
+	const char *t = getenv("TMPDIR");
+	return t && t[0] == '/' ? t : "/tmp";
+}
+
+int cnb__job_dir_create(char **out_dir, int *out_lock, cnb_error **err)
+{
+	const char *base = tmp_base();
+	for (int tries = 0; tries < 100; tries++) {
+		_cleanup_free_ char *lock_path = NULL;
+		if (asprintf(&lock_path, "%s/" JOB_PREFIX "XXXXXX" LOCK_SUFFIX, base) < 0)
+			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+		_cleanup_close_ int fd = mkostemps(lock_path, strlen(LOCK_SUFFIX), O_CLOEXEC);
+		if (fd < 0)
+			return cnb__error_errno(err, CNB_EIO, errno, "create the job directory in %s (set TMPDIR to a writable "
+								    "directory)", base);
+		struct stat st;
+		if (flock(fd, LOCK_EX) < 0 || fstat(fd, &st) < 0)
+			return cnb__error_errno(err, CNB_EIO, errno, "lock %s", lock_path);
+		if (st.st_nlink == 0) /* a cleaner took it before our lock: start over */
+			continue;
+		_cleanup_free_ char *dir = strndup(lock_path, strlen(lock_path) - strlen(LOCK_SUFFIX));
+		if (!dir)
+			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+		if (mkdir(dir, 0700) < 0) {
+			int e = errno;
+			unlink(lock_path);
+			if (e == EEXIST)
+				continue;
+			return cnb__error_errno(err, CNB_EIO, e, "create the job directory %s", dir);
+		}
+		*out_dir = TAKE_PTR(dir);
+		*out_lock = TAKE_FD(fd);
+		return 0;
+	}
+	return cnb__error_set(err, CNB_EIO, "create the job directory in %s: no free name after 100 tries", base);
+}
+
+void cnb__job_dir_remove(const char *dir, int lock_fd)
+{
+	if (dir) {
+		cnb__rm_rf(dir, NULL);
+		_cleanup_free_ char *lock_path = NULL;
+		if (asprintf(&lock_path, "%s" LOCK_SUFFIX, dir) >= 0)
+			unlink(lock_path);
+	}
+	if (lock_fd >= 0)
+		close(lock_fd);
+}
+
+/* Whether `name` is "cnb-job-XXXXXX" (lock: followed by ".lock"). */
+static bool is_job_name(const char *name, bool *lock)
+{
+	size_t n = strlen(name), p = strlen(JOB_PREFIX);
+	if (strncmp(name, JOB_PREFIX, p) || n < p + 6)
+		return false;
+	*lock = n == p + 6 + strlen(LOCK_SUFFIX) && !strcmp(name + p + 6, LOCK_SUFFIX);
+	return n == p + 6 || *lock;
+}
+
+/* Removes the job `name` of `base` (a dir, its lock or both) when no live build holds the lock. */
+static bool remove_stale_job(int base_fd, const char *name, bool is_lock, time_t now)
+{
+	char dir[32], lock[sizeof(dir) + sizeof(LOCK_SUFFIX)];
+	snprintf(dir, sizeof(dir), "%.*s", (int)(strlen(name) - (is_lock ? strlen(LOCK_SUFFIX) : 0)), name);
+	snprintf(lock, sizeof(lock), "%s" LOCK_SUFFIX, dir);
+	struct stat st, lst, now_st;
+	bool has_dir = fstatat(base_fd, dir, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+	if (has_dir && st.st_uid != geteuid())
+		return false;
+	if (is_lock && has_dir)
+		return false; /* handled through its directory */
+	_cleanup_close_ int fd = openat(base_fd, lock, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno != ENOENT || !has_dir || now - st.st_mtime < UNLOCKED_STALE_S)
+			return false;
+	} else if (fstat(fd, &lst) < 0 || !S_ISREG(lst.st_mode) || lst.st_uid != geteuid() ||
+		   flock(fd, LOCK_EX | LOCK_NB) < 0 || fstatat(base_fd, lock, &now_st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		   now_st.st_ino != lst.st_ino) {
+		return false; /* held by a live build, or not ours */
+	}
+	if (has_dir && cnb__rm_rf_at(base_fd, dir, NULL) < 0)
+		return false;
+	if (fd >= 0)
+		unlinkat(base_fd, lock, 0);
+	return true;
+}
+
+size_t cnb__job_dirs_clean_stale(void)
+{
+	const char *base = tmp_base();
+	int fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_closedir_ DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	size_t removed = 0;
+	time_t now = time(NULL);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		bool is_lock;
+		if (is_job_name(de->d_name, &is_lock))
+			removed += remove_stale_job(dirfd(d), de->d_name, is_lock, now);
+	}
+	return removed;
+}
 
 bool cnb__executor_uses_mapped_xattr(const char *executor)
 {

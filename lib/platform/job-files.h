@@ -19,6 +19,21 @@ typedef struct cnb__owner {
 	bool mapped; /* write user.virtfs.* xattrs instead of chown */
 } cnb__owner;
 
+/*
+ * A new job directory $TMPDIR/cnb-job-XXXXXX (/tmp without an absolute TMPDIR), mode 0700, with
+ * the lock file cnb-job-XXXXXX.lock beside it, flock'd through *out_lock for the job's life. A
+ * build that dies (kill -9, crash) leaves both; cnb__job_dirs_clean_stale() removes them at the
+ * next run, and never a directory whose lock a live build holds. *out_dir: caller frees.
+ */
+int cnb__job_dir_create(char **out_dir, int *out_lock, cnb_error **err);
+
+/* Removes the directory, then its lock file, and closes the lock (either may be NULL / -1). */
+void cnb__job_dir_remove(const char *dir, int lock_fd);
+
+/* Removes job directories (and lone lock files) of this user that no live build holds; a
+ * directory without a lock file only after a day. Returns how many were removed. */
+size_t cnb__job_dirs_clean_stale(void);
+
 /* Whether an executor ("vm", "host", NULL = vm) reads trees in QEMU's mapped-xattr form: the VM
  * does (its 9p shares use security_model=mapped-xattr, which reads symlinks as files holding the
  * target); the host executor needs real owners, modes and links. */
