@@ -22,7 +22,7 @@ store_kb() { du -sk "$blobs" | cut -f1; }
 
 # The shell buildpack, sleeping when the app asks for it (so a build can be caught mid-step).
 cp -r "$src/examples/buildpacks/shell" "$work/bp"
-sed -i 's|^echo "---> Shell app buildpack"$|&\n[ ! -e slow ] \|\| { echo "---> sleeping"; sleep 120; }|' "$work/bp/bin/build"
+sed -i 's|^echo "---> Shell app buildpack"$|&\n[ ! -e slow ] \|\| { echo "---> sleeping"; sleep 20; }|' "$work/bp/bin/build"
 builder=$("$src/tests/lib/make-test-builder.sh" "$cnb" "$src" "$work" leftovers builder "$work/bp" 2>"$work/fixture.out") ||
 	{ echo "Bail out! builder"; show "$work/fixture.out"; exit 1; }
 cp -r "$src/examples/sample-app" "$work/app"
