@@ -41,6 +41,7 @@ static const char usage_text[] =
 	"      --executor vm|host     where the lifecycle runs (default: vm; host = Linux namespaces, root only)\n"
 	"      --cpus N               VM cpus\n"
 	"      --memory SIZE          VM memory (512M, 2G)\n"
+	"      --max-layer-size SIZE  largest layer a buildpack may write, uncompressed (default: 8G)\n"
 	"      --insecure-registry HOST  allow plain HTTP for HOST (loopback always is)\n"
 	"      --report-json FILE     write the build report (digest, tags, timings) as JSON\n"
 	"  -q, --quiet / -v, --verbose\n"
@@ -256,6 +257,14 @@ int cnb_cmd_build(int argc, char **argv)
 				fprintf(stderr, "cnb build: --memory takes a size like 512M or 2G, not '%s'\n", v);
 				return CNB_EXIT_USAGE;
 			}
+		} else if (!strcmp(a, "--max-layer-size")) {
+			NEED_VALUE();
+			unsigned mb = 0;
+			if (parse_size_mb(v, &mb) < 0) {
+				fprintf(stderr, "cnb build: --max-layer-size takes a size like 512M or 16G, not '%s'\n", v);
+				return CNB_EXIT_USAGE;
+			}
+			opts.max_layer_bytes = (uint64_t)mb << 20;
 		} else if (!strcmp(a, "--report-json")) {
 			NEED_VALUE(); report = v;
 		} else if (a[0] == '-' && a[1]) {

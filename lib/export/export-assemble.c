@@ -6,6 +6,8 @@
 #include "lib/common/fs.h"
 #include "oci/parallel.h"
 
+#include <cnb/build.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -92,6 +94,46 @@ static int open_guest_layer(const char *out_dir, pending_layer *p, cnb_error **e
 	if (r == 0 && !(p->path = cnb__path_join(out_dir, p->file)))
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	return r;
+}
+
+static int too_big(const char *file, uint64_t size, uint64_t max, cnb_error **err)
+{
+	return cnb__error_set(err, CNB_EEXPORT,
+			      "%s from the build is %.1f MiB uncompressed, over the limit of %.1f MiB (--max-layer-size): "
+			      "image layers cannot hold sparse files (OCI image-spec layer.md), so a sparse file is written "
+			      "out in full; remove it or raise the limit", file, (double)size / (1 << 20), (double)max / (1 << 20));
+}
+
+/* Every tar the build hands back (layers and cache) within the per-tar limit and all together within
+ * CNB_EXPORT_TOTAL_MAX, checked before any is compressed or stored. */
+static int check_sizes(const json_t *desc, const cnb__export_inputs *in, const pending_layer *layers, size_t n,
+		       cnb_error **err)
+{
+	uint64_t max = in->max_layer_bytes ? in->max_layer_bytes : CNB_BUILD_LAYER_MAX_DEFAULT, total = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (layers[i].file && layers[i].tar_size > max)
+			return too_big(layers[i].file, layers[i].tar_size, max, err);
+		total += layers[i].tar_size;
+	}
+	size_t i;
+	const json_t *entry;
+	json_array_foreach(json_object_get(desc, "cache"), i, entry) {
+		const char *file = json_string_value(json_object_get(entry, "file"));
+		_cleanup_close_ int fd = -1;
+		uint64_t size = 0;
+		if (!file)
+			continue; /* the cache reader names it */
+		int r = cnb__export_guest_open(in->out_dir, file, &fd, &size, err);
+		if (r < 0)
+			return r;
+		if (size > max)
+			return too_big(file, size, max, err);
+		total += size;
+	}
+	if (total > CNB_EXPORT_TOTAL_MAX)
+		return cnb__error_set(err, CNB_EEXPORT, "the build handed back %.1f GiB of layers, over the limit of %.0f GiB",
+				      (double)total / (1 << 30), (double)CNB_EXPORT_TOTAL_MAX / (1 << 30));
+	return 0;
 }
 
 static int compress_one(size_t i, void *userdata, cnb_error **err)
@@ -243,6 +285,8 @@ int cnb__export_assemble(cnb_ctx *ctx, const cnb__export_inputs *in, cnb__oci_im
 					   "layer '%s' is reused from the previous image, which has no layer %s: "
 					   "rebuild with --clear-cache", layers[i].created_by, layers[i].reuse);
 	}
+	if (r == 0)
+		r = check_sizes(desc, in, layers, n, err);
 	compress_job job = { ctx, layers };
 	if (r == 0)
 		r = cnb__oci_parallel(n, COMPRESS_THREADS, compress_one, &job, err);

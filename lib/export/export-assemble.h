@@ -10,6 +10,7 @@
 
 #include <cnb/ctx.h>
 #include <stdint.h>
+#include "lib/rootfs/layer-apply.h"
 #include "oci/image.h"
 
 #define CNB_EXPORT_JSON_MAX (4u << 20)
@@ -20,12 +21,16 @@
  * so an image with more could be pushed but not run there. */
 #define CNB_IMAGE_LAYERS_MAX 125
 
+/* All tars of one build together: no more than the library unpacks from one image. */
+#define CNB_EXPORT_TOTAL_MAX CNB_ROOTFS_MAX_BYTES
+
 typedef struct cnb__export_inputs {
 	const char *out_dir;               /* the guest's output directory on the host */
 	const cnb__oci_image *previous;    /* previous app image (config + layer descriptors) or NULL */
 	const char *run_image_name;        /* as the user/builder named it, for runImage.image */
 	const char *const *run_image_mirrors;
 	int64_t created;                   /* seconds since the epoch for config/history "created" */
+	uint64_t max_layer_bytes;          /* largest tar (layer or cache) accepted; 0: CNB_BUILD_LAYER_MAX_DEFAULT */
 } cnb__export_inputs;
 
 typedef struct cnb__export_stats {

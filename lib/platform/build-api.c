@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -76,7 +77,11 @@ int cnb_build_new(cnb_build **out, cnb_ctx *ctx, const cnb_build_opts *opts, cnb
 	cnb_build *b = calloc(1, sizeof(*b));
 	if (!b)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	b->opts = *opts;
+	/* A version 1 caller's struct ends before max_layer_bytes: copy only what it has. */
+	memcpy(&b->opts, opts, opts->version >= 2 ? sizeof(*opts) : offsetof(cnb_build_opts, max_layer_bytes));
+	b->opts.version = CNB_BUILD_OPTS_VERSION;
+	if (!b->opts.max_layer_bytes)
+		b->opts.max_layer_bytes = CNB_BUILD_LAYER_MAX_DEFAULT;
 	b->cancel_pipe[0] = b->cancel_pipe[1] = -1;
 	bool oom = false;
 #define COPY(f) if (opts->f && !(b->opts.f = strdup(opts->f))) oom = true; else if (!opts->f) b->opts.f = NULL;

@@ -352,7 +352,7 @@ static int export_image(run_state *s, cnb_error **err)
 	if (!out_dir)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	cnb__export_inputs in = { out_dir, s->previous, s->run_name, (const char *const *)s->run_mirrors,
-				  creation_time(s->b) };
+				  creation_time(s->b), s->b->opts.max_layer_bytes };
 	int r = cnb__export_assemble(s->b->ctx, &in, s->run, &s->b->export_stats, err);
 	return r < 0 ? cnb__error_prefix(err, "build %s: export", s->b->opts.image) : 0;
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static cnb_ctx *ctx;
@@ -40,10 +41,12 @@ static void write_export(const char *layers_json)
 	free(text);
 }
 
+static uint64_t max_layer_bytes; /* 0: the default */
+
 static int assemble(cnb__oci_image **img, cnb_error **err)
 {
 	_cleanup_free_ char *out = path_in("out");
-	cnb__export_inputs in = { .out_dir = out, .run_image_name = "run" };
+	cnb__export_inputs in = { .out_dir = out, .run_image_name = "run", .max_layer_bytes = max_layer_bytes };
 	cnb__export_stats stats;
 	if (cnb__oci_image_new(img, err) < 0)
 		return -1;
@@ -119,21 +122,66 @@ static void test_export_assemble__no_links(void)
 	cnb__error_clear(&err);
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sparse(const char *rel, off_t size)
+{
+	_cleanup_free_ char *p = path_in(rel);
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ok(fd >= 0 && ftruncate(fd, size) == 0, "%s: %lld bytes, sparse", rel, (long long)size);
+	close(fd);
+}
+
+static void test_export_assemble__caps_layer_sizes_before_compressing(void)
+{
+	sparse("out/layers/huge.tar", (off_t)9 << 30);
+	write_export("[{\"file\":\"layers/a.tar\"},{\"file\":\"layers/huge.tar\"}]");
+	_cleanup_oci_image_ cnb__oci_image *img = NULL;
+	cnb_error *err = NULL;
+	double t0 = now_s();
+	int r = assemble(&img, &err);
+	double took = now_s() - t0;
+	is_int(r, CNB_EEXPORT, "a 9 GiB layer is refused by default");
+	ok(err && strstr(cnb_error_message(err), "layers/huge.tar from the build is 9216.0 MiB uncompressed, over the limit "
+						  "of 8192.0 MiB (--max-layer-size)"), "message: %s", cnb_error_message(err));
+	ok(took < 1.0, "before any compression: %.3f s", took);
+	cnb__error_clear(&err);
+
+	max_layer_bytes = 16 << 20;
+	sparse("out/cache/c.tar", (off_t)17 << 20);
+	write_text("out/export.json", "{\"version\":1,\"layers\":[{\"file\":\"layers/a.tar\"}],\"entrypoint\":[\"/x\"],"
+				     "\"lifecycle_metadata\":{},\"cache\":[{\"file\":\"cache/c.tar\"}]}");
+	_cleanup_oci_image_ cnb__oci_image *img2 = NULL;
+	is_int(assemble(&img2, &err), CNB_EEXPORT, "a cache tar over --max-layer-size 16M is refused too");
+	ok(err && strstr(cnb_error_message(err), "cache/c.tar from the build is 17.0 MiB"), "message: %s",
+	   cnb_error_message(err));
+	cnb__error_clear(&err);
+	max_layer_bytes = 0;
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmp))
 		tap_skip_all("mkdtemp failed");
 	_cleanup_free_ char *cache = path_in("cache");
 	_cleanup_free_ char *layers = path_in("out/layers");
+	_cleanup_free_ char *cache_tars = path_in("out/cache");
 	cnb_error *err = NULL;
 	cnb_ctx_opts opts = CNB_CTX_OPTS_INIT;
 	opts.cache_dir = cache;
-	if (cnb_ctx_new(&ctx, &opts, NULL) < 0 || cnb__mkdir_p(layers, 0755, &err) < 0)
+	if (cnb_ctx_new(&ctx, &opts, NULL) < 0 || cnb__mkdir_p(layers, 0755, &err) < 0 ||
+	    cnb__mkdir_p(cache_tars, 0755, &err) < 0)
 		tap_skip_all("no context");
 	test_export_assemble__accepts_distinct_tars();
 	test_export_assemble__refuses_a_tar_named_twice();
 	test_export_assemble__caps_the_layer_count();
 	test_export_assemble__no_links();
+	test_export_assemble__caps_layer_sizes_before_compressing();
 	cnb_ctx_free(ctx);
 	cnb__rm_rf(tmp, NULL);
 	return tap_done();
