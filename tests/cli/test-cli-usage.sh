@@ -34,6 +34,7 @@ usage "cnb build: --creation-time takes 'now' or seconds since the epoch" build 
 usage "cnb build: --creation-time takes 'now' or seconds since the epoch from 0 to 253402300799" build app -B b --creation-time 99999999999999999999
 usage "cnb build: --creation-time takes 'now' or seconds since the epoch from 0 to 253402300799" build app -B b --creation-time 253402300800
 usage "cnb build: --creation-time takes 'now' or seconds since the epoch from 0 to 253402300799" build app -B b --creation-time -5
+usage "cnb build: --max-layer-size takes a size like 512M or 16G, not '-1'" build app -B b --max-layer-size -1
 usage "--tag 'bad tag' is not a valid tag" build app -B b --tag 'bad tag'
 usage "--tag ':x' is not a valid tag" build app -B b -t ok -t :x
 usage "invalid image name \"a:::b\" for an OCI layout" build a:::b -B b
