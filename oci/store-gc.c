@@ -82,19 +82,7 @@ static int lock_store(const char *root, int op, cnb_error **err)
 	if (asprintf(&dir, "%s/blobs", root) < 0 || asprintf(&path, "%s/gc.lock", dir) < 0)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	int r = cnb__mkdir_p(dir, 0755, err);
-	if (r < 0)
-		return r;
-	_cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return cnb__error_errno(err, CNB_EIO, errno, "open %s", path);
-	while (flock(fd, op) < 0) {
-		if (errno == EINTR)
-			continue;
-		if (errno == EWOULDBLOCK)
-			return cnb__error_set(err, CNB_EEXIST, "%s is in use", path);
-		return cnb__error_errno(err, CNB_EIO, errno, "lock %s", path);
-	}
-	return TAKE_FD(fd);
+	return r < 0 ? r : cnb__lock_file(path, "the blob store", op, err);
 }
 
 int cnb__oci_store_use(const char *root, cnb_error **err)

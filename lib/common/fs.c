@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -194,4 +195,19 @@ int cnb__require_path(const char *path, const char *flag, mode_t type, cnb_error
 	if ((st.st_mode & S_IFMT) != type)
 		return cnb__error_set(err, CNB_EINVAL, "%s %s: not a %s", flag, path, type == S_IFDIR ? "directory" : "file");
 	return 0;
+}
+
+int cnb__lock_file(const char *path, const char *name, int op, cnb_error **err)
+{
+	_cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return cnb__error_errno(err, CNB_EIO, errno, "open lock %s", path);
+	while (flock(fd, op) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno == EWOULDBLOCK)
+			return cnb__error_set(err, CNB_EEXIST, "%s is in use", name);
+		return cnb__error_errno(err, CNB_EIO, errno, "lock %s", path);
+	}
+	return TAKE_FD(fd);
 }

@@ -26,6 +26,11 @@ int cnb__rm_rf_at(int dirfd, const char *name, cnb_error **err);
  * S_IFREG): CNB_EINVAL "FLAG PATH: ..." otherwise, a usage error rather than a missing image. */
 int cnb__require_path(const char *path, const char *flag, mode_t type, cnb_error **err);
 
+/* Opens (creating, mode 0644, never through a symlink) the lock file `path` and flocks it with `op`
+ * (LOCK_SH/LOCK_EX, maybe | LOCK_NB): the fd, or CNB_EEXIST "NAME is in use" when LOCK_NB finds it
+ * held (`name` says what it guards), else a negative error. */
+int cnb__lock_file(const char *path, const char *name, int op, cnb_error **err);
+
 /* Copies a regular file (content and mode). */
 int cnb__copy_file(const char *src, const char *dst, cnb_error **err);
 

@@ -53,19 +53,7 @@ uint64_t cnb__rootfs_tree_size(const char *path)
 static int lock_open(const char *root, const char *name, int op, cnb_error **err)
 {
 	_cleanup_free_ char *path = sibling(root, name, ".lock");
-	if (!path)
-		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	_cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return cnb__error_errno(err, CNB_EIO, errno, "open lock %s", path);
-	while (flock(fd, op) < 0) {
-		if (errno == EINTR)
-			continue;
-		if (errno == EWOULDBLOCK)
-			return cnb__error_set(err, CNB_EEXIST, "%s is in use", name);
-		return cnb__error_errno(err, CNB_EIO, errno, "lock %s", path);
-	}
-	return TAKE_FD(fd);
+	return path ? cnb__lock_file(path, name, op, err) : cnb__error_set(err, CNB_ENOMEM, "out of memory");
 }
 
 static bool tree_exists(const char *path)
