@@ -53,6 +53,23 @@ copying() { [ "$(job_dirs)" -gt 0 ] && [ -n "$(find "$TMPDIR" -path '*/workspace
 sleeping() { grep -q -- "---> sleeping" "$work/in-buildpack.out"; }
 compressing() { [ "$(temp_blobs)" -gt 0 ] && grep -q "EXPORT\|export" "$work/in-compression.out" && [ ! -e "$work/app/slow" ]; }
 
+# Ctrl-C / SIGTERM during the app copy stops the build there (exit 130) and cleans up: an app
+# with an 8 GiB (sparse) file takes many seconds to copy, the cancel must not wait for that.
+cp -r "$src/examples/sample-app" "$work/app-huge"
+truncate -s 8G "$work/app-huge/huge.bin"
+"$cnb" build "$reg/leftovers/app" --builder "$builder" --path "$work/app-huge" --publish --executor host >"$work/term.out" 2>&1 &
+pid=$!
+pids+=("$pid")
+waited=0
+until copying || [ $waited -gt 6000 ] || ! kill -0 $pid 2>/dev/null; do sleep 0.02; waited=$((waited + 1)); done
+copying; caught=$?
+start=$(date +%s%N)
+kill -TERM $pid 2>/dev/null
+wait $pid; rc=$?
+took_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[ $caught = 0 ] && [ $rc = 130 ] && [ $took_ms -lt 1000 ] && [ "$(job_dirs)" = 0 ]
+ok $? "SIGTERM while copying the app: exit $rc after $took_ms ms, no job dir left"; [ $rc = 130 ] || show "$work/term.out"
+
 kill_when while-copying-the-app copying
 touch "$work/app/slow"
 kill_when in-buildpack sleeping

@@ -3,6 +3,8 @@
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
 #include "lib/export/export-assemble.h"
+#include "lib/export/image-config.h"
+#include <cnb/build.h>
 #include "tests/lib/tap.h"
 
 #include <fcntl.h>
@@ -164,6 +166,30 @@ static void test_export_assemble__caps_layer_sizes_before_compressing(void)
 	max_layer_bytes = 0;
 }
 
+static void test_export_created__range_checked(void)
+{
+	char buf[32];
+	memset(buf, 'x', sizeof(buf));
+	cnb__rfc3339(CNB_BUILD_TIME_MAX, buf);
+	is_str(buf, "9999-12-31T23:59:59Z", "the last accepted creation time");
+	memset(buf, 'x', sizeof(buf));
+	cnb__rfc3339(INT64_MAX, buf);
+	is_str(buf, "1970-01-01T00:00:00Z", "out of range gives a fixed string, not uninitialised bytes");
+	cnb_build_opts opts = CNB_BUILD_OPTS_INIT;
+	opts.image = "app";
+	opts.builder = "builder";
+	opts.creation_time = CNB_BUILD_TIME_MAX + 1;
+	cnb_build *b = NULL;
+	cnb_error *err = NULL;
+	is_int(cnb_build_new(&b, ctx, &opts, &err), CNB_EINVAL, "cnb_build_new refuses it: %s", cnb_error_message(err));
+	cnb__error_clear(&err);
+	opts.creation_time = CNB_BUILD_TIME_MAX;
+	opts.version = 1; /* a version 1 caller: max_layer_bytes is not read */
+	is_int(cnb_build_new(&b, ctx, &opts, &err), 0, "the maximum is fine (version 1 options): %s", cnb_error_message(err));
+	cnb_build_free(b);
+	cnb__error_clear(&err);
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmp))
@@ -182,6 +208,7 @@ int main(void)
 	test_export_assemble__caps_the_layer_count();
 	test_export_assemble__no_links();
 	test_export_assemble__caps_layer_sizes_before_compressing();
+	test_export_created__range_checked();
 	cnb_ctx_free(ctx);
 	cnb__rm_rf(tmp, NULL);
 	return tap_done();
