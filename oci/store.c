@@ -35,29 +35,18 @@ static int blob_dir(const char *root, char **out, cnb_error **err)
 	return cnb__mkdir_p(*out, 0755, err);
 }
 
-/*
- * A new "<dir>/.tmp-XXXXXX", flock'd for as long as the fd is open: the store's cleaner
- * (store-gc.c) removes temp files whose lock it can take, i.e. those of dead processes. A cleaner
- * may take the lock between mkostemp and our flock and unlink the file; then we start over.
- */
+/* A new "<dir>/.tmp-XXXXXX", flock'd while the fd is open: the store's cleaner (store-gc.c) removes
+ * temp files whose lock it can take, i.e. those of dead processes. */
 static int locked_temp(const char *dir, char **out_path, cnb_error **err)
 {
-	for (int tries = 0; tries < 100; tries++) {
-		_cleanup_free_ char *path = NULL;
-		if (asprintf(&path, "%s/.tmp-XXXXXX", dir) < 0)
-			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-		_cleanup_close_ int fd = mkostemp(path, O_CLOEXEC);
-		if (fd < 0)
-			return cnb__error_errno(err, CNB_EIO, errno, "create a temp file in %s", dir);
-		struct stat st;
-		if (flock(fd, LOCK_EX) < 0 || fstat(fd, &st) < 0)
-			return cnb__error_errno(err, CNB_EIO, errno, "lock %s", path);
-		if (st.st_nlink == 0)
-			continue;
-		*out_path = TAKE_PTR(path);
-		return TAKE_FD(fd);
-	}
-	return cnb__error_set(err, CNB_EIO, "create a temp file in %s: removed by a cleaner 100 times", dir);
+	_cleanup_free_ char *path = NULL;
+	if (asprintf(&path, "%s/.tmp-XXXXXX", dir) < 0)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	int fd = cnb__mkstemp_locked(path, 0);
+	if (fd < 0)
+		return cnb__error_errno(err, CNB_EIO, errno, "create a temp file in %s", dir);
+	*out_path = TAKE_PTR(path);
+	return fd;
 }
 
 static int rehash(cnb__oci_blob_writer *w, cnb_error **err)

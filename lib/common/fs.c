@@ -211,3 +211,21 @@ int cnb__lock_file(const char *path, const char *name, int op, cnb_error **err)
 	}
 	return TAKE_FD(fd);
 }
+
+int cnb__mkstemp_locked(char *tmpl, int suffix_len)
+{
+	_cleanup_free_ char *pattern = strdup(tmpl);
+	if (!pattern)
+		return -1;
+	for (int tries = 0; tries < 100; tries++) {
+		strcpy(tmpl, pattern);
+		_cleanup_close_ int fd = mkostemps(tmpl, suffix_len, O_CLOEXEC);
+		struct stat st;
+		if (fd < 0 || flock(fd, LOCK_EX) < 0 || fstat(fd, &st) < 0)
+			return -1;
+		if (st.st_nlink > 0)
+			return TAKE_FD(fd);
+	}
+	errno = EAGAIN;
+	return -1;
+}

@@ -31,6 +31,11 @@ int cnb__require_path(const char *path, const char *flag, mode_t type, cnb_error
  * held (`name` says what it guards), else a negative error. */
 int cnb__lock_file(const char *path, const char *name, int op, cnb_error **err);
 
+/* mkostemps(tmpl, suffix_len, O_CLOEXEC) whose file is flock'd (LOCK_EX) by the returned fd: a
+ * cleaner that removes such files once it can take their lock (their owner died) may win the race
+ * between create and lock, so a file found unlinked after locking is made again. -1 with errno. */
+int cnb__mkstemp_locked(char *tmpl, int suffix_len);
+
 /* Copies a regular file (content and mode). */
 int cnb__copy_file(const char *src, const char *dst, cnb_error **err);
 

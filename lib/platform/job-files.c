@@ -37,15 +37,10 @@ int cnb__job_dir_create(char **out_dir, int *out_lock, cnb_error **err)
 		_cleanup_free_ char *lock_path = NULL;
 		if (asprintf(&lock_path, "%s/" JOB_PREFIX "XXXXXX" LOCK_SUFFIX, base) < 0)
 			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-		_cleanup_close_ int fd = mkostemps(lock_path, strlen(LOCK_SUFFIX), O_CLOEXEC);
+		_cleanup_close_ int fd = cnb__mkstemp_locked(lock_path, (int)strlen(LOCK_SUFFIX));
 		if (fd < 0)
 			return cnb__error_errno(err, CNB_EIO, errno, "create the job directory in %s (set TMPDIR to a writable "
 								    "directory)", base);
-		struct stat st;
-		if (flock(fd, LOCK_EX) < 0 || fstat(fd, &st) < 0)
-			return cnb__error_errno(err, CNB_EIO, errno, "lock %s", lock_path);
-		if (st.st_nlink == 0) /* a cleaner took it before our lock: start over */
-			continue;
 		_cleanup_free_ char *dir = strndup(lock_path, strlen(lock_path) - strlen(LOCK_SUFFIX));
 		if (!dir)
 			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
