@@ -40,14 +40,19 @@ static int cache_prune(cnb_ctx *ctx, int argc, char **argv)
 {
 	cnb_rootfs_cache_prune_opts opts = CNB_ROOTFS_CACHE_PRUNE_OPTS_INIT;
 	for (int i = 2; i < argc; i++) {
-		char *end;
-		double seconds;
 		if (!strcmp(argv[i], "--all"))
 			opts.all = 1;
-		else if (!strcmp(argv[i], "--older-than") && i + 1 < argc &&
-			 (seconds = strtod(argv[++i], &end) * 86400, *end == '\0') && seconds >= 0 && seconds <= UINT32_MAX)
-			opts.older_than_s = (uint32_t)seconds;
-		else {
+		else if (!strcmp(argv[i], "--older-than") && i + 1 < argc) {
+			char *end;
+			double days = strtod(argv[++i], &end);
+			/* the API takes seconds as uint32_t: 49710 days */
+			if (*end || end == argv[i] || !(days >= 0 && days * 86400 <= UINT32_MAX)) { /* also NaN */
+				fprintf(stderr, "cnb cache prune: --older-than takes a number of days from 0 to 49710, not '%s'\n",
+					argv[i]);
+				return CNB_EXIT_USAGE;
+			}
+			opts.older_than_s = (uint32_t)(days * 86400);
+		} else {
 			usage(stderr);
 			return CNB_EXIT_USAGE;
 		}

@@ -19,8 +19,11 @@ typedef enum cnb_pull_policy {
 /** creation_time value meaning "the current time" (default: the reproducible 1980-01-01T00:00:01Z). */
 #define CNB_BUILD_TIME_NOW (-2)
 #define CNB_BUILD_TIME_DEFAULT (-1)
+/** The latest creation_time accepted: 9999-12-31T23:59:59Z, the last instant RFC 3339 (4-digit years)
+ *  and Go's time.Time JSON (pack, the lifecycle) can write. */
+#define CNB_BUILD_TIME_MAX INT64_C(253402300799)
 
-#define CNB_BUILD_OPTS_VERSION 1
+#define CNB_BUILD_OPTS_VERSION 2
 
 /**
  * What to build: options for cnb_build_new(). Initialise with cnb_build_opts_init() or
@@ -50,11 +53,17 @@ typedef struct cnb_build_opts {
 	const char *previous_image;    /**< image to reuse layers from; NULL: `image` itself */
 	const char *process_type;      /**< default process of the image; NULL: the buildpacks' default */
 	const char *const *buildpacks; /**< replace the builder's order with these: "ID[@VERSION]" in the builder, or a DIR */
+	/* version 2 */
+	uint64_t max_layer_bytes;      /**< largest uncompressed layer tar (app or cache) a build may hand back; 0: CNB_BUILD_LAYER_MAX_DEFAULT */
 } cnb_build_opts;
+
+/** Default of max_layer_bytes: 8 GiB. Layers cannot hold sparse files (OCI image-spec layer.md: they
+ *  "SHOULD NOT be used"), so a buildpack's sparse file is written out in full; this bounds that. */
+#define CNB_BUILD_LAYER_MAX_DEFAULT (UINT64_C(8) << 30)
 
 #define CNB_BUILD_OPTS_INIT                                                                        \
 	{ CNB_BUILD_OPTS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 1,  \
-	  CNB_BUILD_TIME_DEFAULT, NULL, CNB_PULL_IF_NOT_PRESENT, NULL, 0, 0, NULL, NULL, NULL }
+	  CNB_BUILD_TIME_DEFAULT, NULL, CNB_PULL_IF_NOT_PRESENT, NULL, 0, 0, NULL, NULL, NULL, 0 }
 
 /**
  * Fills `opts` with the defaults of CNB_BUILD_OPTS_INIT for options version `version`.

@@ -5,6 +5,9 @@
 #include "buildpack-package.h"
 #include "lib/api/opts.h"
 #include "lib/common/error-internal.h"
+#include "lib/common/fs.h"
+
+#include <sys/stat.h>
 
 CNB__DEFINE_OPTS_INIT(cnb_builder_create_opts, CNB_BUILDER_CREATE_OPTS_VERSION, CNB_BUILDER_CREATE_OPTS_INIT)
 CNB__DEFINE_OPTS_INIT(cnb_buildpack_package_opts, CNB_BUILDPACK_PACKAGE_OPTS_VERSION, CNB_BUILDPACK_PACKAGE_OPTS_INIT)
@@ -19,6 +22,8 @@ int cnb_builder_create(char **out_digest, cnb_ctx *ctx, const cnb_builder_create
 		return CNB_EINVAL;
 	if (!ctx || !opts->config_path || !opts->destination)
 		return cnb__error_set(err, CNB_EINVAL, "builder create: a context, a builder.toml and a destination are required");
+	if (cnb__require_path(opts->config_path, "--config", S_IFREG, err) < 0)
+		return cnb__error_prefix(err, "builder create");
 	return cnb__builder_create(ctx, opts->config_path, opts->destination, opts->platform, out_digest, err);
 }
 
@@ -34,6 +39,8 @@ int cnb_buildpack_package(char **out_digest, cnb_ctx *ctx, const cnb_buildpack_p
 	if (!ctx || !opts->config_path || !opts->destination)
 		return cnb__error_set(err, CNB_EINVAL,
 				      "buildpack package: a context, a package.toml and a destination are required");
+	if (cnb__require_path(opts->config_path, "--config", S_IFREG, err) < 0)
+		return cnb__error_prefix(err, "buildpack package");
 	if (opts->format != CNB_BUILDPACK_PACKAGE_IMAGE && opts->format != CNB_BUILDPACK_PACKAGE_FILE)
 		return cnb__error_set(err, CNB_EINVAL, "buildpack package: format %d is neither image (0) nor file (1)",
 				      (int)opts->format);

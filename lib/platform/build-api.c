@@ -4,13 +4,17 @@
 #include "lib/api/opts.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
+#include "lib/common/fs.h"
 #include "lib/common/strv.h"
+#include "oci/location.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,16 +45,34 @@ int cnb_build_new(cnb_build **out, cnb_ctx *ctx, const cnb_build_opts *opts, cnb
 		return cnb__error_set(err, CNB_EUNSUPPORTED,
 				      "build %s: output '%s' is not supported: use oci:DIR[:TAG], docker-archive:FILE[:REF] or publish to a registry",
 				      opts->image, opts->output);
+	_cleanup_oci_loc_ cnb__oci_loc out_loc = { 0 };
+	if (opts->output && !strncmp(opts->output, "oci:", 4) && cnb__oci_loc_parse(&out_loc, opts->output, err) < 0)
+		return cnb__error_prefix(err, "build %s", opts->image);
 	if (opts->pull_policy == CNB_PULL_NEVER)
 		return cnb__error_set(err, CNB_EUNSUPPORTED,
 				      "build %s: --pull-policy never is not supported yet: image tags are always resolved "
 				      "(layers already in the cache are never downloaded again)", opts->image);
+	if (opts->creation_time != CNB_BUILD_TIME_NOW && opts->creation_time != CNB_BUILD_TIME_DEFAULT &&
+	    (opts->creation_time < 0 || opts->creation_time > CNB_BUILD_TIME_MAX))
+		return cnb__error_set(err, CNB_EINVAL, "build %s: creation time %lld is outside 0..%lld (9999-12-31T23:59:59Z)",
+				      opts->image, (long long)opts->creation_time, (long long)CNB_BUILD_TIME_MAX);
+	for (const char *const *t = opts->tags; t && *t; t++)
+		if (!cnb__oci_tag_valid(*t))
+			return cnb__error_set(err, CNB_EINVAL, "build %s: --tag '%s' is not a valid tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}",
+					      opts->image, *t);
+	if (cnb__require_path(opts->app_dir, "--path", S_IFDIR, err) < 0 ||
+	    cnb__require_path(opts->descriptor, "--descriptor", S_IFREG, err) < 0)
+		return cnb__error_prefix(err, "build %s", opts->image);
 	if (opts->cache_image && opts->cache_dir)
 		return cnb__error_set(err, CNB_EINVAL, "build %s: --cache-dir and --cache-image exclude each other", opts->image);
 	cnb_build *b = calloc(1, sizeof(*b));
 	if (!b)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	b->opts = *opts;
+	/* A version 1 caller's struct ends before max_layer_bytes: copy only what it has. */
+	memcpy(&b->opts, opts, opts->version >= 2 ? sizeof(*opts) : offsetof(cnb_build_opts, max_layer_bytes));
+	b->opts.version = CNB_BUILD_OPTS_VERSION;
+	if (!b->opts.max_layer_bytes)
+		b->opts.max_layer_bytes = CNB_BUILD_LAYER_MAX_DEFAULT;
 	b->cancel_pipe[0] = b->cancel_pipe[1] = -1;
 	bool oom = false;
 #define COPY(f) if (opts->f && !(b->opts.f = strdup(opts->f))) oom = true; else if (!opts->f) b->opts.f = NULL;

@@ -20,6 +20,7 @@
 #include "lib/rootfs/rootfs-image.h"
 #include "lib/vm/executor.h"
 #include "oci/image.h"
+#include "oci/store-gc.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -61,6 +62,8 @@ typedef struct run_state {
 	char *rootfs;
 	int rootfs_lock;
 	char *job_dir;
+	int job_lock;   /* held while job_dir lives: the stale-job cleaner leaves it alone */
+	int store_hold; /* shared hold on the blob store: prune does not collect under a build */
 	uint32_t uid, gid;
 	char *run_name;
 	char **run_mirrors;
@@ -77,9 +80,10 @@ static void state_clear(run_state *s)
 	free(s->rootfs);
 	if (s->rootfs_lock >= 0)
 		close(s->rootfs_lock);
-	if (s->job_dir)
-		cnb__rm_rf(s->job_dir, NULL);
+	cnb__job_dir_remove(s->job_dir, s->job_lock);
 	free(s->job_dir);
+	if (s->store_hold >= 0)
+		close(s->store_hold);
 	free(s->run_name);
 	for (char **m = s->run_mirrors; m && *m; m++)
 		free(*m);
@@ -221,11 +225,9 @@ static int write_order(run_state *s, const cnb__project_descriptor *project, con
 
 static int prepare_job(run_state *s, cnb_error **err)
 {
-	char tmpl[] = "/tmp/cnb-job-XXXXXX";
-	if (!mkdtemp(tmpl))
-		return cnb__error_errno(err, CNB_EIO, errno, "create the job directory in /tmp");
-	if (!(s->job_dir = strdup(tmpl)))
-		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	int r = cnb__job_dir_create(&s->job_dir, &s->job_lock, err);
+	if (r < 0)
+		return r;
 	cnb__owner owner = { s->uid, s->gid, cnb__executor_uses_mapped_xattr(s->b->opts.executor) };
 	static const char *const owned[] = { "workspace", "platform", "layers", "out", "cache" };
 	for (size_t i = 0; i < CNB_ARRAY_SIZE(owned); i++) {
@@ -243,10 +245,10 @@ static int prepare_job(run_state *s, cnb_error **err)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	const char *app = s->b->opts.app_dir ? s->b->opts.app_dir : ".";
 	cnb__project_descriptor *project = NULL;
-	int r = load_project(s, app, &project, err);
+	r = load_project(s, app, &project, err);
 	cnb__app_filter filter = { project ? project->include : NULL, project ? project->exclude : NULL };
 	if (r == 0)
-		r = cnb__job_copy_app(app, workspace, &owner, &filter, err);
+		r = cnb__job_copy_app(s->b->ctx, app, workspace, &owner, &filter, err);
 	/* project.toml's build env first, so that --env given on the command line wins */
 	if (r == 0 && project && (r = cnb__project_descriptor_write_env(project, platform, err)) < 0)
 		cnb__error_prefix(err, "project descriptor");
@@ -364,7 +366,7 @@ static int export_image(run_state *s, cnb_error **err)
 	if (!out_dir)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	cnb__export_inputs in = { out_dir, s->previous, s->run_name, (const char *const *)s->run_mirrors,
-				  creation_time(s->b) };
+				  creation_time(s->b), s->b->opts.max_layer_bytes };
 	int r = cnb__export_assemble(s->b->ctx, &in, s->run, &s->b->export_stats, err);
 	return r < 0 ? cnb__error_prefix(err, "build %s: export", s->b->opts.image) : 0;
 }
@@ -394,8 +396,17 @@ static int publish(run_state *s, cnb_error **err)
 
 int cnb__build_execute(cnb_build *b, cnb_error **err)
 {
-	run_state s = { .b = b, .rootfs_lock = -1 };
+	run_state s = { .b = b, .rootfs_lock = -1, .job_lock = -1, .store_hold = -1 };
 	int r = 0;
+	/* What builds killed before us left behind: their job dirs and temp blobs (never a live one's). */
+	size_t stale = cnb__job_dirs_clean_stale();
+	cnb__oci_gc_stats temps = { 0 };
+	cnb__oci_store_clean_temps(b->ctx->cache_dir, false, 0, &temps);
+	if (stale || temps.removed)
+		cnb__log(b->ctx, CNB_LOG_DEBUG, "removed %zu stale job directories and %zu temp blobs of dead builds", stale,
+			 temps.removed);
+	if ((s.store_hold = cnb__oci_store_use(b->ctx->cache_dir, err)) < 0)
+		r = s.store_hold;
 	if (b->opts.output)
 		s.destination = strdup(b->opts.output);
 	else if (asprintf(&s.destination, "%s%s", strncmp(b->opts.image, "docker://", 9) ? "docker://" : "", b->opts.image) < 0)

@@ -28,6 +28,17 @@ usage "cnb build: --network takes default or none, not 'foo'" build app -B b --n
 usage "cnb build: --cpus takes a number from 1 to 64, not '0'" build app -B b --cpus 0
 usage "cnb build: --memory takes a size like 512M or 2G, not '3X'" build app -B b --memory 3X
 usage "cnb build: --creation-time takes 'now' or seconds since the epoch" build app -B b --creation-time yesterday
+usage "cnb build: --creation-time takes 'now' or seconds since the epoch from 0 to 253402300799" build app -B b --creation-time 99999999999999999999
+usage "cnb build: --creation-time takes 'now' or seconds since the epoch from 0 to 253402300799" build app -B b --creation-time 253402300800
+usage "cnb build: --creation-time takes 'now' or seconds since the epoch from 0 to 253402300799" build app -B b --creation-time -5
+usage "cnb build: --max-layer-size takes a size like 512M or 16G, not '-1'" build app -B b --max-layer-size -1
+usage "--tag 'bad tag' is not a valid tag" build app -B b --tag 'bad tag'
+usage "--tag ':x' is not a valid tag" build app -B b -t ok -t :x
+usage "invalid image name \"a:::b\" for an OCI layout" build a:::b -B b
+usage "--path $work/none: No such file or directory" build app -B b --path "$work/none"
+usage "--descriptor $work/none.toml: No such file or directory" build app -B b --descriptor "$work/none.toml"
+usage "--config $work/builder.toml: No such file or directory" builder create app -c "$work/builder.toml" --output "oci:$work/b"
+usage "--config $work/package.toml: No such file or directory" buildpack package "$work/bp.cnb" -c "$work/package.toml" --format file
 usage "cnb build: --pull-policy takes always, if-not-present or never" build app -B b --pull-policy sometimes
 usage "cnb build: unknown option --frob" build app -B b --frob
 usage "cnb build: one IMAGE only ('app' and 'other')" build app other -B b
@@ -50,7 +61,9 @@ usage "cnb run: unknown option --frob" run app --frob
 usage "Usage: cnb unpack" unpack onlyone
 usage "Usage: cnb cache ls" cache
 usage "Usage: cnb cache ls" cache frob
-usage "Usage: cnb cache ls" cache prune --older-than soon
+usage "cnb cache prune: --older-than takes a number of days from 0" cache prune --older-than soon
+usage "cnb cache prune: --older-than takes a number of days from 0" cache prune --older-than -1
+usage "cnb cache prune: --older-than takes a number of days from 0" cache prune --older-than nan
 usage "Usage: cnb vm run" vm
 usage "Usage: cnb vm run" vm run -- true
 usage "cnb vm run: unknown option --frob" vm run --frob
