@@ -78,6 +78,7 @@ static boot_outcome boot_once(cnb_ctx *ctx, const cnb__job *job, const cnb__vm_i
 		}
 	cnb__qemu_config qc = { .accel = accel, .microvm = img->microvm, .kernel = img->kernel, .initrd = img->initrd,
 				.cpus = job->cpus, .memory_mb = job->memory_mb, .rootfs = job->rootfs,
+				.mounts = job->mounts, .n_mounts = job->n_mounts,
 				.job_dir = job->job_dir, .network = job->network, .console_fd = QEMU_CONSOLE_FD,
 				.event_fd = QEMU_EVENT_FD, .output_fd = QEMU_OUTPUT_FD };
 	char **argv = NULL;
