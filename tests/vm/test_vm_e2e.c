@@ -259,7 +259,9 @@ static void test_executor__hostile_steps_reach_nothing(cnb_ctx *ctx, const char 
 		return;
 	char *argv_escape[] = { "/bin/sh", "-c", escape, NULL };
 	char *argv_linger[] = { "/bin/escape-probe", "linger", "/out/leftover", "1500", NULL };
-	char *argv_wait[] = { "/bin/sh", "-c", "sleep 3; test -e /out/leftover && echo 'leftover wrote' || echo 'no leftover'",
+	char *argv_wait[] = { "/bin/sh", "-c",
+			      "echo \"step pid $$, pid 1 is $(cat /proc/1/comm)\"; sleep 3;"
+			      "test -e /out/leftover && echo 'leftover wrote' || echo 'no leftover'",
 			      NULL };
 	char *argv_cache[] = { "/bin/sh", "-c",
 			       "echo x >/cache/cache.json 2>/dev/null && echo 'cache written';"
@@ -290,6 +292,11 @@ static void test_executor__hostile_steps_reach_nothing(cnb_ctx *ctx, const char 
 	is_int(euid_1000, 5, "%s: the setuid-root helper ran 5 times, never with euid 0", executor);
 	is_int(reached, 0, "%s: it never became root, read the canary or wrote a file", executor);
 	ok(access(target, F_OK) != 0, "%s: no host file was written", executor);
+	int own_ns = -1;
+	for (size_t i = 0; i < out.n && own_ns < 0; i++)
+		if (!strncmp(out.text[i], "step pid ", 9))
+			own_ns = !strncmp(out.text[i], "step pid 2, pid 1 is ", 21);
+	ok(own_ns == 1, "%s: the step runs in a PID namespace of its own, as the first child of its init", executor);
 	ok(find_line("no leftover") >= 0 && access(leftover, F_OK) != 0,
 	   "%s: a setsid process did not outlive its step", executor);
 	ok(find_line("cache tried") >= 0 && find_line("cache written") < 0 && find_line("cache created") < 0 &&
