@@ -6,13 +6,7 @@
 #   test-hostile-buildpacks.sh CNB_EXE SOURCE_ROOT   (run through with-registry.sh)
 set -u
 cnb=$1 src=$2
-reg=${CNB_TEST_REGISTRY:?run me through with-registry.sh}
-work=$(mktemp -d /tmp/cnb-hostile-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-export CNB_CACHE_DIR=$work/cache XDG_DATA_HOME=$work/data
-n=0 failed=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
-show() { sed 's/^/#   /' "$1" | tail -${2:-25}; }
+. "$src/tests/lib/e2e-tap.sh" hostile
 entrypoint() { skopeo inspect --tls-verify=false --config "docker://$1" |
 	python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin)["config"]["Entrypoint"]))'; }
 
