@@ -267,7 +267,9 @@ static void test_executor__hostile_steps_reach_nothing(cnb_ctx *ctx, const char 
 			       "echo x >/cache/cache.json 2>/dev/null && echo 'cache written';"
 			       "touch /cache/new 2>/dev/null && echo 'cache created';"
 			       "chmod 777 /cache 2>/dev/null && echo 'cache chmod';"
-			       "echo 'cache tried'",
+			       "echo 'cache tried';"
+			       "while read -r k v; do case $k in Cap[PEBA]??:|NoNewPrivs:) echo \"$k$v\";; esac;"
+			       "done </proc/self/status",
 			       NULL };
 	cnb__job_step hostile[] = {
 		{ "escape", argv_escape, env_plain, "/", 1000, 1000, 60 },
@@ -302,6 +304,10 @@ static void test_executor__hostile_steps_reach_nothing(cnb_ctx *ctx, const char 
 	ok(find_line("cache tried") >= 0 && find_line("cache written") < 0 && find_line("cache created") < 0 &&
 		   find_line("cache chmod") < 0,
 	   "%s: root in the job could not change the read-only cache share", executor);
+	ok(find_line("CapPrm:0000000000000000") >= 0 && find_line("CapEff:0000000000000000") >= 0 &&
+		   find_line("CapBnd:0000000000000000") >= 0 && find_line("CapAmb:0000000000000000") >= 0 &&
+		   find_line("NoNewPrivs:1") >= 0,
+	   "%s: a step running as uid 0 has no capability, bounding set included, and no_new_privs", executor);
 	ok(cnb__read_file(cache_file, 100, &cache_text, NULL, NULL) == 0 && !strcmp(cache_text, "{\"intact\":true}"),
 	   "%s: the cache on the host is intact", executor);
 	cnb_error_free(err);
