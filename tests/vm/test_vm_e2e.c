@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_LINES 256
@@ -218,6 +219,7 @@ static void test_vm_executor__cancel_leaves_nothing(cnb_ctx *ctx, const char *ro
 	cnb__job_result res;
 	cnb_error *err = NULL;
 	uint64_t t0 = cnb__monotonic_ms();
+	time_t started = time(NULL);
 	int rc = cnb__executor_run(ctx, executor, &job, cancel_pipe[0], &res, &err);
 	pthread_join(t, NULL);
 	is_int(rc, CNB_ECANCELED, "%s: cancel returns CNB_ECANCELED (%s)", executor, err ? cnb_error_message(err) : "");
@@ -228,8 +230,10 @@ static void test_vm_executor__cancel_leaves_nothing(cnb_ctx *ctx, const char *ro
 	_cleanup_closedir_ DIR *tmp = opendir("/tmp");
 	struct dirent *e;
 	bool leftover = false;
-	while (tmp && (e = readdir(tmp)))
-		leftover |= !strncmp(e->d_name, "cnb-host-", 9);
+	struct stat st;
+	while (tmp && (e = readdir(tmp))) /* only ours: other test runs may share /tmp */
+		leftover |= !strncmp(e->d_name, "cnb-host-", 9) && fstatat(dirfd(tmp), e->d_name, &st, 0) == 0 &&
+			    st.st_ctime >= started;
 	ok(!leftover, "%s: no scratch directory left in /tmp", executor);
 	cnb_error_free(err);
 	cnb__job_result_free(&res);
