@@ -2,7 +2,7 @@
  * A hostile step for the executor e2e tests, statically linked so it runs in the busybox rootfs.
  * Installed setuid root, it tries what issue 12 showed a buildpack doing: become root, read a host
  * file through /proc/1/root, write one there. `linger` leaves a process in a new session that
- * writes a file after the step ended.
+ * writes a file after the step ended (and <file>-started at once, to show it was there).
  *
  *   escape-probe escape <host canary> <host file to create>
  *   escape-probe linger <file> <delay ms>
@@ -36,15 +36,24 @@ static void try_escape(const char *canary, const char *target)
 	}
 }
 
+/* Returns once the lingering process is running (it made <file>-started), so the step ends with it alive. */
 static void linger(const char *file, int delay_ms)
 {
-	if (fork() != 0)
+	char started[4200];
+	snprintf(started, sizeof(started), "%s-started", file);
+	if (fork() != 0) {
+		for (int i = 0; i < 500 && access(started, F_OK) != 0; i++)
+			usleep(10000);
 		return;
+	}
 	setsid();
 	if (fork() != 0)
 		_exit(0);
+	int fd = open(started, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd >= 0)
+		close(fd);
 	usleep((useconds_t)delay_ms * 1000);
-	int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (fd >= 0 && write(fd, "late\n", 5) == 5)
 		close(fd);
 	_exit(0);

@@ -252,11 +252,13 @@ static void test_executor__hostile_steps_reach_nothing(cnb_ctx *ctx, const char 
 	reset_output();
 	_cleanup_free_ char *canary = cnb__path_join(base, "canary"), *target = cnb__path_join(base, "pwned"),
 			    *escape = NULL, *leftover = cnb__path_join(job_dir, "out/leftover"),
+			    *leftover_started = cnb__path_join(job_dir, "out/leftover-started"),
 			    *cache_dir = cnb__path_join(job_dir, "cache"), *cache_file = cnb__path_join(job_dir, "cache/cache.json"),
 			    *cache_text = NULL;
 	cnb__write_file_atomic(canary, "canary-secret\n", 14, 0600, NULL);
 	unlink(target);
 	unlink(leftover);
+	unlink(leftover_started);
 	cnb__mkdir_p(cache_dir, 0755, NULL);
 	cnb__write_file_atomic(cache_file, "{\"intact\":true}", 15, 0644, NULL);
 	if (asprintf(&escape, "for i in 1 2 3 4 5; do /bin/escape-probe escape %s %s; done", canary, target) < 0)
@@ -265,6 +267,7 @@ static void test_executor__hostile_steps_reach_nothing(cnb_ctx *ctx, const char 
 	char *argv_linger[] = { "/bin/escape-probe", "linger", "/out/leftover", "1500", NULL };
 	char *argv_wait[] = { "/bin/sh", "-c",
 			      "echo \"step pid $$, pid 1 is $(cat /proc/1/comm)\"; sleep 3;"
+			      "test -e /out/leftover-started && echo 'leftover started';"
 			      "test -e /out/leftover && echo 'leftover wrote' || echo 'no leftover'",
 			      NULL };
 	char *argv_cache[] = { "/bin/sh", "-c",
@@ -303,7 +306,7 @@ static void test_executor__hostile_steps_reach_nothing(cnb_ctx *ctx, const char 
 		if (!strncmp(out.text[i], "step pid ", 9))
 			own_ns = !strncmp(out.text[i], "step pid 2, pid 1 is ", 21);
 	ok(own_ns == 1, "%s: the step runs in a PID namespace of its own, as the first child of its init", executor);
-	ok(find_line("no leftover") >= 0 && access(leftover, F_OK) != 0,
+	ok(find_line("leftover started") >= 0 && find_line("no leftover") >= 0 && access(leftover, F_OK) != 0,
 	   "%s: a setsid process did not outlive its step", executor);
 	ok(find_line("cache tried") >= 0 && find_line("cache written") < 0 && find_line("cache created") < 0 &&
 		   find_line("cache chmod") < 0,
