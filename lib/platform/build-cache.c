@@ -129,7 +129,7 @@ static int add_to_metadata(json_t *buildpacks, const json_t *entry, const char *
 		json_array_append_new(buildpacks, bp);
 	}
 	json_t *data = json_object_get(entry, "data");
-	json_t *info = json_pack("{s:s, s:O, s:b, s:b, s:b}", "sha", sha, "data", data ? data : json_object(),
+	json_t *info = json_pack("{s:s, s:o, s:b, s:b, s:b}", "sha", sha, "data", data ? json_incref(data) : json_object(),
 				 "build", json_is_true(json_object_get(entry, "build")), "launch",
 				 json_is_true(json_object_get(entry, "launch")), "cache", 1);
 	return json_object_set_new(json_object_get(bp, "layers"), layer, info);
