@@ -96,7 +96,7 @@ int cnb__build_cache_stage_in(const char *cache_dir, const char *job_cache, cnb_
 		snprintf(sha, sizeof(sha), "sha256:%.64s", de->d_name);
 		int r = copy_verified(src, dst, tar ? sha : NULL, err);
 		if (r < 0)
-			return cnb__error_prefix(err, "build cache %s (rebuild with --clear-cache to drop it)", committed);
+			return cnb__error_prefix(err, "build cache (rebuild with --clear-cache to drop it)");
 		stats->restored += tar;
 	}
 	return 0;

@@ -52,5 +52,24 @@ for executor in host vm; do
 	ok $? "$executor: its layers are the exported ones (launcher, the buildpack's runtime layer)"
 done
 
+# The build cache changed behind cnb's back (what root in a VM could do through a hard link before):
+# the next build refuses it with a clear message and pushes nothing; --clear-cache gets past it.
+if [ "$(id -u)" = 0 ]; then
+	before=$(skopeo inspect --tls-verify=false "docker://$reg/hostile/app-host" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["Digest"])')
+	tars=$(ls "$work"/cache/build-cache/*/committed/*.tar 2>/dev/null | wc -l)
+	for t in "$work"/cache/build-cache/*/committed/*.tar; do printf 'tampered' >> "$t"; done
+	echo "change" >> "$work/app/app.sh"
+	"$cnb" build "$reg/hostile/app-host" --builder "$reg/hostile/builder" --path "$work/app" --publish \
+		--executor host >"$work/tampered.out" 2>&1
+	rc=$?
+	after=$(skopeo inspect --tls-verify=false "docker://$reg/hostile/app-host" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["Digest"])')
+	[ "$tars" -gt 0 ] && [ $rc != 0 ] && grep -q "does not match its digest" "$work/tampered.out" &&
+		grep -q -- "--clear-cache" "$work/tampered.out" && [ "$before" = "$after" ]
+	ok $? "a tampered cache tar fails the next build with what to do, nothing pushed (exit $rc, $tars tars)"; show "$work/tampered.out" 3
+	"$cnb" build "$reg/hostile/app-host" --builder "$reg/hostile/builder" --path "$work/app" --publish \
+		--executor host --clear-cache >"$work/cleared.out" 2>&1
+	ok $? "--clear-cache builds past it"
+fi
+
 echo "1..$n"
 [ $failed = 0 ]
