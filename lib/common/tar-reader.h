@@ -14,6 +14,7 @@
 #ifndef CNB_TAR_READER_H
 #define CNB_TAR_READER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cnb/error.h>
@@ -24,6 +25,11 @@
 typedef struct cnb__tar_extract_opts {
 	size_t max_meta;      /* 0 = CNB_TAR_MAX_META */
 	uint64_t max_entries; /* entries read, all kinds; 0 = no bound */
+	/* NULL-terminated top-level directories ("layers", "workspace") every entry must be in or name;
+	 * NULL = anywhere */
+	const char *const *allowed_roots;
+	bool check_only;      /* write nothing (dest_dirfd unused): validate the whole stream, which must
+			       * end with its end-of-archive block */
 } cnb__tar_extract_opts;
 
 /*

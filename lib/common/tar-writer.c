@@ -168,6 +168,10 @@ static int write_header(cnb__tar *t, const char *path, char type, mode_t mode, u
 	char h[BLOCK];
 	memset(h, 0, sizeof(h));
 	memcpy(h, path, long_path ? 99 : strlen(path));
+	if (n->setid_stripped && type != 'x' && (mode & (S_ISUID | S_ISGID))) {
+		mode &= ~(mode_t)(S_ISUID | S_ISGID);
+		(*n->setid_stripped)++;
+	}
 	numeric(h + 100, 8, mode & 07777);
 	numeric(h + 108, 8, n->uid);
 	numeric(h + 116, 8, n->gid);

@@ -21,6 +21,8 @@ typedef struct cnb__tar cnb__tar;
 typedef struct cnb__tar_norm {
 	uint32_t uid, gid;  /* owner recorded for every entry */
 	int64_t mtime;      /* recorded for every entry */
+	size_t *setid_stripped; /* non-NULL: setuid/setgid bits are dropped from every entry, and the
+				 * entries that had one counted here (untrusted files must not carry them) */
 } cnb__tar_norm;
 
 /* Starts a tar stream on fd (not closed by the writer). */

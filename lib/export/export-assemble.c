@@ -4,6 +4,8 @@
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
+#include "lib/common/tar-reader.h"
+#include "lib/rootfs/mapped-xattr.h"
 #include "oci/parallel.h"
 
 #include <cnb/build.h>
@@ -64,6 +66,17 @@ int cnb__export_guest_open(const char *out_dir, const char *file, int *out_fd, u
 		return cnb__error_errno(err, CNB_EEXPORT, errno, "layer %s from the build", file);
 	if (!S_ISREG(st.st_mode))
 		return cnb__error_set(err, CNB_EUNSAFE, "layer %s from the build is not a regular file", file);
+	/* Through the VM's 9p share (mapped-xattr) a guest symlink or device is a host regular file
+	 * holding the target; its real type is in the xattrs. */
+	cnb__mapped_attr guest;
+	if (cnb__mapped_xattr_read(fd, &guest) == 0 && !S_ISREG(guest.mode))
+		return cnb__error_set(err, CNB_EUNSAFE, "layer %s from the build is not a regular file in the guest "
+				      "(mode %o): refusing it", file, guest.mode);
+	static const char *const roots[] = { "layers", "workspace", "cnb", NULL };
+	cnb__tar_extract_opts check = { .allowed_roots = roots, .check_only = true };
+	int r = cnb__tar_extract(fd, -1, NULL, &check, err);
+	if (r < 0)
+		return cnb__error_prefix(err, "layer %s from the build is not a valid layer tar", file);
 	*size = (uint64_t)st.st_size;
 	*out_fd = TAKE_FD(fd);
 	return 0;

@@ -53,7 +53,9 @@ int cnb__export_assemble(cnb_ctx *ctx, const cnb__export_inputs *in, cnb__oci_im
 int cnb__export_guest_open(const char *out_dir, const char *file, int *fd, uint64_t *size, cnb_error **err);
 
 /* Resolves a file the guest names in export.json ("layers/NAME.tar" or "cache/NAME.tar") under
- * out_dir without following links on the way; it must be a regular file. *path: caller frees. */
+ * out_dir without following links on the way; it must be a regular file (in the guest too, per its
+ * mapped-xattr attributes) holding a well-formed tar whose entries all lie under /layers,
+ * /workspace or /cnb; else CNB_EUNSAFE/CNB_EPARSE. *path: caller frees. */
 int cnb__export_guest_file(const char *out_dir, const char *file, char **path, uint64_t *size, cnb_error **err);
 
 #endif

@@ -1,7 +1,9 @@
 /* Builds QEMU's argv. Every device is explicit (-nodefaults -no-user-config): what the guest sees
  * does not depend on QEMU's defaults or the user's config files. */
 #include "qemu-argv.h"
+#include "job-runner.h"
 #include "../common/buf.h"
+#include "../common/cleanup.h"
 #include "../common/error-internal.h"
 #include "../common/strv.h"
 
@@ -128,9 +130,23 @@ int cnb__qemu_argv(const cnb__qemu_config *c, char ***out, cnb_error **err)
 	add(&b, "-device");
 	add(&b, "virtio-9p-%s,fsdev=rootfs,mount_tag=cnb-rootfs", bus);
 	add(&b, "-fsdev");
-	add(&b, "local,id=job,path=%s,security_model=mapped-xattr", job ? job : "");
+	add(&b, "local,id=job,path=%s,security_model=mapped-xattr,readonly=on", job ? job : "");
 	add(&b, "-device");
 	add(&b, "virtio-9p-%s,fsdev=job,mount_tag=cnb-job", bus);
+	for (size_t i = 0; i < c->n_mounts; i++) {
+		const cnb__job_mount *m = &c->mounts[i];
+		if (!m->source || m->read_only)
+			continue;
+		_cleanup_free_ char *dir = NULL, *esc = NULL;
+		if (asprintf(&dir, "%s/%s", c->job_dir, m->source) < 0 || !(esc = qemu_escape(dir))) {
+			b.oom = true;
+			break;
+		}
+		add(&b, "-fsdev");
+		add(&b, "local,id=rw%zu,path=%s,security_model=mapped-xattr", i, esc);
+		add(&b, "-device");
+		add(&b, "virtio-9p-%s,fsdev=rw%zu,mount_tag=" CNB_GUEST_RW_TAG_FMT, bus, i, i);
+	}
 	if (c->microvm) { /* seeds the minimal kernel's CRNG: getrandom() would block ~2 s under TCG */
 		add(&b, "-device");
 		add(&b, "virtio-rng-device");

@@ -3,6 +3,7 @@
 #define CNB_VM_QEMU_ARGV_H
 
 #include "accel.h"
+#include "executor.h"
 #include <cnb/error.h>
 #include <stdbool.h>
 
@@ -13,6 +14,10 @@ typedef struct cnb__qemu_config {
 	unsigned cpus, memory_mb;
 	const char *rootfs, *job_dir;
 	bool rootfs_real;      /* an ordinary tree (real symlinks and owners), not mapped-xattr form */
+	/* the job's mounts: each writable one with a source gets a 9p share of its own, so that the
+	 * job dir itself is exported read-only (what the guest may only read, QEMU refuses to write) */
+	const cnb__job_mount *mounts;
+	size_t n_mounts;
 	bool network;
 	/* fds as numbered in the QEMU process; QEMU opens /proc/self/fd/N, so plain pipes work and
 	 * nothing (socket, FIFO) is left on disk */

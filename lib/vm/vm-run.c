@@ -182,6 +182,7 @@ static boot_outcome boot_once(cnb_ctx *ctx, const cnb__job *job, const cnb__vm_i
 	cnb__qemu_config qc = { .accel = accel, .microvm = img->microvm, .kernel = img->kernel, .initrd = img->initrd,
 				.cpus = job->cpus, .memory_mb = job->memory_mb, .rootfs = job->rootfs,
 				.job_dir = job->job_dir, .rootfs_real = !cnb__mapped_xattr_tree(job->rootfs),
+				.mounts = job->mounts, .n_mounts = job->n_mounts,
 				.network = job->network, .console_fd = QEMU_CONSOLE_FD,
 				.event_fd = QEMU_EVENT_FD, .output_fd = QEMU_OUTPUT_FD, .qmp_fd = QEMU_QMP_FD,
 				.control_fd = QEMU_CONTROL_FD, .incoming_fd = QEMU_INCOMING_FD, .restore = restore };
@@ -260,7 +261,8 @@ int cnb__vm_run(cnb_ctx *ctx, const cnb__job *job, int cancel_fd, cnb__job_resul
 		cnb__vm_snapshot snap = { .restore_fd = -1 };
 		cnb__qemu_config key = { .accel = accel, .microvm = img.microvm, .kernel = img.kernel, .initrd = img.initrd,
 					 .cpus = job->cpus, .memory_mb = job->memory_mb, .network = job->network,
-					 .rootfs_real = !cnb__mapped_xattr_tree(job->rootfs),
+					 .rootfs_real = !cnb__mapped_xattr_tree(job->rootfs), .mounts = job->mounts,
+					 .n_mounts = job->n_mounts,
 					 .console_fd = QEMU_CONSOLE_FD, .event_fd = QEMU_EVENT_FD, .output_fd = QEMU_OUTPUT_FD,
 					 .qmp_fd = QEMU_QMP_FD, .control_fd = QEMU_CONTROL_FD, .incoming_fd = QEMU_INCOMING_FD };
 		cnb__vm_snapshot_find(ctx, &key, &snap);

@@ -188,6 +188,30 @@ static void test_vm_guest_go__round_trip_and_rejects(void)
 	close(p[1]);
 }
 
+/* What the guest may only read is read-only in QEMU itself: root in the guest cannot write it. */
+static void test_vm_qemu_argv__job_share_read_only(void)
+{
+	cnb__job_mount mounts[] = { { "workspace", "/workspace", false }, { "cache", "/cache", true },
+				    { NULL, "/tmpfs", false }, { "out", "/out", false } };
+	cnb__qemu_config c = { .accel = CNB_ACCEL_TCG, .kernel = "/k", .initrd = "/i", .rootfs = "/r", .job_dir = "/j",
+			       .mounts = mounts, .n_mounts = 4, .console_fd = 3, .event_fd = 4, .output_fd = 5 };
+	char **argv = NULL;
+	is_int(cnb__qemu_argv(&c, &argv, NULL), 0, "argv built");
+	size_t shares = 0;
+	bool job_ro = false, ws_rw = false, out_rw = false, cache_own = false;
+	for (size_t i = 0; argv && argv[i]; i++) {
+		shares += !strcmp(argv[i], "-fsdev");
+		job_ro |= strstr(argv[i], "id=job,path=/j,security_model=mapped-xattr,readonly=on") != NULL;
+		ws_rw |= !strcmp(argv[i], "local,id=rw0,path=/j/workspace,security_model=mapped-xattr");
+		out_rw |= !strcmp(argv[i], "local,id=rw3,path=/j/out,security_model=mapped-xattr");
+		cache_own |= strstr(argv[i], "/j/cache") != NULL;
+	}
+	ok(job_ro, "the job dir is shared read-only");
+	ok(ws_rw && out_rw, "each writable mount has a share of its own");
+	ok(!cache_own && shares == 4, "read-only and tmpfs mounts get no share (rootfs, job, 2 writable: %zu)", shares);
+	cnb__qemu_argv_free(argv);
+}
+
 int main(void)
 {
 	test_vm_job__json_round_trip();
@@ -197,5 +221,6 @@ int main(void)
 	test_vm_guest_protocol__parses_bounded();
 	test_vm_guest_protocol__cuts_long_utf8_messages();
 	test_vm_qemu_argv__escapes_and_devices();
+	test_vm_qemu_argv__job_share_read_only();
 	return tap_done();
 }

@@ -4,10 +4,11 @@
  * Whatever goes wrong ends in a power-off: the host treats "QEMU exited without a done event"
  * as a VM error and shows the last console lines, which is where the messages below go.
  *
- * Expects from the host (lib/vm/qemu-argv.c): 9p tags cnb-rootfs (read-only) and cnb-job,
- * virtio-serial ports named cnb.events, cnb.output and cnb.control (host -> guest), optionally a
- * virtio-net NIC on slirp. Between loading modules and mounting anything it says "booted" and
- * waits for "go" (lib/vm/guest-protocol.h): the host may snapshot the VM at that point.
+ * Expects from the host (lib/vm/qemu-argv.c): 9p tags cnb-rootfs and cnb-job (both read-only),
+ * cnb-rw<i> for each writable job mount i, virtio-serial ports named cnb.events, cnb.output and
+ * cnb.control (host -> guest), optionally a virtio-net NIC on slirp. Between loading modules and
+ * mounting anything it says "booted" and waits for "go" (lib/vm/guest-protocol.h): the host may
+ * snapshot the VM at that point.
  * Expects in the initramfs (vmshim/image/build-initramfs.sh): /etc/cnb/modules (module paths
  * in load order), /lib/modules/<release>/..., the guest tools in /cnb/libcnb.
  */
@@ -208,6 +209,26 @@ static void setup_network(bool nic, const char *root)
 		fatal("write /etc/resolv.conf: %s", strerror(errno));
 }
 
+/* Mounts each writable job mount's own share (the job share is read-only); returns where, per mount. */
+static const char **mount_writable_shares(const cnb__job *job)
+{
+	const char **dirs = calloc(job->n_mounts + 1, sizeof(char *));
+	static char paths[CNB_JOB_MAX_MOUNTS][32];
+	if (!dirs)
+		fatal("out of memory");
+	mkdir("/mnt/rw", 0755);
+	for (size_t i = 0; i < job->n_mounts && i < CNB_JOB_MAX_MOUNTS; i++) {
+		if (!job->mounts[i].source || job->mounts[i].read_only)
+			continue;
+		char tag[32];
+		snprintf(tag, sizeof(tag), CNB_GUEST_RW_TAG_FMT, i);
+		snprintf(paths[i], sizeof(paths[i]), "/mnt/rw/%zu", i);
+		mount_or_die(tag, paths[i], "9p", MS_NODEV | MS_NOSUID, NINEP_OPTS);
+		dirs[i] = paths[i];
+	}
+	return dirs;
+}
+
 int main(void)
 {
 	uint64_t t0 = cnb__monotonic_ms();
@@ -228,7 +249,7 @@ int main(void)
 	t0 = cnb__monotonic_ms(); /* "ready" counts from here: the boot before it may be a snapshot's */
 	mkdir("/mnt", 0755);
 	mount_or_die("cnb-rootfs", ROOTFS_MNT, "9p", MS_RDONLY | MS_NODEV, NINEP_OPTS);
-	mount_or_die("cnb-job", JOB_MNT, "9p", MS_NODEV, NINEP_OPTS);
+	mount_or_die("cnb-job", JOB_MNT, "9p", MS_RDONLY | MS_NODEV | MS_NOSUID, NINEP_OPTS);
 	cnb__guest_event ready = { .type = CNB_GUEST_EVENT_READY, .ms = cnb__monotonic_ms() - t0 };
 	cnb__guest_event_write(event_fd, &ready);
 
@@ -240,8 +261,10 @@ int main(void)
 	    cnb__job_from_json(data, len, &job, &err) < 0)
 		fatal("read the job: %s", cnb_error_message(err));
 	mkdir("/run/cnb", 0755);
+	_cleanup_free_ const char **rw_dirs = mount_writable_shares(job);
 	cnb__jobrun_env env = { .lower = ROOTFS_MNT, .job_dir = JOB_MNT, .tools_dir = "/cnb/libcnb",
-				.scratch = "/run/cnb", .output_fd = output_fd, .event_fd = event_fd };
+				.scratch = "/run/cnb", .mount_dirs = rw_dirs, .output_fd = output_fd,
+				.event_fd = event_fd };
 	_cleanup_free_ char *root = NULL;
 	if (cnb__jobrun_setup(job, &env, &root, &err) < 0)
 		fatal("set up the job: %s", cnb_error_message(err));
