@@ -48,7 +48,16 @@ static bool valid_file_name(const char *f)
 	return true;
 }
 
-int cnb__export_guest_open(const char *out_dir, const char *file, int *out_fd, uint64_t *size, cnb_error **err)
+static int too_big(const char *file, uint64_t size, uint64_t max, cnb_error **err)
+{
+	return cnb__error_set(err, CNB_EEXPORT,
+			      "%s from the build is %.1f MiB uncompressed, over the limit of %.1f MiB (--max-layer-size): "
+			      "image layers cannot hold sparse files (OCI image-spec layer.md), so a sparse file is written "
+			      "out in full; remove it or raise the limit", file, (double)size / (1 << 20), (double)max / (1 << 20));
+}
+
+int cnb__export_guest_open(const char *out_dir, const char *file, uint64_t max_bytes, int *out_fd, uint64_t *size,
+			   cnb_error **err)
 {
 	if (!valid_file_name(file))
 		return cnb__error_set(err, CNB_EUNSAFE, "export.json names '%s': only layers/NAME.tar and cache/NAME.tar are allowed",
@@ -72,12 +81,16 @@ int cnb__export_guest_open(const char *out_dir, const char *file, int *out_fd, u
 	if (cnb__mapped_xattr_read(fd, &guest) == 0 && !S_ISREG(guest.mode))
 		return cnb__error_set(err, CNB_EUNSAFE, "layer %s from the build is not a regular file in the guest "
 				      "(mode %o): refusing it", file, guest.mode);
+	*size = (uint64_t)st.st_size;
+	if (max_bytes && *size > max_bytes) /* before reading it: a sparse 8 GiB file is cheap to make */
+		return too_big(file, *size, max_bytes, err);
 	static const char *const roots[] = { "layers", "workspace", "cnb", NULL };
 	cnb__tar_extract_opts check = { .allowed_roots = roots, .check_only = true };
 	int r = cnb__tar_extract(fd, -1, NULL, &check, err);
 	if (r < 0)
 		return cnb__error_prefix(err, "layer %s from the build is not a valid layer tar", file);
-	*size = (uint64_t)st.st_size;
+	if (lseek(fd, 0, SEEK_SET) < 0) /* the caller reads it again from the start */
+		return cnb__error_errno(err, CNB_EEXPORT, errno, "layer %s from the build", file);
 	*out_fd = TAKE_FD(fd);
 	return 0;
 }
@@ -85,7 +98,7 @@ int cnb__export_guest_open(const char *out_dir, const char *file, int *out_fd, u
 int cnb__export_guest_file(const char *out_dir, const char *file, char **path, uint64_t *size, cnb_error **err)
 {
 	_cleanup_close_ int fd = -1;
-	int r = cnb__export_guest_open(out_dir, file, &fd, size, err);
+	int r = cnb__export_guest_open(out_dir, file, CNB_BUILD_LAYER_MAX_DEFAULT, &fd, size, err);
 	if (r < 0)
 		return r;
 	if (!(*path = cnb__path_join(out_dir, file)))
@@ -101,21 +114,14 @@ static bool named_before(const pending_layer *layers, size_t i)
 	return false;
 }
 
-static int open_guest_layer(const char *out_dir, pending_layer *p, cnb_error **err)
+static int open_guest_layer(const char *out_dir, uint64_t max_bytes, pending_layer *p, cnb_error **err)
 {
-	int r = cnb__export_guest_open(out_dir, p->file, &p->fd, &p->tar_size, err);
+	int r = cnb__export_guest_open(out_dir, p->file, max_bytes, &p->fd, &p->tar_size, err);
 	if (r == 0 && !(p->path = cnb__path_join(out_dir, p->file)))
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	return r;
 }
 
-static int too_big(const char *file, uint64_t size, uint64_t max, cnb_error **err)
-{
-	return cnb__error_set(err, CNB_EEXPORT,
-			      "%s from the build is %.1f MiB uncompressed, over the limit of %.1f MiB (--max-layer-size): "
-			      "image layers cannot hold sparse files (OCI image-spec layer.md), so a sparse file is written "
-			      "out in full; remove it or raise the limit", file, (double)size / (1 << 20), (double)max / (1 << 20));
-}
 
 /* Every tar the build hands back (layers and cache) within the per-tar limit and all together within
  * CNB_EXPORT_TOTAL_MAX, checked before any is compressed or stored. */
@@ -136,10 +142,13 @@ static int check_sizes(const json_t *desc, const cnb__export_inputs *in, const p
 		uint64_t size = 0;
 		/* A cache entry that is not there or not allowed is the cache reader's warning (cache errors
 		 * do not fail the export: Platform spec, exporter); only its size matters here. */
-		if (!file || cnb__export_guest_open(in->out_dir, file, &fd, &size, NULL) < 0)
+		cnb_error *e = NULL;
+		int r = file ? cnb__export_guest_open(in->out_dir, file, max, &fd, &size, &e) : 0;
+		if (r < 0 && size > max)
+			return cnb__error_pass(err, e, r);
+		cnb_error_free(e);
+		if (r < 0 || !file)
 			continue;
-		if (size > max)
-			return too_big(file, size, max, err);
 		total += size;
 	}
 	if (total > CNB_EXPORT_TOTAL_MAX)
@@ -291,7 +300,8 @@ int cnb__export_assemble(cnb_ctx *ctx, const cnb__export_inputs *in, cnb__oci_im
 			r = cnb__error_set(err, CNB_EEXPORT, "export.json: layer %zu names %s again: each tar is one layer", i,
 					   layers[i].file);
 		else if (layers[i].file)
-			r = open_guest_layer(in->out_dir, &layers[i], err);
+			r = open_guest_layer(in->out_dir, in->max_layer_bytes ? in->max_layer_bytes : CNB_BUILD_LAYER_MAX_DEFAULT,
+					     &layers[i], err);
 		else if (!previous_layer(in->previous, layers[i].reuse))
 			r = cnb__error_set(err, CNB_EEXPORT,
 					   "layer '%s' is reused from the previous image, which has no layer %s: "

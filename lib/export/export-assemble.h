@@ -48,9 +48,11 @@ int cnb__export_assemble(cnb_ctx *ctx, const cnb__export_inputs *in, cnb__oci_im
 			 cnb_error **err);
 
 /* Opens a file the guest names in export.json ("layers/NAME.tar" or "cache/NAME.tar") under out_dir
- * without following links on the way; it must be a regular file. *fd: caller closes; read it, never
- * the path again (the guest may swap the path after the check). */
-int cnb__export_guest_open(const char *out_dir, const char *file, int *fd, uint64_t *size, cnb_error **err);
+ * without following links on the way and checks it as cnb__export_guest_file does, after its size
+ * (at most max_bytes, 0: no limit; over it is CNB_EEXPORT, *size set, nothing read). *fd: at offset
+ * 0, caller closes; read it, never the path again (the guest may swap the path after the check). */
+int cnb__export_guest_open(const char *out_dir, const char *file, uint64_t max_bytes, int *fd, uint64_t *size,
+			   cnb_error **err);
 
 /* Resolves a file the guest names in export.json ("layers/NAME.tar" or "cache/NAME.tar") under
  * out_dir without following links on the way; it must be a regular file (in the guest too, per its

@@ -32,6 +32,16 @@ static void write_text(const char *rel, const char *text)
 	cnb__error_clear(&err);
 }
 
+/* A well-formed layer tar (the host checks every tar the build hands back) holding /layers/NAME. */
+static void write_layer_tar(const char *rel, const char *name)
+{
+	_cleanup_free_ char *cmd = NULL;
+	if (asprintf(&cmd, "mkdir -p %s/src/layers %s/out/layers && echo %s > %s/src/layers/%s && "
+			   "tar --format=ustar --numeric-owner -cf %s/%s -C %s/src layers/%s",
+		     tmp, tmp, name, tmp, name, tmp, rel, tmp, name) < 0 || system(cmd) != 0)
+		fprintf(stderr, "# tar %s failed\n", rel);
+}
+
 /* export.json with the given "layers" array text. */
 static void write_export(const char *layers_json)
 {
@@ -57,8 +67,8 @@ static int assemble(cnb__oci_image **img, cnb_error **err)
 
 static void test_export_assemble__accepts_distinct_tars(void)
 {
-	write_text("out/layers/a.tar", "not really a tar, compression does not care");
-	write_text("out/layers/b.tar", "another one");
+	write_layer_tar("out/layers/a.tar", "a");
+	write_layer_tar("out/layers/b.tar", "b");
 	write_export("[{\"file\":\"layers/a.tar\"},{\"file\":\"layers/b.tar\"}]");
 	_cleanup_oci_image_ cnb__oci_image *img = NULL;
 	cnb_error *err = NULL;
