@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char usage_text[] =
 	"Usage: cnb run IMAGE [OPTIONS] [-- ARGS...]\n"
@@ -85,6 +86,8 @@ static char *resolve_image(const char *image)
 int cnb_cmd_run(int argc, char **argv)
 {
 	cnb_image_run_opts opts = CNB_IMAGE_RUN_OPTS_INIT;
+	opts.stdout_fd = STDOUT_FILENO; /* the process's own streams, byte for byte, like docker run */
+	opts.stderr_fd = STDERR_FILENO;
 	static const char *env[MAX_ENV + 1];
 	int n_env = 0;
 	const char *image = NULL;

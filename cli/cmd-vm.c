@@ -52,6 +52,8 @@ static bool parse_uint(const char *s, uint32_t *out)
 static int vm_run(int argc, char **argv)
 {
 	cnb_vm_run_opts opts = CNB_VM_RUN_OPTS_INIT;
+	opts.stdout_fd = STDOUT_FILENO; /* the command's own streams, byte for byte, like docker run */
+	opts.stderr_fd = STDERR_FILENO;
 	const char *env[MAX_ENV + 1];
 	int n_env = 0, i;
 	for (i = 1; i < argc; i++) {

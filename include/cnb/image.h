@@ -146,7 +146,7 @@ CNB_EXTERN int cnb_image_unpack(cnb_ctx *ctx, const char *image_ref, const char 
 
 /* ---- cnb_image_run: the daemonless `docker run` ---- */
 
-#define CNB_IMAGE_RUN_OPTS_VERSION 1
+#define CNB_IMAGE_RUN_OPTS_VERSION 2
 
 /** Options for cnb_image_run(). Initialise with cnb_image_run_opts_init() or CNB_IMAGE_RUN_OPTS_INIT. */
 typedef struct cnb_image_run_opts {
@@ -159,9 +159,11 @@ typedef struct cnb_image_run_opts {
 	int network;             /**< non-zero (default): outbound network */
 	uint32_t timeout_s;      /**< seconds; 0: none */
 	const char *platform;    /**< NULL: linux/amd64 */
+	int stdout_fd;           /**< version 2: -1, or an fd that receives the process's stdout byte for byte */
+	int stderr_fd;           /**< version 2: -1, or an fd that receives the process's stderr byte for byte */
 } cnb_image_run_opts;
 
-#define CNB_IMAGE_RUN_OPTS_INIT { CNB_IMAGE_RUN_OPTS_VERSION, NULL, NULL, NULL, NULL, NULL, 1, 0, NULL }
+#define CNB_IMAGE_RUN_OPTS_INIT { CNB_IMAGE_RUN_OPTS_VERSION, NULL, NULL, NULL, NULL, NULL, 1, 0, NULL, -1, -1 }
 
 /**
  * Fills `opts` with the defaults of CNB_IMAGE_RUN_OPTS_INIT for options version `version`.
@@ -172,7 +174,8 @@ CNB_EXTERN int cnb_image_run_opts_init(cnb_image_run_opts *opts, unsigned int ve
 /**
  * Pulls `image`, assembles its root filesystem (cached) and runs its entrypoint as the image's
  * user, with its Env and WorkingDir. Output goes to the context's log callback at
- * CNB_LOG_OUTPUT, live. *exit_code receives the process's exit code (128+N for signal N).
+ * CNB_LOG_OUTPUT, live, line by line; or, with opts->stdout_fd and opts->stderr_fd (both), byte for
+ * byte and apart on those fds, as docker run prints them. *exit_code receives the process's exit code (128+N for signal N).
  * @return 0 (whatever the exit code); CNB_EINVAL (missing argument, bad options, an image with no
  *         command), CNB_EVM, CNB_ETIMEOUT, CNB_ECANCELED, CNB_EIO, and the codes of cnb_image_copy()
  *         for reading the image.

@@ -8,7 +8,7 @@
 
 CNB_BEGIN_DECLS
 
-#define CNB_VM_RUN_OPTS_VERSION 1
+#define CNB_VM_RUN_OPTS_VERSION 2
 
 /** Options for cnb_vm_run(). Initialise with cnb_vm_run_opts_init() or CNB_VM_RUN_OPTS_INIT. */
 typedef struct cnb_vm_run_opts {
@@ -28,10 +28,12 @@ typedef struct cnb_vm_run_opts {
 	const char *kernel;      /**< NULL: $CNB_VM_KERNEL or the installed VM kernel */
 	const char *initrd;      /**< NULL: $CNB_VM_INITRD or the installed VM initrd */
 	int cancel_fd;           /**< -1, or an fd that becomes readable to cancel (CNB_ECANCELED) */
+	int stdout_fd;           /**< version 2: -1, or an fd that receives the command's stdout byte for byte */
+	int stderr_fd;           /**< version 2: -1, or an fd that receives the command's stderr byte for byte */
 } cnb_vm_run_opts;
 
 #define CNB_VM_RUN_OPTS_INIT                                                                               \
-	{ CNB_VM_RUN_OPTS_VERSION, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, 1, 0, 0, NULL, NULL, NULL, -1 }
+	{ CNB_VM_RUN_OPTS_VERSION, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, 1, 0, 0, NULL, NULL, NULL, -1, -1, -1 }
 
 /**
  * Fills `opts` with the defaults of CNB_VM_RUN_OPTS_INIT for options version `version`.
@@ -41,7 +43,8 @@ CNB_EXTERN int cnb_vm_run_opts_init(cnb_vm_run_opts *opts, unsigned int version)
 
 /**
  * Runs one command in a fresh build VM (or the host executor) and waits for it. Its stdout and
- * stderr arrive live, line by line, at the context's log callback with level CNB_LOG_OUTPUT.
+ * stderr arrive live, line by line, at the context's log callback with level CNB_LOG_OUTPUT; or,
+ * when opts->stdout_fd and opts->stderr_fd are set (both), byte for byte and apart on those fds.
  * On return 0, *exit_code is the command's exit status (128+N when killed by signal N).
  * Nothing is left running or on disk.
  * @return 0 (whatever the exit status); CNB_EINVAL (missing exit_code, rootfs or argv; bad options),

@@ -23,7 +23,9 @@
 	X(image) X(output) X(builder) X(app_dir) X(run_image) X(descriptor) X(cache_dir) X(cache_image)      \
 	X(platform) X(executor) X(previous_image) X(process_type)
 
-CNB__DEFINE_OPTS_INIT(cnb_build_opts, CNB_BUILD_OPTS_VERSION, CNB_BUILD_OPTS_INIT)
+/* version 1 ends before max_layer_bytes */
+static const size_t cnb_build_opts_sizes[] = { offsetof(cnb_build_opts, max_layer_bytes), sizeof(cnb_build_opts) };
+CNB__DEFINE_OPTS_INIT_SIZED(cnb_build_opts, CNB_BUILD_OPTS_VERSION, CNB_BUILD_OPTS_INIT)
 
 int cnb_build_new(cnb_build **out, cnb_ctx *ctx, const cnb_build_opts *opts, cnb_error **err)
 {
@@ -32,7 +34,9 @@ int cnb_build_new(cnb_build **out, cnb_ctx *ctx, const cnb_build_opts *opts, cnb
 	if (!out || !ctx)
 		return cnb__error_set(err, CNB_EINVAL, "cnb_build_new: out and context are required");
 	*out = NULL;
-	if (!(opts = cnb__opts_resolve(opts, &defaults, CNB_BUILD_OPTS_VERSION, "cnb_build_opts", err)))
+	cnb_build_opts copy;
+	if (!(opts = cnb__opts_resolve_sized(&copy, sizeof(copy), cnb_build_opts_sizes, opts, &defaults,
+					     CNB_BUILD_OPTS_VERSION, "cnb_build_opts", err)))
 		return CNB_EINVAL;
 	if (!opts->image || !*opts->image)
 		return cnb__error_set(err, CNB_EINVAL, "build: an image name is required");
@@ -68,8 +72,7 @@ int cnb_build_new(cnb_build **out, cnb_ctx *ctx, const cnb_build_opts *opts, cnb
 	cnb_build *b = calloc(1, sizeof(*b));
 	if (!b)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	/* A version 1 caller's struct ends before max_layer_bytes: copy only what it has. */
-	memcpy(&b->opts, opts, opts->version >= 2 ? sizeof(*opts) : offsetof(cnb_build_opts, max_layer_bytes));
+	b->opts = *opts;
 	b->opts.version = CNB_BUILD_OPTS_VERSION;
 	if (!b->opts.max_layer_bytes)
 		b->opts.max_layer_bytes = CNB_BUILD_LAYER_MAX_DEFAULT;

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,13 +125,18 @@ static char **run_env(const json_t *cc, const cnb_image_run_opts *opts)
 	return out;
 }
 
-CNB__DEFINE_OPTS_INIT(cnb_image_run_opts, CNB_IMAGE_RUN_OPTS_VERSION, CNB_IMAGE_RUN_OPTS_INIT)
+/* version 1 ends before stdout_fd */
+static const size_t cnb_image_run_opts_sizes[] = { offsetof(cnb_image_run_opts, stdout_fd),
+						   sizeof(cnb_image_run_opts) };
+CNB__DEFINE_OPTS_INIT_SIZED(cnb_image_run_opts, CNB_IMAGE_RUN_OPTS_VERSION, CNB_IMAGE_RUN_OPTS_INIT)
 
 int cnb_image_run(int *exit_code, cnb_ctx *ctx, const cnb_image_run_opts *opts, cnb_error **err)
 {
 	CNB__ERROR_NEVER_NULL(err);
 	const cnb_image_run_opts defaults = CNB_IMAGE_RUN_OPTS_INIT;
-	if (!(opts = cnb__opts_resolve(opts, &defaults, CNB_IMAGE_RUN_OPTS_VERSION, "cnb_image_run_opts", err)))
+	cnb_image_run_opts copy;
+	if (!(opts = cnb__opts_resolve_sized(&copy, sizeof(copy), cnb_image_run_opts_sizes, opts, &defaults,
+					     CNB_IMAGE_RUN_OPTS_VERSION, "cnb_image_run_opts", err)))
 		return CNB_EINVAL;
 	if (!exit_code || !ctx || !opts->image)
 		return cnb__error_set(err, CNB_EINVAL, "cnb_image_run: exit_code, a context and opts->image are required");
@@ -162,7 +168,8 @@ int cnb_image_run(int *exit_code, cnb_ctx *ctx, const cnb_image_run_opts *opts, 
 	const char *wd = json_string_value(json_object_get(cc, "WorkingDir"));
 	cnb__job_step step = { "run", argv, env, wd && *wd ? wd : "/", uid, gid, (int)opts->timeout_s };
 	cnb__job job = { .rootfs = rootfs, .job_dir = job_dir, .steps = &step, .n_steps = 1, .network = opts->network != 0,
-			 .hostname = "cnb-run" };
+			 .hostname = "cnb-run", .raw_output = opts->stdout_fd >= 0 && opts->stderr_fd >= 0,
+			 .raw_stdout_fd = opts->stdout_fd, .raw_stderr_fd = opts->stderr_fd };
 	cnb__job_result res = { 0 };
 	r = cnb__executor_run(ctx, opts->executor, &job, -1, &res, err);
 	if (r == 0 && res.n_steps_run == 1)

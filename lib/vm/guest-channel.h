@@ -1,6 +1,6 @@
 /*
- * The host end of a running job, shared by both executors: one poll loop over the job's output
- * (-> CNB_LOG_OUTPUT line by line, live), its event channel (guest-protocol.h -> results), the
+ * The host end of a running job, shared by both executors: one poll loop over the job's stdout and
+ * stderr (-> CNB_LOG_OUTPUT line by line, live; or byte for byte to the caller's fds), its event channel (guest-protocol.h -> results), the
  * console (QEMU stderr + serial: kept as the last lines for error messages, DEBUG log), the
  * child's pidfd, the caller's cancel fd and the deadlines.
  */
@@ -23,7 +23,8 @@ typedef enum cnb__watch_end {
 
 typedef struct cnb__guest_watch {
 	/* inputs: fds are read ends, owned (closed) by the watch; -1 when absent */
-	int output_fd, event_fd, console_fd;
+	int output_fd, error_fd, event_fd, console_fd; /* error_fd: the steps' stderr when apart */
+	int raw_stdout_fd, raw_stderr_fd; /* >= 0: the steps' output bytes go here as they come, not to the log */
 	int pid_fd;
 	int cancel_fd;
 	uint64_t start_ms, ready_deadline_ms, deadline_ms; /* monotonic; deadlines 0 = none */

@@ -294,11 +294,16 @@ static int drop_privileges(const cnb__job_step *step)
 	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 }
 
-static void __attribute__((noreturn)) step_child(const cnb__job_step *step, int output_fd)
+/* Where a step's stdout and stderr go (the same fd when the caller wants them merged). */
+typedef struct step_io {
+	int out, err;
+} step_io;
+
+static void __attribute__((noreturn)) step_child(const cnb__job_step *step, step_io io)
 {
 	const char *cwd = step->cwd ? step->cwd : "/";
 	const char *what = "drop privileges";
-	if (dup2(output_fd, STDOUT_FILENO) < 0 || dup2(output_fd, STDERR_FILENO) < 0)
+	if (dup2(io.out, STDOUT_FILENO) < 0 || dup2(io.err, STDERR_FILENO) < 0)
 		_exit(127);
 	int devnull = open("/dev/null", O_RDONLY);
 	if (devnull >= 0 && devnull != STDIN_FILENO)
@@ -333,11 +338,11 @@ static int enter_root(const char *root, bool own_mount_ns)
 }
 
 /* Runs the step as a child and returns its status the way a shell reports it. Reaps orphans on the way. */
-static void __attribute__((noreturn)) step_init(const cnb__job_step *step, int output_fd)
+static void __attribute__((noreturn)) step_init(const cnb__job_step *step, step_io io)
 {
 	pid_t pid = fork();
 	if (pid == 0)
-		step_child(step, output_fd);
+		step_child(step, io);
 	int status = 0;
 	pid_t r;
 	while (pid > 0 && ((r = wait(&status)) != pid))
@@ -354,7 +359,7 @@ static void __attribute__((noreturn)) step_init(const cnb__job_step *step, int o
  * anew, so /proc/1 is this init and /proc/1/root the job root, never the runner's.
  * Kernels without PID namespaces: the step runs directly; see kill_step_leftovers().
  */
-static void __attribute__((noreturn)) step_sandbox(const cnb__job_step *step, const char *root, int output_fd,
+static void __attribute__((noreturn)) step_sandbox(const cnb__job_step *step, const char *root, step_io io,
 						   bool own_pid_ns, bool own_mount_ns)
 {
 	sigset_t all;
@@ -367,16 +372,16 @@ static void __attribute__((noreturn)) step_sandbox(const cnb__job_step *step, co
 	if (own_mount_ns && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		own_mount_ns = false;
 	if (enter_root(root, own_mount_ns) < 0) {
-		dprintf(output_fd, "cnb: step %s: enter the job root %s: %s\n", step->name, root, strerror(errno));
+		dprintf(io.err, "cnb: step %s: enter the job root %s: %s\n", step->name, root, strerror(errno));
 		_exit(126);
 	}
 	if (own_pid_ns && mount("proc", "/proc", "proc", SAFE_MOUNT | MS_NOEXEC, NULL) < 0) {
-		dprintf(output_fd, "cnb: step %s: mount /proc: %s\n", step->name, strerror(errno));
+		dprintf(io.err, "cnb: step %s: mount /proc: %s\n", step->name, strerror(errno));
 		_exit(126);
 	}
 	if (own_pid_ns)
-		step_init(step, output_fd);
-	step_child(step, output_fd);
+		step_init(step, io);
+	step_child(step, io);
 }
 
 /* clone() like fork(), into new PID and mount namespaces; plain fork() where the kernel has none. */
@@ -455,6 +460,7 @@ static int wait_step(pid_t pid, int timeout_s, bool *timed_out)
 
 int cnb__jobrun_steps(const cnb__job *job, const char *root, const cnb__jobrun_env *env)
 {
+	step_io io = { env->output_fd, env->error_fd >= 0 ? env->error_fd : env->output_fd };
 	for (size_t i = 0; i < job->n_steps; i++) {
 		const cnb__job_step *step = &job->steps[i];
 		cnb__guest_event ev = { .type = CNB_GUEST_EVENT_STEP_START, .step = (uint32_t)i };
@@ -463,10 +469,10 @@ int cnb__jobrun_steps(const cnb__job *job, const char *root, const cnb__jobrun_e
 		bool own_pid_ns = false, own_mount_ns = false;
 		pid_t pid = fork_sandbox(&own_pid_ns, &own_mount_ns);
 		if (pid == 0)
-			step_sandbox(step, root, env->output_fd, own_pid_ns, own_mount_ns);
+			step_sandbox(step, root, io, own_pid_ns, own_mount_ns);
 		ev.type = CNB_GUEST_EVENT_STEP_END;
 		if (pid < 0) {
-			dprintf(env->output_fd, "cnb: step %s: fork: %s\n", step->name, strerror(errno));
+			dprintf(io.err, "cnb: step %s: fork: %s\n", step->name, strerror(errno));
 			ev.exit_code = 126;
 		} else {
 			ev.exit_code = wait_step(pid, step->timeout_s, &ev.timed_out);

@@ -21,7 +21,8 @@ typedef struct cnb__jobrun_env {
 	/* per job mount (may be NULL): where its source is already mounted here, instead of
 	 * <job_dir>/<source> (the VM gives each writable mount a 9p share of its own) */
 	const char *const *mount_dirs;
-	int output_fd;         /* steps' stdout+stderr */
+	int output_fd;         /* steps' stdout (and stderr when error_fd is -1) */
+	int error_fd;          /* steps' stderr, or -1 */
 	int event_fd;          /* guest-protocol events */
 } cnb__jobrun_env;
 

@@ -119,6 +119,10 @@ int cnb__qemu_argv(const cnb__qemu_config *c, char ***out, cnb_error **err)
 	add(&b, "-device");
 	add(&b, "virtserialport,bus=vser.0,nr=2,chardev=output,name=cnb.output");
 	add(&b, "-chardev");
+	add(&b, "file,id=errors,path=/proc/self/fd/%d", c->error_fd);
+	add(&b, "-device");
+	add(&b, "virtserialport,bus=vser.0,nr=4,chardev=errors,name=cnb.errors");
+	add(&b, "-chardev");
 	add(&b, "socket,id=control,fd=%d", c->control_fd);
 	add(&b, "-device");
 	add(&b, "virtserialport,bus=vser.0,nr=3,chardev=control,name=cnb.control");

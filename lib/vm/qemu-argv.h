@@ -21,7 +21,7 @@ typedef struct cnb__qemu_config {
 	bool network;
 	/* fds as numbered in the QEMU process; QEMU opens /proc/self/fd/N, so plain pipes work and
 	 * nothing (socket, FIFO) is left on disk */
-	int console_fd, event_fd, output_fd;
+	int console_fd, event_fd, output_fd, error_fd; /* error_fd: the steps' stderr (cnb.errors) */
 	int qmp_fd;      /* a connected socket: QMP (snapshot save) */
 	int control_fd;  /* a connected socket: host -> guest "go" (guest-protocol.h) */
 	int incoming_fd; /* with restore: the saved VM state (vm-snapshot.h) */

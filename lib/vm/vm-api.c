@@ -7,17 +7,22 @@
 #include "../common/fs.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
-CNB__DEFINE_OPTS_INIT(cnb_vm_run_opts, CNB_VM_RUN_OPTS_VERSION, CNB_VM_RUN_OPTS_INIT)
+/* version 1 ends before stdout_fd */
+static const size_t cnb_vm_run_opts_sizes[] = { offsetof(cnb_vm_run_opts, stdout_fd), sizeof(cnb_vm_run_opts) };
+CNB__DEFINE_OPTS_INIT_SIZED(cnb_vm_run_opts, CNB_VM_RUN_OPTS_VERSION, CNB_VM_RUN_OPTS_INIT)
 
 int cnb_vm_run(int *exit_code, cnb_ctx *ctx, const cnb_vm_run_opts *opts, cnb_error **err)
 {
 	CNB__ERROR_NEVER_NULL(err);
 	const cnb_vm_run_opts defaults = CNB_VM_RUN_OPTS_INIT;
-	if (!(opts = cnb__opts_resolve(opts, &defaults, CNB_VM_RUN_OPTS_VERSION, "cnb_vm_run_opts", err)))
+	cnb_vm_run_opts copy;
+	if (!(opts = cnb__opts_resolve_sized(&copy, sizeof(copy), cnb_vm_run_opts_sizes, opts, &defaults,
+					     CNB_VM_RUN_OPTS_VERSION, "cnb_vm_run_opts", err)))
 		return CNB_EINVAL;
 	if (!exit_code || !opts->rootfs || !opts->argv || !opts->argv[0])
 		return cnb__error_set(err, CNB_EINVAL, "cnb_vm_run: exit_code, opts->rootfs and opts->argv are required");
@@ -41,7 +46,9 @@ int cnb_vm_run(int *exit_code, cnb_ctx *ctx, const cnb_vm_run_opts *opts, cnb_er
 	int rc = 0;
 	cnb__job job = { .rootfs = opts->rootfs, .job_dir = opts->share_dir ? opts->share_dir : job_dir,
 			 .steps = &step, .n_steps = 1, .network = opts->network != 0, .cpus = opts->cpus,
-			 .memory_mb = opts->memory_mb, .kernel = opts->kernel, .initrd = opts->initrd };
+			 .memory_mb = opts->memory_mb, .kernel = opts->kernel, .initrd = opts->initrd,
+			 .raw_output = opts->stdout_fd >= 0 && opts->stderr_fd >= 0, .raw_stdout_fd = opts->stdout_fd,
+			 .raw_stderr_fd = opts->stderr_fd };
 	if (opts->share_dir) {
 		job.mounts = &share;
 		job.n_mounts = 1;

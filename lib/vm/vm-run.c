@@ -28,7 +28,16 @@
 #include <unistd.h>
 
 /* fd numbers inside the QEMU process (see qemu-argv.h), in this order from QEMU_FIRST_FD */
-enum { QEMU_CONSOLE_FD = 3, QEMU_EVENT_FD, QEMU_OUTPUT_FD, QEMU_QMP_FD, QEMU_CONTROL_FD, QEMU_INCOMING_FD, QEMU_END_FD };
+enum {
+	QEMU_CONSOLE_FD = 3,
+	QEMU_EVENT_FD,
+	QEMU_OUTPUT_FD,
+	QEMU_ERROR_FD,
+	QEMU_QMP_FD,
+	QEMU_CONTROL_FD,
+	QEMU_INCOMING_FD,
+	QEMU_END_FD
+};
 #define QEMU_N_FDS (QEMU_END_FD - QEMU_CONSOLE_FD)
 
 /* BOOT_NOT_READY: QEMU exited before the guest said "ready" (e.g. /dev/kvm refused): worth a TCG retry. */
@@ -94,7 +103,7 @@ static int channels_open(qemu_channels *c, int incoming_fd, cnb_error **err)
 	memset(c, -1, sizeof(*c));
 	for (int i = 0; i < QEMU_N_FDS - 1; i++) {
 		int pair[2];
-		bool is_pipe = i + QEMU_CONSOLE_FD <= QEMU_OUTPUT_FD;
+		bool is_pipe = i + QEMU_CONSOLE_FD <= QEMU_ERROR_FD;
 		if ((is_pipe ? pipe2(pair, O_CLOEXEC) : socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair)) < 0) {
 			int e = errno;
 			channels_close(c->host, QEMU_N_FDS - 1);
@@ -184,7 +193,7 @@ static boot_outcome boot_once(cnb_ctx *ctx, const cnb__job *job, const cnb__vm_i
 				.job_dir = job->job_dir, .rootfs_real = !cnb__mapped_xattr_tree(job->rootfs),
 				.mounts = job->mounts, .n_mounts = job->n_mounts,
 				.network = job->network, .console_fd = QEMU_CONSOLE_FD,
-				.event_fd = QEMU_EVENT_FD, .output_fd = QEMU_OUTPUT_FD, .qmp_fd = QEMU_QMP_FD,
+				.event_fd = QEMU_EVENT_FD, .output_fd = QEMU_OUTPUT_FD, .error_fd = QEMU_ERROR_FD, .qmp_fd = QEMU_QMP_FD,
 				.control_fd = QEMU_CONTROL_FD, .incoming_fd = QEMU_INCOMING_FD, .restore = restore };
 	char **argv = NULL;
 	cnb__guest_watch w;
@@ -212,6 +221,9 @@ static boot_outcome boot_once(cnb_ctx *ctx, const cnb__job *job, const cnb__vm_i
 	w.console_fd = TAKE_FD(HOST_FD(&ch, QEMU_CONSOLE_FD));
 	w.event_fd = TAKE_FD(HOST_FD(&ch, QEMU_EVENT_FD));
 	w.output_fd = TAKE_FD(HOST_FD(&ch, QEMU_OUTPUT_FD));
+	w.error_fd = TAKE_FD(HOST_FD(&ch, QEMU_ERROR_FD));
+	if (job->raw_output)
+		w.raw_stdout_fd = job->raw_stdout_fd, w.raw_stderr_fd = job->raw_stderr_fd;
 	w.pid_fd = (int)syscall(SYS_pidfd_open, pid, 0);
 	unsigned ready_ms = restore ? RESTORE_READY_TIMEOUT_MS : cnb__accel_ready_timeout_ms(accel);
 	w.ready_deadline_ms = w.start_ms + ready_ms;
@@ -264,6 +276,7 @@ int cnb__vm_run(cnb_ctx *ctx, const cnb__job *job, int cancel_fd, cnb__job_resul
 					 .rootfs_real = !cnb__mapped_xattr_tree(job->rootfs), .mounts = job->mounts,
 					 .n_mounts = job->n_mounts,
 					 .console_fd = QEMU_CONSOLE_FD, .event_fd = QEMU_EVENT_FD, .output_fd = QEMU_OUTPUT_FD,
+					 .error_fd = QEMU_ERROR_FD,
 					 .qmp_fd = QEMU_QMP_FD, .control_fd = QEMU_CONTROL_FD, .incoming_fd = QEMU_INCOMING_FD };
 		cnb__vm_snapshot_find(ctx, &key, &snap);
 		if (!may_restore && snap.restore_fd >= 0)

@@ -5,6 +5,8 @@
 
 #include "tests/lib/tap.h"
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +86,41 @@ static void test_api_opts__init_every_struct(void)
 	INIT_WORKS(cnb_rootfs_cache_get_opts, CNB_ROOTFS_CACHE_GET_OPTS_VERSION, o_.metadata == CNB_ROOTFS_METADATA_AUTO);
 	INIT_WORKS(cnb_rootfs_cache_prune_opts, CNB_ROOTFS_CACHE_PRUNE_OPTS_VERSION, !o_.all && o_.older_than_s == 30 * 86400);
 	INIT_WORKS(cnb_vm_run_opts, CNB_VM_RUN_OPTS_VERSION, o_.cancel_fd == -1 && o_.network == 1 && !o_.kernel);
+}
+
+/* A struct that grew: _init for an older version writes only what that version has (an older
+ * caller's struct ends there), and the library reads nothing past it. */
+#define OLDER_VERSION_FITS(type, first_new_field)                                                          \
+	do {                                                                                               \
+		unsigned char buf_[sizeof(type) + 8];                                                      \
+		memset(buf_, 0xa5, sizeof(buf_));                                                          \
+		is_int(type##_init((type *)(void *)buf_, 1), 0, #type "_init(1)");                         \
+		size_t end_ = offsetof(type, first_new_field);                                              \
+		bool untouched_ = true;                                                                    \
+		for (size_t i_ = end_; i_ < sizeof(buf_); i_++)                                            \
+			untouched_ &= buf_[i_] == 0xa5;                                                    \
+		ok(untouched_, #type "_init(1) writes nothing from " #first_new_field " on");              \
+	} while (0)
+
+static void test_api_opts__older_versions_fit(cnb_ctx *ctx)
+{
+	OLDER_VERSION_FITS(cnb_build_opts, max_layer_bytes);
+	OLDER_VERSION_FITS(cnb_vm_run_opts, stdout_fd);
+	OLDER_VERSION_FITS(cnb_image_run_opts, stdout_fd);
+	/* a version 1 cnb_vm_run_opts followed by garbage is still a valid version 1 struct */
+	unsigned char buf[sizeof(cnb_vm_run_opts)];
+	memset(buf, 0x01, sizeof(buf));
+	cnb_vm_run_opts *v1 = (cnb_vm_run_opts *)(void *)buf;
+	cnb_vm_run_opts_init(v1, 1);
+	v1->rootfs = tmp;
+	v1->executor = "nowhere";
+	static const char *const argv[] = { "true", NULL };
+	v1->argv = argv;
+	int code = 0;
+	cnb_error *err = NULL;
+	is_int(cnb_vm_run(&code, ctx, v1, &err), CNB_EINVAL, "a version 1 cnb_vm_run_opts is accepted and checked on (%s)",
+	       err ? cnb_error_message(err) : "no error");
+	cnb_error_free(err);
 }
 
 static void test_api_opts__one_version_rule(cnb_ctx *ctx)
@@ -230,6 +267,7 @@ int main(void)
 	is_str(cnb_version(), CNB_VERSION_STRING, "the library is the version of its headers");
 	test_api_opts__init_every_struct();
 	test_api_opts__one_version_rule(ctx);
+	test_api_opts__older_versions_fit(ctx);
 	test_api_null_err__every_entry_point(ctx);
 	cnb_ctx_free(ctx);
 	free(cache);

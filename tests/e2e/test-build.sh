@@ -37,6 +37,9 @@ d1=$(digest_of build1)
 run run1 "$cnb" run "docker://$reg/e2e/app" -- one two
 [ $rc = 0 ] && grep -q "^Hello, world from a daemonless build$" "$work/run1.out" && grep -q "^args: one two$" "$work/run1.out"
 ok $? "cnb run: the default process greets through the launcher, with the layer's env and PATH"; [ $rc = 0 ] || show "$work/run1.out"
+"$cnb" run "docker://$reg/e2e/app" -- one two >"$work/run-stdout" 2>"$work/run-stderr"
+[ "$(od -An -c "$work/run-stdout" | tr -d ' \n')" = "Hello,worldfromadaemonlessbuild\nargs:onetwo\n" ]
+ok $? "cnb run: stdout holds exactly the process's stdout, like docker run"; show "$work/run-stdout" 5
 
 skopeo inspect --tls-verify=false --config "docker://$reg/e2e/app" > "$work/config.json" 2>&1
 python3 - "$work/config.json" > "$work/labels.out" 2>&1 <<'PY'

@@ -24,6 +24,14 @@ for ex in vm host; do
 	rc=$?
 	check "$ex: --timeout exits 124 (got $rc)" [ $rc = 124 ]
 done
+# The command's stdout and stderr stay apart and byte for byte (no timestamps, no added newline),
+# like docker run: `cnb vm run ... > out.txt` captures the command's output.
+for ex in vm host; do
+	CNB_VM_ACCEL=tcg "$cnb" vm run --rootfs "$tmp/rootfs" --executor $ex --network none --env PATH=/bin \
+		-- sh -c 'echo out1; echo err1 >&2; printf "tail"' >"$tmp/stdout" 2>"$tmp/stderr"
+	check "$ex: stdout holds exactly the command's stdout" [ "$(od -An -c "$tmp/stdout" | tr -s ' ')" = " o u t 1 \n t a i l" ]
+	check "$ex: stderr holds exactly the command's stderr" [ "$(cat "$tmp/stderr")" = "err1" ]
+done
 # An ordinary directory (what umoci, debootstrap or `cnb unpack --real` make): real symlinks, no
 # user.virtfs.* xattrs. The VM must run it as it is.
 mkdir -p "$tmp/plain/bin" "$tmp/plain/tmp"

@@ -5,8 +5,8 @@
  * as a VM error and shows the last console lines, which is where the messages below go.
  *
  * Expects from the host (lib/vm/qemu-argv.c): 9p tags cnb-rootfs and cnb-job (both read-only),
- * cnb-rw<i> for each writable job mount i, virtio-serial ports named cnb.events, cnb.output and
- * cnb.control (host -> guest), optionally a virtio-net NIC on slirp. Between loading modules and
+ * cnb-rw<i> for each writable job mount i, virtio-serial ports named cnb.events, cnb.output,
+ * cnb.errors (the steps' stderr) and cnb.control (host -> guest), optionally a virtio-net NIC on slirp. Between loading modules and
  * mounting anything it says "booted" and waits for "go" (lib/vm/guest-protocol.h): the host may
  * snapshot the VM at that point.
  * Expects in the initramfs (vmshim/image/build-initramfs.sh): /etc/cnb/modules (module paths
@@ -240,6 +240,7 @@ int main(void)
 	load_modules();
 	event_fd = open_port("cnb.events", O_WRONLY);
 	int output_fd = open_port("cnb.output", O_WRONLY);
+	int error_fd = open_port("cnb.errors", O_WRONLY);
 	int control_fd = open_port("cnb.control", O_RDONLY);
 	cnb__guest_event booted = { .type = CNB_GUEST_EVENT_BOOTED };
 	cnb__guest_event_write(event_fd, &booted);
@@ -264,6 +265,7 @@ int main(void)
 	_cleanup_free_ const char **rw_dirs = mount_writable_shares(job);
 	cnb__jobrun_env env = { .lower = ROOTFS_MNT, .job_dir = JOB_MNT, .tools_dir = "/cnb/libcnb",
 				.scratch = "/run/cnb", .mount_dirs = rw_dirs, .output_fd = output_fd,
+				.error_fd = error_fd,
 				.event_fd = event_fd };
 	_cleanup_free_ char *root = NULL;
 	if (cnb__jobrun_setup(job, &env, &root, &err) < 0)
