@@ -199,8 +199,22 @@ static int ping(cnb__oci_registry *r, CURL *curl, const char *host, scheme s, cn
 	return cnb__http_perform(curl, &req, resp, err);
 }
 
+/* The error for a registry that speaks TLS but where our HTTPS attempt failed. A failure that is not plainly
+ * about the server's certificate (a reset or an alert at the first read) is, on a TLS server, the answer of
+ * one that wants a client certificate we did not send or that it refused. */
+static int tls_failure(cnb__oci_registry *r, long code, const char *why, cnb_error **err)
+{
+	cnb__oci_tls_problem problem = cnb__oci_tls_classify(code, why);
+	if (problem == CNB__OCI_TLS_OK)
+		problem = CNB__OCI_TLS_CLIENT_CERT;
+	_cleanup_free_ char *msg = cnb__oci_tls_explain(&r->tls, r->name, problem, why);
+	return cnb__error_set(err, CNB_ENETWORK, "%s", msg ? msg : "TLS certificate problem");
+}
+
 /* Finds the scheme: HTTPS; then, for loopback and --insecure-registry hosts, plain HTTP (docker tries
- * HTTPS first for insecure registries). A certificate problem ends the search: the host speaks TLS. */
+ * HTTPS first for insecure registries). A certificate problem ends the search: the host speaks TLS. So
+ * does a 400 to plain HTTP after HTTPS failed: TLS servers answer HTTP that way ("Client sent an HTTP
+ * request to an HTTPS server", Go's net/http; nginx's "plain HTTP request was sent to HTTPS port"). */
 static int probe(cnb__oci_registry *r, CURL *curl, const char *host, bool plain_ok, const char *key,
 		 cnb__http_resp *resp, cnb_error **err)
 {
@@ -208,11 +222,15 @@ static int probe(cnb__oci_registry *r, CURL *curl, const char *host, bool plain_
 	scheme order[2] = { cached ? cached : SCHEME_HTTPS, SCHEME_HTTP };
 	size_t n = cached || !plain_ok ? 1 : 2;
 	_cleanup_buf_ cnb__buf why = CNB_BUF_INIT;
+	_cleanup_free_ char *https_why = NULL;
+	long https_code = 0;
 	for (int attempt = 0; attempt < 3; attempt++) {
 		cnb__buf_reset(&why);
 		for (size_t i = 0; i < n; i++) {
 			cnb_error *e = NULL;
 			int rc = ping(r, curl, host, order[i], resp, &e);
+			if (rc == 0 && order[i] == SCHEME_HTTP && https_why && resp->status == 400)
+				return tls_failure(r, https_code, https_why, err);
 			if (rc == 0) {
 				verdict_put(key, order[i]);
 				return 0;
@@ -221,13 +239,18 @@ static int probe(cnb__oci_registry *r, CURL *curl, const char *host, bool plain_
 				cnb__error_pass(err, e, rc);
 				return rc;
 			}
-			cnb__oci_tls_problem problem = cnb__oci_tls_classify(resp->transport_code, cnb_error_message(e));
-			if (problem != CNB__OCI_TLS_OK && order[i] == SCHEME_HTTPS) {
-				_cleanup_free_ char *msg = cnb__oci_tls_explain(&r->tls, r->name, problem, cnb_error_message(e));
+			const char *msg = cnb_error_message(e);
+			if (order[i] == SCHEME_HTTPS && cnb__oci_tls_classify(resp->transport_code, msg) != CNB__OCI_TLS_OK) {
+				rc = tls_failure(r, resp->transport_code, msg, err);
 				cnb_error_free(e);
-				return cnb__error_set(err, CNB_ENETWORK, "%s", msg ? msg : "TLS certificate problem");
+				return rc;
 			}
-			cnb__buf_printf(&why, "%s%s", why.len ? "; " : "", cnb_error_message(e));
+			if (order[i] == SCHEME_HTTPS) {
+				free(https_why);
+				https_why = strdup(msg);
+				https_code = resp->transport_code;
+			}
+			cnb__buf_printf(&why, "%s%s", why.len ? "; " : "", msg);
 			cnb_error_free(e);
 		}
 		if (attempt + 1 < 3)

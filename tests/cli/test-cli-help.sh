@@ -28,12 +28,17 @@ check cnb "$cnb" --help
 check cnb-h "$cnb" -h
 check copy "$cnb" copy --help
 check inspect "$cnb" inspect --help
+check sbom "$cnb" sbom --help
+check sbom-download "$cnb" sbom download --help
+check image "$cnb" image --help
+check images "$cnb" images --help
 check rebase "$cnb" rebase --help
 check build "$cnb" build --help
 check cnb-build "$work/cnb-build" --help
 check run "$cnb" run --help
 check builder "$cnb" builder --help
 check builder-create "$cnb" builder create --help
+check builder-inspect "$cnb" builder inspect --help
 check buildpack "$cnb" buildpack --help
 check buildpack-package "$cnb" buildpack package --help
 check unpack "$cnb" unpack --help

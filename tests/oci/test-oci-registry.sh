@@ -55,7 +55,7 @@ ok $? "registry -> registry, other repository"
 [ "$d3" = "$d1" ]; ok $? "same digest"
 d5=$(CNB_REGISTRY_CHUNK_SIZE=65536 cc copy oci:"$work/lay:v1" docker://$reg/chunked/app:v1 2>"$work/err5")
 [ $? = 0 ] && [ "$d5" = "$d1" ]; ok $? "chunked upload (PATCH 64 KiB pieces) keeps the digest ($(tail -1 "$work/err5"))"
-cc inspect $reg/copy/app:v2 > "$work/inspect.json" 2>"$work/err4"
+cc inspect -o raw $reg/copy/app:v2 > "$work/inspect.json" 2>"$work/err4"
 ok $? "inspect"
 python3 - "$work/inspect.json" "$d1" <<'PY'
 import json, sys

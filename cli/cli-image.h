@@ -1,0 +1,33 @@
+/* What the image commands share (inspect, sbom, builder inspect, image ls/rm, run): the local image
+ * store and the io.buildpacks.* labels of an image as JSON. */
+#ifndef CNB_CLI_IMAGE_H
+#define CNB_CLI_IMAGE_H
+
+#include <cnb/cnb.h>
+#include <jansson.h>
+#include <stdbool.h>
+
+/* The local image store's directory, $XDG_DATA_HOME/cnb/images (see cnb_cli_local_image). Caller frees. */
+char *cnb_cli_store_dir(void);
+
+/* Resolves IMAGE as `cnb run` does: docker://REF and oci:DIR[:TAG] as given; a bare name that the local
+ * store holds becomes "oci:STORE:NAME" (*local true), anything else is a registry reference.
+ * An unreadable store is reported on stderr and skipped. Caller frees; NULL on OOM. */
+char *cnb_cli_resolve_image(cnb_ctx *ctx, const char *image, bool *local);
+
+/* cnb_image_inspect() parsed: {"name","digest","config",...}. NULL with *err set on failure. */
+json_t *cnb_cli_inspect_json(cnb_ctx *ctx, const char *location, cnb_error **err);
+
+/* The config label `key` of an inspected image: its string, or (parsed) its JSON value (new reference,
+ * NULL when absent or not JSON). */
+const char *cnb_cli_label(json_t *inspected, const char *key);
+json_t *cnb_cli_label_json(json_t *inspected, const char *key);
+
+/* "-o/--output FORMAT" at argv[*i] (also --output=FORMAT): stores FORMAT and returns 1; 0 when not
+ * this flag; -1 when the value is missing or not one of `allowed` (NULL-terminated; message printed). */
+int cnb_cli_output_flag(int argc, char **argv, int *i, const char *cmd, const char *const *allowed, const char **format);
+
+/* Prints a JSON value on stdout, indented by two. */
+void cnb_cli_print_json(json_t *value);
+
+#endif
