@@ -95,10 +95,50 @@ int cnb_cli_output_flag(int argc, char **argv, int *i, const char *cmd, const ch
 	return -1;
 }
 
+int cnb_cli_image_args(const cnb_cli_image_cmd *cmd, int argc, char **argv, const char **format, const char **arg)
+{
+	*arg = NULL;
+	*format = cmd->formats ? cmd->formats[0] : NULL;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int std = cnb_cli_standard_flag(argc, argv, &i, cmd->usage);
+		if (std == CNB_CLI_TAKEN)
+			continue;
+		if (std != CNB_CLI_NEXT)
+			return std;
+		int took = cmd->formats ? cnb_cli_output_flag(argc, argv, &i, cmd->name, cmd->formats, format) : 0;
+		if (took == 0 && cmd->flag)
+			took = cmd->flag(argc, argv, &i, cmd->userdata);
+		if (took < 0)
+			return CNB_EXIT_USAGE;
+		if (took)
+			continue;
+		if (a[0] == '-' || *arg) {
+			fprintf(stderr, "cnb %s: unexpected argument %s\n\n%s", cmd->name, a, cmd->usage);
+			return CNB_EXIT_USAGE;
+		}
+		*arg = a;
+	}
+	if (!*arg) {
+		fprintf(stderr, "cnb %s: %s is required\n\n%s", cmd->name, cmd->arg, cmd->usage);
+		return CNB_EXIT_USAGE;
+	}
+	return -1;
+}
+
 void cnb_cli_print_json(json_t *value)
 {
 	char *text = json_dumps(value, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	if (text)
 		printf("%s\n", text);
 	free(text);
+}
+
+void cnb_cli_print_info_json(const char *name_key, const char *name, const char *location, json_t *info)
+{
+	bool layout = !strncmp(location, "oci:", 4);
+	json_t *o = json_pack("{s:s, s:s, s:O, s:O}", name_key, name, "location", location, "remote_info",
+			      layout ? json_null() : info, "local_info", layout ? info : json_null());
+	cnb_cli_print_json(o);
+	json_decref(o);
 }

@@ -27,6 +27,26 @@ json_t *cnb_cli_label_json(json_t *inspected, const char *key);
  * this flag; -1 when the value is missing or not one of `allowed` (NULL-terminated; message printed). */
 int cnb_cli_output_flag(int argc, char **argv, int *i, const char *cmd, const char *const *allowed, const char **format);
 
+/* A command of the form `cnb NAME [OPTIONS] ARG` (inspect, builder inspect, sbom download). */
+typedef struct cnb_cli_image_cmd {
+	const char *name;            /* "builder inspect", for messages */
+	const char *usage;
+	const char *arg;             /* "IMAGE", for "IMAGE is required" */
+	const char *const *formats;  /* -o/--output values (first: the default); NULL: no -o */
+	/* Offered each other flag: 1 when it took argv[*i] (and its value), 0 when not its flag,
+	 * -1 after printing a usage error. May be NULL. */
+	int (*flag)(int argc, char **argv, int *i, void *userdata);
+	void *userdata;
+} cnb_cli_image_cmd;
+
+/* Parses argv (argv[0]: the command) into *format and *arg. Returns -1 when the command goes on, else
+ * the exit code to return at once (after --help, or a usage error printed with the usage text). */
+int cnb_cli_image_args(const cnb_cli_image_cmd *cmd, int argc, char **argv, const char **format, const char **arg);
+
+/* Prints pack's JSON envelope: {name_key: name, "location", "remote_info", "local_info"}, `info` under
+ * local_info for an oci: location (the local store, a layout), else under remote_info; the other null. */
+void cnb_cli_print_info_json(const char *name_key, const char *name, const char *location, json_t *info);
+
 /* Prints a JSON value on stdout, indented by two. */
 void cnb_cli_print_json(json_t *value);
 

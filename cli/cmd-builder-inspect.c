@@ -147,32 +147,13 @@ static void print_human(json_t *info)
 int cnb_cmd_builder_inspect(int argc, char **argv)
 {
 	static const char *const formats[] = { "human", "json", NULL };
-	const char *builder = NULL, *format = "human";
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		int std = cnb_cli_standard_flag(argc, argv, &i, usage_text);
-		if (std == CNB_CLI_TAKEN)
-			continue;
-		if (std != CNB_CLI_NEXT)
-			return std;
-		int out = cnb_cli_output_flag(argc, argv, &i, "builder inspect", formats, &format);
-		if (out < 0)
-			return CNB_EXIT_USAGE;
-		if (out)
-			continue;
-		if (a[0] == '-' || builder) {
-			fprintf(stderr, "cnb builder inspect: unexpected argument %s\n\n%s", a, usage_text);
-			return CNB_EXIT_USAGE;
-		}
-		builder = a;
-	}
-	if (!builder) {
-		fprintf(stderr, "cnb builder inspect: BUILDER is required\n\n%s", usage_text);
-		return CNB_EXIT_USAGE;
-	}
+	const cnb_cli_image_cmd cmd = { "builder inspect", usage_text, "BUILDER", formats, NULL, NULL };
+	const char *builder, *format;
+	int rc = cnb_cli_image_args(&cmd, argc, argv, &format, &builder);
+	if (rc >= 0)
+		return rc;
 	cnb_ctx *ctx = NULL;
-	int rc = cnb_cli_ctx(&ctx);
-	if (rc != 0)
+	if ((rc = cnb_cli_ctx(&ctx)) != 0)
 		return rc;
 	bool local = false;
 	char *location = cnb_cli_resolve_image(ctx, builder, &local);
@@ -189,11 +170,7 @@ int cnb_cmd_builder_inspect(int argc, char **argv)
 		json_t *info = builder_info(img);
 		bool layout = !strncmp(location, "oci:", 4);
 		if (!strcmp(format, "json")) {
-			json_t *o = json_pack("{s:s, s:s, s:o, s:o}", "builder_name", builder, "location", location,
-					      "remote_info", layout ? json_null() : json_incref(info), "local_info",
-					      layout ? json_incref(info) : json_null());
-			cnb_cli_print_json(o);
-			json_decref(o);
+			cnb_cli_print_info_json("builder_name", builder, location, info);
 		} else {
 			printf("Inspecting builder: '%s'\n\n%s:\n(%s)\n\n", builder, layout ? "LOCAL" : "REMOTE",
 			       local ? "the local image store" : location);

@@ -136,39 +136,29 @@ static void print_human(json_t *info)
 	}
 }
 
+static int platform_flag(int argc, char **argv, int *i, void *userdata)
+{
+	if (strcmp(argv[*i], "--platform"))
+		return 0;
+	if (*i + 1 >= argc) {
+		fprintf(stderr, "cnb inspect: --platform needs a value\n");
+		return -1;
+	}
+	((cnb_image_inspect_opts *)userdata)->platform = argv[++*i];
+	return 1;
+}
+
 int cnb_cmd_inspect(int argc, char **argv)
 {
 	cnb_image_inspect_opts opts = CNB_IMAGE_INSPECT_OPTS_INIT;
 	static const char *const formats[] = { "human", "json", "raw", NULL };
-	const char *image = NULL, *format = "human";
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		int std = cnb_cli_standard_flag(argc, argv, &i, inspect_usage);
-		if (std == CNB_CLI_TAKEN)
-			continue;
-		if (std != CNB_CLI_NEXT)
-			return std;
-		int out = cnb_cli_output_flag(argc, argv, &i, "inspect", formats, &format);
-		if (out < 0)
-			return CNB_EXIT_USAGE;
-		if (out)
-			continue;
-		if (!strcmp(a, "--platform") && i + 1 < argc) {
-			opts.platform = argv[++i];
-		} else if (a[0] == '-' || image) {
-			fprintf(stderr, "cnb inspect: unexpected argument %s\n\n%s", a, inspect_usage);
-			return CNB_EXIT_USAGE;
-		} else {
-			image = a;
-		}
-	}
-	if (!image) {
-		fprintf(stderr, "cnb inspect: IMAGE is required\n\n%s", inspect_usage);
-		return CNB_EXIT_USAGE;
-	}
+	const cnb_cli_image_cmd cmd = { "inspect", inspect_usage, "IMAGE", formats, platform_flag, &opts };
+	const char *image, *format;
+	int rc = cnb_cli_image_args(&cmd, argc, argv, &format, &image);
+	if (rc >= 0)
+		return rc;
 	cnb_ctx *ctx = NULL;
-	int rc = cnb_cli_ctx(&ctx);
-	if (rc != 0)
+	if ((rc = cnb_cli_ctx(&ctx)) != 0)
 		return rc;
 	bool local = false;
 	char *location = cnb_cli_resolve_image(ctx, image, &local);
@@ -185,12 +175,7 @@ int cnb_cmd_inspect(int argc, char **argv)
 		json_t *info = app_info(img);
 		bool layout = !strncmp(location, "oci:", 4);
 		if (!strcmp(format, "json")) {
-			/* pack: {"image_name", "remote_info", "local_info"}; our local store and layouts are "local". */
-			json_t *o = json_pack("{s:s, s:s, s:o, s:o}", "image_name", image, "location", location, "remote_info",
-					      layout ? json_null() : json_incref(info), "local_info",
-					      layout ? json_incref(info) : json_null());
-			cnb_cli_print_json(o);
-			json_decref(o);
+			cnb_cli_print_info_json("image_name", image, location, info);
 		} else {
 			printf("Inspecting image: '%s'\n\n", image);
 			printf("REMOTE:\n%s", layout ? (local ? "(not looked up: found in the local image store)\n\n" : "(not present)\n\n") : "\n");

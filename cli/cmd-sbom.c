@@ -19,41 +19,43 @@ static const char usage_text[] =
 	"      --insecure-registry HOST\n"
 	"  -q, --quiet / -v, --verbose\n";
 
+typedef struct download_opts {
+	const char *dir;
+	bool remote;
+} download_opts;
+
+static int download_flag(int argc, char **argv, int *i, void *userdata)
+{
+	download_opts *o = userdata;
+	const char *a = argv[*i];
+	if (!strcmp(a, "--remote")) {
+		o->remote = true;
+	} else if (!strncmp(a, "--output-dir=", 13)) {
+		o->dir = a + 13;
+	} else if (!strcmp(a, "-o") || !strcmp(a, "--output-dir")) {
+		if (*i + 1 >= argc) {
+			fprintf(stderr, "cnb sbom download: %s needs a value\n", a);
+			return -1;
+		}
+		o->dir = argv[++*i];
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
 static int download(int argc, char **argv)
 {
-	const char *image = NULL, *dir = ".";
-	bool remote = false;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		int std = cnb_cli_standard_flag(argc, argv, &i, usage_text);
-		if (std == CNB_CLI_TAKEN)
-			continue;
-		if (std != CNB_CLI_NEXT)
-			return std;
-		if (!strcmp(a, "-o") || !strcmp(a, "--output-dir")) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "cnb sbom download: %s needs a value\n", a);
-				return CNB_EXIT_USAGE;
-			}
-			dir = argv[++i];
-		} else if (!strncmp(a, "--output-dir=", 13)) {
-			dir = a + 13;
-		} else if (!strcmp(a, "--remote")) {
-			remote = true;
-		} else if (a[0] == '-' || image) {
-			fprintf(stderr, "cnb sbom download: unexpected argument %s\n\n%s", a, usage_text);
-			return CNB_EXIT_USAGE;
-		} else {
-			image = a;
-		}
-	}
-	if (!image) {
-		fprintf(stderr, "cnb sbom download: IMAGE is required\n\n%s", usage_text);
-		return CNB_EXIT_USAGE;
-	}
+	download_opts o = { .dir = "." };
+	const cnb_cli_image_cmd cmd = { "sbom download", usage_text, "IMAGE", NULL, download_flag, &o };
+	const char *image, *format;
+	int rc = cnb_cli_image_args(&cmd, argc, argv, &format, &image);
+	if (rc >= 0)
+		return rc;
+	const char *dir = o.dir;
+	bool remote = o.remote;
 	cnb_ctx *ctx = NULL;
-	int rc = cnb_cli_ctx(&ctx);
-	if (rc != 0)
+	if ((rc = cnb_cli_ctx(&ctx)) != 0)
 		return rc;
 	char *location = remote ? strdup(image) : cnb_cli_resolve_image(ctx, image, NULL);
 	cnb_error *err = NULL;
