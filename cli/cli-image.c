@@ -126,6 +126,23 @@ int cnb_cli_image_args(const cnb_cli_image_cmd *cmd, int argc, char **argv, cons
 	return -1;
 }
 
+int cnb_cli_image_start(const cnb_cli_image_cmd *cmd, int argc, char **argv, const char **format, const char **arg,
+			cnb_ctx **ctx, char **location, bool *local)
+{
+	*ctx = NULL;
+	*location = NULL;
+	*local = false;
+	int rc = cnb_cli_image_args(cmd, argc, argv, format, arg);
+	if (rc >= 0 || (rc = cnb_cli_ctx(ctx)) != 0)
+		return rc;
+	*location = cmd->remote && *cmd->remote ? strdup(*arg) : cnb_cli_resolve_image(*ctx, *arg, local);
+	if (*location)
+		return -1;
+	cnb_ctx_free(*ctx);
+	*ctx = NULL;
+	return CNB_EXIT_FAILURE;
+}
+
 void cnb_cli_print_json(json_t *value)
 {
 	char *text = json_dumps(value, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -37,11 +37,18 @@ typedef struct cnb_cli_image_cmd {
 	 * -1 after printing a usage error. May be NULL. */
 	int (*flag)(int argc, char **argv, int *i, void *userdata);
 	void *userdata;
+	const bool *remote;          /* when it points at true (after parsing), skip the local store */
 } cnb_cli_image_cmd;
 
 /* Parses argv (argv[0]: the command) into *format and *arg. Returns -1 when the command goes on, else
  * the exit code to return at once (after --help, or a usage error printed with the usage text). */
 int cnb_cli_image_args(const cnb_cli_image_cmd *cmd, int argc, char **argv, const char **format, const char **arg);
+
+/* The whole start of such a command: cnb_cli_image_args(), the context, the image resolved (*location,
+ * caller frees; *local as cnb_cli_resolve_image). Returns -1 when the command goes on (then the caller
+ * frees *ctx), else the exit code to return at once. */
+int cnb_cli_image_start(const cnb_cli_image_cmd *cmd, int argc, char **argv, const char **format, const char **arg,
+			cnb_ctx **ctx, char **location, bool *local);
 
 /* Prints pack's JSON envelope: {name_key: name, "location", "remote_info", "local_info"}, `info` under
  * local_info for an oci: location (the local store, a layout), else under remote_info; the other null. */

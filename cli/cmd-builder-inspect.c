@@ -147,21 +147,18 @@ static void print_human(json_t *info)
 int cnb_cmd_builder_inspect(int argc, char **argv)
 {
 	static const char *const formats[] = { "human", "json", NULL };
-	const cnb_cli_image_cmd cmd = { "builder inspect", usage_text, "BUILDER", formats, NULL, NULL };
+	const cnb_cli_image_cmd cmd = { "builder inspect", usage_text, "BUILDER", formats, NULL, NULL, NULL };
 	const char *builder, *format;
-	int rc = cnb_cli_image_args(&cmd, argc, argv, &format, &builder);
+	cnb_ctx *ctx;
+	char *location;
+	bool local;
+	int rc = cnb_cli_image_start(&cmd, argc, argv, &format, &builder, &ctx, &location, &local);
 	if (rc >= 0)
 		return rc;
-	cnb_ctx *ctx = NULL;
-	if ((rc = cnb_cli_ctx(&ctx)) != 0)
-		return rc;
-	bool local = false;
-	char *location = cnb_cli_resolve_image(ctx, builder, &local);
+	rc = CNB_EXIT_OK;
 	cnb_error *err = NULL;
-	json_t *img = location ? cnb_cli_inspect_json(ctx, location, &err) : NULL;
-	if (!location) {
-		rc = CNB_EXIT_FAILURE;
-	} else if (!img) {
+	json_t *img = cnb_cli_inspect_json(ctx, location, &err);
+	if (!img) {
 		rc = cnb_cli_fail("builder inspect", err);
 	} else if (!cnb_cli_label(img, "io.buildpacks.builder.metadata")) {
 		fprintf(stderr, "cnb builder inspect: %s is not a builder (no io.buildpacks.builder.metadata label)\n", location);

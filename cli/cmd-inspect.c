@@ -152,21 +152,18 @@ int cnb_cmd_inspect(int argc, char **argv)
 {
 	cnb_image_inspect_opts opts = CNB_IMAGE_INSPECT_OPTS_INIT;
 	static const char *const formats[] = { "human", "json", "raw", NULL };
-	const cnb_cli_image_cmd cmd = { "inspect", inspect_usage, "IMAGE", formats, platform_flag, &opts };
+	const cnb_cli_image_cmd cmd = { "inspect", inspect_usage, "IMAGE", formats, platform_flag, &opts, NULL };
 	const char *image, *format;
-	int rc = cnb_cli_image_args(&cmd, argc, argv, &format, &image);
+	cnb_ctx *ctx;
+	char *location;
+	bool local;
+	int rc = cnb_cli_image_start(&cmd, argc, argv, &format, &image, &ctx, &location, &local);
 	if (rc >= 0)
 		return rc;
-	cnb_ctx *ctx = NULL;
-	if ((rc = cnb_cli_ctx(&ctx)) != 0)
-		return rc;
-	bool local = false;
-	char *location = cnb_cli_resolve_image(ctx, image, &local);
+	rc = CNB_EXIT_OK;
 	cnb_error *err = NULL;
 	char *text = NULL;
-	if (!location) {
-		rc = CNB_EXIT_FAILURE;
-	} else if (cnb_image_inspect(&text, ctx, location, &opts, &err) < 0) {
+	if (cnb_image_inspect(&text, ctx, location, &opts, &err) < 0) {
 		rc = cnb_cli_fail("inspect", err);
 	} else if (!strcmp(format, "raw")) {
 		printf("%s\n", text);

@@ -47,24 +47,20 @@ static int download_flag(int argc, char **argv, int *i, void *userdata)
 static int download(int argc, char **argv)
 {
 	download_opts o = { .dir = "." };
-	const cnb_cli_image_cmd cmd = { "sbom download", usage_text, "IMAGE", NULL, download_flag, &o };
+	const cnb_cli_image_cmd cmd = { "sbom download", usage_text, "IMAGE", NULL, download_flag, &o, &o.remote };
 	const char *image, *format;
-	int rc = cnb_cli_image_args(&cmd, argc, argv, &format, &image);
+	cnb_ctx *ctx;
+	char *location;
+	bool local;
+	int rc = cnb_cli_image_start(&cmd, argc, argv, &format, &image, &ctx, &location, &local);
 	if (rc >= 0)
 		return rc;
-	const char *dir = o.dir;
-	bool remote = o.remote;
-	cnb_ctx *ctx = NULL;
-	if ((rc = cnb_cli_ctx(&ctx)) != 0)
-		return rc;
-	char *location = remote ? strdup(image) : cnb_cli_resolve_image(ctx, image, NULL);
+	rc = CNB_EXIT_OK;
 	cnb_error *err = NULL;
-	if (!location)
-		rc = CNB_EXIT_FAILURE;
-	else if (cnb_image_sbom_download(ctx, location, dir, &err) < 0)
+	if (cnb_image_sbom_download(ctx, location, o.dir, &err) < 0)
 		rc = cnb_cli_fail("sbom download", err);
 	else
-		fprintf(stderr, "SBOM of %s written to %s/layers/sbom\n", location, dir);
+		fprintf(stderr, "SBOM of %s written to %s/layers/sbom\n", location, o.dir);
 	free(location);
 	cnb_ctx_free(ctx);
 	return rc;
