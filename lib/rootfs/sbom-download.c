@@ -11,6 +11,7 @@
 #include <cnb/image.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -41,6 +42,12 @@ static int sbom_layer(const cnb__oci_image *img, const char *location, size_t *o
 	return rc;
 }
 
+static int own(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st, (void)type, (void)ftw;
+	return lchown(path, geteuid(), getegid()) < 0 ? -1 : 0;
+}
+
 int cnb_image_sbom_download(cnb_ctx *ctx, const char *location, const char *dest_dir, cnb_error **err)
 {
 	CNB__ERROR_NEVER_NULL(err);
@@ -62,8 +69,15 @@ int cnb_image_sbom_download(cnb_ctx *ctx, const char *location, const char *dest
 		return cnb__error_errno(err, CNB_EIO, errno, "launch SBOM: open %s", dest_dir);
 	const cnb__oci_layer *l = &img->layers[i];
 	cnb__rootfs_layer layer = { l->path, l->media_type, l->digest, l->diff_id };
-	/* Not root: the files are ours (QEMU mapped-xattr metadata keeps the image's owners aside). */
+	/* Not root: the files are ours (QEMU mapped-xattr metadata keeps the image's owners aside). As root they
+	 * carry the image's owners (the build user), so they are handed to us, as pack's download would write them. */
 	if (cnb__rootfs_apply_layers(ctx, fd, &layer, 1, geteuid() != 0, err) < 0)
 		return cnb__error_prefix(err, "launch SBOM: layer %s", l->digest);
+	_cleanup_free_ char *layers = cnb__path_join(dest_dir, "layers");
+	_cleanup_free_ char *sbom = cnb__path_join(dest_dir, "layers/sbom");
+	if (!layers || !sbom)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	if (geteuid() == 0 && (lchown(layers, 0, 0) < 0 || nftw(sbom, own, 16, FTW_PHYS) < 0))
+		return cnb__error_errno(err, CNB_EIO, errno, "launch SBOM: chown %s", sbom);
 	return 0;
 }

@@ -83,6 +83,8 @@ check_sbom() { # DIR
 run sbom "$cnb" sbom download "$app" --output-dir "$work/sbom-local"
 [ $rc = 0 ] && check_sbom "$work/sbom-local"
 ok $? "sbom download (local store): pack's layout, layers/sbom/launch/<bp>/<layer>/sbom.cdx.json"; [ $rc = 0 ] || show "$work/sbom.err"
+[ -z "$(find "$work/sbom-local" ! -user "$(id -u)")" ]
+ok $? "the files belong to the user who downloaded them, not the image's build user"
 (find "$work/sbom-local" -type f | sed 's/^/# /')
 rm -rf "$CNB_CACHE_DIR"
 run sbom-remote "$cnb" sbom download "$reg/img/remoteapp" --remote -o "$work/sbom-remote"
