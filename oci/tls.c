@@ -76,6 +76,20 @@ static int each_file(const char *dir, int (*fn)(const char *path, const char *na
 	return rc;
 }
 
+/* An OpenSSL hashed directory (c_rehash / openssl rehash: "1a2b3c4d.0") is looked up by hash, lazily;
+ * reading it whole (e.g. /etc/ssl/certs, hundreds of files) would cost every handshake a parse. */
+static bool dir_is_hashed(const char *dir)
+{
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		const char *n = de->d_name;
+		if (strspn(n, "0123456789abcdef") == 8 && n[8] == '.' && n[9] && strspn(n + 9, "0123456789") == strlen(n + 9))
+			return true;
+	}
+	return false;
+}
+
 typedef struct walk {
 	cnb__oci_tls *t;
 	cnb__buf *blob;
@@ -137,6 +151,21 @@ static char *certs_d_roots(void)
 	return n < 0 ? NULL : out;
 }
 
+/* libcurl takes either a CA blob or its CA file, not both (its OpenSSL backend: "CURLOPT_CAINFO_BLOB
+ * overrides CURLOPT_CAINFO"; CAPATH is kept), so a blob starts with the bundle it would have used: $SSL_CERT_FILE, else
+ * libcurl's built-in default. */
+static int add_base_bundle(cnb__buf *blob, const char *ca_file, cnb_error **err)
+{
+	char *builtin = NULL;
+	CURL *curl = ca_file ? NULL : curl_easy_init();
+	if (curl)
+		curl_easy_getinfo(curl, CURLINFO_CAINFO, &builtin);
+	_cleanup_free_ char *path = ca_file ? strdup(ca_file) : builtin ? strdup(builtin) : NULL;
+	if (curl)
+		curl_easy_cleanup(curl);
+	return path ? add_ca_file(blob, path, ca_file != NULL, err) : 0;
+}
+
 int cnb__oci_tls_load(cnb__oci_tls *out, const char *registry, cnb_error **err)
 {
 	memset(out, 0, sizeof(*out));
@@ -155,8 +184,13 @@ int cnb__oci_tls_load(cnb__oci_tls *out, const char *registry, cnb_error **err)
 	if (!roots)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	int rc = 0;
-	for (char *save = NULL, *d = dirs ? strtok_r(dirs, ":", &save) : NULL; d && rc == 0; d = strtok_r(NULL, ":", &save))
-		rc = each_file(d, add_any, &w, err);
+	_cleanup_buf_ cnb__buf capath = CNB_BUF_INIT;
+	for (char *save = NULL, *d = dirs ? strtok_r(dirs, ":", &save) : NULL; d && rc == 0; d = strtok_r(NULL, ":", &save)) {
+		if (!dir_is_hashed(d))
+			rc = each_file(d, add_any, &w, err);
+		else if (cnb__buf_printf(&capath, "%s%s", capath.len ? ":" : "", d) < 0)
+			rc = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	}
 	for (char *save = NULL, *root = strtok_r(roots, ":", &save); root && rc == 0; root = strtok_r(NULL, ":", &save)) {
 		_cleanup_free_ char *dir = NULL;
 		struct stat st;
@@ -170,10 +204,18 @@ int cnb__oci_tls_load(cnb__oci_tls *out, const char *registry, cnb_error **err)
 		if (rc < 0)
 			cnb__error_prefix(err, "%s", dir);
 	}
+	if (rc == 0 && blob.len) {
+		_cleanup_buf_ cnb__buf extra = blob;
+		blob = (cnb__buf)CNB_BUF_INIT;
+		rc = add_base_bundle(&blob, out->ca_file, err);
+		if (rc == 0 && cnb__buf_append(&blob, extra.data, extra.len) < 0)
+			rc = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	}
 	if (rc < 0) {
 		cnb__oci_tls_clear(out);
 		return rc;
 	}
+	out->ca_path = capath.len ? cnb__buf_steal(&capath) : NULL;
 	out->ca_blob_len = blob.len;
 	out->ca_blob = blob.len ? cnb__buf_steal(&blob) : NULL;
 	return 0;
@@ -185,6 +227,7 @@ void cnb__oci_tls_clear(cnb__oci_tls *t)
 		return;
 	free(t->ca_file);
 	free(t->ca_blob);
+	free(t->ca_path);
 	free(t->client_cert);
 	free(t->client_key);
 	free(t->certs_dir);
@@ -199,13 +242,15 @@ void cnb__oci_tls_apply(const cnb__oci_tls *t, CURL *curl)
 		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
-	if (t->ca_file)
-		curl_easy_setopt(curl, CURLOPT_CAINFO, t->ca_file);
 	if (t->ca_blob) {
-		/* libcurl (OpenSSL) loads the blob in addition to CAINFO/CAPATH: extra roots, system ones kept. */
+		/* The blob holds the base bundle too (see add_base_bundle). */
 		struct curl_blob blob = { .data = t->ca_blob, .len = t->ca_blob_len, .flags = CURL_BLOB_NOCOPY };
 		curl_easy_setopt(curl, CURLOPT_CAINFO_BLOB, &blob);
+	} else if (t->ca_file) {
+		curl_easy_setopt(curl, CURLOPT_CAINFO, t->ca_file);
 	}
+	if (t->ca_path)
+		curl_easy_setopt(curl, CURLOPT_CAPATH, t->ca_path);
 	if (t->client_cert) {
 		curl_easy_setopt(curl, CURLOPT_SSLCERT, t->client_cert);
 		curl_easy_setopt(curl, CURLOPT_SSLKEY, t->client_key);

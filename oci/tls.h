@@ -1,6 +1,7 @@
 /* TLS trust and client identity for one registry, found where docker and Go tools look:
  *   - $SSL_CERT_FILE (a PEM bundle) and $SSL_CERT_DIR (colon-separated directories of PEM files),
- *     as Go's crypto/x509 reads them on Linux (root_unix.go) and so pack, crane and docker do;
+ *     as Go's crypto/x509 reads them on Linux (root_unix.go) and so pack, crane and docker do: every
+ *     file of a directory counts; a directory prepared by c_rehash is looked up by hash instead;
  *   - a per-registry certs.d directory, as dockerd reads it (moby registry.CertsDir(): /etc/docker/certs.d,
  *     $XDG_CONFIG_HOME/docker/certs.d when rootless; the directory is named HOST[:PORT]):
  *     *.crt are extra CAs, NAME.cert + NAME.key a client certificate for mutual TLS.
@@ -16,8 +17,10 @@
 
 typedef struct cnb__oci_tls {
 	char *ca_file;     /* $SSL_CERT_FILE, or NULL: libcurl's default bundle */
-	char *ca_blob;     /* PEM from $SSL_CERT_DIR and certs.d *.crt, or NULL */
+	char *ca_blob;     /* PEM: the base bundle ($SSL_CERT_FILE or libcurl's default) + $SSL_CERT_DIR files +
+	                      certs.d *.crt; NULL when there are no extra CAs (then ca_file or the default) */
 	size_t ca_blob_len;
+	char *ca_path;     /* the hashed directories of $SSL_CERT_DIR, colon-separated (OpenSSL CAPATH), or NULL */
 	char *client_cert; /* certs.d NAME.cert (first in name order) and its NAME.key */
 	char *client_key;
 	char *certs_dir;   /* the certs.d/HOST[:PORT] directory found, or NULL */

@@ -55,6 +55,20 @@ if [ "$mode" = tls ]; then
 	roundtrip cert-dir SSL_CERT_DIR="$work/nowhere:$work/certdir"
 	ok $? "SSL_CERT_DIR (a list; files need no hash names, as in Go): push and pull"
 
+	# Extra CAs add to the base bundle, never replace it: the registry's CA in one, an unrelated CA in the other.
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/other.key" -out "$work/other.crt" -days 2 \
+		-subj /CN=unrelated-ca >/dev/null 2>&1
+	mkdir -p "$work/otherdir" && cp "$work/other.crt" "$work/otherdir/"
+	roundtrip file-and-dir SSL_CERT_FILE="$CNB_TEST_REGISTRY_CA" SSL_CERT_DIR="$work/otherdir"
+	ok $? "SSL_CERT_FILE and SSL_CERT_DIR together: the bundle is kept beside the directory's CAs"
+	certs_d "$work/certs.d" "$reg" "$work/other.crt"
+	roundtrip base-kept CNB_CERTS_D="$work/certs.d" SSL_CERT_FILE="$CNB_TEST_REGISTRY_CA"
+	ok $? "certs.d CAs add to the base bundle (SSL_CERT_FILE here), not replace it"
+
+	mkdir -p "$work/hashed" && cp "$CNB_TEST_REGISTRY_CA" "$work/hashed/$(openssl x509 -hash -noout -in "$CNB_TEST_REGISTRY_CA").0"
+	roundtrip hashed-dir SSL_CERT_DIR="$work/hashed"
+	ok $? "SSL_CERT_DIR made by c_rehash (HASH.0 names): looked up by hash"
+
 	certs_d "$work/certs.d" "$reg" "$CNB_TEST_REGISTRY_CA"
 	roundtrip certs-d CNB_CERTS_D="$work/certs.d"
 	ok $? "certs.d/HOST:PORT/*.crt: push and pull"

@@ -37,7 +37,8 @@ static void test_oci_tls__env(void)
 	put("d1/any-name.pem", PEM("1"));
 	put("d1/README", "not a certificate\n");
 	put("d2/other", PEM("2"));
-	ok(asprintf(&dirs, "%s/d1:%s/missing:%s/d2", dir, dir, dir) > 0, "dirs");
+	put("d3/0a1b2c3d.0", PEM("3"));
+	ok(asprintf(&dirs, "%s/d1:%s/missing:%s/d2:%s/d3", dir, dir, dir, dir) > 0, "dirs");
 	setenv("SSL_CERT_FILE", bundle, 1);
 	setenv("SSL_CERT_DIR", dirs, 1);
 	cnb__oci_tls t;
@@ -45,9 +46,12 @@ static void test_oci_tls__env(void)
 	is_int(cnb__oci_tls_load(&t, "registry.example.com", &err), 0, "SSL_CERT_FILE + SSL_CERT_DIR load (%s)",
 	       cnb_error_message(err));
 	is_str(t.ca_file, bundle, "SSL_CERT_FILE is the bundle");
+	ok(t.ca_blob && !strncmp(t.ca_blob, PEM("0"), strlen(PEM("0"))), "the CA blob starts with the bundle (libcurl uses one or the other)");
 	ok(t.ca_blob && strstr(t.ca_blob, "CERT1") && strstr(t.ca_blob, "CERT2"),
 	   "every PEM file of every SSL_CERT_DIR directory is read, hash names or not");
 	ok(t.ca_blob && !strstr(t.ca_blob, "not a certificate"), "files without a certificate are skipped");
+	ok(t.ca_blob && !strstr(t.ca_blob, "CERT3") && t.ca_path && strstr(t.ca_path, "/d3") && !strstr(t.ca_path, "/d1"),
+	   "a hashed directory (c_rehash) goes to CAPATH, not into the blob (%s)", t.ca_path);
 	cnb__oci_tls_clear(&t);
 	cnb_error_free(err), err = NULL;
 	_cleanup_free_ char *missing = cnb__path_join(dir, "nope.pem");
