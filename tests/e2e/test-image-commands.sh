@@ -4,6 +4,8 @@
 # cnb sbom download (pack's layout, only the SBOM layer fetched), cnb builder inspect, cnb images /
 # cnb image ls / cnb image rm (with the blob collection). Prints TAP.
 #   test-image-commands.sh CNB_EXE SOURCE_ROOT   (run through with-registry.sh, as root)
+# Under with-registry.sh --tls the whole flow (builder create, build, copy, inspect) speaks HTTPS to the
+# registry on 127.0.0.1, trusting its CA through SSL_CERT_FILE.
 set -u
 cnb=$1 src=$2
 reg=${CNB_TEST_REGISTRY:?run me through with-registry.sh}
@@ -15,6 +17,10 @@ work=$(mktemp -d /tmp/cnb-image-cmds-XXXXXX)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 export CNB_CACHE_DIR=$work/cache XDG_DATA_HOME=$work/data HOME=$work/home
 store=$XDG_DATA_HOME/cnb/images
+if [ -n "${CNB_TEST_REGISTRY_CA:-}" ]; then
+	export SSL_CERT_FILE=$CNB_TEST_REGISTRY_CA
+	unset SSL_CERT_DIR
+fi
 mkdir -p "$HOME"
 n=0 failed=0
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
