@@ -152,8 +152,8 @@ static char *certs_d_roots(void)
 }
 
 /* libcurl takes either a CA blob or its CA file, not both (its OpenSSL backend: "CURLOPT_CAINFO_BLOB
- * overrides CURLOPT_CAINFO"; CAPATH is kept), so a blob starts with the bundle it would have used: $SSL_CERT_FILE, else
- * libcurl's built-in default. */
+ * overrides CURLOPT_CAINFO"; CAPATH is kept), so a blob starts with the bundle it would have used:
+ * $SSL_CERT_FILE, else libcurl's built-in default. */
 static int add_base_bundle(cnb__buf *blob, const char *ca_file, cnb_error **err)
 {
 	char *builtin = NULL;
@@ -173,16 +173,14 @@ int cnb__oci_tls_load(cnb__oci_tls *out, const char *registry, cnb_error **err)
 	_cleanup_buf_ cnb__buf blob = CNB_BUF_INIT;
 	walk w = { .t = out, .blob = &blob, .err = err };
 	const char *file = getenv("SSL_CERT_FILE");
-	if (file && *file) {
-		if (access(file, R_OK) < 0)
-			return cnb__error_errno(err, CNB_EIO, errno, "SSL_CERT_FILE=%s", file);
-		if (!(out->ca_file = strdup(file)))
-			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	}
+	if (file && *file && access(file, R_OK) < 0)
+		return cnb__error_errno(err, CNB_EIO, errno, "SSL_CERT_FILE=%s", file);
 	_cleanup_free_ char *dirs = getenv("SSL_CERT_DIR") ? strdup(getenv("SSL_CERT_DIR")) : NULL;
 	_cleanup_free_ char *roots = certs_d_roots();
-	if (!roots)
+	if (!roots || (file && *file && !(out->ca_file = strdup(file)))) {
+		cnb__oci_tls_clear(out);
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	}
 	int rc = 0;
 	_cleanup_buf_ cnb__buf capath = CNB_BUF_INIT;
 	for (char *save = NULL, *d = dirs ? strtok_r(dirs, ":", &save) : NULL; d && rc == 0; d = strtok_r(NULL, ":", &save)) {
@@ -194,8 +192,11 @@ int cnb__oci_tls_load(cnb__oci_tls *out, const char *registry, cnb_error **err)
 	for (char *save = NULL, *root = strtok_r(roots, ":", &save); root && rc == 0; root = strtok_r(NULL, ":", &save)) {
 		_cleanup_free_ char *dir = NULL;
 		struct stat st;
-		if (asprintf(&dir, "%s/%s", root, registry) < 0)
-			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+		if (asprintf(&dir, "%s/%s", root, registry) < 0) {
+			dir = NULL;
+			rc = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+			break;
+		}
 		if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 			continue;
 		if (!out->certs_dir)
@@ -291,6 +292,13 @@ char *cnb__oci_tls_explain(const cnb__oci_tls *t, const char *registry, cnb__oci
 			    : asprintf(&out,
 				       "registry %s wants a client certificate (%s); put client.cert and client.key in %.*s/%s/",
 				       registry, why, rootlen, root, registry);
+	else if (t && t->certs_dir)
+		n = asprintf(&out,
+			     "registry %s: its TLS certificate is not trusted (%s). This is a certificate problem, not a "
+			     "network one: the CAs in %s/ do not sign it; add the one that does there (as a .crt), or point "
+			     "SSL_CERT_FILE at a PEM bundle (SSL_CERT_DIR at a directory) that holds it; --insecure-registry %s "
+			     "skips verification",
+			     registry, why, t->certs_dir, registry);
 	else
 		n = asprintf(&out,
 			     "registry %s: its TLS certificate is not trusted (%s). This is a certificate problem, not a "

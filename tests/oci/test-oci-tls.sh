@@ -64,6 +64,9 @@ if [ "$mode" = tls ]; then
 	certs_d "$work/certs.d" "$reg" "$work/other.crt"
 	roundtrip base-kept CNB_CERTS_D="$work/certs.d" SSL_CERT_FILE="$CNB_TEST_REGISTRY_CA"
 	ok $? "certs.d CAs add to the base bundle (SSL_CERT_FILE here), not replace it"
+	run wrong-ca env CNB_CERTS_D="$work/certs.d" "$cnb" inspect -o raw "docker://$reg/tls/cert-file:v1"
+	[ $rc = 3 ] && [[ $out == *"the CAs in $work/certs.d/$reg/ do not sign it"* ]]
+	ok $? "certs.d with the wrong CA: the error points at that directory ($out)"
 
 	mkdir -p "$work/hashed" && cp "$CNB_TEST_REGISTRY_CA" "$work/hashed/$(openssl x509 -hash -noout -in "$CNB_TEST_REGISTRY_CA").0"
 	roundtrip hashed-dir SSL_CERT_DIR="$work/hashed"
