@@ -96,10 +96,14 @@ static json_t *app_info(json_t *img)
 	return info;
 }
 
-static void print_human(json_t *info)
+static void print_human(json_t *img, json_t *info)
 {
 	size_t i;
 	json_t *e;
+	if (!cnb_cli_label(img, "io.buildpacks.lifecycle.metadata")) {
+		printf("(not built by buildpacks: no io.buildpacks.lifecycle.metadata label; -o raw shows the image)\n");
+		return;
+	}
 	printf("Stack: %s\n\nBase Image:\n", str(info, "stack"));
 	json_t *base = json_object_get(info, "base_image");
 	if (*str(base, "reference"))
@@ -177,11 +181,11 @@ int cnb_cmd_inspect(int argc, char **argv)
 			printf("Inspecting image: '%s'\n\n", image);
 			printf("REMOTE:\n%s", layout ? (local ? "(not looked up: found in the local image store)\n\n" : "(not present)\n\n") : "\n");
 			if (!layout)
-				print_human(info);
+				print_human(img, info);
 			printf("%sLOCAL:\n", layout ? "" : "\n");
 			if (layout) {
 				printf("(%s)\n\n", local ? "the local image store" : location);
-				print_human(info);
+				print_human(img, info);
 			} else {
 				printf("(not present)\n");
 			}

@@ -81,6 +81,10 @@ run inspect-remote "$cnb" inspect "$reg/img/remoteapp"
 	grep -qE "^  web \(default\)" "$work/inspect-remote.out"
 ok $? "an image only in the registry is inspected there (REMOTE filled, LOCAL not present)"; [ $rc = 0 ] || show "$work/inspect-remote.err"
 
+run inspect-base "$cnb" inspect "$reg/img/base:run"
+[ $rc = 0 ] && grep -q "^(not built by buildpacks: no io.buildpacks.lifecycle.metadata label" "$work/inspect-base.out"
+ok $? "an image not built by buildpacks says so instead of empty fields"
+
 # --- cnb sbom download ---
 check_sbom() { # DIR
 	[ "$(cat "$1/layers/sbom/launch/examples_shell/runtime/sbom.cdx.json")" = '{"bomFormat":"CycloneDX","components":[{"name":"greet"}]}' ] &&
