@@ -111,7 +111,8 @@ static void print_human(json_t *info)
 	json_t *created = json_object_get(info, "created_by"), *lc = json_object_get(info, "lifecycle");
 	printf("Description: %s\n\nCreated By:\n  Name: %s\n  Version: %s\n\n", str(info, "description"), str(created, "name"),
 	       str(created, "version"));
-	printf("Stack:\n  ID: %s\n\nTargets:\n  %s\n\n", *str(json_object_get(info, "stack"), "id") ? str(json_object_get(info, "stack"), "id") : "(none)",
+	const char *stack = str(json_object_get(info, "stack"), "id");
+	printf("Stack:\n  ID: %s\n\nTargets:\n  %s\n\n", *stack ? stack : "(none)",
 	       json_string_value(json_array_get(json_object_get(info, "targets"), 0)));
 	printf("Lifecycle:\n  Version: %s\n  Buildpack APIs:\n    Deprecated: ", str(lc, "version"));
 	print_list(json_object_get(json_object_get(lc, "buildpack_apis"), "deprecated"));
@@ -161,7 +162,8 @@ int cnb_cmd_builder_inspect(int argc, char **argv)
 	if (!img) {
 		rc = cnb_cli_fail("builder inspect", err);
 	} else if (!cnb_cli_label(img, "io.buildpacks.builder.metadata")) {
-		fprintf(stderr, "cnb builder inspect: %s is not a builder (no io.buildpacks.builder.metadata label)\n", location);
+		fprintf(stderr, "cnb builder inspect: %s is not a builder (no io.buildpacks.builder.metadata label)\n",
+			location);
 		rc = CNB_EXIT_FAILURE;
 	} else {
 		json_t *info = builder_info(img);

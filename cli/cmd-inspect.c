@@ -77,14 +77,15 @@ static json_t *app_info(json_t *img)
 	json_t *procs = json_array();
 	json_array_foreach(json_object_get(bm, "processes"), i, e) {
 		char *command = joined(json_object_get(e, "command"));
-		json_t *args = json_object_get(e, "args");
-		const char *wd = str(e, "working-dir") ?: str(cfg, "WorkingDir");
-		json_array_append_new(procs, json_pack("{s:s, s:s, s:s, s:b, s:o, s:s}", "type", str(e, "type") ?: "",
-						       "shell", json_is_true(json_object_get(e, "direct")) ||
-								json_object_get(e, "direct") == NULL ? "" : "bash",
+		json_t *args = json_object_get(e, "args"), *direct = json_object_get(e, "direct");
+		const char *type = str(e, "type") ?: "", *wd = str(e, "working-dir") ?: str(cfg, "WorkingDir");
+		/* Processes run directly unless direct = false (Buildpack API < 0.9: through bash). */
+		const char *shell = direct && !json_is_true(direct) ? "bash" : "";
+		json_array_append_new(procs, json_pack("{s:s, s:s, s:s, s:b, s:o, s:s}", "type", type, "shell", shell,
 						       "command", command ? command : "", "default",
-						       default_type && !strcmp(default_type, str(e, "type") ?: ""),
-						       "args", json_is_array(args) ? json_incref(args) : json_array(), "working-dir", wd ?: ""));
+						       default_type && !strcmp(default_type, type), "args",
+						       json_is_array(args) ? json_incref(args) : json_array(), "working-dir",
+						       wd ?: ""));
 		free(command);
 	}
 	json_t *info = json_pack("{s:s, s:{s:s, s:s}, s:o, s:o, s:o, s:o, s:b}", "stack", stack ? stack : "",
@@ -132,7 +133,8 @@ static void print_human(json_t *img, json_t *info)
 		printf("  %-20s %-8s %-30s %-20s %s\n", "TYPE", "SHELL", "COMMAND", "ARGS", "WORK DIR");
 	json_array_foreach(json_object_get(info, "processes"), i, e) {
 		char type[256];
-		snprintf(type, sizeof(type), "%s%s", str(e, "type"), json_is_true(json_object_get(e, "default")) ? " (default)" : "");
+		bool is_default = json_is_true(json_object_get(e, "default"));
+		snprintf(type, sizeof(type), "%s%s", str(e, "type"), is_default ? " (default)" : "");
 		char *args = joined(json_object_get(e, "args"));
 		printf("  %-20s %-8s %-30s %-20s %s\n", type, str(e, "shell"), str(e, "command"), args ? args : "",
 		       str(e, "working-dir"));
@@ -179,7 +181,10 @@ int cnb_cmd_inspect(int argc, char **argv)
 			cnb_cli_print_info_json("image_name", image, location, info);
 		} else {
 			printf("Inspecting image: '%s'\n\n", image);
-			printf("REMOTE:\n%s", layout ? (local ? "(not looked up: found in the local image store)\n\n" : "(not present)\n\n") : "\n");
+			const char *remote = !layout ? "\n"
+					     : local ? "(not looked up: found in the local image store)\n\n"
+						     : "(not present)\n\n";
+			printf("REMOTE:\n%s", remote);
 			if (!layout)
 				print_human(img, info);
 			printf("%sLOCAL:\n", layout ? "" : "\n");

@@ -16,20 +16,20 @@
 #include <unistd.h>
 
 #define LABEL_MAX (4u << 20)
+#define LABEL "io.buildpacks.lifecycle.metadata"
 
 /* The index of the SBOM layer, or a negative error. */
 static int sbom_layer(const cnb__oci_image *img, const char *location, size_t *out, cnb_error **err)
 {
 	json_t *labels = json_object_get(json_object_get(img->config, "config"), "Labels");
-	const char *text = json_string_value(json_object_get(labels, "io.buildpacks.lifecycle.metadata"));
+	const char *text = json_string_value(json_object_get(labels, LABEL));
 	if (!text)
-		return cnb__error_set(err, CNB_ENOTFOUND, "%s was not built by buildpacks (no io.buildpacks.lifecycle.metadata label)",
-				      location);
+		return cnb__error_set(err, CNB_ENOTFOUND, "%s was not built by buildpacks (no " LABEL " label)", location);
 	if (strlen(text) > LABEL_MAX)
-		return cnb__error_set(err, CNB_EUNSAFE, "%s: io.buildpacks.lifecycle.metadata over %u bytes", location, LABEL_MAX);
+		return cnb__error_set(err, CNB_EUNSAFE, "%s: " LABEL " over %u bytes", location, LABEL_MAX);
 	json_t *md = json_loads(text, 0, NULL);
 	const char *sha = json_string_value(json_object_get(json_object_get(md, "sbom"), "sha"));
-	int rc = md ? CNB_ENOTFOUND : cnb__error_set(err, CNB_EPARSE, "%s: io.buildpacks.lifecycle.metadata is not JSON", location);
+	int rc = md ? CNB_ENOTFOUND : cnb__error_set(err, CNB_EPARSE, "%s: " LABEL " is not JSON", location);
 	for (size_t i = 0; sha && i < img->n_layers && rc == CNB_ENOTFOUND; i++)
 		if (img->layers[i].diff_id && !strcmp(img->layers[i].diff_id, sha)) {
 			*out = i;
