@@ -249,6 +249,8 @@ static int probe(cnb__oci_registry *r, CURL *curl, const char *host, bool plain_
 				free(https_why);
 				https_why = strdup(msg);
 				https_code = resp->transport_code;
+				if (n > 1)
+					cnb__log(r->ctx, CNB_LOG_DEBUG, "registry %s: no HTTPS (%s); trying plain HTTP", r->name, msg);
 			}
 			cnb__buf_printf(&why, "%s%s", why.len ? "; " : "", msg);
 			cnb_error_free(e);

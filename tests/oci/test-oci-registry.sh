@@ -73,6 +73,11 @@ out=$(cc copy $reg/nope/app:v1 oci:"$work/none:v1" 2>&1); rc=$?
 ok $? "unknown image: exit 3 naming it ($out)"
 out=$(cc copy 127.0.0.1:1/app:v1 oci:"$work/none:v1" 2>&1); rc=$?
 [ $rc = 3 ] && [[ $out == *"unreachable"* ]]; ok $? "unreachable registry ($out)"
+# Plain HTTP on loopback: HTTPS is tried once per process, then the answer is kept for every client.
+out=$(cc copy -v docker://$reg/copy/app:v2 docker://$reg/copy/probe:v1 2>&1); rc=$?
+probes=$(grep -c "registry $reg: no HTTPS" <<<"$out"); clients=$(grep -c "registry $reg: http://$reg" <<<"$out")
+[ $rc = 0 ] && [ "$probes" = 1 ] && [ "$clients" -ge 2 ]
+ok $? "plain HTTP on 127.0.0.1: one HTTPS probe for $clients registry clients in one process ($probes)"
 
 if [ "$mode" = none ]; then
 	# Corrupt one layer's data in the registry storage: the download is refused, nothing stays.
