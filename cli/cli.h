@@ -70,6 +70,7 @@ int cnb_cmd_build(int argc, char **argv);
 int cnb_cmd_builder(int argc, char **argv);
 int cnb_cmd_buildpack(int argc, char **argv);
 int cnb_cmd_cache(int argc, char **argv);
+int cnb_cmd_config(int argc, char **argv);
 int cnb_cmd_copy(int argc, char **argv);
 int cnb_cmd_inspect(int argc, char **argv);
 int cnb_cmd_rebase(int argc, char **argv);
