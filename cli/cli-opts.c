@@ -8,6 +8,9 @@
 
 enum { KEY_INSECURE = CNB_CLI_LONG_ONLY + 0xff };
 
+/* What handlers return to stop parsing with success (after --help): exit code 0 would mean "go on". */
+#define STOP_OK (-3)
+
 static const cnb_cli_opt common_opts[] = {
 	{ "help", 'h', NULL },
 	{ "quiet", 'q', NULL },
@@ -21,7 +24,7 @@ static int common_option(const cnb_cli_parser *p, int key, const char *value)
 	switch (key) {
 	case 'h':
 		fputs(p->usage, stdout);
-		return CNB_EXIT_OK;
+		return STOP_OK;
 	case 'q':
 		cnb_cli.verbosity = -1;
 		return 0;
@@ -30,7 +33,7 @@ static int common_option(const cnb_cli_parser *p, int key, const char *value)
 		return 0;
 	default:
 		if (cnb_cli.n_insecure >= CNB_ARRAY_LEN) {
-			fprintf(stderr, "cnb: --insecure-registry: at most %d of them\n", CNB_ARRAY_LEN);
+			fprintf(stderr, "cnb: --insecure-registry needs a value (at most %d of them)\n", CNB_ARRAY_LEN);
 			return CNB_EXIT_USAGE;
 		}
 		cnb_cli.insecure[cnb_cli.n_insecure++] = value;
@@ -84,6 +87,10 @@ static const char *closest(const cnb_cli_parser *p, const char *name, size_t len
 			/* "--build" for "--builder": a prefix is as close as a typo */
 			if (len >= 3 && !strncmp(o->name, name, len))
 				d = d < 1 ? d : 1;
+			/* "--sbom-dir" for "--sbom-output-dir": the same first word counts for more than its length */
+			size_t word = strcspn(name, "-");
+			if (word >= 3 && word < len && !strncmp(o->name, name, word + 1))
+				d = d < 2 ? d : 2;
 			if (d < best_d)
 				best_d = d, best = o->name;
 		}
@@ -196,7 +203,7 @@ int cnb_cli_parse(const cnb_cli_parser *p, int argc, char **argv, int *rest)
 		else
 			r = p->handle(0, a, p->state);
 		if (r)
-			return r;
+			return r == STOP_OK ? CNB_EXIT_OK : r;
 	}
 	return CNB_CLI_PARSED;
 }
