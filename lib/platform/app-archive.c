@@ -30,6 +30,8 @@ static int extract_entry(struct archive *in, struct archive *out, struct archive
 	mode_t type = archive_entry_filetype(e);
 	if (!name || (type != AE_IFREG && type != AE_IFDIR))
 		return 0;
+	if (name[0] == '/')
+		return cnb__error_set(err, CNB_EUNSAFE, "entry %s has an absolute path", name);
 	_cleanup_free_ char *path = NULL;
 	if (asprintf(&path, "%s/%s", dst, name) < 0)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
@@ -60,7 +62,7 @@ int cnb__app_archive_extract(const char *path, const char *dst, cnb_error **err)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	archive_read_support_format_zip(in);
 	archive_write_disk_set_options(out, ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-						    ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS | ARCHIVE_EXTRACT_PERM);
+						    ARCHIVE_EXTRACT_PERM);
 	if (archive_read_open_filename(in, path, 64 << 10) != ARCHIVE_OK)
 		return cnb__error_set(err, CNB_EINVAL, "--path %s: not a zip file: %s", path, archive_error_string(in));
 	struct archive_entry *e;

@@ -57,6 +57,13 @@ static int check_v3(const cnb_build_opts *o, cnb_error **err)
 			     o->workspace[strlen(o->workspace) - 1] == '/'))
 		return cnb__error_set(err, CNB_EINVAL, "build %s: --workspace '%s' must be an absolute directory like /app "
 						       "(no '.' components, spaces or ':')", o->image, o->workspace);
+	static const char *const reserved[] = { "/layers", "/cnb", "/platform", "/proc", "/dev", "/sys", "/tmp" };
+	for (size_t i = 0; o->workspace && i < CNB_ARRAY_SIZE(reserved); i++) {
+		size_t n = strlen(reserved[i]);
+		if (!strncmp(o->workspace, reserved[i], n) && (!o->workspace[n] || o->workspace[n] == '/'))
+			return cnb__error_set(err, CNB_EINVAL, "build %s: --workspace %s is inside %s, which the build uses itself",
+					      o->image, o->workspace, reserved[i]);
+	}
 	if (o->exec_env && (!*o->exec_env || strpbrk(o->exec_env, "/\n=")))
 		return cnb__error_set(err, CNB_EINVAL, "build %s: --exec-env '%s' is not a plain name", o->image, o->exec_env);
 	for (const char *const *m = o->registry_mirrors; m && *m; m++)

@@ -24,6 +24,7 @@
 #include "lib/rootfs/rootfs-image.h"
 #include "lib/vm/executor.h"
 #include "oci/image.h"
+#include "oci/location.h"
 #include "oci/reference.h"
 #include "oci/store-gc.h"
 
@@ -421,8 +422,12 @@ static int export_image(run_state *s, cnb_error **err)
 	_cleanup_free_ char *out_dir = cnb__path_join(s->job_dir, "out");
 	if (!out_dir)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	/* the app's top directory: "srv" for --workspace /srv/app */
+	_cleanup_free_ char *app_root = strndup(workspace(s->b) + 1, strcspn(workspace(s->b) + 1, "/"));
+	if (!app_root)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	cnb__export_inputs in = { out_dir, s->previous, s->run_name, (const char *const *)s->run_mirrors,
-				  creation_time(s->b), s->b->opts.max_layer_bytes };
+				  creation_time(s->b), s->b->opts.max_layer_bytes, app_root };
 	int r = cnb__export_assemble(s->b->ctx, &in, s->run, &s->b->export_stats, err);
 	return r < 0 ? cnb__error_prefix(err, "build %s: export", s->b->opts.image) : 0;
 }
@@ -452,19 +457,30 @@ static int push_elsewhere(run_state *s, const char *dst, cnb_error **err)
 }
 
 /* The names the image was written under, as the lifecycle's report lists them: the image, then its tags
- * (a plain tag joined to the image's repository). */
+ * (a plain tag joined to the image's repository). Registry names are normalized ("app" is
+ * "docker.io/library/app:latest"). */
 static int written_names(run_state *s, cnb__strv_list *names)
 {
-	bool registry = !strncmp(s->destination, "docker://", 9);
-	const char *base = registry ? s->destination + 9 : s->destination;
-	const char *slash = strrchr(base, '/');
-	size_t repo_len = registry ? (size_t)((slash ? slash : base) - base) + strcspn(slash ? slash : base, ":@") : strlen(base);
-	if (cnb__strv_push(names, base) < 0)
+	_cleanup_oci_loc_ cnb__oci_loc loc = { 0 };
+	if (strncmp(s->destination, "docker://", 9) || cnb__oci_loc_parse(&loc, s->destination, NULL) < 0) {
+		if (cnb__strv_push(names, s->destination) < 0)
+			return -1;
+		for (size_t i = 0; s->b->tags[i]; i++)
+			if (cnb__strv_push(names, s->b->tags[i]) < 0)
+				return -1;
+		return 0;
+	}
+	_cleanup_free_ char *image = NULL;
+	if (!(image = cnb__oci_ref_string(&loc.ref)) || cnb__strv_push(names, image) < 0)
 		return -1;
 	for (size_t i = 0; s->b->tags[i]; i++) {
 		char *full = NULL;
-		if (registry && !cnb__oci_tag_valid(s->b->tags[i]) ? cnb__strv_push(names, s->b->tags[i]) < 0
-		    : asprintf(&full, "%.*s:%s", (int)repo_len, base, s->b->tags[i]) < 0 || cnb__strv_push_take(names, full) < 0)
+		_cleanup_oci_loc_ cnb__oci_loc other = { 0 };
+		if (!cnb__oci_tag_valid(s->b->tags[i]))
+			full = cnb__oci_loc_parse(&other, s->b->tags[i], NULL) == 0 ? cnb__oci_ref_string(&other.ref) : NULL;
+		else if (asprintf(&full, "%s/%s:%s", loc.ref.registry, loc.ref.repository, s->b->tags[i]) < 0)
+			full = NULL;
+		if (!full || cnb__strv_push_take(names, full) < 0)
 			return -1;
 	}
 	return 0;
