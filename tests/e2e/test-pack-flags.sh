@@ -80,6 +80,17 @@ run version "$work/cnb-build" --version
 [ $rc = 0 ] && grep -q "^cnb [0-9]" "$work/version.out"
 ok $? "cnb-build --version"
 
+mkdir -p "$work/tmp" && chmod 0500 "$work/tmp"
+run tmpdir env TMPDIR="$work/tmp/none" "$work/cnb-build" "$reg/flags/tmp" --builder "$builder" -p "$work/app" --executor host --publish
+[ $rc != 0 ] && grep -q "in $work/tmp/none (set TMPDIR" "$work/tmpdir.out"
+ok $? "builds make their temporary directories in \$TMPDIR: $(tail -1 "$work/tmpdir.out")"
+run tmpdir_run env TMPDIR="$work/tmp/none" "$cnb" run --executor host "docker://$reg/flags/project"
+[ $rc != 0 ] && grep -q "in $work/tmp/none (set TMPDIR" "$work/tmpdir_run.out"
+ok $? "so does cnb run: $(tail -1 "$work/tmpdir_run.out")"
+run tmpdir_ok env TMPDIR="$work/tmp2" sh -c 'mkdir -p "$TMPDIR" && "$0" "$@" && [ -z "$(ls -A "$TMPDIR" | grep -v "^cnb-job-.*\.lock$")" ]' \
+	"$work/cnb-build" "$reg/flags/tmp" --builder "$builder" -p "$work/app" --executor host --publish
+ok $rc "a build under TMPDIR=\$work/tmp2 works and leaves nothing there"; [ $rc = 0 ] || show "$work/tmpdir_ok.out"
+
 # Air-gapped: fill the store once, stop the registry, build again.
 run local1 "$work/cnb-build" flags-local --builder "$builder" -p "$work/app" --executor host --pull-policy if-not-present
 ok $rc "a local build fills the store"; [ $rc = 0 ] || show "$work/local1.out"
