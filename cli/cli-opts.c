@@ -200,8 +200,11 @@ int cnb_cli_parse(const cnb_cli_parser *p, int argc, char **argv, int *rest)
 			r = parse_long(p, argc, argv, &i);
 		else if (options && a[0] == '-' && a[1])
 			r = parse_short(p, argc, argv, &i);
-		else
-			r = p->handle(0, a, p->state);
+		else if ((r = p->handle(0, a, p->state)) == CNB_CLI_REST_HERE) {
+			if (rest)
+				*rest = i;
+			return CNB_CLI_PARSED;
+		}
 		if (r)
 			return r == STOP_OK ? CNB_EXIT_OK : r;
 	}

@@ -33,6 +33,10 @@ typedef struct cnb_cli_parser {
 /* What cnb_cli_parse() returns when every argument was taken and the command should go on. */
 #define CNB_CLI_PARSED (-1)
 
+/* What a handler returns for a positional argument that begins the command's own arguments (`cnb run
+ * IMAGE ARGS...`): parsing stops there and *rest gets its index. */
+#define CNB_CLI_REST_HERE (-4)
+
 /* Parses argv[1..argc-1] with the command's table plus the common options (-h/--help, -q/--quiet,
  * -v/--verbose, --insecure-registry HOST), which it handles itself. Returns CNB_CLI_PARSED, or an
  * exit code to return at once (CNB_EXIT_OK after --help, CNB_EXIT_USAGE, or a handler's code).
