@@ -91,6 +91,29 @@ run tmpdir_ok env TMPDIR="$work/tmp2" sh -c 'mkdir -p "$TMPDIR" && "$0" "$@" && 
 	"$work/cnb-build" "$reg/flags/tmp" --builder "$builder" -p "$work/app" --executor host --publish
 ok $rc "a build under TMPDIR=\$work/tmp2 works and leaves nothing there"; [ $rc = 0 ] || show "$work/tmpdir_ok.out"
 
+# The run image's mirror on the registry the app goes to (pack's choice); the builder's own run image
+# is on a registry that does not exist.
+sed -e "s|BUILD_IMAGE|$reg/flags/base:build|; s|\.\./buildpacks/shell|$src/tests/e2e/pack-flags-buildpack|" \
+	-e "s|examples/shell|tests/pack-flags|" \
+	-e "s|^    image = \"RUN_IMAGE\"|    image = \"unreachable.invalid/flags/base:run\"\n    mirrors = [\"$reg/flags/base:run\"]|" \
+	-e "s|RUN_IMAGE|unreachable.invalid/flags/base:run|" "$src/examples/builder/builder.toml" > "$work/mirror-builder.toml"
+"$cnb" builder create -q "$reg/flags/mirror-builder" --config "$work/mirror-builder.toml" --publish >/dev/null
+run mirrored "$work/cnb-build" "$reg/flags/mirrored" --builder "$reg/flags/mirror-builder" -p "$work/app" --executor host --publish
+ok $rc "the run image is read from its mirror on the target registry"; [ $rc = 0 ] || show "$work/mirrored.out"
+skopeo inspect --tls-verify=false --config "docker://$reg/flags/mirrored" 2>/dev/null | python3 -c '
+import json, sys
+md = json.loads(json.load(sys.stdin)["config"]["Labels"]["io.buildpacks.lifecycle.metadata"])
+sys.exit(0 if md["runImage"]["image"] == "unreachable.invalid/flags/base:run" else 1)'
+ok $? "the image's metadata still names the builder's run image (the mirror is where it was read)"
+
+"$cnb" config registry-mirrors add registry.example.com --mirror "$reg" && "$cnb" config registry-mirrors list | grep -qx "registry.example.com=$reg"
+ok $? "cnb config registry-mirrors add/list"
+run via_mirror "$work/cnb-build" "$reg/flags/via-mirror" --builder registry.example.com/flags/pack-builder -p "$work/app" \
+	--executor host --publish
+ok $rc "a configured registry mirror serves the builder of registry.example.com"; [ $rc = 0 ] || show "$work/via_mirror.out"
+"$cnb" config registry-mirrors remove registry.example.com && [ -z "$("$cnb" config registry-mirrors list)" ]
+ok $? "cnb config registry-mirrors remove"
+
 # Air-gapped: fill the store once, stop the registry, build again.
 run local1 "$work/cnb-build" flags-local --builder "$builder" -p "$work/app" --executor host --pull-policy if-not-present
 ok $rc "a local build fills the store"; [ $rc = 0 ] || show "$work/local1.out"
