@@ -19,7 +19,7 @@ static const char usage_text[] =
 	"  -c, --config FILE          builder.toml (required)\n"
 	"      --publish              push IMAGE to its registry\n"
 	"      --output DEST          oci:DIR[:TAG]\n"
-	"      --platform OS/ARCH     platform of the build image (default: linux/amd64)\n"
+	"      --platform OS/ARCH     platform of the build image (default: the host's)\n"
 	"      --insecure-registry HOST\n"
 	"  -q, --quiet / -v, --verbose\n";
 

@@ -21,7 +21,7 @@ static const char usage_text[] =
 	"  -c, --config FILE          package.toml (required)\n"
 	"  -f, --format image|file    what OUT is (default: image)\n"
 	"      --publish              push the image OUT to its registry\n"
-	"      --platform OS/ARCH     platform of the package (default: linux/amd64)\n"
+	"      --platform OS/ARCH     platform of the package (default: the host's)\n"
 	"      --insecure-registry HOST\n"
 	"  -q, --quiet / -v, --verbose\n";
 

@@ -62,13 +62,16 @@ ok $? "report.toml: [image] digest, manifest-size and tags as the lifecycle writ
 (cd "$work/app" && zip -qr "$work/app.zip" .)
 "$cnb" config default-builder "$builder" && [ "$("$cnb" config default-builder)" = "$builder" ]
 ok $? "cnb config default-builder sets and prints the default builder"
-run zip "$work/cnb-build" "$reg/flags/zip" -p "$work/app.zip" --workspace /srv/app --executor host --publish
+run zip "$work/cnb-build" "$reg/flags/zip" -p "$work/app.zip" --workspace /srv/app --executor host --publish \
+	--disable-system-buildpacks --docker-host=unix:///var/run/docker.sock --lifecycle-image buildpacksio/lifecycle:0.20
 ok $rc "a .zip app builds with the configured default builder and --workspace"; [ $rc = 0 ] || show "$work/zip.out"
 grep -q "flags: app files: app.sh" "$work/zip.out" && grep -q "pwd=/srv/app" "$work/zip.out"
 ok $? "the zip is unpacked as the app, which lives at --workspace"
 skopeo inspect --tls-verify=false --config "docker://$reg/flags/zip" 2>/dev/null |
 	python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin)["config"]["WorkingDir"] == "/srv/app" else 1)'
 ok $? "the image's WorkingDir is the workspace"
+grep -q "note: --docker-host" "$work/zip.out" && grep -q "note: --lifecycle-image" "$work/zip.out"
+ok $? "--docker-host and --lifecycle-image are accepted with a note; --disable-system-buildpacks silently"
 
 rm -f "$CNB_CONFIG"
 mkdir -p "$work/app2" && cp -r "$src/examples/sample-app/." "$work/app2/"
