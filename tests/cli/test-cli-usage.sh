@@ -58,6 +58,10 @@ usage "cnb build: --pre-buildpack is not supported yet" build app -B b --pre-bui
 usage "cnb build: --cpus takes a number from 1 to 64, not '0'" build app -Bb --cpus=0
 usage "cnb config registry-mirrors: add REGISTRY --mirror MIRROR" config registry-mirrors add docker.io
 usage "cnb config: unknown setting 'frob'" config frob
+printf 'default-builder-image = "ok"\nfrobnicate = 1\n' > "$work/bad-config.toml"
+CNB_CONFIG=$work/bad-config.toml usage "cnb: config $work/bad-config.toml:2: not understood" config default-builder
+CNB_CONFIG=$work/bad-config.toml usage "cnb: config $work/bad-config.toml:2: not understood" build app -B b
+usage "cnb config default-builder: one image reference, or --unset" config default-builder 'a"b'
 usage "cnb build: one IMAGE only ('app' and 'other')" build app other -B b
 usage "cnb build: --env NOT_SET_ANYWHERE_X: not set in the environment" build app -B b -e NOT_SET_ANYWHERE_X
 usage "cnb build: --env-file $work/none: No such file or directory" build app -B b --env-file "$work/none"
