@@ -19,14 +19,7 @@
 int cnb__bp_set_init(cnb__bp_set *s, cnb_error **err)
 {
 	*s = (cnb__bp_set){ 0 };
-	char tmpl[] = "/tmp/cnb-buildpacks-XXXXXX";
-	if (!mkdtemp(tmpl))
-		return cnb__error_errno(err, CNB_EIO, errno, "create a temp dir");
-	if (!(s->tmp_dir = strdup(tmpl))) {
-		rmdir(tmpl);
-		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	}
-	return 0;
+	return cnb__mkdtemp("cnb-buildpacks-", &s->tmp_dir, err);
 }
 
 static void module_clear(cnb__bp_module *m)

@@ -56,7 +56,7 @@ static int too_big(const char *file, uint64_t size, uint64_t max, cnb_error **er
 			      "out in full; remove it or raise the limit", file, (double)size / (1 << 20), (double)max / (1 << 20));
 }
 
-int cnb__export_guest_open(const char *out_dir, const char *file, uint64_t max_bytes, int *out_fd, uint64_t *size,
+int cnb__export_guest_open(const char *out_dir, const char *file, const char *app_root, uint64_t max_bytes, int *out_fd, uint64_t *size,
 			   cnb_error **err)
 {
 	if (!valid_file_name(file))
@@ -84,7 +84,7 @@ int cnb__export_guest_open(const char *out_dir, const char *file, uint64_t max_b
 	*size = (uint64_t)st.st_size;
 	if (max_bytes && *size > max_bytes) /* before reading it: a sparse 8 GiB file is cheap to make */
 		return too_big(file, *size, max_bytes, err);
-	static const char *const roots[] = { "layers", "workspace", "cnb", NULL };
+	const char *const roots[] = { "layers", app_root ? app_root : "workspace", "cnb", NULL };
 	cnb__tar_extract_opts check = { .allowed_roots = roots, .check_only = true };
 	int r = cnb__tar_extract(fd, -1, NULL, &check, err);
 	if (r < 0)
@@ -98,7 +98,7 @@ int cnb__export_guest_open(const char *out_dir, const char *file, uint64_t max_b
 int cnb__export_guest_file(const char *out_dir, const char *file, char **path, uint64_t *size, cnb_error **err)
 {
 	_cleanup_close_ int fd = -1;
-	int r = cnb__export_guest_open(out_dir, file, CNB_BUILD_LAYER_MAX_DEFAULT, &fd, size, err);
+	int r = cnb__export_guest_open(out_dir, file, NULL, CNB_BUILD_LAYER_MAX_DEFAULT, &fd, size, err);
 	if (r < 0)
 		return r;
 	if (!(*path = cnb__path_join(out_dir, file)))
@@ -114,10 +114,10 @@ static bool named_before(const pending_layer *layers, size_t i)
 	return false;
 }
 
-static int open_guest_layer(const char *out_dir, uint64_t max_bytes, pending_layer *p, cnb_error **err)
+static int open_guest_layer(const cnb__export_inputs *in, uint64_t max_bytes, pending_layer *p, cnb_error **err)
 {
-	int r = cnb__export_guest_open(out_dir, p->file, max_bytes, &p->fd, &p->tar_size, err);
-	if (r == 0 && !(p->path = cnb__path_join(out_dir, p->file)))
+	int r = cnb__export_guest_open(in->out_dir, p->file, in->app_root, max_bytes, &p->fd, &p->tar_size, err);
+	if (r == 0 && !(p->path = cnb__path_join(in->out_dir, p->file)))
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	return r;
 }
@@ -143,7 +143,7 @@ static int check_sizes(const json_t *desc, const cnb__export_inputs *in, const p
 		/* A cache entry that is not there or not allowed is the cache reader's warning (cache errors
 		 * do not fail the export: Platform spec, exporter); only its size matters here. */
 		cnb_error *e = NULL;
-		int r = file ? cnb__export_guest_open(in->out_dir, file, max, &fd, &size, &e) : 0;
+		int r = file ? cnb__export_guest_open(in->out_dir, file, in->app_root, max, &fd, &size, &e) : 0;
 		if (r < 0 && size > max)
 			return cnb__error_pass(err, e, r);
 		cnb_error_free(e);
@@ -300,7 +300,7 @@ int cnb__export_assemble(cnb_ctx *ctx, const cnb__export_inputs *in, cnb__oci_im
 			r = cnb__error_set(err, CNB_EEXPORT, "export.json: layer %zu names %s again: each tar is one layer", i,
 					   layers[i].file);
 		else if (layers[i].file)
-			r = open_guest_layer(in->out_dir, in->max_layer_bytes ? in->max_layer_bytes : CNB_BUILD_LAYER_MAX_DEFAULT,
+			r = open_guest_layer(in, in->max_layer_bytes ? in->max_layer_bytes : CNB_BUILD_LAYER_MAX_DEFAULT,
 					     &layers[i], err);
 		else if (!previous_layer(in->previous, layers[i].reuse))
 			r = cnb__error_set(err, CNB_EEXPORT,
