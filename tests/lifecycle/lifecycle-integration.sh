@@ -68,9 +68,15 @@ ln -s ../linked-value "$B/platform/env/BP_LINK"
 printf 'from-operator' > "$B/cnb/build-config/env/BP_OPERATOR"
 phase detect
 is "$RC" 0 "detect: exit 0 for a passing group"
-has "$OUT" "fail: test/always-fail@1.0.0" "detect: the failing first group is reported"
-has "$OUT" "pass: test/node-engine@1.0.0" "detect: passing buildpacks are reported"
-has "$OUT" "skip: test/optional-fail@1.0.0" "detect: the failed optional buildpack is skipped"
+# The reference's lines and levels (lifecycle phase/detector.go Resolve): results only at debug on success.
+lacks "$OUT" "======== Results ========" "detect: no Results block at info when a group passes"
+lacks "$OUT" "fail: test/always-fail@1.0.0" "detect: nor the failed groups"
+has "$OUT" "5 of 6 buildpacks participating" "detect: N of M buildpacks participating"
+has "$OUT" "test/npm         1.0.0" "detect: ids padded into a column"
+phase detect -log-level debug
+has "$OUT" "fail: test/always-fail@1.0.0" "detect, debug: the failing first group is reported"
+has "$OUT" "pass: test/node-engine@1.0.0" "detect, debug: passing buildpacks are reported"
+has "$OUT" "skip: test/optional-fail@1.0.0" "detect, debug: the failed optional buildpack is skipped"
 G=$B/layers/group.toml
 ids=$(grep '^ *id = ' "$G" | sed 's/.*"\(.*\)"/\1/' | tr '\n' ' ')
 is "$ids" "test/node-engine test/npm test/tool-a test/tool-b test/tool-user " \
@@ -120,6 +126,13 @@ phase detect -order "$B/cnb/order.toml"
 is "$RC" 20 "detect: exit 20 when no group passes"
 has "$OUT" "no buildpack group passed detection" "detect: says why"
 has "$OUT" "always-fail: nothing for me here" "detect: the failing buildpack's output is shown"
+out_at=$(grep -n "always-fail: nothing for me here" "$OUT" | head -1 | cut -d: -f1)
+res_at=$(grep -n "======== Results ========" "$OUT" | head -1 | cut -d: -f1)
+[ -n "$out_at" ] && [ -n "$res_at" ] && [ "$out_at" -lt "$res_at" ]
+ok $? "detect: on failure, a buildpack's output comes before the Results block"
+has "$OUT" "fail: test/always-fail@1.0.0" "detect: on failure, the results are shown at info"
+has "$OUT" "No buildpack groups passed detection." "detect: the reference's failure line"
+has "$OUT" "Please check that you are running against the correct path." "detect: and its hint"
 [ ! -e "$B/layers/group.toml" ]
 ok $? "detect: no group.toml on failure"
 
@@ -194,10 +207,28 @@ mkbp test_test-only 'api = "0.12"
 id = "test/test-only"
 version = "1.0.0"
 exec-env = ["test"]'
-phase detect -order "$B/cnb/order.toml"
+phase detect -order "$B/cnb/order.toml" -log-level debug
 is "$RC" 0 "detect: a buildpack for another exec-env does not fail the group"
 has "$OUT" "skip: test/test-only@1.0.0 is not for exec-env production" "detect: it is skipped (Platform 0.15)"
 lacks "$B/layers/group.toml" "test/test-only" "detect: and left out of group.toml"
+
+# Buildpack ids with `_`: the spec forbids them, pack and the reference lifecycle take them.
+single_builder underscore test/under_score
+mkbp test_under_score 'api = "0.10"
+[buildpack]
+id = "test/under_score"
+version = "1.0.0"'
+printf '#!/bin/bash\nmkdir -p "$CNB_LAYERS_DIR/tool" && printf "[types]\\nlaunch = true\\n" > "$CNB_LAYERS_DIR/tool.toml"\n' \
+	> "$B/cnb/buildpacks/test_under_score/1.0.0/bin/build"
+chmod 0755 "$B/cnb/buildpacks/test_under_score/1.0.0/bin/build"
+phase detect -order "$B/cnb/order.toml"
+is "$RC" 0 "detect: a buildpack id with _ is accepted"
+has "$OUT" 'Warning: buildpack id "test/under_score" contains `_`' "detect: with a warning"
+has "$B/layers/group.toml" 'id = "test/under_score"' "detect: it is in group.toml"
+phase build
+is "$RC" 0 "build: a buildpack id with _ builds"
+[ -f "$B/layers/test_under_score/tool.toml" ]
+ok $? "build: its layers are under the escaped id"
 
 single_builder missing test/meta-ghost
 mkbp test_meta-ghost 'api = "0.10"

@@ -218,7 +218,7 @@ static int restore_group(restore *rs, cnb_error **err)
 		return cnb__error_prefix(err, "%s (written by the detector)", path);
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_free_ char *escaped = NULL;
-		if (r >= 0 && !cnb__layers_bp_id_valid(elems[i].id))
+		if (r >= 0 && !cnb__bp_id_valid(elems[i].id))
 			r = cnb__error_set(err, CNB_EPARSE, "%s: invalid buildpack id '%s'", path, elems[i].id);
 		else if (r >= 0 && !(escaped = cnb__bp_escape_id(elems[i].id)))
 			r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
