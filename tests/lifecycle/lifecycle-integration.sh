@@ -119,6 +119,11 @@ is "$(cat "$B/layers/sbom/launch/sbom.legacy.json")" \
 	'[{"name":"Node Engine","metadata":{"version":"18.0.0"},"buildpack":{"id":"test/node-engine","version":"1.0.0"}}]' \
 	"build: launch.toml [[bom]] → sbom/launch/sbom.legacy.json"
 has "$B/layers/sbom/build/sbom.legacy.json" '"name":"tool-a-compiler"' "build: build.toml [[bom]] → sbom/build/sbom.legacy.json"
+is "$(tail -c1 "$B/layers/sbom/launch/sbom.legacy.json" | od -An -c | tr -d ' ')" '\n' \
+	"build: sbom.legacy.json ends with a newline (Go's json.Encoder)"
+# metadata.toml leaves out what the reference's TOML encoder leaves out: nil slices and empty args
+lacks "$M" "args = []" "metadata.toml: no empty args"
+lacks "$M" "slices = []" "metadata.toml: no empty slices"
 
 # --- failing detection ---
 single_builder fail test/always-fail
@@ -229,6 +234,8 @@ phase build
 is "$RC" 0 "build: a buildpack id with _ builds"
 [ -f "$B/layers/test_under_score/tool.toml" ]
 ok $? "build: its layers are under the escaped id"
+lacks "$B/layers/config/metadata.toml" "labels" "metadata.toml: no labels when no buildpack set any"
+lacks "$B/layers/config/metadata.toml" "processes" "metadata.toml: no processes when no buildpack set any"
 
 single_builder missing test/meta-ghost
 mkbp test_meta-ghost 'api = "0.10"

@@ -24,10 +24,13 @@ static const char *previous_sha(const cnb__export *ex, const char *bp_id, const 
 	return cnb__toml_get_string(cnb__toml_get(cnb__toml_get(bp, "layers"), layer), "sha");
 }
 
-/* The layer's entry in lifecycle_metadata: {"sha", "data", "build", "launch", "cache"}. */
+/*
+ * The layer's entry in lifecycle_metadata: {"sha", "data", "build", "launch", "cache"}; "data" is null
+ * without a [metadata] table, as the reference's `any` field marshals (lifecycle buildpack/layermetadata.go).
+ */
 static json_t *layer_data(const cnb__export_layer_md *md)
 {
-	return md->metadata ? cnb__toml_to_json(md->metadata) : json_object();
+	return md->metadata ? cnb__toml_to_json(md->metadata) : json_null();
 }
 
 static json_t *layer_json(const cnb__export_layer_md *md, json_t *sha)
