@@ -19,7 +19,7 @@ if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
 	exit 77
 fi
 ROOT=$(mktemp -d /tmp/cnb-lc-it-XXXXXX)
-trap 'rm -rf "$ROOT"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$ROOT"' EXIT
 chmod 0755 "$ROOT"
 
 # new_builder <name> <order.toml text>: $B = a fresh builder-like root with app, layers, platform.
@@ -273,6 +273,44 @@ SH
 done
 phase detect -order "$B/cnb/order.toml"
 is "$RC" 0 "detect: the buildpacks of a group are detected in parallel"
+
+# --- every path input of platform.md "detector" and "builder" "Inputs", given by environment only ---
+single_builder paths test/under_score
+mkdir -p "$B/alt/layers" "$B/alt/app" "$B/alt/platform/env" "$B/alt/files" "$B/alt/bps"
+cp -a "$ROOT/underscore/cnb/buildpacks/test_under_score" "$B/alt/bps/"
+mv "$B/cnb/order.toml" "$B/alt/files/my-order.toml"
+printf 'x' > "$B/alt/platform/env/BP_ALT"
+chown -R 1000:1000 "$B/alt"
+# env_phase <detect|build>: the phase with no path flags at all, every path from CNB_* variables.
+env_phase() {
+	OUT=$B/env-$1.out
+	setpriv --reuid=1000 --regid=1000 --clear-groups \
+		env -i HOME=/tmp PATH=/usr/bin:/bin CNB_PLATFORM_API=0.15 CNB_APP_DIR="$B/alt/app" \
+		CNB_LAYERS_DIR="$B/alt/layers" CNB_PLATFORM_DIR="$B/alt/platform" CNB_BUILDPACKS_DIR="$B/alt/bps" \
+		CNB_ORDER_PATH="$B/alt/files/my-order.toml" CNB_GROUP_PATH="$B/alt/files/my-group.toml" \
+		CNB_PLAN_PATH="$B/alt/files/my-plan.toml" CNB_BUILD_CONFIG_DIR="$B/cnb/build-config" \
+		"$LC" "$1" >"$OUT" 2>&1
+	RC=$?
+}
+env_phase detect
+is "$RC" 0 "paths: detect with CNB_ORDER_PATH, CNB_BUILDPACKS_DIR, CNB_APP_DIR, CNB_PLATFORM_DIR"
+[ -f "$B/alt/files/my-group.toml" ] && [ -f "$B/alt/files/my-plan.toml" ] && [ ! -e "$B/alt/layers/group.toml" ]
+ok $? "paths: group and plan written at CNB_GROUP_PATH and CNB_PLAN_PATH"
+env_phase build
+is "$RC" 0 "paths: build reads them there"
+[ -f "$B/alt/layers/test_under_score/tool.toml" ] && [ -f "$B/alt/layers/config/metadata.toml" ]
+ok $? "paths: layers and metadata.toml under CNB_LAYERS_DIR"
+# Flags win over the environment; by default group and plan follow the layers dir given by flag;
+# a relative path is taken from the working directory, as the reference's filepath.Abs does.
+rm -f "$B/alt/files/my-group.toml"
+mkdir -p "$B/alt/cwd/rel" && chown -R 1000:1000 "$B/alt/cwd"
+(cd "$B/alt/cwd" && setpriv --reuid=1000 --regid=1000 --clear-groups \
+	env -i HOME=/tmp PATH=/usr/bin:/bin CNB_PLATFORM_API=0.15 CNB_LAYERS_DIR=/nonexistent \
+	"$LC" detect -app ../app -layers ../layers -platform ../platform -buildpacks ../bps \
+	-order ../files/my-order.toml -group rel/g.toml -build-config "$B/cnb/build-config") >"$B/flags.out" 2>&1
+is "$?" 0 "paths: relative flags override the environment"
+[ -f "$B/alt/cwd/rel/g.toml" ] && [ -f "$B/alt/layers/plan.toml" ]
+ok $? "paths: -group relative to the working directory; plan defaults to <layers>/plan.toml"
 
 # --- root ---
 OUT=$B/root.out
