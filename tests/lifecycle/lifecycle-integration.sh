@@ -3,7 +3,7 @@
 # a temp dir laid out like a builder, the phases run as uid 1000 through setpriv. TAP output.
 # usage: lifecycle-integration.sh <cnb-lifecycle> <buildpacks dir>
 set -u
-LC=$1
+LC=$(realpath "$1")
 BPS=$2
 . "$(dirname "$0")/../lib/tap.sh"
 is() { # got want what
