@@ -166,7 +166,8 @@ static int analyze(run_state *s, cnb_error **err)
 		return r;
 	const char *prev = s->b->opts.previous_image ? s->b->opts.previous_image : s->destination;
 	cnb_error *perr = NULL;
-	if (!s->b->opts.clear_cache && cnb__oci_image_pull_config(s->b->ctx, prev, s->b->opts.platform, &s->previous, &perr) < 0) {
+	/* Read with --clear-cache too: store.toml still comes back from it (platform.md "creator" <skip-restore>). */
+	if (cnb__oci_image_pull_config(s->b->ctx, prev, s->b->opts.platform, &s->previous, &perr) < 0) {
 		if (cnb_error_code_of(perr) != CNB_ENOTFOUND)
 			cnb__log(s->b->ctx, CNB_LOG_WARN, "previous image %s: %s (building without it)", prev,
 				 cnb_error_message(perr));
@@ -310,7 +311,9 @@ static int run_lifecycle(run_state *s, cnb_error **err)
 	snprintf(uid, sizeof(uid), "%u", s->uid);
 	snprintf(gid, sizeof(gid), "%u", s->gid);
 	char *detect[] = { LIFECYCLE, "detect", NULL };
-	char *restore[] = { LIFECYCLE, "restore", "-cache-dir", GUEST_CACHE_IN, NULL };
+	/* --clear-cache: no layer comes back, from the cache or the previous image; store.toml does. */
+	char *restore[] = { LIFECYCLE, "restore", "-cache-dir", GUEST_CACHE_IN,
+			    s->b->opts.clear_cache ? "-skip-layers" : NULL, NULL };
 	char *build[] = { LIFECYCLE, "build", NULL };
 	char *export_argv[] = { LIFECYCLE, "export", "-cache", "-out", GUEST_OUT, "-launcher", LAUNCHER, "-uid", uid, "-gid", gid,
 				s->b->opts.process_type ? "-process-type" : NULL, (char *)s->b->opts.process_type, NULL };

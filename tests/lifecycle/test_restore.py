@@ -111,8 +111,8 @@ def new_layers(root, label, cache, cache_text=None):
     return layers
 
 
-def restore(root, api="0.15"):
-    return run("restore", "-layers", f"{root}/layers", "-cache-dir", f"{root}/cache-in", api=api)
+def restore(root, *extra, api="0.15"):
+    return run("restore", "-layers", f"{root}/layers", "-cache-dir", f"{root}/cache-in", *extra, api=api)
 
 
 def load(path):
@@ -176,6 +176,7 @@ def main():
         ok("corrupt" in r.stderr, f"corrupt cache tar: a warning: {r.stderr.strip()}")
         ok(not os.path.exists(f"{bp}/build-launch.toml"), "launch+build (no cache): nothing")
         ok(load(f"{bp}/store.toml") == {"metadata": {"count": 2}}, "store.toml from the image metadata")
+        ok(open(f"{bp}/store.toml").read() == "[metadata]\ncount = 2\n", "store.toml: no leading blank line")
         ok(open(f"{layers}/other/launch-cache-new/f").read() == "new" and
            load(f"{layers}/other/launch-cache-new.toml") == {"metadata": {"n": "new"}},
            "Platform 0.15: launch+cache layer absent from the image restored from the cache")
@@ -185,6 +186,17 @@ def main():
         r = restore(root, api="0.13")
         ok(r.returncode == 0 and not os.path.exists(f"{layers}/other/launch-cache-new"),
            "Platform 0.13: launch+cache layer absent from the image is not restored")
+
+        # --clear-cache: platform.md "restorer" <skip-layers>, "creator" <skip-restore>: store.toml only
+        new_layers(root, label, cache)
+        r = restore(root, "-skip-layers")
+        ok(r.returncode == 0 and load(f"{bp}/store.toml") == {"metadata": {"count": 2}},
+           f"-skip-layers: store.toml still restored ({r.stderr.strip()})")
+        ok(sorted(os.listdir(bp)) == ["store.toml"] and sorted(os.listdir(f"{layers}/other")) == [],
+           f"-skip-layers: no layer metadata nor contents: {sorted(os.listdir(bp))}")
+        new_layers(root, label, cache)
+        r = restore(root, "-skip-layers=false")
+        ok(r.returncode == 0 and os.path.exists(f"{bp}/deps/cached"), "-skip-layers=false restores layers")
 
         new_layers(root, label, None, cache_text="{not json")
         r = restore(root)

@@ -199,6 +199,8 @@ static int restore_buildpack(restore *rs, restore_bp *bp, cnb_error **err)
 	/* store.toml comes back even with nothing else (platform.md "restorer") */
 	const cnb_toml *store = cnb__toml_get(cnb__toml_get(image_bp, "store"), "metadata");
 	int r = store ? write_metadata_file(rs, bp, "store.toml", store, err) : 0;
+	if (rs->in->skip_layers)
+		return r;
 	const cnb_toml *image_layers = cnb__toml_get(image_bp, "layers");
 	const cnb_toml *cache_layers = cnb__toml_get(cache_bp, "layers");
 	if (r >= 0)
@@ -237,7 +239,7 @@ int cnb__restore_phase(const cnb__phase_inputs *in, int *exit_code, cnb_error **
 	*exit_code = CNB_LC_EXIT_RESTORE;
 	cnb_toml *previous = NULL, *cache = NULL;
 	int r = cnb__layers_analyzed_metadata_read(&previous, in->analyzed_path, err);
-	if (r >= 0)
+	if (r >= 0 && !in->skip_layers)
 		r = cnb__restore_cache_read(in, &cache, err);
 	if (r >= 0) {
 		restore rs = { .in = in, .previous = previous, .cache = cache };
