@@ -264,7 +264,7 @@ static int prepare_job(run_state *s, cnb_error **err)
 		r = cnb__build_cache_image_stage_in(s->b->ctx, s->b->opts.cache_image, s->b->opts.platform, job_cache,
 						    &s->cache, err);
 	else if (r == 0 && !s->b->opts.clear_cache)
-		r = cnb__build_cache_stage_in(s->cache_dir, job_cache, &s->cache, err);
+		r = cnb__build_cache_stage_in(s->b->ctx, s->cache_dir, job_cache, &s->cache, err);
 	return r;
 }
 
@@ -386,7 +386,7 @@ static int publish(run_state *s, cnb_error **err)
 	cnb_error *cerr = NULL;
 	if (out_dir && (s->b->opts.cache_image
 				? cnb__build_cache_image_commit(s->b->ctx, s->b->opts.cache_image, out_dir, &s->cache, &cerr)
-				: cnb__build_cache_commit(s->cache_dir, out_dir, &s->cache, &cerr)) < 0)
+				: cnb__build_cache_commit(s->b->ctx, s->cache_dir, out_dir, &s->cache, &cerr)) < 0)
 		cnb__log(s->b->ctx, CNB_LOG_WARN, "%s", cnb_error_message(cerr));
 	cnb_error_free(cerr);
 	/* Registry images are named by digest; a layout or an archive by its location. */
