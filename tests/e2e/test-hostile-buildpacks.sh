@@ -56,8 +56,10 @@ done
 # as the reference (lifecycle phase/cache.go), the corrupt layer is never handed to the build, which
 # rebuilds it with a warning, and the commit rewrites it; --clear-cache still works.
 if [ "$(id -u)" = 0 ]; then
-	tars=$(ls "$work"/cache/build-cache/*/committed/*.tar 2>/dev/null | wc -l)
-	for t in "$work"/cache/build-cache/*/committed/*.tar; do printf 'tampered' >> "$t"; done
+	# the cache of app-host (lib/platform/build-cache.c: named by the sha256 of the image name)
+	host_cache=$work/cache/build-cache/$(printf '%s' "$reg/hostile/app-host" | sha256sum | cut -c1-32)/committed
+	tars=$(ls "$host_cache"/*.tar 2>/dev/null | wc -l)
+	for t in "$host_cache"/*.tar; do printf 'tampered' >> "$t"; done
 	echo "change" >> "$work/app/app.sh"
 	"$cnb" build "$reg/hostile/app-host" --builder "$reg/hostile/builder" --path "$work/app" --publish \
 		--executor host >"$work/tampered.out" 2>&1
@@ -65,7 +67,7 @@ if [ "$(id -u)" = 0 ]; then
 	[ "$tars" -gt 0 ] && [ $rc = 0 ] && grep -q "Skipping restore for layer .*expected layer contents to have SHA" "$work/tampered.out"
 	ok $? "a tampered cache tar is skipped with the reference's warning, the build goes on (exit $rc, $tars tars)"; show "$work/tampered.out" 3
 	good=0
-	for t in "$work"/cache/build-cache/*/committed/*.tar; do
+	for t in "$host_cache"/*.tar; do
 		[ "$(sha256sum "$t" | cut -c1-64)" = "$(basename "$t" .tar)" ] || good=1
 	done
 	ok $good "the commit rewrote the cache: every tar hashes to its name again"
