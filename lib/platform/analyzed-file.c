@@ -5,9 +5,12 @@
 #include "lib/common/fs.h"
 #include "lib/toml/toml-json.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static char *digest_ref(const cnb__oci_image *img, const char *fallback_name)
 {
@@ -66,6 +69,35 @@ static cnb_toml *run_target(const cnb__oci_image *run)
 		return NULL;
 	}
 	return t;
+}
+
+int cnb__stage_previous_sbom(cnb_ctx *ctx, cnb__oci_image *previous, const char *job_cache, cnb_error **err)
+{
+	json_t *md = previous ? previous_metadata(previous) : NULL;
+	const char *sha = json_string_value(json_object_get(json_object_get(md, "sbom"), "sha"));
+	size_t i = 0;
+	while (sha && previous && i < previous->n_layers && strcmp(previous->layers[i].diff_id, sha))
+		i++;
+	int r = 0;
+	if (sha && previous && i < previous->n_layers) {
+		_cleanup_free_ char *path = cnb__path_join(job_cache, "sbom-launch.tar");
+		_cleanup_close_ int fd = path ? open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644) : -1;
+		uint64_t size = 0;
+		if (!path)
+			r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+		else if (fd < 0)
+			r = cnb__error_errno(err, CNB_EIO, errno, "create %s", path);
+		if (r == 0)
+			r = cnb__oci_image_fetch_layer(ctx, previous, i, err);
+		if (r == 0)
+			r = cnb__oci_layer_write_tar(ctx, &previous->layers[i], fd, &size, err);
+		if (r < 0 && path)
+			unlink(path);
+	} else if (sha) {
+		r = cnb__error_set(err, CNB_ENOTFOUND, "the previous image has no layer %s", sha);
+	}
+	json_decref(md);
+	return r < 0 ? cnb__error_prefix(err, "SBOM layer of the previous image") : 0;
 }
 
 int cnb__write_analyzed(const char *path, const cnb__oci_image *previous, const cnb__oci_image *run,

@@ -226,12 +226,18 @@ int cnb__cache_plan_read(const char *out_dir, cnb__cache_plan *plan, cnb_error *
 			plan->n++;
 		if (r == 0)
 			r = cnb__oci_digest_file(l->path, l->sha, NULL, err);
-		if (r == 0 && asprintf(&l->id, "%s:%s", json_string_value(json_object_get(entry, "buildpack")) ?: "",
-				       json_string_value(json_object_get(entry, "layer")) ?: "") < 0) {
+		bool sbom = json_is_true(json_object_get(entry, "sbom"));
+		if (r == 0 && (sbom ? !(l->id = strdup("buildpacksio/lifecycle:cache.sbom"))
+				    : asprintf(&l->id, "%s:%s", json_string_value(json_object_get(entry, "buildpack")) ?: "",
+					       json_string_value(json_object_get(entry, "layer")) ?: "") < 0)) {
 			l->id = NULL;
 			r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 		}
-		if (r == 0 && add_to_metadata(json_object_get(plan->metadata, "buildpacks"), entry, l->sha, versions) < 0)
+		/* the SBOM cache layer: "sbom": {"sha"} in the cache metadata (platform.md "Caching") */
+		if (r == 0 && sbom && json_object_set_new(plan->metadata, "sbom", json_pack("{s:s}", "sha", l->sha)) < 0)
+			r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+		if (r == 0 && !sbom &&
+		    add_to_metadata(json_object_get(plan->metadata, "buildpacks"), entry, l->sha, versions) < 0)
 			r = cnb__error_set(err, CNB_EEXPORT, "export.json: cache entry %zu needs buildpack and layer", i);
 	}
 	json_decref(versions);

@@ -265,6 +265,12 @@ static int prepare_job(run_state *s, cnb_error **err)
 						    &s->cache, err);
 	else if (r == 0 && !s->b->opts.clear_cache)
 		r = cnb__build_cache_stage_in(s->b->ctx, s->cache_dir, job_cache, &s->cache, err);
+	/* Layer SBOMs come back as the layers do: not with --clear-cache. Without them a build still works. */
+	cnb_error *sbom_err = NULL;
+	if (r == 0 && !s->b->opts.clear_cache && cnb__stage_previous_sbom(s->b->ctx, s->previous, job_cache, &sbom_err) < 0)
+		cnb__log(s->b->ctx, CNB_LOG_WARN, "%s (layer SBOMs of the previous build are not restored)",
+			 cnb_error_message(sbom_err));
+	cnb_error_free(sbom_err);
 	return r;
 }
 

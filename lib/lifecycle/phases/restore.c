@@ -207,6 +207,8 @@ static int restore_buildpack(restore *rs, restore_bp *bp, cnb_error **err)
 		r = restore_image_layers(rs, bp, image_layers, cache_layers, err);
 	if (r >= 0)
 		r = restore_cache_only_layers(rs, bp, image_layers, cache_layers, err);
+	if (r >= 0)
+		r = cnb__restore_sbom_copy(rs->in, bp->escaped_id, bp->dirfd, err);
 	return r;
 }
 
@@ -241,10 +243,14 @@ int cnb__restore_phase(const cnb__phase_inputs *in, int *exit_code, cnb_error **
 	int r = cnb__layers_analyzed_metadata_read(&previous, in->analyzed_path, err);
 	if (r >= 0 && !in->skip_layers)
 		r = cnb__restore_cache_read(in, &cache, err);
+	if (r >= 0 && !in->skip_layers)
+		r = cnb__restore_sbom_unpack(in, cache, err);
 	if (r >= 0) {
 		restore rs = { .in = in, .previous = previous, .cache = cache };
 		r = restore_group(&rs, err);
 	}
+	if (r >= 0 && !in->skip_layers)
+		r = cnb__restore_sbom_cleanup(in, err);
 	cnb__toml_free(previous);
 	cnb__toml_free(cache);
 	if (r >= 0)
