@@ -17,11 +17,14 @@ has() { # has FILE TEXT WHAT
 }
 
 "$src/tests/fixtures/make-base-images.sh" "$work/base" >/dev/null
+# The run image says another distro than the build image's /etc/os-release: buildpacks must see the run image's.
+umoci config --image "$work/base:run" --config.label io.buildpacks.base.distro.name=runonly \
+	--config.label io.buildpacks.base.distro.version=7 >/dev/null || { echo "Bail out! umoci config"; exit 1; }
 for tag in build run; do
 	"$cnb" copy "oci:$work/base:$tag" "docker://$reg/lc/base:$tag" >/dev/null || { echo "Bail out! push base"; exit 1; }
 done
 {
-	for bp in always-fail meta node-engine npm optional-fail tool-a tool-b tool-user build-fail detect-error; do
+	for bp in always-fail meta node-engine npm optional-fail tool-a tool-b tool-user build-fail detect-error sbom-keeper; do
 		printf '[[buildpacks]]\n  uri = "%s/test_%s/1.0.0"\n' "$bps" "$bp"
 	done
 	elem() { printf '  [[order.group]]\n    id = "test/%s"\n    version = "1.0.0"\n' "$1"; [ -z "${2:-}" ] || printf '    optional = true\n'; }
@@ -44,7 +47,7 @@ has "$work/pass.out" "test/node-engine 1.0.0" "detect: the group, ids in a colum
 has "$work/pass.out" "node-engine: plan has node" "build: the provider gets its plan entry"
 has "$work/pass.out" "npm: NODE_HOME=/layers/test_node-engine/node FROM_NODE=yes" "build: an earlier layer's env reaches the next buildpack"
 has "$work/pass.out" "npm: fake-node --version" "build: an earlier layer's bin/ is on PATH"
-has "$work/pass.out" 'tool-b: plan:  [[entries]] name = "tool"' "build: an entry left unmet goes to the next provider"
+has "$work/pass.out" 'tool-b: plan: [[entries]] name = "tool"' "build: an entry left unmet goes to the next provider"
 has "$work/pass.out" "tool-user: BP_USER=from-user BP_OPERATOR=from-operator SECRET=unset" \
 	"build: platform env (-e) and the builder's build-config env reach buildpacks, nothing else"
 
@@ -68,5 +71,35 @@ rc=$?
 [ $rc = 6 ]; ok $? "a buildpack failing in build: exit 6 (got $rc)"
 has "$work/bfail.out" "build-fail: compiler crashed" "its stderr is shown"
 has "$work/bfail.out" "test/build-fail" "it is named"
+
+# Rebuilds (issue 17): a buildpack that keeps a launch layer and a cache layer through their restored
+# metadata keeps their SBOMs, so an unchanged rebuild has the same digest; store.toml survives
+# --clear-cache; CNB_TARGET_* comes from the run image. In the VM and with the host executor.
+digest_of() { sed -n 's/^Successfully built .*@\(sha256:[0-9a-f]*\)$/\1/p' "$1" | tail -1; }
+for executor in vm host; do
+	for round in 1 2; do # not $n: tap.sh counts with it
+		"$cnb" build "$reg/lc/keeper-$executor" --builder "$reg/lc/builder" --path "$work/app" --publish \
+			--executor "$executor" --buildpack test/sbom-keeper >"$work/keeper-$executor-$round.out" 2>&1
+		ok $? "$executor: sbom-keeper build $round"
+	done
+	has "$work/keeper-$executor-1.out" "distro=runonly@7" "$executor: CNB_TARGET_DISTRO_* from the run image's labels"
+	has "$work/keeper-$executor-2.out" "Reusing cached layer helper (sbom: /layers/test_sbom-keeper/helper.sbom.cdx.json)" \
+		"$executor: the rebuild finds the launch layer's SBOM restored from the previous image"
+	has "$work/keeper-$executor-2.out" "Reusing cached layer deps (sbom: /layers/test_sbom-keeper/deps.sbom.cdx.json)" \
+		"$executor: and the cache layer's, from the cache"
+	has "$work/keeper-$executor-2.out" "Reusing layer 'test/sbom-keeper:helper'" "$executor: export says it reuses the layer"
+	d1=$(digest_of "$work/keeper-$executor-1.out") d2=$(digest_of "$work/keeper-$executor-2.out")
+	[ -n "$d1" ] && [ "$d1" = "$d2" ]; ok $? "$executor: the unchanged rebuild keeps the digest ($d1, $d2)"
+done
+skopeo copy -q --src-tls-verify=false "docker://$reg/lc/keeper-vm" "oci:$work/keeper:app" >/dev/null 2>&1 &&
+	umoci unpack --image "$work/keeper:app" "$work/keeper-bundle" >/dev/null 2>&1 &&
+	grep -q '"name":"helper"' "$work/keeper-bundle/rootfs/layers/sbom/launch/test_sbom-keeper/helper/sbom.cdx.json"
+ok $? "the rebuilt image still has the launch layer's SBOM"
+has "$work/keeper-host-2.out" "store seen=true" "store.toml is restored"
+"$cnb" build "$reg/lc/keeper-host" --builder "$reg/lc/builder" --path "$work/app" --publish --executor host \
+	--buildpack test/sbom-keeper --clear-cache >"$work/keeper-clear.out" 2>&1
+ok $? "host: --clear-cache build"
+has "$work/keeper-clear.out" "store seen=true" "--clear-cache still restores store.toml (platform.md \"creator\" <skip-restore>)"
+has "$work/keeper-clear.out" "Contributing layer deps" "--clear-cache restores no layer"
 
 tap_done

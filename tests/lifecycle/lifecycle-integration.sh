@@ -98,9 +98,9 @@ has "$OUT" "npm: fake-node --version" "build: an earlier layer's bin/ is on PATH
 has "$OUT" "---> node-engine: target linux/" "build: CNB_TARGET_* for Buildpack API 0.10"
 has "$OUT" "npm: target=none exec-env=none" "build: no CNB_TARGET_* or CNB_EXEC_ENV for Buildpack API 0.9"
 has "$OUT" "tool-a: exec-env=production" "build: CNB_EXEC_ENV (default production) for Buildpack API 0.12"
-has "$OUT" 'tool-a: plan:  [[entries]] name = "tool"  [entries.metadata] version = "1.2"' \
+has "$OUT" 'tool-a: plan: [[entries]] name = "tool"  [entries.metadata] version = "1.2"' \
 	"build: tool-a, the first provider, gets the tool entry with the requirer's metadata"
-has "$OUT" 'tool-b: plan:  [[entries]] name = "tool"  [entries.metadata] version = "1.2"' \
+has "$OUT" 'tool-b: plan: [[entries]] name = "tool"  [entries.metadata] version = "1.2"' \
 	"build: the entry tool-a left unmet goes to the next provider"
 has "$OUT" "tool-user: BP_USER=from-user BP_OPERATOR=from-operator SECRET=unset BP_LINK=linked" \
 	"build: platform env (symlinks followed) and build-config env given; the lifecycle's other env is not"
