@@ -24,7 +24,7 @@ for tag in build run; do
 	"$cnb" copy "oci:$work/base:$tag" "docker://$reg/lc/base:$tag" >/dev/null || { echo "Bail out! push base"; exit 1; }
 done
 {
-	for bp in always-fail meta node-engine npm optional-fail tool-a tool-b tool-user build-fail detect-error sbom-keeper; do
+	for bp in always-fail meta node-engine npm optional-fail tool-a tool-b tool-user build-fail detect-error sbom-keeper under_score; do
 		printf '[[buildpacks]]\n  uri = "%s/test_%s/1.0.0"\n' "$bps" "$bp"
 	done
 	elem() { printf '  [[order.group]]\n    id = "test/%s"\n    version = "1.0.0"\n' "$1"; [ -z "${2:-}" ] || printf '    optional = true\n'; }
@@ -71,6 +71,12 @@ rc=$?
 [ $rc = 6 ]; ok $? "a buildpack failing in build: exit 6 (got $rc)"
 has "$work/bfail.out" "build-fail: compiler crashed" "its stderr is shown"
 has "$work/bfail.out" "test/build-fail" "it is named"
+
+has "$work/create.out" 'buildpack id "test/under_score" contains `_`' "builder create: an id with _ is taken, with a warning"
+"$cnb" build "$reg/lc/under" --builder "$reg/lc/builder" --path "$work/app" --publish --executor host \
+	--buildpack test/under_score >"$work/under.out" 2>&1
+ok $? "an id with _ builds (host executor)"
+has "$work/under.out" 'buildpack id "test/under_score" contains `_`' "detect warns about it too"
 
 # Rebuilds (issue 17): a buildpack that keeps a launch layer and a cache layer through their restored
 # metadata keeps their SBOMs, so an unchanged rebuild has the same digest; store.toml survives
