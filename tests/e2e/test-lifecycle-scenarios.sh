@@ -101,6 +101,15 @@ skopeo copy -q --src-tls-verify=false "docker://$reg/lc/keeper-vm" "oci:$work/ke
 	umoci unpack --image "$work/keeper:app" "$work/keeper-bundle" >/dev/null 2>&1 &&
 	grep -q '"name":"helper"' "$work/keeper-bundle/rootfs/layers/sbom/launch/test_sbom-keeper/helper/sbom.cdx.json"
 ok $? "the rebuilt image still has the launch layer's SBOM"
+# byte shapes of the reference exporter, in the image built in the VM
+skopeo inspect --tls-verify=false --config "docker://$reg/lc/keeper-vm" 2>/dev/null | python3 -c '
+import json, sys
+labels = json.load(sys.stdin)["config"]["Labels"]
+build = json.loads(labels["io.buildpacks.build.metadata"])
+assert build["processes"][0]["args"] is None, build["processes"]
+' && [ "$(tail -c1 "$work/keeper-bundle/rootfs/layers/sbom/launch/sbom.legacy.json" | od -An -c | tr -d ' ')" = '\n' ] &&
+	! grep -q 'args = \[\]\|labels = \[\]\|slices = \[\]' "$work/keeper-bundle/rootfs/layers/config/metadata.toml"
+ok $? "labels and files shaped like the reference's: args null, sbom.legacy.json with its newline, no empty lists in metadata.toml"
 has "$work/keeper-host-2.out" "store seen=true" "store.toml is restored"
 "$cnb" build "$reg/lc/keeper-host" --builder "$reg/lc/builder" --path "$work/app" --publish --executor host \
 	--buildpack test/sbom-keeper --clear-cache >"$work/keeper-clear.out" 2>&1
