@@ -209,23 +209,28 @@ int cnb__oci_image_pull_policy(cnb_ctx *ctx, const char *src, const char *platfo
 	return pull(ctx, src, platform, with_layers, policy, out, err);
 }
 
-int cnb__oci_image_fetch_layers(cnb_ctx *ctx, cnb__oci_image *img, cnb_error **err)
-{
-	cnb__oci_fetcher f;
-	cnb__oci_fetcher_init(&f, ctx);
-	int rc = fetch_layers(&f, img, false, err);
-	cnb__oci_fetcher_clear(&f);
-	return rc;
-}
-
 int cnb__oci_image_fetch_layer(cnb_ctx *ctx, cnb__oci_image *img, size_t i, cnb_error **err)
 {
 	if (i >= img->n_layers)
 		return cnb__error_set(err, CNB_EINVAL, "layer %zu of %zu", i, img->n_layers);
 	cnb__oci_fetcher f;
 	cnb__oci_fetcher_init(&f, ctx);
-	layer_jobs j = { .fetcher = &f, .img = img, .root = ctx->cache_dir };
-	int rc = layer_job(i, &j, err);
+	layer_jobs j = { .fetcher = &f, .img = img, .root = ctx->cache_dir, .verify_local = false };
+	cnb__oci_layer *l = &img->layers[i];
+	int rc = 0;
+	if (!l->path && cnb__oci_store_has(j.root, l->digest, l->size) && !(l->path = cnb__oci_store_path(j.root, l->digest)))
+		rc = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = layer_job(i, &j, err);
+	cnb__oci_fetcher_clear(&f);
+	return rc;
+}
+
+int cnb__oci_image_fetch_layers(cnb_ctx *ctx, cnb__oci_image *img, cnb_error **err)
+{
+	cnb__oci_fetcher f;
+	cnb__oci_fetcher_init(&f, ctx);
+	int rc = fetch_layers(&f, img, false, err);
 	cnb__oci_fetcher_clear(&f);
 	return rc;
 }

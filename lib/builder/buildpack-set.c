@@ -101,6 +101,9 @@ int cnb__bp_set_add_dir(cnb__bp_set *s, cnb_ctx *ctx, const char *dir, const cha
 	int r = load_descriptor(dir, id, version, &m.bp, err);
 	if (r < 0)
 		return r;
+	_cleanup_free_ char *warning = cnb__bp_id_warning(m.bp->id);
+	if (warning)
+		cnb__log(ctx, CNB_LOG_WARN, "%s", warning);
 	_cleanup_free_ char *tar = NULL;
 	if (asprintf(&tar, "%s/bp-%zu.tar", s->tmp_dir, s->n) < 0)
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");

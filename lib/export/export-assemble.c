@@ -1,6 +1,7 @@
 /* Host half of export: guest tars → compressed layers → app image config. */
 #include "export-assemble.h"
 #include "image-config.h"
+#include "lib/api/ctx-internal.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
@@ -24,6 +25,7 @@ typedef struct pending_layer {
 	const char *file;        /* relative to out_dir, validated; NULL for a reused layer */
 	const char *reuse;       /* diffID from the previous image */
 	const char *created_by;
+	const char *id;          /* "<bp id>:<layer>", "app", "slice-<n>"... for the log; may be NULL */
 	char *path;              /* absolute, for messages */
 	int fd;                  /* the checked tar, read once by compression; -1 when none */
 	cnb__oci_layer layer;    /* filled by compression */
@@ -34,6 +36,27 @@ typedef struct compress_job {
 	cnb_ctx *ctx;
 	pending_layer *layers;
 } compress_job;
+
+static bool is_app_layer(const char *id)
+{
+	return !strcmp(id, "app") || !strncmp(id, "slice-", 6);
+}
+
+/*
+ * The reference's lines (lifecycle phase/exporter.go addOrReuseLayer, addAppLayers): "Adding layer" /
+ * "Reusing layer" per layer, the app layers counted together after the loop.
+ */
+static void log_layer(cnb_ctx *ctx, const pending_layer *p, bool reused, size_t *app_layers, size_t *app_reused)
+{
+	if (!p->id)
+		return;
+	if (is_app_layer(p->id)) {
+		(*app_layers)++;
+		*app_reused += reused;
+		return;
+	}
+	cnb__log(ctx, CNB_LOG_INFO, "%s layer '%s'", reused ? "Reusing" : "Adding", p->id);
+}
 
 /* "layers/NNN.tar" or "cache/NNN.tar" with a plain name: nothing else may come from the guest. */
 static bool valid_file_name(const char *f)
@@ -292,6 +315,7 @@ int cnb__export_assemble(cnb_ctx *ctx, const cnb__export_inputs *in, cnb__oci_im
 		layers[i].file = json_string_value(json_object_get(l, "file"));
 		layers[i].reuse = json_string_value(json_object_get(l, "reuse"));
 		layers[i].created_by = json_string_value(json_object_get(l, "created_by"));
+		layers[i].id = json_string_value(json_object_get(l, "id"));
 		if (!layers[i].created_by)
 			layers[i].created_by = "";
 		if (!!layers[i].file == !!layers[i].reuse)
@@ -321,10 +345,12 @@ int cnb__export_assemble(cnb_ctx *ctx, const cnb__export_inputs *in, cnb__oci_im
 	json_t *config = r == 0 ? cnb__oci_image_config_edit(img) : NULL;
 	char created[32];
 	cnb__rfc3339(in->created, created);
+	size_t app_layers = 0, app_reused = 0;
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		const cnb__oci_layer *l = layers[i].file ? &layers[i].layer : previous_layer(in->previous, layers[i].reuse);
 		/* A rebuilt layer with the diffID it had before is the same blob (deterministic tar and
 		 * gzip): the registry already has it, so it counts as reused, not added. */
+		size_t reused_before = stats->layers_reused;
 		if (layers[i].file && !previous_layer(in->previous, l->diff_id)) {
 			stats->layers_added++;
 			stats->bytes_in += layers[i].tar_size;
@@ -332,10 +358,15 @@ int cnb__export_assemble(cnb_ctx *ctx, const cnb__export_inputs *in, cnb__oci_im
 		} else {
 			stats->layers_reused++;
 		}
+		log_layer(ctx, &layers[i], stats->layers_reused > reused_before, &app_layers, &app_reused);
 		r = cnb__oci_image_append_layer(img, l, err);
 		if (r == 0 && cnb__image_history_add(config, created, layers[i].created_by) < 0)
 			r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	}
+	if (r == 0 && app_reused)
+		cnb__log(ctx, CNB_LOG_INFO, "Reused %zu/%zu app layer(s)", app_reused, app_layers);
+	if (r == 0 && app_layers > app_reused)
+		cnb__log(ctx, CNB_LOG_INFO, "Added %zu/%zu app layer(s)", app_layers - app_reused, app_layers);
 	json_t *metadata = json_deep_copy(json_object_get(desc, "lifecycle_metadata"));
 	if (r == 0 && !json_is_object(metadata))
 		r = cnb__error_set(err, CNB_EEXPORT, "export.json has no lifecycle_metadata object");

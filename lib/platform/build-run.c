@@ -196,7 +196,8 @@ static int analyze(run_state *s, cnb_error **err)
 		return r;
 	const char *prev = s->b->opts.previous_image ? s->b->opts.previous_image : s->destination;
 	cnb_error *perr = NULL;
-	if (!s->b->opts.clear_cache && cnb__oci_image_pull_config(s->b->ctx, prev, s->b->opts.platform, &s->previous, &perr) < 0) {
+	/* Read with --clear-cache too: store.toml still comes back from it (platform.md "creator" <skip-restore>). */
+	if (cnb__oci_image_pull_config(s->b->ctx, prev, s->b->opts.platform, &s->previous, &perr) < 0) {
 		if (cnb_error_code_of(perr) != CNB_ENOTFOUND)
 			cnb__log(s->b->ctx, CNB_LOG_WARN, "previous image %s: %s (building without it)", prev,
 				 cnb_error_message(perr));
@@ -301,7 +302,13 @@ static int prepare_job(run_state *s, cnb_error **err)
 		r = cnb__build_cache_image_stage_in(s->b->ctx, s->b->opts.cache_image, s->b->opts.platform, job_cache,
 						    &s->cache, err);
 	else if (r == 0 && !s->b->opts.clear_cache)
-		r = cnb__build_cache_stage_in(s->cache_dir, job_cache, &s->cache, err);
+		r = cnb__build_cache_stage_in(s->b->ctx, s->cache_dir, job_cache, &s->cache, err);
+	/* Layer SBOMs come back as the layers do: not with --clear-cache. Without them a build still works. */
+	cnb_error *sbom_err = NULL;
+	if (r == 0 && !s->b->opts.clear_cache && cnb__stage_previous_sbom(s->b->ctx, s->previous, job_cache, &sbom_err) < 0)
+		cnb__log(s->b->ctx, CNB_LOG_WARN, "%s (layer SBOMs of the previous build are not restored)",
+			 cnb_error_message(sbom_err));
+	cnb_error_free(sbom_err);
 	return r;
 }
 
@@ -367,7 +374,9 @@ static int run_lifecycle(run_state *s, cnb_error **err)
 	snprintf(uid, sizeof(uid), "%u", s->uid);
 	snprintf(gid, sizeof(gid), "%u", s->gid);
 	char *detect[] = { LIFECYCLE, "detect", NULL };
-	char *restore[] = { LIFECYCLE, "restore", "-cache-dir", GUEST_CACHE_IN, NULL };
+	/* --clear-cache: no layer comes back, from the cache or the previous image; store.toml does. */
+	char *restore[] = { LIFECYCLE, "restore", "-cache-dir", GUEST_CACHE_IN,
+			    s->b->opts.clear_cache ? "-skip-layers" : NULL, NULL };
 	char *build[] = { LIFECYCLE, "build", NULL };
 	char *export_argv[] = { LIFECYCLE, "export", "-cache", "-out", GUEST_OUT, "-launcher", LAUNCHER, "-uid", uid, "-gid", gid,
 				s->b->opts.process_type ? "-process-type" : NULL, (char *)s->b->opts.process_type, NULL };
@@ -526,7 +535,7 @@ static int publish(run_state *s, cnb_error **err)
 	cnb_error *cerr = NULL;
 	if (out_dir && (s->b->opts.cache_image
 				? cnb__build_cache_image_commit(s->b->ctx, s->b->opts.cache_image, out_dir, &s->cache, &cerr)
-				: cnb__build_cache_commit(s->cache_dir, out_dir, &s->cache, &cerr)) < 0)
+				: cnb__build_cache_commit(s->b->ctx, s->cache_dir, out_dir, &s->cache, &cerr)) < 0)
 		cnb__log(s->b->ctx, CNB_LOG_WARN, "%s", cnb_error_message(cerr));
 	cnb_error_free(cerr);
 	/* Registry images are named by digest; a layout or an archive by its location. */
