@@ -23,8 +23,9 @@
 	X(image) X(output) X(builder) X(app_dir) X(run_image) X(descriptor) X(cache_dir) X(cache_image)      \
 	X(platform) X(executor) X(previous_image) X(process_type)
 
-/* version 1 ends before max_layer_bytes */
-static const size_t cnb_build_opts_sizes[] = { offsetof(cnb_build_opts, max_layer_bytes), sizeof(cnb_build_opts) };
+/* version 1 ends before max_layer_bytes, version 2 before pre_buildpacks */
+static const size_t cnb_build_opts_sizes[] = { offsetof(cnb_build_opts, max_layer_bytes),
+						 offsetof(cnb_build_opts, pre_buildpacks), sizeof(cnb_build_opts) };
 CNB__DEFINE_OPTS_INIT_SIZED(cnb_build_opts, CNB_BUILD_OPTS_VERSION, CNB_BUILD_OPTS_INIT)
 
 int cnb_build_new(cnb_build **out, cnb_ctx *ctx, const cnb_build_opts *opts, cnb_error **err)
@@ -87,7 +88,20 @@ int cnb_build_new(cnb_build **out, cnb_ctx *ctx, const cnb_build_opts *opts, cnb
 	b->opts.env = (const char *const *)b->env;
 	b->opts.tags = (const char *const *)b->tags;
 	b->opts.buildpacks = (const char *const *)b->buildpacks;
-	if (oom || !b->env || !b->tags || !b->buildpacks || pipe2(b->cancel_pipe, O_CLOEXEC | O_NONBLOCK) < 0 ||
+	b->pre_buildpacks = cnb__strv_dup(b->opts.pre_buildpacks);
+	b->post_buildpacks = cnb__strv_dup(b->opts.post_buildpacks);
+	b->volumes = cnb__strv_dup(b->opts.volumes);
+	b->opts.pre_buildpacks = (const char *const *)b->pre_buildpacks;
+	b->opts.post_buildpacks = (const char *const *)b->post_buildpacks;
+	b->opts.volumes = (const char *const *)b->volumes;
+	int r = 0;
+	if (!oom && b->volumes && b->env)
+		r = cnb__volumes_parse(b->opts.volumes, b->opts.env, &b->volumes_parsed, &b->n_volumes, err);
+	if (r < 0) {
+		cnb_build_free(b);
+		return cnb__error_prefix(err, "build %s", opts->image);
+	}
+	if (oom || !b->env || !b->tags || !b->buildpacks || !b->pre_buildpacks || !b->post_buildpacks || !b->volumes || pipe2(b->cancel_pipe, O_CLOEXEC | O_NONBLOCK) < 0 ||
 	    !(b->ctx = cnb__ctx_with_cancel(ctx, b->cancel_pipe[0]))) {
 		cnb_build_free(b);
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
@@ -106,6 +120,10 @@ void cnb_build_free(cnb_build *b)
 	cnb__strv_free(b->env);
 	cnb__strv_free(b->tags);
 	cnb__strv_free(b->buildpacks);
+	cnb__strv_free(b->pre_buildpacks);
+	cnb__strv_free(b->post_buildpacks);
+	cnb__strv_free(b->volumes);
+	cnb__volumes_free(b->volumes_parsed, b->n_volumes);
 	free(b->ctx);
 	if (b->cancel_pipe[0] >= 0)
 		close(b->cancel_pipe[0]);

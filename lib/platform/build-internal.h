@@ -4,6 +4,7 @@
 
 #include <cnb/build.h>
 #include <stdbool.h>
+#include "build-volumes.h"
 #include "lib/export/export-assemble.h"
 
 #define CNB_BUILD_MAX_PHASES 16
@@ -16,7 +17,9 @@ typedef struct cnb__phase_time {
 struct cnb_build {
 	cnb_ctx *ctx;        /* the caller's context, with this build's cancel fd (cnb__ctx_with_cancel) */
 	cnb_build_opts opts; /* strings and arrays below are our own copies */
-	char **env, **tags, **buildpacks;
+	char **env, **tags, **buildpacks, **pre_buildpacks, **post_buildpacks, **volumes;
+	cnb__volume *volumes_parsed; /* opts.volumes, checked by cnb_build_new() */
+	size_t n_volumes;
 	int cancel_pipe[2];
 	bool ran;
 	/* results */
