@@ -25,7 +25,14 @@ static const char usage_text[] =
 	"      --run-image REF        run image (default: the builder's run.toml)\n"
 	"  -e, --env K=V              build-time environment variable (repeatable); -e K takes K from the environment\n"
 	"      --env-file FILE        K=V lines (# comments)\n"
-	"  -b, --buildpack ID[@VER]   use these buildpacks of the builder instead of its order (repeatable)\n"
+	"  -b, --buildpack BP         use exactly these buildpacks instead of the builder's order (repeatable,\n"
+	"                             or comma-separated): ID[@VER] or urn:cnb:builder:ID in the builder,\n"
+	"                             from=builder (its order), a directory, a .cnb or .tgz file, docker://REF\n"
+	"                             or an image reference (a buildpackage); the builder image is not changed\n"
+	"      --pre-buildpack BP     run BP before every group of the order (repeatable)\n"
+	"      --post-buildpack BP    run BP after every group of the order (repeatable)\n"
+	"      --volume HOST:TARGET[:ro|:rw]  mount a host directory into the build (read-only by default;\n"
+	"                             never in the image); at /platform/bindings/NAME: a service binding\n"
 	"  -d, --descriptor FILE      project.toml (default: <path>/project.toml)\n"
 	"      --cache-dir DIR        build cache directory (default: under the cnb cache)\n"
 	"      --cache-image REF      build cache as a registry image (shared by every machine that can pull it)\n"
@@ -62,6 +69,16 @@ static int list_add(str_list *l, const char *s, const char *flag)
 	l->items[l->n++] = s;
 	l->items[l->n] = NULL;
 	return 0;
+}
+
+/* pack takes -b as a list too: "-b a,b" is "-b a -b b". The values are the library's to read. */
+static int add_buildpacks(str_list *l, const char *arg, const char *flag)
+{
+	char *copy = strdup(arg); /* lives until exit */
+	int r = copy ? 0 : -1;
+	for (char *save = NULL, *bp = copy ? strtok_r(copy, ",", &save) : NULL; r == 0 && bp; bp = strtok_r(NULL, ",", &save))
+		r = list_add(l, bp, flag);
+	return r;
 }
 
 /* "-e NAME" takes NAME's value from our environment, like docker and pack. */
@@ -159,7 +176,7 @@ static int write_report(const char *path, const cnb_build *b)
 int cnb_cmd_build(int argc, char **argv)
 {
 	cnb_build_opts opts = CNB_BUILD_OPTS_INIT;
-	static str_list env, tags, buildpacks;
+	static str_list env, tags, buildpacks, pre_buildpacks, post_buildpacks, volumes;
 	bool publish = false;
 	const char *report = NULL;
 	for (int i = 1; i < argc; i++) {
@@ -189,7 +206,15 @@ int cnb_cmd_build(int argc, char **argv)
 				return CNB_EXIT_USAGE;
 		} else if (!strcmp(a, "-b") || !strcmp(a, "--buildpack")) {
 			NEED_VALUE();
-			if (list_add(&buildpacks, v, "--buildpack") < 0)
+			if (add_buildpacks(&buildpacks, v, "--buildpack") < 0)
+				return CNB_EXIT_USAGE;
+		} else if (!strcmp(a, "--pre-buildpack") || !strcmp(a, "--post-buildpack")) {
+			NEED_VALUE();
+			if (add_buildpacks(a[3] == 'r' ? &pre_buildpacks : &post_buildpacks, v, a) < 0)
+				return CNB_EXIT_USAGE;
+		} else if (!strcmp(a, "--volume")) {
+			NEED_VALUE();
+			if (list_add(&volumes, v, "--volume") < 0)
 				return CNB_EXIT_USAGE;
 		} else if (!strcmp(a, "-d") || !strcmp(a, "--descriptor")) {
 			NEED_VALUE(); opts.descriptor = v;
@@ -294,6 +319,9 @@ int cnb_cmd_build(int argc, char **argv)
 	opts.env = env.items;
 	opts.tags = tags.items;
 	opts.buildpacks = buildpacks.n ? buildpacks.items : NULL;
+	opts.pre_buildpacks = pre_buildpacks.items;
+	opts.post_buildpacks = post_buildpacks.items;
+	opts.volumes = volumes.items;
 
 	cnb_ctx *ctx = NULL;
 	int rc = cnb_cli_ctx(&ctx);
