@@ -59,7 +59,7 @@ int cnb__bp_locate(const char *ref, bool (*in_builder)(const char *id, void *), 
 		return 0;
 	}
 	if (looks_like_path(ref))
-		return cnb__error_errno(err, CNB_ENOTFOUND, errno, "--buildpack %s: no such buildpack directory or file", ref);
+		return cnb__error_errno(err, CNB_EINVAL, errno, "--buildpack %s: no such buildpack directory or file", ref);
 	_cleanup_free_ char *id = strndup(ref, strcspn(ref, "@"));
 	if (!id)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
@@ -83,7 +83,7 @@ int cnb__bp_fetch(cnb__bp_set *set, cnb_ctx *ctx, const char *ref, cnb__bp_locat
 {
 	char abs[PATH_MAX];
 	if (kind != CNB_BP_IMAGE && !realpath(ref, abs))
-		return cnb__error_errno(err, CNB_ENOTFOUND, errno, "--buildpack %s", ref);
+		return cnb__error_errno(err, CNB_EINVAL, errno, "--buildpack %s", ref);
 	if (kind != CNB_BP_IMAGE && access(abs, R_OK) < 0)
 		return cnb__error_errno(err, CNB_EINVAL, errno, "--buildpack %s: cannot read it", ref);
 	int r;

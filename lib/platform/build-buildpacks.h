@@ -24,7 +24,7 @@ typedef enum cnb__bp_locator {
 /*
  * Classifies `ref`. `in_builder` says whether the builder has a buildpack of that ID (a bare ID
  * the builder lacks, with a '/' or ':', is an image reference). CNB_EUNSUPPORTED for
- * urn:cnb:registry: (no registry index); CNB_ENOTFOUND for a path that does not exist.
+ * urn:cnb:registry: (no registry index); CNB_EINVAL for a path that does not exist.
  */
 int cnb__bp_locate(const char *ref, bool (*in_builder)(const char *id, void *), void *userdata,
 		   cnb__bp_locator *out, const char **out_rest, cnb_error **err);

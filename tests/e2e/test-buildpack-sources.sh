@@ -51,20 +51,25 @@ printf '[buildpack]\nuri = "%s"\n[platform]\nos = "linux"\n' "$work/bp-image" > 
 "$cnb" buildpack package "$work/from-cnb.cnb" --config "$work/cnb.toml" --format file >/dev/null &&
 	"$cnb" buildpack package "$reg/src/bp-image:1" --config "$work/image.toml" --publish >/dev/null ||
 	{ echo "Bail out! buildpack package"; exit 1; }
-mkdir -p "$work/binding" "$work/data"
+mkdir -p "$work/binding" "$work/volume"
 printf 'ca-certificates' > "$work/binding/type"
 printf 'paketo' > "$work/binding/provider"
 printf 'binding-secret-7f3a9c' > "$work/binding/secret"
-printf 'hello from the host' > "$work/data/hello"
+printf 'hello from the host' > "$work/volume/hello"
+# Writable by anyone: only the read-only mount can refuse the build's user (it writes with the host
+# directory's permissions, as with pack).
+chmod 0777 "$work/volume"
 sources=(-b "$work/bp-dir" -b "$work/from-cnb.cnb" -b "docker://$reg/src/bp-image:1" -b examples/shell
-	--volume "$work/binding:/platform/bindings/ca" --volume "$work/data:/data")
+	--volume "$work/binding:/platform/bindings/ca" --volume "$work/volume:/data")
 
 # Bad input: a clear error, and no VM (each fails within seconds, before the lifecycle starts).
+nbad=0
 bad() { # bad NAME PATTERN ARGS...
 	local name=$1 pattern=$2; shift 2
-	run "bad-$name" "$cnb" build "$reg/src/bad" --builder "$reg/src/builder" --path "$work/app" --publish "$@"
-	[ $rc != 0 ] && grep -q -- "$pattern" "$work/bad-$name.out" && ! grep -q "DETECT, RESTORE" "$work/bad-$name.out"
-	ok $? "refused before the VM: $name (exit $rc)"; grep -q -- "$pattern" "$work/bad-$name.out" || show "$work/bad-$name.out" 5
+	nbad=$((nbad + 1))
+	run "bad-$nbad" "$cnb" build "$reg/src/bad" --builder "$reg/src/builder" --path "$work/app" --publish "$@"
+	[ $rc != 0 ] && grep -q -- "$pattern" "$work/bad-$nbad.out" && ! grep -q "DETECT, RESTORE" "$work/bad-$nbad.out"
+	ok $? "refused before the VM: $name (exit $rc)"; grep -q -- "$pattern" "$work/bad-$nbad.out" || show "$work/bad-$nbad.out" 5
 }
 printf 'not a tar' > "$work/junk.cnb"
 mkdir -p "$work/old-api/bin" "$work/windows/bin"
@@ -77,9 +82,9 @@ bad "image that is not a buildpackage" "not a buildpackage" -b "docker://$reg/sr
 bad "buildpack API not supported" "0.1" -b "$work/old-api"
 bad "buildpack for another target" "windows\|no target" -b "$work/windows"
 bad "registry urn" "registry" -b "urn:cnb:registry:example/bp"
-bad "volume inside /layers" "/layers belongs to the lifecycle" --volume "$work/data:/layers/x"
-bad "volume inside /workspace" "/workspace belongs" --volume "$work/data:/workspace"
-bad "volume inside /cnb" "/cnb belongs" --volume "$work/data:/cnb/x"
+bad "volume inside /layers" "/layers belongs to the lifecycle" --volume "$work/volume:/layers/x"
+bad "volume inside /workspace" "/workspace belongs" --volume "$work/volume:/workspace"
+bad "volume inside /cnb" "/cnb belongs" --volume "$work/volume:/cnb/x"
 bad "binding without type" "needs a \`type\` file" --volume "$work/untyped:/platform/bindings/x"
 
 check_sources() { # check_sources NAME IMAGE: the build's output and the pushed image
@@ -90,7 +95,7 @@ check_sources() { # check_sources NAME IMAGE: the build's output and the pushed 
 	grep -q "binding ca: type=ca-certificates secret=binding-secret-7f3a9c" "$work/$name.out"
 	ok $? "$name: the buildpack reads the service binding"
 	grep -q "volume says hello from the host" "$work/$name.out" && grep -q "volume read-only: write refused" "$work/$name.out" &&
-		[ ! -e "$work/data/written" ]
+		[ ! -e "$work/volume/written" ]
 	ok $? "$name: the read-only volume is readable and cannot be written"
 	rm -rf "$work/layout-$name" "$work/bundle-$name"
 	skopeo copy -q --src-tls-verify=false "docker://$image" "oci:$work/layout-$name:x" >"$work/$name-unpack.out" 2>&1 &&
@@ -117,14 +122,14 @@ run bash-script-run "$cnb" run "docker://$reg/src/bash-script"
 ok $? "the bash-script sample app runs"; [ $rc = 0 ] || show "$work/bash-script-run.out"
 
 if [ "$(id -u)" = 0 ]; then
-	rm -f "$work/data/written"
+	rm -f "$work/volume/written"
 	run host "$cnb" build "$reg/src/app-host" --builder "$reg/src/builder" --path "$work/app" --publish --executor host "${sources[@]}"
 	check_sources host "$reg/src/app-host"
 	run host-rw "$cnb" build "$reg/src/app-rw" --builder "$reg/src/builder" --path "$work/app" --publish --executor host \
-		-b "$work/bp-dir" --volume "$work/data:/data:rw" --volume "$work/binding:/bindings/ca" -e SERVICE_BINDING_ROOT=/bindings
-	[ $rc = 0 ] && grep -q "VOLUME WRITTEN" "$work/host-rw.out" && [ -f "$work/data/written" ] &&
+		-b "$work/bp-dir" --volume "$work/volume:/data:rw" --volume "$work/binding:/bindings/ca" -e SERVICE_BINDING_ROOT=/bindings
+	[ $rc = 0 ] && grep -q "VOLUME WRITTEN" "$work/host-rw.out" && [ -f "$work/volume/written" ] &&
 		grep -q "binding ca: type=ca-certificates" "$work/host-rw.out"
-	ok $? "host: a :rw volume is writable; SERVICE_BINDING_ROOT moves the bindings"; [ $rc = 0 ] || show "$work/host-rw.out"
+	r=$?; ok $r "host: a :rw volume is writable; SERVICE_BINDING_ROOT moves the bindings"; [ $r = 0 ] || show "$work/host-rw.out"
 
 	mkdir -p "$work/app02"
 	cp "$work/app/app.sh" "$work/app02/"

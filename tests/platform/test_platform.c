@@ -94,7 +94,7 @@ static void test_platform_build_order__versions_from_the_builder(void)
 	is_int(order_of(config, missing, NULL, NULL, &text, &err), CNB_ENOTFOUND, "unknown buildpack refused");
 	cnb__error_clear(&err);
 	const char *dir[] = { "./no-such-bp", NULL };
-	is_int(order_of(config, dir, NULL, NULL, &text, &err), CNB_ENOTFOUND, "a missing directory named clearly");
+	is_int(order_of(config, dir, NULL, NULL, &text, &err), CNB_EINVAL, "a missing directory named clearly");
 	ok(strstr(cnb_error_message(err), "no-such-bp"), "message: %s", cnb_error_message(err));
 	cnb__error_clear(&err);
 	const char *registry[] = { "urn:cnb:registry:paketo-buildpacks/go", NULL };
