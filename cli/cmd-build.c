@@ -18,7 +18,8 @@ static const char usage_text[] =
 	"where `cnb run IMAGE` finds it.\n"
 	"\n"
 	"Options:\n"
-	"  -B, --builder REF          builder image (docker://REF, oci:DIR[:TAG] or a plain reference)\n"
+	"  -B, --builder REF          builder image (docker://REF, oci:DIR[:TAG] or a plain reference;\n"
+	"                             default: `builder` of project.toml)\n"
 	"  -p, --path DIR             app source directory (default: .)\n"
 	"      --publish              push IMAGE to its registry\n"
 	"      --output DEST          oci:DIR[:TAG] or docker-archive:FILE\n"
@@ -302,7 +303,7 @@ int cnb_cmd_build(int argc, char **argv)
 			return CNB_EXIT_USAGE;
 		}
 	}
-	if (!opts.image || !opts.builder) {
+	if (!opts.image) { /* without --builder, the library takes project.toml's `builder` */
 		fprintf(stderr, "cnb build: IMAGE and --builder are required\n\n%s", usage_text);
 		return CNB_EXIT_USAGE;
 	}

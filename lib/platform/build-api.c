@@ -41,8 +41,6 @@ int cnb_build_new(cnb_build **out, cnb_ctx *ctx, const cnb_build_opts *opts, cnb
 		return CNB_EINVAL;
 	if (!opts->image || !*opts->image)
 		return cnb__error_set(err, CNB_EINVAL, "build: an image name is required");
-	if (!opts->builder || !*opts->builder)
-		return cnb__error_set(err, CNB_EINVAL, "build %s: a builder is required (--builder)", opts->image);
 	if (opts->executor && strcmp(opts->executor, "vm") && strcmp(opts->executor, "host"))
 		return cnb__error_set(err, CNB_EINVAL, "build %s: executor '%s' is not vm or host", opts->image, opts->executor);
 	if (opts->output && strncmp(opts->output, "oci:", 4) && strncmp(opts->output, "docker://", 9) &&
@@ -70,6 +68,18 @@ int cnb_build_new(cnb_build **out, cnb_ctx *ctx, const cnb_build_opts *opts, cnb
 		return cnb__error_prefix(err, "build %s", opts->image);
 	if (opts->cache_image && opts->cache_dir)
 		return cnb__error_set(err, CNB_EINVAL, "build %s: --cache-dir and --cache-image exclude each other", opts->image);
+	/* Without --builder, project.toml's `builder` (extensions/project-descriptor.md) names it. */
+	_cleanup_free_ char *project_builder = NULL;
+	if (!opts->builder || !*opts->builder) {
+		cnb__project_descriptor *project = NULL;
+		if (cnb__build_project_load(opts, &project, err) < 0)
+			return CNB_EINVAL;
+		project_builder = project && *project->builder ? strdup(project->builder) : NULL;
+		cnb__project_descriptor_free(project);
+		if (!project_builder)
+			return cnb__error_set(err, CNB_EINVAL, "build %s: a builder is required (--builder, or `builder` in "
+							       "project.toml)", opts->image);
+	}
 	cnb_build *b = calloc(1, sizeof(*b));
 	if (!b)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
@@ -82,6 +92,10 @@ int cnb_build_new(cnb_build **out, cnb_ctx *ctx, const cnb_build_opts *opts, cnb
 #define COPY(f) if (opts->f && !(b->opts.f = strdup(opts->f))) oom = true; else if (!opts->f) b->opts.f = NULL;
 	STRING_FIELDS(COPY)
 #undef COPY
+	if (project_builder) {
+		free((char *)b->opts.builder);
+		b->opts.builder = TAKE_PTR(project_builder);
+	}
 	b->env = cnb__strv_dup(opts->env);
 	b->tags = cnb__strv_dup(opts->tags);
 	b->buildpacks = cnb__strv_dup(opts->buildpacks);

@@ -5,6 +5,7 @@
 #include <cnb/build.h>
 #include <stdbool.h>
 #include "build-volumes.h"
+#include "lib/lifecycle/spec/project-descriptor.h"
 #include "lib/export/export-assemble.h"
 
 #define CNB_BUILD_MAX_PHASES 16
@@ -32,6 +33,10 @@ struct cnb_build {
 	char accel[8];
 	bool accel_fell_back;
 };
+
+/* The project descriptor of a build: --descriptor, else <app>/project.toml when the app has one
+ * (*out stays NULL without either). */
+int cnb__build_project_load(const cnb_build_opts *o, cnb__project_descriptor **out, cnb_error **err);
 
 /* The pipeline itself (build-run.c); build-run.c calls nothing back in build-api.c. */
 int cnb__build_execute(cnb_build *b, cnb_error **err);

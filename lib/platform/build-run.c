@@ -199,18 +199,18 @@ static int analyze(run_state *s, cnb_error **err)
 	return 0;
 }
 
-/* --descriptor, else <app>/project.toml when the app has one. */
-static int load_project(run_state *s, cnb_error **err)
+int cnb__build_project_load(const cnb_build_opts *o, cnb__project_descriptor **out, cnb_error **err)
 {
-	const char *app = s->b->opts.app_dir ? s->b->opts.app_dir : ".";
+	*out = NULL;
+	const char *app = o->app_dir ? o->app_dir : ".";
 	_cleanup_free_ char *in_app = cnb__path_join(app, "project.toml");
-	const char *path = s->b->opts.descriptor;
+	const char *path = o->descriptor;
 	if (!path && in_app && access(in_app, F_OK) == 0)
 		path = in_app;
 	if (!path)
 		return 0;
-	int r = cnb__project_descriptor_load(&s->project, path, err);
-	return r < 0 ? cnb__error_prefix(err, "build %s: project descriptor", s->b->opts.image) : 0;
+	int r = cnb__project_descriptor_load(out, path, err);
+	return r < 0 ? cnb__error_prefix(err, "build %s: project descriptor", o->image) : 0;
 }
 
 /* A project.toml entry as a --buildpack value: its uri (a path relative to the app), its inline
@@ -252,7 +252,7 @@ static char **project_refs(run_state *s, const cnb__project_buildpack *bps, size
 /* The build's order: --buildpack (else project.toml's group), with pre/post buildpacks of either. */
 static int resolve_buildpacks(run_state *s, cnb_error **err)
 {
-	int r = load_project(s, err);
+	int r = cnb__build_project_load(&s->b->opts, &s->project, err);
 	if (r == 0)
 		r = cnb__bp_set_init(&s->extra, err);
 	if (r < 0)

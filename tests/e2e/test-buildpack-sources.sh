@@ -5,7 +5,7 @@
 # from the pushed image, searched in its unpacked layers) and a read-only volume it cannot write;
 # then the bash-script sample app (project.toml 0.1, uri group) built and run. With the host
 # executor (root): the same extra buildpacks and volumes, and a project.toml 0.2 with a uri group,
-# a pre group and an inline script buildpack. Bad input fails before any VM boots. Prints TAP.
+# its builder, a pre group and an inline script buildpack, exclude applied. Bad input fails before any VM boots. Prints TAP.
 #   test-buildpack-sources.sh CNB_EXE SOURCE_ROOT   (run through with-registry.sh)
 set -u
 cnb=$1 src=$2
@@ -140,6 +140,7 @@ schema-version = "0.2"
 id = "e2e/app02"
 
 [io.buildpacks]
+builder = "REGISTRY/src/builder"
 exclude = ["local-bp"]
 
 [[io.buildpacks.pre.group]]
@@ -155,12 +156,18 @@ uri = "local-bp"
 [[io.buildpacks.group]]
 id = "examples/shell"
 TOML
-	run project02 "$cnb" build "$reg/src/app02" --builder "$reg/src/builder" --path "$work/app02" --publish --executor host
+	sed -i "s|REGISTRY|$reg|" "$work/app02/project.toml"
+	run project02 "$cnb" build "$reg/src/app02" --path "$work/app02" --publish --executor host
 	pre=$(grep -n "INLINE pre ran in /workspace" "$work/project02.out" | cut -d: -f1)
 	dir=$(grep -n "EXTRA e2e/from-dir ran" "$work/project02.out" | cut -d: -f1)
 	shell=$(grep -n -- "---> Shell app buildpack" "$work/project02.out" | cut -d: -f1)
 	[ $rc = 0 ] && [ -n "$pre" ] && [ -n "$dir" ] && [ -n "$shell" ] && [ "$pre" -lt "$dir" ] && [ "$dir" -lt "$shell" ]
-	ok $? "host: project.toml 0.2 with an inline pre buildpack and a uri group runs them in order"; [ $rc = 0 ] || show "$work/project02.out"
+	r=$?; ok $r "host: project.toml 0.2 (its builder, an inline pre buildpack, a uri group) runs them in order"
+	[ $r = 0 ] || show "$work/project02.out"
+	[ -f "$work/bundle-host/rootfs/workspace/app.sh" ] && rm -rf "$work/bundle-02" && skopeo copy -q --src-tls-verify=false \
+		"docker://$reg/src/app02" "oci:$work/layout-02:x" >/dev/null 2>&1 && umoci unpack --image "$work/layout-02:x" "$work/bundle-02" >/dev/null 2>&1 &&
+		[ -f "$work/bundle-02/rootfs/workspace/app.sh" ] && [ ! -e "$work/bundle-02/rootfs/workspace/local-bp" ]
+	ok $? "host: project.toml's exclude keeps the app-local buildpack out of the image"
 else
 	skip "host executor needs root"
 fi
