@@ -123,13 +123,14 @@ ok $? "the bash-script sample app runs"; [ $rc = 0 ] || show "$work/bash-script-
 
 if [ "$(id -u)" = 0 ]; then
 	rm -f "$work/volume/written"
+	tar -czf "$work/bp-dir.tgz" -C "$work/bp-dir" .
 	run host "$cnb" build "$reg/src/app-host" --builder "$reg/src/builder" --path "$work/app" --publish --executor host "${sources[@]}"
 	check_sources host "$reg/src/app-host"
 	run host-rw "$cnb" build "$reg/src/app-rw" --builder "$reg/src/builder" --path "$work/app" --publish --executor host \
-		-b "$work/bp-dir" --volume "$work/volume:/data:rw" --volume "$work/binding:/bindings/ca" -e SERVICE_BINDING_ROOT=/bindings
-	[ $rc = 0 ] && grep -q "VOLUME WRITTEN" "$work/host-rw.out" && [ -f "$work/volume/written" ] &&
+		-b "$work/bp-dir.tgz" --volume "$work/volume:/data:rw" --volume "$work/binding:/bindings/ca" -e SERVICE_BINDING_ROOT=/bindings
+	[ $rc = 0 ] && grep -q "EXTRA e2e/from-dir ran" "$work/host-rw.out" && grep -q "VOLUME WRITTEN" "$work/host-rw.out" && [ -f "$work/volume/written" ] &&
 		grep -q "binding ca: type=ca-certificates" "$work/host-rw.out"
-	r=$?; ok $r "host: a :rw volume is writable; SERVICE_BINDING_ROOT moves the bindings"; [ $r = 0 ] || show "$work/host-rw.out"
+	r=$?; ok $r "host: a buildpack from a .tgz runs; a :rw volume is writable; SERVICE_BINDING_ROOT moves the bindings"; [ $r = 0 ] || show "$work/host-rw.out"
 
 	mkdir -p "$work/app02"
 	cp "$work/app/app.sh" "$work/app02/"
