@@ -15,12 +15,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void reader_free(struct archive **a)
-{
-	if (*a)
-		archive_read_free(*a);
-}
-
 /* The entry's name without "./" and trailing "/"; NULL when absolute or with a ".." component. */
 static char *entry_path(struct archive_entry *e)
 {
@@ -91,25 +85,15 @@ static int extract(const char *path, const char *dst, cnb_error **err)
 	_cleanup_close_ int root = r == 0 ? open(dst, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
 	if (r == 0 && root < 0)
 		r = cnb__error_errno(err, CNB_EIO, errno, "open %s", dst);
-	_cleanup_(reader_free) struct archive *a = archive_read_new();
-	if (r == 0 && !a)
-		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	if (r < 0)
-		return r;
-	archive_read_support_format_tar(a);
-	archive_read_support_filter_gzip(a);
-	if (archive_read_open_fd(a, fd, 1 << 16) != ARCHIVE_OK)
-		return cnb__error_set(err, CNB_EINVAL, "%s", archive_error_string(a));
+	_cleanup_(cnb__bp_archive_reader_free) struct archive *a = NULL;
+	if (r == 0)
+		r = cnb__bp_archive_open(&a, fd, err);
 	uint64_t total = 0;
 	struct archive_entry *e;
 	for (size_t n = 0; r == 0; n++) {
-		int ar = archive_read_next_header(a, &e);
-		if (ar == ARCHIVE_EOF)
-			break;
-		if (ar != ARCHIVE_OK && ar != ARCHIVE_WARN)
-			return cnb__error_set(err, CNB_EINVAL, "not a tar (%s)", archive_error_string(a));
-		if (n >= CNB_BP_ARCHIVE_MAX_ENTRIES)
-			return cnb__error_set(err, CNB_EINVAL, "more than %d entries", CNB_BP_ARCHIVE_MAX_ENTRIES);
+		int more = cnb__bp_archive_next(a, &e, n, err);
+		if (more <= 0)
+			return more;
 		_cleanup_free_ char *rel = entry_path(e);
 		unsigned type = archive_entry_filetype(e);
 		if (!rel)

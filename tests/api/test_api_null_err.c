@@ -105,6 +105,15 @@ static void test_api_opts__init_every_struct(void)
 static void test_api_opts__older_versions_fit(cnb_ctx *ctx)
 {
 	OLDER_VERSION_FITS(cnb_build_opts, max_layer_bytes);
+	{ /* cnb_build_opts grew twice: version 2 ends before pre_buildpacks */
+		unsigned char buf2[sizeof(cnb_build_opts) + 8];
+		memset(buf2, 0xa5, sizeof(buf2));
+		is_int(cnb_build_opts_init((cnb_build_opts *)(void *)buf2, 2), 0, "cnb_build_opts_init(2)");
+		bool untouched = ((cnb_build_opts *)(void *)buf2)->max_layer_bytes == 0;
+		for (size_t i = offsetof(cnb_build_opts, pre_buildpacks); i < sizeof(buf2); i++)
+			untouched &= buf2[i] == 0xa5;
+		ok(untouched, "cnb_build_opts_init(2) writes max_layer_bytes and nothing from pre_buildpacks on");
+	}
 	OLDER_VERSION_FITS(cnb_vm_run_opts, stdout_fd);
 	OLDER_VERSION_FITS(cnb_image_run_opts, stdout_fd);
 	/* a version 1 cnb_vm_run_opts followed by garbage is still a valid version 1 struct */
