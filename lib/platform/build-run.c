@@ -223,9 +223,16 @@ static char *project_ref(run_state *s, const cnb__project_buildpack *bp, size_t 
 		if (cnb__bp_script_dir(&s->extra, bp, n, &ref, err) < 0)
 			return NULL;
 	} else if (*bp->uri) {
+		/* A relative uri that exists in the app, ends in "/" or starts with "." is a path there. */
 		_cleanup_free_ char *joined = bp->uri[0] == '/' ? NULL : cnb__path_join(app, bp->uri);
-		bool local = joined && !strstr(bp->uri, "://") && strncmp(bp->uri, "urn:", 4) && access(joined, F_OK) == 0;
-		ref = strdup(local ? joined : bp->uri);
+		bool remote = strstr(bp->uri, "://") || !strncmp(bp->uri, "urn:", 4);
+		bool exists = joined && access(joined, F_OK) == 0;
+		bool pathlike = bp->uri[0] == '.' || bp->uri[strlen(bp->uri) - 1] == '/';
+		if (joined && !remote && !exists && pathlike) {
+			cnb__error_errno(err, CNB_EINVAL, ENOENT, "project.toml: buildpack uri \"%s\": %s", bp->uri, joined);
+			return NULL;
+		}
+		ref = strdup(joined && !remote && exists ? joined : bp->uri);
 	} else if (asprintf(&ref, "%s%s%s", bp->id, *bp->version ? "@" : "", bp->version) < 0) {
 		ref = NULL;
 	}

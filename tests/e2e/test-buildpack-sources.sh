@@ -86,6 +86,9 @@ bad "volume inside /layers" "/layers belongs to the lifecycle" --volume "$work/v
 bad "volume inside /workspace" "/workspace belongs" --volume "$work/volume:/workspace"
 bad "volume inside /cnb" "/cnb belongs" --volume "$work/volume:/cnb/x"
 bad "binding without type" "needs a \`type\` file" --volume "$work/untyped:/platform/bindings/x"
+mkdir -p "$work/badproj" && cp "$work/app/app.sh" "$work/badproj/"
+printf '[[build.buildpacks]]\nuri = "missing-bp/"\n' > "$work/badproj/project.toml"
+bad "project.toml uri that is not in the app" "missing-bp" --path "$work/badproj"
 
 check_sources() { # check_sources NAME IMAGE: the build's output and the pushed image
 	local name=$1 image=$2 ran=1
