@@ -26,6 +26,9 @@
 #include "oci/store-gc.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,6 +216,42 @@ int cnb__build_project_load(const cnb_build_opts *o, cnb__project_descriptor **o
 	return r < 0 ? cnb__error_prefix(err, "build %s: project descriptor", o->image) : 0;
 }
 
+/*
+ * A project.toml uri as a --buildpack value. project.toml comes with the app, so a path must stay
+ * inside the app directory and not go through a symlink (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS): an
+ * app cannot pull host files into the build. A name that is no path in the app (and neither starts
+ * with "." nor ends in "/") is an image reference.
+ */
+static char *project_uri_ref(const char *app, const char *uri, cnb_error **err)
+{
+	if (strstr(uri, "://") || !strncmp(uri, "urn:", 4))
+		return strdup(uri);
+	_cleanup_close_ int appfd = open(app, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC,
+				.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
+	_cleanup_close_ int fd = appfd < 0 ? -1 : (int)syscall(SYS_openat2, appfd, uri, &how, sizeof(how));
+	int e = errno;
+	if (fd < 0 && e == ENOSYS) { /* before Linux 5.6: no "..", nothing absolute; links are not checked */
+		_cleanup_free_ char *joined = cnb__path_join(app, uri);
+		bool dotdot = uri[0] == '/' || !strcmp(uri, "..") || !strncmp(uri, "../", 3) || strstr(uri, "/../") ||
+			      (strlen(uri) >= 3 && !strcmp(uri + strlen(uri) - 3, "/.."));
+		e = dotdot ? EXDEV : joined && access(joined, F_OK) == 0 ? 0 : ENOENT;
+		fd = e ? -1 : open("/", O_PATH | O_CLOEXEC);
+	}
+	if (fd >= 0)
+		return cnb__path_join(app, uri);
+	bool pathlike = uri[0] == '.' || uri[0] == '/' || uri[strlen(uri) - 1] == '/';
+	if (e == ENOENT && !pathlike)
+		return strdup(uri);
+	if (e == ENOENT)
+		cnb__error_errno(err, CNB_EINVAL, e, "project.toml: buildpack uri \"%s\": not in the app directory %s", uri,
+				 app);
+	else
+		cnb__error_errno(err, CNB_EUNSAFE, e, "project.toml: buildpack uri \"%s\" must name a path inside the app "
+						      "directory, not through a symlink", uri);
+	return NULL;
+}
+
 /* A project.toml entry as a --buildpack value: its uri (a path relative to the app), its inline
  * script as a directory, or ID[@VERSION]. */
 static char *project_ref(run_state *s, const cnb__project_buildpack *bp, size_t n, cnb_error **err)
@@ -223,16 +262,7 @@ static char *project_ref(run_state *s, const cnb__project_buildpack *bp, size_t 
 		if (cnb__bp_script_dir(&s->extra, bp, n, &ref, err) < 0)
 			return NULL;
 	} else if (*bp->uri) {
-		/* A relative uri that exists in the app, ends in "/" or starts with "." is a path there. */
-		_cleanup_free_ char *joined = bp->uri[0] == '/' ? NULL : cnb__path_join(app, bp->uri);
-		bool remote = strstr(bp->uri, "://") || !strncmp(bp->uri, "urn:", 4);
-		bool exists = joined && access(joined, F_OK) == 0;
-		bool pathlike = bp->uri[0] == '.' || bp->uri[strlen(bp->uri) - 1] == '/';
-		if (joined && !remote && !exists && pathlike) {
-			cnb__error_errno(err, CNB_EINVAL, ENOENT, "project.toml: buildpack uri \"%s\": %s", bp->uri, joined);
-			return NULL;
-		}
-		ref = strdup(joined && !remote && exists ? joined : bp->uri);
+		return project_uri_ref(app, bp->uri, err);
 	} else if (asprintf(&ref, "%s%s%s", bp->id, *bp->version ? "@" : "", bp->version) < 0) {
 		ref = NULL;
 	}

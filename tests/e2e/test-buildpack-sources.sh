@@ -89,6 +89,11 @@ bad "binding without type" "needs a \`type\` file" --volume "$work/untyped:/plat
 mkdir -p "$work/badproj" && cp "$work/app/app.sh" "$work/badproj/"
 printf '[[build.buildpacks]]\nuri = "missing-bp/"\n' > "$work/badproj/project.toml"
 bad "project.toml uri that is not in the app" "missing-bp" --path "$work/badproj"
+printf '[[build.buildpacks]]\nuri = "../bp-dir"\n' > "$work/badproj/project.toml"
+bad "project.toml uri leaving the app" "inside the app" --path "$work/badproj"
+ln -s "$work/bp-dir" "$work/badproj/linked-bp"
+printf '[[build.buildpacks]]\nuri = "linked-bp"\n' > "$work/badproj/project.toml"
+bad "project.toml uri through a symlink" "not through a symlink" --path "$work/badproj"
 
 check_sources() { # check_sources NAME IMAGE: the build's output and the pushed image
 	local name=$1 image=$2 ran=1
