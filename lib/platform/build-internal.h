@@ -18,7 +18,7 @@ typedef struct cnb__phase_time {
 struct cnb_build {
 	cnb_ctx *ctx;        /* the caller's context, with this build's cancel fd (cnb__ctx_with_cancel) */
 	cnb_build_opts opts; /* strings and arrays below are our own copies */
-	char **env, **tags, **buildpacks, **pre_buildpacks, **post_buildpacks, **volumes;
+	char **env, **tags, **buildpacks, **lifecycle_env, **registry_mirrors, **pre_buildpacks, **post_buildpacks, **volumes;
 	cnb__volume *volumes_parsed; /* opts.volumes, checked by cnb_build_new() */
 	size_t n_volumes;
 	int cancel_pipe[2];
@@ -33,10 +33,6 @@ struct cnb_build {
 	char accel[8];
 	bool accel_fell_back;
 };
-
-/* The project descriptor of a build: --descriptor, else <app>/project.toml when the app has one
- * (*out stays NULL without either). */
-int cnb__build_project_load(const cnb_build_opts *o, cnb__project_descriptor **out, cnb_error **err);
 
 /* The pipeline itself (build-run.c); build-run.c calls nothing back in build-api.c. */
 int cnb__build_execute(cnb_build *b, cnb_error **err);

@@ -80,7 +80,7 @@ static int check_binding(const cnb__volume *v, const char *spec, cnb_error **err
 	return 0;
 }
 
-static int parse_one(const char *spec, const char *bindings_root, cnb__volume *v, cnb_error **err)
+static int parse_one(const char *spec, const char *bindings_root, const char *workspace, cnb__volume *v, cnb_error **err)
 {
 	/* HOST:TARGET[:ro|:rw]; a HOST or TARGET with ':' cannot be written, as with pack and docker. */
 	_cleanup_free_ char *copy = strdup(spec);
@@ -105,7 +105,7 @@ static int parse_one(const char *spec, const char *bindings_root, cnb__volume *v
 	if (!(v->target = normalise(target)))
 		return cnb__error_set(err, errno == EINVAL ? CNB_EINVAL : CNB_ENOMEM,
 				      "--volume %s: the target must be an absolute path without \".\" or \"..\"", spec);
-	static const char *const reserved[] = { "/layers", "/workspace", "/cnb" };
+	const char *const reserved[] = { "/layers", workspace, "/cnb" };
 	for (size_t i = 0; i < CNB_ARRAY_SIZE(reserved); i++)
 		if (within(v->target, reserved[i]))
 			return cnb__error_set(err, CNB_EINVAL,
@@ -125,8 +125,8 @@ static int parse_one(const char *spec, const char *bindings_root, cnb__volume *v
 	return v->binding ? check_binding(v, spec, err) : 0;
 }
 
-int cnb__volumes_parse(const char *const *specs, const char *const *env, cnb__volume **out, size_t *out_n,
-		       cnb_error **err)
+int cnb__volumes_parse(const char *const *specs, const char *const *env, const char *workspace, cnb__volume **out,
+		       size_t *out_n, cnb_error **err)
 {
 	*out = NULL;
 	*out_n = 0;
@@ -143,7 +143,7 @@ int cnb__volumes_parse(const char *const *specs, const char *const *env, cnb__vo
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	int r = 0;
 	for (size_t i = 0; r == 0 && i < n; i++) {
-		r = parse_one(specs[i], root, &v[i], err);
+		r = parse_one(specs[i], root, workspace ? workspace : "/workspace", &v[i], err);
 		for (size_t j = 0; r == 0 && j < i; j++)
 			if (!strcmp(v[i].target, v[j].target))
 				r = cnb__error_set(err, CNB_EINVAL, "--volume %s and %s: both mount on %s", specs[j], specs[i],

@@ -22,12 +22,13 @@ typedef struct cnb__volume {
 /*
  * Parses and checks every spec of `specs` (NULL-terminated, may be NULL) before anything runs: the
  * host directory exists (its last component not a symlink), the target is absolute, without "..",
- * and outside /layers, /workspace and /cnb (the lifecycle's own; what is there may be exported) and
+ * and outside /layers, the workspace (`workspace`; NULL: /workspace) and /cnb (the lifecycle's own;
+ * what is there may be exported) and
  * is not / or /platform; two volumes never share a target; a binding has a `type` file.
  * `env` ("K=V", may be NULL) may set SERVICE_BINDING_ROOT. *out: n entries, cnb__volumes_free().
  */
-int cnb__volumes_parse(const char *const *specs, const char *const *env, cnb__volume **out, size_t *out_n,
-		       cnb_error **err);
+int cnb__volumes_parse(const char *const *specs, const char *const *env, const char *workspace, cnb__volume **out,
+		       size_t *out_n, cnb_error **err);
 void cnb__volumes_free(cnb__volume *v, size_t n);
 
 #endif

@@ -1,9 +1,13 @@
 /* Unit tests of lib/platform helpers: project.toml include/exclude patterns, --buildpack orders. */
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
+#include "lib/common/fs.h"
+#include "lib/lifecycle/spec/target-data.h"
+#include "lib/platform/analyzed-file.h"
 #include "lib/platform/app-filter.h"
 #include "lib/platform/build-order.h"
 #include "lib/platform/build-volumes.h"
+#include "lib/platform/job-files.h"
 #include "tests/lib/tap.h"
 
 #include <stdio.h>
@@ -143,46 +147,93 @@ static void test_platform_volumes__forms_and_refusals(void)
 	size_t n = 0;
 	snprintf(spec, sizeof(spec), "%s:/data//x/", dir);
 	const char *one[] = { spec, NULL };
-	is_int(cnb__volumes_parse(one, NULL, &v, &n, &err), 0, "HOST:TARGET: %s", cnb_error_message(err));
+	is_int(cnb__volumes_parse(one, NULL, NULL, &v, &n, &err), 0, "HOST:TARGET: %s", cnb_error_message(err));
 	ok(n == 1 && v[0].read_only && !strcmp(v[0].target, "/data/x") && !v[0].binding, "read-only by default, target normalised");
 	cnb__volumes_free(v, n);
 	snprintf(spec, sizeof(spec), "%s:/data:rw", dir);
-	is_int(cnb__volumes_parse(one, NULL, &v, &n, &err), 0, ":rw");
+	is_int(cnb__volumes_parse(one, NULL, NULL, &v, &n, &err), 0, ":rw");
 	ok(n == 1 && !v[0].read_only, "rw taken");
 	cnb__volumes_free(v, n);
 	static const char *const bad_targets[] = { "/layers", "/workspace/x", "/cnb/buildpacks", "/", "/platform",
 						   "relative", "/a/../layers" };
 	for (size_t i = 0; i < sizeof(bad_targets) / sizeof(*bad_targets); i++) {
 		snprintf(spec, sizeof(spec), "%s:%s", dir, bad_targets[i]);
-		is_int(cnb__volumes_parse(one, NULL, &v, &n, &err), CNB_EINVAL, "target %s refused", bad_targets[i]);
+		is_int(cnb__volumes_parse(one, NULL, NULL, &v, &n, &err), CNB_EINVAL, "target %s refused", bad_targets[i]);
 		cnb__error_clear(&err);
 	}
 	snprintf(spec, sizeof(spec), "%s:/platform/bindings/ca", binding);
-	is_int(cnb__volumes_parse(one, NULL, &v, &n, &err), CNB_EINVAL, "a binding without type refused");
+	is_int(cnb__volumes_parse(one, NULL, NULL, &v, &n, &err), CNB_EINVAL, "a binding without type refused");
 	ok(err && strstr(cnb_error_message(err), "type"), "message: %s", cnb_error_message(err));
 	cnb__error_clear(&err);
 	snprintf(spec, sizeof(spec), "%s:/bindings/ca", binding);
 	const char *env[] = { "SERVICE_BINDING_ROOT=/bindings", NULL };
-	is_int(cnb__volumes_parse(one, env, &v, &n, &err), CNB_EINVAL, "SERVICE_BINDING_ROOT honoured");
+	is_int(cnb__volumes_parse(one, env, NULL, &v, &n, &err), CNB_EINVAL, "SERVICE_BINDING_ROOT honoured");
 	cnb__error_clear(&err);
 	char type[96];
 	snprintf(type, sizeof(type), "%s/type", binding);
 	FILE *f = fopen(type, "w");
 	if (f)
 		fclose(f);
-	is_int(cnb__volumes_parse(one, env, &v, &n, &err), 0, "a binding with type: %s", cnb_error_message(err));
+	is_int(cnb__volumes_parse(one, env, NULL, &v, &n, &err), 0, "a binding with type: %s", cnb_error_message(err));
 	ok(n == 1 && v[0].binding, "recognised as a binding");
 	cnb__volumes_free(v, n);
 	snprintf(spec, sizeof(spec), "%s/missing:/data", dir);
-	is_int(cnb__volumes_parse(one, NULL, &v, &n, &err), CNB_EINVAL, "a missing host directory refused");
+	is_int(cnb__volumes_parse(one, NULL, NULL, &v, &n, &err), CNB_EINVAL, "a missing host directory refused");
 	cnb__error_clear(&err);
 	unlink(type);
 	rmdir(binding);
 	rmdir(dir);
 }
 
+/* The run image's os, arch, variant and distro labels reach the buildpacks (CNB_TARGET_*) through analyzed.toml. */
+static void test_platform_analyzed__run_image_target(void)
+{
+	char dir[] = "/tmp/cnb-test-analyzed-XXXXXX";
+	if (!mkdtemp(dir))
+		return;
+	_cleanup_free_ char *path = cnb__path_join(dir, "analyzed.toml");
+	cnb__oci_image *run = NULL;
+	cnb_error *err = NULL;
+	if (cnb__oci_image_new(&run, &err) < 0)
+		return;
+	json_t *config = cnb__oci_image_config_edit(run);
+	json_object_set_new(config, "os", json_string("linux"));
+	json_object_set_new(config, "architecture", json_string("arm"));
+	json_object_set_new(config, "variant", json_string("v7"));
+	json_object_set_new(config, "config", json_pack("{s:{s:s, s:s, s:s}}", "Labels", "io.buildpacks.base.distro.name",
+							"testos", "io.buildpacks.base.distro.version", "9.1",
+							"io.buildpacks.base.id", "example/base"));
+	cnb__owner owner = { getuid(), getgid(), false };
+	is_int(cnb__write_analyzed(path, NULL, run, "example/run", &owner, &err), 0, "analyzed.toml written: %s",
+	       cnb_error_message(err));
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	cnb__read_file(path, 1 << 20, &text, &len, NULL);
+	ok(text && strstr(text, "[run-image.target]\nid = \"example/base\"\nos = \"linux\"\narch = \"arm\"\n"
+				"arch-variant = \"v7\"\n\n[run-image.target.distro]\nname = \"testos\"\nversion = \"9.1\"\n"),
+	   "[run-image.target] as the reference writes it:\n%s", text ? text : "");
+	cnb__target t;
+	is_int(cnb__target_data_load(&t, path, &err), 0, "the lifecycle reads it back");
+	cnb__env env = CNB_ENV_INIT;
+	cnb__target_data_env(&env, &t);
+	const char *want[] = { "CNB_TARGET_OS=linux", "CNB_TARGET_ARCH=arm", "CNB_TARGET_ARCH_VARIANT=v7",
+			       "CNB_TARGET_DISTRO_NAME=testos", "CNB_TARGET_DISTRO_VERSION=9.1" };
+	for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++) {
+		bool found = false;
+		for (char *const *e = cnb__env_envp(&env); e && *e && !found; e++)
+			found = !strcmp(*e, want[i]);
+		ok(found, "buildpacks get %s", want[i]);
+	}
+	cnb__env_free(&env);
+	cnb__target_free(&t);
+	cnb__oci_image_free(run);
+	cnb__error_clear(&err);
+	cnb__rm_rf(dir, NULL);
+}
+
 int main(void)
 {
+	test_platform_analyzed__run_image_target();
 	test_platform_app_filter__gitignore_patterns();
 	test_platform_app_filter__include_exclude_negation();
 	test_platform_build_order__versions_from_the_builder();
