@@ -4,8 +4,9 @@
 # from a registry image (each prints that it ran), a service binding the buildpack reads (absent
 # from the pushed image, searched in its unpacked layers) and a read-only volume it cannot write;
 # then the bash-script sample app (project.toml 0.1, uri group) built and run. With the host
-# executor (root): the same extra buildpacks and volumes, and a project.toml 0.2 with a uri group,
-# its builder, a pre group and an inline script buildpack, exclude applied. Bad input fails before any VM boots. Prints TAP.
+# executor (root): the same extra buildpacks and volumes, the bash-script app as a .zip (its
+# project.toml read from the unpacked app), and a project.toml 0.2 with a uri group, its builder, a
+# pre group and an inline script buildpack, exclude applied. Bad input fails before any VM boots. Prints TAP.
 #   test-buildpack-sources.sh CNB_EXE SOURCE_ROOT   (run through with-registry.sh)
 set -u
 cnb=$1 src=$2
@@ -139,6 +140,11 @@ if [ "$(id -u)" = 0 ]; then
 	[ $rc = 0 ] && grep -q "EXTRA e2e/from-dir ran" "$work/host-rw.out" && grep -q "VOLUME WRITTEN" "$work/host-rw.out" && [ -f "$work/volume/written" ] &&
 		grep -q "binding ca: type=ca-certificates" "$work/host-rw.out"
 	r=$?; ok $r "host: a buildpack from a .tgz runs; a :rw volume is writable; SERVICE_BINDING_ROOT moves the bindings"; [ $r = 0 ] || show "$work/host-rw.out"
+
+	(cd "$work/bash-script" && zip -qr "$work/bash-script.zip" .)
+	run bash-zip "$cnb" build "$reg/src/bash-zip" --builder "$reg/src/builder" --path "$work/bash-script.zip" --publish --executor host
+	[ $rc = 0 ] && grep -q -- "---> Bash Script buildpack" "$work/bash-zip.out"
+	r=$?; ok $r "host: a .zip app's project.toml and its uri buildpack are read from the unpacked app"; [ $r = 0 ] || show "$work/bash-zip.out"
 
 	mkdir -p "$work/app02"
 	cp "$work/app/app.sh" "$work/app02/"
