@@ -25,8 +25,14 @@ static const char usage_text[] =
 	"      --run-image REF        run image (default: the builder's, or its mirror on IMAGE's registry)\n"
 	"  -e, --env K=V              build-time environment variable (repeatable); -e K takes K from the environment\n"
 	"      --env-file FILE        K=V lines (# comments); -e wins over it\n"
-	"  -b, --buildpack ID[@VER]   use these buildpacks of the builder instead of its order (repeatable, comma lists)\n"
-	"      --pre-buildpack ID / --post-buildpack ID / --volume SRC:DST   not supported yet\n"
+	"  -b, --buildpack BP         use exactly these buildpacks instead of the builder's order (repeatable,\n"
+	"                             comma lists): ID[@VER] or urn:cnb:builder:ID in the builder,\n"
+	"                             from=builder (its order), a directory, a .cnb or .tgz file, docker://REF\n"
+	"                             or an image reference (a buildpackage); the builder image is not changed\n"
+	"      --pre-buildpack BP     run BP before every group of the order (repeatable, comma lists)\n"
+	"      --post-buildpack BP    run BP after every group of the order (repeatable, comma lists)\n"
+	"      --volume HOST:TARGET[:ro|:rw]  mount a host directory into the build (read-only by default;\n"
+	"                             never in the image); at /platform/bindings/NAME: a service binding\n"
 	"  -d, --descriptor FILE      project.toml (default: <path>/project.toml)\n"
 	"      --cache-dir DIR        build cache directory (default: under the cnb cache)\n"
 	"      --cache-image REF      build cache as a registry image (shared by every machine that can pull it)\n"
@@ -171,10 +177,10 @@ static const cnb_cli_opt build_opts[] = {
 	{ "run-image", KEY_RUN_IMAGE, "REF" },
 	{ "env", 'e', "K=V" },
 	{ "env-file", KEY_ENV_FILE, "FILE" },
-	{ "buildpack", CNB_BUILD_KEY_BUILDPACK, "ID[@VER]" },
-	{ "pre-buildpack", CNB_BUILD_KEY_PRE_BUILDPACK, "ID[@VER]" },
-	{ "post-buildpack", CNB_BUILD_KEY_POST_BUILDPACK, "ID[@VER]" },
-	{ "volume", CNB_BUILD_KEY_VOLUME, "SRC:DST" },
+	{ "buildpack", CNB_BUILD_KEY_BUILDPACK, "BP" },
+	{ "pre-buildpack", CNB_BUILD_KEY_PRE_BUILDPACK, "BP" },
+	{ "post-buildpack", CNB_BUILD_KEY_POST_BUILDPACK, "BP" },
+	{ "volume", CNB_BUILD_KEY_VOLUME, "HOST:TARGET[:ro|:rw]" },
 	{ "descriptor", 'd', "FILE" },
 	{ "cache-dir", KEY_CACHE_DIR, "DIR" },
 	{ "cache-image", KEY_CACHE_IMAGE, "REF" },
@@ -415,6 +421,9 @@ static int parse_build_args(cnb_cli_build *b, int argc, char **argv)
 	b->opts.buildpacks = b->buildpacks.n ? b->buildpacks.items : NULL;
 	b->opts.lifecycle_env = b->lifecycle_env.items;
 	b->opts.registry_mirrors = b->mirrors.items;
+	b->opts.pre_buildpacks = b->pre_buildpacks.items;
+	b->opts.post_buildpacks = b->post_buildpacks.items;
+	b->opts.volumes = b->volumes.items;
 	return CNB_CLI_PARSED;
 }
 

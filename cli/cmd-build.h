@@ -15,7 +15,7 @@ typedef struct cnb_cli_str_list {
 
 typedef struct cnb_cli_build {
 	cnb_build_opts opts;
-	cnb_cli_str_list env_file, env, tags, buildpacks, lifecycle_env, mirrors;
+	cnb_cli_str_list env_file, env, tags, buildpacks, pre_buildpacks, post_buildpacks, volumes, lifecycle_env, mirrors;
 	int publish;
 	int version;
 	const char *report_json;

@@ -23,7 +23,7 @@ typedef enum cnb_pull_policy {
  *  and Go's time.Time JSON (pack, the lifecycle) can write. */
 #define CNB_BUILD_TIME_MAX INT64_C(253402300799)
 
-#define CNB_BUILD_OPTS_VERSION 3
+#define CNB_BUILD_OPTS_VERSION 4
 
 /**
  * What to build: options for cnb_build_new(). Initialise with cnb_build_opts_init() or
@@ -54,7 +54,12 @@ typedef struct cnb_build_opts {
 	uint32_t memory_mb;            /**< VM memory in MiB; 0: the default */
 	const char *previous_image;    /**< image to reuse layers from; NULL: `image` itself */
 	const char *process_type;      /**< default process of the image; NULL: the buildpacks' default */
-	const char *const *buildpacks; /**< replace the builder's order with these: "ID[@VERSION]" of buildpacks in the builder */
+	const char *const *buildpacks; /**< replace the builder's order with exactly these (as pack's --buildpack):
+	                                    "ID[@VERSION]" or "urn:cnb:builder:ID[@VERSION]" in the builder,
+	                                    "from=builder" (the builder's order, spliced in), a directory, a .cnb
+	                                    or .tgz file, "docker://REF" or a plain image reference (a
+	                                    buildpackage). Those not in the builder are added to the build's
+	                                    root filesystem only; the builder image is never changed. */
 	/* version 2 */
 	uint64_t max_layer_bytes;      /**< largest uncompressed layer tar (app or cache) a build may hand back; 0: CNB_BUILD_LAYER_MAX_DEFAULT */
 	/* version 3 */
@@ -70,6 +75,13 @@ typedef struct cnb_build_opts {
 	                                          instead of REGISTRY ("docker.io" for Docker Hub) */
 	const char *default_builder;   /**< the builder when `builder` is NULL and the project descriptor names none
 	                                    (pack's config default-builder-image) */
+	/* version 4 */
+	const char *const *pre_buildpacks;  /**< put before every group of the order (forms as in `buildpacks`) */
+	const char *const *post_buildpacks; /**< put after every group of the order */
+	const char *const *volumes;    /**< "HOST:TARGET[:ro|:rw]" host directories mounted into the build (read-only
+	                                    by default); never in the image. A volume at <bindings>/NAME
+	                                    (/platform/bindings, or $SERVICE_BINDING_ROOT of `env`) is a service
+	                                    binding and needs a `type` file. */
 } cnb_build_opts;
 
 /** uid/gid value meaning "as the builder says". */
@@ -82,7 +94,7 @@ typedef struct cnb_build_opts {
 #define CNB_BUILD_OPTS_INIT                                                                        \
 	{ CNB_BUILD_OPTS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 1,  \
 	  CNB_BUILD_TIME_DEFAULT, NULL, CNB_PULL_IF_NOT_PRESENT, NULL, 0, 0, NULL, NULL, NULL, 0, NULL, NULL, NULL, \
-	  CNB_BUILD_ID_DEFAULT, CNB_BUILD_ID_DEFAULT, NULL, NULL, NULL, NULL }
+	  CNB_BUILD_ID_DEFAULT, CNB_BUILD_ID_DEFAULT, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 
 /**
  * Fills `opts` with the defaults of CNB_BUILD_OPTS_INIT for options version `version`.

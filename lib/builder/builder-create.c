@@ -41,7 +41,7 @@ static int add_buildpack(builder_state *s, cnb_ctx *ctx, const cnb__builder_bp *
 	struct stat st;
 	if (ref->uri[0] == '/' && stat(ref->uri, &st) == 0 && S_ISDIR(st.st_mode))
 		return cnb__bp_set_add_dir(&s->bps, ctx, ref->uri, ref->id, ref->version, NULL, err);
-	return cnb__bp_set_add_package(&s->bps, ctx, ref->uri, platform, ref->id, ref->version, err);
+	return cnb__bp_set_add_package(&s->bps, ctx, ref->uri, platform, ref->id, ref->version, NULL, err);
 }
 
 static int env_uint(const json_t *config, const char *name, uint32_t *out)

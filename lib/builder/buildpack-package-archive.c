@@ -112,10 +112,38 @@ int cnb__bp_archive_write(cnb__oci_image *img, const char *path, cnb_error **err
 
 /* ---- reading ---- */
 
-static void archive_readerp(struct archive **a)
+void cnb__bp_archive_reader_free(struct archive **a)
 {
 	if (*a)
 		archive_read_free(*a);
+}
+
+int cnb__bp_archive_open(struct archive **out, int fd, cnb_error **err)
+{
+	struct archive *a = archive_read_new();
+	if (!a)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	archive_read_support_format_tar(a);
+	archive_read_support_filter_gzip(a);
+	if (archive_read_open_fd(a, fd, 1 << 16) != ARCHIVE_OK) {
+		int r = cnb__error_set(err, CNB_EINVAL, "%s", archive_error_string(a));
+		archive_read_free(a);
+		return r;
+	}
+	*out = a;
+	return 0;
+}
+
+int cnb__bp_archive_next(struct archive *a, struct archive_entry **e, size_t n, cnb_error **err)
+{
+	int ar = archive_read_next_header(a, e);
+	if (ar == ARCHIVE_EOF)
+		return 0;
+	if (ar != ARCHIVE_OK && ar != ARCHIVE_WARN)
+		return cnb__error_set(err, CNB_EINVAL, "not a tar (%s)", archive_error_string(a));
+	if (n >= CNB_BP_ARCHIVE_MAX_ENTRIES)
+		return cnb__error_set(err, CNB_EINVAL, "more than %d entries", CNB_BP_ARCHIVE_MAX_ENTRIES);
+	return 1;
 }
 
 /* "./blobs/sha256/<hex>" and "/blobs/…" name the same entry as "blobs/…" (pack, GNU tar, Go's archive/tar). */
@@ -191,13 +219,12 @@ static int unpack_entries(struct archive *a, const char *layout_dir, cnb_error *
 	uint64_t total = 0;
 	bool have_index = false;
 	for (size_t n = 0;; n++) {
-		int ar = archive_read_next_header(a, &e);
-		if (ar == ARCHIVE_EOF)
+		int more = cnb__bp_archive_next(a, &e, n, err);
+		if (more <= 0) {
+			if (more < 0)
+				return more;
 			break;
-		if (ar != ARCHIVE_OK && ar != ARCHIVE_WARN)
-			return cnb__error_set(err, CNB_EINVAL, "not a tar (%s)", archive_error_string(a));
-		if (n >= CNB_BP_ARCHIVE_MAX_ENTRIES)
-			return cnb__error_set(err, CNB_EINVAL, "more than %d entries", CNB_BP_ARCHIVE_MAX_ENTRIES);
+		}
 		const char *name = entry_name(e);
 		int64_t size = archive_entry_size(e);
 		char digest[CNB_OCI_DIGEST_SIZE];
@@ -225,14 +252,10 @@ int cnb__bp_archive_unpack(const char *path, const char *layout_dir, cnb_error *
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return cnb__error_errno(err, errno == ENOENT ? CNB_ENOTFOUND : CNB_EIO, errno, "open %s", path);
-	_cleanup_(archive_readerp) struct archive *a = archive_read_new();
-	if (!a)
-		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	archive_read_support_format_tar(a);
-	archive_read_support_filter_gzip(a);
+	_cleanup_(cnb__bp_archive_reader_free) struct archive *a = NULL;
 	int r = cnb__mkdir_p(layout_dir, 0700, err);
-	if (r == 0 && archive_read_open_fd(a, fd, 1 << 16) != ARCHIVE_OK)
-		r = cnb__error_set(err, CNB_EINVAL, "%s", archive_error_string(a));
+	if (r == 0)
+		r = cnb__bp_archive_open(&a, fd, err);
 	if (r == 0)
 		r = unpack_entries(a, layout_dir, err);
 	return r < 0 ? cnb__error_prefix(err, "%s is not a buildpackage (.cnb: an OCI image layout in a tar)", path) : 0;

@@ -26,4 +26,13 @@ int cnb__bp_archive_write(cnb__oci_image *img, const char *path, cnb_error **err
  */
 int cnb__bp_archive_unpack(const char *path, const char *layout_dir, cnb_error **err);
 
+/* Reading an untrusted tar (maybe gzipped) entry by entry with libarchive, for .cnb files and
+ * buildpack archives alike. */
+struct archive;
+struct archive_entry;
+int cnb__bp_archive_open(struct archive **out, int fd, cnb_error **err);
+void cnb__bp_archive_reader_free(struct archive **a);
+/* The next header: 1, 0 at the end, or CNB_EINVAL (not a tar; entry `n` is past CNB_BP_ARCHIVE_MAX_ENTRIES). */
+int cnb__bp_archive_next(struct archive *a, struct archive_entry **e, size_t n, cnb_error **err);
+
 #endif

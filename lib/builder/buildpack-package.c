@@ -18,7 +18,7 @@ static int add_dependency(cnb__bp_set *set, cnb_ctx *ctx, const char *uri, const
 	struct stat st;
 	if (uri[0] == '/' && stat(uri, &st) == 0 && S_ISDIR(st.st_mode))
 		return cnb__bp_set_add_dir(set, ctx, uri, NULL, NULL, NULL, err);
-	return cnb__bp_set_add_package(set, ctx, uri, platform, NULL, NULL, err);
+	return cnb__bp_set_add_package(set, ctx, uri, platform, NULL, NULL, NULL, err);
 }
 
 /* An empty image for `platform` (the host's when NULL) with the buildpacks' layers and the two labels. */

@@ -185,8 +185,17 @@ static int add_selected(cnb__bp_set *s, const cnb__bp_package *p, const char *id
 	return r;
 }
 
+/* The index of id@version in the set, or s->n. */
+static size_t module_index(const cnb__bp_set *s, const char *id, const char *version)
+{
+	size_t i = 0;
+	while (i < s->n && (strcmp(s->mods[i].bp->id, id) || strcmp(s->mods[i].bp->version, version)))
+		i++;
+	return i;
+}
+
 int cnb__bp_set_add_package(cnb__bp_set *s, cnb_ctx *ctx, const char *uri, const char *platform, const char *id,
-			    const char *version, cnb_error **err)
+			    const char *version, size_t *out_top, cnb_error **err)
 {
 	_cleanup_free_ char *scratch = NULL;
 	if (asprintf(&scratch, "%s/package-%zu", s->tmp_dir, s->n) < 0)
@@ -208,6 +217,13 @@ int cnb__bp_set_add_package(cnb__bp_set *s, cnb_ctx *ctx, const char *uri, const
 					r = add_package_entry(s, &p, bp_id, bp_version, info, err);
 			}
 		}
+	}
+	if (r == 0 && out_top) {
+		const char *top_version = version;
+		const json_t *versions = json_object_get(p.layers, id ? id : p.id);
+		if (!top_version && id && json_object_size(versions) == 1)
+			top_version = json_object_iter_key(json_object_iter((json_t *)versions));
+		*out_top = module_index(s, id ? id : p.id, top_version ? top_version : p.version);
 	}
 	cnb__bp_package_clear(&p);
 	return r;

@@ -39,10 +39,18 @@ int cnb__bp_set_add_dir(cnb__bp_set *s, cnb_ctx *ctx, const char *dir, const cha
 /*
  * Adds buildpacks of the buildpackage at `uri` (a .cnb path, "docker://REF", "oci:DIR[:TAG]" or a
  * plain REF): all of them, or with `id` (and `version`) that one and what its order reaches.
+ * *out_top (may be NULL): the index of `id`, or of the package's top buildpack.
  * A buildpack already in the set with the same layer is kept once; with another layer, refused.
  */
 int cnb__bp_set_add_package(cnb__bp_set *s, cnb_ctx *ctx, const char *uri, const char *platform, const char *id,
-			    const char *version, cnb_error **err);
+			    const char *version, size_t *out_top, cnb_error **err);
+
+/*
+ * Adds the buildpack archived in the file `path` (a tar, maybe gzipped, of a buildpack directory:
+ * pack's .tgz form). Untrusted: bounded, only regular files and directories below the archive root
+ * are taken (no links, no "..", no owners), then it is added as a directory.
+ */
+int cnb__bp_set_add_archive(cnb__bp_set *s, cnb_ctx *ctx, const char *path, size_t *out_index, cnb_error **err);
 
 /* The buildpack `id` (at `version`, or the only version present). NULL: absent or *ambiguous. */
 const cnb__bp_descriptor *cnb__bp_set_find(const cnb__bp_set *s, const char *id, const char *version,

@@ -28,11 +28,13 @@
 	X(workspace) X(default_builder)
 
 /* The string-list fields, the same way. */
-#define STRV_FIELDS(X) X(env) X(tags) X(buildpacks) X(lifecycle_env) X(registry_mirrors)
+#define STRV_FIELDS(X) X(env) X(tags) X(buildpacks) X(lifecycle_env) X(registry_mirrors) X(pre_buildpacks) \
+	X(post_buildpacks) X(volumes)
 
-/* version 1 ends before max_layer_bytes, version 2 before sbom_output_dir */
+/* version 1 ends before max_layer_bytes, version 2 before sbom_output_dir, version 3 before pre_buildpacks */
 static const size_t cnb_build_opts_sizes[] = { offsetof(cnb_build_opts, max_layer_bytes),
-						offsetof(cnb_build_opts, sbom_output_dir), sizeof(cnb_build_opts) };
+						offsetof(cnb_build_opts, sbom_output_dir),
+						offsetof(cnb_build_opts, pre_buildpacks), sizeof(cnb_build_opts) };
 CNB__DEFINE_OPTS_INIT_SIZED(cnb_build_opts, CNB_BUILD_OPTS_VERSION, CNB_BUILD_OPTS_INIT)
 
 /* A tag in the image's repository, or a full reference of its own (pack's -t REGISTRY/REPO:TAG). */
@@ -157,6 +159,11 @@ int cnb_build_new(cnb_build **out, cnb_ctx *ctx, const cnb_build_opts *opts, cnb
 		cnb_build_free(b);
 		return CNB_EINVAL;
 	}
+	if (!oom && cnb__volumes_parse(b->opts.volumes, b->opts.env, b->opts.workspace, &b->volumes_parsed, &b->n_volumes,
+				       err) < 0) {
+		cnb_build_free(b);
+		return cnb__error_prefix(err, "build %s", opts->image);
+	}
 	if (oom || pipe2(b->cancel_pipe, O_CLOEXEC | O_NONBLOCK) < 0 ||
 	    !(b->ctx = cnb__ctx_with_cancel(ctx, b->cancel_pipe[0]))) {
 		cnb_build_free(b);
@@ -176,6 +183,7 @@ void cnb_build_free(cnb_build *b)
 #define FREE(f) cnb__strv_free(b->f);
 	STRV_FIELDS(FREE)
 #undef FREE
+	cnb__volumes_free(b->volumes_parsed, b->n_volumes);
 	free(b->ctx);
 	if (b->cancel_pipe[0] >= 0)
 		close(b->cancel_pipe[0]);

@@ -4,6 +4,8 @@
 
 #include <cnb/build.h>
 #include <stdbool.h>
+#include "build-volumes.h"
+#include "lib/lifecycle/spec/project-descriptor.h"
 #include "lib/export/export-assemble.h"
 
 #define CNB_BUILD_MAX_PHASES 16
@@ -16,7 +18,9 @@ typedef struct cnb__phase_time {
 struct cnb_build {
 	cnb_ctx *ctx;        /* the caller's context, with this build's cancel fd (cnb__ctx_with_cancel) */
 	cnb_build_opts opts; /* strings and arrays below are our own copies */
-	char **env, **tags, **buildpacks, **lifecycle_env, **registry_mirrors;
+	char **env, **tags, **buildpacks, **lifecycle_env, **registry_mirrors, **pre_buildpacks, **post_buildpacks, **volumes;
+	cnb__volume *volumes_parsed; /* opts.volumes, checked by cnb_build_new() */
+	size_t n_volumes;
 	int cancel_pipe[2];
 	bool ran;
 	/* results */

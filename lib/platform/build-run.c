@@ -10,7 +10,9 @@
 #include "image-mirrors.h"
 #include "build-cache.h"
 #include "build-cache-image.h"
+#include "build-buildpacks.h"
 #include "build-order.h"
+#include "build-volumes.h"
 #include "job-files.h"
 #include "lib/lifecycle/spec/project-descriptor.h"
 #include "lib/api/ctx-internal.h"
@@ -21,6 +23,7 @@
 #include "lib/common/tar-writer.h"
 #include "lib/export/image-config.h"
 #include "lib/export/rebase.h"
+#include "lib/rootfs/rootfs-cache.h"
 #include "lib/rootfs/rootfs-image.h"
 #include "lib/vm/executor.h"
 #include "oci/image.h"
@@ -29,6 +32,9 @@
 #include "oci/store-gc.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +83,10 @@ typedef struct run_state {
 	char *destination;
 	char *cache_dir;
 	cnb__cache_stats cache;
+	char *app;         /* the app directory: --path, or where its .zip/.jar was unpacked (in job_dir) */
+	cnb__project_descriptor *project;
+	cnb__bp_set extra; /* buildpacks from outside the builder: extra rootfs layers */
+	char *order_toml;  /* the build's own order, or NULL */
 } run_state;
 
 static void state_clear(run_state *s)
@@ -98,6 +108,10 @@ static void state_clear(run_state *s)
 	free(s->run_mirrors);
 	free(s->destination);
 	free(s->cache_dir);
+	free(s->app);
+	cnb__project_descriptor_free(s->project);
+	cnb__bp_set_clear(&s->extra);
+	free(s->order_toml);
 }
 
 static int check_cancel(run_state *s, cnb_error **err)
@@ -174,10 +188,24 @@ static int pull_builder(run_state *s, cnb_error **err)
 	return builder_ids(s, err);
 }
 
+/* The builder's layers, then one per buildpack from elsewhere: a tree cached by chain id like any image's. */
 static int assemble_rootfs(run_state *s, cnb_error **err)
 {
-	int r = cnb__rootfs_assemble_image(s->b->ctx, s->builder, cnb__executor_uses_mapped_xattr(s->b->opts.executor),
-					   &s->rootfs, &s->rootfs_lock, err);
+	_cleanup_free_ cnb__rootfs_layer *layers = NULL;
+	size_t n = s->builder->n_layers;
+	int r = cnb__rootfs_layers_of(s->builder, &layers, err);
+	cnb__rootfs_layer *all = r == 0 ? realloc(layers, (n + s->extra.n + 1) * sizeof(*layers)) : NULL;
+	if (r == 0 && !all)
+		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	if (all)
+		layers = all;
+	for (size_t i = 0; r == 0 && i < s->extra.n; i++) {
+		const cnb__oci_layer *l = &s->extra.mods[i].layer;
+		layers[n++] = (cnb__rootfs_layer){ l->path, l->media_type, l->digest, l->diff_id };
+	}
+	if (r == 0)
+		r = cnb__rootfs_assemble(s->b->ctx, layers, n, cnb__executor_uses_mapped_xattr(s->b->opts.executor),
+					 &s->rootfs, &s->rootfs_lock, err);
 	return r < 0 ? cnb__error_prefix(err, "builder %s: rootfs", s->b->opts.builder) : 0;
 }
 
@@ -207,58 +235,168 @@ static int analyze(run_state *s, cnb_error **err)
 	return 0;
 }
 
-/* --descriptor, else <app>/project.toml when the app has one. */
-static int load_project(run_state *s, const char *app, cnb__project_descriptor **out, cnb_error **err)
+/* The job directory, and the app in it unpacked when --path is a .zip/.jar: project.toml (and the
+ * buildpacks its uris name) are read from what the build will copy. */
+static int open_app(run_state *s, cnb_error **err)
 {
-	_cleanup_free_ char *in_app = cnb__path_join(app, "project.toml");
+	int r = cnb__job_dir_create(&s->job_dir, &s->job_lock, err);
+	if (r < 0)
+		return r;
+	const char *app = s->b->opts.app_dir ? s->b->opts.app_dir : ".";
+	if (!cnb__app_archive_is(app))
+		return (s->app = strdup(app)) ? 0 : cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	if (!(s->app = cnb__path_join(s->job_dir, "app-archive")))
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	if (cnb__mkdir_p(s->app, 0700, err) < 0 || cnb__app_archive_extract(app, s->app, err) < 0)
+		return cnb__error_prefix(err, "build %s", s->b->opts.image);
+	return 0;
+}
+
+static int load_project(run_state *s, cnb_error **err)
+{
+	_cleanup_free_ char *in_app = cnb__path_join(s->app, "project.toml");
 	const char *path = s->b->opts.descriptor;
 	if (!path && in_app && access(in_app, F_OK) == 0)
 		path = in_app;
 	if (!path)
 		return 0;
-	int r = cnb__project_descriptor_load(out, path, err);
+	int r = cnb__project_descriptor_load(&s->project, path, err);
 	return r < 0 ? cnb__error_prefix(err, "build %s: project descriptor", s->b->opts.image) : 0;
 }
 
-/* <layers>/order.toml when the build names its buildpacks (--buildpack, else project.toml's group). */
-static int write_order(run_state *s, const cnb__project_descriptor *project, const cnb__owner *owner, cnb_error **err)
+/*
+ * A project.toml uri as a --buildpack value. project.toml comes with the app, so a path must stay
+ * inside the app directory and not go through a symlink (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS): an
+ * app cannot pull host files into the build. A name that is no path in the app (and neither starts
+ * with "." nor ends in "/") is an image reference.
+ */
+static char *project_uri_ref(const char *app, const char *uri, cnb_error **err)
 {
-	char **refs = (char **)s->b->opts.buildpacks;
-	char **from_project = NULL;
-	if ((!refs || !*refs) && project && project->n_group) {
-		if (!(from_project = calloc(project->n_group + 1, sizeof(char *))))
-			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-		for (size_t i = 0; i < project->n_group; i++) {
-			const cnb__project_buildpack *bp = &project->group[i];
-			if (!*bp->id || asprintf(&from_project[i], "%s%s%s", bp->id, *bp->version ? "@" : "", bp->version) < 0) {
-				cnb__strv_free(from_project);
-				return cnb__error_set(err, CNB_EUNSUPPORTED,
-						      "project descriptor: buildpack %zu has no id (buildpacks by uri are not supported yet)",
-						      i + 1);
-			}
+	if (strstr(uri, "://") || !strncmp(uri, "urn:", 4))
+		return strdup(uri);
+	_cleanup_close_ int appfd = open(app, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC,
+				.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
+	_cleanup_close_ int fd = appfd < 0 ? -1 : (int)syscall(SYS_openat2, appfd, uri, &how, sizeof(how));
+	int e = errno;
+	if (fd < 0 && e == ENOSYS) { /* before Linux 5.6: no "..", nothing absolute; links are not checked */
+		_cleanup_free_ char *joined = cnb__path_join(app, uri);
+		bool dotdot = uri[0] == '/' || !strcmp(uri, "..") || !strncmp(uri, "../", 3) || strstr(uri, "/../") ||
+			      (strlen(uri) >= 3 && !strcmp(uri + strlen(uri) - 3, "/.."));
+		e = dotdot ? EXDEV : joined && access(joined, F_OK) == 0 ? 0 : ENOENT;
+		fd = e ? -1 : open("/", O_PATH | O_CLOEXEC);
+	}
+	if (fd >= 0)
+		return cnb__path_join(app, uri);
+	bool pathlike = uri[0] == '.' || uri[0] == '/' || uri[strlen(uri) - 1] == '/';
+	if (e == ENOENT && !pathlike)
+		return strdup(uri);
+	if (e == ENOENT)
+		cnb__error_errno(err, CNB_EINVAL, e, "project.toml: buildpack uri \"%s\": not in the app directory %s", uri,
+				 app);
+	else
+		cnb__error_errno(err, CNB_EUNSAFE, e, "project.toml: buildpack uri \"%s\" must name a path inside the app "
+						      "directory, not through a symlink", uri);
+	return NULL;
+}
+
+/* A project.toml entry as a --buildpack value: its uri (a path relative to the app), its inline
+ * script as a directory, or ID[@VERSION]. */
+static char *project_ref(run_state *s, const cnb__project_buildpack *bp, size_t n, cnb_error **err)
+{
+	char *ref = NULL;
+	if (bp->script_inline) {
+		if (cnb__bp_script_dir(&s->extra, bp, n, &ref, err) < 0)
+			return NULL;
+	} else if (*bp->uri) {
+		return project_uri_ref(s->app, bp->uri, err);
+	} else if (asprintf(&ref, "%s%s%s", bp->id, *bp->version ? "@" : "", bp->version) < 0) {
+		ref = NULL;
+	}
+	if (!ref && !*err)
+		cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	return ref;
+}
+
+static char **project_refs(run_state *s, const cnb__project_buildpack *bps, size_t n, size_t *counter, cnb_error **err)
+{
+	char **refs = calloc(n + 1, sizeof(char *));
+	if (!refs) {
+		cnb__error_set(err, CNB_ENOMEM, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!(refs[i] = project_ref(s, &bps[i], (*counter)++, err))) {
+			cnb__strv_free(refs);
+			return NULL;
 		}
-		refs = from_project;
+	return refs;
+}
+
+/* The build's order: --buildpack (else project.toml's group), with pre/post buildpacks of either. */
+static int resolve_buildpacks(run_state *s, cnb_error **err)
+{
+	int r = open_app(s, err);
+	if (r == 0)
+		r = load_project(s, err);
+	if (r == 0)
+		r = cnb__bp_set_init(&s->extra, err);
+	if (r < 0)
+		return r;
+	const cnb_build_opts *o = &s->b->opts;
+	const cnb__project_descriptor *p = s->project;
+	size_t counter = 0;
+	char **main = NULL, **pre = NULL, **post = NULL;
+	if (!(o->buildpacks && o->buildpacks[0]) && p && p->n_group &&
+	    !(main = project_refs(s, p->group, p->n_group, &counter, err)))
+		r = CNB_EINVAL;
+	if (r == 0 && !(o->pre_buildpacks && o->pre_buildpacks[0]) && p && p->pre.n &&
+	    !(pre = project_refs(s, p->pre.bps, p->pre.n, &counter, err)))
+		r = CNB_EINVAL;
+	if (r == 0 && !(o->post_buildpacks && o->post_buildpacks[0]) && p && p->post.n &&
+	    !(post = project_refs(s, p->post.bps, p->post.n, &counter, err)))
+		r = CNB_EINVAL;
+	cnb__build_order_in in = { main ? (const char *const *)main : o->buildpacks,
+				   pre ? (const char *const *)pre : o->pre_buildpacks,
+				   post ? (const char *const *)post : o->post_buildpacks, s->builder->config,
+				   o->builder, o->platform };
+	if (r == 0)
+		r = cnb__build_order_resolve(s->b->ctx, &in, &s->extra, &s->order_toml, err);
+	cnb__strv_free(main);
+	cnb__strv_free(pre);
+	cnb__strv_free(post);
+	if (r == 0 && s->extra.n)
+		cnb__log(s->b->ctx, CNB_LOG_INFO, "===> BUILDPACKS %zu from outside the builder", s->extra.n);
+	return r < 0 ? cnb__error_prefix(err, "build %s", o->image) : 0;
+}
+
+static int write_order(run_state *s, const cnb__owner *owner, cnb_error **err)
+{
+	if (!s->order_toml)
+		return 0;
+	_cleanup_free_ char *path = cnb__path_join(s->job_dir, "layers/order.toml");
+	int r = path ? cnb__write_file_atomic(path, s->order_toml, strlen(s->order_toml), 0644, err)
+		     : cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	return r == 0 ? cnb__job_chown_file(path, owner, err) : r;
+}
+
+/* Volume targets below /platform must exist in the job's (read-only) platform dir to be mounted on. */
+static int make_platform_targets(run_state *s, const cnb__owner *owner, cnb_error **err)
+{
+	for (size_t i = 0; i < s->b->n_volumes; i++) {
+		const char *t = s->b->volumes_parsed[i].target;
+		if (strncmp(t, "/platform/", 10))
+			continue;
+		_cleanup_free_ char *dir = cnb__path_join(s->job_dir, t + 1);
+		int r = dir ? cnb__job_mkdir_owned(dir, owner, err) : cnb__error_set(err, CNB_ENOMEM, "out of memory");
+		if (r < 0)
+			return r;
 	}
-	int r = 0;
-	if (refs && *refs) {
-		_cleanup_free_ char *text = NULL;
-		_cleanup_free_ char *path = cnb__path_join(s->job_dir, "layers/order.toml");
-		r = path ? cnb__build_order_toml((const char *const *)refs, s->builder->config, s->b->opts.builder, &text, err)
-			 : cnb__error_set(err, CNB_ENOMEM, "out of memory");
-		if (r == 0)
-			r = cnb__write_file_atomic(path, text, strlen(text), 0644, err);
-		if (r == 0)
-			r = cnb__job_chown_file(path, owner, err);
-	}
-	cnb__strv_free(from_project);
-	return r;
+	return 0;
 }
 
 static int prepare_job(run_state *s, cnb_error **err)
 {
-	int r = cnb__job_dir_create(&s->job_dir, &s->job_lock, err);
-	if (r < 0)
-		return r;
 	cnb__owner owner = { s->uid, s->gid, cnb__executor_uses_mapped_xattr(s->b->opts.executor) };
 	static const char *const owned[] = { "workspace", "platform", "layers", "out", "cache" };
 	for (size_t i = 0; i < CNB_ARRAY_SIZE(owned); i++) {
@@ -274,28 +412,18 @@ static int prepare_job(run_state *s, cnb_error **err)
 	if (!workspace || !platform || !analyzed || !job_cache ||
 	    !(s->cache_dir = cnb__build_cache_dir(s->b->ctx, s->b->opts.cache_dir, s->b->opts.image)))
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	const char *app = s->b->opts.app_dir ? s->b->opts.app_dir : ".";
-	_cleanup_free_ char *unzipped = NULL;
-	if (cnb__app_archive_is(app)) {
-		if (!(unzipped = cnb__path_join(s->job_dir, "app-archive")))
-			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-		if (cnb__mkdir_p(unzipped, 0700, err) < 0 || cnb__app_archive_extract(app, unzipped, err) < 0)
-			return cnb__error_prefix(err, "build %s", s->b->opts.image);
-		app = unzipped;
-	}
-	cnb__project_descriptor *project = NULL;
-	r = load_project(s, app, &project, err);
+	const cnb__project_descriptor *project = s->project;
 	cnb__app_filter filter = { project ? project->include : NULL, project ? project->exclude : NULL };
-	if (r == 0)
-		r = cnb__job_copy_app(s->b->ctx, app, workspace, &owner, &filter, err);
+	int r = cnb__job_copy_app(s->b->ctx, s->app, workspace, &owner, &filter, err);
 	/* project.toml's build env first, so that --env given on the command line wins */
 	if (r == 0 && project && (r = cnb__project_descriptor_write_env(project, platform, err)) < 0)
 		cnb__error_prefix(err, "project descriptor");
 	if (r == 0)
 		r = cnb__job_write_platform_env(platform, s->b->opts.env, &owner, err);
 	if (r == 0)
-		r = write_order(s, project, &owner, err);
-	cnb__project_descriptor_free(project);
+		r = write_order(s, &owner, err);
+	if (r == 0)
+		r = make_platform_targets(s, &owner, err);
 	if (r == 0)
 		r = cnb__write_analyzed(analyzed, s->previous, s->run, s->run_name, &owner, err);
 	if (r == 0 && !s->b->opts.clear_cache && s->b->opts.cache_image)
@@ -389,14 +517,25 @@ static int run_lifecycle(run_state *s, cnb_error **err)
 		{ "build", build, env, workspace(s->b), s->uid, s->gid, STEP_TIMEOUT_S },
 		{ "export", export_argv, env, workspace(s->b), s->uid, s->gid, STEP_TIMEOUT_S },
 	};
-	cnb__job_mount mounts[] = {
-		{ "workspace", workspace(s->b), false },
-		{ "platform", "/platform", true },
-		{ "layers", "/layers", false },
-		{ "out", GUEST_OUT, false },
-		{ "cache", GUEST_CACHE_IN, true },
+	const cnb__job_mount base[] = {
+		{ "workspace", workspace(s->b), false, NULL, false },
+		{ "platform", "/platform", true, NULL, false },
+		{ "layers", "/layers", false, NULL, false },
+		{ "out", GUEST_OUT, false, NULL, false },
+		{ "cache", GUEST_CACHE_IN, true, NULL, false },
 	};
-	cnb__job job = { .rootfs = s->rootfs, .job_dir = s->job_dir, .mounts = mounts, .n_mounts = CNB_ARRAY_SIZE(mounts),
+	size_t n_mounts = CNB_ARRAY_SIZE(base) + s->b->n_volumes;
+	_cleanup_free_ cnb__job_mount *mounts = calloc(n_mounts, sizeof(*mounts));
+	if (!mounts) {
+		cnb__strv_free(env);
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	}
+	memcpy(mounts, base, sizeof(base));
+	for (size_t i = 0; i < s->b->n_volumes; i++) {
+		const cnb__volume *v = &s->b->volumes_parsed[i];
+		mounts[CNB_ARRAY_SIZE(base) + i] = (cnb__job_mount){ NULL, v->target, v->read_only, v->host, false };
+	}
+	cnb__job job = { .rootfs = s->rootfs, .job_dir = s->job_dir, .mounts = mounts, .n_mounts = n_mounts,
 			 .steps = steps, .n_steps = CNB_ARRAY_SIZE(steps), .network = s->b->opts.network != 0,
 			 .hostname = "cnb-build", .cpus = s->b->opts.cpus, .memory_mb = s->b->opts.memory_mb };
 	cnb__job_result res = { 0 };
@@ -569,7 +708,7 @@ int cnb__build_execute(cnb_build *b, cnb_error **err)
 		const char *name;
 		int (*run)(run_state *, cnb_error **);
 	} phases[] = {
-		{ "pull", pull_builder }, { "rootfs", assemble_rootfs }, { "analyze", analyze }, { "prepare", prepare_job },
+		{ "pull", pull_builder }, { "buildpacks", resolve_buildpacks }, { "rootfs", assemble_rootfs }, { "analyze", analyze }, { "prepare", prepare_job },
 		{ "lifecycle", run_lifecycle }, { "assemble", export_image }, { "publish", publish },
 	};
 	for (size_t i = 0; r == 0 && i < CNB_ARRAY_SIZE(phases); i++) {

@@ -43,7 +43,19 @@ typedef struct cnb__job_mount {
 	const char *source; /* directory relative to job_dir (no "..", no symlinks), or NULL for a tmpfs */
 	const char *target; /* absolute path inside the root; created (no symlinks followed) if missing */
 	bool read_only;
+	/* Host side only (never serialised): an absolute host directory to mount instead of `source`,
+	 * opened without following a symlink as its last component (a --volume). */
+	const char *host_dir;
+	/* Set by the executors, not the caller: the mount comes through a 9p share of its own in the
+	 * VM (writable job mounts, host directories); serialised for cnb-init. */
+	bool own_share;
 } cnb__job_mount;
+
+/* Whether `m` needs a 9p share of its own in the VM (the job share is read-only). */
+static inline bool cnb__job_mount_needs_share(const cnb__job_mount *m)
+{
+	return m->host_dir || (m->source && !m->read_only);
+}
 
 typedef struct cnb__job_step {
 	const char *name;   /* for logs and results */

@@ -217,18 +217,20 @@ int cnb__jobrun_setup(const cnb__job *job, const cnb__jobrun_env *env, char **ro
 		rc = bind_path(rootfd, CNB_TOOLS_TARGET, env->tools_dir, false, SAFE_MOUNT, true, err);
 	for (size_t i = 0; rc == 0 && i < job->n_mounts; i++) {
 		const cnb__job_mount *m = &job->mounts[i];
-		if (!m->source) {
+		const char *own_share = env->mount_dirs ? env->mount_dirs[i] : NULL;
+		if (!m->source && !m->host_dir && !own_share) {
 			rc = mount_in_root(rootfd, m->target, false, -1, "tmpfs", "mode=0755", SAFE_MOUNT, m->read_only,
 					   err);
 			continue;
 		}
-		const char *own_share = env->mount_dirs ? env->mount_dirs[i] : NULL;
-		_cleanup_close_ int sfd = own_share ? open(own_share, O_PATH | O_DIRECTORY | O_CLOEXEC)
-						    : open_job_source(jobfd, m->source);
+		_cleanup_close_ int sfd = own_share    ? open(own_share, O_PATH | O_DIRECTORY | O_CLOEXEC)
+					  : m->host_dir ? open(m->host_dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+							: open_job_source(jobfd, m->source);
 		if (sfd < 0)
 			return cnb__error_errno(err, CNB_EUNSAFE, errno,
-						"mount %s: job dir entry \"%s\" (must be a directory, no symlinks)",
-						m->target, m->source);
+						"mount %s: %s \"%s\" (must be a directory, no symlinks)", m->target,
+						m->host_dir ? "host directory" : "job dir entry",
+						m->host_dir ? m->host_dir : m->source);
 		rc = mount_in_root(rootfd, m->target, false, sfd, NULL, NULL, SAFE_MOUNT, m->read_only, err);
 	}
 	if (rc < 0)

@@ -30,9 +30,10 @@ int cnb__job_to_json(const cnb__job *job, char **out, cnb_error **err)
 	int bad = 0;
 	for (size_t i = 0; i < job->n_mounts; i++) {
 		const cnb__job_mount *m = &job->mounts[i];
-		bad |= json_array_append_new(mounts, json_pack("{s:o, s:s, s:b}", "source",
+		bad |= json_array_append_new(mounts, json_pack("{s:o, s:s, s:b, s:b}", "source",
 					     m->source ? json_string(m->source) : json_null(), "target",
-					     m->target, "read_only", m->read_only));
+					     m->target, "read_only", m->read_only, "own_share",
+					     cnb__job_mount_needs_share(m)));
 	}
 	for (size_t i = 0; i < job->n_steps; i++) {
 		const cnb__job_step *s = &job->steps[i];
@@ -113,6 +114,7 @@ int cnb__job_from_json(const char *data, size_t len, cnb__job **out, cnb_error *
 		jm->source = dup_string(src);
 		jm->target = dup_string(json_object_get(m, "target"));
 		jm->read_only = json_is_true(json_object_get(m, "read_only"));
+		jm->own_share = json_is_true(json_object_get(m, "own_share"));
 		ok = jm->target && (json_is_null(src) || jm->source);
 	}
 	for (size_t i = 0; ok && i < json_array_size(steps); i++) {
@@ -175,6 +177,9 @@ int cnb__job_validate(const cnb__job *job, cnb_error **err)
 		if (!m->target || m->target[0] != '/' || has_dotdot(m->target))
 			return cnb__error_set(err, CNB_EINVAL, "mount %zu: target \"%s\" must be an absolute path without \"..\"",
 					      i, m->target ? m->target : "");
+		if (m->host_dir && (m->host_dir[0] != '/' || m->source))
+			return cnb__error_set(err, CNB_EINVAL, "mount %s: host directory \"%s\" must be absolute, without a source",
+					      m->target, m->host_dir);
 		if (m->source && (m->source[0] == '/' || has_dotdot(m->source)))
 			return cnb__error_set(err, CNB_EINVAL,
 					      "mount %s: source \"%s\" must be relative to the job dir, without \"..\"",

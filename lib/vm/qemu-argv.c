@@ -141,15 +141,20 @@ int cnb__qemu_argv(const cnb__qemu_config *c, char ***out, cnb_error **err)
 	add(&b, "virtio-9p-%s,fsdev=job,mount_tag=cnb-job", bus);
 	for (size_t i = 0; i < c->n_mounts; i++) {
 		const cnb__job_mount *m = &c->mounts[i];
-		if (!m->source || m->read_only)
+		if (!cnb__job_mount_needs_share(m))
 			continue;
 		_cleanup_free_ char *dir = NULL, *esc = NULL;
-		if (asprintf(&dir, "%s/%s", c->job_dir, m->source) < 0 || !(esc = qemu_escape(dir))) {
+		if ((m->host_dir ? !(dir = strdup(m->host_dir)) : asprintf(&dir, "%s/%s", c->job_dir, m->source) < 0) ||
+		    !(esc = qemu_escape(dir))) {
 			b.oom = true;
 			break;
 		}
+		/* A host directory (--volume) is served as it is: its owners, modes and symlinks (QEMU
+		 * resolves every path component beneath the share without following host links; a link
+		 * is shown to the guest as a link). The job's own shares keep the mapped form. */
 		add(&b, "-fsdev");
-		add(&b, "local,id=rw%zu,path=%s,security_model=mapped-xattr", i, esc);
+		add(&b, "local,id=rw%zu,path=%s,security_model=%s%s", i, esc, m->host_dir ? "none" : "mapped-xattr",
+		    m->read_only ? ",readonly=on" : "");
 		add(&b, "-device");
 		add(&b, "virtio-9p-%s,fsdev=rw%zu,mount_tag=" CNB_GUEST_RW_TAG_FMT, bus, i, i);
 	}

@@ -53,6 +53,16 @@ static char *snapshot_key(const cnb__qemu_config *qc)
 	keyed.rootfs = "<rootfs>";
 	keyed.job_dir = "<job>";
 	keyed.restore = false;
+	/* Where a volume lives on the host does not matter to a snapshot taken before any 9p mount. */
+	_cleanup_free_ cnb__job_mount *mounts = qc->n_mounts ? calloc(qc->n_mounts, sizeof(*mounts)) : NULL;
+	if (qc->n_mounts && !mounts)
+		return NULL;
+	for (size_t i = 0; i < qc->n_mounts; i++) {
+		mounts[i] = qc->mounts[i];
+		if (mounts[i].host_dir)
+			mounts[i].host_dir = "<volume>";
+	}
+	keyed.mounts = mounts;
 	char **argv = NULL;
 	if (cnb__qemu_argv(&keyed, &argv, NULL) < 0)
 		return NULL;

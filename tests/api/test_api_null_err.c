@@ -105,6 +105,25 @@ static void test_api_opts__init_every_struct(void)
 static void test_api_opts__older_versions_fit(cnb_ctx *ctx)
 {
 	OLDER_VERSION_FITS(cnb_build_opts, max_layer_bytes);
+	/* cnb_build_opts grew three times: version 2 ends before sbom_output_dir, version 3 before pre_buildpacks */
+	static const struct {
+		unsigned version;
+		size_t end;
+		const char *next;
+	} grown[] = { { 2, offsetof(cnb_build_opts, sbom_output_dir), "sbom_output_dir" },
+		      { 3, offsetof(cnb_build_opts, pre_buildpacks), "pre_buildpacks" } };
+	for (size_t g = 0; g < sizeof(grown) / sizeof(*grown); g++) {
+		unsigned char buf2[sizeof(cnb_build_opts) + 8];
+		memset(buf2, 0xa5, sizeof(buf2));
+		is_int(cnb_build_opts_init((cnb_build_opts *)(void *)buf2, grown[g].version), 0, "cnb_build_opts_init(%u)",
+		       grown[g].version);
+		const cnb_build_opts *o = (const cnb_build_opts *)(void *)buf2;
+		bool untouched = o->max_layer_bytes == 0 && (grown[g].version < 3 || o->uid == CNB_BUILD_ID_DEFAULT);
+		for (size_t i = grown[g].end; i < sizeof(buf2); i++)
+			untouched &= buf2[i] == 0xa5;
+		ok(untouched, "cnb_build_opts_init(%u) writes its own fields and nothing from %s on", grown[g].version,
+		   grown[g].next);
+	}
 	OLDER_VERSION_FITS(cnb_vm_run_opts, stdout_fd);
 	OLDER_VERSION_FITS(cnb_image_run_opts, stdout_fd);
 	/* a version 1 cnb_vm_run_opts followed by garbage is still a valid version 1 struct */

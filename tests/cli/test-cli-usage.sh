@@ -54,7 +54,8 @@ usage "cnb build: --uid takes a number from 0 to" build app -B b --uid=abc
 usage "--workspace 'rel' must be an absolute directory" build app -B b --workspace rel
 usage "--exec-env 'a/b' is not a plain name" build app -B b --exec-env a/b
 usage "cnb build: --userns and --interactive need a docker daemon" build app -B b --userns=host
-usage "cnb build: --pre-buildpack is not supported yet" build app -B b --pre-buildpack x
+usage "--volume /tmp:/layers/x: /layers belongs to the lifecycle" build app -B b --volume /tmp:/layers/x
+usage "--volume /tmp:/app/x: /app belongs to the lifecycle" build app -B b --workspace=/app --volume=/tmp:/app/x
 usage "cnb build: --cpus takes a number from 1 to 64, not '0'" build app -Bb --cpus=0
 usage "cnb config registry-mirrors: add REGISTRY --mirror MIRROR" config registry-mirrors add docker.io
 usage "cnb config: unknown setting 'frob'" config frob

@@ -198,6 +198,37 @@ static void test_lifecycle_project_descriptor__schema_01(void)
 	cnb__project_descriptor_free(d);
 }
 
+static void test_lifecycle_project_descriptor__scripts_pre_post(void)
+{
+	cnb__project_descriptor *d = parse_project(
+		"[_]\nschema-version = \"0.2\"\n[io.buildpacks]\nbuilder = \"reg/builder\"\n"
+		"[[io.buildpacks.pre.group]]\nid = \"inline\"\n[io.buildpacks.pre.group.script]\napi = \"0.10\"\n"
+		"inline = \"echo hi\"\nshell = \"/bin/bash\"\n"
+		"[[io.buildpacks.group]]\nid = \"a\"\nuri = \"bp.cnb\"\n"
+		"[[io.buildpacks.post.group]]\nuri = \"docker://reg/post\"\n",
+		NULL);
+	ok(d && !strcmp(d->builder, "reg/builder"), "builder");
+	ok(d && d->pre.n == 1 && !strcmp(d->pre.bps[0].script_inline, "echo hi") &&
+		   !strcmp(d->pre.bps[0].script_shell, "/bin/bash") && !strcmp(d->pre.bps[0].script_api, "0.10"),
+	   "an inline pre buildpack");
+	ok(d && d->n_group == 1 && !strcmp(d->group[0].id, "a") && !strcmp(d->group[0].uri, "bp.cnb"), "id and uri kept");
+	ok(d && d->post.n == 1 && !strcmp(d->post.bps[0].uri, "docker://reg/post"), "a post group");
+	cnb__project_descriptor_free(d);
+	cnb_error *err = NULL;
+	ok(!parse_project("[[io.buildpacks.group]]\nversion = \"1\"\n", &err) && cnb_error_code_of(err) == CNB_EPARSE &&
+		   strstr(cnb_error_message(err), "`id` or a `uri`"),
+	   "an entry without id or uri is refused: %s", cnb_error_message(err));
+	cnb__error_clear(&err);
+	ok(!parse_project("[[io.buildpacks.group]]\n[io.buildpacks.group.script]\napi = \"0.10\"\ninline = \"x\"\n", &err) &&
+		   strstr(cnb_error_message(err), "needs an `id`"),
+	   "an inline buildpack without id is refused: %s", cnb_error_message(err));
+	cnb__error_clear(&err);
+	ok(!parse_project("[[build.buildpacks]]\nid = \"s\"\n[build.buildpacks.script]\napi = \"0.10\"\n", &err) &&
+		   strstr(cnb_error_message(err), "`inline`"),
+	   "schema 0.1: a script without inline is refused: %s", cnb_error_message(err));
+	cnb__error_clear(&err);
+}
+
 static void test_lifecycle_project_descriptor__include_and_exclude_refused(void)
 {
 	cnb_error *err = NULL;
@@ -229,6 +260,7 @@ int main(void)
 	test_lifecycle_buildpack_descriptor__invalid_id();
 	test_lifecycle_project_descriptor__schema_02();
 	test_lifecycle_project_descriptor__schema_01();
+	test_lifecycle_project_descriptor__scripts_pre_post();
 	test_lifecycle_project_descriptor__include_and_exclude_refused();
 	test_lifecycle_project_descriptor__env_name_is_not_a_path();
 	cnb__rm_rf(root, NULL);

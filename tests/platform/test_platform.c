@@ -6,11 +6,14 @@
 #include "lib/platform/analyzed-file.h"
 #include "lib/platform/app-filter.h"
 #include "lib/platform/build-order.h"
+#include "lib/platform/build-volumes.h"
 #include "lib/platform/job-files.h"
 #include "tests/lib/tap.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void test_platform_app_filter__gitignore_patterns(void)
@@ -61,29 +64,125 @@ static void test_platform_app_filter__include_exclude_negation(void)
 	ok(cnb__app_filter_keep(&none, "anything", false), "no lists: everything");
 }
 
+/* cnb__build_order_resolve() for refs that need no fetching (the e2e tests fetch). */
+static int order_of(const json_t *config, const char *const *main, const char *const *pre, const char *const *post,
+		    char **text, cnb_error **err)
+{
+	cnb__bp_set extra;
+	cnb__build_order_in in = { main, pre, post, config, "builder", NULL };
+	int r = cnb__bp_set_init(&extra, err);
+	if (r == 0)
+		r = cnb__build_order_resolve(NULL, &in, &extra, text, err);
+	cnb__bp_set_clear(&extra);
+	return r;
+}
+
 static void test_platform_build_order__versions_from_the_builder(void)
 {
 	json_t *config = json_pack("{s:{s:{s:s}}}", "config", "Labels", "io.buildpacks.buildpack.layers",
 				   "{\"a/one\":{\"1.0\":{}},\"b\":{\"1.0\":{},\"2.0\":{}}}");
 	cnb_error *err = NULL;
 	char *text = NULL;
-	const char *refs[] = { "a/one", "b@2.0", NULL };
-	is_int(cnb__build_order_toml(refs, config, "builder", &text, &err), 0, "order from refs: %s", cnb_error_message(err));
+	const char *refs[] = { "a/one", "urn:cnb:builder:b@2.0", NULL };
+	is_int(order_of(config, refs, NULL, NULL, &text, &err), 0, "order from refs: %s", cnb_error_message(err));
 	ok(text && strstr(text, "id = \"a/one\"") && strstr(text, "version = \"1.0\"") && strstr(text, "version = \"2.0\""),
 	   "versions filled in and kept:\n%s", text ? text : "");
 	free(text);
 	text = NULL;
+	ok(order_of(config, NULL, NULL, NULL, &text, &err) == 0 && !text, "nothing given: the builder's order stays");
 	const char *ambiguous[] = { "b", NULL };
-	is_int(cnb__build_order_toml(ambiguous, config, "builder", &text, &err), CNB_EINVAL, "several versions: say which");
+	is_int(order_of(config, ambiguous, NULL, NULL, &text, &err), CNB_EINVAL, "several versions: say which");
 	ok(strstr(cnb_error_message(err), "2 versions"), "message: %s", cnb_error_message(err));
 	cnb__error_clear(&err);
 	const char *missing[] = { "c@1", NULL };
-	is_int(cnb__build_order_toml(missing, config, "builder", &text, &err), CNB_ENOTFOUND, "unknown buildpack refused");
+	is_int(order_of(config, missing, NULL, NULL, &text, &err), CNB_ENOTFOUND, "unknown buildpack refused");
 	cnb__error_clear(&err);
-	const char *dir[] = { "./my-bp", NULL };
-	is_int(cnb__build_order_toml(dir, config, "builder", &text, &err), CNB_EUNSUPPORTED, "directories refused clearly");
+	const char *dir[] = { "./no-such-bp", NULL };
+	is_int(order_of(config, dir, NULL, NULL, &text, &err), CNB_EINVAL, "a missing directory named clearly");
+	ok(strstr(cnb_error_message(err), "no-such-bp"), "message: %s", cnb_error_message(err));
+	cnb__error_clear(&err);
+	const char *registry[] = { "urn:cnb:registry:paketo-buildpacks/go", NULL };
+	is_int(order_of(config, registry, NULL, NULL, &text, &err), CNB_EUNSUPPORTED, "registry urn refused");
+	ok(strstr(cnb_error_message(err), "registry"), "message: %s", cnb_error_message(err));
 	cnb__error_clear(&err);
 	json_decref(config);
+}
+
+static void test_platform_build_order__from_builder_pre_post(void)
+{
+	json_t *config = json_pack("{s:{s:{s:s, s:s}}}", "config", "Labels", "io.buildpacks.buildpack.layers",
+				   "{\"a\":{\"1\":{}},\"b\":{\"1\":{}},\"p\":{\"1\":{}},\"q\":{\"1\":{}}}",
+				   "io.buildpacks.buildpack.order",
+				   "[{\"group\":[{\"id\":\"a\",\"version\":\"1\"}]},{\"group\":[{\"id\":\"b\",\"optional\":true}]}]");
+	cnb_error *err = NULL;
+	char *text = NULL;
+	const char *pre[] = { "p", NULL }, *post[] = { "q", NULL };
+	is_int(order_of(config, NULL, pre, post, &text, &err), 0, "pre/post alone: %s", cnb_error_message(err));
+	const char *p1 = text ? strstr(text, "\"p\"") : NULL, *a = p1 ? strstr(p1, "\"a\"") : NULL;
+	const char *q1 = a ? strstr(a, "\"q\"") : NULL, *p2 = q1 ? strstr(q1, "\"p\"") : NULL;
+	const char *b = p2 ? strstr(p2, "\"b\"") : NULL, *opt = b ? strstr(b, "optional = true") : NULL;
+	ok(opt && strstr(opt, "\"q\""), "each builder group wrapped in pre and post, optional kept:\n%s", text ? text : "");
+	free(text);
+	text = NULL;
+	const char *main[] = { "q", "from=builder", NULL };
+	is_int(order_of(config, main, NULL, NULL, &text, &err), 0, "from=builder spliced: %s", cnb_error_message(err));
+	ok(text && strstr(text, "\"q\"") < strstr(text, "\"a\""), "before the builder's group:\n%s", text ? text : "");
+	free(text);
+	const char *twice[] = { "from=builder", "from=builder", NULL };
+	is_int(order_of(config, twice, NULL, NULL, &text, &err), CNB_EINVAL, "from=builder at most once");
+	cnb__error_clear(&err);
+	json_decref(config);
+}
+
+static void test_platform_volumes__forms_and_refusals(void)
+{
+	char dir[] = "/tmp/cnb-test-volumes-XXXXXX";
+	if (!mkdtemp(dir))
+		return;
+	char binding[64], spec[160];
+	snprintf(binding, sizeof(binding), "%s/b", dir);
+	mkdir(binding, 0755);
+	cnb_error *err = NULL;
+	cnb__volume *v = NULL;
+	size_t n = 0;
+	snprintf(spec, sizeof(spec), "%s:/data//x/", dir);
+	const char *one[] = { spec, NULL };
+	is_int(cnb__volumes_parse(one, NULL, NULL, &v, &n, &err), 0, "HOST:TARGET: %s", cnb_error_message(err));
+	ok(n == 1 && v[0].read_only && !strcmp(v[0].target, "/data/x") && !v[0].binding, "read-only by default, target normalised");
+	cnb__volumes_free(v, n);
+	snprintf(spec, sizeof(spec), "%s:/data:rw", dir);
+	is_int(cnb__volumes_parse(one, NULL, NULL, &v, &n, &err), 0, ":rw");
+	ok(n == 1 && !v[0].read_only, "rw taken");
+	cnb__volumes_free(v, n);
+	static const char *const bad_targets[] = { "/layers", "/workspace/x", "/cnb/buildpacks", "/", "/platform",
+						   "relative", "/a/../layers" };
+	for (size_t i = 0; i < sizeof(bad_targets) / sizeof(*bad_targets); i++) {
+		snprintf(spec, sizeof(spec), "%s:%s", dir, bad_targets[i]);
+		is_int(cnb__volumes_parse(one, NULL, NULL, &v, &n, &err), CNB_EINVAL, "target %s refused", bad_targets[i]);
+		cnb__error_clear(&err);
+	}
+	snprintf(spec, sizeof(spec), "%s:/platform/bindings/ca", binding);
+	is_int(cnb__volumes_parse(one, NULL, NULL, &v, &n, &err), CNB_EINVAL, "a binding without type refused");
+	ok(err && strstr(cnb_error_message(err), "type"), "message: %s", cnb_error_message(err));
+	cnb__error_clear(&err);
+	snprintf(spec, sizeof(spec), "%s:/bindings/ca", binding);
+	const char *env[] = { "SERVICE_BINDING_ROOT=/bindings", NULL };
+	is_int(cnb__volumes_parse(one, env, NULL, &v, &n, &err), CNB_EINVAL, "SERVICE_BINDING_ROOT honoured");
+	cnb__error_clear(&err);
+	char type[96];
+	snprintf(type, sizeof(type), "%s/type", binding);
+	FILE *f = fopen(type, "w");
+	if (f)
+		fclose(f);
+	is_int(cnb__volumes_parse(one, env, NULL, &v, &n, &err), 0, "a binding with type: %s", cnb_error_message(err));
+	ok(n == 1 && v[0].binding, "recognised as a binding");
+	cnb__volumes_free(v, n);
+	snprintf(spec, sizeof(spec), "%s/missing:/data", dir);
+	is_int(cnb__volumes_parse(one, NULL, NULL, &v, &n, &err), CNB_EINVAL, "a missing host directory refused");
+	cnb__error_clear(&err);
+	unlink(type);
+	rmdir(binding);
+	rmdir(dir);
 }
 
 /* The run image's os, arch, variant and distro labels reach the buildpacks (CNB_TARGET_*) through analyzed.toml. */
@@ -138,5 +237,7 @@ int main(void)
 	test_platform_app_filter__gitignore_patterns();
 	test_platform_app_filter__include_exclude_negation();
 	test_platform_build_order__versions_from_the_builder();
+	test_platform_build_order__from_builder_pre_post();
+	test_platform_volumes__forms_and_refusals();
 	return tap_done();
 }

@@ -209,7 +209,7 @@ static void setup_network(bool nic, const char *root)
 		fatal("write /etc/resolv.conf: %s", strerror(errno));
 }
 
-/* Mounts each writable job mount's own share (the job share is read-only); returns where, per mount. */
+/* Mounts the shares of their own (writable job mounts, host directories); returns where, per mount. */
 static const char **mount_writable_shares(const cnb__job *job)
 {
 	const char **dirs = calloc(job->n_mounts + 1, sizeof(char *));
@@ -218,7 +218,7 @@ static const char **mount_writable_shares(const cnb__job *job)
 		fatal("out of memory");
 	mkdir("/mnt/rw", 0755);
 	for (size_t i = 0; i < job->n_mounts && i < CNB_JOB_MAX_MOUNTS; i++) {
-		if (!job->mounts[i].source || job->mounts[i].read_only)
+		if (!job->mounts[i].own_share)
 			continue;
 		char tag[32];
 		snprintf(tag, sizeof(tag), CNB_GUEST_RW_TAG_FMT, i);

@@ -25,12 +25,19 @@ void cnb__project_descriptor_free(cnb__project_descriptor *d)
 		free(d->env[i].value);
 	}
 	free(d->env);
-	for (size_t i = 0; i < d->n_group; i++) {
-		free(d->group[i].id);
-		free(d->group[i].version);
-		free(d->group[i].uri);
+	cnb__project_group groups[] = { { d->group, d->n_group }, d->pre, d->post };
+	for (size_t g = 0; g < CNB_ARRAY_SIZE(groups); g++) {
+		for (size_t i = 0; i < groups[g].n; i++) {
+			cnb__project_buildpack *bp = &groups[g].bps[i];
+			free(bp->id);
+			free(bp->version);
+			free(bp->uri);
+			free(bp->script_api);
+			free(bp->script_inline);
+			free(bp->script_shell);
+		}
+		free(groups[g].bps);
 	}
-	free(d->group);
 	free(d);
 }
 
@@ -80,20 +87,56 @@ static int add_env(cnb__project_descriptor *d, const cnb_toml *arr, const char *
 	return 0;
 }
 
-static int add_group(cnb__project_descriptor *d, const cnb_toml *arr, cnb_error **err)
+static char *dup_or_null(const char *s, bool *oom)
 {
-	size_t n = cnb__toml_len(arr);
-	if (!(d->group = calloc(n + 1, sizeof(*d->group))))
+	char *c = s ? strdup(s) : NULL;
+	*oom |= s && !c;
+	return c;
+}
+
+/* An inline buildpack (extensions/project-descriptor.md, "script"): api and inline are required. */
+static int add_script(cnb__project_buildpack *bp, const cnb_toml *script, const char *name, size_t index,
+		      cnb_error **err)
+{
+	if (!script)
+		return 0;
+	bool oom = false;
+	bp->script_api = dup_or_null(cnb__toml_get_string(script, "api"), &oom);
+	bp->script_inline = dup_or_null(cnb__toml_get_string(script, "inline"), &oom);
+	bp->script_shell = dup_or_null(cnb__toml_get_string(script, "shell"), &oom);
+	if (oom)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	for (size_t i = 0; i < n; i++, d->n_group++) {
-		const cnb_toml *bp = cnb__toml_at(arr, i);
-		d->group[i].id = str_or_empty(bp, "id");
-		d->group[i].version = str_or_empty(bp, "version");
-		d->group[i].uri = str_or_empty(bp, "uri");
-		if (!d->group[i].id || !d->group[i].version || !d->group[i].uri) {
-			d->n_group++;
+	if (!bp->script_api || !bp->script_inline)
+		return cnb__error_set(err, CNB_EPARSE, "%s: buildpack %zu: `script` needs string `api` and `inline`", name,
+				      index + 1);
+	if (!*bp->id)
+		return cnb__error_set(err, CNB_EPARSE, "%s: buildpack %zu: an inline (script) buildpack needs an `id`", name,
+				      index + 1);
+	return 0;
+}
+
+/* Every entry needs an id, a uri or a script to say which buildpack it is. */
+static int add_group(cnb__project_buildpack **out, size_t *out_n, const cnb_toml *arr, const char *name,
+		     cnb_error **err)
+{
+	size_t n = arr && cnb__toml_type(arr) == CNB_TOML_ARRAY ? cnb__toml_len(arr) : 0;
+	if (arr && cnb__toml_type(arr) != CNB_TOML_ARRAY)
+		return cnb__error_set(err, CNB_EPARSE, "%s: a buildpack group must be an array of tables", name);
+	if (!(*out = calloc(n + 1, sizeof(**out))))
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const cnb_toml *t = cnb__toml_at(arr, i);
+		cnb__project_buildpack *bp = &(*out)[(*out_n)++];
+		bp->id = str_or_empty(t, "id");
+		bp->version = str_or_empty(t, "version");
+		bp->uri = str_or_empty(t, "uri");
+		if (!bp->id || !bp->version || !bp->uri)
 			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-		}
+		int r = add_script(bp, cnb__toml_get(t, "script"), name, i, err);
+		if (r < 0)
+			return r;
+		if (!*bp->id && !*bp->uri)
+			return cnb__error_set(err, CNB_EPARSE, "%s: buildpack %zu needs an `id` or a `uri`", name, i + 1);
 	}
 	return 0;
 }
@@ -138,7 +181,11 @@ int cnb__project_descriptor_parse(cnb__project_descriptor **out, const cnb_toml 
 	if (rc == 0 && v02)
 		rc = add_env(d, cnb__toml_get(cnb__toml_get(build, "env"), "build"), name, err);
 	if (rc == 0)
-		rc = add_group(d, cnb__toml_get(build, v02 ? "group" : "buildpacks"), err);
+		rc = add_group(&d->group, &d->n_group, cnb__toml_get(build, v02 ? "group" : "buildpacks"), name, err);
+	if (rc == 0 && v02)
+		rc = add_group(&d->pre.bps, &d->pre.n, cnb__toml_get(cnb__toml_get(build, "pre"), "group"), name, err);
+	if (rc == 0 && v02)
+		rc = add_group(&d->post.bps, &d->post.n, cnb__toml_get(cnb__toml_get(build, "post"), "group"), name, err);
 	if (rc) {
 		cnb__project_descriptor_free(d);
 		return rc;

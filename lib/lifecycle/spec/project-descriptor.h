@@ -19,7 +19,14 @@ typedef struct cnb__project_buildpack {
 	char *id;      /* "" when only a uri is given */
 	char *version; /* "" when absent */
 	char *uri;     /* "" when absent */
+	/* [….script]: an inline buildpack (its build is `inline` run by `shell`); NULL when absent */
+	char *script_api, *script_inline, *script_shell;
 } cnb__project_buildpack;
+
+typedef struct cnb__project_group {
+	cnb__project_buildpack *bps;
+	size_t n;
+} cnb__project_group;
 
 typedef struct cnb__project_descriptor {
 	char *schema_version; /* "0.1" or "0.2" */
@@ -31,6 +38,8 @@ typedef struct cnb__project_descriptor {
 	size_t n_env;
 	cnb__project_buildpack *group; /* buildpacks to use instead of the builder's order */
 	size_t n_group;
+	/* 0.2 [[io.buildpacks.pre.group]] / [[io.buildpacks.post.group]]: before / after every group */
+	cnb__project_group pre, post;
 } cnb__project_descriptor;
 
 /* Parses a project.toml document; `name` is used in errors. */
