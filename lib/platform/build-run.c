@@ -19,6 +19,7 @@
 #include "lib/export/image-config.h"
 #include "lib/rootfs/rootfs-image.h"
 #include "lib/vm/executor.h"
+#include "lib/vm/guest-local.h"
 #include "oci/image.h"
 
 #include <errno.h>
@@ -34,6 +35,13 @@
 #define GUEST_OUT "/cnb/out"
 #define GUEST_CACHE_IN "/cnb/cache-in"
 #define STEP_TIMEOUT_S (60 * 60)
+/* The build VM's memory unless --memory says otherwise. /workspace, /layers and the steps' other
+ * files live in a tmpfs of 75% of it (lib/vm/guest-local.h); QEMU only allocates what the guest
+ * touches, so a roomy default costs nothing for small builds. */
+#define BUILD_VM_MEMORY_MB 2048
+/* The VM's /workspace and /layers: guest-local directories seeded from these tars in the job dir. */
+#define WORKSPACE_SEED "workspace.tar"
+#define LAYERS_SEED "layers.tar"
 
 /* Exit codes of the lifecycle phases (Platform spec, Exit Codes). */
 #define EXIT_DETECT_FAILED 20
@@ -205,6 +213,16 @@ static int write_order(run_state *s, const cnb__project_descriptor *project, con
 	return r;
 }
 
+/* The VM's /layers starts as what the host put into <job>/layers (analyzed.toml, order.toml). */
+static int pack_layers(run_state *s, const cnb__owner *owner, cnb_error **err)
+{
+	_cleanup_free_ char *layers = cnb__path_join(s->job_dir, "layers");
+	_cleanup_free_ char *tar = cnb__path_join(s->job_dir, LAYERS_SEED);
+	if (!layers || !tar)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	return cnb__job_pack_tree(layers, tar, owner, false, NULL, time(NULL), err);
+}
+
 static int prepare_job(run_state *s, cnb_error **err)
 {
 	char tmpl[] = "/tmp/cnb-job-XXXXXX";
@@ -213,8 +231,9 @@ static int prepare_job(run_state *s, cnb_error **err)
 	if (!(s->job_dir = strdup(tmpl)))
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	cnb__owner owner = { s->uid, s->gid, cnb__executor_uses_mapped_xattr(s->b->opts.executor) };
-	static const char *const owned[] = { "workspace", "platform", "layers", "out", "cache" };
-	for (size_t i = 0; i < CNB_ARRAY_SIZE(owned); i++) {
+	static const char *const owned[] = { "platform", "layers", "out", "cache", "workspace" };
+	/* the VM's workspace is packed straight from the app dir (see seed_guest_dirs) */
+	for (size_t i = 0; i < CNB_ARRAY_SIZE(owned) - (owner.mapped ? 1 : 0); i++) {
 		_cleanup_free_ char *dir = cnb__path_join(s->job_dir, owned[i]);
 		int r = dir ? cnb__job_mkdir_owned(dir, &owner, err) : cnb__error_set(err, CNB_ENOMEM, "out of memory");
 		if (r < 0)
@@ -224,7 +243,8 @@ static int prepare_job(run_state *s, cnb_error **err)
 	_cleanup_free_ char *platform = cnb__path_join(s->job_dir, "platform");
 	_cleanup_free_ char *analyzed = cnb__path_join(s->job_dir, "layers/analyzed.toml");
 	_cleanup_free_ char *job_cache = cnb__path_join(s->job_dir, "cache");
-	if (!workspace || !platform || !analyzed || !job_cache ||
+	_cleanup_free_ char *seed_path = cnb__path_join(s->job_dir, WORKSPACE_SEED);
+	if (!workspace || !platform || !analyzed || !job_cache || !seed_path ||
 	    !(s->cache_dir = cnb__build_cache_dir(s->b->ctx, s->b->opts.cache_dir, s->b->opts.image)))
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	const char *app = s->b->opts.app_dir ? s->b->opts.app_dir : ".";
@@ -232,7 +252,8 @@ static int prepare_job(run_state *s, cnb_error **err)
 	int r = load_project(s, app, &project, err);
 	cnb__app_filter filter = { project ? project->include : NULL, project ? project->exclude : NULL };
 	if (r == 0)
-		r = cnb__job_copy_app(app, workspace, &owner, &filter, err);
+		r = owner.mapped ? cnb__job_pack_tree(app, seed_path, &owner, true, &filter, time(NULL), err)
+				 : cnb__job_copy_app(app, workspace, &owner, &filter, err);
 	/* project.toml's build env first, so that --env given on the command line wins */
 	if (r == 0 && project && (r = cnb__project_descriptor_write_env(project, platform, err)) < 0)
 		cnb__error_prefix(err, "project descriptor");
@@ -248,6 +269,8 @@ static int prepare_job(run_state *s, cnb_error **err)
 						    &s->cache, err);
 	else if (r == 0 && !s->b->opts.clear_cache)
 		r = cnb__build_cache_stage_in(s->cache_dir, job_cache, &s->cache, err);
+	if (r == 0 && owner.mapped)
+		r = pack_layers(s, &owner, err);
 	return r;
 }
 
@@ -274,6 +297,14 @@ static int step_failure(run_state *s, const cnb__job_step *step, const cnb__step
 	const char *image = s->b->opts.image;
 	if (res->timed_out)
 		return cnb__error_set(err, CNB_ETIMEOUT, "build %s: %s timed out after %d s", image, step->name, step->timeout_s);
+	if (res->out_of_space && cnb__executor_uses_mapped_xattr(s->b->opts.executor))
+		return cnb__error_set(err, CNB_EIO,
+				      "build %s: %s ran out of space in the build VM (/workspace, /layers and temporary files "
+				      "share %s of its %u MB of memory): raise --memory", image, step->name,
+				      CNB_JOB_SCRATCH_SIZE, s->b->opts.memory_mb ? s->b->opts.memory_mb : BUILD_VM_MEMORY_MB);
+	if (res->out_of_space)
+		return cnb__error_set(err, CNB_EIO, "build %s: %s ran out of space for its temporary files (a tmpfs of %s "
+						    "of the host's memory)", image, step->name, CNB_JOB_SCRATCH_SIZE);
 	if (!strcmp(step->name, "detect") && (res->exit_code == EXIT_DETECT_FAILED || res->exit_code == EXIT_DETECT_ERRORED))
 		return cnb__error_set(err, CNB_EDETECT,
 				      "build %s: no buildpack group passed detection (exit %d): see the detect output above",
@@ -307,16 +338,20 @@ static int run_lifecycle(run_state *s, cnb_error **err)
 		{ "build", build, env, "/workspace", s->uid, s->gid, STEP_TIMEOUT_S },
 		{ "export", export_argv, env, "/workspace", s->uid, s->gid, STEP_TIMEOUT_S },
 	};
+	/* The host executor binds the job dir's trees; the VM keeps /workspace and /layers in its own
+	 * memory, seeded from tars, so that only whole streams cross 9p (out and cache-in are tars). */
+	bool vm = cnb__executor_uses_mapped_xattr(s->b->opts.executor);
 	cnb__job_mount mounts[] = {
-		{ "workspace", "/workspace", false },
-		{ "platform", "/platform", true },
-		{ "layers", "/layers", false },
-		{ "out", GUEST_OUT, false },
-		{ "cache", GUEST_CACHE_IN, true },
+		{ vm ? NULL : "workspace", "/workspace", false, vm ? WORKSPACE_SEED : NULL },
+		{ "platform", "/platform", true, NULL },
+		{ vm ? NULL : "layers", "/layers", false, vm ? LAYERS_SEED : NULL },
+		{ "out", GUEST_OUT, false, NULL },
+		{ "cache", GUEST_CACHE_IN, true, NULL },
 	};
 	cnb__job job = { .rootfs = s->rootfs, .job_dir = s->job_dir, .mounts = mounts, .n_mounts = CNB_ARRAY_SIZE(mounts),
 			 .steps = steps, .n_steps = CNB_ARRAY_SIZE(steps), .network = s->b->opts.network != 0,
-			 .hostname = "cnb-build", .cpus = s->b->opts.cpus, .memory_mb = s->b->opts.memory_mb };
+			 .hostname = "cnb-build", .cpus = s->b->opts.cpus,
+			 .memory_mb = s->b->opts.memory_mb ? s->b->opts.memory_mb : BUILD_VM_MEMORY_MB };
 	cnb__job_result res = { 0 };
 	cnb__log(s->b->ctx, CNB_LOG_INFO, "===> DETECT, RESTORE, BUILD, EXPORT (executor: %s)",
 		 s->b->opts.executor ? s->b->opts.executor : "vm");
@@ -324,6 +359,8 @@ static int run_lifecycle(run_state *s, cnb_error **err)
 	s->b->vm_boot_ms = res.boot_ms;
 	snprintf(s->b->accel, sizeof(s->b->accel), "%s", res.accel);
 	s->b->accel_fell_back = res.accel_fell_back;
+	if (res.n_steps_run > 0 && s->b->n_phases < CNB_BUILD_MAX_PHASES)
+		s->b->phases[s->b->n_phases++] = (cnb__phase_time){ "setup", res.setup_ms };
 	for (size_t i = 0; i < res.n_steps_run; i++)
 		if (s->b->n_phases < CNB_BUILD_MAX_PHASES)
 			s->b->phases[s->b->n_phases++] = (cnb__phase_time){ steps[i].name, res.steps[i].duration_ms };

@@ -3,6 +3,7 @@
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
+#include "lib/common/tar-writer.h"
 #include "lib/rootfs/mapped-xattr.h"
 
 #include <dirent.h>
@@ -165,6 +166,44 @@ int cnb__job_copy_app(const char *src, const char *dst, const cnb__owner *owner,
 	if (dfd < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "open %s", dst);
 	return copy_dir(sfd, dfd, src, "", owner, filter, 0, err);
+}
+
+typedef struct app_keep {
+	bool is_app;
+	const cnb__app_filter *filter;
+} app_keep;
+
+static bool keep_app_entry(const char *rel, bool is_dir, void *userdata)
+{
+	const app_keep *k = userdata;
+	if (!k->is_app)
+		return true;
+	if (!strcmp(rel, ".git"))
+		return false;
+	return !k->filter || cnb__app_filter_keep(k->filter, rel, is_dir);
+}
+
+int cnb__job_pack_tree(const char *src, const char *tar_path, const cnb__owner *owner, bool is_app,
+		       const cnb__app_filter *filter, int64_t mtime, cnb_error **err)
+{
+	_cleanup_close_ int sfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sfd < 0)
+		return cnb__error_errno(err, errno == ENOENT ? CNB_ENOTFOUND : CNB_EIO, errno, "%s %s%s",
+					is_app ? "app source" : "open", src, is_app ? " (give the app directory with --path)" : "");
+	_cleanup_close_ int out = open(tar_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (out < 0)
+		return cnb__error_errno(err, CNB_EIO, errno, "create %s", tar_path);
+	cnb__tar *t = NULL;
+	cnb__tar_norm norm = { owner->uid, owner->gid, mtime };
+	app_keep keep = { is_app, filter };
+	int r = cnb__tar_open(&t, out, err);
+	if (r == 0 && (r = cnb__tar_add_dir(t, ".", 0755, &norm, err)) == 0)
+		r = cnb__tar_add_contents(t, sfd, ".", &norm, keep_app_entry, &keep, err);
+	if (r < 0) {
+		cnb__tar_free(t);
+		return cnb__error_prefix(err, "pack %s into %s", src, tar_path);
+	}
+	return cnb__tar_finish(t, err) < 0 ? cnb__error_prefix(err, "pack %s into %s", src, tar_path) : 0;
 }
 
 int cnb__job_write_platform_env(const char *platform_dir, const char *const *env, const cnb__owner *owner,

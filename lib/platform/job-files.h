@@ -39,6 +39,15 @@ int cnb__job_mkdir_owned(const char *path, const cnb__owner *owner, cnb_error **
 int cnb__job_copy_app(const char *src, const char *dst, const cnb__owner *owner, const cnb__app_filter *filter,
 		      cnb_error **err);
 
+/*
+ * Writes the tar that seeds a guest-local directory (cnb__job_mount.seed) with the tree below
+ * `src`: the root as "." (mode 0755), every entry owned by `owner` (numeric ids), mtime `mtime`,
+ * in one sequential stream. `is_app`: `src` is the app source, packed as cnb__job_copy_app()
+ * copies it (no `.git` at the top; `filter`, which may be NULL, applied); else everything goes.
+ */
+int cnb__job_pack_tree(const char *src, const char *tar_path, const cnb__owner *owner, bool is_app,
+		       const cnb__app_filter *filter, int64_t mtime, cnb_error **err);
+
 /* Writes <platform>/env/<NAME> files from "NAME=VALUE" entries (value verbatim, no newline). */
 int cnb__job_write_platform_env(const char *platform_dir, const char *const *env, const cnb__owner *owner,
 				cnb_error **err);

@@ -43,6 +43,10 @@ typedef struct cnb__job_mount {
 	const char *source; /* directory relative to job_dir (no "..", no symlinks), or NULL for a tmpfs */
 	const char *target; /* absolute path inside the root; created (no symlinks followed) if missing */
 	bool read_only;
+	/* With source NULL: a tar file relative to job_dir. The target is then a directory in the job's
+	 * local scratch storage (see cnb__jobrun_setup), filled from that tar read as one stream, owners
+	 * and modes as recorded in it: what the steps do there never crosses to the host file by file. */
+	const char *seed;
 } cnb__job_mount;
 
 typedef struct cnb__job_step {
@@ -74,12 +78,14 @@ typedef struct cnb__step_result {
 	int exit_code;
 	bool timed_out;
 	uint64_t duration_ms;
+	bool out_of_space; /* it failed with the job's local storage (cnb__job_mount.seed, /tmp...) full */
 } cnb__step_result;
 
 typedef struct cnb__job_result {
 	cnb__step_result *steps; /* n_steps_run entries; the last one failed if the job stopped early */
 	size_t n_steps_run;
 	uint64_t boot_ms;        /* executor start -> job environment ready (guest "ready" event) */
+	uint64_t setup_ms;       /* ready -> first step started: mounts, seeded directories filled */
 	uint64_t total_ms;       /* executor start -> everything torn down */
 	char accel[8];           /* "kvm", "hvf", "tcg" or "host" */
 	bool accel_fell_back;    /* the first accelerator hung at boot and TCG took over */
