@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# End-to-end, real-app sized: an app of 20,000 files built in the VM (its /workspace and /layers
+# live in guest memory, seeded from tars) gives the same image as the host executor; a layer of
+# 20,000 files is cached and restored on rebuild (same digest); a build that fills the VM's local
+# storage fails with an error naming the phase and --memory. Prints TAP.
+#   test-many-files.sh CNB_EXE SOURCE_ROOT   (run through with-registry.sh)
+set -u
+cnb=$1 src=$2
+reg=${CNB_TEST_REGISTRY:?run me through with-registry.sh}
+work=$(mktemp -d /tmp/cnb-e2e-files-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+export CNB_CACHE_DIR=$work/cache XDG_DATA_HOME=$work/data
+fixture=$src/tests/fixtures/many-files
+n=0 failed=0
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+show() { sed 's/^/#   /' "$1" | tail -${2:-25}; }
+run() { # run NAME CMD...: output in $work/NAME.out, exit code in $rc
+	local name=$1; shift
+	"$@" >"$work/$name.out" 2>&1; rc=$?
+}
+digest_of() { sed -n 's/.*@\(sha256:[0-9a-f]\{64\}\)$/\1/p' "$work/$1.out" | tail -1; }
+
+"$src/tests/fixtures/make-base-images.sh" "$work/base" >/dev/null
+for tag in build run; do
+	"$cnb" copy -q "oci:$work/base:$tag" "docker://$reg/files/base:$tag" >/dev/null || { echo "Bail out! push base:$tag"; exit 1; }
+done
+sed -e "s|BUILD_IMAGE|$reg/files/base:build|; s|RUN_IMAGE|$reg/files/base:run|; s|BUILDPACK_DIR|$fixture/buildpack|" \
+	"$fixture/builder.toml" > "$work/builder.toml"
+"$cnb" builder create "$reg/files/builder" --config "$work/builder.toml" --publish >/dev/null || { echo "Bail out! builder create"; exit 1; }
+"$fixture/make-app.sh" "$work/app" 400 50
+echo "400 50" > "$work/app/layer-files"
+ln -s pkg-0/file-0.js "$work/app/link.js"
+chmod 0750 "$work/app/pkg-1"
+build() { # build NAME IMAGE [ARGS...]
+	local name=$1 image=$2; shift 2
+	run "$name" "$cnb" build "$reg/files/$image" --builder "$reg/files/builder" --path "$work/app" --publish "$@"
+}
+
+build vm1 app
+ok $rc "an app of 20,000 files builds in the VM"; [ $rc = 0 ] || show "$work/vm1.out"
+grep -q "app files: 20001$" "$work/vm1.out" && grep -q "deps written: 20001 files" "$work/vm1.out"
+ok $? "the buildpack sees all 20,000 app files and writes a layer of 20,000 files"; show "$work/vm1.out" 0
+grep -E "app files|deps" "$work/vm1.out" | sed 's/^/#   /'
+
+build vm2 app
+[ $rc = 0 ] && grep -q "deps restored: 20001 files" "$work/vm2.out"
+ok $? "rebuild in the VM: the 20,000-file layer comes back from the cache"; [ $rc = 0 ] || show "$work/vm2.out"
+d1=$(digest_of vm1) d2=$(digest_of vm2)
+[ -n "$d1" ] && [ "$d1" = "$d2" ]; ok $? "the rebuild gives the identical digest ($d1, $d2)"
+
+if [ "$(id -u)" = 0 ]; then
+	build host app-host --executor host
+	dh=$(digest_of host)
+	[ $rc = 0 ] && [ "$dh" = "$d1" ]; ok $? "the host executor builds the same image as the VM ($dh)"; [ $rc = 0 ] || show "$work/host.out"
+else
+	echo "ok $((n += 1)) - # SKIP host executor needs root"
+fi
+
+rm -rf "$work/app"/pkg-* "$work/app/layer-files" "$work/app/link.js" && touch "$work/app/fill-storage"
+build full full --memory 512M
+[ $rc != 0 ] && grep -q "build ran out of space in the build VM.*raise --memory" "$work/full.out"
+ok $? "filling the VM's local storage fails cleanly, naming the phase and --memory (exit $rc)"; show "$work/full.out" 4
+curl -sf -o /dev/null "http://$reg/v2/files/full/manifests/latest"; [ $? != 0 ]; ok $? "the failed build pushes nothing"
+
+echo "1..$n"
+[ $failed = 0 ]
