@@ -40,7 +40,7 @@ static const char usage_text[] =
 	"      --default-process TYPE default process type of the image\n"
 	"      --executor vm|host     where the lifecycle runs (default: vm; host = Linux namespaces, root only)\n"
 	"      --cpus N               VM cpus\n"
-	"      --memory SIZE          VM memory (512M, 2G)\n"
+	"      --memory SIZE          VM memory (default 2G); /workspace, /layers and temp files use 75%\n"
 	"      --insecure-registry HOST  allow plain HTTP for HOST (loopback always is)\n"
 	"      --report-json FILE     write the build report (digest, tags, timings) as JSON\n"
 	"  -q, --quiet / -v, --verbose\n"

@@ -46,7 +46,7 @@ typedef struct cnb_build_opts {
 	int pull_policy;               /**< cnb_pull_policy */
 	const char *executor;          /**< "vm" (default) or "host" (Linux, root, no VM) */
 	unsigned int cpus;             /**< VM cpus; 0 = default */
-	unsigned int memory_mb;        /**< VM memory; 0 = default */
+	unsigned int memory_mb;        /**< VM memory; 0 = 2048 MB (/workspace, /layers, temp files: 75% of it) */
 	const char *previous_image;    /**< image to reuse layers from; NULL: `image` itself */
 	const char *process_type;      /**< default process of the image; NULL: the buildpacks' default */
 	const char *const *buildpacks; /**< replace the builder's order with these: "ID[@VERSION]" in the builder, or a DIR */

@@ -55,6 +55,11 @@ typedef struct extractor {
 	uint64_t next_size, next_uid, next_gid;
 	int64_t next_mtime;
 	uint32_t uid, gid; /* the current entry's owner, applied when `owners` */
+	/* the directory of the last entry: consecutive entries mostly share one, and directories are
+	 * never removed during an extraction, so the fd stays right */
+	char *parent_rel;
+	size_t parent_len;
+	int parent_fd;
 } extractor;
 
 static void extractor_free(extractor *x)
@@ -66,6 +71,9 @@ static void extractor_free(extractor *x)
 	free(x->prefix);
 	free(x->next_path);
 	free(x->next_link);
+	free(x->parent_rel);
+	if (x->parent_fd >= 0)
+		close(x->parent_fd);
 }
 
 /* Refills the input buffer when it is empty: 1 = data available, 0 = end of input, <0 = error. */
@@ -222,16 +230,28 @@ static const char *below_prefix(const extractor *x, const char *path)
 }
 
 /*
- * Opens the directory holding `rel`'s last component, one component at a time without following
- * symlinks; missing directories are created (0755) when `create`. *leaf points into rel.
+ * The directory holding `rel`'s last component, opened one component at a time without following
+ * symlinks; missing directories are created (0755) when `create`. *out_fd is borrowed (dest, or
+ * the extractor's cached parent): valid until the next call. *leaf points into rel.
  */
 static int open_parent(extractor *x, const char *rel, bool create, int *out_fd, const char **leaf, cnb_error **err)
 {
+	const char *last = strrchr(rel, '/');
+	*leaf = last ? last + 1 : rel;
+	if (!last) {
+		*out_fd = x->dest;
+		return 0;
+	}
+	size_t dir_len = (size_t)(last - rel);
+	if (x->parent_fd >= 0 && x->parent_len == dir_len && !memcmp(x->parent_rel, rel, dir_len)) {
+		*out_fd = x->parent_fd;
+		return 0;
+	}
 	_cleanup_close_ int cur = fcntl(x->dest, F_DUPFD_CLOEXEC, 3);
 	if (cur < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "dup");
 	const char *p = rel;
-	for (const char *slash; (slash = strchr(p, '/')); p = slash + 1) {
+	for (const char *slash; p <= last && (slash = strchr(p, '/')); p = slash + 1) {
 		_cleanup_free_ char *comp = strndup(p, (size_t)(slash - p));
 		if (!comp)
 			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
@@ -249,8 +269,15 @@ static int open_parent(extractor *x, const char *rel, bool create, int *out_fd, 
 		close(cur);
 		cur = next;
 	}
-	*leaf = p;
-	*out_fd = TAKE_FD(cur);
+	char *copy = strndup(rel, dir_len);
+	if (!copy)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	free(x->parent_rel);
+	if (x->parent_fd >= 0)
+		close(x->parent_fd);
+	x->parent_rel = copy;
+	x->parent_len = dir_len;
+	*out_fd = x->parent_fd = TAKE_FD(cur);
 	return 0;
 }
 
@@ -284,12 +311,18 @@ static int apply_owner(const extractor *x, int fd, const char *leaf, const char 
 
 static int write_file(extractor *x, const char *rel, uint64_t mode, int64_t mtime, uint64_t size, cnb_error **err)
 {
-	_cleanup_close_ int parent = -1;
+	int parent;
 	const char *leaf;
 	int r = open_parent(x, rel, true, &parent, &leaf, err);
-	if (r < 0 || (r = clear_leaf(parent, leaf, rel, err)) < 0)
+	if (r < 0)
 		return r;
-	_cleanup_close_ int fd = openat(parent, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+	_cleanup_close_ int fd = openat(parent, leaf, flags, 0600);
+	if (fd < 0 && errno == EEXIST) { /* an old entry goes; a fresh tree never has one: no stat first */
+		if ((r = clear_leaf(parent, leaf, rel, err)) < 0)
+			return r;
+		fd = openat(parent, leaf, flags, 0600);
+	}
 	if (fd < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "create '%s'", rel);
 	if ((r = copy_data(x, size, fd, rel, err)) < 0 || (r = apply_owner(x, fd, NULL, rel, err)) < 0)
@@ -306,13 +339,19 @@ static int write_symlink(extractor *x, const char *rel, const char *target, int6
 		return cnb__error_set(err, CNB_EUNSAFE, "the destination itself cannot become a symlink");
 	if (!*target)
 		return cnb__error_set(err, CNB_EPARSE, "symlink '%s' has an empty target", rel);
-	_cleanup_close_ int parent = -1;
+	int parent;
 	const char *leaf;
 	int r = open_parent(x, rel, true, &parent, &leaf, err);
-	if (r < 0 || (r = clear_leaf(parent, leaf, rel, err)) < 0)
+	if (r < 0)
 		return r;
 	/* the target is not checked: it is never followed here, and at run time it is the layer's business */
-	if (symlinkat(target, parent, leaf) < 0)
+	int made = symlinkat(target, parent, leaf);
+	if (made < 0 && errno == EEXIST) {
+		if ((r = clear_leaf(parent, leaf, rel, err)) < 0)
+			return r;
+		made = symlinkat(target, parent, leaf);
+	}
+	if (made < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "create symlink '%s'", rel);
 	if ((r = apply_owner(x, parent, leaf, rel, err)) < 0)
 		return r;
@@ -330,7 +369,7 @@ static int open_dir(extractor *x, const char *rel, bool create, int *out, cnb_er
 			return cnb__error_errno(err, CNB_EIO, errno, "dup");
 		return 0;
 	}
-	_cleanup_close_ int parent = -1;
+	int parent;
 	const char *leaf;
 	int r = open_parent(x, rel, create, &parent, &leaf, err);
 	if (r < 0)
@@ -589,6 +628,7 @@ int cnb__tar_extract(int fd, int dest_dirfd, const char *strip_prefix, const cnb
 		.max_meta = opts && opts->max_meta ? opts->max_meta : CNB_TAR_MAX_META,
 		.max_entries = opts ? opts->max_entries : 0,
 		.owners = opts && opts->owners,
+		.parent_fd = -1,
 		.buf = malloc(READ_CHUNK),
 	};
 	if (!x.buf)

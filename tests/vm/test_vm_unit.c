@@ -7,14 +7,16 @@
 #include "lib/common/error-internal.h"
 #include "tests/lib/tap.h"
 
+#include <string.h>
 #include <unistd.h>
 
 static void test_vm_job__json_round_trip(void)
 {
 	char *argv[] = { "/bin/sh", "-c", "echo \"quoted\"\n", NULL }, *env[] = { "A=1", NULL };
-	cnb__job_mount mounts[] = { { "ws", "/workspace", false }, { NULL, "/layers", true } };
+	cnb__job_mount mounts[] = { { "ws", "/workspace", false }, { NULL, "/layers", true },
+				    { NULL, "/app", false, "app.tar" } };
 	cnb__job_step steps[] = { { "build", argv, env, "/workspace", 1000, 1001, 30 } };
-	cnb__job job = { .mounts = mounts, .n_mounts = 2, .steps = steps, .n_steps = 1, .network = true, .hostname = "h" };
+	cnb__job job = { .mounts = mounts, .n_mounts = 3, .steps = steps, .n_steps = 1, .network = true, .hostname = "h" };
 	_cleanup_free_ char *json = NULL;
 	cnb_error *err = NULL;
 	is_int(cnb__job_to_json(&job, &json, &err), 0, "serialise");
@@ -24,7 +26,10 @@ static void test_vm_job__json_round_trip(void)
 		is_str(back->steps[0].argv[2], "echo \"quoted\"\n", "argv survives quoting");
 		is_int(back->steps[0].gid, 1001, "gid");
 		is_int(back->steps[0].timeout_s, 30, "timeout");
-		ok(back->mounts[1].source == NULL && back->mounts[1].read_only, "tmpfs mount, read-only");
+		ok(back->mounts[1].source == NULL && back->mounts[1].read_only && !back->mounts[1].seed,
+		   "tmpfs mount, read-only");
+		ok(back->mounts[2].source == NULL && back->mounts[2].seed && !strcmp(back->mounts[2].seed, "app.tar"),
+		   "seeded mount keeps its tar");
 		ok(back->network, "network");
 	}
 	cnb__job_free(back);
@@ -43,6 +48,13 @@ static void test_vm_job__rejects_escapes(void)
 	job.mounts = bad_dst;
 	is_int(cnb__job_validate(&job, &err), CNB_EINVAL, "relative target refused");
 	cnb__error_clear(&err);
+	cnb__job_mount bad_seeds[][1] = { { { NULL, "/w", false, "../x.tar" } }, { { NULL, "/w", false, "/x.tar" } },
+					  { { "src", "/w", false, "x.tar" } }, { { NULL, "/w", false, "" } } };
+	for (size_t i = 0; i < 4; i++) {
+		job.mounts = bad_seeds[i];
+		is_int(cnb__job_validate(&job, &err), CNB_EINVAL, "seed %zu refused: %s", i, cnb_error_message(err));
+		cnb__error_clear(&err);
+	}
 	const char *truncated = "{\"version\":1,\"mounts\":[],\"steps\":[{\"name\":\"x\"}]}";
 	cnb__job *j = NULL;
 	is_int(cnb__job_from_json(truncated, strlen(truncated), &j, &err), CNB_EPARSE, "step without argv refused");
@@ -59,14 +71,16 @@ static void test_vm_guest_protocol__parses_bounded(void)
 {
 	int p[2];
 	ok(pipe(p) == 0, "pipe");
-	cnb__guest_event ev = { .type = CNB_GUEST_EVENT_STEP_END, .step = 2, .exit_code = 137, .timed_out = true, .ms = 5 };
+	cnb__guest_event ev = { .type = CNB_GUEST_EVENT_STEP_END, .step = 2, .exit_code = 137, .timed_out = true,
+				.no_space = true, .ms = 5 };
 	cnb__guest_event_write(p[1], &ev);
 	char line[CNB_GUEST_EVENT_MAX_LINE];
 	ssize_t n = read(p[0], line, sizeof(line));
 	ok(n > 0 && line[n - 1] == '\n', "one line written");
 	cnb__guest_event back;
 	is_int(cnb__guest_event_parse(line, (size_t)n - 1, &back), 0, "parses");
-	ok(back.type == CNB_GUEST_EVENT_STEP_END && back.step == 2 && back.exit_code == 137 && back.timed_out,
+	ok(back.type == CNB_GUEST_EVENT_STEP_END && back.step == 2 && back.exit_code == 137 && back.timed_out &&
+	   back.no_space,
 	   "fields survive");
 	static const char *const bad[] = {
 		"", "nope", "{\"event\":\"step_end\",\"step\":0}", "{\"event\":\"step_end\",\"step\":-1,\"exit_code\":0,\"timed_out\":false,\"ms\":0}",
