@@ -232,7 +232,7 @@ static int prepare_job(run_state *s, cnb_error **err)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	cnb__owner owner = { s->uid, s->gid, cnb__executor_uses_mapped_xattr(s->b->opts.executor) };
 	static const char *const owned[] = { "platform", "layers", "out", "cache", "workspace" };
-	/* the VM's workspace is packed straight from the app dir (see seed_guest_dirs) */
+	/* the last one only for the host executor: the VM's workspace is packed straight from the app */
 	for (size_t i = 0; i < CNB_ARRAY_SIZE(owned) - (owner.mapped ? 1 : 0); i++) {
 		_cleanup_free_ char *dir = cnb__path_join(s->job_dir, owned[i]);
 		int r = dir ? cnb__job_mkdir_owned(dir, &owner, err) : cnb__error_set(err, CNB_ENOMEM, "out of memory");
@@ -292,6 +292,11 @@ static char **step_env(run_state *s)
 	return out;
 }
 
+static unsigned vm_memory_mb(const run_state *s)
+{
+	return s->b->opts.memory_mb ? s->b->opts.memory_mb : BUILD_VM_MEMORY_MB;
+}
+
 static int step_failure(run_state *s, const cnb__job_step *step, const cnb__step_result *res, cnb_error **err)
 {
 	const char *image = s->b->opts.image;
@@ -301,7 +306,7 @@ static int step_failure(run_state *s, const cnb__job_step *step, const cnb__step
 		return cnb__error_set(err, CNB_EIO,
 				      "build %s: %s ran out of space in the build VM (/workspace, /layers and temporary files "
 				      "share %s of its %u MB of memory): raise --memory", image, step->name,
-				      CNB_JOB_SCRATCH_SIZE, s->b->opts.memory_mb ? s->b->opts.memory_mb : BUILD_VM_MEMORY_MB);
+				      CNB_JOB_SCRATCH_SIZE, vm_memory_mb(s));
 	if (res->out_of_space)
 		return cnb__error_set(err, CNB_EIO, "build %s: %s ran out of space for its temporary files (a tmpfs of %s "
 						    "of the host's memory)", image, step->name, CNB_JOB_SCRATCH_SIZE);
@@ -351,7 +356,7 @@ static int run_lifecycle(run_state *s, cnb_error **err)
 	cnb__job job = { .rootfs = s->rootfs, .job_dir = s->job_dir, .mounts = mounts, .n_mounts = CNB_ARRAY_SIZE(mounts),
 			 .steps = steps, .n_steps = CNB_ARRAY_SIZE(steps), .network = s->b->opts.network != 0,
 			 .hostname = "cnb-build", .cpus = s->b->opts.cpus,
-			 .memory_mb = s->b->opts.memory_mb ? s->b->opts.memory_mb : BUILD_VM_MEMORY_MB };
+			 .memory_mb = vm_memory_mb(s) };
 	cnb__job_result res = { 0 };
 	cnb__log(s->b->ctx, CNB_LOG_INFO, "===> DETECT, RESTORE, BUILD, EXPORT (executor: %s)",
 		 s->b->opts.executor ? s->b->opts.executor : "vm");

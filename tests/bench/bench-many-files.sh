@@ -17,7 +17,7 @@ work=$(mktemp -d /tmp/cnb-bench-files-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 export CNB_CACHE_DIR=$work/cache XDG_DATA_HOME=$work/data
 fixture=$src/tests/fixtures/many-files
-n=0
+source "$src/tests/lib/build-tap.sh"
 
 "$src/tests/fixtures/make-base-images.sh" "$work/base" >/dev/null
 for tag in build run; do "$cnb" copy -q "oci:$work/base:$tag" "docker://$reg/bench/base:$tag" >/dev/null; done
@@ -27,28 +27,16 @@ sed -e "s|BUILD_IMAGE|$reg/bench/base:build|; s|RUN_IMAGE|$reg/bench/base:run|; 
 "$fixture/make-app.sh" "$work/app" 400 50
 mkdir -p "$work/layer-app" && echo "400 50" > "$work/layer-app/layer-files"
 
-summary() { # summary REPORT: "phase=ms ... boot=ms"
-	python3 - "$1" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))
-print(" ".join(f"{k}={v}" for k, v in r["phases_ms"].items()), f"boot={r['executor']['boot_ms']}")
-PY
-}
-
 declare -A total
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for executor in host vm; do
 	rm -rf "$CNB_CACHE_DIR/build-cache"
 	for scenario in app layer layer-rebuild; do
 		app=$work/app; [ $scenario = app ] || app=$work/layer-app # layer-rebuild: same image, its cache
-		start=$(date +%s%N)
-		"$cnb" build "$reg/bench/files-${scenario%-rebuild}-$executor" --builder "$reg/bench/files-builder" --path "$app" \
-			--publish --executor $executor --report-json "$work/r.json" >"$work/out" 2>&1
-		rc=$?
-		wall=$(( ($(date +%s%N) - start) / 1000000 ))
-		n=$((n + 1))
-		if [ $rc = 0 ]; then echo "ok $n - $executor $scenario: ${wall} ms wall"; else echo "not ok $n - $executor $scenario (exit $rc)"; sed 's/^/#   /' "$work/out" | tail; continue; fi
-		echo "#   phases: $(summary "$work/r.json")"
+		timed "$executor $scenario" "$cnb" build "$reg/bench/files-${scenario%-rebuild}-$executor" \
+			--builder "$reg/bench/files-builder" --path "$app" --publish --executor $executor --report-json "$work/r.json"
+		[ $rc = 0 ] || continue
+		echo "#   phases: $(phases "$work/r.json")"
 		grep -E "app files|deps (written|restored)" "$work/out" | sed 's/^/#   /'
 		total[$executor-$scenario]=$wall
 	done

@@ -10,14 +10,7 @@ reg=${CNB_TEST_REGISTRY:?run me through with-registry.sh}
 work=$(mktemp -d /tmp/cnb-e2e-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 export CNB_CACHE_DIR=$work/cache XDG_DATA_HOME=$work/data
-n=0 failed=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
-show() { sed 's/^/#   /' "$1" | tail -${2:-25}; }
-run() { # run NAME CMD...: output in $work/NAME.out, exit code in $rc
-	local name=$1; shift
-	"$@" >"$work/$name.out" 2>&1; rc=$?
-}
-digest_of() { sed -n 's/.*@\(sha256:[0-9a-f]\{64\}\)$/\1/p' "$work/$1.out" | tail -1; }
+source "$src/tests/lib/build-tap.sh"
 diff_ids() { skopeo inspect --tls-verify=false --config "docker://$1" | python3 -c 'import json,sys; print("\n".join(json.load(sys.stdin)["rootfs"]["diff_ids"]))'; }
 
 "$src/tests/fixtures/make-base-images.sh" "$work/base" >/dev/null

@@ -11,14 +11,7 @@ work=$(mktemp -d /tmp/cnb-e2e-files-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 export CNB_CACHE_DIR=$work/cache XDG_DATA_HOME=$work/data
 fixture=$src/tests/fixtures/many-files
-n=0 failed=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
-show() { sed 's/^/#   /' "$1" | tail -${2:-25}; }
-run() { # run NAME CMD...: output in $work/NAME.out, exit code in $rc
-	local name=$1; shift
-	"$@" >"$work/$name.out" 2>&1; rc=$?
-}
-digest_of() { sed -n 's/.*@\(sha256:[0-9a-f]\{64\}\)$/\1/p' "$work/$1.out" | tail -1; }
+source "$src/tests/lib/build-tap.sh"
 
 "$src/tests/fixtures/make-base-images.sh" "$work/base" >/dev/null
 for tag in build run; do
@@ -57,7 +50,7 @@ else
 fi
 
 rm -rf "$work/app"/pkg-* "$work/app/layer-files" "$work/app/link.js" && touch "$work/app/fill-storage"
-build full full --memory 512M
+build full full --memory 256M
 [ $rc != 0 ] && grep -q "build ran out of space in the build VM.*raise --memory" "$work/full.out"
 ok $? "filling the VM's local storage fails cleanly, naming the phase and --memory (exit $rc)"; show "$work/full.out" 4
 curl -sf -o /dev/null "http://$reg/v2/files/full/manifests/latest"; [ $? != 0 ]; ok $? "the failed build pushes nothing"
