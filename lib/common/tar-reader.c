@@ -45,7 +45,8 @@ typedef struct extractor {
 	size_t pos, len;
 	char *prefix; /* normalized, "" = everything */
 	size_t max_meta;
-	bool owners;
+	bool owners, times;
+	int umask; /* the process's, or -1 when unknown: files are born with their mode when it allows */
 	uint64_t max_entries, entries;
 	dir_fixup *dirs;
 	size_t n_dirs, cap_dirs;
@@ -309,6 +310,17 @@ static int apply_owner(const extractor *x, int fd, const char *leaf, const char 
 	return r < 0 ? cnb__error_errno(err, CNB_EIO, errno, "chown '%s' to %u:%u", rel, x->uid, x->gid) : 0;
 }
 
+/* The process umask from /proc (umask(2) cannot read it without changing it), or -1. */
+static int read_umask(void)
+{
+	_cleanup_free_ char *status = NULL;
+	size_t len = 0;
+	if (cnb__read_file("/proc/self/status", 1 << 16, &status, &len, NULL) < 0)
+		return -1;
+	const char *line = strstr(status, "\nUmask:\t");
+	return line ? (int)(strtol(line + 8, NULL, 8) & 0777) : -1;
+}
+
 static int write_file(extractor *x, const char *rel, uint64_t mode, int64_t mtime, uint64_t size, cnb_error **err)
 {
 	int parent;
@@ -316,20 +328,25 @@ static int write_file(extractor *x, const char *rel, uint64_t mode, int64_t mtim
 	int r = open_parent(x, rel, true, &parent, &leaf, err);
 	if (r < 0)
 		return r;
+	/* born with its permission bits where the umask leaves them alone: no chmod afterwards */
+	mode_t want = safe_mode(x, mode), born = want & 0777;
 	const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
-	_cleanup_close_ int fd = openat(parent, leaf, flags, 0600);
+	_cleanup_close_ int fd = openat(parent, leaf, flags, born);
 	if (fd < 0 && errno == EEXIST) { /* an old entry goes; a fresh tree never has one: no stat first */
 		if ((r = clear_leaf(parent, leaf, rel, err)) < 0)
 			return r;
-		fd = openat(parent, leaf, flags, 0600);
+		fd = openat(parent, leaf, flags, born);
 	}
 	if (fd < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "create '%s'", rel);
 	if ((r = copy_data(x, size, fd, rel, err)) < 0 || (r = apply_owner(x, fd, NULL, rel, err)) < 0)
 		return r;
+	/* after the chown, which clears setuid/setgid */
+	if ((x->umask < 0 || (born & ~(mode_t)x->umask) != want) && fchmod(fd, want) < 0)
+		return cnb__error_errno(err, CNB_EIO, errno, "set the mode of '%s'", rel);
 	struct timespec ts[2] = { { mtime, 0 }, { mtime, 0 } };
-	if (fchmod(fd, safe_mode(x, mode)) < 0 || futimens(fd, ts) < 0)
-		return cnb__error_errno(err, CNB_EIO, errno, "set mode and mtime of '%s'", rel);
+	if (x->times && futimens(fd, ts) < 0)
+		return cnb__error_errno(err, CNB_EIO, errno, "set the mtime of '%s'", rel);
 	return 0;
 }
 
@@ -356,7 +373,7 @@ static int write_symlink(extractor *x, const char *rel, const char *target, int6
 	if ((r = apply_owner(x, parent, leaf, rel, err)) < 0)
 		return r;
 	struct timespec ts[2] = { { mtime, 0 }, { mtime, 0 } };
-	if (utimensat(parent, leaf, ts, AT_SYMLINK_NOFOLLOW) < 0)
+	if (x->times && utimensat(parent, leaf, ts, AT_SYMLINK_NOFOLLOW) < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "set mtime of symlink '%s'", rel);
 	return 0;
 }
@@ -418,12 +435,14 @@ static int apply_dir_fixups(extractor *x, cnb_error **err)
 {
 	for (size_t i = x->n_dirs; i-- > 0;) {
 		const dir_fixup *d = &x->dirs[i];
+		if (!x->times && (d->mode & 0700) == 0700)
+			continue; /* its mode is already right (write_dir) */
 		_cleanup_close_ int fd = -1;
 		int r = open_dir(x, d->rel, false, &fd, err);
 		if (r < 0)
 			return r;
 		struct timespec ts[2] = { { d->mtime, 0 }, { d->mtime, 0 } };
-		if (fchmod(fd, d->mode) < 0 || futimens(fd, ts) < 0)
+		if (fchmod(fd, d->mode) < 0 || (x->times && futimens(fd, ts) < 0))
 			return cnb__error_errno(err, CNB_EIO, errno, "set mode and mtime of '%s'", d->rel);
 	}
 	return 0;
@@ -628,6 +647,8 @@ int cnb__tar_extract(int fd, int dest_dirfd, const char *strip_prefix, const cnb
 		.max_meta = opts && opts->max_meta ? opts->max_meta : CNB_TAR_MAX_META,
 		.max_entries = opts ? opts->max_entries : 0,
 		.owners = opts && opts->owners,
+		.times = !(opts && opts->now_mtimes),
+		.umask = read_umask(),
 		.parent_fd = -1,
 		.buf = malloc(READ_CHUNK),
 	};

@@ -29,6 +29,8 @@ typedef struct cnb__tar_extract_opts {
 	uint64_t max_entries; /* entries read, all kinds; 0 = no bound */
 	bool owners;          /* apply each entry's numeric uid/gid (header or PAX; names are never looked
 			       * up) and keep its setuid/setgid bits: needs CAP_CHOWN */
+	bool now_mtimes;      /* leave mtimes at the time of writing, as a copy would: no utimes call
+			       * per entry (directory modes still come last) */
 } cnb__tar_extract_opts;
 
 /*

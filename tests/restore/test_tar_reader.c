@@ -319,6 +319,8 @@ static void test_owners_and_contents(void)
 	put("tree/keep/suid", "s\n", 0644);
 	chmod(at("tree/keep/suid"), 04755);
 	put("tree/skip/b", "b\n", 0644);
+	put("tree/keep/open", "o\n", 0644);
+	chmod(at("tree/keep/open"), 0666); /* more than the umask lets a new file have */
 	symlink("keep/suid", at("tree/link"));
 	size_t big_len = (3u << 20) + 777;
 	char *big = malloc(big_len);
@@ -339,7 +341,7 @@ static void test_owners_and_contents(void)
 		r = cnb__tar_add_contents(t, tree, ".", &norm, keep_not_skip, &asked, &err);
 	r = r == 0 ? cnb__tar_finish(t, &err) : (cnb__tar_free(t), r);
 	is_int(r, 0, "contents of a tree, filtered: %s", cnb_error_message(err));
-	ok(asked == 5, "the filter saw every entry but those below a directory it left out (%d calls)", asked);
+	ok(asked == 6, "the filter saw every entry but those below a directory it left out (%d calls)", asked);
 
 	cnb__tar_extract_opts own = { .owners = true };
 	is_int(extract("seed.tar", "seeded", NULL, &own, &err), 0, "extracts with owners: %s", cnb_error_message(err));
@@ -364,6 +366,14 @@ static void test_owners_and_contents(void)
 	is_int(extract("seed.tar", "plain", NULL, NULL, &err), 0, "extracts without owners: %s", cnb_error_message(err));
 	ok(stat(at("plain/keep/suid"), &st) == 0 && (st.st_mode & 07777) == 0755 && st.st_uid == geteuid(),
 	   "without owners: extracting user's, setuid dropped");
+
+	cnb__tar_extract_opts now = { .now_mtimes = true };
+	is_int(extract("seed.tar", "now", NULL, &now, &err), 0, "extracts with mtimes of now: %s", cnb_error_message(err));
+	struct stat open_st = { 0 };
+	stat(at("now/keep/open"), &open_st);
+	ok(stat(at("now/big"), &st) == 0 && st.st_mtime > CNB_TAR_EPOCH + 86400 && (st.st_mode & 07777) == 0644 &&
+	   (open_st.st_mode & 07777) == 0666, "mtimes of now: modes still exact (0644, and 0666 past the umask)");
+	ok(stat(at("seeded/big"), &st) == 0 && st.st_mtime == CNB_TAR_EPOCH, "by default the tar's mtimes");
 
 	/* again into the same tree, an old link and an old file in the way: both replaced */
 	unlink(at("plain/keep/suid"));
