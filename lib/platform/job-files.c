@@ -53,7 +53,6 @@ int cnb__job_mkdir_owned(const char *path, const cnb__owner *owner, cnb_error **
 	return own_entry(AT_FDCWD, path, S_IFDIR | 0755, owner, path, err);
 }
 
-/* A symlink as the guest must see it: a real link, or (mapped model) a file holding the target. */
 static int copy_symlink(int src_dir, int dst_dir, const char *name, const cnb__owner *owner, const char *what,
 			cnb_error **err)
 {
@@ -62,13 +61,7 @@ static int copy_symlink(int src_dir, int dst_dir, const char *name, const cnb__o
 	if (len < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "read link %s", what);
 	target[len] = '\0';
-	if (!owner->mapped) {
-		if (symlinkat(target, dst_dir, name) < 0)
-			return cnb__error_errno(err, CNB_EIO, errno, "create link %s", what);
-		return own_entry(dst_dir, name, S_IFLNK | 0777, owner, what, err);
-	}
-	_cleanup_close_ int fd = openat(dst_dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 || cnb__write_all(fd, target, (size_t)len) < 0)
+	if (symlinkat(target, dst_dir, name) < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "create link %s", what);
 	return own_entry(dst_dir, name, S_IFLNK | 0777, owner, what, err);
 }
@@ -79,7 +72,6 @@ static int copy_regular(int src_dir, int dst_dir, const char *name, const struct
 	_cleanup_close_ int in = openat(src_dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (in < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "open %s", what);
-	mode_t host_mode = owner->mapped ? cnb__mapped_host_mode(st->st_mode) : (st->st_mode & 07777);
 	_cleanup_close_ int out = openat(dst_dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (out < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "create %s", what);
@@ -97,7 +89,7 @@ static int copy_regular(int src_dir, int dst_dir, const char *name, const struct
 	}
 	int r = own_entry(dst_dir, name, st->st_mode, owner, what, err);
 	/* chown clears setuid bits, so the mode goes last */
-	if (r == 0 && fchmod(out, host_mode) < 0)
+	if (r == 0 && fchmod(out, st->st_mode & 07777) < 0)
 		r = cnb__error_errno(err, CNB_EIO, errno, "chmod %s", what);
 	return r;
 }
@@ -134,7 +126,6 @@ static int copy_dir(int src_dir, int dst_dir, const char *what, const char *rel,
 		} else if (S_ISREG(st.st_mode)) {
 			r = copy_regular(src_dir, dst_dir, name, &st, owner, child, err);
 		} else if (S_ISDIR(st.st_mode)) {
-			mode_t host_mode = owner->mapped ? cnb__mapped_host_mode(st.st_mode) : (st.st_mode & 07777);
 			if (mkdirat(dst_dir, name, 0700) < 0)
 				return cnb__error_errno(err, CNB_EIO, errno, "create %s", child);
 			_cleanup_close_ int sub_src = openat(src_dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -144,7 +135,7 @@ static int copy_dir(int src_dir, int dst_dir, const char *what, const char *rel,
 			r = copy_dir(sub_src, sub_dst, child, child_rel, owner, filter, depth + 1, err);
 			if (r == 0)
 				r = own_entry(dst_dir, name, st.st_mode, owner, child, err);
-			if (r == 0 && fchmod(sub_dst, host_mode) < 0)
+			if (r == 0 && fchmod(sub_dst, st.st_mode & 07777) < 0)
 				r = cnb__error_errno(err, CNB_EIO, errno, "chmod %s", child);
 		}
 		if (r < 0)
@@ -158,6 +149,8 @@ static int copy_dir(int src_dir, int dst_dir, const char *what, const char *rel,
 int cnb__job_copy_app(const char *src, const char *dst, const cnb__owner *owner, const cnb__app_filter *filter,
 		      cnb_error **err)
 {
+	if (owner->mapped)
+		return cnb__error_set(err, CNB_EINVAL, "copy the app: the VM takes it as a tar (cnb__job_pack_tree)");
 	_cleanup_close_ int sfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (sfd < 0)
 		return cnb__error_errno(err, errno == ENOENT ? CNB_ENOTFOUND : CNB_EIO, errno,
