@@ -2,7 +2,8 @@
 # End-to-end, real-app sized: an app of 20,000 files built in the VM (its /workspace and /layers
 # live in guest memory, seeded from tars) gives the same image as the host executor; a layer of
 # 20,000 files is cached and restored on rebuild (same digest); a build that fills the VM's local
-# storage fails with an error naming the phase and --memory. Prints TAP.
+# storage fails with an error naming the phase and --memory, and so does an app too big for it.
+# Prints TAP.
 #   test-many-files.sh CNB_EXE SOURCE_ROOT   (run through with-registry.sh)
 set -u
 cnb=$1 src=$2
@@ -54,6 +55,11 @@ build full full --memory 256M
 [ $rc != 0 ] && grep -q "build ran out of space in the build VM.*raise --memory" "$work/full.out"
 ok $? "filling the VM's local storage fails cleanly, naming the phase and --memory (exit $rc)"; show "$work/full.out" 4
 curl -sf -o /dev/null "http://$reg/v2/files/full/manifests/latest"; [ $? != 0 ]; ok $? "the failed build pushes nothing"
+
+rm -f "$work/app/fill-storage" && head -c 220M /dev/zero > "$work/app/big.bin"
+build seedfull seedfull --memory 256M
+[ $rc != 0 ] && grep -q "mount /workspace: the job's local storage ([0-9]* MB) is full: raise --memory" "$work/seedfull.out"
+ok $? "an app bigger than the VM's local storage fails while unpacking, naming --memory (exit $rc)"; show "$work/seedfull.out" 2
 
 echo "1..$n"
 [ $failed = 0 ]
