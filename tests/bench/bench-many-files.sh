@@ -19,11 +19,7 @@ export CNB_CACHE_DIR=$work/cache XDG_DATA_HOME=$work/data
 fixture=$src/tests/fixtures/many-files
 source "$src/tests/lib/build-tap.sh"
 
-"$src/tests/fixtures/make-base-images.sh" "$work/base" >/dev/null
-for tag in build run; do "$cnb" copy -q "oci:$work/base:$tag" "docker://$reg/bench/base:$tag" >/dev/null; done
-sed -e "s|BUILD_IMAGE|$reg/bench/base:build|; s|RUN_IMAGE|$reg/bench/base:run|; s|BUILDPACK_DIR|$fixture/buildpack|" \
-	"$fixture/builder.toml" > "$work/builder.toml"
-"$cnb" builder create "$reg/bench/files-builder" --config "$work/builder.toml" --publish >/dev/null
+"$fixture/publish-builder.sh" "$cnb" "$src" "$reg" bench-files "$work" || { echo "Bail out! builder"; exit 1; }
 "$fixture/make-app.sh" "$work/app" 400 50
 mkdir -p "$work/layer-app" && echo "400 50" > "$work/layer-app/layer-files"
 
@@ -34,7 +30,7 @@ for executor in host vm; do
 	for scenario in app layer layer-rebuild; do
 		app=$work/app; [ $scenario = app ] || app=$work/layer-app # layer-rebuild: same image, its cache
 		timed "$executor $scenario" "$cnb" build "$reg/bench/files-${scenario%-rebuild}-$executor" \
-			--builder "$reg/bench/files-builder" --path "$app" --publish --executor $executor --report-json "$work/r.json"
+			--builder "$reg/bench-files/builder" --path "$app" --publish --executor $executor --report-json "$work/r.json"
 		[ $rc = 0 ] || continue
 		echo "#   phases: $(phases "$work/r.json")"
 		grep -E "app files|deps (written|restored)" "$work/out" | sed 's/^/#   /'

@@ -14,13 +14,7 @@ export CNB_CACHE_DIR=$work/cache XDG_DATA_HOME=$work/data
 fixture=$src/tests/fixtures/many-files
 source "$src/tests/lib/build-tap.sh"
 
-"$src/tests/fixtures/make-base-images.sh" "$work/base" >/dev/null
-for tag in build run; do
-	"$cnb" copy -q "oci:$work/base:$tag" "docker://$reg/files/base:$tag" >/dev/null || { echo "Bail out! push base:$tag"; exit 1; }
-done
-sed -e "s|BUILD_IMAGE|$reg/files/base:build|; s|RUN_IMAGE|$reg/files/base:run|; s|BUILDPACK_DIR|$fixture/buildpack|" \
-	"$fixture/builder.toml" > "$work/builder.toml"
-"$cnb" builder create "$reg/files/builder" --config "$work/builder.toml" --publish >/dev/null || { echo "Bail out! builder create"; exit 1; }
+"$fixture/publish-builder.sh" "$cnb" "$src" "$reg" files "$work" || { echo "Bail out! base images and builder"; exit 1; }
 "$fixture/make-app.sh" "$work/app" 400 50
 echo "400 50" > "$work/app/layer-files"
 ln -s pkg-0/file-0.js "$work/app/link.js"
