@@ -18,7 +18,7 @@ bool cnb_cli_interactive(void)
 	return isatty(STDERR_FILENO);
 }
 
-static void log_line(int level, const char *msg, void *userdata)
+static void log_line(int32_t level, const char *msg, void *userdata)
 {
 	(void)userdata;
 	if (level == CNB_LOG_DEBUG && cnb_cli.verbosity < 1)

@@ -65,4 +65,17 @@ int cnb_cli_standard_flag(int argc, char **argv, int *i, const char *usage);
 /* Installs SIGINT/SIGTERM handlers that call `cancel(userdata)` once, then restore defaults. */
 void cnb_cli_on_interrupt(void (*cancel)(void *), void *userdata);
 
+/* The commands (cmd-<name>.c), one per entry of main.c's commands[]; each returns the exit code. */
+int cnb_cmd_build(int argc, char **argv);
+int cnb_cmd_builder(int argc, char **argv);
+int cnb_cmd_buildpack(int argc, char **argv);
+int cnb_cmd_cache(int argc, char **argv);
+int cnb_cmd_copy(int argc, char **argv);
+int cnb_cmd_inspect(int argc, char **argv);
+int cnb_cmd_rebase(int argc, char **argv);
+int cnb_cmd_run(int argc, char **argv);
+int cnb_cmd_unpack(int argc, char **argv);
+int cnb_cmd_version(int argc, char **argv);
+int cnb_cmd_vm(int argc, char **argv);
+
 #endif

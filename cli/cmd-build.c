@@ -41,6 +41,7 @@ static const char usage_text[] =
 	"      --executor vm|host     where the lifecycle runs (default: vm; host = Linux namespaces, root only)\n"
 	"      --cpus N               VM cpus\n"
 	"      --memory SIZE          VM memory (default 2G); /workspace, /layers and temp files use 75%\n"
+	"      --max-layer-size SIZE  largest layer a buildpack may write, uncompressed (default: 8G)\n"
 	"      --insecure-registry HOST  allow plain HTTP for HOST (loopback always is)\n"
 	"      --report-json FILE     write the build report (digest, tags, timings) as JSON\n"
 	"  -q, --quiet / -v, --verbose\n"
@@ -212,10 +213,13 @@ int cnb_cmd_build(int argc, char **argv)
 		} else if (!strcmp(a, "--creation-time")) {
 			NEED_VALUE();
 			char *end = NULL;
+			errno = 0;
 			if (!strcmp(v, "now"))
 				opts.creation_time = CNB_BUILD_TIME_NOW;
-			else if ((opts.creation_time = strtoll(v, &end, 10)) < 0 || !end || *end || end == v) {
-				fprintf(stderr, "cnb build: --creation-time takes 'now' or seconds since the epoch, not '%s'\n", v);
+			else if ((opts.creation_time = strtoll(v, &end, 10)) < 0 || opts.creation_time > CNB_BUILD_TIME_MAX ||
+				 errno == ERANGE || !end || *end || end == v) {
+				fprintf(stderr, "cnb build: --creation-time takes 'now' or seconds since the epoch from 0 to "
+						"%lld (9999-12-31T23:59:59Z), not '%s'\n", (long long)CNB_BUILD_TIME_MAX, v);
 				return CNB_EXIT_USAGE;
 			}
 		} else if (!strcmp(a, "--platform")) {
@@ -253,6 +257,14 @@ int cnb_cmd_build(int argc, char **argv)
 				fprintf(stderr, "cnb build: --memory takes a size like 512M or 2G, not '%s'\n", v);
 				return CNB_EXIT_USAGE;
 			}
+		} else if (!strcmp(a, "--max-layer-size")) {
+			NEED_VALUE();
+			unsigned mb = 0;
+			if (parse_size_mb(v, &mb) < 0) {
+				fprintf(stderr, "cnb build: --max-layer-size takes a size like 512M or 16G, not '%s'\n", v);
+				return CNB_EXIT_USAGE;
+			}
+			opts.max_layer_bytes = (uint64_t)mb << 20;
 		} else if (!strcmp(a, "--report-json")) {
 			NEED_VALUE(); report = v;
 		} else if (a[0] == '-' && a[1]) {

@@ -1,6 +1,6 @@
 /* cnb buildpack package: make a buildpackage (.cnb file or image) from pack's package.toml. */
 #include "cli.h"
-#include <cnb/builder.h>
+#include <cnb/buildpack.h>
 
 #include <stdio.h>
 #include <stdlib.h>

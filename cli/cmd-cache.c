@@ -1,6 +1,7 @@
 /* cnb cache ls | prune | add: the cache of flattened builder trees. */
 #include "cli.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +17,12 @@ static void usage(FILE *f)
 static int cache_ls(cnb_ctx *ctx)
 {
 	cnb_rootfs_cache_entry *entries;
-	size_t n;
+	uint32_t n;
 	cnb_error *err = NULL;
 	if (cnb_rootfs_cache_list(&entries, &n, ctx, &err) < 0)
 		return cnb_cli_fail("cache ls", err);
 	printf("%-24s %-7s %10s  %-20s %s\n", "CHAIN ID", "FORM", "SIZE", "LAST USED (UTC)", "PATH");
-	for (size_t i = 0; i < n; i++) {
+	for (uint32_t i = 0; i < n; i++) {
 		char when[32] = "-";
 		time_t t = (time_t)entries[i].last_used;
 		struct tm tm;
@@ -37,31 +38,37 @@ static int cache_ls(cnb_ctx *ctx)
 
 static int cache_prune(cnb_ctx *ctx, int argc, char **argv)
 {
-	cnb_rootfs_prune_opts opts = CNB_ROOTFS_PRUNE_OPTS_INIT;
+	cnb_rootfs_cache_prune_opts opts = CNB_ROOTFS_CACHE_PRUNE_OPTS_INIT;
 	for (int i = 2; i < argc; i++) {
-		char *end;
 		if (!strcmp(argv[i], "--all"))
 			opts.all = 1;
-		else if (!strcmp(argv[i], "--older-than") && i + 1 < argc &&
-			 (opts.older_than_seconds = (int64_t)(strtod(argv[++i], &end) * 86400), *end == '\0'))
-			continue;
-		else {
+		else if (!strcmp(argv[i], "--older-than") && i + 1 < argc) {
+			char *end;
+			double days = strtod(argv[++i], &end);
+			/* the API takes seconds as uint32_t: 49710 days */
+			if (*end || end == argv[i] || !(days >= 0 && days * 86400 <= UINT32_MAX)) { /* also NaN */
+				fprintf(stderr, "cnb cache prune: --older-than takes a number of days from 0 to 49710, not '%s'\n",
+					argv[i]);
+				return CNB_EXIT_USAGE;
+			}
+			opts.older_than_s = (uint32_t)(days * 86400);
+		} else {
 			usage(stderr);
 			return CNB_EXIT_USAGE;
 		}
 	}
 	uint64_t freed = 0;
-	size_t removed = 0;
+	uint32_t removed = 0;
 	cnb_error *err = NULL;
 	if (cnb_rootfs_cache_prune(&freed, &removed, ctx, &opts, &err) < 0)
 		return cnb_cli_fail("cache prune", err);
-	printf("removed %zu trees, %.1f MB freed\n", removed, freed / 1e6);
+	printf("removed %" PRIu32 " trees, %.1f MB freed\n", removed, freed / 1e6);
 	return CNB_EXIT_OK;
 }
 
 static int cache_add(cnb_ctx *ctx, int argc, char **argv)
 {
-	cnb_unpack_opts opts = CNB_UNPACK_OPTS_INIT;
+	cnb_rootfs_cache_get_opts opts = CNB_ROOTFS_CACHE_GET_OPTS_INIT;
 	const char *image = NULL;
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--mapped-xattr"))

@@ -17,7 +17,8 @@ static const char inspect_usage[] =
 
 int cnb_cmd_inspect(int argc, char **argv)
 {
-	const char *platform = NULL, *image = NULL;
+	cnb_image_inspect_opts opts = CNB_IMAGE_INSPECT_OPTS_INIT;
+	const char *image = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		int std = cnb_cli_standard_flag(argc, argv, &i, inspect_usage);
@@ -26,7 +27,7 @@ int cnb_cmd_inspect(int argc, char **argv)
 		if (std != CNB_CLI_NEXT)
 			return std;
 		if (!strcmp(a, "--platform") && i + 1 < argc) {
-			platform = argv[++i];
+			opts.platform = argv[++i];
 		} else if (a[0] == '-' || image) {
 			fprintf(stderr, "cnb inspect: unexpected argument %s\n\n%s", a, inspect_usage);
 			return CNB_EXIT_USAGE;
@@ -44,7 +45,7 @@ int cnb_cmd_inspect(int argc, char **argv)
 		return rc;
 	cnb_error *err = NULL;
 	char *json = NULL;
-	if (cnb_image_inspect(&json, ctx, image, platform, &err) < 0) {
+	if (cnb_image_inspect(&json, ctx, image, &opts, &err) < 0) {
 		cnb_ctx_free(ctx);
 		return cnb_cli_fail("inspect", err);
 	}

@@ -23,7 +23,7 @@ static const char rebase_usage[] =
 
 int cnb_cmd_rebase(int argc, char **argv)
 {
-	cnb_rebase_opts opts = CNB_REBASE_OPTS_INIT;
+	cnb_image_rebase_opts opts = CNB_IMAGE_REBASE_OPTS_INIT;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		int std = cnb_cli_standard_flag(argc, argv, &i, rebase_usage);

@@ -1,10 +1,11 @@
 /* cnb run: run an image's process in the VM, the daemonless `docker run`. */
 #include "cli.h"
-#include <cnb/run.h>
+#include <cnb/image.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char usage_text[] =
 	"Usage: cnb run IMAGE [OPTIONS] [-- ARGS...]\n"
@@ -28,7 +29,7 @@ static const char usage_text[] =
 static int stdout_log_level;
 
 /* The process's output goes to our stdout; everything else the library says, to stderr. */
-static void print_output(int level, const char *msg, void *userdata)
+static void print_output(int32_t level, const char *msg, void *userdata)
 {
 	(void)userdata;
 	if (level == CNB_LOG_OUTPUT)
@@ -84,7 +85,9 @@ static char *resolve_image(const char *image)
 
 int cnb_cmd_run(int argc, char **argv)
 {
-	cnb_run_opts opts = CNB_RUN_OPTS_INIT;
+	cnb_image_run_opts opts = CNB_IMAGE_RUN_OPTS_INIT;
+	opts.stdout_fd = STDOUT_FILENO; /* the process's own streams, byte for byte, like docker run */
+	opts.stderr_fd = STDERR_FILENO;
 	static const char *env[MAX_ENV + 1];
 	int n_env = 0;
 	const char *image = NULL;
@@ -131,7 +134,7 @@ int cnb_cmd_run(int argc, char **argv)
 				fprintf(stderr, "cnb run: --timeout takes a number of seconds, not '%s'\n", v);
 				return CNB_EXIT_USAGE;
 			}
-			opts.timeout_s = (int)t;
+			opts.timeout_s = (uint32_t)t;
 		} else if (a[0] == '-') {
 			fprintf(stderr, "cnb run: unknown option %s\n\n%s", a, usage_text);
 			return CNB_EXIT_USAGE;

@@ -15,7 +15,7 @@ static void usage(FILE *f)
 
 int cnb_cmd_unpack(int argc, char **argv)
 {
-	cnb_unpack_opts opts = CNB_UNPACK_OPTS_INIT;
+	cnb_image_unpack_opts opts = CNB_IMAGE_UNPACK_OPTS_INIT;
 	const char *pos[2];
 	int n = 0;
 	for (int i = 1; i < argc; i++) {

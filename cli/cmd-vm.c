@@ -52,6 +52,8 @@ static bool parse_uint(const char *s, uint32_t *out)
 static int vm_run(int argc, char **argv)
 {
 	cnb_vm_run_opts opts = CNB_VM_RUN_OPTS_INIT;
+	opts.stdout_fd = STDOUT_FILENO; /* the command's own streams, byte for byte, like docker run */
+	opts.stderr_fd = STDERR_FILENO;
 	const char *env[MAX_ENV + 1];
 	int n_env = 0, i;
 	for (i = 1; i < argc; i++) {
@@ -111,7 +113,7 @@ static int vm_run(int argc, char **argv)
 				ok = parse_uint(uid, &opts.uid) && parse_uint(colon + 1, &opts.gid);
 			}
 		} else if (!strcmp(a, "--timeout"))
-			ok = parse_uint(v, &n) && n <= INT32_MAX && ((opts.timeout_s = (int32_t)n), true);
+			ok = parse_uint(v, &n) && n <= INT32_MAX && ((opts.timeout_s = (uint32_t)n), true);
 		else if (!strcmp(a, "--network"))
 			ok = !strcmp(v, "none") || !strcmp(v, "default") ? ((opts.network = strcmp(v, "none") != 0), true)
 									 : false;

@@ -5,18 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-int cnb_cmd_version(int argc, char **argv);
-int cnb_cmd_vm(int argc, char **argv);
-int cnb_cmd_copy(int argc, char **argv);
-int cnb_cmd_inspect(int argc, char **argv);
-int cnb_cmd_rebase(int argc, char **argv);
-int cnb_cmd_builder(int argc, char **argv);
-int cnb_cmd_buildpack(int argc, char **argv);
-int cnb_cmd_build(int argc, char **argv);
-int cnb_cmd_run(int argc, char **argv);
-int cnb_cmd_unpack(int argc, char **argv);
-int cnb_cmd_cache(int argc, char **argv);
-
 static const cnb_cli_command commands[] = {
 	{ "copy", "copy an image between registries and OCI layouts (digest kept)", cnb_cmd_copy },
 	{ "inspect", "print an image's digest, config and layers as JSON", cnb_cmd_inspect },

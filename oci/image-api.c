@@ -2,25 +2,27 @@
 #include "image.h"
 #include "location.h"
 #include "lib/common/cleanup.h"
+#include "lib/api/opts.h"
 #include "lib/common/error-internal.h"
 
 #include <cnb/image.h>
 #include <stdlib.h>
 #include <string.h>
 
+CNB__DEFINE_OPTS_INIT(cnb_image_copy_opts, CNB_IMAGE_COPY_OPTS_VERSION, CNB_IMAGE_COPY_OPTS_INIT)
+CNB__DEFINE_OPTS_INIT(cnb_image_inspect_opts, CNB_IMAGE_INSPECT_OPTS_VERSION, CNB_IMAGE_INSPECT_OPTS_INIT)
+
 int cnb_image_copy(char **out_digest, cnb_ctx *ctx, const char *src, const char *dst, const cnb_image_copy_opts *opts,
 		   cnb_error **err)
 {
-	cnb_image_copy_opts defaults = CNB_IMAGE_COPY_OPTS_INIT;
+	CNB__ERROR_NEVER_NULL(err);
+	const cnb_image_copy_opts defaults = CNB_IMAGE_COPY_OPTS_INIT;
 	if (out_digest)
 		*out_digest = NULL;
-	if (!opts)
-		opts = &defaults;
 	if (!ctx || !src || !dst)
 		return cnb__error_set(err, CNB_EINVAL, "cnb_image_copy: ctx, src and dst are required");
-	if (opts->version < 1 || opts->version > CNB_IMAGE_COPY_OPTS_VERSION)
-		return cnb__error_set(err, CNB_EINVAL, "cnb_image_copy: options version %u not supported (1..%d)", opts->version,
-				      CNB_IMAGE_COPY_OPTS_VERSION);
+	if (!(opts = cnb__opts_resolve(opts, &defaults, CNB_IMAGE_COPY_OPTS_VERSION, "cnb_image_copy_opts", err)))
+		return CNB_EINVAL;
 	return cnb__oci_image_copy(ctx, src, dst, opts->platform, out_digest, err);
 }
 
@@ -53,14 +55,19 @@ static json_t *describe(const cnb__oci_image *img, const char *name)
 	return o;
 }
 
-int cnb_image_inspect(char **out_json, cnb_ctx *ctx, const char *location, const char *platform, cnb_error **err)
+int cnb_image_inspect(char **out_json, cnb_ctx *ctx, const char *location, const cnb_image_inspect_opts *opts,
+		      cnb_error **err)
 {
+	CNB__ERROR_NEVER_NULL(err);
+	const cnb_image_inspect_opts defaults = CNB_IMAGE_INSPECT_OPTS_INIT;
 	if (!out_json || !ctx || !location)
 		return cnb__error_set(err, CNB_EINVAL, "cnb_image_inspect: out_json, ctx and location are required");
 	*out_json = NULL;
+	if (!(opts = cnb__opts_resolve(opts, &defaults, CNB_IMAGE_INSPECT_OPTS_VERSION, "cnb_image_inspect_opts", err)))
+		return CNB_EINVAL;
 	_cleanup_oci_image_ cnb__oci_image *img = NULL;
-	if (cnb__oci_image_pull_config(ctx, location, platform, &img, err) < 0)
-		return cnb__error_code(err, CNB_EREGISTRY);
+	if (cnb__oci_image_pull_config(ctx, location, opts->platform, &img, err) < 0)
+		return cnb__error_code(err, CNB_EINTERNAL);
 	cnb__oci_loc loc;
 	_cleanup_free_ char *name = NULL;
 	if (cnb__oci_loc_parse(&loc, location, NULL) == 0) {

@@ -195,16 +195,6 @@ int cnb__oci_image_append_layer(cnb__oci_image *img, const cnb__oci_layer *layer
 	return 0;
 }
 
-int cnb__oci_image_add_layer_tar(cnb_ctx *ctx, cnb__oci_image *img, const char *tar_path, cnb_error **err)
-{
-	cnb__oci_layer l = { 0 };
-	int rc = cnb__oci_layer_from_tar(ctx, tar_path, &l, err);
-	if (rc == 0)
-		rc = cnb__oci_image_append_layer(img, &l, err);
-	cnb__oci_layer_clear(&l);
-	return rc;
-}
-
 int cnb__oci_image_set_annotation(cnb__oci_image *img, const char *key, const char *value, cnb_error **err)
 {
 	int rc = value ? json_object_set_new(img->annotations, key, json_string(value)) : json_object_del(img->annotations, key);

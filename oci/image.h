@@ -94,9 +94,14 @@ json_t *cnb__oci_image_config_edit(cnb__oci_image *img);
  * Compresses an uncompressed layer tar with gzip (deterministic: no name or mtime in the header),
  * computing diff_id over the tar and digest over the gzip stream, and stores the blob. Fills *out
  * (media type CNB_OCI_MT_LAYER_GZIP, path in the store); free with cnb__oci_layer_clear().
- * Thread-safe; honours cancel through the progress callback.
+ * Thread-safe; honours cancel through the progress callback. The tar must be a regular file and is
+ * opened without following a final symlink (CNB_EUNSAFE otherwise).
  */
 int cnb__oci_layer_from_tar(cnb_ctx *ctx, const char *tar_path, cnb__oci_layer *out, cnb_error **err);
+
+/* The same from an open, already checked descriptor read from its current offset (not closed);
+ * `tar_path` only names it in errors and progress. */
+int cnb__oci_layer_from_fd(cnb_ctx *ctx, int fd, const char *tar_path, cnb__oci_layer *out, cnb_error **err);
 void cnb__oci_layer_clear(cnb__oci_layer *l);
 
 /* Writes the uncompressed tar of a local layer (gzip or plain tar) to out_fd, verifying it against

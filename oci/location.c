@@ -2,9 +2,37 @@
 #include "location.h"
 #include "lib/common/error-internal.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* org.opencontainers.image.ref.name as image-spec image-layout.md ("Index annotations") defines it:
+ * components of [A-Za-z0-9]+ joined by one of "-._:@+" or "--", separated by "/". */
+bool cnb__oci_layout_ref_valid(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > 255)
+		return false;
+	bool need_alnum = true; /* at the start, after "/" and after a separator */
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		if (isalnum((unsigned char)c)) {
+			need_alnum = false;
+		} else if (need_alnum) {
+			return false;
+		} else if (c == '/' || strchr("._:@+", c)) {
+			need_alnum = true;
+		} else if (c == '-') {
+			need_alnum = true;
+			if (name[i + 1] == '-')
+				i++;
+		} else {
+			return false;
+		}
+	}
+	return !need_alnum;
+}
 
 int cnb__oci_loc_parse(cnb__oci_loc *out, const char *s, cnb_error **err)
 {
@@ -20,6 +48,10 @@ int cnb__oci_loc_parse(cnb__oci_loc *out, const char *s, cnb_error **err)
 		if (colon == dir || !*dir)
 			return cnb__error_set(err, CNB_EPARSE, "invalid image location \"%s\": oci: needs a directory (oci:DIR[:TAG])", s);
 		out->dir = colon ? strndup(dir, (size_t)(colon - dir)) : strdup(dir);
+		if (colon && colon[1] && !cnb__oci_layout_ref_valid(colon + 1))
+			return cnb__error_set(err, CNB_EINVAL,
+					      "invalid image name \"%s\" for an OCI layout: components of letters and digits "
+					      "joined by one of -._:@+ or --, separated by / (e.g. app:1.0)", colon + 1);
 		if (colon && colon[1]) {
 			out->tag = strdup(colon + 1);
 			if (!out->tag) {

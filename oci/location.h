@@ -16,7 +16,11 @@ typedef struct cnb__oci_loc {
 	char *tag;        /* LAYOUT: org.opencontainers.image.ref.name, or NULL (the only image in it) */
 } cnb__oci_loc;
 
-/* Parses `s`; a DIR may not contain ':' (as in skopeo, the first ':' ends it). */
+/* Whether `name` may be an OCI layout's org.opencontainers.image.ref.name (image-layout.md). */
+bool cnb__oci_layout_ref_valid(const char *name);
+
+/* Parses `s`; a DIR may not contain ':' (as in skopeo, the first ':' ends it). A layout TAG must
+ * pass cnb__oci_layout_ref_valid (CNB_EINVAL otherwise). */
 int cnb__oci_loc_parse(cnb__oci_loc *out, const char *s, cnb_error **err);
 void cnb__oci_loc_clear(cnb__oci_loc *loc);
 static inline void cnb__oci_loc_clearp(cnb__oci_loc *loc) { cnb__oci_loc_clear(loc); }

@@ -151,11 +151,23 @@ static int push_registry(push_jobs *j, const char *const *extra_tags, cnb_error 
 	return 0;
 }
 
+/* Every extra tag is checked before anything is written: a bad one must not leave a partial publish. */
+static int check_tags(const char *dst, const char *const *tags, bool layout, cnb_error **err)
+{
+	for (const char *const *t = tags; t && *t; t++)
+		if (!cnb__oci_tag_valid(*t) || (layout && !cnb__oci_layout_ref_valid(*t)))
+			return cnb__error_set(err, CNB_EINVAL, "push %s: tag '%s' is not valid ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})",
+					      dst, *t);
+	return 0;
+}
+
 int cnb__oci_image_push(cnb_ctx *ctx, cnb__oci_image *img, const char *dst, const char *const *extra_tags,
 			char **out_digest, cnb_error **err)
 {
 	if (out_digest)
 		*out_digest = NULL;
+	if (check_tags(dst, extra_tags, !strncmp(dst, "oci:", 4), err) < 0)
+		return CNB_EINVAL;
 	/* A file, not a place blobs are pushed to: written in one piece, extra tags go into its RepoTags. */
 	if (cnb__oci_docker_archive_is(dst))
 		return cnb__oci_docker_archive_write(ctx, img, dst, extra_tags, out_digest, err);

@@ -60,7 +60,7 @@ static const char *component_error(const char *p, size_t len)
 	return NULL;
 }
 
-static bool valid_tag(const char *t)
+bool cnb__oci_tag_valid(const char *t)
 {
 	size_t n = strlen(t);
 	if (n == 0 || n > 128 || !(isalnum((unsigned char)t[0]) || t[0] == '_'))
@@ -129,7 +129,7 @@ int cnb__oci_ref_parse(cnb__oci_ref *out, const char *s, cnb_error **err)
 	if (colon) {
 		*colon = '\0';
 		tag = colon + 1;
-		if (!valid_tag(tag))
+		if (!cnb__oci_tag_valid(tag))
 			return fail(err, s, "tag must match [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
 	}
 	char *name = work;

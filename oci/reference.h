@@ -3,6 +3,7 @@
 #define CNB_OCI_REFERENCE_H
 
 #include <cnb/error.h>
+#include <stdbool.h>
 
 typedef struct cnb__oci_ref {
 	char *registry;   /* "docker.io", "127.0.0.1:5000", "ghcr.io" */
@@ -19,6 +20,9 @@ int cnb__oci_ref_parse(cnb__oci_ref *out, const char *s, cnb_error **err);
 void cnb__oci_ref_clear(cnb__oci_ref *ref);
 static inline void cnb__oci_ref_clearp(cnb__oci_ref *ref) { cnb__oci_ref_clear(ref); }
 #define _cleanup_oci_ref_ __attribute__((cleanup(cnb__oci_ref_clearp)))
+
+/* A tag as the distribution spec allows it: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}. */
+bool cnb__oci_tag_valid(const char *tag);
 
 /* "registry/repository[:tag][@digest]" (malloc'd, NULL on OOM). */
 char *cnb__oci_ref_string(const cnb__oci_ref *ref);

@@ -35,6 +35,20 @@ static int blob_dir(const char *root, char **out, cnb_error **err)
 	return cnb__mkdir_p(*out, 0755, err);
 }
 
+/* A new "<dir>/.tmp-XXXXXX", flock'd while the fd is open: the store's cleaner (store-gc.c) removes
+ * temp files whose lock it can take, i.e. those of dead processes. */
+static int locked_temp(const char *dir, char **out_path, cnb_error **err)
+{
+	_cleanup_free_ char *path = NULL;
+	if (asprintf(&path, "%s/.tmp-XXXXXX", dir) < 0)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	int fd = cnb__mkstemp_locked(path, 0);
+	if (fd < 0)
+		return cnb__error_errno(err, CNB_EIO, errno, "create a temp file in %s", dir);
+	*out_path = TAKE_PTR(path);
+	return fd;
+}
+
 static int rehash(cnb__oci_blob_writer *w, cnb_error **err)
 {
 	_cleanup_free_ char *buf = malloc(1 << 17);
@@ -70,17 +84,11 @@ int cnb__oci_blob_writer_open(cnb__oci_blob_writer *w, const char *root, const c
 		return cnb__error_code(err, cnb__error_set(err, CNB_ENOMEM, "out of memory"));
 	}
 	if (!expect_digest) {
-		if (asprintf(&w->tmp_path, "%s/.tmp-XXXXXX", dir) < 0) {
-			w->tmp_path = NULL;
-			cnb__oci_blob_writer_abort(w, false);
-			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-		}
-		w->fd = mkostemp(w->tmp_path, O_CLOEXEC);
+		w->fd = locked_temp(dir, &w->tmp_path, err);
 		if (w->fd < 0) {
-			int e = errno;
-			free(w->tmp_path), w->tmp_path = NULL;
+			int r = w->fd;
 			cnb__oci_blob_writer_abort(w, false);
-			return cnb__error_errno(err, CNB_EIO, e, "create a temp file in %s", dir);
+			return r;
 		}
 		return 0;
 	}
@@ -224,11 +232,9 @@ int cnb__oci_store_import(const char *src_path, const char *dst_root, const char
 	if (link(src_path, dst) == 0 || errno == EEXIST)
 		return 0;
 	_cleanup_free_ char *tmp = NULL;
-	if (asprintf(&tmp, "%s/.tmp-XXXXXX", dir) < 0)
-		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	_cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
+	_cleanup_close_ int fd = locked_temp(dir, &tmp, err);
 	if (fd < 0)
-		return cnb__error_errno(err, CNB_EIO, errno, "create a temp file in %s", dir);
+		return fd;
 	int rc = cnb__copy_file(src_path, tmp, err);
 	if (rc == 0 && (chmod(tmp, BLOB_MODE) < 0 || fdatasync(fd) < 0 || rename(tmp, dst) < 0))
 		rc = cnb__error_errno(err, CNB_EIO, errno, "store %s in %s", digest, dst_root);

@@ -18,7 +18,7 @@
 
 static cnb_build *current;
 
-static void on_log(int level, const char *msg, void *userdata)
+static void on_log(int32_t level, const char *msg, void *userdata)
 {
 	FILE *out = userdata;
 	static const char *const names[] = { "error", "warn", "info", "debug", "output" };

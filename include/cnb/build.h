@@ -19,12 +19,15 @@ typedef enum cnb_pull_policy {
 /** creation_time value meaning "the current time" (default: the reproducible 1980-01-01T00:00:01Z). */
 #define CNB_BUILD_TIME_NOW (-2)
 #define CNB_BUILD_TIME_DEFAULT (-1)
+/** The latest creation_time accepted: 9999-12-31T23:59:59Z, the last instant RFC 3339 (4-digit years)
+ *  and Go's time.Time JSON (pack, the lifecycle) can write. */
+#define CNB_BUILD_TIME_MAX INT64_C(253402300799)
 
-#define CNB_BUILD_OPTS_VERSION 1
+#define CNB_BUILD_OPTS_VERSION 2
 
 /**
- * What to build. Initialise with CNB_BUILD_OPTS_INIT, then set fields. Strings are copied by
- * cnb_build_new(); arrays are NULL-terminated. New fields are only ever added at the end.
+ * What to build: options for cnb_build_new(). Initialise with cnb_build_opts_init() or
+ * CNB_BUILD_OPTS_INIT, then set fields. Strings are copied by cnb_build_new(); arrays are NULL-terminated.
  */
 typedef struct cnb_build_opts {
 	unsigned int version;          /**< CNB_BUILD_OPTS_VERSION */
@@ -43,29 +46,46 @@ typedef struct cnb_build_opts {
 	int network;                   /**< non-zero (default): outbound network in the build (slirp) */
 	int64_t creation_time;         /**< seconds since the epoch, or CNB_BUILD_TIME_DEFAULT / CNB_BUILD_TIME_NOW */
 	const char *platform;          /**< "linux/amd64" (default: the host's) */
-	int pull_policy;               /**< cnb_pull_policy */
+	int32_t pull_policy;           /**< a cnb_pull_policy */
 	const char *executor;          /**< "vm" (default) or "host" (Linux, root, no VM) */
-	unsigned int cpus;             /**< VM cpus; 0 = default */
-	unsigned int memory_mb;        /**< VM memory; 0 = 2048 MB (/workspace, /layers, temp files: 75% of it) */
+	uint32_t cpus;                 /**< VM cpus; 0: the host's online CPUs, at most 8 */
+	uint32_t memory_mb;            /**< VM memory in MiB; 0: 2048 (/workspace, /layers and temp files live in 75% of it) */
 	const char *previous_image;    /**< image to reuse layers from; NULL: `image` itself */
 	const char *process_type;      /**< default process of the image; NULL: the buildpacks' default */
 	const char *const *buildpacks; /**< replace the builder's order with these: "ID[@VERSION]" in the builder, or a DIR */
+	/* version 2 */
+	uint64_t max_layer_bytes;      /**< largest uncompressed layer tar (app or cache) a build may hand back; 0: CNB_BUILD_LAYER_MAX_DEFAULT */
 } cnb_build_opts;
+
+/** Default of max_layer_bytes: 8 GiB. Layers cannot hold sparse files (OCI image-spec layer.md: they
+ *  "SHOULD NOT be used"), so a buildpack's sparse file is written out in full; this bounds that. */
+#define CNB_BUILD_LAYER_MAX_DEFAULT (UINT64_C(8) << 30)
 
 #define CNB_BUILD_OPTS_INIT                                                                        \
 	{ CNB_BUILD_OPTS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 1,  \
-	  CNB_BUILD_TIME_DEFAULT, NULL, CNB_PULL_IF_NOT_PRESENT, NULL, 0, 0, NULL, NULL, NULL }
+	  CNB_BUILD_TIME_DEFAULT, NULL, CNB_PULL_IF_NOT_PRESENT, NULL, 0, 0, NULL, NULL, NULL, 0 }
+
+/**
+ * Fills `opts` with the defaults of CNB_BUILD_OPTS_INIT for options version `version`.
+ * @return 0, or CNB_EINVAL when opts is NULL or `version` is not 1..CNB_BUILD_OPTS_VERSION.
+ */
+CNB_EXTERN int cnb_build_opts_init(cnb_build_opts *opts, unsigned int version);
 
 /**
  * Validates `opts` and creates a build. Nothing is fetched or run yet. The context must outlive
  * the build. Caller frees with cnb_build_free().
+ * @return 0; CNB_EINVAL (missing out, context, image or builder; bad options; conflicting options),
+ *         CNB_EUNSUPPORTED (an output or pull policy this version cannot do), CNB_ENOMEM.
  */
 CNB_EXTERN int cnb_build_new(cnb_build **out, cnb_ctx *ctx, const cnb_build_opts *opts, cnb_error **err);
 
 /**
  * Runs the build: pull the builder, assemble its rootfs, detect and build in the VM, export and
  * publish. Blocks until done. Live buildpack output goes to the context's log callback at
- * CNB_LOG_OUTPUT. Returns 0, CNB_EDETECT, CNB_EBUILD, CNB_ECANCELED, ... A build runs once.
+ * CNB_LOG_OUTPUT. A build runs once.
+ * @return 0; CNB_EINVAL (NULL build, or it already ran), CNB_EDETECT, CNB_EBUILD, CNB_EEXPORT,
+ *         CNB_EVM, CNB_ECANCELED, CNB_ETIMEOUT, CNB_EUNSAFE, and the codes of cnb_image_copy() for
+ *         the images it reads and writes.
  */
 CNB_EXTERN int cnb_build_run(cnb_build *build, cnb_error **err);
 
@@ -75,15 +95,16 @@ CNB_EXTERN int cnb_build_run(cnb_build *build, cnb_error **err);
  */
 CNB_EXTERN void cnb_build_cancel(cnb_build *build);
 
-/** The pushed image's manifest digest ("sha256:…"), or NULL before success. Valid until cnb_build_free(). */
+/** @return the pushed image's manifest digest ("sha256:…"), or NULL before success. Valid until cnb_build_free(). */
 CNB_EXTERN const char *cnb_build_digest(const cnb_build *build);
 
-/** The full reference of the result ("reg/app:tag@sha256:…" or "oci:DIR:TAG"). Valid until cnb_build_free(). */
+/** @return the full reference of the result ("reg/app:tag@sha256:…" or "oci:DIR:TAG"), or NULL before success.
+ *  Valid until cnb_build_free(). */
 CNB_EXTERN const char *cnb_build_reference(const cnb_build *build);
 
 /**
  * The result as JSON: image, digest, tags, per-phase timings in ms, layer reuse and cache stats.
- * Caller frees with cnb_free(). NULL on OOM or before the build ran.
+ * @return the JSON text (caller frees with cnb_free()), or NULL on OOM or before the build ran.
  */
 CNB_EXTERN char *cnb_build_report_json(const cnb_build *build);
 

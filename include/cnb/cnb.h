@@ -7,12 +7,11 @@
 #include <cnb/error.h>
 #include <cnb/log.h>
 #include <cnb/ctx.h>
-#include <cnb/image.h>
-#include <cnb/rebase.h>
 #include <cnb/rootfs.h>
+#include <cnb/image.h>
 #include <cnb/build.h>
 #include <cnb/builder.h>
-#include <cnb/run.h>
+#include <cnb/buildpack.h>
 #include <cnb/vm.h>
 
 #endif

@@ -27,18 +27,19 @@ typedef enum cnb_error_code {
 	CNB_EUNSAFE = -16,     /**< untrusted input refused (path traversal, symlink escape, size limit) */
 	CNB_EPARSE = -17,      /**< malformed input (JSON, TOML, reference, manifest) */
 	CNB_EEXIST = -18,      /**< something that must not exist already does */
+	CNB_EINTERNAL = -19,   /**< a failure the library did not describe (a bug: please report it with the message) */
 } cnb_error_code;
 
 /** An error: code and human-readable message, context first ("pull x: manifest: HTTP 404"). */
 typedef struct cnb_error cnb_error;
 
-/** The error's code (a negative cnb_error_code); CNB_OK for NULL. */
+/** @return the error's code (a negative cnb_error_code); CNB_OK for NULL. */
 CNB_EXTERN int cnb_error_code_of(const cnb_error *err);
 
-/** The error's message; valid until cnb_error_free(). "" for NULL. */
+/** @return the error's message, valid until cnb_error_free(); "" for NULL. */
 CNB_EXTERN const char *cnb_error_message(const cnb_error *err);
 
-/** A short constant name for a code ("CNB_ENOTFOUND"). Static storage. */
+/** @return a short constant name for a code ("CNB_ENOTFOUND"; "CNB_EUNKNOWN" for an unknown one). Static storage. */
 CNB_EXTERN const char *cnb_error_code_name(int code);
 
 /** Frees an error. Accepts NULL. */

@@ -1,5 +1,6 @@
 /* cnb_ctx: construction, defaults, logging. */
 #include "ctx-internal.h"
+#include "opts.h"
 #include "../common/cleanup.h"
 #include "../common/error-internal.h"
 #include "../common/fs.h"
@@ -23,17 +24,17 @@ static char *default_cache_dir(void)
 	return strdup("/var/tmp/cnb-cache");
 }
 
+CNB__DEFINE_OPTS_INIT(cnb_ctx_opts, CNB_CTX_OPTS_VERSION, CNB_CTX_OPTS_INIT)
+
 int cnb_ctx_new(cnb_ctx **out, const cnb_ctx_opts *opts, cnb_error **err)
 {
-	cnb_ctx_opts defaults = CNB_CTX_OPTS_INIT;
+	CNB__ERROR_NEVER_NULL(err);
+	const cnb_ctx_opts defaults = CNB_CTX_OPTS_INIT;
 	if (!out)
 		return cnb__error_set(err, CNB_EINVAL, "cnb_ctx_new: out is NULL");
 	*out = NULL;
-	if (!opts)
-		opts = &defaults;
-	if (opts->version < 1 || opts->version > CNB_CTX_OPTS_VERSION)
-		return cnb__error_set(err, CNB_EINVAL, "cnb_ctx_new: options version %u not supported (1..%d)",
-				      opts->version, CNB_CTX_OPTS_VERSION);
+	if (!(opts = cnb__opts_resolve(opts, &defaults, CNB_CTX_OPTS_VERSION, "cnb_ctx_opts", err)))
+		return CNB_EINVAL;
 	cnb_ctx *ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");

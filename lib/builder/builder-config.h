@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 #include <cnb/error.h>
-#include "lib/lifecycle/buildpack-descriptor.h"
+#include "lib/lifecycle/spec/buildpack-descriptor.h"
 
 typedef struct cnb__builder_bp {
 	char *id;      /* may be NULL: taken from the buildpack itself */

@@ -1,4 +1,4 @@
-/* The labels pack writes on a builder or a buildpackage, in the same JSON shapes (checklist §2.3), so pack, kpack
+/* The labels pack writes on a builder or a buildpackage, in the same JSON shapes (distribution.md "Buildpackage"), so pack, kpack
  * and our own build read our builders as theirs. */
 #ifndef CNB_BUILDER_LABELS_H
 #define CNB_BUILDER_LABELS_H
@@ -6,7 +6,7 @@
 #include <jansson.h>
 #include "builder-config.h"
 #include "buildpack-set.h"
-#include "lib/lifecycle/buildpack-descriptor.h"
+#include "lib/lifecycle/spec/buildpack-descriptor.h"
 
 /* io.buildpacks.builder.metadata */
 json_t *cnb__builder_metadata_label(const cnb__builder_config *c, const cnb__bp_set *bps);

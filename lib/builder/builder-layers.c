@@ -4,7 +4,7 @@
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
 #include "lib/common/tar-writer.h"
-#include "lib/lifecycle/toml.h"
+#include "lib/toml/toml.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,22 +32,32 @@ static int with_tar(const char *tar_path, int (*fill)(cnb__tar *, const void *, 
 	return cnb__tar_finish(t, err);
 }
 
+typedef struct bp_layer_args {
+	const cnb__bp_descriptor *bp;
+	size_t *setid_stripped;
+} bp_layer_args;
+
 static int fill_bp(cnb__tar *t, const void *arg, cnb_error **err)
 {
-	const cnb__bp_descriptor *bp = arg;
+	const bp_layer_args *a = arg;
+	const cnb__bp_descriptor *bp = a->bp;
+	const cnb__tar_norm files = { 0, 0, CNB_TAR_EPOCH, a->setid_stripped };
 	_cleanup_free_ char *esc = cnb__bp_escape_id(bp->id);
 	_cleanup_free_ char *dest = NULL;
 	if (!esc || asprintf(&dest, "/cnb/buildpacks/%s/%s", esc, bp->version) < 0)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	int r = cnb__tar_add_parents(t, dest, 0755, &root_owned, err);
 	if (r == 0)
-		r = cnb__tar_add_tree(t, AT_FDCWD, bp->dir, dest, &root_owned, err);
+		r = cnb__tar_add_tree(t, AT_FDCWD, bp->dir, dest, &files, err);
 	return r < 0 ? cnb__error_prefix(err, "buildpack %s@%s", bp->id, bp->version) : 0;
 }
 
-int cnb__builder_write_bp_layer(const cnb__bp_descriptor *bp, const char *tar_path, cnb_error **err)
+int cnb__builder_write_bp_layer(const cnb__bp_descriptor *bp, const char *tar_path, size_t *setid_stripped,
+				cnb_error **err)
 {
-	return with_tar(tar_path, fill_bp, bp, err);
+	*setid_stripped = 0;
+	bp_layer_args a = { bp, setid_stripped };
+	return with_tar(tar_path, fill_bp, &a, err);
 }
 
 static cnb_toml *mirrors_array(char **mirrors)

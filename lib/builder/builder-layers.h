@@ -10,10 +10,13 @@
 #include <stdint.h>
 #include <cnb/error.h>
 #include "builder-config.h"
-#include "lib/lifecycle/buildpack-descriptor.h"
+#include "lib/lifecycle/spec/buildpack-descriptor.h"
 
-/* /cnb/buildpacks/<escaped id>/<version>/… from the buildpack's directory; root-owned, modes kept. */
-int cnb__builder_write_bp_layer(const cnb__bp_descriptor *bp, const char *tar_path, cnb_error **err);
+/* /cnb/buildpacks/<escaped id>/<version>/… from the buildpack's directory; root-owned, modes kept
+ * except setuid/setgid bits, which are dropped (*setid_stripped: how many entries had one): root
+ * owns these files in the builder, and buildpacks are untrusted. */
+int cnb__builder_write_bp_layer(const cnb__bp_descriptor *bp, const char *tar_path, size_t *setid_stripped,
+				cnb_error **err);
 
 /* The builder's own files. `order` is the resolved order (every version filled in). */
 int cnb__builder_write_config_layer(const cnb__builder_config *c, const cnb__order *order, uint32_t uid,

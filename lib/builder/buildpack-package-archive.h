@@ -1,5 +1,5 @@
 /*
- * The .cnb file of a buildpackage (distribution.md § Buildpackage): an OCI image layout in a tar
+ * The .cnb file of a buildpackage (distribution.md "Buildpackage"): an OCI image layout in a tar
  * (oci-layout, index.json, blobs/sha256/<hex>), as `pack buildpack package --format file` writes it.
  */
 #ifndef CNB_BUILDPACK_PACKAGE_ARCHIVE_H

@@ -3,7 +3,7 @@
 #include "builder-config.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
-#include "lib/lifecycle/toml.h"
+#include "lib/toml/toml.h"
 
 #include <libgen.h>
 #include <stdlib.h>

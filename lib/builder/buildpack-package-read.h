@@ -1,5 +1,5 @@
 /*
- * Reading a buildpackage someone else made (distribution.md § Buildpackage): a .cnb file (an OCI
+ * Reading a buildpackage someone else made (distribution.md "Buildpackage"): a .cnb file (an OCI
  * image layout in a tar) or an image in a registry or layout. Untrusted: the .cnb is read entry by
  * entry with bounds, blobs are verified against their names, and the labels are checked against
  * the image's layers.
@@ -9,7 +9,7 @@
 
 #include <cnb/ctx.h>
 #include <jansson.h>
-#include "lib/lifecycle/buildpack-descriptor.h"
+#include "lib/lifecycle/spec/buildpack-descriptor.h"
 #include "oci/image.h"
 
 typedef struct cnb__bp_package {

@@ -1,4 +1,4 @@
-/* `cnb buildpack package`: a buildpackage (distribution.md § Buildpackage) from pack's package.toml. */
+/* `cnb buildpack package`: a buildpackage (distribution.md "Buildpackage") from pack's package.toml. */
 #ifndef CNB_BUILDPACK_PACKAGE_H
 #define CNB_BUILDPACK_PACKAGE_H
 

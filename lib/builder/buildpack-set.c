@@ -2,6 +2,7 @@
 #include "buildpack-set.h"
 #include "buildpack-package-read.h"
 #include "builder-layers.h"
+#include "lib/api/ctx-internal.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
@@ -110,8 +111,14 @@ int cnb__bp_set_add_dir(cnb__bp_set *s, cnb_ctx *ctx, const char *dir, const cha
 	_cleanup_free_ char *tar = NULL;
 	if (asprintf(&tar, "%s/bp-%zu.tar", s->tmp_dir, s->n) < 0)
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	size_t stripped = 0;
 	if (r == 0)
-		r = cnb__builder_write_bp_layer(m.bp, tar, err);
+		r = cnb__builder_write_bp_layer(m.bp, tar, &stripped, err);
+	if (r == 0 && stripped)
+		cnb__log(ctx, CNB_LOG_WARN,
+			 "buildpack %s@%s: removed the setuid/setgid bit from %zu file%s (buildpacks run unprivileged; "
+			 "a setuid file would be root-owned in the builder)",
+			 m.bp->id, m.bp->version, stripped, stripped == 1 ? "" : "s");
 	if (r == 0)
 		r = cnb__oci_layer_from_tar(ctx, tar, &m.layer, err);
 	if (tar)

@@ -3,7 +3,7 @@
  * (/cnb/buildpacks/<escaped id>/<version>/…) and its io.buildpacks.buildpack.layers entry.
  * Shared by `cnb builder create` and `cnb buildpack package`, so a buildpack gets the same layer
  * (same diffID) whether it comes from a directory or from a buildpackage (distribution.md
- * § Buildpackage): layers are taken from packages as they are, and made from directories
+ * "Buildpackage"): layers are taken from packages as they are, and made from directories
  * reproducibly.
  */
 #ifndef CNB_BUILDPACK_SET_H
@@ -11,7 +11,7 @@
 
 #include <cnb/ctx.h>
 #include <jansson.h>
-#include "lib/lifecycle/buildpack-descriptor.h"
+#include "lib/lifecycle/spec/buildpack-descriptor.h"
 #include "oci/image.h"
 
 typedef struct cnb__bp_module {

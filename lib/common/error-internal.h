@@ -22,7 +22,9 @@ int cnb__error_setv(cnb_error **err, int code, const char *fmt, va_list ap);
 int cnb__error_errno(cnb_error **err, int code, int errno_value, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-/* Prepends "context: " to an existing error's message; returns its code (CNB_OK when none). */
+/* Prepends "context: " to an existing error's message and returns its code. Only for failure paths, so it
+ * never returns CNB_OK: with err NULL it returns CNB_EINTERNAL; with *err still empty (a callee failed
+ * without saying why) it sets a CNB_EINTERNAL error naming the context. */
 int cnb__error_prefix(cnb_error **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Code of *err, or `fallback` when err is NULL or empty (callers that passed NULL still learn the code). */
@@ -34,5 +36,18 @@ int cnb__error_pass(cnb_error **err, cnb_error *e, int code);
 
 /* Frees *err and sets it to NULL. */
 void cnb__error_clear(cnb_error **err);
+
+/* cnb_error_free(*err), for _cleanup_(). */
+void cnb__error_freep(cnb_error **err);
+
+/*
+ * The first statement of every public function that takes `cnb_error **err` (docs/api.md, "Errors"):
+ * when the caller passed NULL, errors go to a local one freed when the function returns, so inside the
+ * library err is never NULL and every failure keeps its code and its context.
+ */
+#define CNB__ERROR_NEVER_NULL(err)                                                                 \
+	__attribute__((cleanup(cnb__error_freep))) cnb_error *cnb__local_error = NULL;                     \
+	if (!(err))                                                                                        \
+	(err) = &cnb__local_error
 
 #endif

@@ -48,16 +48,20 @@ int cnb__error_errno(cnb_error **err, int code, int errno_value, const char *fmt
 
 int cnb__error_prefix(cnb_error **err, const char *fmt, ...)
 {
-	if (!err || !*err)
-		return CNB_OK;
-	if (*err == &oom_error)
-		return CNB_ENOMEM;
+	if (!err)
+		return CNB_EINTERNAL;
 	char *head = NULL, *joined = NULL;
 	va_list ap;
 	va_start(ap, fmt);
 	int n = vasprintf(&head, fmt, ap);
 	va_end(ap);
-	if (n >= 0 && asprintf(&joined, "%s: %s", head, (*err)->message) >= 0) {
+	if (!*err) {
+		/* A failure path reached without an error: never let it pass for success. */
+		cnb__error_set(err, CNB_EINTERNAL, "%s: failed without a message (a libcnb bug)", n >= 0 ? head : "?");
+		free(head);
+		return CNB_EINTERNAL;
+	}
+	if (*err != &oom_error && n >= 0 && asprintf(&joined, "%s: %s", head, (*err)->message) >= 0) {
 		free((*err)->message);
 		(*err)->message = joined;
 	}
@@ -77,6 +81,11 @@ int cnb__error_pass(cnb_error **err, cnb_error *e, int code)
 	else
 		cnb_error_free(e);
 	return code;
+}
+
+void cnb__error_freep(cnb_error **err)
+{
+	cnb_error_free(*err);
 }
 
 void cnb__error_clear(cnb_error **err)
@@ -111,7 +120,7 @@ const char *cnb_error_code_name(int code)
 		"CNB_OK", "CNB_EINVAL", "CNB_ENOMEM", "CNB_EIO", "CNB_ENOTFOUND", "CNB_EAUTH",
 		"CNB_EREGISTRY", "CNB_EDIGEST", "CNB_ENETWORK", "CNB_ECANCELED", "CNB_EVM",
 		"CNB_EDETECT", "CNB_EBUILD", "CNB_EUNSUPPORTED", "CNB_ETIMEOUT", "CNB_EEXPORT",
-		"CNB_EUNSAFE", "CNB_EPARSE", "CNB_EEXIST",
+		"CNB_EUNSAFE", "CNB_EPARSE", "CNB_EEXIST", "CNB_EINTERNAL",
 	};
 	if (code > 0 || (size_t)-code >= sizeof(names) / sizeof(names[0]))
 		return "CNB_EUNKNOWN";

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -182,4 +183,49 @@ int cnb__copy_file(const char *src, const char *dst, cnb_error **err)
 	if (fchmod(out, st.st_mode & 07777) < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "chmod %s", dst);
 	return 0;
+}
+
+int cnb__require_path(const char *path, const char *flag, mode_t type, cnb_error **err)
+{
+	struct stat st;
+	if (!path)
+		return 0;
+	if (stat(path, &st) < 0)
+		return cnb__error_errno(err, CNB_EINVAL, errno, "%s %s", flag, path);
+	if ((st.st_mode & S_IFMT) != type)
+		return cnb__error_set(err, CNB_EINVAL, "%s %s: not a %s", flag, path, type == S_IFDIR ? "directory" : "file");
+	return 0;
+}
+
+int cnb__lock_file(const char *path, const char *name, int op, cnb_error **err)
+{
+	_cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return cnb__error_errno(err, CNB_EIO, errno, "open lock %s", path);
+	while (flock(fd, op) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno == EWOULDBLOCK)
+			return cnb__error_set(err, CNB_EEXIST, "%s is in use", name);
+		return cnb__error_errno(err, CNB_EIO, errno, "lock %s", path);
+	}
+	return TAKE_FD(fd);
+}
+
+int cnb__mkstemp_locked(char *tmpl, int suffix_len)
+{
+	_cleanup_free_ char *pattern = strdup(tmpl);
+	if (!pattern)
+		return -1;
+	for (int tries = 0; tries < 100; tries++) {
+		strcpy(tmpl, pattern);
+		_cleanup_close_ int fd = mkostemps(tmpl, suffix_len, O_CLOEXEC);
+		struct stat st;
+		if (fd < 0 || flock(fd, LOCK_EX) < 0 || fstat(fd, &st) < 0)
+			return -1;
+		if (st.st_nlink > 0)
+			return TAKE_FD(fd);
+	}
+	errno = EAGAIN;
+	return -1;
 }

@@ -22,6 +22,20 @@ int cnb__write_file_atomic(const char *path, const void *data, size_t len, mode_
 int cnb__rm_rf(const char *path, cnb_error **err);
 int cnb__rm_rf_at(int dirfd, const char *name, cnb_error **err);
 
+/* A path the user named with `flag` (NULL: nothing to check) must exist and be of `type` (S_IFDIR or
+ * S_IFREG): CNB_EINVAL "FLAG PATH: ..." otherwise, a usage error rather than a missing image. */
+int cnb__require_path(const char *path, const char *flag, mode_t type, cnb_error **err);
+
+/* Opens (creating, mode 0644, never through a symlink) the lock file `path` and flocks it with `op`
+ * (LOCK_SH/LOCK_EX, maybe | LOCK_NB): the fd, or CNB_EEXIST "NAME is in use" when LOCK_NB finds it
+ * held (`name` says what it guards), else a negative error. */
+int cnb__lock_file(const char *path, const char *name, int op, cnb_error **err);
+
+/* mkostemps(tmpl, suffix_len, O_CLOEXEC) whose file is flock'd (LOCK_EX) by the returned fd: a
+ * cleaner that removes such files once it can take their lock (their owner died) may win the race
+ * between create and lock, so a file found unlinked after locking is made again. -1 with errno. */
+int cnb__mkstemp_locked(char *tmpl, int suffix_len);
+
 /* Copies a regular file (content and mode). */
 int cnb__copy_file(const char *src, const char *dst, cnb_error **err);
 

@@ -48,6 +48,8 @@ typedef struct extractor {
 	bool owners, times;
 	int umask; /* the process's, or -1 when unknown: files are born with their mode when it allows */
 	uint64_t max_entries, entries;
+	const char *const *allowed_roots;
+	bool check_only;
 	dir_fixup *dirs;
 	size_t n_dirs, cap_dirs;
 	/* overrides for the next entry, from 'x' (PAX) and 'L'/'K' (GNU) headers */
@@ -217,6 +219,15 @@ static char *normalize(const char *raw, bool *unsafe)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+static bool in_allowed_root(const extractor *x, const char *path)
+{
+	size_t top = strcspn(path, "/");
+	for (const char *const *r = x->allowed_roots; r && *r; r++)
+		if (strlen(*r) == top && !strncmp(path, *r, top))
+			return true;
+	return !x->allowed_roots;
 }
 
 /* The path below the prefix ("" = the prefix itself), or NULL when `path` is not under it. */
@@ -623,7 +634,9 @@ static int extract_entry(extractor *x, const unsigned char *h, cnb_error **err)
 				      "symlinks)", raw, type ? type : '0');
 	if (!regular && size)
 		return cnb__error_set(err, CNB_EPARSE, "tar entry '%s': a directory or symlink with data", raw);
-	const char *rel = below_prefix(x, path);
+	if (!in_allowed_root(x, path))
+		return cnb__error_set(err, CNB_EUNSAFE, "tar entry '%s': outside the directories a layer may hold", raw);
+	const char *rel = x->check_only ? NULL : below_prefix(x, path);
 	int r;
 	if (!rel)
 		r = copy_data(x, size, -1, raw, err);
@@ -651,6 +664,8 @@ int cnb__tar_extract(int fd, int dest_dirfd, const char *strip_prefix, const cnb
 		.umask = read_umask(),
 		.parent_fd = -1,
 		.buf = malloc(READ_CHUNK),
+		.allowed_roots = opts ? opts->allowed_roots : NULL,
+		.check_only = opts && opts->check_only,
 	};
 	if (!x.buf)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
@@ -664,6 +679,9 @@ int cnb__tar_extract(int fd, int dest_dirfd, const char *strip_prefix, const cnb
 		if (r < 0)
 			return r;
 		static const unsigned char zero[BLOCK];
+		if (r == 0 && x.check_only)
+			return cnb__error_set(err, CNB_EPARSE, "the tar ends without its end-of-archive block (truncated, or "
+					      "not a tar)");
 		if (r == 0 || !memcmp(h, zero, BLOCK))
 			break; /* end of archive (a second zero block and any trailer are not read) */
 		if (!checksum_ok(h))

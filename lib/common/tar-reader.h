@@ -31,6 +31,11 @@ typedef struct cnb__tar_extract_opts {
 			       * up) and keep its setuid/setgid bits: needs CAP_CHOWN */
 	bool now_mtimes;      /* leave mtimes at the time of writing, as a copy would: no utimes call
 			       * per entry (directory modes still come last) */
+	/* NULL-terminated top-level directories ("layers", "workspace") every entry must be in or name;
+	 * NULL = anywhere */
+	const char *const *allowed_roots;
+	bool check_only;      /* write nothing (dest_dirfd unused): validate the whole stream, which must
+			       * end with its end-of-archive block */
 } cnb__tar_extract_opts;
 
 /*

@@ -27,6 +27,8 @@ struct cnb__tar {
 	size_t out_len;
 	char **dirs;      /* directories already written (open addressing set) */
 	size_t dirs_cap, dirs_len;
+	cnb__tar_check_fn check; /* may be NULL */
+	void *check_data;
 };
 
 static uint64_t hash_str(const char *s)
@@ -105,6 +107,17 @@ void cnb__tar_free(cnb__tar *t)
 	free(t->dirs);
 	free(t->out);
 	free(t);
+}
+
+void cnb__tar_set_check(cnb__tar *t, cnb__tar_check_fn check, void *userdata)
+{
+	t->check = check;
+	t->check_data = userdata;
+}
+
+static int run_check(const cnb__tar *t, const char *path, cnb_error **err)
+{
+	return t->check ? t->check(path, t->check_data, err) : 0;
 }
 
 uint64_t cnb__tar_written(const cnb__tar *t)
@@ -200,6 +213,10 @@ static int write_header(cnb__tar *t, const char *path, char type, mode_t mode, u
 	char h[BLOCK];
 	memset(h, 0, sizeof(h));
 	memcpy(h, path, long_path ? 99 : strlen(path));
+	if (n->setid_stripped && type != 'x' && (mode & (S_ISUID | S_ISGID))) {
+		mode &= ~(mode_t)(S_ISUID | S_ISGID);
+		(*n->setid_stripped)++;
+	}
 	numeric(h + 100, 8, mode & 07777);
 	numeric(h + 108, 8, n->uid);
 	numeric(h + 116, 8, n->gid);
@@ -264,6 +281,8 @@ int cnb__tar_add_fd(cnb__tar *t, const char *path, mode_t mode, int fd, uint64_t
 		t->out_len += (size_t)got;
 		t->written += (uint64_t)got;
 		left -= (uint64_t)got;
+		if ((r = run_check(t, path, err)) < 0)
+			return r;
 	}
 	return pad_to_block(t, size, err);
 }
@@ -379,11 +398,14 @@ static int add_entry(cnb__tar *t, int parent, const char *name, const char *dest
 		return cnb__error_errno(err, CNB_EIO, errno, "stat %s", dest);
 	if (w->keep && depth > 0 && !w->keep(dest + w->root_len, S_ISDIR(st.st_mode), w->userdata))
 		return 0;
+	int r = run_check(t, dest, err);
+	if (r < 0)
+		return r;
 	if (S_ISDIR(st.st_mode)) {
 		_cleanup_close_ int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			return cnb__error_errno(err, CNB_EIO, errno, "open %s", dest);
-		int r = depth > 0 || !w->skip_root ? cnb__tar_add_dir(t, dest, st.st_mode, w->n, err) : 0;
+		r = depth > 0 || !w->skip_root ? cnb__tar_add_dir(t, dest, st.st_mode, w->n, err) : 0;
 		return r < 0 ? r : add_dir_contents(t, fd, dest, w, depth, err);
 	}
 	if (S_ISLNK(st.st_mode)) {

@@ -22,6 +22,8 @@ typedef struct cnb__tar cnb__tar;
 typedef struct cnb__tar_norm {
 	uint32_t uid, gid;  /* owner recorded for every entry */
 	int64_t mtime;      /* recorded for every entry */
+	size_t *setid_stripped; /* non-NULL: setuid/setgid bits are dropped from every entry, and the
+				 * entries that had one counted here (untrusted files must not carry them) */
 } cnb__tar_norm;
 
 /* Starts a tar stream on fd (not closed by the writer). */
@@ -56,6 +58,12 @@ typedef bool (*cnb__tar_keep_fn)(const char *rel, bool is_dir, void *userdata);
  * keeping those `keep` accepts (NULL: all). */
 int cnb__tar_add_contents(cnb__tar *t, int dirfd, const char *dest, const cnb__tar_norm *n, cnb__tar_keep_fn keep,
 			  void *userdata, cnb_error **err);
+
+/* Called with the in-archive path before each entry a tree walk adds and after each chunk of file
+ * data read from an fd: a negative return (err set) stops the stream with that error. How a
+ * caller cancels a long archive. */
+typedef int (*cnb__tar_check_fn)(const char *path, void *userdata, cnb_error **err);
+void cnb__tar_set_check(cnb__tar *t, cnb__tar_check_fn check, void *userdata);
 
 /* Writes the end-of-archive blocks and frees the writer. On error the stream is unusable. */
 int cnb__tar_finish(cnb__tar *t, cnb_error **err);

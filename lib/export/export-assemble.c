@@ -4,7 +4,11 @@
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
+#include "lib/common/tar-reader.h"
+#include "lib/rootfs/mapped-xattr.h"
 #include "oci/parallel.h"
+
+#include <cnb/build.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -20,7 +24,8 @@ typedef struct pending_layer {
 	const char *file;        /* relative to out_dir, validated; NULL for a reused layer */
 	const char *reuse;       /* diffID from the previous image */
 	const char *created_by;
-	char *path;              /* absolute */
+	char *path;              /* absolute, for messages */
+	int fd;                  /* the checked tar, read once by compression; -1 when none */
 	cnb__oci_layer layer;    /* filled by compression */
 	uint64_t tar_size;
 } pending_layer;
@@ -43,7 +48,16 @@ static bool valid_file_name(const char *f)
 	return true;
 }
 
-int cnb__export_guest_file(const char *out_dir, const char *file, char **path, uint64_t *size, cnb_error **err)
+static int too_big(const char *file, uint64_t size, uint64_t max, cnb_error **err)
+{
+	return cnb__error_set(err, CNB_EEXPORT,
+			      "%s from the build is %.1f MiB uncompressed, over the limit of %.1f MiB (--max-layer-size): "
+			      "image layers cannot hold sparse files (OCI image-spec layer.md), so a sparse file is written "
+			      "out in full; remove it or raise the limit", file, (double)size / (1 << 20), (double)max / (1 << 20));
+}
+
+int cnb__export_guest_open(const char *out_dir, const char *file, uint64_t max_bytes, int *out_fd, uint64_t *size,
+			   cnb_error **err)
 {
 	if (!valid_file_name(file))
 		return cnb__error_set(err, CNB_EUNSAFE, "export.json names '%s': only layers/NAME.tar and cache/NAME.tar are allowed",
@@ -54,15 +68,92 @@ int cnb__export_guest_file(const char *out_dir, const char *file, char **path, u
 	memcpy(sub, file, sub_len);
 	sub[sub_len] = '\0';
 	_cleanup_close_ int subdir = dir >= 0 ? openat(dir, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
-	_cleanup_close_ int fd = subdir >= 0 ? openat(subdir, file + sub_len + 1, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) : -1;
+	int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC; /* a fifo must not block */
+	_cleanup_close_ int fd = subdir >= 0 ? openat(subdir, file + sub_len + 1, flags) : -1;
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0)
 		return cnb__error_errno(err, CNB_EEXPORT, errno, "layer %s from the build", file);
 	if (!S_ISREG(st.st_mode))
 		return cnb__error_set(err, CNB_EUNSAFE, "layer %s from the build is not a regular file", file);
+	/* Through the VM's 9p share (mapped-xattr) a guest symlink or device is a host regular file
+	 * holding the target; its real type is in the xattrs. */
+	cnb__mapped_attr guest;
+	if (cnb__mapped_xattr_read(fd, &guest) == 0 && !S_ISREG(guest.mode))
+		return cnb__error_set(err, CNB_EUNSAFE, "layer %s from the build is not a regular file in the guest "
+				      "(mode %o): refusing it", file, guest.mode);
 	*size = (uint64_t)st.st_size;
+	if (max_bytes && *size > max_bytes) /* before reading it: a sparse 8 GiB file is cheap to make */
+		return too_big(file, *size, max_bytes, err);
+	static const char *const roots[] = { "layers", "workspace", "cnb", NULL };
+	cnb__tar_extract_opts check = { .allowed_roots = roots, .check_only = true };
+	int r = cnb__tar_extract(fd, -1, NULL, &check, err);
+	if (r < 0)
+		return cnb__error_prefix(err, "layer %s from the build is not a valid layer tar", file);
+	if (lseek(fd, 0, SEEK_SET) < 0) /* the caller reads it again from the start */
+		return cnb__error_errno(err, CNB_EEXPORT, errno, "layer %s from the build", file);
+	*out_fd = TAKE_FD(fd);
+	return 0;
+}
+
+int cnb__export_guest_file(const char *out_dir, const char *file, char **path, uint64_t *size, cnb_error **err)
+{
+	_cleanup_close_ int fd = -1;
+	int r = cnb__export_guest_open(out_dir, file, CNB_BUILD_LAYER_MAX_DEFAULT, &fd, size, err);
+	if (r < 0)
+		return r;
 	if (!(*path = cnb__path_join(out_dir, file)))
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	return 0;
+}
+
+static bool named_before(const pending_layer *layers, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (layers[j].file && !strcmp(layers[j].file, layers[i].file))
+			return true;
+	return false;
+}
+
+static int open_guest_layer(const char *out_dir, uint64_t max_bytes, pending_layer *p, cnb_error **err)
+{
+	int r = cnb__export_guest_open(out_dir, p->file, max_bytes, &p->fd, &p->tar_size, err);
+	if (r == 0 && !(p->path = cnb__path_join(out_dir, p->file)))
+		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	return r;
+}
+
+
+/* Every tar the build hands back (layers and cache) within the per-tar limit and all together within
+ * CNB_EXPORT_TOTAL_MAX, checked before any is compressed or stored. */
+static int check_sizes(const json_t *desc, const cnb__export_inputs *in, const pending_layer *layers, size_t n,
+		       cnb_error **err)
+{
+	uint64_t max = in->max_layer_bytes ? in->max_layer_bytes : CNB_BUILD_LAYER_MAX_DEFAULT, total = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (layers[i].file && layers[i].tar_size > max)
+			return too_big(layers[i].file, layers[i].tar_size, max, err);
+		total += layers[i].tar_size;
+	}
+	size_t i;
+	const json_t *entry;
+	json_array_foreach(json_object_get(desc, "cache"), i, entry) {
+		const char *file = json_string_value(json_object_get(entry, "file"));
+		_cleanup_close_ int fd = -1;
+		uint64_t size = 0;
+		/* A cache entry that is not there or not allowed is the cache reader's warning (cache errors
+		 * do not fail the export: Platform spec, exporter); only its size matters here. */
+		cnb_error *e = NULL;
+		int r = file ? cnb__export_guest_open(in->out_dir, file, max, &fd, &size, &e) : 0;
+		if (r < 0 && size > max)
+			return cnb__error_pass(err, e, r);
+		cnb_error_free(e);
+		if (r < 0 || !file)
+			continue;
+		total += size;
+	}
+	if (total > CNB_EXPORT_TOTAL_MAX)
+		return cnb__error_set(err, CNB_EEXPORT, "the build handed back %.1f GiB of layers, over the limit of %.0f GiB",
+				      (double)total / (1 << 30), (double)CNB_EXPORT_TOTAL_MAX / (1 << 30));
 	return 0;
 }
 
@@ -72,7 +163,7 @@ static int compress_one(size_t i, void *userdata, cnb_error **err)
 	pending_layer *p = &job->layers[i];
 	if (!p->file)
 		return 0;
-	int r = cnb__oci_layer_from_tar(job->ctx, p->path, &p->layer, err);
+	int r = cnb__oci_layer_from_fd(job->ctx, p->fd, p->path, &p->layer, err);
 	return r < 0 ? cnb__error_prefix(err, "layer %s (%s)", p->file, p->created_by) : 0;
 }
 
@@ -189,6 +280,13 @@ int cnb__export_assemble(cnb_ctx *ctx, const cnb__export_inputs *in, cnb__oci_im
 	pending_layer *layers = calloc(n + 1, sizeof(*layers));
 	if (!layers)
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	for (size_t i = 0; layers && i < n; i++)
+		layers[i].fd = -1;
+	if (r == 0 && img->n_layers + n > CNB_IMAGE_LAYERS_MAX)
+		r = cnb__error_set(err, CNB_EEXPORT,
+				   "export.json: %zu layers on a run image of %zu make %zu, more than the %d a docker daemon "
+				   "can load: the buildpacks must write fewer layers", n, img->n_layers, img->n_layers + n,
+				   CNB_IMAGE_LAYERS_MAX);
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		const json_t *l = json_array_get(list, i);
 		layers[i].file = json_string_value(json_object_get(l, "file"));
@@ -198,13 +296,19 @@ int cnb__export_assemble(cnb_ctx *ctx, const cnb__export_inputs *in, cnb__oci_im
 			layers[i].created_by = "";
 		if (!!layers[i].file == !!layers[i].reuse)
 			r = cnb__error_set(err, CNB_EEXPORT, "export.json: layer %zu needs exactly one of file and reuse", i);
+		else if (layers[i].file && named_before(layers, i))
+			r = cnb__error_set(err, CNB_EEXPORT, "export.json: layer %zu names %s again: each tar is one layer", i,
+					   layers[i].file);
 		else if (layers[i].file)
-			r = cnb__export_guest_file(in->out_dir, layers[i].file, &layers[i].path, &layers[i].tar_size, err);
+			r = open_guest_layer(in->out_dir, in->max_layer_bytes ? in->max_layer_bytes : CNB_BUILD_LAYER_MAX_DEFAULT,
+					     &layers[i], err);
 		else if (!previous_layer(in->previous, layers[i].reuse))
 			r = cnb__error_set(err, CNB_EEXPORT,
 					   "layer '%s' is reused from the previous image, which has no layer %s: "
 					   "rebuild with --clear-cache", layers[i].created_by, layers[i].reuse);
 	}
+	if (r == 0)
+		r = check_sizes(desc, in, layers, n, err);
 	compress_job job = { ctx, layers };
 	if (r == 0)
 		r = cnb__oci_parallel(n, COMPRESS_THREADS, compress_one, &job, err);
@@ -241,6 +345,8 @@ int cnb__export_assemble(cnb_ctx *ctx, const cnb__export_inputs *in, cnb__oci_im
 		r = apply_config(desc, in, config, top, run_ref, metadata, err);
 	json_decref(metadata);
 	for (size_t i = 0; layers && i < n; i++) {
+		if (layers[i].fd >= 0)
+			close(layers[i].fd);
 		free(layers[i].path);
 		cnb__oci_layer_clear(&layers[i].layer);
 	}

@@ -10,9 +10,19 @@
 
 #include <cnb/ctx.h>
 #include <stdint.h>
+#include "lib/rootfs/layer-apply.h"
 #include "oci/image.h"
 
 #define CNB_EXPORT_JSON_MAX (4u << 20)
+
+/* Layers an app image may have in all (run image + buildpack layers). Neither the OCI image nor the
+ * distribution spec sets a limit; docker's layer store refuses chains deeper than 125 (moby
+ * layer/layer_store.go maxLayerDepth: 127 in some graph drivers minus 2 for the container layer),
+ * so an image with more could be pushed but not run there. */
+#define CNB_IMAGE_LAYERS_MAX 125
+
+/* All tars of one build together: no more than the library unpacks from one image. */
+#define CNB_EXPORT_TOTAL_MAX CNB_ROOTFS_MAX_BYTES
 
 typedef struct cnb__export_inputs {
 	const char *out_dir;               /* the guest's output directory on the host */
@@ -20,6 +30,7 @@ typedef struct cnb__export_inputs {
 	const char *run_image_name;        /* as the user/builder named it, for runImage.image */
 	const char *const *run_image_mirrors;
 	int64_t created;                   /* seconds since the epoch for config/history "created" */
+	uint64_t max_layer_bytes;          /* largest tar (layer or cache) accepted; 0: CNB_BUILD_LAYER_MAX_DEFAULT */
 } cnb__export_inputs;
 
 typedef struct cnb__export_stats {
@@ -36,8 +47,17 @@ typedef struct cnb__export_stats {
 int cnb__export_assemble(cnb_ctx *ctx, const cnb__export_inputs *in, cnb__oci_image *img, cnb__export_stats *stats,
 			 cnb_error **err);
 
+/* Opens a file the guest names in export.json ("layers/NAME.tar" or "cache/NAME.tar") under out_dir
+ * without following links on the way and checks it as cnb__export_guest_file does, after its size
+ * (at most max_bytes, 0: no limit; over it is CNB_EEXPORT, *size set, nothing read). *fd: at offset
+ * 0, caller closes; read it, never the path again (the guest may swap the path after the check). */
+int cnb__export_guest_open(const char *out_dir, const char *file, uint64_t max_bytes, int *fd, uint64_t *size,
+			   cnb_error **err);
+
 /* Resolves a file the guest names in export.json ("layers/NAME.tar" or "cache/NAME.tar") under
- * out_dir without following links on the way; it must be a regular file. *path: caller frees. */
+ * out_dir without following links on the way; it must be a regular file (in the guest too, per its
+ * mapped-xattr attributes) holding a well-formed tar whose entries all lie under /layers,
+ * /workspace or /cnb; else CNB_EUNSAFE/CNB_EPARSE. *path: caller frees. */
 int cnb__export_guest_file(const char *out_dir, const char *file, char **path, uint64_t *size, cnb_error **err);
 
 #endif

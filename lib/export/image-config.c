@@ -1,5 +1,7 @@
 #include "image-config.h"
 
+#include <cnb/build.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -7,8 +9,10 @@ void cnb__rfc3339(int64_t epoch, char buf[32])
 {
 	time_t t = (time_t)epoch;
 	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* Out of range (callers check, see CNB_BUILD_TIME_MAX): the epoch, never uninitialised bytes. */
+	if (epoch < 0 || epoch > CNB_BUILD_TIME_MAX || !gmtime_r(&t, &tm) ||
+	    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, 32, "1970-01-01T00:00:00Z");
 }
 
 int cnb__image_history_add(json_t *config, const char *created, const char *created_by)

@@ -1,9 +1,9 @@
-/* What the rebaser checks before touching an image (checklist §3.9, Validation; lc:phase/rebaser.go). */
+/* What the rebaser checks before touching an image (platform.md "rebaser", Validation; lifecycle phase/rebaser.go). */
 #include "rebase.h"
 #include "image-config.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
-#include "lib/lifecycle/api-version.h"
+#include "lib/lifecycle/spec/api-version.h"
 #include "oci/location.h"
 
 #include <stdlib.h>
@@ -80,7 +80,7 @@ int cnb__rebase_default_run_image(const json_t *metadata, const char *app_name, 
 	return *out ? 0 : cnb__error_set(err, CNB_ENOMEM, "out of memory");
 }
 
-/* Same image name, the digest part ignored (§3.9); a digest-only reference matches any tag. */
+/* Same image name, the digest part ignored (platform.md "rebaser"); a digest-only reference matches any tag. */
 static bool same_name(const char *a, const char *b)
 {
 	_cleanup_oci_loc_ cnb__oci_loc la;
@@ -151,7 +151,7 @@ static int check_stack(const cnb__oci_image *app, const cnb__oci_image *run, con
 	return rc;
 }
 
-/* Exact match, or a wildcard when either side leaves it unset (§3.9: variant and distro). */
+/* Exact match, or a wildcard when either side leaves it unset (platform.md "rebaser": variant and distro). */
 static bool optional_match(const char *a, const char *b)
 {
 	return !a || !*a || !b || !*b || !strcmp(a, b);

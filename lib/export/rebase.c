@@ -1,13 +1,14 @@
-/* The rebase operation (checklist §3.9, Operation; imgutil Rebase) and cnb_image_rebase. Only the manifest and
+/* The rebase operation (platform.md "rebaser", Operation; imgutil Rebase) and cnb_image_rebase. Only the manifest and
  * config change: layer descriptors are carried over, so the push mounts or skips every layer blob. */
 #include "rebase.h"
 #include "image-config.h"
 #include "lib/api/ctx-internal.h"
+#include "lib/api/opts.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/tar-writer.h"
 
-#include <cnb/rebase.h>
+#include <cnb/image.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,7 @@ static bool is_base_label(const char *key)
 	return !strncmp(key, "io.buildpacks.base.", 19) || !strncmp(key, "io.buildpacks.stack.", 20);
 }
 
-/* Checklist §3.9 step 4: the base's own labels describe the base, so they follow it. */
+/* platform.md "rebaser" › "Outputs": the base's own labels describe the base, so they follow it. */
 static int replace_base_labels(json_t *config, const json_t *run_config)
 {
 	json_t *labels = labels_of(config);
@@ -41,7 +42,7 @@ static int replace_base_labels(json_t *config, const json_t *run_config)
 	return 0;
 }
 
-/* Checklist §3.9 step 2 (imgutil also carries the variant: it is part of the platform). */
+/* platform.md "rebaser" (imgutil also carries the variant: it is part of the platform). */
 static int copy_platform(json_t *config, const json_t *run_config)
 {
 	static const char *const keys[] = { "os", "architecture", "variant", "os.version" };
@@ -93,7 +94,7 @@ static int splice_history(json_t *config, const json_t *run_config, size_t base_
 	return history ? json_object_set_new(config, "history", history) : -1;
 }
 
-/* Checklist §3.9 step 3; with force the new run image becomes the one the app names (no mirrors). */
+/* platform.md "rebaser" › "Inputs"; with force the new run image becomes the one the app names (no mirrors). */
 static int update_metadata(json_t *metadata, const cnb__oci_image *run, const char *run_name, bool force)
 {
 	_cleanup_free_ char *reference = NULL;
@@ -187,7 +188,7 @@ static char *platform_of(const cnb__oci_image *img)
 	return p;
 }
 
-static int rebase(char **out_digest, cnb_ctx *ctx, const cnb_rebase_opts *opts, cnb_error **err)
+static int rebase(char **out_digest, cnb_ctx *ctx, const cnb_image_rebase_opts *opts, cnb_error **err)
 {
 	const char *src = opts->previous_image ? opts->previous_image : opts->image;
 	_cleanup_oci_image_ cnb__oci_image *app = NULL;
@@ -215,15 +216,18 @@ static int rebase(char **out_digest, cnb_ctx *ctx, const cnb_rebase_opts *opts, 
 	return cnb__oci_image_push(ctx, rebased, opts->image, NULL, out_digest, err);
 }
 
-int cnb_image_rebase(char **out_digest, cnb_ctx *ctx, const cnb_rebase_opts *opts, cnb_error **err)
+CNB__DEFINE_OPTS_INIT(cnb_image_rebase_opts, CNB_IMAGE_REBASE_OPTS_VERSION, CNB_IMAGE_REBASE_OPTS_INIT)
+
+int cnb_image_rebase(char **out_digest, cnb_ctx *ctx, const cnb_image_rebase_opts *opts, cnb_error **err)
 {
+	CNB__ERROR_NEVER_NULL(err);
+	const cnb_image_rebase_opts defaults = CNB_IMAGE_REBASE_OPTS_INIT;
 	if (out_digest)
 		*out_digest = NULL;
-	if (!ctx || !opts || !opts->image || !*opts->image)
-		return cnb__error_set(err, CNB_EINVAL, "cnb_image_rebase: ctx, opts and opts->image are required");
-	if (opts->version < 1 || opts->version > CNB_REBASE_OPTS_VERSION)
-		return cnb__error_set(err, CNB_EINVAL, "cnb_image_rebase: options version %u not supported (1..%d)", opts->version,
-				      CNB_REBASE_OPTS_VERSION);
+	if (!(opts = cnb__opts_resolve(opts, &defaults, CNB_IMAGE_REBASE_OPTS_VERSION, "cnb_image_rebase_opts", err)))
+		return CNB_EINVAL;
+	if (!ctx || !opts->image || !*opts->image)
+		return cnb__error_set(err, CNB_EINVAL, "cnb_image_rebase: a context and opts->image are required");
 	int rc = rebase(out_digest, ctx, opts, err);
 	return rc < 0 ? cnb__error_prefix(err, "rebase %s", opts->image) : 0;
 }

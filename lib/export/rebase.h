@@ -1,5 +1,5 @@
 /*
- * Rebase (Platform spec, rebaser; checklist §3.9): swap the run-image layers under an app image by
+ * Rebase (Platform spec, rebaser; platform.md "rebaser"): swap the run-image layers under an app image by
  * manifest surgery. The new base layers are descriptors only (mounted from the run image's repository
  * on push, never downloaded); the app layers keep their digests.
  */
@@ -18,11 +18,11 @@
 int cnb__rebase_metadata(const cnb__oci_image *app, const char *app_name, json_t **out, cnb_error **err);
 
 /* The run image to use without --run-image: runImage.image and mirrors (fallback stack.runImage), the first
- * on the registry of `app_name`, else runImage.image (§4.6). Caller frees. */
+ * on the registry of `app_name`, else runImage.image (platform.md "Run Image Resolution"). Caller frees. */
 int cnb__rebase_default_run_image(const json_t *metadata, const char *app_name, char **out, cnb_error **err);
 
 /*
- * The §3.9 validations of rebasing `app` onto `run` (named `run_name` by the user). Platform API < 0.12
+ * The validations (platform.md "rebaser") of rebasing `app` onto `run` (named `run_name` by the user). Platform API < 0.12
  * (the app's CNB_PLATFORM_API, or unset): stack id and mixins. Otherwise, unless `force`: rebasable, target
  * (os/arch exact, variant and distro when both sides set them) and the run image name listed in runImage.
  * Refusals are CNB_EUNSUPPORTED and say how to override.

@@ -3,7 +3,7 @@
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
-#include "lib/lifecycle/json-to-toml.h"
+#include "lib/toml/toml-json.h"
 
 #include <stdio.h>
 #include <stdlib.h>

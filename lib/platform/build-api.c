@@ -1,44 +1,43 @@
 /* cnb_build_*: options, lifetime, cancellation, results. The pipeline is in build-run.c. */
 #include "build-internal.h"
 #include "lib/api/ctx-internal.h"
+#include "lib/api/opts.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
+#include "lib/common/fs.h"
 #include "lib/common/strv.h"
+#include "oci/location.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-uint64_t cnb__now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-void cnb__build_phase_done(cnb_build *b, const char *name, uint64_t start_ms)
-{
-	if (b->n_phases < CNB_BUILD_MAX_PHASES)
-		b->phases[b->n_phases++] = (cnb__phase_time){ name, cnb__now_ms() - start_ms };
-}
 
 /* The string fields of cnb_build_opts, so copying and freeing them is one loop each. */
 #define STRING_FIELDS(X)                                                                                   \
 	X(image) X(output) X(builder) X(app_dir) X(run_image) X(descriptor) X(cache_dir) X(cache_image)      \
 	X(platform) X(executor) X(previous_image) X(process_type)
 
+/* version 1 ends before max_layer_bytes */
+static const size_t cnb_build_opts_sizes[] = { offsetof(cnb_build_opts, max_layer_bytes), sizeof(cnb_build_opts) };
+CNB__DEFINE_OPTS_INIT_SIZED(cnb_build_opts, CNB_BUILD_OPTS_VERSION, CNB_BUILD_OPTS_INIT)
+
 int cnb_build_new(cnb_build **out, cnb_ctx *ctx, const cnb_build_opts *opts, cnb_error **err)
 {
-	if (!out || !ctx || !opts)
-		return cnb__error_set(err, CNB_EINVAL, "cnb_build_new: out, context and options are required");
+	CNB__ERROR_NEVER_NULL(err);
+	const cnb_build_opts defaults = CNB_BUILD_OPTS_INIT;
+	if (!out || !ctx)
+		return cnb__error_set(err, CNB_EINVAL, "cnb_build_new: out and context are required");
 	*out = NULL;
-	if (opts->version < 1 || opts->version > CNB_BUILD_OPTS_VERSION)
-		return cnb__error_set(err, CNB_EINVAL, "cnb_build_new: options version %u not supported (1..%d)",
-				      opts->version, CNB_BUILD_OPTS_VERSION);
+	cnb_build_opts copy;
+	if (!(opts = cnb__opts_resolve_sized(&copy, sizeof(copy), cnb_build_opts_sizes, opts, &defaults,
+					     CNB_BUILD_OPTS_VERSION, "cnb_build_opts", err)))
+		return CNB_EINVAL;
 	if (!opts->image || !*opts->image)
 		return cnb__error_set(err, CNB_EINVAL, "build: an image name is required");
 	if (!opts->builder || !*opts->builder)
@@ -50,16 +49,33 @@ int cnb_build_new(cnb_build **out, cnb_ctx *ctx, const cnb_build_opts *opts, cnb
 		return cnb__error_set(err, CNB_EUNSUPPORTED,
 				      "build %s: output '%s' is not supported: use oci:DIR[:TAG], docker-archive:FILE[:REF] or publish to a registry",
 				      opts->image, opts->output);
+	_cleanup_oci_loc_ cnb__oci_loc out_loc = { 0 };
+	if (opts->output && !strncmp(opts->output, "oci:", 4) && cnb__oci_loc_parse(&out_loc, opts->output, err) < 0)
+		return cnb__error_prefix(err, "build %s", opts->image);
 	if (opts->pull_policy == CNB_PULL_NEVER)
 		return cnb__error_set(err, CNB_EUNSUPPORTED,
 				      "build %s: --pull-policy never is not supported yet: image tags are always resolved "
 				      "(layers already in the cache are never downloaded again)", opts->image);
+	if (opts->creation_time != CNB_BUILD_TIME_NOW && opts->creation_time != CNB_BUILD_TIME_DEFAULT &&
+	    (opts->creation_time < 0 || opts->creation_time > CNB_BUILD_TIME_MAX))
+		return cnb__error_set(err, CNB_EINVAL, "build %s: creation time %lld is outside 0..%lld (9999-12-31T23:59:59Z)",
+				      opts->image, (long long)opts->creation_time, (long long)CNB_BUILD_TIME_MAX);
+	for (const char *const *t = opts->tags; t && *t; t++)
+		if (!cnb__oci_tag_valid(*t))
+			return cnb__error_set(err, CNB_EINVAL, "build %s: --tag '%s' is not a valid tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}",
+					      opts->image, *t);
+	if (cnb__require_path(opts->app_dir, "--path", S_IFDIR, err) < 0 ||
+	    cnb__require_path(opts->descriptor, "--descriptor", S_IFREG, err) < 0)
+		return cnb__error_prefix(err, "build %s", opts->image);
 	if (opts->cache_image && opts->cache_dir)
 		return cnb__error_set(err, CNB_EINVAL, "build %s: --cache-dir and --cache-image exclude each other", opts->image);
 	cnb_build *b = calloc(1, sizeof(*b));
 	if (!b)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	b->opts = *opts;
+	b->opts.version = CNB_BUILD_OPTS_VERSION;
+	if (!b->opts.max_layer_bytes)
+		b->opts.max_layer_bytes = CNB_BUILD_LAYER_MAX_DEFAULT;
 	b->cancel_pipe[0] = b->cancel_pipe[1] = -1;
 	bool oom = false;
 #define COPY(f) if (opts->f && !(b->opts.f = strdup(opts->f))) oom = true; else if (!opts->f) b->opts.f = NULL;
@@ -110,13 +126,9 @@ void cnb_build_cancel(cnb_build *b)
 	}
 }
 
-bool cnb__build_canceled(const cnb_build *b)
-{
-	return cnb__ctx_canceled(b->ctx);
-}
-
 int cnb_build_run(cnb_build *b, cnb_error **err)
 {
+	CNB__ERROR_NEVER_NULL(err);
 	if (!b)
 		return cnb__error_set(err, CNB_EINVAL, "cnb_build_run: build is NULL");
 	if (b->ran)

@@ -8,11 +8,14 @@
 #include "oci/digest.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,20 +31,44 @@ char *cnb__build_cache_dir(const cnb_ctx *ctx, const char *explicit_dir, const c
 	return asprintf(&out, "%s/build-cache/%.32s", cnb_ctx_cache_dir(ctx), digest + 7) < 0 ? NULL : out;
 }
 
-/* A hard link where the file systems allow it, else a copy; then readable by everyone (the
- * build user reads it in the guest, where hosts modes show through for files without xattrs). */
-static int link_or_copy(const char *src, const char *dst, cnb_error **err)
+/*
+ * A private copy of `src` (a reflink where the file system shares blocks, else bytes), owned by the
+ * user running cnb, readable by everyone (the build user reads staged files in the guest, where host
+ * modes show through for files without xattrs). Never a hard link: what the build hands back is
+ * writable by the build user (and by root in the guest), and the committed cache must not change
+ * through a link to it. With `sha`, the copy must hash to it, or it is removed and refused.
+ */
+static int copy_verified(const char *src, const char *dst, const char *sha, cnb_error **err)
 {
-	if (link(src, dst) < 0) {
-		if (errno != EXDEV && errno != EPERM && errno != EMLINK)
-			return cnb__error_errno(err, CNB_EIO, errno, "link %s to %s", src, dst);
-		int r = cnb__copy_file(src, dst, err);
-		if (r < 0)
-			return r;
+	_cleanup_close_ int in = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (in < 0 || fstat(in, &st) < 0)
+		return cnb__error_errno(err, CNB_EIO, errno, "open %s", src);
+	if (!S_ISREG(st.st_mode))
+		return cnb__error_set(err, CNB_EUNSAFE, "%s is not a regular file", src);
+	_cleanup_close_ int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (out < 0)
+		return cnb__error_errno(err, CNB_EIO, errno, "create %s", dst);
+	if (ioctl(out, FICLONE, in) < 0) {
+		char buf[1 << 16];
+		ssize_t n;
+		while ((n = read(in, buf, sizeof(buf))) != 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 || cnb__write_all(out, buf, (size_t)n) < 0)
+				return cnb__error_errno(err, CNB_EIO, errno, "copy %s to %s", src, dst);
+		}
 	}
-	if (chmod(dst, 0644) < 0)
+	if (fchmod(out, 0644) < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "chmod %s", dst);
-	return 0;
+	char got[CNB_OCI_DIGEST_SIZE];
+	int r = sha ? cnb__oci_digest_file(dst, got, NULL, err) : 0;
+	if (r == 0 && sha && strcmp(got, sha)) {
+		unlink(dst);
+		r = cnb__error_set(err, CNB_EUNSAFE, "%s does not match its digest %s (it was changed after it was written)",
+				   src, sha);
+	}
+	return r;
 }
 
 int cnb__build_cache_stage_in(const char *cache_dir, const char *job_cache, cnb__cache_stats *stats, cnb_error **err)
@@ -65,9 +92,11 @@ int cnb__build_cache_stage_in(const char *cache_dir, const char *job_cache, cnb_
 		_cleanup_free_ char *dst = cnb__path_join(job_cache, de->d_name);
 		if (!src || !dst)
 			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-		int r = link_or_copy(src, dst, err);
+		char sha[CNB_OCI_DIGEST_SIZE];
+		snprintf(sha, sizeof(sha), "sha256:%.64s", de->d_name);
+		int r = copy_verified(src, dst, tar ? sha : NULL, err);
 		if (r < 0)
-			return r;
+			return cnb__error_prefix(err, "build cache (rebuild with --clear-cache to drop it)");
 		stats->restored += tar;
 	}
 	return 0;
@@ -100,7 +129,7 @@ static int add_to_metadata(json_t *buildpacks, const json_t *entry, const char *
 		json_array_append_new(buildpacks, bp);
 	}
 	json_t *data = json_object_get(entry, "data");
-	json_t *info = json_pack("{s:s, s:O, s:b, s:b, s:b}", "sha", sha, "data", data ? data : json_object(),
+	json_t *info = json_pack("{s:s, s:o, s:b, s:b, s:b}", "sha", sha, "data", data ? json_incref(data) : json_object(),
 				 "build", json_is_true(json_object_get(entry, "build")), "launch",
 				 json_is_true(json_object_get(entry, "launch")), "cache", 1);
 	return json_object_set_new(json_object_get(bp, "layers"), layer, info);
@@ -176,7 +205,7 @@ static int fill_staging(const char *staging, const cnb__cache_plan *plan, const 
 		    !(old = cnb__path_join(committed, name)))
 			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 		bool unchanged = access(old, F_OK) == 0;
-		int r = access(dst, F_OK) == 0 ? 0 : link_or_copy(unchanged ? old : l->path, dst, err);
+		int r = access(dst, F_OK) == 0 ? 0 : copy_verified(unchanged ? old : l->path, dst, l->sha, err);
 		if (r < 0)
 			return r;
 		stats->committed++;

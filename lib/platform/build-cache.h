@@ -1,7 +1,8 @@
 /*
  * The build cache on the host (docs/cache-protocol.md): cache=true layers of the last successful
  * build of an image, as uncompressed tars named by diffID plus cache.json, under
- * <cache dir>/committed/. A build gets a copy (hard links) in its job dir; only a successful
+ * <cache dir>/committed/. A build gets a copy (reflinks or bytes, each checked against its digest)
+ * in its job dir, never a link the build could write through; only a successful
  * build replaces the committed cache, atomically (staging → committed by rename).
  */
 #ifndef CNB_PLATFORM_BUILD_CACHE_H
@@ -14,7 +15,7 @@
 typedef struct cnb__cache_stats {
 	size_t restored;  /* layers handed to the build */
 	size_t committed; /* layers in the new cache */
-	size_t kept;      /* of those, unchanged since the last build (linked, not copied) */
+	size_t kept;      /* of those, unchanged since the last build */
 } cnb__cache_stats;
 
 /* One cache layer of a finished build: its tar in the job's out dir and its diffID. */
@@ -38,7 +39,8 @@ void cnb__cache_plan_free(cnb__cache_plan *plan);
 /* The cache dir of an image: `explicit_dir`, else <ctx cache>/build-cache/<sha256 of the image name>. */
 char *cnb__build_cache_dir(const cnb_ctx *ctx, const char *explicit_dir, const char *image);
 
-/* Fills <job_cache> (an existing, owned directory) from the committed cache, readable by the build user. */
+/* Fills <job_cache> (an existing, owned directory) from the committed cache, readable by the build user.
+ * A cache tar whose content does not hash to its name fails with CNB_EUNSAFE. */
 int cnb__build_cache_stage_in(const char *cache_dir, const char *job_cache, cnb__cache_stats *stats, cnb_error **err);
 
 /* Commits the cache list of <out_dir>/export.json ("cache": [...]) as the new cache. */

@@ -30,14 +30,7 @@ struct cnb_build {
 	bool accel_fell_back;
 };
 
-/* Records how long a phase took (ms since `start_ms`, a cnb__now_ms() reading). */
-void cnb__build_phase_done(cnb_build *b, const char *name, uint64_t start_ms);
-uint64_t cnb__now_ms(void);
-
-/* True once cnb_build_cancel() was called. */
-bool cnb__build_canceled(const cnb_build *b);
-
-/* The pipeline itself (build-run.c). */
+/* The pipeline itself (build-run.c); build-run.c calls nothing back in build-api.c. */
 int cnb__build_execute(cnb_build *b, cnb_error **err);
 
 #endif

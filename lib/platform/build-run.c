@@ -1,5 +1,5 @@
 /*
- * One build, as data flowing through the system (design.md): pull the builder, assemble its rootfs,
+ * One build, as data flowing through the system (lib/README.md, "Where work runs"): pull the builder, assemble its rootfs,
  * prepare the job dir, run detect/build/export in the executor, assemble the image on the host,
  * publish. Each step names itself in errors and records its time.
  */
@@ -9,7 +9,7 @@
 #include "build-cache-image.h"
 #include "build-order.h"
 #include "job-files.h"
-#include "lib/lifecycle/project-descriptor.h"
+#include "lib/lifecycle/spec/project-descriptor.h"
 #include "lib/api/ctx-internal.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
@@ -21,6 +21,7 @@
 #include "lib/vm/executor.h"
 #include "lib/vm/guest-local.h"
 #include "oci/image.h"
+#include "oci/store-gc.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -47,6 +48,20 @@
 #define EXIT_DETECT_FAILED 20
 #define EXIT_DETECT_ERRORED 21
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Records how long a phase took (ms since `start_ms`, a now_ms() reading). */
+static void phase_done(cnb_build *b, const char *name, uint64_t start_ms)
+{
+	if (b->n_phases < CNB_BUILD_MAX_PHASES)
+		b->phases[b->n_phases++] = (cnb__phase_time){ name, now_ms() - start_ms };
+}
+
 typedef struct run_state {
 	cnb_build *b;
 	cnb__oci_image *builder;
@@ -55,6 +70,8 @@ typedef struct run_state {
 	char *rootfs;
 	int rootfs_lock;
 	char *job_dir;
+	int job_lock;   /* held while job_dir lives: the stale-job cleaner leaves it alone */
+	int store_hold; /* shared hold on the blob store: prune does not collect under a build */
 	uint32_t uid, gid;
 	char *run_name;
 	char **run_mirrors;
@@ -71,9 +88,10 @@ static void state_clear(run_state *s)
 	free(s->rootfs);
 	if (s->rootfs_lock >= 0)
 		close(s->rootfs_lock);
-	if (s->job_dir)
-		cnb__rm_rf(s->job_dir, NULL);
+	cnb__job_dir_remove(s->job_dir, s->job_lock);
 	free(s->job_dir);
+	if (s->store_hold >= 0)
+		close(s->store_hold);
 	free(s->run_name);
 	for (char **m = s->run_mirrors; m && *m; m++)
 		free(*m);
@@ -84,7 +102,7 @@ static void state_clear(run_state *s)
 
 static int check_cancel(run_state *s, cnb_error **err)
 {
-	return cnb__build_canceled(s->b) ? cnb__error_set(err, CNB_ECANCELED, "build %s: canceled", s->b->opts.image) : 0;
+	return cnb__ctx_canceled(s->b->ctx) ? cnb__error_set(err, CNB_ECANCELED, "build %s: canceled", s->b->opts.image) : 0;
 }
 
 static int builder_ids(run_state *s, cnb_error **err)
@@ -220,16 +238,14 @@ static int pack_layers(run_state *s, const cnb__owner *owner, cnb_error **err)
 	_cleanup_free_ char *tar = cnb__path_join(s->job_dir, LAYERS_SEED);
 	if (!layers || !tar)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	return cnb__job_pack_tree(layers, tar, owner, false, NULL, time(NULL), err);
+	return cnb__job_pack_tree(s->b->ctx, layers, tar, owner, false, NULL, time(NULL), err);
 }
 
 static int prepare_job(run_state *s, cnb_error **err)
 {
-	char tmpl[] = "/tmp/cnb-job-XXXXXX";
-	if (!mkdtemp(tmpl))
-		return cnb__error_errno(err, CNB_EIO, errno, "create the job directory in /tmp");
-	if (!(s->job_dir = strdup(tmpl)))
-		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	int r = cnb__job_dir_create(&s->job_dir, &s->job_lock, err);
+	if (r < 0)
+		return r;
 	cnb__owner owner = { s->uid, s->gid, cnb__executor_uses_mapped_xattr(s->b->opts.executor) };
 	static const char *const owned[] = { "platform", "layers", "out", "cache", "workspace" };
 	/* the last one only for the host executor: the VM's workspace is packed straight from the app */
@@ -249,11 +265,11 @@ static int prepare_job(run_state *s, cnb_error **err)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	const char *app = s->b->opts.app_dir ? s->b->opts.app_dir : ".";
 	cnb__project_descriptor *project = NULL;
-	int r = load_project(s, app, &project, err);
+	r = load_project(s, app, &project, err);
 	cnb__app_filter filter = { project ? project->include : NULL, project ? project->exclude : NULL };
 	if (r == 0)
-		r = owner.mapped ? cnb__job_pack_tree(app, seed_path, &owner, true, &filter, time(NULL), err)
-				 : cnb__job_copy_app(app, workspace, &owner, &filter, err);
+		r = owner.mapped ? cnb__job_pack_tree(s->b->ctx, app, seed_path, &owner, true, &filter, time(NULL), err)
+				 : cnb__job_copy_app(s->b->ctx, app, workspace, &owner, &filter, err);
 	/* project.toml's build env first, so that --env given on the command line wins */
 	if (r == 0 && project && (r = cnb__project_descriptor_write_env(project, platform, err)) < 0)
 		cnb__error_prefix(err, "project descriptor");
@@ -392,7 +408,7 @@ static int export_image(run_state *s, cnb_error **err)
 	if (!out_dir)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	cnb__export_inputs in = { out_dir, s->previous, s->run_name, (const char *const *)s->run_mirrors,
-				  creation_time(s->b) };
+				  creation_time(s->b), s->b->opts.max_layer_bytes };
 	int r = cnb__export_assemble(s->b->ctx, &in, s->run, &s->b->export_stats, err);
 	return r < 0 ? cnb__error_prefix(err, "build %s: export", s->b->opts.image) : 0;
 }
@@ -422,8 +438,17 @@ static int publish(run_state *s, cnb_error **err)
 
 int cnb__build_execute(cnb_build *b, cnb_error **err)
 {
-	run_state s = { .b = b, .rootfs_lock = -1 };
+	run_state s = { .b = b, .rootfs_lock = -1, .job_lock = -1, .store_hold = -1 };
 	int r = 0;
+	/* What builds killed before us left behind: their job dirs and temp blobs (never a live one's). */
+	size_t stale = cnb__job_dirs_clean_stale();
+	cnb__oci_gc_stats temps = { 0 };
+	cnb__oci_store_clean_temps(b->ctx->cache_dir, false, 0, &temps);
+	if (stale || temps.removed)
+		cnb__log(b->ctx, CNB_LOG_DEBUG, "removed %zu stale job directories and %zu temp blobs of dead builds", stale,
+			 temps.removed);
+	if ((s.store_hold = cnb__oci_store_use(b->ctx->cache_dir, err)) < 0)
+		r = s.store_hold;
 	if (b->opts.output)
 		s.destination = strdup(b->opts.output);
 	else if (asprintf(&s.destination, "%s%s", strncmp(b->opts.image, "docker://", 9) ? "docker://" : "", b->opts.image) < 0)
@@ -438,12 +463,12 @@ int cnb__build_execute(cnb_build *b, cnb_error **err)
 		{ "lifecycle", run_lifecycle }, { "assemble", export_image }, { "publish", publish },
 	};
 	for (size_t i = 0; r == 0 && i < CNB_ARRAY_SIZE(phases); i++) {
-		uint64_t start = cnb__now_ms();
+		uint64_t start = now_ms();
 		r = check_cancel(&s, err);
 		if (r == 0)
 			r = phases[i].run(&s, err);
 		if (r == 0 && strcmp(phases[i].name, "lifecycle"))
-			cnb__build_phase_done(b, phases[i].name, start);
+			phase_done(b, phases[i].name, start);
 	}
 	state_clear(&s);
 	return r;

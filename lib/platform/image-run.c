@@ -1,6 +1,7 @@
 /* cnb_image_run: an image's entrypoint in the VM over its cached rootfs. */
-#include <cnb/run.h>
+#include <cnb/image.h>
 #include "lib/api/ctx-internal.h"
+#include "lib/api/opts.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
@@ -12,6 +13,8 @@
 #include "oci/image.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,7 +82,7 @@ static int resolve_user(const char *rootfs, const char *user, uint32_t *uid, uin
 	return 0;
 }
 
-static char **run_argv(const json_t *cc, const cnb_run_opts *opts)
+static char **run_argv(const json_t *cc, const cnb_image_run_opts *opts)
 {
 	const json_t *entry = json_object_get(cc, "Entrypoint"), *cmd = json_object_get(cc, "Cmd");
 	size_t n_args = 0;
@@ -106,7 +109,7 @@ static char **run_argv(const json_t *cc, const cnb_run_opts *opts)
 	return argv;
 }
 
-static char **run_env(const json_t *cc, const cnb_run_opts *opts)
+static char **run_env(const json_t *cc, const cnb_image_run_opts *opts)
 {
 	json_t *env = json_deep_copy(json_object_get(cc, "Env"));
 	if (!env)
@@ -122,10 +125,23 @@ static char **run_env(const json_t *cc, const cnb_run_opts *opts)
 	return out;
 }
 
-int cnb_image_run(int *exit_code, cnb_ctx *ctx, const cnb_run_opts *opts, cnb_error **err)
+/* version 1 ends before stdout_fd */
+static const size_t cnb_image_run_opts_sizes[] = { offsetof(cnb_image_run_opts, stdout_fd),
+						   sizeof(cnb_image_run_opts) };
+CNB__DEFINE_OPTS_INIT_SIZED(cnb_image_run_opts, CNB_IMAGE_RUN_OPTS_VERSION, CNB_IMAGE_RUN_OPTS_INIT)
+
+int cnb_image_run(int *exit_code, cnb_ctx *ctx, const cnb_image_run_opts *opts, cnb_error **err)
 {
-	if (!exit_code || !ctx || !opts || opts->version < 1 || opts->version > CNB_RUN_OPTS_VERSION || !opts->image)
-		return cnb__error_set(err, CNB_EINVAL, "cnb_image_run: exit_code, context, options (version 1) and an image are required");
+	CNB__ERROR_NEVER_NULL(err);
+	const cnb_image_run_opts defaults = CNB_IMAGE_RUN_OPTS_INIT;
+	cnb_image_run_opts copy;
+	if (!(opts = cnb__opts_resolve_sized(&copy, sizeof(copy), cnb_image_run_opts_sizes, opts, &defaults,
+					     CNB_IMAGE_RUN_OPTS_VERSION, "cnb_image_run_opts", err)))
+		return CNB_EINVAL;
+	if (!exit_code || !ctx || !opts->image)
+		return cnb__error_set(err, CNB_EINVAL, "cnb_image_run: exit_code, a context and opts->image are required");
+	if (opts->timeout_s > INT_MAX)
+		return cnb__error_set(err, CNB_EINVAL, "run %s: timeout %u s is too long", opts->image, opts->timeout_s);
 	*exit_code = -1;
 	_cleanup_oci_image_ cnb__oci_image *img = NULL;
 	int r = cnb__oci_image_pull(ctx, opts->image, opts->platform, &img, err);
@@ -150,9 +166,10 @@ int cnb_image_run(int *exit_code, cnb_ctx *ctx, const cnb_run_opts *opts, cnb_er
 										 : "out of memory or no temp dir");
 	}
 	const char *wd = json_string_value(json_object_get(cc, "WorkingDir"));
-	cnb__job_step step = { "run", argv, env, wd && *wd ? wd : "/", uid, gid, opts->timeout_s };
+	cnb__job_step step = { "run", argv, env, wd && *wd ? wd : "/", uid, gid, (int)opts->timeout_s };
 	cnb__job job = { .rootfs = rootfs, .job_dir = job_dir, .steps = &step, .n_steps = 1, .network = opts->network != 0,
-			 .hostname = "cnb-run" };
+			 .hostname = "cnb-run", .raw_output = opts->stdout_fd >= 0 && opts->stderr_fd >= 0,
+			 .raw_stdout_fd = opts->stdout_fd, .raw_stderr_fd = opts->stderr_fd };
 	cnb__job_result res = { 0 };
 	r = cnb__executor_run(ctx, opts->executor, &job, -1, &res, err);
 	if (r == 0 && res.n_steps_run == 1)

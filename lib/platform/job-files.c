@@ -1,5 +1,6 @@
 /* Job directory contents: app source copy, platform env, owned directories. */
 #include "job-files.h"
+#include "lib/api/ctx-internal.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
@@ -7,6 +8,10 @@
 #include "lib/rootfs/mapped-xattr.h"
 
 #include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/file.h>
+#include <time.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -15,6 +20,115 @@
 #include <unistd.h>
 
 #define MAX_APP_DEPTH 128
+#define JOB_PREFIX "cnb-job-"
+#define LOCK_SUFFIX ".lock"
+/* A job dir without a lock file comes from a version that had none; one of those may still run. */
+#define UNLOCKED_STALE_S (24 * 3600)
+
+static const char *tmp_base(void)
+{
+	const char *t = getenv("TMPDIR");
+	return t && t[0] == '/' ? t : "/tmp";
+}
+
+int cnb__job_dir_create(char **out_dir, int *out_lock, cnb_error **err)
+{
+	const char *base = tmp_base();
+	for (int tries = 0; tries < 100; tries++) {
+		_cleanup_free_ char *lock_path = NULL;
+		if (asprintf(&lock_path, "%s/" JOB_PREFIX "XXXXXX" LOCK_SUFFIX, base) < 0)
+			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+		_cleanup_close_ int fd = cnb__mkstemp_locked(lock_path, (int)strlen(LOCK_SUFFIX));
+		if (fd < 0)
+			return cnb__error_errno(err, CNB_EIO, errno, "create the job directory in %s (set TMPDIR to a writable "
+								    "directory)", base);
+		_cleanup_free_ char *dir = strndup(lock_path, strlen(lock_path) - strlen(LOCK_SUFFIX));
+		if (!dir)
+			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+		if (mkdir(dir, 0700) < 0) {
+			int e = errno;
+			unlink(lock_path);
+			if (e == EEXIST)
+				continue;
+			return cnb__error_errno(err, CNB_EIO, e, "create the job directory %s", dir);
+		}
+		*out_dir = TAKE_PTR(dir);
+		*out_lock = TAKE_FD(fd);
+		return 0;
+	}
+	return cnb__error_set(err, CNB_EIO, "create the job directory in %s: no free name after 100 tries", base);
+}
+
+void cnb__job_dir_remove(const char *dir, int lock_fd)
+{
+	if (dir) {
+		cnb__rm_rf(dir, NULL);
+		_cleanup_free_ char *lock_path = NULL;
+		if (asprintf(&lock_path, "%s" LOCK_SUFFIX, dir) >= 0)
+			unlink(lock_path);
+	}
+	if (lock_fd >= 0)
+		close(lock_fd);
+}
+
+/* Whether `name` is "cnb-job-XXXXXX" (lock: followed by ".lock"). */
+static bool is_job_name(const char *name, bool *lock)
+{
+	size_t n = strlen(name), p = strlen(JOB_PREFIX);
+	if (strncmp(name, JOB_PREFIX, p) || n < p + 6)
+		return false;
+	*lock = n == p + 6 + strlen(LOCK_SUFFIX) && !strcmp(name + p + 6, LOCK_SUFFIX);
+	return n == p + 6 || *lock;
+}
+
+/* Removes the job `name` of `base` (a dir, its lock or both) when no live build holds the lock. */
+static bool remove_stale_job(int base_fd, const char *name, bool is_lock, time_t now)
+{
+	char dir[32], lock[sizeof(dir) + sizeof(LOCK_SUFFIX)];
+	snprintf(dir, sizeof(dir), "%.*s", (int)(strlen(name) - (is_lock ? strlen(LOCK_SUFFIX) : 0)), name);
+	snprintf(lock, sizeof(lock), "%s" LOCK_SUFFIX, dir);
+	struct stat st, lst, now_st;
+	bool has_dir = fstatat(base_fd, dir, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+	if (has_dir && st.st_uid != geteuid())
+		return false;
+	if (is_lock && has_dir)
+		return false; /* handled through its directory */
+	_cleanup_close_ int fd = openat(base_fd, lock, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno != ENOENT || !has_dir || now - st.st_mtime < UNLOCKED_STALE_S)
+			return false;
+	} else if (fstat(fd, &lst) < 0 || !S_ISREG(lst.st_mode) || lst.st_uid != geteuid() ||
+		   flock(fd, LOCK_EX | LOCK_NB) < 0 || fstatat(base_fd, lock, &now_st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		   now_st.st_ino != lst.st_ino) {
+		return false; /* held by a live build, or not ours */
+	}
+	if (has_dir && cnb__rm_rf_at(base_fd, dir, NULL) < 0)
+		return false;
+	if (fd >= 0)
+		unlinkat(base_fd, lock, 0);
+	return true;
+}
+
+size_t cnb__job_dirs_clean_stale(void)
+{
+	const char *base = tmp_base();
+	int fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_closedir_ DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	size_t removed = 0;
+	time_t now = time(NULL);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		bool is_lock;
+		if (is_job_name(de->d_name, &is_lock))
+			removed += remove_stale_job(dirfd(d), de->d_name, is_lock, now);
+	}
+	return removed;
+}
 
 bool cnb__executor_uses_mapped_xattr(const char *executor)
 {
@@ -66,9 +180,22 @@ static int copy_symlink(int src_dir, int dst_dir, const char *name, const cnb__o
 	return own_entry(dst_dir, name, S_IFLNK | 0777, owner, what, err);
 }
 
-static int copy_regular(int src_dir, int dst_dir, const char *name, const struct stat *st, const cnb__owner *owner,
+/* What one app copy carries down the tree. */
+typedef struct app_copy {
+	const cnb__owner *owner;
+	const cnb__app_filter *filter;
+	const cnb_ctx *ctx; /* its cancel fd is polled per file and per chunk */
+} app_copy;
+
+static int check_cancel(const app_copy *c, const char *what, cnb_error **err)
+{
+	return cnb__ctx_canceled(c->ctx) ? cnb__error_set(err, CNB_ECANCELED, "copy %s: canceled", what) : 0;
+}
+
+static int copy_regular(int src_dir, int dst_dir, const char *name, const struct stat *st, const app_copy *c,
 			const char *what, cnb_error **err)
 {
+	const cnb__owner *owner = c->owner;
 	_cleanup_close_ int in = openat(src_dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (in < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "open %s", what);
@@ -86,6 +213,9 @@ static int copy_regular(int src_dir, int dst_dir, const char *name, const struct
 			break;
 		if (cnb__write_all(out, buf, (size_t)n) < 0)
 			return cnb__error_errno(err, CNB_EIO, errno, "write %s", what);
+		int r = check_cancel(c, what, err);
+		if (r < 0)
+			return r;
 	}
 	int r = own_entry(dst_dir, name, st->st_mode, owner, what, err);
 	/* chown clears setuid bits, so the mode goes last */
@@ -94,9 +224,10 @@ static int copy_regular(int src_dir, int dst_dir, const char *name, const struct
 	return r;
 }
 
-static int copy_dir(int src_dir, int dst_dir, const char *what, const char *rel, const cnb__owner *owner,
-		    const cnb__app_filter *filter, int depth, cnb_error **err)
+static int copy_dir(int src_dir, int dst_dir, const char *what, const char *rel, const app_copy *c, int depth,
+		    cnb_error **err)
 {
+	const cnb__owner *owner = c->owner;
 	if (depth > MAX_APP_DEPTH)
 		return cnb__error_set(err, CNB_EINVAL, "%s: deeper than %d directories", what, MAX_APP_DEPTH);
 	int fd = dup(src_dir);
@@ -118,13 +249,15 @@ static int copy_dir(int src_dir, int dst_dir, const char *what, const char *rel,
 		struct stat st;
 		if (fstatat(src_dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			return cnb__error_errno(err, CNB_EIO, errno, "stat %s", child);
-		if (filter && !cnb__app_filter_keep(filter, child_rel, S_ISDIR(st.st_mode)))
+		if (c->filter && !cnb__app_filter_keep(c->filter, child_rel, S_ISDIR(st.st_mode)))
 			continue;
-		int r = 0;
+		int r = check_cancel(c, child, err);
+		if (r < 0)
+			return r;
 		if (S_ISLNK(st.st_mode)) {
 			r = copy_symlink(src_dir, dst_dir, name, owner, child, err);
 		} else if (S_ISREG(st.st_mode)) {
-			r = copy_regular(src_dir, dst_dir, name, &st, owner, child, err);
+			r = copy_regular(src_dir, dst_dir, name, &st, c, child, err);
 		} else if (S_ISDIR(st.st_mode)) {
 			if (mkdirat(dst_dir, name, 0700) < 0)
 				return cnb__error_errno(err, CNB_EIO, errno, "create %s", child);
@@ -132,7 +265,7 @@ static int copy_dir(int src_dir, int dst_dir, const char *what, const char *rel,
 			_cleanup_close_ int sub_dst = openat(dst_dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub_src < 0 || sub_dst < 0)
 				return cnb__error_errno(err, CNB_EIO, errno, "open %s", child);
-			r = copy_dir(sub_src, sub_dst, child, child_rel, owner, filter, depth + 1, err);
+			r = copy_dir(sub_src, sub_dst, child, child_rel, c, depth + 1, err);
 			if (r == 0)
 				r = own_entry(dst_dir, name, st.st_mode, owner, child, err);
 			if (r == 0 && fchmod(sub_dst, st.st_mode & 07777) < 0)
@@ -146,52 +279,78 @@ static int copy_dir(int src_dir, int dst_dir, const char *what, const char *rel,
 	return 0;
 }
 
-int cnb__job_copy_app(const char *src, const char *dst, const cnb__owner *owner, const cnb__app_filter *filter,
-		      cnb_error **err)
+/* The app source directory (or another tree to pack), with the error that says what to give. */
+static int open_source(const char *src, bool is_app, cnb_error **err)
+{
+	int fd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 && is_app)
+		return cnb__error_errno(err, errno == ENOENT ? CNB_EINVAL : CNB_EIO, errno,
+					"app source %s (give the app directory with --path)", src);
+	if (fd < 0)
+		return cnb__error_errno(err, CNB_EIO, errno, "open %s", src);
+	return fd;
+}
+
+int cnb__job_copy_app(const cnb_ctx *ctx, const char *src, const char *dst, const cnb__owner *owner,
+		      const cnb__app_filter *filter, cnb_error **err)
 {
 	if (owner->mapped)
 		return cnb__error_set(err, CNB_EINVAL, "copy the app: the VM takes it as a tar (cnb__job_pack_tree)");
-	_cleanup_close_ int sfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r = filter ? cnb__app_filter_check(filter, err) : 0;
+	if (r < 0)
+		return r;
+	_cleanup_close_ int sfd = open_source(src, true, err);
 	if (sfd < 0)
-		return cnb__error_errno(err, errno == ENOENT ? CNB_ENOTFOUND : CNB_EIO, errno,
-					"app source %s (give the app directory with --path)", src);
+		return sfd;
 	_cleanup_close_ int dfd = open(dst, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "open %s", dst);
-	return copy_dir(sfd, dfd, src, "", owner, filter, 0, err);
+	app_copy c = { owner, filter, ctx };
+	return copy_dir(sfd, dfd, src, "", &c, 0, err);
 }
 
-typedef struct app_keep {
+/* What packing a tree carries through the tar writer's callbacks. */
+typedef struct tree_pack {
 	bool is_app;
-	const cnb__app_filter *filter;
-} app_keep;
+	app_copy c; /* the filter and the ctx whose cancel is checked per entry and per chunk */
+} tree_pack;
 
 static bool keep_app_entry(const char *rel, bool is_dir, void *userdata)
 {
-	const app_keep *k = userdata;
-	if (!k->is_app)
+	const tree_pack *p = userdata;
+	if (!p->is_app)
 		return true;
 	if (!strcmp(rel, ".git"))
 		return false;
-	return !k->filter || cnb__app_filter_keep(k->filter, rel, is_dir);
+	return !p->c.filter || cnb__app_filter_keep(p->c.filter, rel, is_dir);
 }
 
-int cnb__job_pack_tree(const char *src, const char *tar_path, const cnb__owner *owner, bool is_app,
-		       const cnb__app_filter *filter, int64_t mtime, cnb_error **err)
+static int check_pack_cancel(const char *path, void *userdata, cnb_error **err)
 {
-	_cleanup_close_ int sfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	const tree_pack *p = userdata;
+	return check_cancel(&p->c, path, err);
+}
+
+int cnb__job_pack_tree(const cnb_ctx *ctx, const char *src, const char *tar_path, const cnb__owner *owner,
+		       bool is_app, const cnb__app_filter *filter, int64_t mtime, cnb_error **err)
+{
+	int r = is_app && filter ? cnb__app_filter_check(filter, err) : 0;
+	if (r < 0)
+		return r;
+	_cleanup_close_ int sfd = open_source(src, is_app, err);
 	if (sfd < 0)
-		return cnb__error_errno(err, errno == ENOENT ? CNB_ENOTFOUND : CNB_EIO, errno, "%s %s%s",
-					is_app ? "app source" : "open", src, is_app ? " (give the app directory with --path)" : "");
+		return sfd;
 	_cleanup_close_ int out = open(tar_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (out < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "create %s", tar_path);
 	cnb__tar *t = NULL;
 	cnb__tar_norm norm = { owner->uid, owner->gid, mtime };
-	app_keep keep = { is_app, filter };
-	int r = cnb__tar_open(&t, out, err);
-	if (r == 0 && (r = cnb__tar_add_dir(t, ".", 0755, &norm, err)) == 0)
-		r = cnb__tar_add_contents(t, sfd, ".", &norm, keep_app_entry, &keep, err);
+	tree_pack pack = { is_app, { owner, is_app ? filter : NULL, ctx } };
+	if ((r = cnb__tar_open(&t, out, err)) == 0) {
+		cnb__tar_set_check(t, check_pack_cancel, &pack);
+		if ((r = cnb__tar_add_dir(t, ".", 0755, &norm, err)) == 0)
+			r = cnb__tar_add_contents(t, sfd, ".", &norm, keep_app_entry, &pack, err);
+	}
 	if (r < 0) {
 		cnb__tar_free(t);
 		return cnb__error_prefix(err, "pack %s into %s", src, tar_path);

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <cnb/ctx.h>
 #include <cnb/error.h>
 #include "app-filter.h"
 
@@ -18,6 +19,21 @@ typedef struct cnb__owner {
 	uint32_t uid, gid;
 	bool mapped; /* write user.virtfs.* xattrs instead of chown */
 } cnb__owner;
+
+/*
+ * A new job directory $TMPDIR/cnb-job-XXXXXX (/tmp without an absolute TMPDIR), mode 0700, with
+ * the lock file cnb-job-XXXXXX.lock beside it, flock'd through *out_lock for the job's life. A
+ * build that dies (kill -9, crash) leaves both; cnb__job_dirs_clean_stale() removes them at the
+ * next run, and never a directory whose lock a live build holds. *out_dir: caller frees.
+ */
+int cnb__job_dir_create(char **out_dir, int *out_lock, cnb_error **err);
+
+/* Removes the directory, then its lock file, and closes the lock (either may be NULL / -1). */
+void cnb__job_dir_remove(const char *dir, int lock_fd);
+
+/* Removes job directories (and lone lock files) of this user that no live build holds; a
+ * directory without a lock file only after a day. Returns how many were removed. */
+size_t cnb__job_dirs_clean_stale(void);
 
 /* Whether an executor ("vm", "host", NULL = vm) reads trees in QEMU's mapped-xattr form: the VM
  * does (its 9p shares use security_model=mapped-xattr, which reads symlinks as files holding the
@@ -36,19 +52,22 @@ int cnb__job_mkdir_owned(const char *path, const cnb__owner *owner, cnb_error **
  * files, directories and symlinks (never followed), modes kept, every entry owned by `owner`. Sockets, fifos and
  * devices are skipped. A `.git` directory at the top is skipped too (pack does the same by
  * default only through project.toml; we keep builds independent of VCS state). `filter` (may be
- * NULL) applies project.toml's include/exclude.
+ * NULL) applies project.toml's include/exclude (checked against its bounds first). A cancel of
+ * `ctx` (may be NULL) stops the copy within one 64 KiB chunk with CNB_ECANCELED.
  */
-int cnb__job_copy_app(const char *src, const char *dst, const cnb__owner *owner, const cnb__app_filter *filter,
-		      cnb_error **err);
+int cnb__job_copy_app(const cnb_ctx *ctx, const char *src, const char *dst, const cnb__owner *owner,
+		      const cnb__app_filter *filter, cnb_error **err);
 
 /*
  * Writes the tar that seeds a guest-local directory (cnb__job_mount.seed) with the tree below
  * `src`: the root as "." (mode 0755), every entry owned by `owner` (numeric ids), mtime `mtime`,
  * in one sequential stream. `is_app`: `src` is the app source, packed as cnb__job_copy_app()
- * copies it (no `.git` at the top; `filter`, which may be NULL, applied); else everything goes.
+ * copies it (no `.git` at the top; `filter`, which may be NULL, checked against its bounds and
+ * applied); else everything goes. A cancel of `ctx` (may be NULL) stops it within one entry or
+ * one 1 MiB chunk with CNB_ECANCELED.
  */
-int cnb__job_pack_tree(const char *src, const char *tar_path, const cnb__owner *owner, bool is_app,
-		       const cnb__app_filter *filter, int64_t mtime, cnb_error **err);
+int cnb__job_pack_tree(const cnb_ctx *ctx, const char *src, const char *tar_path, const cnb__owner *owner,
+		       bool is_app, const cnb__app_filter *filter, int64_t mtime, cnb_error **err);
 
 /* Writes <platform>/env/<NAME> files from "NAME=VALUE" entries (value verbatim, no newline). */
 int cnb__job_write_platform_env(const char *platform_dir, const char *const *env, const cnb__owner *owner,

@@ -1,7 +1,10 @@
 /* Encoding of guest ownership and modes as QEMU's mapped-xattr model expects them. */
 #include "mapped-xattr.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 
@@ -65,4 +68,22 @@ mode_t cnb__mapped_host_mode(uint32_t guest_mode)
 	 * would be a real setuid binary owned by the host user. */
 	mode_t perm = (guest_mode & 0555) | 0600;
 	return S_ISDIR(guest_mode) ? perm | 0700 : perm;
+}
+
+bool cnb__mapped_xattr_tree(const char *dir)
+{
+	char value[4];
+	if (lgetxattr(dir, CNB_MAPPED_XATTR_PREFIX "mode", value, sizeof(value)) == (ssize_t)sizeof(value))
+		return true;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool mapped = false;
+	for (int seen = 0; d && !mapped && seen < 64 && (e = readdir(d)); seen++) {
+		char path[PATH_MAX];
+		if (e->d_name[0] != '.' && snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) < (int)sizeof(path))
+			mapped = lgetxattr(path, CNB_MAPPED_XATTR_PREFIX "mode", value, sizeof(value)) == (ssize_t)sizeof(value);
+	}
+	if (d)
+		closedir(d);
+	return mapped;
 }

@@ -31,4 +31,8 @@ int cnb__mapped_xattr_read(int fd, cnb__mapped_attr *out);
  * can always read and write; the image's modes live in the xattr only. */
 mode_t cnb__mapped_host_mode(uint32_t guest_mode);
 
+/* Whether the tree at `dir` is in this form: the directory or one of its first entries carries
+ * user.virtfs.mode. An ordinary tree (umoci unpack, debootstrap, `cnb unpack --real`) has none. */
+bool cnb__mapped_xattr_tree(const char *dir);
+
 #endif

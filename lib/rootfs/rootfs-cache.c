@@ -4,7 +4,10 @@
 #include "lib/api/ctx-internal.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
+#include "lib/common/buf.h"
 #include "lib/common/fs.h"
+#include "lib/common/strv.h"
+#include "oci/store-gc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +21,7 @@
 #include <unistd.h>
 
 #define TMP_PREFIX ".tmp-"
+#define BLOBS_SUFFIX ".blobs"
 
 static char *cache_root(const cnb_ctx *ctx)
 {
@@ -49,19 +53,7 @@ uint64_t cnb__rootfs_tree_size(const char *path)
 static int lock_open(const char *root, const char *name, int op, cnb_error **err)
 {
 	_cleanup_free_ char *path = sibling(root, name, ".lock");
-	if (!path)
-		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	_cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return cnb__error_errno(err, CNB_EIO, errno, "open lock %s", path);
-	while (flock(fd, op) < 0) {
-		if (errno == EINTR)
-			continue;
-		if (errno == EWOULDBLOCK)
-			return cnb__error_set(err, CNB_EEXIST, "%s is in use", name);
-		return cnb__error_errno(err, CNB_EIO, errno, "lock %s", path);
-	}
-	return TAKE_FD(fd);
+	return path ? cnb__lock_file(path, name, op, err) : cnb__error_set(err, CNB_ENOMEM, "out of memory");
 }
 
 static bool tree_exists(const char *path)
@@ -111,6 +103,36 @@ static int build(const cnb_ctx *ctx, const char *root, const char *name, const c
 	return 0;
 }
 
+/* <name>.blobs: the layer blobs the tree came from, one digest a line. Prune keeps them in the
+ * blob store while the tree lives (the next build of that image finds them local). Best effort. */
+static void record_blobs(const char *root, const char *name, const cnb__rootfs_layer *layers, size_t n)
+{
+	_cleanup_free_ char *path = sibling(root, name, BLOBS_SUFFIX);
+	_cleanup_buf_ cnb__buf text = CNB_BUF_INIT;
+	for (size_t i = 0; path && i < n; i++)
+		if (layers[i].digest)
+			cnb__buf_printf(&text, "%s\n", layers[i].digest);
+	if (path && text.data)
+		cnb__write_file_atomic(path, text.data, text.len, 0644, NULL);
+}
+
+/* Adds the digests of `name`'s .blobs file to *keep (a NULL-terminated list). */
+static void add_recorded_blobs(const char *root, const char *name, char ***keep, size_t *n)
+{
+	_cleanup_free_ char *path = sibling(root, name, BLOBS_SUFFIX);
+	_cleanup_free_ char *text = NULL;
+	if (!path || cnb__read_file(path, 1 << 20, &text, NULL, NULL) < 0)
+		return;
+	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char **grown = realloc(*keep, (*n + 2) * sizeof(char *));
+		if (!grown)
+			return;
+		*keep = grown;
+		if (((*keep)[*n] = strdup(line)))
+			(*keep)[++*n] = NULL;
+	}
+}
+
 int cnb__rootfs_assemble(const cnb_ctx *ctx, const cnb__rootfs_layer *layers, size_t n, bool mapped,
 			 char **out_path, int *out_lock_fd, cnb_error **err)
 {
@@ -135,6 +157,7 @@ int cnb__rootfs_assemble(const cnb_ctx *ctx, const cnb__rootfs_layer *layers, si
 		cnb__log(ctx, CNB_LOG_DEBUG, "rootfs %s: cached", name);
 	else if ((r = build(ctx, root, name, final, layers, n, mapped, err)) < 0)
 		return cnb__error_prefix(err, "assemble rootfs %s", name);
+	record_blobs(root, name, layers, n);
 	futimens(lock, NULL); /* last use, for prune --older-than */
 	if (flock(lock, LOCK_SH) < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "lock %s", name);
@@ -232,8 +255,9 @@ static int remove_unlocked(const char *root, const char *name, const char *lock_
 		return cnb__error_code(err, CNB_EIO);
 	*freed += size;
 	_cleanup_free_ char *size_path = sibling(root, lock_name, ".size");
-	if (size_path && strcmp(lock_name, name) == 0)
-		unlink(size_path);
+	_cleanup_free_ char *blobs_path = sibling(root, lock_name, BLOBS_SUFFIX);
+	if (size_path && blobs_path && strcmp(lock_name, name) == 0)
+		unlink(size_path), unlink(blobs_path);
 	return 1;
 }
 
@@ -250,6 +274,8 @@ int cnb__rootfs_cache_prune(const cnb_ctx *ctx, bool all, int64_t older_than, ui
 		return cnb__error_errno(err, CNB_EIO, errno, "open %s", root);
 	time_t now = time(NULL);
 	struct dirent *de;
+	char **keep = NULL; /* blobs of the trees that stay */
+	size_t n_keep = 0;
 	while (d && (de = readdir(d))) {
 		bool mapped;
 		char lock_name[256];
@@ -257,8 +283,10 @@ int cnb__rootfs_cache_prune(const cnb_ctx *ctx, bool all, int64_t older_than, ui
 			_cleanup_free_ char *lock_path = sibling(root, de->d_name, ".lock");
 			struct stat st;
 			time_t used = lock_path && stat(lock_path, &st) == 0 ? st.st_mtime : 0;
-			if (!all && now - used < older_than)
+			if (!all && now - used < older_than) {
+				add_recorded_blobs(root, de->d_name, &keep, &n_keep);
 				continue;
+			}
 			snprintf(lock_name, sizeof(lock_name), "%s", de->d_name);
 		} else if (!strncmp(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX))) {
 			/* ".tmp-<name>-XXXXXX" of an assembly that died, or ".tmp-prune-<name>" of a prune
@@ -273,10 +301,25 @@ int cnb__rootfs_cache_prune(const cnb_ctx *ctx, bool all, int64_t older_than, ui
 		} else
 			continue;
 		int r = remove_unlocked(root, de->d_name, lock_name, &freed, err);
-		if (r < 0)
+		if (r < 0) {
+			cnb__strv_free(keep);
 			return r;
+		}
+		if (r == 0 && is_tree_name(de->d_name, &mapped)) /* in use: it stays, and so do its blobs */
+			add_recorded_blobs(root, de->d_name, &keep, &n_keep);
 		removed += (size_t)r;
 	}
+	cnb__oci_gc_stats blobs = { 0 };
+	int r = cnb__oci_store_gc(ctx->cache_dir, (const char *const *)keep, n_keep, all, older_than, &blobs, err);
+	cnb__strv_free(keep);
+	if (r < 0)
+		return r;
+	freed += blobs.freed;
+	if (blobs.busy)
+		cnb__log(ctx, CNB_LOG_INFO, "blob store: a build is using it, unused blobs left for the next prune");
+	else
+		cnb__log(ctx, CNB_LOG_INFO, "blob store: removed %zu unused blobs and temp files (%.1f MB)", blobs.removed,
+			 (double)blobs.freed / 1e6);
 	if (out_freed)
 		*out_freed = freed;
 	if (out_removed)

@@ -14,8 +14,8 @@
  *     (cnb-init, cnb-lifecycle, cnb-launcher...) from CNB_LIBEXEC_DIR (default: the installed
  *     libexecdir; tests point it at <build>/vmshim/image/libexec).
  *   - exactly `env` (nothing inherited), `cwd`, uid/gid with no supplementary groups, stdin
- *     /dev/null, stdout+stderr merged and delivered line by line, live, to
- *     cnb__log(ctx, CNB_LOG_OUTPUT, ...).
+ *     /dev/null, stdout and stderr delivered line by line, live, to cnb__log(ctx, CNB_LOG_OUTPUT,
+ *     ...), or byte for byte to raw_stdout_fd and raw_stderr_fd (raw_output).
  *   - argv[0] without a '/' is searched in the step's own PATH.
  * Steps run in order; the first one that fails (exit code != 0, signal, timeout) ends the job.
  *
@@ -71,6 +71,10 @@ typedef struct cnb__job {
 	unsigned memory_mb;    /* VM only; 0: 512 */
 	const char *kernel;    /* VM only; NULL: $CNB_VM_KERNEL, the cached minimal kernel, the installed one */
 	const char *initrd;    /* VM only; NULL: $CNB_VM_INITRD, the installed one */
+	/* with raw_output: the steps' stdout and stderr bytes, unsplit and apart, go to these host fds
+	 * instead of the log (what `cnb vm run` and `cnb run` print, like docker run) */
+	bool raw_output;
+	int raw_stdout_fd, raw_stderr_fd;
 } cnb__job;
 
 /* Exit codes follow the shell: 128+N when killed by signal N. */

@@ -5,6 +5,7 @@
 #include "../api/ctx-internal.h"
 #include "../common/buf.h"
 #include "../common/cleanup.h"
+#include "../common/fs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +21,7 @@
 /* After the child exits, its channels get this long to reach EOF (a leaked fd must not hang us). */
 #define DRAIN_MS 2000
 
-enum { STREAM_OUTPUT, STREAM_EVENT, STREAM_CONSOLE, N_STREAMS };
+enum { STREAM_OUTPUT, STREAM_ERROR, STREAM_EVENT, STREAM_CONSOLE, N_STREAMS };
 
 typedef struct line_stream {
 	int *fd;
@@ -32,7 +33,8 @@ typedef struct line_stream {
 int cnb__guest_watch_init(cnb__guest_watch *w, cnb__job_result *result, size_t n_steps, int cancel_fd)
 {
 	memset(w, 0, sizeof(*w));
-	w->output_fd = w->event_fd = w->console_fd = w->pid_fd = -1;
+	w->output_fd = w->error_fd = w->event_fd = w->console_fd = w->pid_fd = -1;
+	w->raw_stdout_fd = w->raw_stderr_fd = -1;
 	w->cancel_fd = cancel_fd;
 	w->result = result;
 	w->n_steps = n_steps;
@@ -56,6 +58,15 @@ static void on_event(cnb_ctx *ctx, cnb__guest_watch *w, const char *line, size_t
 	}
 	cnb__job_result *r = w->result;
 	switch (ev.type) {
+	case CNB_GUEST_EVENT_BOOTED:
+		if (w->booted || w->ready) {
+			protocol_error(w, "booted twice, or after ready");
+			break;
+		}
+		w->booted = true;
+		if (w->on_booted)
+			w->on_booted(ctx, w, w->booted_userdata);
+		break;
 	case CNB_GUEST_EVENT_READY:
 		w->ready = true;
 		r->boot_ms = cnb__monotonic_ms() - w->start_ms;
@@ -103,7 +114,7 @@ static void deliver(cnb_ctx *ctx, cnb__guest_watch *w, int kind, char *line, siz
 	if (len && line[len - 1] == '\r')
 		len--;
 	line[len] = '\0';
-	if (kind == STREAM_OUTPUT)
+	if (kind == STREAM_OUTPUT || kind == STREAM_ERROR)
 		cnb__log(ctx, CNB_LOG_OUTPUT, "%s", line);
 	else if (kind == STREAM_EVENT)
 		on_event(ctx, w, line, len);
@@ -111,12 +122,24 @@ static void deliver(cnb_ctx *ctx, cnb__guest_watch *w, int kind, char *line, siz
 		on_console(ctx, w, line, len);
 }
 
-/* Reads what is there; delivers complete lines. Returns false at EOF or error (fd closed). */
+/* The fd a stream's bytes are copied to unsplit, or -1 (lines to the log). */
+static int raw_sink(const cnb__guest_watch *w, int kind)
+{
+	return kind == STREAM_OUTPUT ? w->raw_stdout_fd : kind == STREAM_ERROR ? w->raw_stderr_fd : -1;
+}
+
+/* Reads what is there; delivers complete lines, or copies the bytes to the stream's raw sink.
+ * Returns false at EOF or error (fd closed). */
 static bool stream_read(cnb_ctx *ctx, cnb__guest_watch *w, int kind, line_stream *s)
 {
+	int sink = raw_sink(w, kind);
 	ssize_t n = read(*s->fd, s->buf + s->len, s->max - s->len);
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return true;
+	if (n > 0 && sink >= 0) {
+		cnb__write_all(sink, s->buf, (size_t)n); /* a closed stdout must not stop the job */
+		return true;
+	}
 	if (n <= 0) {
 		if (s->len && !s->discarding)
 			deliver(ctx, w, kind, s->buf, s->len);
@@ -151,8 +174,9 @@ static bool stream_read(cnb_ctx *ctx, cnb__guest_watch *w, int kind, line_stream
 
 cnb__watch_end cnb__guest_watch_run(cnb_ctx *ctx, cnb__guest_watch *w)
 {
-	static const size_t max[N_STREAMS] = { OUTPUT_MAX_LINE, CNB_GUEST_EVENT_MAX_LINE, CONSOLE_MAX_LINE };
-	line_stream streams[N_STREAMS] = { { .fd = &w->output_fd }, { .fd = &w->event_fd }, { .fd = &w->console_fd } };
+	static const size_t max[N_STREAMS] = { OUTPUT_MAX_LINE, OUTPUT_MAX_LINE, CNB_GUEST_EVENT_MAX_LINE, CONSOLE_MAX_LINE };
+	line_stream streams[N_STREAMS] = { { .fd = &w->output_fd }, { .fd = &w->error_fd }, { .fd = &w->event_fd },
+					   { .fd = &w->console_fd } };
 	char *bufs[N_STREAMS] = { NULL };
 	cnb__watch_end end = CNB_WATCH_EXITED;
 	for (int i = 0; i < N_STREAMS; i++) {
@@ -228,7 +252,7 @@ char *cnb__guest_watch_console(const cnb__guest_watch *w)
 
 void cnb__guest_watch_close(cnb__guest_watch *w)
 {
-	int *fds[] = { &w->output_fd, &w->event_fd, &w->console_fd, &w->pid_fd };
+	int *fds[] = { &w->output_fd, &w->error_fd, &w->event_fd, &w->console_fd, &w->pid_fd };
 	for (size_t i = 0; i < CNB_ARRAY_SIZE(fds); i++)
 		if (*fds[i] >= 0) {
 			close(*fds[i]);

@@ -1,6 +1,6 @@
 /*
- * The host end of a running job, shared by both executors: one poll loop over the job's output
- * (-> CNB_LOG_OUTPUT line by line, live), its event channel (guest-protocol.h -> results), the
+ * The host end of a running job, shared by both executors: one poll loop over the job's stdout and
+ * stderr (-> CNB_LOG_OUTPUT line by line, live; or byte for byte to the caller's fds), its event channel (guest-protocol.h -> results), the
  * console (QEMU stderr + serial: kept as the last lines for error messages, DEBUG log), the
  * child's pidfd, the caller's cancel fd and the deadlines.
  */
@@ -23,13 +23,17 @@ typedef enum cnb__watch_end {
 
 typedef struct cnb__guest_watch {
 	/* inputs: fds are read ends, owned (closed) by the watch; -1 when absent */
-	int output_fd, event_fd, console_fd;
+	int output_fd, error_fd, event_fd, console_fd; /* error_fd: the steps' stderr when apart */
+	int raw_stdout_fd, raw_stderr_fd; /* >= 0: the steps' output bytes go here as they come, not to the log */
 	int pid_fd;
 	int cancel_fd;
 	uint64_t start_ms, ready_deadline_ms, deadline_ms; /* monotonic; deadlines 0 = none */
 	size_t n_steps;                                     /* of the job: bounds step indexes */
+	/* called once on the guest's "booted" event (VM only: snapshot, then "go"); NULL: ignored */
+	void (*on_booted)(cnb_ctx *ctx, struct cnb__guest_watch *w, void *userdata);
+	void *booted_userdata;
 	/* results */
-	bool ready, done;
+	bool booted, ready, done;
 	char error[1024];   /* from an "error" event, or a protocol violation */
 	char *console_tail[CNB_CONSOLE_TAIL_LINES];
 	size_t console_next;

@@ -8,7 +8,7 @@
 #include <string.h>
 
 static const char *const type_names[] = {
-	[CNB_GUEST_EVENT_READY] = "ready",           [CNB_GUEST_EVENT_LOG] = "log",
+	[CNB_GUEST_EVENT_BOOTED] = "booted",         [CNB_GUEST_EVENT_READY] = "ready",           [CNB_GUEST_EVENT_LOG] = "log",
 	[CNB_GUEST_EVENT_STEP_START] = "step_start", [CNB_GUEST_EVENT_STEP_END] = "step_end",
 	[CNB_GUEST_EVENT_ERROR] = "error",           [CNB_GUEST_EVENT_DONE] = "done",
 };
@@ -48,6 +48,7 @@ int cnb__guest_event_write(int fd, const cnb__guest_event *ev)
 			json_object_set_new(o, "no_space", json_true());
 		json_object_set_new(o, "ms", json_integer((json_int_t)ev->ms));
 		break;
+	case CNB_GUEST_EVENT_BOOTED:
 	case CNB_GUEST_EVENT_DONE:
 		break;
 	}
@@ -118,9 +119,44 @@ int cnb__guest_event_parse(const char *line, size_t len, cnb__guest_event *ev)
 		ev->timed_out = json_is_true(json_object_get(o, "timed_out"));
 		ev->no_space = json_is_true(json_object_get(o, "no_space"));
 		break;
+	case CNB_GUEST_EVENT_BOOTED:
 	case CNB_GUEST_EVENT_DONE:
 		break;
 	}
+	json_decref(o);
+	return ok ? 0 : -1;
+}
+
+int cnb__guest_go_write(int fd, const cnb__guest_go *go)
+{
+	char hex[2 * CNB_GUEST_GO_SEED_BYTES + 1], line[160];
+	for (size_t i = 0; i < CNB_GUEST_GO_SEED_BYTES; i++)
+		snprintf(hex + 2 * i, 3, "%02x", go->seed[i]);
+	int n = snprintf(line, sizeof(line), "{\"go\":1,\"time_ns\":%lld,\"seed\":\"%s\"}\n", (long long)go->time_ns, hex);
+	return cnb__write_all(fd, line, (size_t)n);
+}
+
+static int hex_value(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+int cnb__guest_go_parse(const char *line, size_t len, cnb__guest_go *go)
+{
+	memset(go, 0, sizeof(*go));
+	if (len >= CNB_GUEST_EVENT_MAX_LINE)
+		return -1;
+	json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
+	long long one = 0, t = 0;
+	const char *seed = json_string_value(json_object_get(o, "seed"));
+	bool ok = get_int(o, "go", 1, 1, &one) && get_int(o, "time_ns", 0, INT64_MAX, &t) && seed &&
+		  strlen(seed) == 2 * CNB_GUEST_GO_SEED_BYTES;
+	for (size_t i = 0; ok && i < CNB_GUEST_GO_SEED_BYTES; i++) {
+		int hi = hex_value(seed[2 * i]), lo = hex_value(seed[2 * i + 1]);
+		ok = hi >= 0 && lo >= 0;
+		go->seed[i] = (uint8_t)(hi << 4 | lo);
+	}
+	go->time_ns = t;
 	json_decref(o);
 	return ok ? 0 : -1;
 }

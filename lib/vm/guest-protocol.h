@@ -3,6 +3,9 @@
  * bytes, written by cnb-init (or the host executor's namespace child) on its own channel,
  * which steps never see (their output goes to a separate channel, passed through as text):
  *
+ *   {"event":"booted"}                           kernel up, modules loaded, nothing mounted: the
+ *                                                VM may be snapshotted now (vm-snapshot.h); the
+ *                                                guest then waits for "go" (below)
  *   {"event":"ready","ms":812}                   job environment is mounted (boot done)
  *   {"event":"log","message":"..."}              a warning from the runner (e.g. no overlay)
  *   {"event":"step_start","step":0}
@@ -13,6 +16,15 @@
  *
  * The host parses this as untrusted input: bounded lines, known keys, range-checked numbers.
  * A missing "done" means the runner crashed: the host reports a VM error.
+ *
+ * The host -> guest control channel (VM only) carries one line, "go", after "booted" (a cold
+ * boot) or at once (a VM restored from a snapshot, which resumes waiting for it):
+ *
+ *   {"go":1,"time_ns":1764750000123456789,"seed":"<64 hex digits>"}
+ *
+ * Every VM restored from one snapshot starts with the same clock and the same RNG state: the
+ * guest sets its wall clock from time_ns and mixes seed into its RNG (and reseeds) before it
+ * mounts anything or runs a step.
  */
 #ifndef CNB_VM_GUEST_PROTOCOL_H
 #define CNB_VM_GUEST_PROTOCOL_H
@@ -24,6 +36,7 @@
 #define CNB_GUEST_EVENT_MAX_LINE 4096
 
 typedef enum cnb__guest_event_type {
+	CNB_GUEST_EVENT_BOOTED,
 	CNB_GUEST_EVENT_READY,
 	CNB_GUEST_EVENT_LOG,
 	CNB_GUEST_EVENT_STEP_START,
@@ -47,5 +60,18 @@ int cnb__guest_event_write(int fd, const cnb__guest_event *ev);
 
 /* Parses one line (without the newline). Returns 0, or -1 for anything malformed or unknown. */
 int cnb__guest_event_parse(const char *line, size_t len, cnb__guest_event *ev);
+
+#define CNB_GUEST_GO_SEED_BYTES 32
+
+typedef struct cnb__guest_go {
+	int64_t time_ns; /* host CLOCK_REALTIME */
+	uint8_t seed[CNB_GUEST_GO_SEED_BYTES];
+} cnb__guest_go;
+
+/* Writes the "go" line (host side). Returns 0 or -1. */
+int cnb__guest_go_write(int fd, const cnb__guest_go *go);
+
+/* Parses one "go" line (guest side). Returns 0, or -1 for anything malformed. */
+int cnb__guest_go_parse(const char *line, size_t len, cnb__guest_go *go);
 
 #endif

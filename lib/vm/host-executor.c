@@ -6,6 +6,10 @@
  * The keeper only waits and forwards the runner's status, so our pidfd watches one process whose
  * death (SIGKILL on cancel) takes the runner down through PDEATHSIG, and with it, as PID 1, every
  * process of the job. Events and output travel over pipes, watched like the VM's channels.
+ * The runner keeps host root, but no step sees it: each step runs in PID and mount namespaces of
+ * its own, pivoted into the job root, without capabilities, with no_new_privs, on nosuid mounts
+ * (lib/vm/job-runner.c). No user namespace: steps already run as an unprivileged uid without any
+ * capability, and a userns would need the rootfs and job dir re-owned into its id range.
  */
 #include "vm-run.h"
 #include "guest-channel.h"
@@ -30,12 +34,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void __attribute__((noreturn)) runner(const cnb__job *job, const char *scratch, int event_fd, int output_fd)
+/* The runner's ends of its channels to the host. */
+typedef struct runner_fds {
+	int event, output, error;
+} runner_fds;
+
+static void __attribute__((noreturn)) runner(const cnb__job *job, const char *scratch, runner_fds fds)
 {
 	cnb_error *err = NULL;
+	int event_fd = fds.event;
 	cnb__jobrun_env env = { .lower = job->rootfs, .job_dir = job->job_dir,
 				.tools_dir = cnb__executor_libexec_dir(), .scratch = scratch,
-				.output_fd = output_fd, .event_fd = event_fd };
+				.output_fd = fds.output, .error_fd = fds.error, .event_fd = event_fd };
 	_cleanup_free_ char *root = NULL;
 	if ((!job->network && cnb__net_loopback_up(&err) < 0) || cnb__jobrun_setup(job, &env, &root, &err) < 0) {
 		cnb__jobrun_report(event_fd, CNB_GUEST_EVENT_ERROR, "%s", cnb_error_message(err));
@@ -47,15 +57,14 @@ static void __attribute__((noreturn)) runner(const cnb__job *job, const char *sc
 	_exit(0);
 }
 
-static void __attribute__((noreturn)) keeper(const cnb__job *job, const char *scratch, int event_fd, int output_fd,
-					     pid_t parent)
+static void __attribute__((noreturn)) keeper(const cnb__job *job, const char *scratch, runner_fds fds, pid_t parent)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(1);
 	int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | (job->network ? 0 : CLONE_NEWNET);
 	if (unshare(flags) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
-		cnb__jobrun_report(event_fd, CNB_GUEST_EVENT_ERROR, "create namespaces: %s", strerror(errno));
+		cnb__jobrun_report(fds.event, CNB_GUEST_EVENT_ERROR, "create namespaces: %s", strerror(errno));
 		_exit(1);
 	}
 	/* The runner cannot see the keeper's pid from inside its pid namespace: it learns whether the
@@ -71,10 +80,11 @@ static void __attribute__((noreturn)) keeper(const cnb__job *job, const char *sc
 		if (poll(&p, 1, 0) != 0)
 			_exit(1);
 		close(alive[0]);
-		runner(job, scratch, event_fd, output_fd);
+		runner(job, scratch, fds);
 	}
-	close(event_fd);
-	close(output_fd);
+	close(fds.event);
+	close(fds.output);
+	close(fds.error);
 	int status = 0;
 	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
@@ -94,10 +104,15 @@ int cnb__host_run(cnb_ctx *ctx, const cnb__job *job, int cancel_fd, cnb__job_res
 	char scratch[] = "/tmp/cnb-host-XXXXXX";
 	if (!mkdtemp(scratch))
 		return cnb__error_errno(err, CNB_EIO, errno, "create a scratch directory in /tmp");
-	int ev[2], outp[2];
-	if (pipe2(ev, O_CLOEXEC) < 0 || pipe2(outp, O_CLOEXEC) < 0) {
+	int ev[2] = { -1, -1 }, outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	if (pipe2(ev, O_CLOEXEC) < 0 || pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+		int e = errno;
+		int *ends[] = { ev, outp, errp };
+		for (size_t i = 0; i < CNB_ARRAY_SIZE(ends); i++)
+			if (ends[i][0] >= 0)
+				close(ends[i][0]), close(ends[i][1]);
 		rmdir(scratch);
-		return cnb__error_errno(err, CNB_EIO, errno, "create a pipe");
+		return cnb__error_errno(err, CNB_EIO, e, "create a pipe");
 	}
 	cnb__guest_watch w;
 	pid_t parent = getpid(), pid = -1;
@@ -106,12 +121,17 @@ int cnb__host_run(cnb_ctx *ctx, const cnb__job *job, int cancel_fd, cnb__job_res
 	if (pid == 0) {
 		close(ev[0]);
 		close(outp[0]);
-		keeper(job, scratch, ev[1], outp[1], parent);
+		close(errp[0]);
+		keeper(job, scratch, (runner_fds){ ev[1], outp[1], errp[1] }, parent);
 	}
 	close(ev[1]);
 	close(outp[1]);
+	close(errp[1]);
 	w.event_fd = ev[0];
 	w.output_fd = outp[0];
+	w.error_fd = errp[0];
+	if (job->raw_output)
+		w.raw_stdout_fd = job->raw_stdout_fd, w.raw_stderr_fd = job->raw_stderr_fd;
 	int rc = 0;
 	if (pid < 0) {
 		rc = cnb__error_errno(err, CNB_EVM, errno, "fork the host executor");

@@ -10,19 +10,23 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <linux/openat2.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#define SAFE_MOUNT (MS_NOSUID | MS_NODEV)
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 void cnb__jobrun_report(int event_fd, int type, const char *fmt, ...)
@@ -90,7 +94,12 @@ static void fd_path(char buf[32], int fd)
 	snprintf(buf, 32, "/proc/self/fd/%d", fd);
 }
 
-/* Mounts onto `target` inside rootfd. source_fd >= 0: bind that; else fstype/data. */
+/*
+ * Mounts onto `target` inside rootfd. source_fd >= 0: bind that; else fstype/data. `flags` always
+ * applies (a bind gets it by a remount, unless 0: device nodes keep the flags of the /dev they come
+ * from). Nothing a step can reach is mounted without nosuid, so a
+ * setuid file from an untrusted rootfs, layer or share never raises a step's privileges.
+ */
 static int mount_in_root(int rootfd, const char *target, bool file, int source_fd, const char *fstype,
 			 const char *data, unsigned long flags, bool read_only, cnb_error **err)
 {
@@ -108,22 +117,23 @@ static int mount_in_root(int rootfd, const char *target, bool file, int source_f
 	} else if (mount(fstype, tpath, fstype, flags, data) < 0) {
 		return cnb__error_errno(err, CNB_EVM, errno, "mount %s on %s", fstype, target);
 	}
-	if (!read_only)
+	if (!read_only && (source_fd < 0 || !flags))
 		return 0;
 	/* The fd still names the directory under the new mount: reopen to reach the mount itself. */
 	_cleanup_close_ int mfd = file ? open_file_beneath(rootfd, target) : open_dir_beneath(rootfd, target, false);
 	fd_path(tpath, mfd);
-	if (mfd < 0 || mount(NULL, tpath, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
-		return cnb__error_errno(err, CNB_EVM, errno, "make %s read-only", target);
+	if (mfd < 0 || mount(NULL, tpath, NULL, MS_BIND | MS_REMOUNT | flags | (read_only ? MS_RDONLY : 0), NULL) < 0)
+		return cnb__error_errno(err, CNB_EVM, errno, "remount %s %s", target, read_only ? "read-only" : "nosuid");
 	return 0;
 }
 
-static int bind_path(int rootfd, const char *target, const char *source, bool file, bool read_only, cnb_error **err)
+static int bind_path(int rootfd, const char *target, const char *source, bool file, unsigned long flags,
+		     bool read_only, cnb_error **err)
 {
 	_cleanup_close_ int sfd = open(source, O_PATH | O_CLOEXEC);
 	if (sfd < 0)
 		return cnb__error_errno(err, CNB_EVM, errno, "mount %s: open %s", target, source);
-	return mount_in_root(rootfd, target, file, sfd, NULL, NULL, 0, read_only, err);
+	return mount_in_root(rootfd, target, file, sfd, NULL, NULL, flags, read_only, err);
 }
 
 static int setup_dev(int rootfd, cnb_error **err)
@@ -135,10 +145,10 @@ static int setup_dev(int rootfd, cnb_error **err)
 		char src[32], dst[32];
 		snprintf(src, sizeof(src), "/dev/%s", nodes[i]);
 		snprintf(dst, sizeof(dst), "/dev/%s", nodes[i]);
-		rc = bind_path(rootfd, dst, src, true, false, err);
+		rc = bind_path(rootfd, dst, src, true, 0, false, err); /* the host's /dev flags stay */
 	}
 	if (rc == 0)
-		rc = mount_in_root(rootfd, "/dev/shm", false, -1, "tmpfs", "mode=1777", MS_NOSUID | MS_NODEV, false, err);
+		rc = mount_in_root(rootfd, "/dev/shm", false, -1, "tmpfs", "mode=1777", SAFE_MOUNT, false, err);
 	_cleanup_close_ int dev = rc == 0 ? open_dir_beneath(rootfd, "dev", false) : -1;
 	static const char *const links[][2] = {
 		{ "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" },
@@ -173,11 +183,11 @@ static int setup_overlay(const cnb__jobrun_env *env, const char *root, cnb_error
 				      env->lower);
 	if (asprintf(&opts, "lowerdir=%s,upperdir=%s,workdir=%s", env->lower, upper, work) < 0)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	if (mount("overlay", root, "overlay", 0, opts) == 0)
+	if (mount("overlay", root, "overlay", SAFE_MOUNT, opts) == 0)
 		return 0;
 	int e = errno;
 	if (mount(env->lower, root, NULL, MS_BIND | MS_REC, NULL) < 0 ||
-	    mount(NULL, root, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+	    mount(NULL, root, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | SAFE_MOUNT, NULL) < 0)
 		return cnb__error_errno(err, CNB_EVM, errno, "mount the rootfs %s (overlay failed: %s)", env->lower,
 					strerror(e));
 	cnb__jobrun_report(env->event_fd, CNB_GUEST_EVENT_LOG,
@@ -189,7 +199,7 @@ static int setup_overlay(const cnb__jobrun_env *env, const char *root, cnb_error
 int cnb__jobrun_setup(const cnb__job *job, const cnb__jobrun_env *env, char **root_out, cnb_error **err)
 {
 	*root_out = NULL;
-	if (mount("cnb-scratch", env->scratch, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=" CNB_JOB_SCRATCH_SIZE) < 0)
+	if (mount("cnb-scratch", env->scratch, "tmpfs", SAFE_MOUNT, "mode=0755,size=" CNB_JOB_SCRATCH_SIZE) < 0)
 		return cnb__error_errno(err, CNB_EVM, errno, "mount a tmpfs on %s", env->scratch);
 	_cleanup_free_ char *root = cnb__path_join(env->scratch, "root");
 	if (!root)
@@ -205,27 +215,29 @@ int cnb__jobrun_setup(const cnb__job *job, const cnb__jobrun_env *env, char **ro
 	if (rc == 0)
 		rc = setup_dev(rootfd, err);
 	if (rc == 0)
-		rc = bind_path(rootfd, CNB_TOOLS_TARGET, env->tools_dir, false, true, err);
+		rc = bind_path(rootfd, CNB_TOOLS_TARGET, env->tools_dir, false, SAFE_MOUNT, true, err);
 	for (size_t i = 0; rc == 0 && i < job->n_mounts; i++) {
 		const cnb__job_mount *m = &job->mounts[i];
 		if (m->seed) {
 			_cleanup_close_ int dfd = -1;
 			rc = cnb__guest_local_seed(jobfd, env->scratch, i, m, &dfd, err);
 			if (rc == 0)
-				rc = mount_in_root(rootfd, m->target, false, dfd, NULL, NULL, 0, m->read_only, err);
+				rc = mount_in_root(rootfd, m->target, false, dfd, NULL, NULL, SAFE_MOUNT, m->read_only, err);
 			continue;
 		}
 		if (!m->source) {
-			rc = mount_in_root(rootfd, m->target, false, -1, "tmpfs", "mode=0755", MS_NOSUID | MS_NODEV,
-					   m->read_only, err);
+			rc = mount_in_root(rootfd, m->target, false, -1, "tmpfs", "mode=0755", SAFE_MOUNT, m->read_only,
+					   err);
 			continue;
 		}
-		_cleanup_close_ int sfd = open_job_source(jobfd, m->source);
+		const char *own_share = env->mount_dirs ? env->mount_dirs[i] : NULL;
+		_cleanup_close_ int sfd = own_share ? open(own_share, O_PATH | O_DIRECTORY | O_CLOEXEC)
+						    : open_job_source(jobfd, m->source);
 		if (sfd < 0)
 			return cnb__error_errno(err, CNB_EUNSAFE, errno,
 						"mount %s: job dir entry \"%s\" (must be a directory, no symlinks)",
 						m->target, m->source);
-		rc = mount_in_root(rootfd, m->target, false, sfd, NULL, NULL, 0, m->read_only, err);
+		rc = mount_in_root(rootfd, m->target, false, sfd, NULL, NULL, SAFE_MOUNT, m->read_only, err);
 	}
 	if (rc < 0)
 		return rc;
@@ -269,29 +281,46 @@ static void exec_step(const cnb__job_step *step)
 	errno = first_errno;
 }
 
-static void __attribute__((noreturn)) step_child(const cnb__job_step *step, const char *root, int output_fd)
+/*
+ * No capability survives into a step, whatever its uid: the bounding and ambient sets are emptied
+ * (so no later execve can gain any back), then the effective/permitted/inheritable sets; with
+ * no_new_privs a setuid or file-capability binary cannot raise them either.
+ */
+static int drop_privileges(const cnb__job_step *step)
 {
-	sigset_t all;
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
-	for (int s = 1; s < NSIG; s++)
-		signal(s, SIG_DFL);
-	setsid();
+	for (int cap = 0; cap <= 63; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+			return -1;
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return -1;
+	if (setgroups(0, NULL) < 0 || setgid(step->gid) < 0 || setuid(step->uid) < 0)
+		return -1;
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = { { 0 } };
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return -1;
+	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+}
+
+/* Where a step's stdout and stderr go (the same fd when the caller wants them merged). */
+typedef struct step_io {
+	int out, err;
+} step_io;
+
+static void __attribute__((noreturn)) step_child(const cnb__job_step *step, step_io io)
+{
 	const char *cwd = step->cwd ? step->cwd : "/";
-	const char *what = "chroot";
-	if (dup2(output_fd, STDOUT_FILENO) < 0 || dup2(output_fd, STDERR_FILENO) < 0)
+	const char *what = "drop privileges";
+	if (dup2(io.out, STDOUT_FILENO) < 0 || dup2(io.err, STDERR_FILENO) < 0)
 		_exit(127);
-	if (chdir(root) == 0 && chroot(".") == 0) {
-		int devnull = open("/dev/null", O_RDONLY);
-		if (devnull >= 0 && devnull != STDIN_FILENO)
-			dup2(devnull, STDIN_FILENO);
-		what = "drop privileges";
-		if (setgroups(0, NULL) == 0 && setgid(step->gid) == 0 && setuid(step->uid) == 0) {
-			what = "enter the working directory";
-			if (chdir(cwd) == 0) {
-				what = "execute";
-				exec_step(step);
-			}
+	int devnull = open("/dev/null", O_RDONLY);
+	if (devnull >= 0 && devnull != STDIN_FILENO)
+		dup2(devnull, STDIN_FILENO);
+	if (drop_privileges(step) == 0) {
+		what = "enter the working directory";
+		if (chdir(cwd) == 0) {
+			what = "execute";
+			exec_step(step);
 		}
 	}
 	int e = errno;
@@ -299,6 +328,103 @@ static void __attribute__((noreturn)) step_child(const cnb__job_step *step, cons
 		!strcmp(what, "execute") ? step->argv[0] : !strcmp(what, "enter the working directory") ? cwd : "",
 		strerror(e));
 	_exit(e == ENOENT ? 127 : 126);
+}
+
+/*
+ * Makes `root` this process's root. In a mount namespace of our own, pivot_root detaches the
+ * runner's root entirely (the host's / for the host executor); where that cannot work (the VM's
+ * initramfs root cannot be pivoted away from) a chroot does, since steps keep no capability to
+ * leave it.
+ */
+static int enter_root(const char *root, bool own_mount_ns)
+{
+	if (chdir(root) < 0)
+		return -1;
+	if (own_mount_ns && syscall(SYS_pivot_root, ".", ".") == 0 && umount2(".", MNT_DETACH) == 0)
+		return chdir("/");
+	return chroot(".") == 0 ? chdir("/") : -1;
+}
+
+/* Runs the step as a child and returns its status the way a shell reports it. Reaps orphans on the way. */
+static void __attribute__((noreturn)) step_init(const cnb__job_step *step, step_io io)
+{
+	pid_t pid = fork();
+	if (pid == 0)
+		step_child(step, io);
+	int status = 0;
+	pid_t r;
+	while (pid > 0 && ((r = wait(&status)) != pid))
+		if (r < 0 && errno != EINTR)
+			_exit(255);
+	_exit(pid < 0 ? 126 : WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
+/*
+ * The process a step runs under (a child of the runner). Each step gets a PID namespace of its own
+ * whose init is this process, inside the job root, owned by root: when the step's main process
+ * ends, this init exits and the kernel kills every process the step left behind, setsid or not
+ * (buildpacks cannot tamper with what the lifecycle hands over after them). Its /proc is mounted
+ * anew, so /proc/1 is this init and /proc/1/root the job root, never the runner's.
+ * Kernels without PID namespaces: the step runs directly; see kill_step_leftovers().
+ */
+static void __attribute__((noreturn)) step_sandbox(const cnb__job_step *step, const char *root, step_io io,
+						   bool own_pid_ns, bool own_mount_ns)
+{
+	sigset_t all;
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	for (int s = 1; s < NSIG; s++)
+		signal(s, SIG_DFL);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	setsid();
+	if (own_mount_ns && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		own_mount_ns = false;
+	if (enter_root(root, own_mount_ns) < 0) {
+		dprintf(io.err, "cnb: step %s: enter the job root %s: %s\n", step->name, root, strerror(errno));
+		_exit(126);
+	}
+	if (own_pid_ns && mount("proc", "/proc", "proc", SAFE_MOUNT | MS_NOEXEC, NULL) < 0) {
+		dprintf(io.err, "cnb: step %s: mount /proc: %s\n", step->name, strerror(errno));
+		_exit(126);
+	}
+	if (own_pid_ns)
+		step_init(step, io);
+	step_child(step, io);
+}
+
+/* clone() like fork(), into new PID and mount namespaces; plain fork() where the kernel has none. */
+static pid_t fork_sandbox(bool *own_pid_ns, bool *own_mount_ns)
+{
+	static const unsigned long tries[] = { CLONE_NEWPID | CLONE_NEWNS, CLONE_NEWNS, 0 };
+	for (size_t i = 0; i < CNB_ARRAY_SIZE(tries); i++) {
+		pid_t pid = (pid_t)syscall(SYS_clone, tries[i] | SIGCHLD, NULL, NULL, NULL, NULL);
+		if (pid >= 0 || (errno != EINVAL && errno != EPERM && errno != ENOSPC && errno != EUSERS)) {
+			*own_pid_ns = tries[i] & CLONE_NEWPID;
+			*own_mount_ns = tries[i] & CLONE_NEWNS;
+			return pid;
+		}
+	}
+	return -1;
+}
+
+/*
+ * Without a PID namespace, what a step started may outlive it (setsid leaves its process group):
+ * kill every process of the step's uid, as that uid, until none is left.
+ */
+static void kill_step_leftovers(uid_t uid)
+{
+	if (uid == 0)
+		return; /* kill(-1) as root would take the runner's own helpers; root steps are our own tools */
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (setuid(uid) < 0)
+			_exit(1);
+		for (int i = 0; i < 100 && kill(-1, SIGKILL) == 0; i++)
+			usleep(1000);
+		_exit(0);
+	}
+	while (pid > 0 && waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
 }
 
 /* Waits for `pid`, reaping every other child on the way (we are PID 1: orphans come to us). */
@@ -342,20 +468,24 @@ static int wait_step(pid_t pid, int timeout_s, bool *timed_out)
 
 int cnb__jobrun_steps(const cnb__job *job, const char *root, const cnb__jobrun_env *env)
 {
+	step_io io = { env->output_fd, env->error_fd >= 0 ? env->error_fd : env->output_fd };
 	for (size_t i = 0; i < job->n_steps; i++) {
 		const cnb__job_step *step = &job->steps[i];
 		cnb__guest_event ev = { .type = CNB_GUEST_EVENT_STEP_START, .step = (uint32_t)i };
 		cnb__guest_event_write(env->event_fd, &ev);
 		uint64_t t0 = cnb__monotonic_ms();
-		pid_t pid = fork();
+		bool own_pid_ns = false, own_mount_ns = false;
+		pid_t pid = fork_sandbox(&own_pid_ns, &own_mount_ns);
 		if (pid == 0)
-			step_child(step, root, env->output_fd);
+			step_sandbox(step, root, io, own_pid_ns, own_mount_ns);
 		ev.type = CNB_GUEST_EVENT_STEP_END;
 		if (pid < 0) {
-			dprintf(env->output_fd, "cnb: step %s: fork: %s\n", step->name, strerror(errno));
+			dprintf(io.err, "cnb: step %s: fork: %s\n", step->name, strerror(errno));
 			ev.exit_code = 126;
 		} else {
 			ev.exit_code = wait_step(pid, step->timeout_s, &ev.timed_out);
+			if (!own_pid_ns)
+				kill_step_leftovers(step->uid);
 		}
 		ev.ms = cnb__monotonic_ms() - t0;
 		ev.no_space = (ev.exit_code != 0 || ev.timed_out) && cnb__guest_local_full(env->scratch);

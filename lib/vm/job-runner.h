@@ -10,12 +10,19 @@
 
 #define CNB_TOOLS_TARGET "/cnb/libcnb"
 
+/* The VM's 9p mount tag of job mount number i when it is writable (lib/vm/qemu-argv.c). */
+#define CNB_GUEST_RW_TAG_FMT "cnb-rw%zu"
+
 typedef struct cnb__jobrun_env {
 	const char *lower;     /* the rootfs as seen here (guest: the 9p mount; host: job->rootfs) */
 	const char *job_dir;   /* the job dir as seen here */
 	const char *tools_dir; /* bind-mounted read-only at CNB_TOOLS_TARGET */
 	const char *scratch;   /* an existing empty directory; a tmpfs is mounted on it */
-	int output_fd;         /* steps' stdout+stderr */
+	/* per job mount (may be NULL): where its source is already mounted here, instead of
+	 * <job_dir>/<source> (the VM gives each writable mount a 9p share of its own) */
+	const char *const *mount_dirs;
+	int output_fd;         /* steps' stdout (and stderr when error_fd is -1) */
+	int error_fd;          /* steps' stderr, or -1 */
 	int event_fd;          /* guest-protocol events */
 } cnb__jobrun_env;
 

@@ -1,17 +1,20 @@
 /* Builds QEMU's argv. Every device is explicit (-nodefaults -no-user-config): what the guest sees
  * does not depend on QEMU's defaults or the user's config files. */
 #include "qemu-argv.h"
+#include "job-runner.h"
 #include "../common/buf.h"
+#include "../common/cleanup.h"
 #include "../common/error-internal.h"
+#include "../common/strv.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct argv_builder {
-	char **v;
-	size_t n, cap;
+	cnb__strv_list list;
 	bool oom;
 } argv_builder;
 
@@ -19,22 +22,11 @@ static void __attribute__((format(printf, 2, 3))) add(argv_builder *b, const cha
 {
 	if (b->oom)
 		return;
-	if (b->n + 2 > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 64;
-		char **v = realloc(b->v, cap * sizeof(char *));
-		if (!v) {
-			b->oom = true;
-			return;
-		}
-		b->v = v;
-		b->cap = cap;
-	}
+	char *arg;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&b->v[b->n], fmt, ap) < 0)
+	if (vasprintf(&arg, fmt, ap) < 0 || cnb__strv_push_take(&b->list, arg) < 0)
 		b->oom = true;
-	else
-		b->v[++b->n] = NULL;
 	va_end(ap);
 }
 
@@ -46,6 +38,16 @@ static char *qemu_escape(const char *s)
 		if (cnb__buf_append(&b, s, 1) < 0 || (*s == ',' && cnb__buf_append(&b, ",", 1) < 0))
 			return NULL;
 	return cnb__buf_steal(&b);
+}
+
+unsigned cnb__qemu_cpus(unsigned requested)
+{
+	/* TCG runs a thread per vCPU and the guest's own work (cold code translation) dominates real
+	 * builds: use the host's cores, up to a size where guest bookkeeping starts to cost more. */
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	if (requested)
+		return requested;
+	return online < 1 ? 1 : online > 8 ? 8 : (unsigned)online;
 }
 
 const char *cnb__qemu_binary(void)
@@ -81,14 +83,27 @@ int cnb__qemu_argv(const cnb__qemu_config *c, char ***out, cnb_error **err)
 	add(&b, "-m");
 	add(&b, "%u", c->memory_mb ? c->memory_mb : 512);
 	add(&b, "-smp");
-	add(&b, "%u", c->cpus ? c->cpus : 1);
-	add(&b, "-kernel");
-	add(&b, "%s", kernel ? kernel : "");
-	add(&b, "-initrd");
-	add(&b, "%s", initrd ? initrd : "");
-	add(&b, "-append");
-	add(&b, "console=ttyS0 quiet loglevel=3 panic=-1 oops=panic rdinit=/init%s",
-	    c->microvm ? " reboot=t" : "");
+	add(&b, "%u", cnb__qemu_cpus(c->cpus));
+	if (c->restore) { /* the kernel is in the saved RAM; loading it again only costs time */
+		add(&b, "-incoming");
+		add(&b, "fd:%d", c->incoming_fd);
+	} else {
+		add(&b, "-kernel");
+		add(&b, "%s", kernel ? kernel : "");
+		add(&b, "-initrd");
+		add(&b, "%s", initrd ? initrd : "");
+		add(&b, "-append");
+		add(&b, "console=ttyS0 quiet loglevel=3 panic=-1 oops=panic rdinit=/init%s",
+		    c->microvm ? " reboot=t" : "");
+	}
+	/* A snapshot is saved from a stopped VM; without this its "paused" state would travel with it
+	 * and every restored VM would wait for a QMP "cont" instead of running at once. */
+	add(&b, "-global");
+	add(&b, "migration.store-global-state=off");
+	add(&b, "-chardev");
+	add(&b, "socket,id=qmp,fd=%d", c->qmp_fd);
+	add(&b, "-mon");
+	add(&b, "chardev=qmp,mode=control");
 	add(&b, "-chardev");
 	add(&b, "file,id=con,path=/proc/self/fd/%d", c->console_fd);
 	add(&b, "-serial");
@@ -103,17 +118,45 @@ int cnb__qemu_argv(const cnb__qemu_config *c, char ***out, cnb_error **err)
 	add(&b, "file,id=output,path=/proc/self/fd/%d", c->output_fd);
 	add(&b, "-device");
 	add(&b, "virtserialport,bus=vser.0,nr=2,chardev=output,name=cnb.output");
+	add(&b, "-chardev");
+	add(&b, "file,id=errors,path=/proc/self/fd/%d", c->error_fd);
+	add(&b, "-device");
+	add(&b, "virtserialport,bus=vser.0,nr=4,chardev=errors,name=cnb.errors");
+	add(&b, "-chardev");
+	add(&b, "socket,id=control,fd=%d", c->control_fd);
+	add(&b, "-device");
+	add(&b, "virtserialport,bus=vser.0,nr=3,chardev=control,name=cnb.control");
 	add(&b, "-fsdev");
-	add(&b, "local,id=rootfs,path=%s,security_model=mapped-xattr,readonly=on", rootfs ? rootfs : "");
+	/* security_model=none: QEMU serves the tree as it is, real symlinks and host owners included
+	 * (mapped-xattr would refuse real symlinks with ELOOP); read-only, so it never writes them. */
+	add(&b, "local,id=rootfs,path=%s,security_model=%s,readonly=on", rootfs ? rootfs : "",
+	    c->rootfs_real ? "none" : "mapped-xattr");
 	add(&b, "-device");
 	add(&b, "virtio-9p-%s,fsdev=rootfs,mount_tag=cnb-rootfs", bus);
 	add(&b, "-fsdev");
-	add(&b, "local,id=job,path=%s,security_model=mapped-xattr", job ? job : "");
+	add(&b, "local,id=job,path=%s,security_model=mapped-xattr,readonly=on", job ? job : "");
 	add(&b, "-device");
 	add(&b, "virtio-9p-%s,fsdev=job,mount_tag=cnb-job", bus);
+	for (size_t i = 0; i < c->n_mounts; i++) {
+		const cnb__job_mount *m = &c->mounts[i];
+		if (!m->source || m->read_only)
+			continue;
+		_cleanup_free_ char *dir = NULL, *esc = NULL;
+		if (asprintf(&dir, "%s/%s", c->job_dir, m->source) < 0 || !(esc = qemu_escape(dir))) {
+			b.oom = true;
+			break;
+		}
+		add(&b, "-fsdev");
+		add(&b, "local,id=rw%zu,path=%s,security_model=mapped-xattr", i, esc);
+		add(&b, "-device");
+		add(&b, "virtio-9p-%s,fsdev=rw%zu,mount_tag=" CNB_GUEST_RW_TAG_FMT, bus, i, i);
+	}
 	if (c->microvm) { /* seeds the minimal kernel's CRNG: getrandom() would block ~2 s under TCG */
 		add(&b, "-device");
 		add(&b, "virtio-rng-device");
+	} else { /* a new generation ID on every restore: the kernel reseeds its RNG (needs ACPI) */
+		add(&b, "-device");
+		add(&b, "vmgenid,guid=auto");
 	}
 	if (c->network) {
 		add(&b, "-netdev");
@@ -127,16 +170,14 @@ int cnb__qemu_argv(const cnb__qemu_config *c, char ***out, cnb_error **err)
 	free(kernel);
 	free(initrd);
 	if (oom) {
-		cnb__qemu_argv_free(b.v);
+		cnb__strv_list_free(&b.list);
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	}
-	*out = b.v;
+	*out = b.list.v;
 	return 0;
 }
 
 void cnb__qemu_argv_free(char **argv)
 {
-	for (size_t i = 0; argv && argv[i]; i++)
-		free(argv[i]);
-	free(argv);
+	cnb__strv_free(argv);
 }

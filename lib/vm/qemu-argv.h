@@ -3,6 +3,7 @@
 #define CNB_VM_QEMU_ARGV_H
 
 #include "accel.h"
+#include "executor.h"
 #include <cnb/error.h>
 #include <stdbool.h>
 
@@ -12,11 +13,23 @@ typedef struct cnb__qemu_config {
 	const char *kernel, *initrd;
 	unsigned cpus, memory_mb;
 	const char *rootfs, *job_dir;
+	bool rootfs_real;      /* an ordinary tree (real symlinks and owners), not mapped-xattr form */
+	/* the job's mounts: each writable one with a source gets a 9p share of its own, so that the
+	 * job dir itself is exported read-only (what the guest may only read, QEMU refuses to write) */
+	const cnb__job_mount *mounts;
+	size_t n_mounts;
 	bool network;
 	/* fds as numbered in the QEMU process; QEMU opens /proc/self/fd/N, so plain pipes work and
 	 * nothing (socket, FIFO) is left on disk */
-	int console_fd, event_fd, output_fd;
+	int console_fd, event_fd, output_fd, error_fd; /* error_fd: the steps' stderr (cnb.errors) */
+	int qmp_fd;      /* a connected socket: QMP (snapshot save) */
+	int control_fd;  /* a connected socket: host -> guest "go" (guest-protocol.h) */
+	int incoming_fd; /* with restore: the saved VM state (vm-snapshot.h) */
+	bool restore;    /* start from incoming_fd instead of booting the kernel */
 } cnb__qemu_config;
+
+/* vCPUs for a request of `requested` (0: the host's online CPUs, at most 8). */
+unsigned cnb__qemu_cpus(unsigned requested);
 
 /* $CNB_QEMU or qemu-system-x86_64. */
 const char *cnb__qemu_binary(void);

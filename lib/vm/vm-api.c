@@ -3,19 +3,31 @@
 #include "executor.h"
 #include "../common/cleanup.h"
 #include "../common/error-internal.h"
+#include "lib/api/opts.h"
 #include "../common/fs.h"
 
 #include <errno.h>
+#include <stddef.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* version 1 ends before stdout_fd */
+static const size_t cnb_vm_run_opts_sizes[] = { offsetof(cnb_vm_run_opts, stdout_fd), sizeof(cnb_vm_run_opts) };
+CNB__DEFINE_OPTS_INIT_SIZED(cnb_vm_run_opts, CNB_VM_RUN_OPTS_VERSION, CNB_VM_RUN_OPTS_INIT)
+
 int cnb_vm_run(int *exit_code, cnb_ctx *ctx, const cnb_vm_run_opts *opts, cnb_error **err)
 {
-	if (!exit_code || !opts || !opts->rootfs || !opts->argv || !opts->argv[0])
-		return cnb__error_set(err, CNB_EINVAL, "cnb_vm_run: exit_code, opts, opts->rootfs and opts->argv are required");
-	if (opts->version < 1 || opts->version > CNB_VM_RUN_OPTS_VERSION)
-		return cnb__error_set(err, CNB_EINVAL, "cnb_vm_run: options version %u not supported (1..%d)",
-				      opts->version, CNB_VM_RUN_OPTS_VERSION);
+	CNB__ERROR_NEVER_NULL(err);
+	const cnb_vm_run_opts defaults = CNB_VM_RUN_OPTS_INIT;
+	cnb_vm_run_opts copy;
+	if (!(opts = cnb__opts_resolve_sized(&copy, sizeof(copy), cnb_vm_run_opts_sizes, opts, &defaults,
+					     CNB_VM_RUN_OPTS_VERSION, "cnb_vm_run_opts", err)))
+		return CNB_EINVAL;
+	if (!exit_code || !opts->rootfs || !opts->argv || !opts->argv[0])
+		return cnb__error_set(err, CNB_EINVAL, "cnb_vm_run: exit_code, opts->rootfs and opts->argv are required");
+	if (opts->timeout_s > INT_MAX)
+		return cnb__error_set(err, CNB_EINVAL, "cnb_vm_run: timeout %u s is too long", opts->timeout_s);
 	*exit_code = -1;
 	static const char *const default_env[] = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 						   NULL };
@@ -27,14 +39,16 @@ int cnb_vm_run(int *exit_code, cnb_ctx *ctx, const cnb_vm_run_opts *opts, cnb_er
 		return cnb__error_errno(err, CNB_EIO, errno, "create a job directory %s", job_dir);
 	cnb__job_step step = { .name = "command", .argv = (char **)opts->argv,
 			       .env = (char **)(opts->env ? opts->env : default_env), .cwd = opts->cwd,
-			       .uid = opts->uid, .gid = opts->gid, .timeout_s = opts->timeout_s };
+			       .uid = opts->uid, .gid = opts->gid, .timeout_s = (int)opts->timeout_s };
 	/* With a share, the caller's directory is the job dir itself (it briefly holds the job file), mounted
 	 * at /share; without one, an empty temporary job dir. */
 	cnb__job_mount share = { .source = ".", .target = "/share" };
 	int rc = 0;
 	cnb__job job = { .rootfs = opts->rootfs, .job_dir = opts->share_dir ? opts->share_dir : job_dir,
 			 .steps = &step, .n_steps = 1, .network = opts->network != 0, .cpus = opts->cpus,
-			 .memory_mb = opts->memory_mb, .kernel = opts->kernel, .initrd = opts->initrd };
+			 .memory_mb = opts->memory_mb, .kernel = opts->kernel, .initrd = opts->initrd,
+			 .raw_output = opts->stdout_fd >= 0 && opts->stderr_fd >= 0, .raw_stdout_fd = opts->stdout_fd,
+			 .raw_stderr_fd = opts->stderr_fd };
 	if (opts->share_dir) {
 		job.mounts = &share;
 		job.n_mounts = 1;
@@ -45,7 +59,7 @@ int cnb_vm_run(int *exit_code, cnb_ctx *ctx, const cnb_vm_run_opts *opts, cnb_er
 	if (rc == 0 && res.n_steps_run == 1) {
 		*exit_code = res.steps[0].exit_code;
 		if (res.steps[0].timed_out)
-			rc = cnb__error_set(err, CNB_ETIMEOUT, "the command did not finish within %d s and was killed",
+			rc = cnb__error_set(err, CNB_ETIMEOUT, "the command did not finish within %u s and was killed",
 					    opts->timeout_s);
 	}
 	cnb__job_result_free(&res);

@@ -6,10 +6,8 @@
 set -u
 cnb=$1 src=$2
 reg=${CNB_TEST_REGISTRY:?run me through with-registry.sh}
-work=$(mktemp -d /tmp/cnb-bench-build-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-export CNB_CACHE_DIR=$work/cache XDG_DATA_HOME=$work/data
-source "$src/tests/lib/build-tap.sh"
+. "$src/tests/lib/build-tap.sh"
+tap_workdir bench-build
 
 "$src/tests/fixtures/make-base-images.sh" "$work/base" >/dev/null
 for tag in build run; do "$cnb" copy -q "oci:$work/base:$tag" "docker://$reg/bench/base:$tag" >/dev/null 2>&1 || "$cnb" copy "oci:$work/base:$tag" "docker://$reg/bench/base:$tag" >/dev/null; done
@@ -34,4 +32,4 @@ for scenario in cold warm one-file-change; do
 	vm=${total[vm-$scenario]:-0} host=${total[host-$scenario]:-0}
 	[ "$host" -gt 0 ] && echo "# $scenario: vm ${vm} ms, host ${host} ms, vm/host = $(python3 -c "print(round($vm/$host, 1))")"
 done
-echo "1..$n"
+tap_done

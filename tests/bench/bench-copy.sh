@@ -14,6 +14,7 @@ if [ "$1" = --time ]; then
 	python3 -c "print(f'{$e - $s:.2f}', $(tail -1 "$out.rss"))" > "$out"
 	exit 0
 fi
+. "$(dirname "$0")/../lib/tap.sh"
 cnb=$1
 with_registry=$2
 self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
@@ -65,9 +66,15 @@ rss_pull, rss_push, layers, size = int(sys.argv[5]), int(sys.argv[6]), sys.argv[
 print(f"# image: {layers} layers, {size} MB of blobs")
 print(f"# registry -> OCI layout: skopeo {sk_pull:.2f}s  cnb {our_pull:.2f}s  ratio {our_pull / sk_pull:.2f}  cnb peak RSS {rss_pull / 1024:.1f} MB")
 print(f"# OCI layout -> registry: skopeo {sk_push:.2f}s  cnb {our_push:.2f}s  ratio {our_push / sk_push:.2f}  cnb peak RSS {rss_push / 1024:.1f} MB")
-ok = lambda c: "ok" if c else "not ok"
-print(f"{ok(our_pull <= sk_pull)} 1 - registry -> layout within 1.0x skopeo ({our_pull / sk_pull:.2f}x)")
-print(f"{ok(our_push <= sk_push)} 2 - layout -> registry within 1.0x skopeo ({our_push / sk_push:.2f}x)")
-print(f"{ok(max(rss_pull, rss_push) < 64 * 1024)} 3 - peak RSS under 64 MB ({max(rss_pull, rss_push) / 1024:.1f} MB)")
-print("1..3")
 PY
+# within A B: A <= B; ratio A B: A/B with two decimals (wall times are fractional seconds)
+within() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+r=0; within "$our_pull" "$sk_pull" || r=1
+ok $r "registry -> layout within 1.0x skopeo ($(ratio "$our_pull" "$sk_pull")x)"
+r=0; within "$our_push" "$sk_push" || r=1
+ok $r "layout -> registry within 1.0x skopeo ($(ratio "$our_push" "$sk_push")x)"
+peak=$((rss_pull > rss_push ? rss_pull : rss_push))
+r=0; [ "$peak" -lt $((64 * 1024)) ] || r=1
+ok $r "peak RSS under 64 MB ($(ratio "$peak" 1024) MB)"
+tap_done

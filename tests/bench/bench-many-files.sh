@@ -13,11 +13,9 @@ set -u
 cnb=$1 src=$2
 reg=${CNB_TEST_REGISTRY:?run me through with-registry.sh}
 [ "$(id -u)" = 0 ] || { echo "1..0 # SKIP the host executor needs root"; exit 77; }
-work=$(mktemp -d /tmp/cnb-bench-files-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-export CNB_CACHE_DIR=$work/cache XDG_DATA_HOME=$work/data
+. "$src/tests/lib/build-tap.sh"
+tap_workdir bench-files
 fixture=$src/tests/fixtures/many-files
-source "$src/tests/lib/build-tap.sh"
 
 "$fixture/publish-builder.sh" "$cnb" "$src" "$reg" bench-files "$work" || { echo "Bail out! builder"; exit 1; }
 "$fixture/make-app.sh" "$work/app" 400 50
@@ -42,4 +40,4 @@ for scenario in app layer layer-rebuild; do
 	[ "$host" -gt 0 ] && echo "# $scenario: vm ${vm} ms, host ${host} ms, vm/host = $(python3 -c "print(round($vm/$host, 1))")"
 done
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "1..$n"
+tap_done

@@ -5,12 +5,9 @@
 set -u
 cnb=$1 src=$2
 reg=${CNB_TEST_REGISTRY:?run me through with-registry.sh}
-work=$(mktemp -d /tmp/cnb-builder-test-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-export CNB_CACHE_DIR=$work/cache XDG_DATA_HOME=$work/data
-n=0 failed=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
-check() { local msg=$1; shift; "$@" >"$work/out" 2>&1; local rc=$?; ok $rc "$msg"; [ $rc = 0 ] || sed 's/^/# /' "$work/out"; }
+. "$(dirname "$0")/../lib/tap.sh"
+tap_workdir builder-test
+tap_out=$work/out # check leaves the output there
 
 "$src/tests/fixtures/make-base-images.sh" "$work/base" >/dev/null
 for tag in build run; do
@@ -80,5 +77,4 @@ sed "s|$src/examples/buildpacks/shell|$work/oldbp|" "$work/builder.toml" > "$wor
 [ $? != 0 ] && grep -qi "0.7 to 0.12" "$work/out"; ok $? "an unsupported buildpack API is refused with the supported range"
 curl -sf "http://$reg/v2/test/builder/manifests/bad" -o /dev/null; [ $? != 0 ]; ok $? "failed creates pushed nothing"
 
-echo "1..$n"
-[ $failed = 0 ]
+tap_done

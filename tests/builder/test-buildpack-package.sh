@@ -7,12 +7,9 @@
 set -u
 cnb=$1 src=$2
 reg=${CNB_TEST_REGISTRY:?run me through with-registry.sh}
-work=$(mktemp -d /tmp/cnb-bp-package-test-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-export CNB_CACHE_DIR=$work/cache XDG_DATA_HOME=$work/data
-n=0 failed=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
-check() { local msg=$1; shift; "$@" >"$work/out" 2>&1; local rc=$?; ok $rc "$msg"; [ $rc = 0 ] || sed 's/^/# /' "$work/out"; }
+. "$(dirname "$0")/../lib/tap.sh"
+tap_workdir bp-package-test
+tap_out=$work/out # check leaves the output there
 # refused MSG PATTERN CMD...: CMD fails and says PATTERN
 refused() { local msg=$1 pat=$2; shift 2; "$@" >"$work/out" 2>&1; local rc=$?
 	[ $rc != 0 ] && grep -q -- "$pat" "$work/out"; local r=$?; ok $r "$msg"; [ $r = 0 ] || sed 's/^/# /' "$work/out"; }
@@ -155,5 +152,4 @@ else
 	echo "ok $((n += 1)) - # SKIP host executor needs root"
 fi
 
-echo "1..$n"
-[ $failed = 0 ]
+tap_done

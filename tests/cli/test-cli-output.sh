@@ -7,12 +7,9 @@
 set -u
 cnb=$1 src=$2
 reg=${CNB_TEST_REGISTRY:?run me through with-registry.sh}
-work=$(mktemp -d /tmp/cnb-cli-output-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-export CNB_CACHE_DIR=$work/cache XDG_DATA_HOME=$work/data TMPDIR=$work
-n=0 failed=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
-show() { sed 's/^/#   /' "$1" | cat -v | tail -${2:-15}; }
+. "$(dirname "$0")/../lib/tap.sh"
+tap_workdir cli-output
+export TMPDIR=$work
 esc=$(printf '\033')
 
 "$src/tests/fixtures/make-base-images.sh" "$work/base" >/dev/null || { echo "Bail out! base images"; exit 1; }
@@ -45,5 +42,4 @@ ok $? "build: the last stderr line is 'Successfully built' with the same referen
 grep -Eq '^[0-9:.]{12} ---> Shell app buildpack$' "$work/build.err" &&
 	! head -n -1 "$work/build.err" | grep -qv -E '^[0-2][0-9]:[0-5][0-9]:[0-5][0-9]\.[0-9]{3} ' && ! grep -q "$esc" "$work/build.err"
 ok $? "build with CI=true: the buildpack's output passed through, every log line timestamped, no escapes"
-echo "1..$n"
-[ $failed = 0 ]
+tap_done

@@ -4,23 +4,20 @@
 #   test-cli-usage.sh CNB_EXE
 set -u
 cnb=$1
-work=$(mktemp -d /tmp/cnb-cli-usage-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-export CNB_CACHE_DIR=$work/cache XDG_DATA_HOME=$work/data CI=true
+. "$(dirname "$0")/../lib/tap.sh"
+tap_workdir cli-usage
+export CI=true
 unset NOT_SET_ANYWHERE_X
-n=0 failed=0
 # usage EXPECTED_STDERR_SUBSTRING ARGS...
 usage() {
 	local want=$1; shift
-	n=$((n + 1))
 	"$cnb" "$@" >"$work/out" 2>"$work/err" </dev/null; local rc=$?
-	if [ $rc = 2 ] && [ ! -s "$work/out" ] && grep -qF -- "$want" "$work/err"; then
-		echo "ok $n - cnb $*: exit 2, '$want'"
-	else
-		echo "not ok $n - cnb $*: exit $rc (want 2), stderr should hold '$want', stdout be empty"
-		sed 's/^/#   err: /' "$work/err" | head -5; sed 's/^/#   out: /' "$work/out" | head -5
-		failed=$((failed + 1))
-	fi
+	[ $rc = 2 ] && [ ! -s "$work/out" ] && grep -qF -- "$want" "$work/err"
+	local pass=$?
+	ok $pass "cnb $*: exit 2, '$want'"
+	[ $pass = 0 ] && return
+	echo "#   exit $rc (want 2), stderr should hold '$want', stdout be empty"
+	sed 's/^/#   err: /' "$work/err" | head -5; sed 's/^/#   out: /' "$work/out" | head -5
 }
 usage "Usage: cnb COMMAND"
 usage "cnb: unknown command 'frobnicate'" frobnicate
@@ -31,6 +28,17 @@ usage "cnb build: --network takes default or none, not 'foo'" build app -B b --n
 usage "cnb build: --cpus takes a number from 1 to 64, not '0'" build app -B b --cpus 0
 usage "cnb build: --memory takes a size like 512M or 2G, not '3X'" build app -B b --memory 3X
 usage "cnb build: --creation-time takes 'now' or seconds since the epoch" build app -B b --creation-time yesterday
+usage "cnb build: --creation-time takes 'now' or seconds since the epoch from 0 to 253402300799" build app -B b --creation-time 99999999999999999999
+usage "cnb build: --creation-time takes 'now' or seconds since the epoch from 0 to 253402300799" build app -B b --creation-time 253402300800
+usage "cnb build: --creation-time takes 'now' or seconds since the epoch from 0 to 253402300799" build app -B b --creation-time -5
+usage "cnb build: --max-layer-size takes a size like 512M or 16G, not '-1'" build app -B b --max-layer-size -1
+usage "--tag 'bad tag' is not a valid tag" build app -B b --tag 'bad tag'
+usage "--tag ':x' is not a valid tag" build app -B b -t ok -t :x
+usage "invalid image name \"a:::b\" for an OCI layout" build a:::b -B b
+usage "--path $work/none: No such file or directory" build app -B b --path "$work/none"
+usage "--descriptor $work/none.toml: No such file or directory" build app -B b --descriptor "$work/none.toml"
+usage "--config $work/builder.toml: No such file or directory" builder create app -c "$work/builder.toml" --output "oci:$work/b"
+usage "--config $work/package.toml: No such file or directory" buildpack package "$work/bp.cnb" -c "$work/package.toml" --format file
 usage "cnb build: --pull-policy takes always, if-not-present or never" build app -B b --pull-policy sometimes
 usage "cnb build: unknown option --frob" build app -B b --frob
 usage "cnb build: one IMAGE only ('app' and 'other')" build app other -B b
@@ -53,7 +61,9 @@ usage "cnb run: unknown option --frob" run app --frob
 usage "Usage: cnb unpack" unpack onlyone
 usage "Usage: cnb cache ls" cache
 usage "Usage: cnb cache ls" cache frob
-usage "Usage: cnb cache ls" cache prune --older-than soon
+usage "cnb cache prune: --older-than takes a number of days from 0" cache prune --older-than soon
+usage "cnb cache prune: --older-than takes a number of days from 0" cache prune --older-than -1
+usage "cnb cache prune: --older-than takes a number of days from 0" cache prune --older-than nan
 usage "Usage: cnb vm run" vm
 usage "Usage: cnb vm run" vm run -- true
 usage "cnb vm run: unknown option --frob" vm run --frob
@@ -61,5 +71,4 @@ usage "cnb vm run: --rootfs needs a value" vm run --rootfs
 usage "cnb vm run: bad value for --network: some" vm run --rootfs / --network some -- true
 usage "cnb version: unexpected argument extra" version extra
 
-echo "1..$n"
-[ $failed = 0 ]
+tap_done

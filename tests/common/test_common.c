@@ -1,8 +1,11 @@
-/* Unit tests of lib/common: errors with context, buffers, atomic files, rm -rf without following links. */
+/* Unit tests of lib/common: errors with context, buffers, atomic files, rm -rf without following links,
+ * string lists and sorted directory listings. */
 #include "lib/common/buf.h"
 #include "lib/common/cleanup.h"
+#include "lib/common/dir-list.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
+#include "lib/common/strv.h"
 #include "tests/lib/tap.h"
 
 #include <fcntl.h>
@@ -70,8 +73,55 @@ static void test_common_fs__atomic_write_and_safe_rm(void)
 	cnb__rm_rf(outside, NULL);
 }
 
+static void test_common_strv__list_builds_argv(void)
+{
+	_cleanup_strv_list_ cnb__strv_list l = CNB_STRV_LIST_INIT;
+	ok(cnb__strv_argv(&l)[0] == NULL, "an empty list is an empty argv");
+	char *const more[] = { "b", "c" };
+	ok(cnb__strv_push(&l, "a") == 0 && cnb__strv_extend(&l, more, 2) == 0, "push and extend");
+	is_int(l.n, 3, "three entries");
+	ok(l.v[3] == NULL, "NULL-terminated");
+	_cleanup_free_ char *joined = cnb__strv_join(&l, ", ");
+	is_str(joined, "a, b, c", "joined");
+	ok(cnb__strv_contains(l.v, "b") && !cnb__strv_contains(l.v, "d") && !cnb__strv_contains(NULL, "b"),
+	   "contains");
+	char **v = cnb__strv_steal(&l);
+	ok(v && !strcmp(v[2], "c") && l.n == 0 && l.v == NULL, "steal hands over the array and empties the list");
+	cnb__strv_free(v);
+	v = cnb__strv_steal(&l);
+	ok(v && v[0] == NULL, "stealing an empty list gives an empty array");
+	cnb__strv_free(v);
+}
+
+static void test_common_dir_list__sorted_bytewise(void)
+{
+	char dir[] = "/tmp/cnb-test-dir-list-XXXXXX";
+	ok(mkdtemp(dir) != NULL, "temp dir");
+	const char *names[] = { "b", "B", "a.toml", "a" };
+	for (size_t i = 0; i < CNB_ARRAY_SIZE(names); i++) {
+		_cleanup_free_ char *p = cnb__path_join(dir, names[i]);
+		close(open(p, O_CREAT | O_WRONLY, 0644));
+	}
+	char **list = NULL;
+	size_t n = 0;
+	ok(cnb__dir_list_sorted_path(dir, NULL, NULL, &list, &n, NULL) == 0, "listed");
+	is_int(n, 4, "four names, no . or ..");
+	if (n == 4)
+		ok(!strcmp(list[0], "B") && !strcmp(list[1], "a") && !strcmp(list[2], "a.toml") && !strcmp(list[3], "b") &&
+			   list[4] == NULL,
+		   "sorted bytewise, NULL-terminated");
+	cnb__strv_free(list);
+	_cleanup_free_ char *missing = cnb__path_join(dir, "missing");
+	ok(cnb__dir_list_sorted_path(missing, NULL, NULL, &list, &n, NULL) == 0 && n == 0 && list && !list[0],
+	   "a missing directory lists as empty");
+	cnb__strv_free(list);
+	cnb__rm_rf(dir, NULL);
+}
+
 int main(void)
 {
+	test_common_strv__list_builds_argv();
+	test_common_dir_list__sorted_bytewise();
 	test_common_error__prefix_travels_up();
 	test_common_buf__grows_and_formats();
 	test_common_fs__atomic_write_and_safe_rm();

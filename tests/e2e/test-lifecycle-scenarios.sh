@@ -8,12 +8,9 @@
 set -u
 cnb=$1 src=$2
 reg=${CNB_TEST_REGISTRY:?run me through with-registry.sh}
-work=$(mktemp -d /tmp/cnb-lc-e2e-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-export CNB_CACHE_DIR=$work/cache XDG_DATA_HOME=$work/data
+. "$(dirname "$0")/../lib/tap.sh"
+tap_workdir lc-e2e
 bps=$src/tests/lifecycle/buildpacks
-n=0 failed=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
 has() { # has FILE TEXT WHAT
 	if grep -qF -- "$2" "$1"; then ok 0 "$3"; else ok 1 "$3"; echo "#   no \"$2\" in:"; sed 's/^/#   | /' "$1" | tail -30; fi
 }
@@ -69,5 +66,4 @@ rc=$?
 has "$work/bfail.out" "build-fail: compiler crashed" "its stderr is shown"
 has "$work/bfail.out" "test/build-fail" "it is named"
 
-echo "1..$n"
-[ $failed = 0 ]
+tap_done

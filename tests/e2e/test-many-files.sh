@@ -8,11 +8,9 @@
 set -u
 cnb=$1 src=$2
 reg=${CNB_TEST_REGISTRY:?run me through with-registry.sh}
-work=$(mktemp -d /tmp/cnb-e2e-files-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-export CNB_CACHE_DIR=$work/cache XDG_DATA_HOME=$work/data
+. "$src/tests/lib/build-tap.sh"
+tap_workdir e2e-files
 fixture=$src/tests/fixtures/many-files
-source "$src/tests/lib/build-tap.sh"
 
 "$fixture/publish-builder.sh" "$cnb" "$src" "$reg" files "$work" || { echo "Bail out! base images and builder"; exit 1; }
 "$fixture/make-app.sh" "$work/app" 400 50
@@ -55,5 +53,4 @@ build seedfull seedfull --memory 256M
 [ $rc != 0 ] && grep -q "mount /workspace: the job's local storage ([0-9]* MB) is full: raise --memory" "$work/seedfull.out"
 ok $? "an app bigger than the VM's local storage fails while unpacking, naming --memory (exit $rc)"; show "$work/seedfull.out" 2
 
-echo "1..$n"
-[ $failed = 0 ]
+tap_done

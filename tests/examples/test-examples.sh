@@ -7,13 +7,9 @@
 set -u
 cnb=$1 src=$2 build_app=$3 go_example=${4:-}
 reg=${CNB_TEST_REGISTRY:?run me through with-registry.sh}
-work=$(mktemp -d /tmp/cnb-examples-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-export CNB_CACHE_DIR=$work/cache XDG_DATA_HOME=$work/data TMPDIR=$work
-n=0 failed=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
-skip() { n=$((n + 1)); echo "ok $n - # SKIP $1"; }
-show() { sed 's/^/#   /' "$1" | tail -${2:-25}; }
+. "$(dirname "$0")/../lib/tap.sh"
+tap_workdir examples
+export TMPDIR=$work
 is_digest() { [[ $1 =~ ^sha256:[0-9a-f]{64}$ ]]; }
 registry_digest() { # the manifest digest the registry serves for REPO:TAG
 	curl -sfI -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$reg/v2/$1/manifests/${2:-latest}" |
@@ -36,7 +32,7 @@ grep -q '^  | ---> Shell app buildpack$' "$work/c.err"; ok $? "C example: buildp
 # --- Go ---
 if [ -z "$go_example" ]; then
 	skip "Go example: go not installed"; skip "Go example: go not installed"; skip "Go example: go not installed"
-	echo "1..$n"; [ $failed = 0 ]; exit
+	tap_done; exit
 fi
 "$go_example" -image "$reg/examples/go-app" -builder "$builder" -path "$work/app" >"$work/go.out" 2>"$work/go.err"; rc=$?
 dg=$(sed -n 's/^digest: //p' "$work/go.out")
@@ -63,5 +59,4 @@ ok $? "Go example: cancelling the context after the first output line gives CNB_
 grep -q '^error: CNB_ECANCELED' "$work/cancel.out" || { show "$work/cancel.out"; show "$work/cancel.err"; }
 [ -n "$left" ] && kill $left 2>/dev/null
 
-echo "1..$n"
-[ $failed = 0 ]
+tap_done

@@ -3,7 +3,7 @@
  * whatever parses must write back to text that parses to an equal tree.
  */
 #include "lib/common/buf.h"
-#include "lib/lifecycle/toml.h"
+#include "lib/toml/toml.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,8 +1,8 @@
-# Shell helpers of the build tests and benchmarks (sourced; they need $work): TAP lines, command
-# output kept per name, digests from the result line, timed builds with their phases.
-n=0 failed=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
-show() { sed 's/^/#   /' "$1" | tail -${2:-25}; }
+# Shell helpers of the build tests and benchmarks, on top of tap.sh (sourced here): command output
+# kept per name, digests from the result line, timed builds with their phases. They write into
+# $work (tap_workdir).
+. "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
+
 run() { # run NAME CMD...: output in $work/NAME.out, exit code in $rc
 	local name=$1; shift
 	"$@" >"$work/$name.out" 2>&1; rc=$?

@@ -8,7 +8,11 @@ _failed = []
 def ok(cond, what):
     global _count
     _count += 1
-    print(("ok" if cond else "not ok") + " %d - %s" % (_count, what))
+    # TAP test lines are one line: the rest of a multi-line description becomes "#" diagnostics
+    first, *rest = str(what).splitlines() or [""]
+    print(("ok" if cond else "not ok") + " %d - %s" % (_count, first))
+    for line in rest:
+        print("#   " + line)
     if not cond:
         _failed.append(what)
     return cond

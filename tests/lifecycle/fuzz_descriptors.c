@@ -3,10 +3,10 @@
  * read as buildpack.toml, a build plan, launch.toml (old and new API) and project.toml — all
  * files a buildpack or an app author controls.
  */
-#include "lib/lifecycle/build-plan.h"
-#include "lib/lifecycle/buildpack-descriptor.h"
-#include "lib/lifecycle/launch-toml.h"
-#include "lib/lifecycle/project-descriptor.h"
+#include "lib/lifecycle/spec/build-plan.h"
+#include "lib/lifecycle/spec/buildpack-descriptor.h"
+#include "lib/lifecycle/phases/build-launch-data.h"
+#include "lib/lifecycle/spec/project-descriptor.h"
 
 #include <stdint.h>
 #include <stdlib.h>

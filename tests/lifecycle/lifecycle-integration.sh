@@ -5,8 +5,7 @@
 set -u
 LC=$1
 BPS=$2
-n=0 failed=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+. "$(dirname "$0")/../lib/tap.sh"
 is() { # got want what
 	if [ "$1" = "$2" ]; then ok 0 "$3"; else ok 1 "$3"; printf '#   got:  %s\n#   want: %s\n' "$1" "$2"; fi
 }
@@ -249,5 +248,4 @@ is "$?" 1 "build: refuses to run as root"
 phase detect -bogus x
 is "$RC" 3 "detect: exit 3 for an unknown flag"
 
-echo "1..$n"
-[ "$failed" = 0 ]
+tap_done

@@ -2,11 +2,11 @@
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
-#include "lib/lifecycle/build-plan.h"
-#include "lib/lifecycle/launch-toml.h"
-#include "lib/lifecycle/layer-metadata.h"
-#include "lib/lifecycle/legacy-bom.h"
-#include "lib/lifecycle/sbom-files.h"
+#include "lib/lifecycle/spec/build-plan.h"
+#include "lib/lifecycle/phases/build-launch-data.h"
+#include "lib/lifecycle/spec/layer-metadata.h"
+#include "lib/lifecycle/spec/legacy-bom.h"
+#include "lib/lifecycle/spec/sbom-files.h"
 #include "tests/lib/tap.h"
 
 #include <sys/stat.h>

@@ -2,8 +2,8 @@
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
-#include "lib/lifecycle/buildpack-descriptor.h"
-#include "lib/lifecycle/project-descriptor.h"
+#include "lib/lifecycle/spec/buildpack-descriptor.h"
+#include "lib/lifecycle/spec/project-descriptor.h"
 #include "tests/lib/tap.h"
 
 #include <sys/stat.h>

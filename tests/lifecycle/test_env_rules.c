@@ -1,8 +1,8 @@
-/* Unit tests of the environment modification rules (lib/lifecycle/env-rules.c; checklist §3.6). */
+/* Unit tests of the environment modification rules (lib/lifecycle/spec/env-rules.c; buildpack.md "Environment"). */
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
-#include "lib/lifecycle/env-rules.h"
+#include "lib/lifecycle/spec/env-rules.h"
 #include "tests/lib/tap.h"
 
 #include <sys/stat.h>
@@ -128,7 +128,7 @@ static void test_lifecycle_env_rules__root_dirs_prepend_paths(void)
 	ok(cnb__env_apply_build_layer(&env, la, NULL) == 0 && cnb__env_apply_build_layer(&env, lb, NULL) == 0,
 	   "apply two layers");
 	char want[512];
-	/* ⚠ DIFF (checklist §3.6.2): prepending per layer lists later layers first. */
+	/* ⚠ DIFF (buildpack.md "Environment Variable Modification Rules"): prepending per layer lists later layers first. */
 	snprintf(want, sizeof(want), "%s/bin:%s/bin:/usr/bin", lb, la);
 	is_str(cnb__env_get(&env, "PATH"), want, "bin → PATH, later layers first");
 	snprintf(want, sizeof(want), "%s/lib", la);

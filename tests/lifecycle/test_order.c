@@ -1,5 +1,5 @@
-/* Unit tests of order resolution (lib/lifecycle/order.c; checklist §3.3 detectOrder/detectGroup). */
-#include "lib/lifecycle/order.h"
+/* Unit tests of order resolution (lib/lifecycle/spec/order.c; platform.md "detector"). */
+#include "lib/lifecycle/spec/order.h"
 #include "lib/common/error-internal.h"
 #include "tests/lib/tap.h"
 

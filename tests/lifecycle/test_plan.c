@@ -1,6 +1,6 @@
-/* Unit tests of build plan resolution (lib/lifecycle/plan.c; checklist §3.3 "Group resolution"). */
+/* Unit tests of build plan resolution (lib/lifecycle/spec/plan.c; platform.md "detector"). */
 #include "lib/common/cleanup.h"
-#include "lib/lifecycle/plan.h"
+#include "lib/lifecycle/spec/plan.h"
 #include "tests/lib/tap.h"
 
 #include <stdarg.h>

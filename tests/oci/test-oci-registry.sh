@@ -7,10 +7,7 @@ cnb=$1
 mode=$2
 here=$(cd "$(dirname "$0")" && pwd)
 reg=$CNB_TEST_REGISTRY
-n=0
-failed=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
-check() { local what=$1; shift; "$@" >/dev/null 2>&1; ok $? "$what"; }
+. "$(dirname "$0")/../lib/tap.sh"
 for tool in umoci skopeo; do
 	command -v $tool >/dev/null || { echo "1..0 # SKIP $tool not installed (scripts/install-deps.sh)"; exit 77; }
 done
@@ -136,5 +133,4 @@ else
 		[ "$lines" -le 4 ]; ok $? "tokens are reused across requests ($lines token requests)"
 	fi
 fi
-echo "1..$n"
-[ $failed = 0 ]
+tap_done

@@ -3,7 +3,7 @@
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
-#include "lib/lifecycle/toml.h"
+#include "lib/toml/toml.h"
 #include "tests/lib/tap.h"
 
 #include <math.h>

@@ -4,7 +4,7 @@
  */
 #include "lib/common/buf.h"
 #include "lib/common/cleanup.h"
-#include "lib/lifecycle/toml.h"
+#include "lib/toml/toml.h"
 
 #include <inttypes.h>
 #include <math.h>

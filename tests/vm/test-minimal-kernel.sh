@@ -16,13 +16,7 @@ tmp=$(mktemp -d /tmp/cnb-minimal-kernel-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 "$make_rootfs" "$tmp/rootfs"
 mkdir -m 0777 "$tmp/share"
-n=0 fail=0
-check() { # DESCRIPTION CONDITION...
-	d=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; fail=1; fi
-}
+. "$(dirname "$0")/../lib/tap.sh"
 check "the cached kernel is marked for microvm" grep -qx microvm "$kernel.machine"
 export CNB_VM_KERNEL=$kernel CNB_VM_ACCEL=${CNB_VM_ACCEL:-tcg}
 # The job leaves the guest's view behind in the share: kernel, whether it has module support.
@@ -41,5 +35,4 @@ check "not the Debian kernel (no module support)" sh -c "! grep -q modules '$tmp
 check "virtio-net is up (eth0)" grep -q "eth0:" "$tmp/share/net"
 ready=$(sed -n 's/.*job environment ready after \([0-9]*\) ms.*/\1/p' "$tmp/out" | head -n1)
 echo "# boot-to-ready ${ready:-?} ms ($CNB_VM_ACCEL): $(cat "$tmp/share/version" 2>/dev/null | head -n1)"
-echo "1..$n"
-exit $fail
+tap_done

@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_LINES 256
@@ -219,6 +220,7 @@ static void test_vm_executor__cancel_leaves_nothing(cnb_ctx *ctx, const char *ro
 	cnb__job_result res;
 	cnb_error *err = NULL;
 	uint64_t t0 = cnb__monotonic_ms();
+	time_t started = time(NULL);
 	int rc = cnb__executor_run(ctx, executor, &job, cancel_pipe[0], &res, &err);
 	pthread_join(t, NULL);
 	is_int(rc, CNB_ECANCELED, "%s: cancel returns CNB_ECANCELED (%s)", executor, err ? cnb_error_message(err) : "");
@@ -229,13 +231,95 @@ static void test_vm_executor__cancel_leaves_nothing(cnb_ctx *ctx, const char *ro
 	_cleanup_closedir_ DIR *tmp = opendir("/tmp");
 	struct dirent *e;
 	bool leftover = false;
-	while (tmp && (e = readdir(tmp)))
-		leftover |= !strncmp(e->d_name, "cnb-host-", 9);
+	struct stat st;
+	while (tmp && (e = readdir(tmp))) /* only ours: other test runs may share /tmp */
+		leftover |= !strncmp(e->d_name, "cnb-host-", 9) && fstatat(dirfd(tmp), e->d_name, &st, 0) == 0 &&
+			    st.st_ctime >= started;
 	ok(!leftover, "%s: no scratch directory left in /tmp", executor);
 	cnb_error_free(err);
 	cnb__job_result_free(&res);
 	close(cancel_pipe[0]);
 	close(cancel_pipe[1]);
+}
+
+/*
+ * Hostile steps (issue 12): a setuid-root helper tries to become root, read a host canary through
+ * /proc/1/root and write a host file; a process in its own session outlives its step to write into
+ * the share later; root in the job tries to change the read-only cache share. None may succeed.
+ */
+static void test_executor__hostile_steps_reach_nothing(cnb_ctx *ctx, const char *executor, const char *rootfs,
+							const char *job_dir, const char *base)
+{
+	reset_output();
+	_cleanup_free_ char *canary = cnb__path_join(base, "canary"), *target = cnb__path_join(base, "pwned"),
+			    *escape = NULL, *leftover = cnb__path_join(job_dir, "out/leftover"),
+			    *leftover_started = cnb__path_join(job_dir, "out/leftover-started"),
+			    *cache_dir = cnb__path_join(job_dir, "cache"), *cache_file = cnb__path_join(job_dir, "cache/cache.json"),
+			    *cache_text = NULL;
+	cnb__write_file_atomic(canary, "canary-secret\n", 14, 0600, NULL);
+	unlink(target);
+	unlink(leftover);
+	unlink(leftover_started);
+	cnb__mkdir_p(cache_dir, 0755, NULL);
+	cnb__write_file_atomic(cache_file, "{\"intact\":true}", 15, 0644, NULL);
+	if (asprintf(&escape, "for i in 1 2 3 4 5; do /bin/escape-probe escape %s %s; done", canary, target) < 0)
+		return;
+	char *argv_escape[] = { "/bin/sh", "-c", escape, NULL };
+	char *argv_linger[] = { "/bin/escape-probe", "linger", "/out/leftover", "1500", NULL };
+	char *argv_wait[] = { "/bin/sh", "-c",
+			      "echo \"step pid $$, pid 1 is $(cat /proc/1/comm)\"; sleep 3;"
+			      "test -e /out/leftover-started && echo 'leftover started';"
+			      "test -e /out/leftover && echo 'leftover wrote' || echo 'no leftover'",
+			      NULL };
+	char *argv_cache[] = { "/bin/sh", "-c",
+			       "echo x >/cache/cache.json 2>/dev/null && echo 'cache written';"
+			       "touch /cache/new 2>/dev/null && echo 'cache created';"
+			       "chmod 777 /cache 2>/dev/null && echo 'cache chmod';"
+			       "echo 'cache tried';"
+			       "while read -r k v; do case $k in Cap[PEBA]??:|NoNewPrivs:) echo \"$k$v\";; esac;"
+			       "done </proc/self/status",
+			       NULL };
+	cnb__job_step hostile[] = {
+		{ "escape", argv_escape, env_plain, "/", 1000, 1000, 60 },
+		{ "linger", argv_linger, env_plain, "/", 1000, 1000, 60 },
+		{ "wait", argv_wait, env_plain, "/", 1000, 1000, 60 },
+		{ "rewrite-cache", argv_cache, env_plain, "/", 0, 0, 60 },
+	};
+	cnb__job_mount hostile_mounts[] = { { "out", "/out", false }, { "cache", "/cache", true } };
+	cnb__job job = { .rootfs = rootfs, .job_dir = job_dir, .mounts = hostile_mounts, .n_mounts = 2, .steps = hostile,
+			 .n_steps = CNB_ARRAY_SIZE(hostile) };
+	cnb__job_result res;
+	cnb_error *err = NULL;
+	int rc = cnb__executor_run(ctx, executor, &job, -1, &res, &err);
+	is_int(rc, 0, "%s: hostile job ran (%s)", executor, err ? cnb_error_message(err) : "ok");
+	is_int(res.n_steps_run, 4, "%s: all four hostile steps ran", executor);
+	size_t euid_1000 = 0, reached = 0;
+	for (size_t i = 0; i < out.n; i++) {
+		euid_1000 += !strcmp(out.text[i], "probe euid=1000");
+		reached += !strncmp(out.text[i], "probe ", 6) && strcmp(out.text[i], "probe euid=1000");
+	}
+	printf("# %s: setuid probe: %zu of 5 reached the host or root\n", executor, reached);
+	is_int(euid_1000, 5, "%s: the setuid-root helper ran 5 times, never with euid 0", executor);
+	is_int(reached, 0, "%s: it never became root, read the canary or wrote a file", executor);
+	ok(access(target, F_OK) != 0, "%s: no host file was written", executor);
+	int own_ns = -1;
+	for (size_t i = 0; i < out.n && own_ns < 0; i++)
+		if (!strncmp(out.text[i], "step pid ", 9))
+			own_ns = !strncmp(out.text[i], "step pid 2, pid 1 is ", 21);
+	ok(own_ns == 1, "%s: the step runs in a PID namespace of its own, as the first child of its init", executor);
+	ok(find_line("leftover started") >= 0 && find_line("no leftover") >= 0 && access(leftover, F_OK) != 0,
+	   "%s: a setsid process did not outlive its step", executor);
+	ok(find_line("cache tried") >= 0 && find_line("cache written") < 0 && find_line("cache created") < 0 &&
+		   find_line("cache chmod") < 0,
+	   "%s: root in the job could not change the read-only cache share", executor);
+	ok(find_line("CapPrm:0000000000000000") >= 0 && find_line("CapEff:0000000000000000") >= 0 &&
+		   find_line("CapBnd:0000000000000000") >= 0 && find_line("CapAmb:0000000000000000") >= 0 &&
+		   find_line("NoNewPrivs:1") >= 0,
+	   "%s: a step running as uid 0 has no capability, bounding set included, and no_new_privs", executor);
+	ok(cnb__read_file(cache_file, 100, &cache_text, NULL, NULL) == 0 && !strcmp(cache_text, "{\"intact\":true}"),
+	   "%s: the cache on the host is intact", executor);
+	cnb_error_free(err);
+	cnb__job_result_free(&res);
 }
 
 /* One forced-KVM run: the job must still run, under KVM or after a fallback to TCG. */
@@ -353,6 +437,10 @@ int main(void)
 			    *out_dir = cnb__path_join(base, "job/out"), *cache = cnb__path_join(base, "cache"),
 			    *cmd = NULL;
 	ok(asprintf(&cmd, "%s %s", getenv("CNB_TEST_MAKE_ROOTFS"), rootfs) > 0 && system(cmd) == 0, "fixture rootfs");
+	_cleanup_free_ char *probe = cnb__path_join(rootfs, "bin/escape-probe");
+	ok(cnb__copy_file(getenv("CNB_TEST_ESCAPE_PROBE"), probe, NULL) == 0 && chown(probe, 0, 0) == 0 &&
+		   chmod(probe, 04755) == 0,
+	   "setuid-root escape probe in the rootfs");
 	cnb__mkdir_p(out_dir, 0777, NULL);
 	chmod(out_dir, 0777); /* uid 1000 writes here */
 	argv_1000[2] = script_as_1000;
@@ -372,6 +460,8 @@ int main(void)
 	_cleanup_free_ char *host_out = run_main_job(ctx, "host", rootfs, job_dir);
 	same_text(host_out, vm_out, "host executor: same output as the VM");
 
+	test_executor__hostile_steps_reach_nothing(ctx, "vm", rootfs, job_dir, base);
+	test_executor__hostile_steps_reach_nothing(ctx, "host", rootfs, job_dir, base);
 	test_vm_executor__cancel_leaves_nothing(ctx, rootfs, job_dir, "vm");
 	test_vm_executor__cancel_leaves_nothing(ctx, rootfs, job_dir, "host");
 	test_vm_accel__failure_falls_back_and_is_remembered(base, rootfs, job_dir, "kvm hangs", "CNB_TEST_QEMU_KVM_HANGS",

@@ -143,12 +143,101 @@ static void test_vm_qemu_argv__escapes_and_devices(void)
 	cnb__qemu_argv_free(argv);
 }
 
+static bool argv_has(char **argv, const char *s)
+{
+	for (size_t i = 0; argv && argv[i]; i++)
+		if (!strcmp(argv[i], s))
+			return true;
+	return false;
+}
+
+static void test_vm_qemu_argv__restore_replaces_the_kernel(void)
+{
+	cnb__qemu_config c = { .accel = CNB_ACCEL_TCG, .kernel = "/k", .initrd = "/i", .rootfs = "/r", .job_dir = "/job",
+			       .console_fd = 3, .event_fd = 4, .output_fd = 5, .qmp_fd = 6, .control_fd = 7,
+			       .incoming_fd = 8 };
+	char **cold = NULL, **warm = NULL;
+	cnb__qemu_argv(&c, &cold, NULL);
+	c.restore = true;
+	cnb__qemu_argv(&c, &warm, NULL);
+	ok(argv_has(cold, "-kernel") && argv_has(cold, "-append") && !argv_has(cold, "-incoming"), "cold boot: kernel");
+	ok(argv_has(warm, "-incoming") && argv_has(warm, "fd:8") && !argv_has(warm, "-kernel") &&
+		   !argv_has(warm, "-initrd") && !argv_has(warm, "-append"),
+	   "restore: -incoming fd:8 and no kernel, initrd or command line");
+	ok(argv_has(cold, "vmgenid,guid=auto") && argv_has(warm, "vmgenid,guid=auto"),
+	   "pc: a vmgenid device on both (same device list)");
+	ok(argv_has(warm, "socket,id=control,fd=7") && argv_has(warm, "socket,id=qmp,fd=6") &&
+		   argv_has(warm, "migration.store-global-state=off"),
+	   "control and QMP sockets; restored VMs run without a 'cont'");
+	is_int(cnb__qemu_cpus(3), 3, "an explicit vCPU count is kept");
+	ok(cnb__qemu_cpus(0) >= 1 && cnb__qemu_cpus(0) <= 8, "default vCPUs: the host's, 1 to 8");
+	cnb__qemu_argv_free(cold);
+	cnb__qemu_argv_free(warm);
+}
+
+static void test_vm_guest_go__round_trip_and_rejects(void)
+{
+	int p[2];
+	ok(pipe(p) == 0, "pipe");
+	cnb__guest_go go = { .time_ns = 1764750000123456789LL }, back;
+	for (size_t i = 0; i < sizeof(go.seed); i++)
+		go.seed[i] = (uint8_t)(i * 37 + 1);
+	is_int(cnb__guest_go_write(p[1], &go), 0, "go written");
+	char line[256];
+	ssize_t n = read(p[0], line, sizeof(line));
+	ok(n > 1 && line[n - 1] == '\n', "one line");
+	is_int(cnb__guest_go_parse(line, (size_t)n - 1, &back), 0, "go parses");
+	ok(back.time_ns == go.time_ns && !memcmp(back.seed, go.seed, sizeof(go.seed)), "time and seed survive");
+	static const char *const bad[] = {
+		"{\"go\":2,\"time_ns\":1,\"seed\":\"0000000000000000000000000000000000000000000000000000000000000000\"}",
+		"{\"go\":1,\"time_ns\":-1,\"seed\":\"0000000000000000000000000000000000000000000000000000000000000000\"}",
+		"{\"go\":1,\"time_ns\":1,\"seed\":\"00\"}",
+		"{\"go\":1,\"time_ns\":1,\"seed\":\"zz00000000000000000000000000000000000000000000000000000000000000\"}",
+		"{\"go\":1,\"go\":1,\"time_ns\":1,\"seed\":\"0000000000000000000000000000000000000000000000000000000000000000\"}",
+		"not json",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		is_int(cnb__guest_go_parse(bad[i], strlen(bad[i]), &back), -1, "go rejected: %.40s", bad[i]);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* What the guest may only read is read-only in QEMU itself: root in the guest cannot write it. */
+static void test_vm_qemu_argv__job_share_read_only(void)
+{
+	cnb__job_mount mounts[] = { { "workspace", "/workspace", false }, { "cache", "/cache", true },
+				    { NULL, "/tmpfs", false }, { "out", "/out", false },
+				    { NULL, "/layers", false, "layers.tar" } };
+	cnb__qemu_config c = { .accel = CNB_ACCEL_TCG, .kernel = "/k", .initrd = "/i", .rootfs = "/r", .job_dir = "/j",
+			       .mounts = mounts, .n_mounts = 5, .console_fd = 3, .event_fd = 4, .output_fd = 5 };
+	char **argv = NULL;
+	is_int(cnb__qemu_argv(&c, &argv, NULL), 0, "argv built");
+	size_t shares = 0;
+	bool job_ro = false, ws_rw = false, out_rw = false, cache_own = false, seeded_own = false;
+	for (size_t i = 0; argv && argv[i]; i++) {
+		shares += !strcmp(argv[i], "-fsdev");
+		job_ro |= strstr(argv[i], "id=job,path=/j,security_model=mapped-xattr,readonly=on") != NULL;
+		ws_rw |= !strcmp(argv[i], "local,id=rw0,path=/j/workspace,security_model=mapped-xattr");
+		out_rw |= !strcmp(argv[i], "local,id=rw3,path=/j/out,security_model=mapped-xattr");
+		cache_own |= strstr(argv[i], "/j/cache") != NULL;
+		seeded_own |= strstr(argv[i], "id=rw4") != NULL;
+	}
+	ok(job_ro, "the job dir is shared read-only");
+	ok(ws_rw && out_rw, "each writable mount has a share of its own");
+	ok(!cache_own && !seeded_own && shares == 4,
+	   "read-only, tmpfs and seeded (guest-local) mounts get no share (rootfs, job, 2 writable: %zu)", shares);
+	cnb__qemu_argv_free(argv);
+}
+
 int main(void)
 {
 	test_vm_job__json_round_trip();
+	test_vm_qemu_argv__restore_replaces_the_kernel();
+	test_vm_guest_go__round_trip_and_rejects();
 	test_vm_job__rejects_escapes();
 	test_vm_guest_protocol__parses_bounded();
 	test_vm_guest_protocol__cuts_long_utf8_messages();
 	test_vm_qemu_argv__escapes_and_devices();
+	test_vm_qemu_argv__job_share_read_only();
 	return tap_done();
 }

@@ -3,12 +3,16 @@
 #
 #   build-image.sh vmlinux OUT
 #       The kernel, decompressed once to an ELF vmlinux: QEMU boots it through its PVH entry,
-#       which skips the in-guest XZ decompression (5.1 s -> 2.2 s under TCG, design.md).
-#   build-image.sh initramfs OUT LIBEXEC_DIR TOOL...
+#       which skips the in-guest XZ decompression (5.1 s -> 2.2 s under TCG; tests/bench/bench-vm.sh).
+#   build-image.sh initramfs OUT TOOL...
 #       An uncompressed newc cpio: /init (cnb-init), /cnb/libcnb/<tools>, the modules cnb-init
 #       loads (/etc/cnb/modules lists them in dependency order). Uncompressed because TCG is slow
-#       at inflating and QEMU loads the file in one read anyway. Also fills LIBEXEC_DIR with the
-#       tools: the host executor mounts that directory at /cnb/libcnb.
+#       at inflating and QEMU loads the file in one read anyway.
+#   build-image.sh libexec STAMP LIBEXEC_DIR TOOL...
+#       Fills LIBEXEC_DIR with the tools (the host executor mounts it at /cnb/libcnb), then STAMP.
+#       Needs no kernel: the host executor works without a VM image.
+#   build-image.sh kernel-version
+#       Prints the kernel version the image would use, or fails saying what to install.
 #
 # The kernel version is the newest one with both /boot/vmlinuz-V and /lib/modules/V (the installed
 # linux-image package, which is not necessarily `uname -r`); CNB_VM_KERNEL_VERSION overrides.
@@ -74,17 +78,14 @@ vmlinux)
 	mv "$out.tmp" "$out"
 	;;
 initramfs)
-	out=$1 libexec=$2
-	shift 2
+	out=$1
+	shift
 	v=$(kernel_version)
 	stage=$(mktemp -d "${out}.stage.XXXXXX")
 	trap 'rm -rf "$stage"' EXIT
 	mkdir -p "$stage/cnb/libcnb" "$stage/etc/cnb" "$stage/dev" "$stage/proc" "$stage/sys" "$stage/run" \
-		"$stage/mnt" "$stage/tmp" "$libexec"
-	for tool in "$@"; do
-		cp "$tool" "$stage/cnb/libcnb/"
-		cp "$tool" "$libexec/.tmp.$$" && mv "$libexec/.tmp.$$" "$libexec/$(basename "$tool")"
-	done
+		"$stage/mnt" "$stage/tmp"
+	cp "$@" "$stage/cnb/libcnb/"
 	ln -s cnb/libcnb/cnb-init "$stage/init"
 	module_order "$v" >"$stage/etc/cnb/modules"
 	while read -r m; do
@@ -94,8 +95,20 @@ initramfs)
 	(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$out.tmp"
 	mv "$out.tmp" "$out"
 	;;
+libexec)
+	stamp=$1 libexec=$2
+	shift 2
+	mkdir -p "$libexec"
+	for tool in "$@"; do
+		cp "$tool" "$libexec/.tmp.$$" && mv "$libexec/.tmp.$$" "$libexec/$(basename "$tool")"
+	done
+	touch "$stamp"
+	;;
+kernel-version)
+	kernel_version
+	;;
 *)
-	echo "usage: build-image.sh vmlinux OUT | initramfs OUT LIBEXEC_DIR TOOL..." >&2
+	echo "usage: build-image.sh vmlinux OUT | initramfs OUT TOOL... | libexec STAMP LIBEXEC_DIR TOOL... | kernel-version" >&2
 	exit 2
 	;;
 esac

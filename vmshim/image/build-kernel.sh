@@ -7,7 +7,7 @@
 # linux-source-6.1 bc bison flex libelf-dev libssl-dev), built out of tree under
 # $CNB_KERNEL_BUILD_DIR (default /var/tmp/cnb-kernel-build). The result is an ELF vmlinux that QEMU
 # boots through its PVH entry; under TCG it is ready in ~1 s on `-machine microvm` against ~2.2 s for
-# the decompressed Debian kernel (design.md).
+# the decompressed Debian kernel (tests/bench/bench-vm.sh measures both).
 #
 # --install-to-cache copies it to <cache>/vm/kernel/vmlinux with vmlinux.machine ("microvm": the
 # launcher then picks microvm + virtio-mmio, lib/vm/vm-image.c) and vmlinux.key. The key hashes the

@@ -4,8 +4,11 @@
  * Whatever goes wrong ends in a power-off: the host treats "QEMU exited without a done event"
  * as a VM error and shows the last console lines, which is where the messages below go.
  *
- * Expects from the host (lib/vm/qemu-argv.c): 9p tags cnb-rootfs (read-only) and cnb-job,
- * virtio-serial ports named cnb.events and cnb.output, optionally a virtio-net NIC on slirp.
+ * Expects from the host (lib/vm/qemu-argv.c): 9p tags cnb-rootfs and cnb-job (both read-only),
+ * cnb-rw<i> for each writable job mount i, virtio-serial ports named cnb.events, cnb.output,
+ * cnb.errors (the steps' stderr) and cnb.control (host -> guest), optionally a virtio-net NIC on slirp. Between loading modules and
+ * mounting anything it says "booted" and waits for "go" (lib/vm/guest-protocol.h): the host may
+ * snapshot the VM at that point.
  * Expects in the initramfs (vmshim/image/build-initramfs.sh): /etc/cnb/modules (module paths
  * in load order), /lib/modules/<release>/..., the guest tools in /cnb/libcnb.
  */
@@ -25,6 +28,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/random.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
@@ -120,7 +125,7 @@ static void load_modules(void)
 }
 
 /* virtio-serial ports get /dev/vportNpM names by probe order; their names are in sysfs. */
-static int open_port(const char *name)
+static int open_port(const char *name, int flags)
 {
 	for (int attempt = 0; attempt < 200; attempt++) {
 		_cleanup_closedir_ DIR *d = opendir("/sys/class/virtio-ports");
@@ -136,7 +141,7 @@ static int open_port(const char *name)
 			if (strcmp(buf, name))
 				continue;
 			snprintf(path, sizeof(path), "/dev/%s", e->d_name);
-			int fd = open(path, O_WRONLY | O_CLOEXEC);
+			int fd = open(path, flags | O_CLOEXEC);
 			if (fd >= 0)
 				return fd;
 		}
@@ -144,6 +149,45 @@ static int open_port(const char *name)
 	}
 	fatal("virtio-serial port %s not found (is virtio_console loaded, and the port on the QEMU command line?)",
 	      name);
+}
+
+/* Blocks until the host's "go" line arrives on the control port. A VM restored from a snapshot
+ * resumes right here, so everything that must differ between VMs happens after it. */
+static void wait_for_go(int control_fd, cnb__guest_go *go)
+{
+	char line[CNB_GUEST_EVENT_MAX_LINE];
+	size_t len = 0;
+	for (;;) {
+		ssize_t n = read(control_fd, line + len, sizeof(line) - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) { /* no host on the other end yet: it connects before it lets us run */
+			usleep(1000);
+			continue;
+		}
+		len += (size_t)n;
+		char *nl = memchr(line, '\n', len);
+		if (nl && cnb__guest_go_parse(line, (size_t)(nl - line), go) == 0)
+			return;
+		if (nl || len == sizeof(line) - 1)
+			fatal("malformed start message from the host");
+	}
+}
+
+/* Clones of one snapshot share their RNG state and a clock from the save: take the host's. */
+static void apply_go(const cnb__guest_go *go)
+{
+	struct timespec ts = { .tv_sec = go->time_ns / 1000000000, .tv_nsec = go->time_ns % 1000000000 };
+	if (clock_settime(CLOCK_REALTIME, &ts) < 0)
+		fatal("set the clock: %s", strerror(errno));
+	struct {
+		struct rand_pool_info info;
+		uint8_t bytes[CNB_GUEST_GO_SEED_BYTES];
+	} seed = { .info = { .entropy_count = 8 * CNB_GUEST_GO_SEED_BYTES, .buf_size = CNB_GUEST_GO_SEED_BYTES } };
+	memcpy(seed.bytes, go->seed, sizeof(seed.bytes));
+	_cleanup_close_ int fd = open("/dev/urandom", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || ioctl(fd, RNDADDENTROPY, &seed) < 0 || ioctl(fd, RNDRESEEDCRNG) < 0)
+		fatal("seed the RNG: %s", strerror(errno));
 }
 
 /* QEMU's slirp network as seen from inside, plus a resolv.conf pointing at slirp's DNS. */
@@ -165,6 +209,26 @@ static void setup_network(bool nic, const char *root)
 		fatal("write /etc/resolv.conf: %s", strerror(errno));
 }
 
+/* Mounts each writable job mount's own share (the job share is read-only); returns where, per mount. */
+static const char **mount_writable_shares(const cnb__job *job)
+{
+	const char **dirs = calloc(job->n_mounts + 1, sizeof(char *));
+	static char paths[CNB_JOB_MAX_MOUNTS][32];
+	if (!dirs)
+		fatal("out of memory");
+	mkdir("/mnt/rw", 0755);
+	for (size_t i = 0; i < job->n_mounts && i < CNB_JOB_MAX_MOUNTS; i++) {
+		if (!job->mounts[i].source || job->mounts[i].read_only)
+			continue;
+		char tag[32];
+		snprintf(tag, sizeof(tag), CNB_GUEST_RW_TAG_FMT, i);
+		snprintf(paths[i], sizeof(paths[i]), "/mnt/rw/%zu", i);
+		mount_or_die(tag, paths[i], "9p", MS_NODEV | MS_NOSUID, NINEP_OPTS);
+		dirs[i] = paths[i];
+	}
+	return dirs;
+}
+
 int main(void)
 {
 	uint64_t t0 = cnb__monotonic_ms();
@@ -174,11 +238,19 @@ int main(void)
 	mount_or_die("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	mount_or_die("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
 	load_modules();
-	event_fd = open_port("cnb.events");
-	int output_fd = open_port("cnb.output");
+	event_fd = open_port("cnb.events", O_WRONLY);
+	int output_fd = open_port("cnb.output", O_WRONLY);
+	int error_fd = open_port("cnb.errors", O_WRONLY);
+	int control_fd = open_port("cnb.control", O_RDONLY);
+	cnb__guest_event booted = { .type = CNB_GUEST_EVENT_BOOTED };
+	cnb__guest_event_write(event_fd, &booted);
+	cnb__guest_go go;
+	wait_for_go(control_fd, &go);
+	apply_go(&go);
+	t0 = cnb__monotonic_ms(); /* "ready" counts from here: the boot before it may be a snapshot's */
 	mkdir("/mnt", 0755);
 	mount_or_die("cnb-rootfs", ROOTFS_MNT, "9p", MS_RDONLY | MS_NODEV, NINEP_OPTS);
-	mount_or_die("cnb-job", JOB_MNT, "9p", MS_NODEV, NINEP_OPTS);
+	mount_or_die("cnb-job", JOB_MNT, "9p", MS_RDONLY | MS_NODEV | MS_NOSUID, NINEP_OPTS);
 	cnb__guest_event ready = { .type = CNB_GUEST_EVENT_READY, .ms = cnb__monotonic_ms() - t0 };
 	cnb__guest_event_write(event_fd, &ready);
 
@@ -190,8 +262,11 @@ int main(void)
 	    cnb__job_from_json(data, len, &job, &err) < 0)
 		fatal("read the job: %s", cnb_error_message(err));
 	mkdir("/run/cnb", 0755);
+	_cleanup_free_ const char **rw_dirs = mount_writable_shares(job);
 	cnb__jobrun_env env = { .lower = ROOTFS_MNT, .job_dir = JOB_MNT, .tools_dir = "/cnb/libcnb",
-				.scratch = "/run/cnb", .output_fd = output_fd, .event_fd = event_fd };
+				.scratch = "/run/cnb", .mount_dirs = rw_dirs, .output_fd = output_fd,
+				.error_fd = error_fd,
+				.event_fd = event_fd };
 	_cleanup_free_ char *root = NULL;
 	if (cnb__jobrun_setup(job, &env, &root, &err) < 0)
 		fatal("set up the job: %s", cnb_error_message(err));

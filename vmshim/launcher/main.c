@@ -1,20 +1,20 @@
 /*
  * cnb-launcher: the entrypoint of every exported image, installed as /cnb/lifecycle/launcher and
- * reached through the /cnb/process/<type> symlinks ([P § launcher], checklist §5). It reads
+ * reached through the /cnb/process/<type> symlinks (platform.md "launcher"). It reads
  * <layers>/config/metadata.toml, picks the process, builds its environment (layer env files,
  * exec.d) and replaces itself with it. Static, and needs no shell for direct processes.
  */
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
-#include "lib/lifecycle/api-version.h"
-#include "lib/lifecycle/env-rules.h"
-#include "lib/lifecycle/launch-env.h"
-#include "lib/lifecycle/launch-exec.h"
-#include "lib/lifecycle/launch-execd.h"
-#include "lib/lifecycle/launch-layers.h"
-#include "lib/lifecycle/launch-metadata.h"
-#include "lib/lifecycle/launch-process.h"
+#include "lib/lifecycle/spec/api-version.h"
+#include "lib/lifecycle/spec/env-rules.h"
+#include "lib/lifecycle/launcher/launch-env.h"
+#include "lib/lifecycle/launcher/launch-exec.h"
+#include "lib/lifecycle/launcher/launch-execd.h"
+#include "lib/lifecycle/launcher/launch-layers.h"
+#include "lib/lifecycle/launcher/launch-metadata.h"
+#include "lib/lifecycle/launcher/launch-process.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -22,7 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Exit codes of [P § Usage] (lc:platform/launch/exit.go, lc:cmd/exit.go). */
+/* Exit codes of platform.md "Usage" (lifecycle platform/launch/exit.go, lifecycle cmd/exit.go). */
 enum {
 	EXIT_FAILED = 1,        /* generic failure: metadata.toml unreadable */
 	EXIT_PLATFORM_API = 11, /* CNB_PLATFORM_API unset or unsupported */
@@ -39,7 +39,7 @@ static int fail(int code, const char *action, cnb_error *err)
 	return code;
 }
 
-/* CNB_* inputs with their defaults (lc:platform/launch/defaults.go); an empty value means unset. */
+/* CNB_* inputs with their defaults (lifecycle platform/launch/defaults.go); an empty value means unset. */
 static const char *env_or(const char *name, const char *fallback)
 {
 	const char *v = getenv(name);
@@ -84,7 +84,7 @@ int main(int argc, char **argv)
 	cnb_error *err = NULL;
 	const char *caller = argc > 0 ? argv[0] : "launcher";
 
-	/* [P § Platform API Compatibility]: the launcher has no default Platform API (lc:cmd/apis.go). */
+	/* platform.md "Platform API Compatibility": the launcher has no default Platform API (lifecycle cmd/apis.go). */
 	const char *platform_text = getenv("CNB_PLATFORM_API");
 	cnb__api platform;
 	if (!platform_text || !*platform_text) {

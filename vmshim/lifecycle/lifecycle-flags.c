@@ -1,4 +1,4 @@
-/* Flags, CNB_* variables and defaults of the lifecycle phases (lc:cmd/lifecycle/cli/flags.go). */
+/* Flags, CNB_* variables and defaults of the lifecycle phases (lifecycle cmd/lifecycle/cli/flags.go). */
 #include "lifecycle-flags.h"
 
 #include "lib/common/cleanup.h"
@@ -141,7 +141,7 @@ int lc_options_parse(lc_options *o, const char *phase, unsigned allowed, int arg
 		fprintf(stderr, "cnb-lifecycle %s: invalid log level \"%s\" (debug, info, warn, error)\n", phase, *level);
 		return CNB_LC_EXIT_INVALID_ARGS;
 	}
-	/* Defaults: lc:platform/defaults.go. */
+	/* Defaults: lifecycle platform/defaults.go. */
 	static const struct {
 		unsigned bit;
 		const char *value;

@@ -1,12 +1,12 @@
 /*
  * Command line and environment of cnb-lifecycle phases, as the reference lifecycle takes them
- * (checklist §3.0): Go-style flags (`-layers /layers`, `-layers=/layers`), a flag wins over its
+ * (platform.md "Usage"): Go-style flags (`-layers /layers`, `-layers=/layers`), a flag wins over its
  * CNB_* variable, then the platform defaults.
  */
 #ifndef CNB_LIFECYCLE_FLAGS_H
 #define CNB_LIFECYCLE_FLAGS_H
 
-#include "lib/lifecycle/phase.h"
+#include "lib/lifecycle/phases/phase.h"
 
 /* Flags a phase accepts (bit mask). */
 enum {

@@ -4,8 +4,8 @@
  * after the reference binaries (detector, builder). A phase is one entry of `phases[]`.
  */
 #include "lifecycle-flags.h"
-#include "lib/lifecycle/export.h"
-#include "lib/lifecycle/restore.h"
+#include "export-flags.h"
+#include "lib/lifecycle/phases/restore.h"
 
 #include "lib/common/cleanup.h"
 
@@ -19,7 +19,7 @@ typedef struct phase {
 	const char *name;  /* subcommand */
 	const char *alias; /* argv[0] basename of the reference lifecycle */
 	unsigned flags;
-	bool refuse_root; /* detector and builder run buildpack code: never as root (checklist §3.0) */
+	bool refuse_root; /* detector and builder run buildpack code: never as root (platform.md "Usage") */
 	int (*run)(const cnb__phase_inputs *in, int *exit_code, cnb_error **err);
 } phase;
 
@@ -74,7 +74,7 @@ static int run_phase(const phase *p, int argc, char **argv)
 	return exit_code;
 }
 
-/* export parses its own flags (-out, -launcher, -cache...; lib/lifecycle/export-main.c). */
+/* export parses its own flags (-out, -launcher, -cache...; export-flags.c). */
 static bool is_export(const char *name)
 {
 	return !strcmp(name, "export") || !strcmp(name, "exporter");
@@ -84,9 +84,9 @@ int main(int argc, char **argv)
 {
 	const char *self = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 	if (is_export(self))
-		return cnb__export_main(argc, argv);
+		return lc_export_main(argc, argv);
 	if (argc >= 2 && is_export(argv[1]))
-		return cnb__export_main(argc - 1, argv + 1);
+		return lc_export_main(argc - 1, argv + 1);
 	const phase *p = find_phase(self);
 	if (p)
 		return run_phase(p, argc - 1, argv + 1);

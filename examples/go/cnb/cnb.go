@@ -5,8 +5,11 @@ package cnb
 
 /*
 #cgo pkg-config: libcnb
+#include <cnb/cnb.h>
 #include <stdlib.h>
-#include "bridge.h"
+
+// goLogCallback (exported below) has cnb_log_fn's shape, so libcnb calls Go directly: no C shim.
+extern void goLogCallback(int32_t level, char *msg, void *userdata);
 */
 import "C"
 
@@ -63,13 +66,15 @@ type LogFunc func(level LogLevel, msg string)
 
 // Context wraps a cnb_ctx. Close it when done.
 type Context struct {
-	c      *C.cnb_ctx
-	handle cgo.Handle
+	c        *C.cnb_ctx
+	handle   cgo.Handle
+	userdata unsafe.Pointer // C memory holding handle: cgo forbids Go pointers kept by C
 }
 
 //export goLogCallback
-func goLogCallback(level C.int, msg *C.char, handle C.uintptr_t) {
-	if fn, ok := cgo.Handle(handle).Value().(LogFunc); ok && fn != nil {
+func goLogCallback(level C.int32_t, msg *C.char, userdata unsafe.Pointer) {
+	h := cgo.Handle(*(*C.uintptr_t)(userdata))
+	if fn, ok := h.Value().(LogFunc); ok && fn != nil {
 		fn(LogLevel(level), C.GoString(msg))
 	}
 }
@@ -82,20 +87,32 @@ func NewContext(cacheDir string, maxLevel LogLevel, log LogFunc) (*Context, erro
 		dir = C.CString(cacheDir)
 		defer C.free(unsafe.Pointer(dir))
 	}
+	var opts C.cnb_ctx_opts
+	if rc := C.cnb_ctx_opts_init(&opts, C.CNB_CTX_OPTS_VERSION); rc < 0 {
+		return nil, takeError(rc, nil)
+	}
 	h := cgo.NewHandle(log)
+	userdata := C.malloc(C.size_t(unsafe.Sizeof(C.uintptr_t(0))))
+	*(*C.uintptr_t)(userdata) = C.uintptr_t(h)
+	opts.cache_dir = dir
+	opts.log = C.cnb_log_fn(C.goLogCallback)
+	opts.userdata = userdata
+	opts.log_level = C.int32_t(maxLevel)
 	var c *C.cnb_ctx
 	var cerr *C.cnb_error
-	if rc := C.cnbgo_ctx_new(&c, dir, C.int(maxLevel), C.uintptr_t(h), &cerr); rc < 0 {
+	if rc := C.cnb_ctx_new(&c, &opts, &cerr); rc < 0 {
 		h.Delete()
+		C.free(userdata)
 		return nil, takeError(rc, cerr)
 	}
-	return &Context{c: c, handle: h}, nil
+	return &Context{c: c, handle: h, userdata: userdata}, nil
 }
 
 // Close frees the context. No build may run on it any more.
 func (c *Context) Close() {
 	C.cnb_ctx_free(c.c)
 	c.handle.Delete()
+	C.free(c.userdata)
 }
 
 // BuildOptions is the Go face of cnb_build_opts (a subset).
@@ -146,7 +163,9 @@ func Build(ctx context.Context, c *Context, o BuildOptions) (*Result, error) {
 	}
 
 	var opts C.cnb_build_opts
-	C.cnbgo_build_opts_init(&opts)
+	if rc := C.cnb_build_opts_init(&opts, C.CNB_BUILD_OPTS_VERSION); rc < 0 {
+		return nil, takeError(rc, nil)
+	}
 	opts.image = str(o.Image)
 	opts.builder = str(o.Builder)
 	opts.app_dir = str(o.AppDir)

@@ -1,0 +1,320 @@
+/*
+ * The detect phase (platform.md "detector", buildpack.md "Phase #1: Detection"): verify the
+ * order, run bin/detect of each buildpack as order resolution asks, resolve the build plan,
+ * write group.toml and plan.toml. Buildpacks of a group run one after another.
+ */
+#include "lib/common/cleanup.h"
+#include "lib/common/error-internal.h"
+#include "lib/common/fs.h"
+#include "lib/lifecycle/spec/build-plan.h"
+#include "lib/lifecycle/phases/buildpack-exec.h"
+#include "lib/lifecycle/spec/group-plan-files.h"
+#include "lib/lifecycle/spec/order.h"
+#include "lib/lifecycle/phases/phase.h"
+#include "lib/lifecycle/phases/platform-env.h"
+#include "lib/lifecycle/spec/target-data.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+void cnb__phase_log(const cnb__phase_inputs *in, cnb__log_level level, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *line = in->log ? cnb__vformat(fmt, ap) : NULL;
+	va_end(ap);
+	if (line)
+		in->log(in->log_ud, level, line);
+	free(line);
+}
+
+typedef struct detector {
+	const cnb__phase_inputs *in;
+	cnb__env base;
+	cnb__target target;
+	bool have_target;
+} detector;
+
+static int load_bp(void *ud, const char *id, const char *version, cnb__bp_descriptor **out, cnb_error **err)
+{
+	detector *d = ud;
+	return cnb__bp_descriptor_load(out, d->in->buildpacks_dir, id, version, err);
+}
+
+static void log_line(void *ud, const char *line)
+{
+	detector *d = ud;
+	cnb__phase_log(d->in, CNB_LOG_INFO, "%s", line);
+}
+
+static void log_output(const cnb__phase_inputs *in, cnb__log_level level, const cnb__bp_descriptor *bp,
+		       const cnb__detect_run *run)
+{
+	if (!run->output || !*run->output)
+		return;
+	cnb__phase_log(in, level, "======== Output: %s@%s ========", bp->id, bp->version);
+	for (const char *line = run->output, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		cnb__phase_log(in, level, "%.*s", nl ? (int)(nl - line) : (int)strlen(line), line);
+	}
+}
+
+/*
+ * Detect output is buffered (lifecycle buildpack/detect.go): an errored buildpack's is shown at once;
+ * the others' at debug level, or at info when detection fails as a whole.
+ */
+typedef struct output_flush {
+	const cnb__phase_inputs *in;
+	cnb__log_level level;
+} output_flush;
+
+static void flush_output(void *ud, const cnb__bp_descriptor *bp, const cnb__detect_run *run)
+{
+	const output_flush *f = ud;
+	if (run->code == CNB_DETECT_PASS || run->code == CNB_DETECT_FAIL)
+		log_output(f->in, f->level, bp, run);
+}
+
+/* One bin/detect run: prepared, spawned, collected with the others of its batch, finished. */
+typedef struct detect_job {
+	const cnb__bp_descriptor *bp;
+	cnb__detect_run *run;
+	char *who, *bin, *tmpdir, *plan;
+	cnb__env env;
+	cnb__child child;
+	bool spawned;
+	cnb__buf output;
+	int status;
+	int child_errno;
+} detect_job;
+
+static void job_free(detect_job *j)
+{
+	if (j->tmpdir)
+		cnb__rm_rf(j->tmpdir, NULL);
+	free(j->who);
+	free(j->bin);
+	free(j->tmpdir);
+	free(j->plan);
+	cnb__env_free(&j->env);
+	cnb__buf_reset(&j->output);
+}
+
+/* A fresh, empty plan file per buildpack ($TMPDIR/plan.XXXXXX/plan.toml) and the environment. */
+static int job_prepare(detector *d, detect_job *j, cnb_error **err)
+{
+	const cnb__phase_inputs *in = d->in;
+	const char *tmp = getenv("TMPDIR");
+	if (!(j->who = cnb__bp_ref(j->bp->id, j->bp->version)) || !(j->bin = cnb__path_join(j->bp->dir, "bin/detect")) ||
+	    asprintf(&j->tmpdir, "%s/plan.XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0) {
+		j->tmpdir = NULL;
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	}
+	if (!mkdtemp(j->tmpdir)) {
+		int e = errno;
+		free(j->tmpdir);
+		j->tmpdir = NULL;
+		return cnb__error_errno(err, CNB_EIO, e, "create a temp dir for %s's build plan", j->who);
+	}
+	int rc = (j->plan = cnb__path_join(j->tmpdir, "plan.toml")) ? 0 : cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = cnb__write_file_atomic(j->plan, "", 0, 0644, err);
+	if (rc == 0)
+		rc = cnb__platform_env_for_buildpack(&j->env, &d->base, j->bp, in, d->have_target ? &d->target : NULL, err);
+	if (rc == 0 && cnb__api_at_least(j->bp->api, 0, 8) && cnb__env_set(&j->env, "CNB_BUILD_PLAN_PATH", j->plan) < 0)
+		rc = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	return rc;
+}
+
+/* A spawn failure (no bin/detect, not executable) makes the buildpack errored, not the detector. */
+static void job_spawn(detector *d, detect_job *j)
+{
+	/* The positional args are always passed, although deprecated since API 0.8. */
+	char *argv[] = { j->bin, (char *)d->in->platform_dir, j->plan, NULL };
+	cnb_error *spawn_err = NULL;
+	cnb__phase_log(d->in, CNB_LOG_DEBUG, "Running %s for %s", j->bin, j->who);
+	if (cnb__exec_spawn(&j->child, argv, cnb__env_envp(&j->env), d->in->app_dir, true, &spawn_err) == 0) {
+		j->spawned = true;
+		return;
+	}
+	j->run->code = CNB_DETECT_ERROR;
+	j->run->error = strdup(cnb_error_message(spawn_err));
+	cnb_error_free(spawn_err);
+}
+
+static void job_finish(detector *d, detect_job *j)
+{
+	cnb__detect_run *run = j->run;
+	if (j->spawned && j->child_errno) {
+		run->code = CNB_DETECT_ERROR;
+		if (asprintf(&run->error, "run %s: %s", j->bin, strerror(j->child_errno)) < 0)
+			run->error = NULL;
+	} else if (j->spawned) {
+		run->code = j->status;
+		bool errored = j->status != CNB_DETECT_PASS && j->status != CNB_DETECT_FAIL;
+		if (errored && asprintf(&run->error, "bin/detect exited with status %d", j->status) < 0)
+			run->error = NULL;
+	}
+	cnb_error *plan_err = NULL;
+	if (run->code == CNB_DETECT_PASS && cnb__build_plan_load(run, j->plan, j->who, &plan_err)) {
+		/* A build plan we cannot read makes the buildpack errored, not the whole detector. */
+		run->code = CNB_DETECT_ERROR;
+		run->error = strdup(cnb_error_message(plan_err));
+		cnb_error_free(plan_err);
+	}
+	/* Only a non-empty buffer: cnb__buf_steal of an empty one returns unterminated memory (lib/common/buf.c). */
+	run->output = j->output.len ? cnb__buf_steal(&j->output) : NULL;
+	if (run->code != CNB_DETECT_PASS && run->code != CNB_DETECT_FAIL) {
+		log_output(d->in, CNB_LOG_INFO, j->bp, run);
+		cnb__phase_log(d->in, CNB_LOG_INFO, "err:  %s: %s", j->who, run->error ? run->error : "bin/detect failed");
+	}
+}
+
+/* Runs up to `n` detects at once; results and logs come out in input order. */
+static int detect_batch(detector *d, detect_job *jobs, size_t n, cnb_error **err)
+{
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if ((rc = job_prepare(d, &jobs[i], err)) == 0)
+			job_spawn(d, &jobs[i]);
+	_cleanup_free_ cnb__child *children = calloc(n + 1, sizeof(*children));
+	_cleanup_free_ cnb__buf *outputs = calloc(n + 1, sizeof(*outputs));
+	_cleanup_free_ int *status = calloc(n + 1, sizeof(int)), *errnos = calloc(n + 1, sizeof(int));
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].spawned)
+			children[k++] = jobs[i].child;
+	/* Every spawned child is reaped, even after an error preparing a later one. */
+	if (children && outputs && status && errnos)
+		cnb__exec_collect(children, k, outputs, status, errnos);
+	else
+		for (size_t i = 0; i < k; i++)
+			waitpid(children[i].pid, NULL, 0);
+	for (size_t i = 0, c = 0; i < n; i++) {
+		if (!jobs[i].spawned)
+			continue;
+		jobs[i].output = outputs[c];
+		jobs[i].status = status[c];
+		jobs[i].child_errno = errnos[c++];
+	}
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		job_finish(d, &jobs[i]);
+	if (!children || !outputs || !status || !errnos)
+		rc = rc ? rc : cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	return rc;
+}
+
+/*
+ * Detects of one group run in parallel, as in the reference (lifecycle phase/detector.go, unbounded
+ * there). Bounded here by the CPUs, but at least 4: detect scripts mostly wait on the disk.
+ */
+static int detect_many(void *ud, const cnb__bp_descriptor *const *bps, cnb__detect_run *const *runs, size_t n,
+		       cnb_error **err)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t batch = cpus > 4 ? (size_t)cpus : 4;
+	_cleanup_free_ detect_job *jobs = calloc(n + 1, sizeof(*jobs));
+	if (!jobs)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		jobs[i] = (detect_job){ .bp = bps[i], .run = runs[i], .output = CNB_BUF_INIT };
+	int rc = 0;
+	for (size_t start = 0; rc == 0 && start < n; start += batch)
+		rc = detect_batch(ud, jobs + start, n - start < batch ? n - start : batch, err);
+	for (size_t i = 0; i < n; i++)
+		job_free(&jobs[i]);
+	return rc;
+}
+
+static int detect_bp(void *ud, const cnb__bp_descriptor *bp, cnb__detect_run *run, cnb_error **err)
+{
+	return detect_many(ud, &bp, &run, 1, err);
+}
+
+/* lifecycle phase/hermetic_factory.go verifyOrder: every top-level element exists and has a supported API. */
+static int verify_order(const cnb__phase_inputs *in, const cnb__order *order, int *exit_code, cnb_error **err)
+{
+	for (size_t g = 0; g < order->n; g++)
+		for (size_t i = 0; i < order->groups[g].n; i++) {
+			const cnb__order_elem *el = &order->groups[g].elems[i];
+			cnb__bp_descriptor *d = NULL;
+			int rc = cnb__bp_descriptor_load(&d, in->buildpacks_dir, el->id, el->version, err);
+			cnb__bp_descriptor_free(d);
+			if (rc) {
+				*exit_code = rc == CNB_EUNSUPPORTED ? CNB_LC_EXIT_BUILDPACK_API : CNB_LC_EXIT_FAILED;
+				return rc;
+			}
+		}
+	return 0;
+}
+
+int cnb__detect_phase(const cnb__phase_inputs *in, int *exit_code, cnb_error **err)
+{
+	*exit_code = CNB_LC_EXIT_FAILED;
+	cnb__order order = { 0 };
+	int rc = cnb__order_load(&order, in->order_path, err);
+	if (rc == 0 && cnb__api_at_least(in->platform_api, 0, 15))
+		rc = cnb__order_add_system(&order, in->system_path, err);
+	if (rc) {
+		/* Extensions in the order: refused as creator does, an invalid input. */
+		if (rc == CNB_EUNSUPPORTED)
+			*exit_code = CNB_LC_EXIT_INVALID_ARGS;
+		cnb__order_free(&order);
+		return rc;
+	}
+	detector d = { .in = in };
+	cnb__order_resolver r = { .ops = { load_bp, detect_bp, log_line, &d, detect_many } };
+	cnb__plan_result res = { 0 };
+	cnb__group_status status = CNB_GROUP_FAILED;
+	if ((rc = verify_order(in, &order, exit_code, err)))
+		goto out;
+	if (cnb__env_init_build(&d.base, in->environ) < 0) {
+		rc = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* Targets are checked from Platform 0.12 on; CNB_TARGET_* is given to every API >= 0.10 buildpack. */
+	if ((rc = cnb__target_data_load(&d.target, in->analyzed_path, err)))
+		goto out;
+	d.have_target = true;
+	r.run_target = cnb__api_at_least(in->platform_api, 0, 12) ? &d.target : NULL;
+	r.exec_env = cnb__api_at_least(in->platform_api, 0, 15) ? in->exec_env : NULL;
+	rc = cnb__order_resolve(&r, &order, &status, &res, err);
+	output_flush flush = { in, rc == 0 && status == CNB_GROUP_PASSED ? CNB_LOG_DEBUG : CNB_LOG_INFO };
+	cnb__order_resolver_each_run(&r, flush_output, &flush);
+	if (rc) {
+		*exit_code = rc == CNB_EUNSUPPORTED ? CNB_LC_EXIT_BUILDPACK_API : CNB_LC_EXIT_DETECT;
+		cnb__error_prefix(err, "detect");
+		goto out;
+	}
+	if (status != CNB_GROUP_PASSED) {
+		*exit_code = status == CNB_GROUP_ERRORED ? CNB_LC_EXIT_DETECT_ERRORED : CNB_LC_EXIT_DETECT_FAILED;
+		rc = cnb__error_set(err, CNB_EDETECT, "%s",
+				    status == CNB_GROUP_ERRORED
+					    ? "no buildpack group passed detection, and at least one buildpack errored: "
+					      "see its output above"
+					    : "no buildpack group passed detection: check that the app directory holds "
+					      "what the buildpacks look for (results above)");
+		goto out;
+	}
+	if ((rc = cnb__group_file_write(in->group_path, res.group, res.n_group, err)) ||
+	    (rc = cnb__plan_file_write(in->plan_path, &res, err))) {
+		*exit_code = CNB_LC_EXIT_DETECT;
+		goto out;
+	}
+	for (size_t i = 0; i < res.n_group; i++)
+		cnb__phase_log(in, CNB_LOG_INFO, "%s %s", res.group[i]->id, res.group[i]->version);
+	*exit_code = CNB_LC_EXIT_OK;
+out:
+	cnb__plan_result_free(&res);
+	cnb__order_resolver_free(&r);
+	cnb__order_free(&order);
+	cnb__env_free(&d.base);
+	cnb__target_free(&d.target);
+	return rc;
+}

@@ -1,0 +1,109 @@
+/*
+ * buildpack.toml (buildpack.md "Data Format" › "buildpack.toml", platform.md "Data Format") and the on-disk lookup
+ * <buildpacks>/<escaped id>/<version>/buildpack.toml.
+ */
+#ifndef CNB_LC_BUILDPACK_DESCRIPTOR_H
+#define CNB_LC_BUILDPACK_DESCRIPTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <cnb/error.h>
+#include "lib/lifecycle/spec/api-version.h"
+#include "lib/common/dir-list.h"
+#include "lib/toml/toml.h"
+
+typedef struct cnb__order_elem {
+	char *id;
+	char *version;
+	bool optional;
+} cnb__order_elem;
+
+typedef struct cnb__order_group {
+	cnb__order_elem *elems;
+	size_t n;
+} cnb__order_group;
+
+/* An [[order]] list: groups tried in turn. */
+typedef struct cnb__order {
+	cnb__order_group *groups;
+	size_t n;
+} cnb__order;
+
+typedef struct cnb__distro {
+	char *name;
+	char *version;
+} cnb__distro;
+
+/* A [[targets]] entry; empty fields are wildcards. Also used for the run image's target data. */
+typedef struct cnb__target {
+	char *os;
+	char *arch;
+	char *variant;
+	cnb__distro *distros;
+	size_t n_distros;
+} cnb__target;
+
+typedef struct cnb__bp_descriptor {
+	char *dir;  /* the buildpack's directory */
+	char *path; /* .../buildpack.toml, for messages */
+	char *api_text;
+	cnb__api api;
+	char *id;
+	char *version;
+	char *name;
+	char *homepage;
+	bool clear_env;
+	char **exec_env; /* NULL-terminated; empty = every environment */
+	size_t n_exec_env;
+	char **sbom_formats; /* NULL-terminated media types */
+	size_t n_sbom_formats;
+	cnb__order order; /* non-empty for composite (meta) buildpacks */
+	cnb__target *targets; /* declared or inferred (buildpack.md "Targets") */
+	size_t n_targets;
+	bool any_target; /* a `*` stack, or nothing to infer from: matches every target */
+} cnb__bp_descriptor;
+
+/* Parses an [[order]] array of tables (order.toml or a composite's buildpack.toml). */
+int cnb__order_parse(cnb__order *out, const cnb_toml *order, const char *where, cnb_error **err);
+/* Reads order.toml; [[order-extensions]] is refused (image extensions are not supported yet). */
+int cnb__order_load(cnb__order *out, const char *path, cnb_error **err);
+void cnb__order_free(cnb__order *o);
+
+/*
+ * Platform 0.15 system buildpacks (platform.md "system.toml"): prepends [[system.pre.buildpacks]] and
+ * appends [[system.post.buildpacks]] to every group, skipping IDs the group already has. They are
+ * required: ⚠ DIFF, the lifecycle ignores `optional` there. A missing file changes nothing.
+ */
+int cnb__order_add_system(cnb__order *order, const char *system_path, cnb_error **err);
+
+/*
+ * Parses a buildpack.toml document found in `dir`. The `api` is checked: CNB_EUNSUPPORTED names
+ * the buildpack and the supported range (exit 12).
+ */
+int cnb__bp_descriptor_parse(cnb__bp_descriptor **out, const cnb_toml *doc, const char *dir, const char *path,
+			     cnb_error **err);
+
+/* Loads <buildpacks>/<escaped id>/<version>/buildpack.toml. Missing: CNB_ENOTFOUND. */
+int cnb__bp_descriptor_load(cnb__bp_descriptor **out, const char *buildpacks_dir, const char *id,
+			    const char *version, cnb_error **err);
+
+void cnb__bp_descriptor_free(cnb__bp_descriptor *d);
+
+/* `/` in an ID becomes `_` in paths (lifecycle launch/launch.go EscapeID). Caller frees; NULL on OOM. */
+char *cnb__bp_escape_id(const char *id);
+
+/* "id@version". Caller frees. */
+char *cnb__bp_ref(const char *id, const char *version);
+
+void cnb__target_free(cnb__target *t);
+
+/*
+ * Whether a buildpack can build for `run` (lifecycle platform/target_data.go TargetSatisfiedForBuild):
+ * os, arch, variant equal or empty on either side; declared distros need one matching pair.
+ */
+bool cnb__bp_target_matches(const cnb__bp_descriptor *d, const cnb__target *run);
+
+/* Whether the buildpack runs for exec environment `exec_env` (Buildpack API >= 0.12). */
+bool cnb__bp_exec_env_allows(const cnb__bp_descriptor *d, const char *exec_env);
+
+#endif

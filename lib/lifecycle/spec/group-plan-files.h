@@ -1,0 +1,20 @@
+/* group.toml and plan.toml: the detector's outputs, the builder's inputs (platform.md "group.toml", "plan.toml"). */
+#ifndef CNB_LC_GROUP_PLAN_FILES_H
+#define CNB_LC_GROUP_PLAN_FILES_H
+
+#include <cnb/error.h>
+#include "lib/lifecycle/spec/plan.h"
+#include "lib/toml/toml.h"
+
+/* Writes a TOML document atomically. */
+int cnb__toml_doc_write_file(const cnb_toml *doc, const char *path, cnb_error **err);
+
+/* [[group]] id, version, api, homepage (omitted when empty); `optional` is stripped. */
+int cnb__group_file_write(const char *path, const cnb__group_elem *const *group, size_t n, cnb_error **err);
+/* Reads [[group]]; *out is an array of n elements (free each with cnb__group_elem_free, then the array). */
+int cnb__group_file_read(const char *path, cnb__group_elem **out, size_t *n, cnb_error **err);
+
+/* [[entries]] with [[entries.providers]] id, version and [[entries.requires]] name, metadata. */
+int cnb__plan_file_write(const char *path, const cnb__plan_result *plan, cnb_error **err);
+
+#endif

@@ -1,0 +1,59 @@
+/*
+ * Order resolution (buildpack.md "Order Resolution", platform.md "detector"): the first
+ * group that passes wins; composite buildpacks expand lazily and depth-first carrying the rest of
+ * their group; an optional composite may vanish; duplicate IDs are skipped; detection is memoized
+ * per id@version. Buildpack lookup and bin/detect are supplied by the caller.
+ */
+#ifndef CNB_LC_ORDER_H
+#define CNB_LC_ORDER_H
+
+#include <cnb/error.h>
+#include "lib/common/buf.h"
+#include "lib/common/format.h"
+#include "lib/lifecycle/spec/buildpack-descriptor.h"
+#include "lib/lifecycle/spec/plan.h"
+
+typedef struct cnb__order_ops {
+	/* Loads a buildpack's descriptor (the resolver owns and caches it). */
+	int (*load)(void *ud, const char *id, const char *version, cnb__bp_descriptor **out, cnb_error **err);
+	/* Runs a non-composite buildpack's detection into `run`. A non-zero return aborts resolution. */
+	int (*detect)(void *ud, const cnb__bp_descriptor *bp, cnb__detect_run *run, cnb_error **err);
+	/* One line of progress/results ("pass: a@1"); may be NULL. */
+	cnb__line_fn log;
+	void *ud;
+	/*
+	 * Optional: detects several buildpacks at once (runs[i] for bps[i]), same contract as
+	 * `detect`. The resolver hands it the buildpacks of a group up to its first composite.
+	 */
+	int (*detect_many)(void *ud, const cnb__bp_descriptor *const *bps, cnb__detect_run *const *runs, size_t n,
+			   cnb_error **err);
+} cnb__order_ops;
+
+typedef struct cnb__order_resolver {
+	cnb__order_ops ops;
+	const cnb__target *run_target; /* Platform >= 0.12: target checks against it; NULL = none */
+	const char *exec_env;          /* Platform >= 0.15: skip buildpacks not for it; NULL = none */
+	/* private: everything below is owned and freed by cnb__order_resolver_free */
+	struct cnb__order_memo *memo;
+	size_t n_memo;
+	cnb__group_elem **elems;
+	size_t n_elems;
+	cnb__detect_run **extra_runs;
+	size_t n_extra_runs;
+} cnb__order_resolver;
+
+/*
+ * Resolves `order`. On CNB_OK, *status is PASSED (out = the group and plan, pointing into the
+ * resolver: valid until cnb__order_resolver_free), FAILED (exit 20) or ERRORED (exit 21).
+ * Errors from ops (e.g. a nested buildpack that does not exist: exit 22) are returned as is.
+ */
+int cnb__order_resolve(cnb__order_resolver *r, const cnb__order *order, cnb__group_status *status,
+		       cnb__plan_result *out, cnb_error **err);
+
+/* Calls fn for every buildpack whose detection ran, in the order they ran. */
+void cnb__order_resolver_each_run(const cnb__order_resolver *r,
+				  void (*fn)(void *ud, const cnb__bp_descriptor *bp, const cnb__detect_run *run), void *ud);
+
+void cnb__order_resolver_free(cnb__order_resolver *r);
+
+#endif

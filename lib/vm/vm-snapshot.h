@@ -1,0 +1,47 @@
+/*
+ * Snapshot-restore of the build VM (the Firecracker idea, with QEMU's own migration). The first
+ * cold boot for a given configuration stops the guest at "booted" (kernel up, modules loaded,
+ * nothing mounted: QEMU refuses to migrate a mounted 9p export), saves its state, and goes on;
+ * later VMs start from that state with `-incoming` and are running in a fraction of the boot.
+ * The guest then mounts the new job's shares (their paths are not in the state) after the
+ * host's "go", which also carries the clock and a fresh RNG seed (guest-protocol.h).
+ *
+ * A snapshot is keyed on everything it depends on: the QEMU binary (path, inode, size, mtime),
+ * the kernel and initramfs (same), and the whole QEMU command line (machine, accelerator, cpus,
+ * memory, devices) with the job's paths left out. It lives in <cache>/vm/snapshots/<key>.vmstate,
+ * mode 0600, written to a temp file and renamed; it is only ever loaded from a directory and a
+ * file owned by the user and writable by nobody else. Anything wrong with it is a cache miss: a
+ * cold boot, which saves a new one. A configuration whose snapshots failed to restore twice
+ * (<key>.vmstate.failed counts, a good restore resets it) boots cold from then on.
+ */
+#ifndef CNB_VM_SNAPSHOT_H
+#define CNB_VM_SNAPSHOT_H
+
+#include "qemu-argv.h"
+#include "qmp.h"
+
+#include <cnb/ctx.h>
+#include <stdbool.h>
+
+typedef struct cnb__vm_snapshot {
+	char *path;     /* NULL: snapshots are off ($CNB_VM_SNAPSHOT=off, or no cache dir) */
+	int restore_fd; /* a verified state to start from, or -1: boot cold */
+} cnb__vm_snapshot;
+
+/* Looks up the snapshot for `qc` (a cold-boot configuration). Never fails: trouble is a miss. */
+void cnb__vm_snapshot_find(const cnb_ctx *ctx, const cnb__qemu_config *qc, cnb__vm_snapshot *out);
+
+/* Saves the stopped-at-"booted" VM behind `qmp` to s->path, then lets it run on. Returns 0 or a
+ * negative code; the VM runs on in either case (a failed save only costs the next build a boot). */
+int cnb__vm_snapshot_save(const cnb__vm_snapshot *s, cnb__qmp *qmp, cnb_error **err);
+
+/* After a restore from s->restore_fd failed: removes that file (unless it was replaced meanwhile)
+ * and closes the fd, so the next boot is cold and saves a fresh one. */
+void cnb__vm_snapshot_discard(cnb__vm_snapshot *s);
+
+/* After a VM restored from it ran: the failure count starts again. */
+void cnb__vm_snapshot_restored(const cnb__vm_snapshot *s);
+
+void cnb__vm_snapshot_free(cnb__vm_snapshot *s);
+
+#endif

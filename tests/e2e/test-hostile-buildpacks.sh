@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Hostile buildpacks against whole builds (issue 12), on both executors: a buildpack ships a
+# setuid-root helper (builder create must drop the bit, with a warning) and leaves a process in a
+# session of its own that keeps rewriting export.json and the layer tars for the rest of the job.
+# The pushed image must be what the lifecycle exported. Prints TAP.
+#   test-hostile-buildpacks.sh CNB_EXE SOURCE_ROOT   (run through with-registry.sh)
+set -u
+cnb=$1 src=$2
+reg=${CNB_TEST_REGISTRY:?run me through with-registry.sh}
+. "$src/tests/lib/tap.sh"
+tap_workdir hostile
+entrypoint() { skopeo inspect --tls-verify=false --config "docker://$1" |
+	python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin)["config"]["Entrypoint"]))'; }
+
+"$src/tests/fixtures/make-base-images.sh" "$work/base" >/dev/null
+for tag in build run; do
+	"$cnb" copy "oci:$work/base:$tag" "docker://$reg/hostile/base:$tag" >/dev/null || { echo "Bail out! push base:$tag"; exit 1; }
+done
+cp -r "$src/examples/buildpacks/shell" "$work/bp"
+printf '#!/bin/sh\nid -u\n' > "$work/bp/bin/helper"
+chmod 4755 "$work/bp/bin/helper"
+cat >> "$work/bp/bin/build" <<'SH'
+stat -c "helper mode %a" "$CNB_BUILDPACK_DIR/bin/helper"
+setsid sh -c 'while :; do
+	for t in /cnb/out/layers/*.tar; do [ -f "$t" ] && [ ! -f "$t.seen" ] && touch "$t.seen" && tar cf "$t" /etc/passwd; done
+	[ -f /cnb/out/export.json ] &&
+		sed -i "s|\"entrypoint\":\[[^]]*\]|\"entrypoint\":[\"/pwned-by-buildpack\"]|" /cnb/out/export.json
+done' </dev/null >/dev/null 2>&1 &
+echo "     left a rewriter running"
+SH
+sed -e "s|BUILD_IMAGE|$reg/hostile/base:build|; s|RUN_IMAGE|$reg/hostile/base:run|; s|\.\./buildpacks/shell|$work/bp|" \
+	"$src/examples/builder/builder.toml" > "$work/builder.toml"
+"$cnb" builder create "$reg/hostile/builder" --config "$work/builder.toml" --publish >"$work/create.out" 2>&1
+ok $? "builder create with a setuid file in a buildpack"; show "$work/create.out" 5
+grep -q "removed the setuid/setgid bit from 1 file" "$work/create.out"; ok $? "builder create warns that it dropped the setuid bit"
+cp -r "$src/examples/sample-app" "$work/app"
+
+for executor in host vm; do
+	if [ "$executor" = host ] && [ "$(id -u)" != 0 ]; then
+		echo "ok $((n += 1)) - # SKIP host executor needs root"
+		continue
+	fi
+	"$cnb" build "$reg/hostile/app-$executor" --builder "$reg/hostile/builder" --path "$work/app" --publish \
+		--executor "$executor" >"$work/build-$executor.out" 2>&1
+	rc=$?
+	ok $rc "$executor: the build with a hostile buildpack succeeds"; [ $rc = 0 ] || show "$work/build-$executor.out"
+	grep -q "left a rewriter running" "$work/build-$executor.out" && grep -q "helper mode 755" "$work/build-$executor.out"
+	ok $? "$executor: the buildpack ran, its helper without the setuid bit"
+	ep=$(entrypoint "$reg/hostile/app-$executor" 2>&1)
+	[ "$ep" = /cnb/process/web ]; ok $? "$executor: the pushed image is what the lifecycle exported (Entrypoint $ep)"
+	skopeo copy -q --src-tls-verify=false "docker://$reg/hostile/app-$executor" "oci:$work/layout-$executor:app" >/dev/null 2>&1 &&
+		umoci unpack --image "$work/layout-$executor:app" "$work/bundle-$executor" >/dev/null 2>&1 &&
+		[ -x "$work/bundle-$executor/rootfs/cnb/lifecycle/launcher" ] && [ -x "$work/bundle-$executor/rootfs/layers/examples_shell/runtime/bin/greet" ]
+	ok $? "$executor: its layers are the exported ones (launcher, the buildpack's runtime layer)"
+done
+
+# The build cache changed behind cnb's back (what root in a VM could do through a hard link before):
+# the next build refuses it with a clear message and pushes nothing; --clear-cache gets past it.
+if [ "$(id -u)" = 0 ]; then
+	before=$(skopeo inspect --tls-verify=false "docker://$reg/hostile/app-host" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["Digest"])')
+	tars=$(ls "$work"/cache/build-cache/*/committed/*.tar 2>/dev/null | wc -l)
+	for t in "$work"/cache/build-cache/*/committed/*.tar; do printf 'tampered' >> "$t"; done
+	echo "change" >> "$work/app/app.sh"
+	"$cnb" build "$reg/hostile/app-host" --builder "$reg/hostile/builder" --path "$work/app" --publish \
+		--executor host >"$work/tampered.out" 2>&1
+	rc=$?
+	after=$(skopeo inspect --tls-verify=false "docker://$reg/hostile/app-host" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["Digest"])')
+	[ "$tars" -gt 0 ] && [ $rc != 0 ] && grep -q "does not match its digest" "$work/tampered.out" &&
+		grep -q -- "--clear-cache" "$work/tampered.out" && [ "$before" = "$after" ]
+	ok $? "a tampered cache tar fails the next build with what to do, nothing pushed (exit $rc, $tars tars)"; show "$work/tampered.out" 3
+	"$cnb" build "$reg/hostile/app-host" --builder "$reg/hostile/builder" --path "$work/app" --publish \
+		--executor host --clear-cache >"$work/cleared.out" 2>&1
+	ok $? "--clear-cache builds past it"
+fi
+
+tap_done
