@@ -8,6 +8,7 @@
 
 static const char usage_text[] =
 	"Usage: cnb builder create IMAGE --config builder.toml [--publish | --output oci:DIR[:TAG]] [--platform OS/ARCH]\n"
+	"       cnb builder inspect BUILDER [-o human|json]   (see cnb builder inspect --help)\n"
 	"\n"
 	"Create a builder image from pack's builder.toml: the build image, one layer per buildpack,\n"
 	"/cnb/order.toml, run.toml, stack.toml and build-config env, with pack's labels.\n"
@@ -100,6 +101,9 @@ int cnb_cmd_builder(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "create"))
 		return create(argc - 1, argv + 1);
-	fprintf(stderr, "cnb builder: unknown subcommand '%s' (try: cnb builder create --help)\n", argv[1]);
+	if (!strcmp(argv[1], "inspect"))
+		return cnb_cmd_builder_inspect(argc - 1, argv + 1);
+	fprintf(stderr, "cnb builder: unknown subcommand '%s' (try: cnb builder create --help, cnb builder inspect --help)\n",
+		argv[1]);
 	return CNB_EXIT_USAGE;
 }

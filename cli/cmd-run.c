@@ -1,5 +1,6 @@
 /* cnb run: run an image's process in the VM, the daemonless `docker run`. */
 #include "cli.h"
+#include "cli-image.h"
 #include <cnb/image.h>
 
 #include <stdio.h>
@@ -37,50 +38,6 @@ static void print_output(int32_t level, const char *msg, void *userdata)
 	else if (level <= stdout_log_level)
 		fprintf(stderr, "%s\n", msg);
 	fflush(stdout);
-}
-
-/* A bare name that exists in the local store runs from there, as docker prefers local images. */
-static char *resolve_image(const char *image)
-{
-	if (!strncmp(image, "docker://", 9) || !strncmp(image, "oci:", 4))
-		return strdup(image);
-	char *local = cnb_cli_local_image(image);
-	if (!local)
-		return NULL;
-	/* "oci:<dir>:<tag>": is <tag> in <dir>/index.json? */
-	const char *dir = local + 4;
-	const char *colon = strrchr(dir, ':');
-	char *index = NULL;
-	if (!colon || asprintf(&index, "%.*s/index.json", (int)(colon - dir), dir) < 0) {
-		free(local);
-		return NULL;
-	}
-	FILE *f = fopen(index, "re");
-	free(index);
-	bool found = false;
-	if (f) {
-		char needle[1024], buf[8192];
-		snprintf(needle, sizeof(needle), "\"org.opencontainers.image.ref.name\":\"%s\"", colon + 1);
-		size_t n;
-		char *all = NULL;
-		size_t len = 0;
-		while ((n = fread(buf, 1, sizeof(buf), f)) > 0 && len < (16u << 20)) {
-			char *grown = realloc(all, len + n + 1);
-			if (!grown)
-				break;
-			all = grown;
-			memcpy(all + len, buf, n);
-			len += n;
-			all[len] = '\0';
-		}
-		found = all && strstr(all, needle);
-		free(all);
-		fclose(f);
-	}
-	if (found)
-		return local;
-	free(local);
-	return strdup(image);
 }
 
 int cnb_cmd_run(int argc, char **argv)
@@ -151,10 +108,6 @@ int cnb_cmd_run(int argc, char **argv)
 	env[n_env] = NULL;
 	opts.env = env;
 	opts.args = i < argc ? (const char *const *)argv + i : NULL;
-	char *resolved = resolve_image(image);
-	if (!resolved)
-		return CNB_EXIT_FAILURE;
-	opts.image = resolved;
 	cnb_ctx_opts copts = CNB_CTX_OPTS_INIT;
 	const char *insecure[CNB_ARRAY_LEN + 1] = { 0 };
 	for (int k = 0; k < cnb_cli.n_insecure; k++)
@@ -167,11 +120,14 @@ int cnb_cmd_run(int argc, char **argv)
 	cnb_ctx *ctx = NULL;
 	cnb_error *err = NULL;
 	int exit_code = 0, rc;
-	if (cnb_ctx_new(&ctx, &copts, &err) < 0) {
-		free(resolved);
+	if (cnb_ctx_new(&ctx, &copts, &err) < 0)
 		return cnb_cli_fail("run", err);
-	}
-	if (cnb_image_run(&exit_code, ctx, &opts, &err) < 0)
+	/* A bare name that the local store holds runs from there, as docker prefers local images. */
+	char *resolved = cnb_cli_resolve_image(ctx, image, NULL);
+	opts.image = resolved;
+	if (!resolved)
+		rc = CNB_EXIT_FAILURE;
+	else if (cnb_image_run(&exit_code, ctx, &opts, &err) < 0)
 		rc = cnb_cli_fail("run", err);
 	else
 		rc = exit_code;

@@ -76,6 +76,9 @@ int cnb__oci_image_pull_config(cnb_ctx *ctx, const char *src, const char *platfo
 /* Fetches the blobs of every layer whose path is NULL into the store and sets their paths. */
 int cnb__oci_image_fetch_layers(cnb_ctx *ctx, cnb__oci_image *img, cnb_error **err);
 
+/* Fetches the blob of layer `i` alone (when its path is NULL) into the store and sets its path. */
+int cnb__oci_image_fetch_layer(cnb_ctx *ctx, cnb__oci_image *img, size_t i, cnb_error **err);
+
 /* A new empty image: linux/amd64 config with empty rootfs.diff_ids, empty config.config, no history. */
 int cnb__oci_image_new(cnb__oci_image **out, cnb_error **err);
 

@@ -164,3 +164,15 @@ int cnb__oci_image_fetch_layers(cnb_ctx *ctx, cnb__oci_image *img, cnb_error **e
 	cnb__oci_fetcher_clear(&f);
 	return rc;
 }
+
+int cnb__oci_image_fetch_layer(cnb_ctx *ctx, cnb__oci_image *img, size_t i, cnb_error **err)
+{
+	if (i >= img->n_layers)
+		return cnb__error_set(err, CNB_EINVAL, "layer %zu of %zu", i, img->n_layers);
+	cnb__oci_fetcher f;
+	cnb__oci_fetcher_init(&f, ctx);
+	layer_jobs j = { .fetcher = &f, .img = img, .root = ctx->cache_dir };
+	int rc = layer_job(i, &j, err);
+	cnb__oci_fetcher_clear(&f);
+	return rc;
+}

@@ -49,6 +49,15 @@ usage "cnb: --insecure-registry needs a value" build app -B b --insecure-registr
 usage "cnb copy: SRC and DST are required" copy a
 usage "cnb copy: unexpected argument c" copy a b c
 usage "cnb inspect: IMAGE is required" inspect
+usage "cnb inspect: --output takes human, json or raw, not 'yaml'" inspect app -o yaml
+usage "cnb inspect: --output takes human, json or raw" inspect app --output
+usage "cnb sbom download: IMAGE is required" sbom download
+usage "cnb sbom download: --output-dir needs a value" sbom download app --output-dir
+usage "cnb sbom: unknown subcommand 'upload'" sbom upload app
+usage "cnb image rm: NAME is required" image rm
+usage "cnb image: unknown subcommand 'frob'" image frob
+usage "cnb image ls: --output takes table or json, not 'xml'" images -o xml
+usage "cnb builder inspect: BUILDER is required" builder inspect
 usage "Usage: cnb builder create IMAGE" builder
 usage "cnb builder: unknown subcommand 'frob'" builder frob
 usage "cnb builder create: IMAGE and --config are required" builder create app
