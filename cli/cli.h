@@ -73,6 +73,7 @@ int cnb_cmd_cache(int argc, char **argv);
 int cnb_cmd_sbom(int argc, char **argv);
 int cnb_cmd_image(int argc, char **argv);
 int cnb_cmd_builder_inspect(int argc, char **argv);
+int cnb_cmd_config(int argc, char **argv);
 int cnb_cmd_copy(int argc, char **argv);
 int cnb_cmd_inspect(int argc, char **argv);
 int cnb_cmd_rebase(int argc, char **argv);

@@ -17,7 +17,8 @@ static const cnb_cli_command commands[] = {
 	{ "builder", "create or inspect builder images (builder create|inspect)", cnb_cmd_builder },
 	{ "buildpack", "package buildpacks as .cnb files or images (buildpack package)", cnb_cmd_buildpack },
 	{ "unpack", "unpack an image's layers into a directory (IMAGE DIR)", cnb_cmd_unpack },
-	{ "cache", "list, prune or fill the rootfs tree cache", cnb_cmd_cache },
+	{ "cache", "list, prune or fill the rootfs tree cache (ls, prune, add)", cnb_cmd_cache },
+	{ "config", "defaults: default builder, registry mirrors (config.toml)", cnb_cmd_config },
 	{ "vm", "run a command in the build VM over a rootfs (vm run --rootfs DIR -- CMD)", cnb_cmd_vm },
 	{ "version", "print the version of cnb and libcnb", cnb_cmd_version },
 };

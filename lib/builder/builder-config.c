@@ -136,6 +136,105 @@ static int parse_run(cnb__builder_config *c, const cnb_toml *run, const cnb_toml
 	return 0;
 }
 
+/* [system.pre] or [system.post]: buildpacks = [{ id, version, optional }] (pack builder.toml). */
+static int parse_system_group(cnb__order_group *out, const cnb_toml *part, const char *which, const char *path,
+			      cnb_error **err)
+{
+	const cnb_toml *list = cnb__toml_get(part, "buildpacks");
+	size_t n = cnb__toml_len(list);
+	if (list && cnb__toml_type(list) != CNB_TOML_ARRAY)
+		return cnb__error_set(err, CNB_EPARSE, "%s: [system.%s] buildpacks must be an array of tables", path, which);
+	if (!(out->elems = calloc(n + 1, sizeof(*out->elems))))
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const cnb_toml *bp = cnb__toml_at(list, i);
+		const char *id = cnb__toml_get_string(bp, "id");
+		if (!id)
+			return cnb__error_set(err, CNB_EINVAL, "%s: [system.%s] buildpacks[%zu] needs an id", path, which, i);
+		cnb__order_elem *e = &out->elems[out->n++];
+		cnb__toml_bool(cnb__toml_get(bp, "optional"), &e->optional);
+		e->id = strdup(id);
+		e->version = dup_or_null(cnb__toml_get_string(bp, "version"));
+		if (!e->id || (cnb__toml_get_string(bp, "version") && !e->version))
+			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static int parse_system(cnb__builder_config *c, const cnb_toml *system, const char *path, cnb_error **err)
+{
+	if (!system)
+		return 0;
+	if (!(c->system.groups = calloc(2, sizeof(*c->system.groups))))
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	c->system.n = 2;
+	int r = parse_system_group(&c->system.groups[0], cnb__toml_get(system, "pre"), "pre", path, err);
+	return r ? r : parse_system_group(&c->system.groups[1], cnb__toml_get(system, "post"), "post", path, err);
+}
+
+/* [[targets]] os, arch, variant (pack builder.toml; distributions are the base images' business). */
+static int parse_targets(cnb__builder_config *c, const cnb_toml *targets, const char *path, cnb_error **err)
+{
+	size_t n = cnb__toml_len(targets);
+	if (targets && cnb__toml_type(targets) != CNB_TOML_ARRAY)
+		return cnb__error_set(err, CNB_EPARSE, "%s: targets must be an array of tables ([[targets]])", path);
+	if (!(c->targets = calloc(n + 1, sizeof(char *))))
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const cnb_toml *t = cnb__toml_at(targets, i);
+		const char *os = cnb__toml_get_string(t, "os"), *arch = cnb__toml_get_string(t, "arch");
+		const char *variant = cnb__toml_get_string(t, "variant");
+		if (!os || !*os || !arch || !*arch)
+			return cnb__error_set(err, CNB_EINVAL, "%s: targets[%zu] needs os and arch", path, i);
+		if (asprintf(&c->targets[c->n_targets], "%s/%s%s%s", os, arch, variant && *variant ? "/" : "",
+			     variant && *variant ? variant : "") < 0) {
+			c->targets[c->n_targets] = NULL;
+			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+		}
+		c->n_targets++;
+	}
+	return 0;
+}
+
+/* Top-level keys of pack's builder.toml; anything else is reported, not silently dropped. */
+static int find_unknown(cnb__builder_config *c, const cnb_toml *doc)
+{
+	static const char *const known[] = { "description", "buildpacks", "extensions", "order", "order-extensions",
+					     "stack", "build", "run", "system", "lifecycle", "targets" };
+	size_t n = cnb__toml_len(doc), k = 0;
+	if (!(c->unknown = calloc(n + 1, sizeof(char *))))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const char *key = cnb__toml_key_at(doc, i);
+		bool found = false;
+		for (size_t j = 0; key && j < CNB_ARRAY_SIZE(known) && !found; j++)
+			found = !strcmp(key, known[j]);
+		if (key && !found && !(c->unknown[k++] = strdup(key)))
+			return -1;
+	}
+	return 0;
+}
+
+int cnb__builder_config_platform(const cnb__builder_config *c, const char *requested, const char **out,
+				 cnb_error **err)
+{
+	*out = requested;
+	if (!c->n_targets)
+		return 0;
+	for (size_t i = 0; requested && i < c->n_targets; i++)
+		if (!strcmp(requested, c->targets[i]))
+			return 0;
+	if (requested)
+		return cnb__error_set(err, CNB_EINVAL, "--platform %s is not one of the builder's [[targets]] (%s%s): pick "
+				      "one of them or add it", requested, c->targets[0], c->n_targets > 1 ? ", ..." : "");
+	if (c->n_targets > 1)
+		return cnb__error_set(err, CNB_EUNSUPPORTED, "builder.toml lists %zu [[targets]] (%s, %s%s): a builder is "
+				      "made for one platform here, so pass --platform with one of them (once per target)",
+				      c->n_targets, c->targets[0], c->targets[1], c->n_targets > 2 ? ", ..." : "");
+	*out = c->targets[0];
+	return 0;
+}
+
 int cnb__builder_config_load(cnb__builder_config **out, const char *path, cnb_error **err)
 {
 	cnb_toml *doc = NULL;
@@ -168,6 +267,13 @@ int cnb__builder_config_load(cnb__builder_config **out, const char *path, cnb_er
 		r = parse_run(c, cnb__toml_get(doc, "run"), stack, path, err);
 	if (r == 0 && cnb__toml_get_string(stack, "id") && !(c->stack_id = strdup(cnb__toml_get_string(stack, "id"))))
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	if (r == 0)
+		r = parse_system(c, cnb__toml_get(doc, "system"), path, err);
+	if (r == 0)
+		r = parse_targets(c, cnb__toml_get(doc, "targets"), path, err);
+	c->lifecycle = cnb__toml_get(doc, "lifecycle") != NULL;
+	if (r == 0 && find_unknown(c, doc) < 0)
+		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	cnb__toml_free(doc);
 	if (r < 0) {
 		cnb__builder_config_free(c);
@@ -188,6 +294,9 @@ void cnb__builder_config_free(cnb__builder_config *c)
 	}
 	free(c->buildpacks);
 	cnb__order_free(&c->order);
+	cnb__order_free(&c->system);
+	cnb__strv_free(c->targets);
+	cnb__strv_free(c->unknown);
 	for (size_t i = 0; i < c->n_build_env; i++) {
 		free(c->build_env[i].name);
 		free(c->build_env[i].value);

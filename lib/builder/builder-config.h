@@ -40,11 +40,24 @@ typedef struct cnb__builder_config {
 	cnb__run_image *run_images;
 	size_t n_run_images;
 	char *stack_id; /* [stack] id, for io.buildpacks.stack.id and stack.toml */
+	cnb__order system; /* [system]: groups[0] = [system.pre], groups[1] = [system.post]; n = 0 when absent */
+	char **targets;    /* [[targets]] as "os/arch[/variant]", NULL-terminated */
+	size_t n_targets;
+	bool lifecycle;    /* [lifecycle] given: libcnb builders run libcnb's lifecycle, so it is reported */
+	char **unknown;    /* top-level keys pack does not define either, NULL-terminated: reported */
 } cnb__builder_config;
 
 /* A config's uri: "oci:…", "docker://…" and plain image references stay, "file://" is dropped, a path
  * becomes absolute (relative to base_dir). NULL on OOM. */
 char *cnb__builder_resolve_uri(const char *uri, const char *base_dir);
+
+/*
+ * The platform of a builder: `requested` (--platform) must be one of its [[targets]]; without it, the
+ * single target. NULL in *out: no targets and none requested (the default). Error when several targets
+ * leave the choice open or the request is not one of them.
+ */
+int cnb__builder_config_platform(const cnb__builder_config *c, const char *requested, const char **out,
+				 cnb_error **err);
 
 /* Reads and validates builder.toml (required pieces, known suffixes, no extensions). */
 int cnb__builder_config_load(cnb__builder_config **out, const char *path, cnb_error **err);

@@ -4,6 +4,7 @@
 #include "builder-labels.h"
 #include "builder-layers.h"
 #include "buildpack-set.h"
+#include "lib/api/ctx-internal.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
@@ -22,12 +23,14 @@ typedef struct builder_state {
 	cnb__builder_config *config;
 	cnb__bp_set bps;  /* the [[buildpacks]] (and what packages bring along), in file order */
 	cnb__order order; /* [[order]] with every version filled in */
+	cnb__order system; /* [system] pre and post, the same */
 } builder_state;
 
 static void state_clear(builder_state *s)
 {
 	cnb__bp_set_clear(&s->bps);
 	cnb__order_free(&s->order);
+	cnb__order_free(&s->system);
 	cnb__builder_config_free(s->config);
 }
 
@@ -59,7 +62,7 @@ static int add_config_layer(cnb_ctx *ctx, builder_state *s, cnb__oci_image *img,
 	if (!tar)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	cnb__oci_layer layer = { 0 };
-	int r = cnb__builder_write_config_layer(s->config, &s->order, uid, gid, tar, err);
+	int r = cnb__builder_write_config_layer(s->config, &s->order, &s->system, uid, gid, tar, err);
 	if (r == 0)
 		r = cnb__oci_layer_from_tar(ctx, tar, &layer, err);
 	if (r == 0)
@@ -97,18 +100,35 @@ static int build_image(cnb_ctx *ctx, builder_state *s, cnb__oci_image *img, cnb_
 	return r;
 }
 
-int cnb__builder_create(cnb_ctx *ctx, const char *config_path, const char *dst, const char *platform,
+/* What builder.toml says that a libcnb builder does not use: said, never silently dropped. */
+static void report_unused(cnb_ctx *ctx, const cnb__builder_config *c, const char *config_path)
+{
+	if (c->lifecycle)
+		cnb__log(ctx, CNB_LOG_WARN, "%s: [lifecycle] is not used: a libcnb builder runs libcnb's own lifecycle "
+			 "(cnb-lifecycle, Platform API 0.12 to 0.15), whatever uri or version it names", config_path);
+	for (char **k = c->unknown; k && *k; k++)
+		cnb__log(ctx, CNB_LOG_WARN, "%s: unknown key \"%s\" is ignored (not part of builder.toml)", config_path, *k);
+}
+
+int cnb__builder_create(cnb_ctx *ctx, const char *config_path, const char *dst, const char *requested_platform,
 			char **out_digest, cnb_error **err)
 {
 	builder_state s = { 0 };
 	_cleanup_oci_image_ cnb__oci_image *img = NULL;
+	const char *platform = NULL;
 	int r = cnb__builder_config_load(&s.config, config_path, err);
+	if (r == 0)
+		r = cnb__builder_config_platform(s.config, requested_platform, &platform, err);
+	if (r == 0)
+		report_unused(ctx, s.config, config_path);
 	if (r == 0)
 		r = cnb__bp_set_init(&s.bps, err);
 	for (size_t i = 0; r == 0 && i < s.config->n_buildpacks; i++)
 		r = add_buildpack(&s, ctx, &s.config->buildpacks[i], platform, err);
 	if (r == 0)
 		r = cnb__bp_set_resolve_order(&s.bps, &s.config->order, config_path, &s.order, err);
+	if (r == 0 && s.config->system.n)
+		r = cnb__bp_set_resolve_order(&s.bps, &s.config->system, config_path, &s.system, err);
 	if (r == 0)
 		r = cnb__bp_set_check_composites(&s.bps, err);
 	if (r == 0 && (r = cnb__oci_image_pull(ctx, s.config->build_image, platform, &img, err)) < 0)

@@ -39,6 +39,7 @@ golden buildpack "$cnb" buildpack --help
 golden buildpack-package "$cnb" buildpack package --help
 golden unpack "$cnb" unpack --help
 golden cache "$cnb" cache --help
+golden config "$cnb" config --help
 golden vm "$cnb" vm --help
 golden vm-run "$cnb" vm run --help
 golden version "$cnb" version --help

@@ -4,6 +4,7 @@
 # Exports to COMMAND:
 #   CNB_TEST_REGISTRY       host:port of the registry
 #   CNB_TEST_REGISTRY_DIR   its storage directory (tests corrupt blobs there on purpose)
+#   CNB_TEST_REGISTRY_PID   its process (a test may stop it to build offline)
 #   CNB_TEST_REGISTRY_USER / CNB_TEST_REGISTRY_PASSWORD   with --auth htpasswd or token
 #   CNB_TEST_TOKEN_LOG      with --auth token: one line per token request ("user scope...")
 #   CNB_TEST_REGISTRY_CA    with --tls or --mtls: the PEM of the CA (made here by openssl) that signed
@@ -118,7 +119,7 @@ YAML
 		sleep 0.05
 	done
 	if curl -s -o /dev/null "${curl_tls[@]}" "$scheme://127.0.0.1:$port/v2/"; then
-		export CNB_TEST_REGISTRY="127.0.0.1:$port" CNB_TEST_REGISTRY_DIR="$work/storage"
+		export CNB_TEST_REGISTRY="127.0.0.1:$port" CNB_TEST_REGISTRY_DIR="$work/storage" CNB_TEST_REGISTRY_PID=$pid
 		set +e
 		"$@"
 		rc=$?
