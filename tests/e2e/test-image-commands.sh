@@ -22,9 +22,7 @@ if [ -n "${CNB_TEST_REGISTRY_CA:-}" ]; then
 	unset SSL_CERT_DIR
 fi
 mkdir -p "$HOME"
-n=0 failed=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
-show() { sed 's/^/#   /' "$1" | tail -${2:-25}; }
+. "$(dirname "$0")/../lib/tap.sh"
 run() { local name=$1; shift; "$@" >"$work/$name.out" 2>"$work/$name.err"; rc=$?; }
 json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); $2" "$work/$1.out"; }
 
@@ -154,5 +152,4 @@ run rm-missing "$cnb" image rm no-such-image
 [ $rc = 3 ] && grep -q 'has no image named "no-such-image"' "$work/rm-missing.err"
 ok $? "image rm of an unknown name: exit 3 naming it"
 
-echo "1..$n"
-[ $failed = 0 ]
+tap_done

@@ -9,9 +9,7 @@ cnb=$1
 mode=$2
 reg=$CNB_TEST_REGISTRY
 port=${reg##*:}
-n=0
-failed=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+. "$(dirname "$0")/../lib/tap.sh"
 command -v umoci >/dev/null || { echo "1..0 # SKIP umoci not installed (scripts/install-deps.sh)"; exit 77; }
 
 work=$(mktemp -d /tmp/cnb-oci-tls-XXXXXX)
@@ -114,5 +112,4 @@ else
 	roundtrip mtls-env CNB_CERTS_D="$work/certs.d" SSL_CERT_FILE="$CNB_TEST_REGISTRY_CA"
 	ok $? "mutual TLS: client pair from certs.d, CA from SSL_CERT_FILE"
 fi
-echo "1..$n"
-[ $failed = 0 ]
+tap_done
