@@ -2,7 +2,8 @@
 # End-to-end, real-app sized: an app of 20,000 files built in the VM (its /workspace and /layers
 # live in guest memory, seeded from tars) gives the same image as the host executor; a layer of
 # 20,000 files is cached and restored on rebuild (same digest); a build that fills the VM's local
-# storage fails with an error naming the phase and --memory, and so does an app too big for it.
+# storage fails with an error naming the phase and --memory, and so does an app too big for it; a
+# .zip app with --workspace is seeded, unzipped, at that target.
 # Prints TAP.
 #   test-many-files.sh CNB_EXE SOURCE_ROOT   (run through with-registry.sh)
 set -u
@@ -41,6 +42,14 @@ if [ "$(id -u)" = 0 ]; then
 else
 	echo "ok $((n += 1)) - # SKIP host executor needs root"
 fi
+
+"$fixture/make-app.sh" "$work/zipped" 3 7
+(cd "$work/zipped" && zip -qr "$work/app.zip" .)
+run zip "$cnb" build "$reg/files/zip" --builder "$reg/files/builder" --path "$work/app.zip" --workspace /srv/app --publish
+[ $rc = 0 ] && grep -q "app files: 21$" "$work/zip.out" &&
+	skopeo inspect --tls-verify=false --config "docker://$reg/files/zip" |
+	python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin)["config"]["WorkingDir"] == "/srv/app" else 1)'
+ok $? "a .zip app with --workspace /srv/app in the VM: its 21 files are seeded there"; [ $rc = 0 ] || show "$work/zip.out"
 
 rm -rf "$work/app"/pkg-* "$work/app/layer-files" "$work/app/link.js" && touch "$work/app/fill-storage"
 build full full --memory 256M
