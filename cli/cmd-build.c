@@ -54,7 +54,7 @@ static const char usage_text[] =
 	"      --report-json FILE     write the build report (digest, tags, timings) as JSON\n"
 	"      --executor vm|host     where the lifecycle runs (default: vm; host = Linux namespaces, root only)\n"
 	"      --cpus N               VM cpus\n"
-	"      --memory SIZE          VM memory (512M, 2G)\n"
+	"      --memory SIZE          VM memory (default 2G); /workspace, /layers and temp files use 75%\n"
 	"      --max-layer-size SIZE  largest layer a buildpack may write, uncompressed (default: 8G)\n"
 	"      --disable-system-buildpacks  accepted: libcnb's lifecycle runs no system buildpacks\n"
 	"      --docker-host, --trust-builder, --trust-extra-buildpacks, --lifecycle-image  accepted and\n"

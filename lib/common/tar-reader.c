@@ -16,11 +16,14 @@
 #include <unistd.h>
 
 #define BLOCK 512
+/* Input is read in large chunks: from a 9p share every read() is a round trip to the host. */
+#define READ_CHUNK (1u << 20)
 
 /* ustar header field offsets and sizes (POSIX.1-2001 pax, "ustar Interchange Format"). */
 enum {
 	F_NAME = 0, F_NAME_LEN = 100,
 	F_MODE = 100, F_MODE_LEN = 8,
+	F_UID = 108, F_GID = 116, F_ID_LEN = 8,
 	F_SIZE = 124, F_SIZE_LEN = 12,
 	F_MTIME = 136, F_MTIME_LEN = 12,
 	F_CHKSUM = 148, F_CHKSUM_LEN = 8,
@@ -38,8 +41,12 @@ typedef struct dir_fixup {
 
 typedef struct extractor {
 	int in, dest;
+	char *buf; /* READ_CHUNK bytes of input; [pos, len) not consumed yet */
+	size_t pos, len;
 	char *prefix; /* normalized, "" = everything */
 	size_t max_meta;
+	bool owners, times;
+	int umask; /* the process's, or -1 when unknown: files are born with their mode when it allows */
 	uint64_t max_entries, entries;
 	const char *const *allowed_roots;
 	bool check_only;
@@ -47,9 +54,15 @@ typedef struct extractor {
 	size_t n_dirs, cap_dirs;
 	/* overrides for the next entry, from 'x' (PAX) and 'L'/'K' (GNU) headers */
 	char *next_path, *next_link;
-	bool has_size, has_mtime;
-	uint64_t next_size;
+	bool has_size, has_mtime, has_uid, has_gid;
+	uint64_t next_size, next_uid, next_gid;
 	int64_t next_mtime;
+	uint32_t uid, gid; /* the current entry's owner, applied when `owners` */
+	/* the directory of the last entry: consecutive entries mostly share one, and directories are
+	 * never removed during an extraction, so the fd stays right */
+	char *parent_rel;
+	size_t parent_len;
+	int parent_fd;
 } extractor;
 
 static void extractor_free(extractor *x)
@@ -57,27 +70,49 @@ static void extractor_free(extractor *x)
 	for (size_t i = 0; i < x->n_dirs; i++)
 		free(x->dirs[i].rel);
 	free(x->dirs);
+	free(x->buf);
 	free(x->prefix);
 	free(x->next_path);
 	free(x->next_link);
+	free(x->parent_rel);
+	if (x->parent_fd >= 0)
+		close(x->parent_fd);
 }
 
-/* 1 = a whole block, 0 = clean end of input, <0 = error (a partial block is a truncated tar). */
-static int read_exact(extractor *x, void *buf, size_t len, bool eof_ok, cnb_error **err)
+/* Refills the input buffer when it is empty: 1 = data available, 0 = end of input, <0 = error. */
+static int fill(extractor *x, cnb_error **err)
 {
-	size_t got = 0;
-	while (got < len) {
-		ssize_t n = read(x->in, (char *)buf + got, len - got);
+	if (x->pos < x->len)
+		return 1;
+	for (;;) {
+		ssize_t n = read(x->in, x->buf, READ_CHUNK);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return cnb__error_errno(err, CNB_EIO, errno, "read tar");
-		if (n == 0) {
+		x->pos = 0;
+		x->len = (size_t)n;
+		return n > 0;
+	}
+}
+
+/* 1 = `len` bytes read, 0 = clean end of input (only when eof_ok and nothing was read), <0 = error. */
+static int read_exact(extractor *x, void *buf, size_t len, bool eof_ok, cnb_error **err)
+{
+	size_t got = 0;
+	while (got < len) {
+		int r = fill(x, err);
+		if (r < 0)
+			return r;
+		if (r == 0) {
 			if (got == 0 && eof_ok)
 				return 0;
 			return cnb__error_set(err, CNB_EPARSE, "tar is truncated");
 		}
-		got += (size_t)n;
+		size_t n = x->len - x->pos < len - got ? x->len - x->pos : len - got;
+		memcpy((char *)buf + got, x->buf + x->pos, n);
+		x->pos += n;
+		got += n;
 	}
 	return 1;
 }
@@ -87,19 +122,22 @@ static uint64_t padded(uint64_t size)
 	return (size + BLOCK - 1) / BLOCK * BLOCK;
 }
 
-/* Copies `size` bytes of entry data to out_fd (-1 = discard), then skips the padding. */
+/* Copies `size` bytes of entry data to out_fd (-1 = discard) straight from the input buffer, then
+ * skips the padding. */
 static int copy_data(extractor *x, uint64_t size, int out_fd, const char *what, cnb_error **err)
 {
-	char buf[64 * 1024];
 	uint64_t left = padded(size), data_left = size;
 	while (left) {
-		size_t n = left < sizeof(buf) ? (size_t)left : sizeof(buf);
-		int r = read_exact(x, buf, n, false, err);
+		int r = fill(x, err);
+		if (r == 0)
+			r = cnb__error_set(err, CNB_EPARSE, "tar is truncated");
 		if (r < 0)
 			return cnb__error_prefix(err, "tar entry '%s'", what);
+		size_t n = x->len - x->pos < left ? x->len - x->pos : (size_t)left;
 		size_t keep = data_left < n ? (size_t)data_left : n;
-		if (out_fd >= 0 && keep && cnb__write_all(out_fd, buf, keep) < 0)
+		if (out_fd >= 0 && keep && cnb__write_all(out_fd, x->buf + x->pos, keep) < 0)
 			return cnb__error_errno(err, CNB_EIO, errno, "write '%s'", what);
+		x->pos += n;
 		data_left -= keep;
 		left -= n;
 	}
@@ -204,16 +242,28 @@ static const char *below_prefix(const extractor *x, const char *path)
 }
 
 /*
- * Opens the directory holding `rel`'s last component, one component at a time without following
- * symlinks; missing directories are created (0755) when `create`. *leaf points into rel.
+ * The directory holding `rel`'s last component, opened one component at a time without following
+ * symlinks; missing directories are created (0755) when `create`. *out_fd is borrowed (dest, or
+ * the extractor's cached parent): valid until the next call. *leaf points into rel.
  */
 static int open_parent(extractor *x, const char *rel, bool create, int *out_fd, const char **leaf, cnb_error **err)
 {
+	const char *last = strrchr(rel, '/');
+	*leaf = last ? last + 1 : rel;
+	if (!last) {
+		*out_fd = x->dest;
+		return 0;
+	}
+	size_t dir_len = (size_t)(last - rel);
+	if (x->parent_fd >= 0 && x->parent_len == dir_len && !memcmp(x->parent_rel, rel, dir_len)) {
+		*out_fd = x->parent_fd;
+		return 0;
+	}
 	_cleanup_close_ int cur = fcntl(x->dest, F_DUPFD_CLOEXEC, 3);
 	if (cur < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "dup");
 	const char *p = rel;
-	for (const char *slash; (slash = strchr(p, '/')); p = slash + 1) {
+	for (const char *slash; p <= last && (slash = strchr(p, '/')); p = slash + 1) {
 		_cleanup_free_ char *comp = strndup(p, (size_t)(slash - p));
 		if (!comp)
 			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
@@ -231,8 +281,15 @@ static int open_parent(extractor *x, const char *rel, bool create, int *out_fd, 
 		close(cur);
 		cur = next;
 	}
-	*leaf = p;
-	*out_fd = TAKE_FD(cur);
+	char *copy = strndup(rel, dir_len);
+	if (!copy)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	free(x->parent_rel);
+	if (x->parent_fd >= 0)
+		close(x->parent_fd);
+	x->parent_rel = copy;
+	x->parent_len = dir_len;
+	*out_fd = x->parent_fd = TAKE_FD(cur);
 	return 0;
 }
 
@@ -249,26 +306,58 @@ static int clear_leaf(int parent, const char *leaf, const char *rel, cnb_error *
 	return 0;
 }
 
-static mode_t safe_mode(uint64_t mode)
+static mode_t safe_mode(const extractor *x, uint64_t mode)
 {
-	return (mode_t)(mode & 01777); /* no setuid/setgid */
+	/* no setuid/setgid, unless the owners recorded in the tar are applied too */
+	return (mode_t)(mode & (x->owners ? 07777 : 01777));
+}
+
+/* Gives parent/leaf (or fd when leaf is NULL) the entry's owner, when owners are applied. */
+static int apply_owner(const extractor *x, int fd, const char *leaf, const char *rel, cnb_error **err)
+{
+	if (!x->owners)
+		return 0;
+	int r = leaf ? fchownat(fd, leaf, x->uid, x->gid, AT_SYMLINK_NOFOLLOW) : fchown(fd, x->uid, x->gid);
+	return r < 0 ? cnb__error_errno(err, CNB_EIO, errno, "chown '%s' to %u:%u", rel, x->uid, x->gid) : 0;
+}
+
+/* The process umask from /proc (umask(2) cannot read it without changing it), or -1. */
+static int read_umask(void)
+{
+	_cleanup_free_ char *status = NULL;
+	size_t len = 0;
+	if (cnb__read_file("/proc/self/status", 1 << 16, &status, &len, NULL) < 0)
+		return -1;
+	const char *line = strstr(status, "\nUmask:\t");
+	return line ? (int)(strtol(line + 8, NULL, 8) & 0777) : -1;
 }
 
 static int write_file(extractor *x, const char *rel, uint64_t mode, int64_t mtime, uint64_t size, cnb_error **err)
 {
-	_cleanup_close_ int parent = -1;
+	int parent;
 	const char *leaf;
 	int r = open_parent(x, rel, true, &parent, &leaf, err);
-	if (r < 0 || (r = clear_leaf(parent, leaf, rel, err)) < 0)
+	if (r < 0)
 		return r;
-	_cleanup_close_ int fd = openat(parent, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	/* born with its permission bits where the umask leaves them alone: no chmod afterwards */
+	mode_t want = safe_mode(x, mode), born = want & 0777;
+	const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+	_cleanup_close_ int fd = openat(parent, leaf, flags, born);
+	if (fd < 0 && errno == EEXIST) { /* an old entry goes; a fresh tree never has one: no stat first */
+		if ((r = clear_leaf(parent, leaf, rel, err)) < 0)
+			return r;
+		fd = openat(parent, leaf, flags, born);
+	}
 	if (fd < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "create '%s'", rel);
-	if ((r = copy_data(x, size, fd, rel, err)) < 0)
+	if ((r = copy_data(x, size, fd, rel, err)) < 0 || (r = apply_owner(x, fd, NULL, rel, err)) < 0)
 		return r;
+	/* after the chown, which clears setuid/setgid */
+	if ((x->umask < 0 || (born & ~(mode_t)x->umask) != want) && fchmod(fd, want) < 0)
+		return cnb__error_errno(err, CNB_EIO, errno, "set the mode of '%s'", rel);
 	struct timespec ts[2] = { { mtime, 0 }, { mtime, 0 } };
-	if (fchmod(fd, safe_mode(mode)) < 0 || futimens(fd, ts) < 0)
-		return cnb__error_errno(err, CNB_EIO, errno, "set mode and mtime of '%s'", rel);
+	if (x->times && futimens(fd, ts) < 0)
+		return cnb__error_errno(err, CNB_EIO, errno, "set the mtime of '%s'", rel);
 	return 0;
 }
 
@@ -278,16 +367,24 @@ static int write_symlink(extractor *x, const char *rel, const char *target, int6
 		return cnb__error_set(err, CNB_EUNSAFE, "the destination itself cannot become a symlink");
 	if (!*target)
 		return cnb__error_set(err, CNB_EPARSE, "symlink '%s' has an empty target", rel);
-	_cleanup_close_ int parent = -1;
+	int parent;
 	const char *leaf;
 	int r = open_parent(x, rel, true, &parent, &leaf, err);
-	if (r < 0 || (r = clear_leaf(parent, leaf, rel, err)) < 0)
+	if (r < 0)
 		return r;
 	/* the target is not checked: it is never followed here, and at run time it is the layer's business */
-	if (symlinkat(target, parent, leaf) < 0)
+	int made = symlinkat(target, parent, leaf);
+	if (made < 0 && errno == EEXIST) {
+		if ((r = clear_leaf(parent, leaf, rel, err)) < 0)
+			return r;
+		made = symlinkat(target, parent, leaf);
+	}
+	if (made < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "create symlink '%s'", rel);
+	if ((r = apply_owner(x, parent, leaf, rel, err)) < 0)
+		return r;
 	struct timespec ts[2] = { { mtime, 0 }, { mtime, 0 } };
-	if (utimensat(parent, leaf, ts, AT_SYMLINK_NOFOLLOW) < 0)
+	if (x->times && utimensat(parent, leaf, ts, AT_SYMLINK_NOFOLLOW) < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "set mtime of symlink '%s'", rel);
 	return 0;
 }
@@ -300,7 +397,7 @@ static int open_dir(extractor *x, const char *rel, bool create, int *out, cnb_er
 			return cnb__error_errno(err, CNB_EIO, errno, "dup");
 		return 0;
 	}
-	_cleanup_close_ int parent = -1;
+	int parent;
 	const char *leaf;
 	int r = open_parent(x, rel, create, &parent, &leaf, err);
 	if (r < 0)
@@ -325,7 +422,9 @@ static int write_dir(extractor *x, const char *rel, uint64_t mode, int64_t mtime
 	if (r < 0)
 		return r;
 	/* owner rwx until the end, so entries can still be written below a read-only directory */
-	if (fchmod(fd, safe_mode(mode) | 0700) < 0)
+	if ((r = apply_owner(x, fd, NULL, rel, err)) < 0)
+		return r;
+	if (fchmod(fd, safe_mode(x, mode) | 0700) < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "chmod '%s'", rel);
 	if (x->n_dirs == x->cap_dirs) {
 		size_t cap = x->cap_dirs ? x->cap_dirs * 2 : 16;
@@ -337,7 +436,7 @@ static int write_dir(extractor *x, const char *rel, uint64_t mode, int64_t mtime
 	}
 	if (!(x->dirs[x->n_dirs].rel = strdup(rel)))
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	x->dirs[x->n_dirs].mode = safe_mode(mode);
+	x->dirs[x->n_dirs].mode = safe_mode(x, mode);
 	x->dirs[x->n_dirs++].mtime = mtime;
 	return 0;
 }
@@ -347,12 +446,14 @@ static int apply_dir_fixups(extractor *x, cnb_error **err)
 {
 	for (size_t i = x->n_dirs; i-- > 0;) {
 		const dir_fixup *d = &x->dirs[i];
+		if (!x->times && (d->mode & 0700) == 0700)
+			continue; /* its mode is already right (write_dir) */
 		_cleanup_close_ int fd = -1;
 		int r = open_dir(x, d->rel, false, &fd, err);
 		if (r < 0)
 			return r;
 		struct timespec ts[2] = { { d->mtime, 0 }, { d->mtime, 0 } };
-		if (fchmod(fd, d->mode) < 0 || futimens(fd, ts) < 0)
+		if (fchmod(fd, d->mode) < 0 || (x->times && futimens(fd, ts) < 0))
 			return cnb__error_errno(err, CNB_EIO, errno, "set mode and mtime of '%s'", d->rel);
 	}
 	return 0;
@@ -400,7 +501,8 @@ static int set_string(char **slot, const char *value, size_t len, cnb_error **er
 	return 0;
 }
 
-/* PAX records "<len> <key>=<value>\n"; path, linkpath, size and mtime matter here, others are ignored. */
+/* PAX records "<len> <key>=<value>\n"; path, linkpath, size, mtime, uid and gid matter here, others are
+ * ignored. */
 static int parse_pax(extractor *x, const char *data, size_t len, cnb_error **err)
 {
 	for (size_t off = 0; off < len;) {
@@ -426,6 +528,14 @@ static int parse_pax(extractor *x, const char *data, size_t len, cnb_error **err
 		else if (key_len == 4 && !memcmp(kv, "size", 4)) {
 			if (!(x->has_size = parse_decimal(value, value_len, &x->next_size)))
 				r = cnb__error_set(err, CNB_EPARSE, "PAX size '%.*s' is not a number", (int)value_len, value);
+		} else if (key_len == 3 && (!memcmp(kv, "uid", 3) || !memcmp(kv, "gid", 3))) {
+			bool uid = kv[0] == 'u';
+			uint64_t *slot = uid ? &x->next_uid : &x->next_gid;
+			bool ok = parse_decimal(value, value_len, slot) && *slot <= UINT32_MAX;
+			*(uid ? &x->has_uid : &x->has_gid) = ok;
+			if (!ok)
+				r = cnb__error_set(err, CNB_EPARSE, "PAX %.3s '%.*s' is not a 32-bit number", kv, (int)value_len,
+						   value);
 		} else if (key_len == 5 && !memcmp(kv, "mtime", 5)) {
 			/* "<seconds>[.<fraction>]"; the fraction is dropped (layers use whole seconds) */
 			size_t whole = strcspn(value, ".\n");
@@ -467,7 +577,7 @@ static void clear_overrides(extractor *x)
 	free(x->next_path);
 	free(x->next_link);
 	x->next_path = x->next_link = NULL;
-	x->has_size = x->has_mtime = false;
+	x->has_size = x->has_mtime = x->has_uid = x->has_gid = false;
 }
 
 static int extract_entry(extractor *x, const unsigned char *h, cnb_error **err)
@@ -481,6 +591,12 @@ static int extract_entry(extractor *x, const unsigned char *h, cnb_error **err)
 		return cnb__error_set(err, CNB_EPARSE, "tar header with an out-of-range mtime");
 	if (x->has_size)
 		size = x->next_size;
+	uint64_t uid = x->next_uid, gid = x->next_gid;
+	if (x->owners && ((!x->has_uid && !parse_number(h + F_UID, F_ID_LEN, &uid)) ||
+			  (!x->has_gid && !parse_number(h + F_GID, F_ID_LEN, &gid)) || uid > UINT32_MAX || gid > UINT32_MAX))
+		return cnb__error_set(err, CNB_EPARSE, "tar header with a malformed uid or gid");
+	x->uid = (uint32_t)uid;
+	x->gid = (uint32_t)gid;
 	int64_t mtime = x->has_mtime ? x->next_mtime : (int64_t)mtime_u;
 
 	if (type == 'x' || type == 'g' || type == 'L' || type == 'K') {
@@ -543,9 +659,16 @@ int cnb__tar_extract(int fd, int dest_dirfd, const char *strip_prefix, const cnb
 		.dest = dest_dirfd,
 		.max_meta = opts && opts->max_meta ? opts->max_meta : CNB_TAR_MAX_META,
 		.max_entries = opts ? opts->max_entries : 0,
+		.owners = opts && opts->owners,
+		.times = !(opts && opts->now_mtimes),
+		.umask = read_umask(),
+		.parent_fd = -1,
+		.buf = malloc(READ_CHUNK),
 		.allowed_roots = opts ? opts->allowed_roots : NULL,
 		.check_only = opts && opts->check_only,
 	};
+	if (!x.buf)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	bool unsafe;
 	if (!(x.prefix = normalize(strip_prefix ? strip_prefix : "", &unsafe)))
 		return unsafe ? cnb__error_set(err, CNB_EINVAL, "strip prefix '%s' holds '..'", strip_prefix)

@@ -9,7 +9,9 @@
  * bounded. Hardlinks, devices and fifos are refused (CNB_EUNSAFE): tar-writer.h never writes them
  * (hardlinks become regular files, devices are skipped), so such an entry means the tar is not one
  * of ours. setuid/setgid/sticky bits are masked (the unprivileged CNB user could not set them on
- * other users' behalf anyway); owners are not applied (we extract as that user).
+ * other users' behalf anyway); owners are not applied (we extract as that user), unless `owners`
+ * asks for them (root extracting a tar it trusts, e.g. the app the host packed for the build VM).
+ * Input is read in 1 MiB chunks, whatever the entry sizes: over 9p each read() is a round trip.
  */
 #ifndef CNB_TAR_READER_H
 #define CNB_TAR_READER_H
@@ -25,6 +27,10 @@
 typedef struct cnb__tar_extract_opts {
 	size_t max_meta;      /* 0 = CNB_TAR_MAX_META */
 	uint64_t max_entries; /* entries read, all kinds; 0 = no bound */
+	bool owners;          /* apply each entry's numeric uid/gid (header or PAX; names are never looked
+			       * up) and keep its setuid/setgid bits: needs CAP_CHOWN */
+	bool now_mtimes;      /* leave mtimes at the time of writing, as a copy would: no utimes call
+			       * per entry (directory modes still come last) */
 	/* NULL-terminated top-level directories ("layers", "workspace") every entry must be in or name;
 	 * NULL = anywhere */
 	const char *const *allowed_roots;

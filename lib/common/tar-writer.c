@@ -17,12 +17,18 @@
 
 #define BLOCK 512
 #define MAX_TREE_DEPTH 256
+/* Output goes out in large writes: over 9p (the build VM's exports) every write() is a round trip. */
+#define WRITE_CHUNK (1u << 20)
 
 struct cnb__tar {
 	int fd;
 	uint64_t written;
+	char *out; /* WRITE_CHUNK bytes; the first out_len not written to fd yet */
+	size_t out_len;
 	char **dirs;      /* directories already written (open addressing set) */
 	size_t dirs_cap, dirs_len;
+	cnb__tar_check_fn check; /* may be NULL */
+	void *check_data;
 };
 
 static uint64_t hash_str(const char *s)
@@ -81,6 +87,10 @@ static int dirs_add(cnb__tar *t, const char *path)
 int cnb__tar_open(cnb__tar **out, int fd, cnb_error **err)
 {
 	cnb__tar *t = calloc(1, sizeof(*t));
+	if (t && !(t->out = malloc(WRITE_CHUNK))) {
+		free(t);
+		t = NULL;
+	}
 	if (!t)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	t->fd = fd;
@@ -95,7 +105,19 @@ void cnb__tar_free(cnb__tar *t)
 	for (size_t i = 0; i < t->dirs_cap; i++)
 		free(t->dirs[i]);
 	free(t->dirs);
+	free(t->out);
 	free(t);
+}
+
+void cnb__tar_set_check(cnb__tar *t, cnb__tar_check_fn check, void *userdata)
+{
+	t->check = check;
+	t->check_data = userdata;
+}
+
+static int run_check(const cnb__tar *t, const char *path, cnb_error **err)
+{
+	return t->check ? t->check(path, t->check_data, err) : 0;
 }
 
 uint64_t cnb__tar_written(const cnb__tar *t)
@@ -103,10 +125,33 @@ uint64_t cnb__tar_written(const cnb__tar *t)
 	return t->written;
 }
 
+static int flush(cnb__tar *t, cnb_error **err)
+{
+	if (t->out_len && cnb__write_all(t->fd, t->out, t->out_len) < 0)
+		return cnb__error_errno(err, CNB_EIO, errno, "write tar stream");
+	t->out_len = 0;
+	return 0;
+}
+
+/* Room in the output buffer (flushing it when full): at least one byte. */
+static int room(cnb__tar *t, size_t *avail, cnb_error **err)
+{
+	int r = t->out_len == WRITE_CHUNK ? flush(t, err) : 0;
+	*avail = WRITE_CHUNK - t->out_len;
+	return r;
+}
+
 static int emit(cnb__tar *t, const void *data, size_t len, cnb_error **err)
 {
-	if (cnb__write_all(t->fd, data, len) < 0)
-		return cnb__error_errno(err, CNB_EIO, errno, "write tar stream");
+	for (size_t done = 0, avail; done < len; done += avail) {
+		int r = room(t, &avail, err);
+		if (r < 0)
+			return r;
+		if (avail > len - done)
+			avail = len - done;
+		memcpy(t->out + t->out_len, (const char *)data + done, avail);
+		t->out_len += avail;
+	}
 	t->written += len;
 	return 0;
 }
@@ -222,19 +267,23 @@ int cnb__tar_add_fd(cnb__tar *t, const char *path, mode_t mode, int fd, uint64_t
 	int r = write_header(t, path, '0', mode, size, NULL, n, err);
 	if (r < 0)
 		return r;
-	char buf[1 << 16];
 	uint64_t left = size;
 	while (left) {
-		ssize_t got = read(fd, buf, left < sizeof(buf) ? (size_t)left : sizeof(buf));
+		size_t avail;
+		if ((r = room(t, &avail, err)) < 0)
+			return r;
+		ssize_t got = read(fd, t->out + t->out_len, left < avail ? (size_t)left : avail);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0)
 			return cnb__error_errno(err, CNB_EIO, errno, "read %s", path);
 		if (got == 0)
 			return cnb__error_set(err, CNB_EIO, "%s shrank while being archived", path);
-		if ((r = emit(t, buf, (size_t)got, err)) < 0)
-			return r;
+		t->out_len += (size_t)got;
+		t->written += (uint64_t)got;
 		left -= (uint64_t)got;
+		if ((r = run_check(t, path, err)) < 0)
+			return r;
 	}
 	return pad_to_block(t, size, err);
 }
@@ -309,11 +358,19 @@ static int list_sorted(int fd, char ***out, size_t *out_n, const char *what, cnb
 	return 0;
 }
 
-static int add_entry(cnb__tar *t, int parent, const char *name, const char *dest, const cnb__tar_norm *n,
-		     int depth, cnb_error **err);
+/* What a tree walk carries: the normalization, the filter and where relative names start. */
+typedef struct tree_walk {
+	const cnb__tar_norm *n;
+	cnb__tar_keep_fn keep;
+	void *userdata;
+	size_t root_len; /* strlen of "<dest>/" for the tree's root */
+	bool skip_root;  /* the root directory's own entry is left out */
+} tree_walk;
 
-static int add_dir_contents(cnb__tar *t, int fd, const char *dest, const cnb__tar_norm *n, int depth,
-			    cnb_error **err)
+static int add_entry(cnb__tar *t, int parent, const char *name, const char *dest, const tree_walk *w, int depth,
+		     cnb_error **err);
+
+static int add_dir_contents(cnb__tar *t, int fd, const char *dest, const tree_walk *w, int depth, cnb_error **err)
 {
 	char **names = NULL;
 	size_t count = 0;
@@ -326,26 +383,31 @@ static int add_dir_contents(cnb__tar *t, int fd, const char *dest, const cnb__ta
 			     names[i]) < 0)
 			r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 		else
-			r = add_entry(t, fd, names[i], child, n, depth + 1, err);
+			r = add_entry(t, fd, names[i], child, w, depth + 1, err);
 	}
 	free_names(names, count);
 	return r;
 }
 
-static int add_entry(cnb__tar *t, int parent, const char *name, const char *dest, const cnb__tar_norm *n,
-		     int depth, cnb_error **err)
+static int add_entry(cnb__tar *t, int parent, const char *name, const char *dest, const tree_walk *w, int depth,
+		     cnb_error **err)
 {
 	if (depth > MAX_TREE_DEPTH)
 		return cnb__error_set(err, CNB_EUNSAFE, "%s: directory tree deeper than %d levels", dest, MAX_TREE_DEPTH);
 	struct stat st;
 	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "stat %s", dest);
+	if (w->keep && depth > 0 && !w->keep(dest + w->root_len, S_ISDIR(st.st_mode), w->userdata))
+		return 0;
+	int r = run_check(t, dest, err);
+	if (r < 0)
+		return r;
 	if (S_ISDIR(st.st_mode)) {
 		_cleanup_close_ int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			return cnb__error_errno(err, CNB_EIO, errno, "open %s", dest);
-		int r = cnb__tar_add_dir(t, dest, st.st_mode, n, err);
-		return r < 0 ? r : add_dir_contents(t, fd, dest, n, depth, err);
+		r = depth > 0 || !w->skip_root ? cnb__tar_add_dir(t, dest, st.st_mode, w->n, err) : 0;
+		return r < 0 ? r : add_dir_contents(t, fd, dest, w, depth, err);
 	}
 	if (S_ISLNK(st.st_mode)) {
 		char target[PATH_MAX];
@@ -353,13 +415,13 @@ static int add_entry(cnb__tar *t, int parent, const char *name, const char *dest
 		if (len < 0)
 			return cnb__error_errno(err, CNB_EIO, errno, "read link %s", dest);
 		target[len] = '\0';
-		return cnb__tar_add_symlink(t, dest, target, 0777, n, err);
+		return cnb__tar_add_symlink(t, dest, target, 0777, w->n, err);
 	}
 	if (S_ISREG(st.st_mode)) {
 		_cleanup_close_ int fd = openat(parent, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			return cnb__error_errno(err, CNB_EIO, errno, "open %s", dest);
-		return cnb__tar_add_fd(t, dest, st.st_mode, fd, (uint64_t)st.st_size, n, err);
+		return cnb__tar_add_fd(t, dest, st.st_mode, fd, (uint64_t)st.st_size, w->n, err);
 	}
 	return 0; /* sockets, fifos, devices: not layer content */
 }
@@ -367,13 +429,24 @@ static int add_entry(cnb__tar *t, int parent, const char *name, const char *dest
 int cnb__tar_add_tree(cnb__tar *t, int dirfd, const char *src, const char *dest, const cnb__tar_norm *n,
 		      cnb_error **err)
 {
-	return add_entry(t, dirfd, src, dest, n, 0, err);
+	tree_walk w = { n, NULL, NULL, 0, false };
+	return add_entry(t, dirfd, src, dest, &w, 0, err);
+}
+
+int cnb__tar_add_contents(cnb__tar *t, int dirfd, const char *dest, const cnb__tar_norm *n, cnb__tar_keep_fn keep,
+			  void *userdata, cnb_error **err)
+{
+	size_t len = strlen(dest);
+	tree_walk w = { n, keep, userdata, len + (len && dest[len - 1] == '/' ? 0 : 1), true };
+	return add_entry(t, dirfd, ".", dest, &w, 0, err);
 }
 
 int cnb__tar_finish(cnb__tar *t, cnb_error **err)
 {
 	static const char zeros[2 * BLOCK];
 	int r = emit(t, zeros, sizeof(zeros), err);
+	if (r == 0)
+		r = flush(t, err);
 	cnb__tar_free(t);
 	return r;
 }

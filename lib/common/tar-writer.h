@@ -3,6 +3,7 @@
  * sizes). Used where layers are made: in the guest by the exporter and on the host for builders.
  * Reproducible by construction: the caller chooses ownership and mtime; trees are walked in
  * byte-wise sorted order; hardlinks are written as regular files; no uname/gname, no atime/ctime.
+ * Output is buffered (1 MiB) and reaches the fd in large writes; cnb__tar_finish() flushes it.
  */
 #ifndef CNB_TAR_WRITER_H
 #define CNB_TAR_WRITER_H
@@ -49,6 +50,21 @@ int cnb__tar_add_parents(cnb__tar *t, const char *path, mode_t mode, const cnb__
  */
 int cnb__tar_add_tree(cnb__tar *t, int dirfd, const char *src, const char *dest, const cnb__tar_norm *n,
 		      cnb_error **err);
+
+/* Whether the entry at `rel` (relative to the tree's root: "a/b") goes into the archive; a directory
+ * left out is not descended into. */
+typedef bool (*cnb__tar_keep_fn)(const char *rel, bool is_dir, void *userdata);
+
+/* Like cnb__tar_add_tree() for the entries below `dirfd` (not the directory itself), under `dest`,
+ * keeping those `keep` accepts (NULL: all). */
+int cnb__tar_add_contents(cnb__tar *t, int dirfd, const char *dest, const cnb__tar_norm *n, cnb__tar_keep_fn keep,
+			  void *userdata, cnb_error **err);
+
+/* Called with the in-archive path before each entry a tree walk adds and after each chunk of file
+ * data read from an fd: a negative return (err set) stops the stream with that error. How a
+ * caller cancels a long archive. */
+typedef int (*cnb__tar_check_fn)(const char *path, void *userdata, cnb_error **err);
+void cnb__tar_set_check(cnb__tar *t, cnb__tar_check_fn check, void *userdata);
 
 /* Writes the end-of-archive blocks and frees the writer. On error the stream is unusable. */
 int cnb__tar_finish(cnb__tar *t, cnb_error **err);

@@ -26,6 +26,7 @@
 #include "lib/rootfs/rootfs-cache.h"
 #include "lib/rootfs/rootfs-image.h"
 #include "lib/vm/executor.h"
+#include "lib/vm/guest-local.h"
 #include "oci/image.h"
 #include "oci/location.h"
 #include "oci/reference.h"
@@ -47,6 +48,13 @@
 #define GUEST_OUT "/cnb/out"
 #define GUEST_CACHE_IN "/cnb/cache-in"
 #define STEP_TIMEOUT_S (60 * 60)
+/* The build VM's memory unless --memory says otherwise. /workspace, /layers and the steps' other
+ * files live in a tmpfs of 75% of it (lib/vm/guest-local.h); QEMU only allocates what the guest
+ * touches, so a roomy default costs nothing for small builds. */
+#define BUILD_VM_MEMORY_MB 2048
+/* The VM's /workspace and /layers: guest-local directories seeded from these tars in the job dir. */
+#define WORKSPACE_SEED "workspace.tar"
+#define LAYERS_SEED "layers.tar"
 
 /* Exit codes of the lifecycle phases (Platform spec, Exit Codes). */
 #define EXIT_DETECT_FAILED 20
@@ -395,11 +403,22 @@ static int make_platform_targets(run_state *s, const cnb__owner *owner, cnb_erro
 	return 0;
 }
 
+/* The VM's /layers starts as what the host put into <job>/layers (analyzed.toml, order.toml). */
+static int pack_layers(run_state *s, const cnb__owner *owner, cnb_error **err)
+{
+	_cleanup_free_ char *layers = cnb__path_join(s->job_dir, "layers");
+	_cleanup_free_ char *tar = cnb__path_join(s->job_dir, LAYERS_SEED);
+	if (!layers || !tar)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	return cnb__job_pack_tree(s->b->ctx, layers, tar, owner, false, NULL, time(NULL), err);
+}
+
 static int prepare_job(run_state *s, cnb_error **err)
 {
 	cnb__owner owner = { s->uid, s->gid, cnb__executor_uses_mapped_xattr(s->b->opts.executor) };
-	static const char *const owned[] = { "workspace", "platform", "layers", "out", "cache" };
-	for (size_t i = 0; i < CNB_ARRAY_SIZE(owned); i++) {
+	static const char *const owned[] = { "platform", "layers", "out", "cache", "workspace" };
+	/* the last one only for the host executor: the VM's workspace is packed straight from the app */
+	for (size_t i = 0; i < CNB_ARRAY_SIZE(owned) - (owner.mapped ? 1 : 0); i++) {
 		_cleanup_free_ char *dir = cnb__path_join(s->job_dir, owned[i]);
 		int r = dir ? cnb__job_mkdir_owned(dir, &owner, err) : cnb__error_set(err, CNB_ENOMEM, "out of memory");
 		if (r < 0)
@@ -409,12 +428,14 @@ static int prepare_job(run_state *s, cnb_error **err)
 	_cleanup_free_ char *platform = cnb__path_join(s->job_dir, "platform");
 	_cleanup_free_ char *analyzed = cnb__path_join(s->job_dir, "layers/analyzed.toml");
 	_cleanup_free_ char *job_cache = cnb__path_join(s->job_dir, "cache");
-	if (!workspace || !platform || !analyzed || !job_cache ||
+	_cleanup_free_ char *seed_path = cnb__path_join(s->job_dir, WORKSPACE_SEED);
+	if (!workspace || !platform || !analyzed || !job_cache || !seed_path ||
 	    !(s->cache_dir = cnb__build_cache_dir(s->b->ctx, s->b->opts.cache_dir, s->b->opts.image)))
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	const cnb__project_descriptor *project = s->project;
 	cnb__app_filter filter = { project ? project->include : NULL, project ? project->exclude : NULL };
-	int r = cnb__job_copy_app(s->b->ctx, s->app, workspace, &owner, &filter, err);
+	int r = owner.mapped ? cnb__job_pack_tree(s->b->ctx, s->app, seed_path, &owner, true, &filter, time(NULL), err)
+			     : cnb__job_copy_app(s->b->ctx, s->app, workspace, &owner, &filter, err);
 	/* project.toml's build env first, so that --env given on the command line wins */
 	if (r == 0 && project && (r = cnb__project_descriptor_write_env(project, platform, err)) < 0)
 		cnb__error_prefix(err, "project descriptor");
@@ -431,12 +452,15 @@ static int prepare_job(run_state *s, cnb_error **err)
 						    &s->cache, err);
 	else if (r == 0 && !s->b->opts.clear_cache)
 		r = cnb__build_cache_stage_in(s->b->ctx, s->cache_dir, job_cache, &s->cache, err);
-	/* Layer SBOMs come back as the layers do: not with --clear-cache. Without them a build still works. */
+	/* Layer SBOMs come back as the layers do: not with --clear-cache. Without them a build still works.
+	 * They go to the cache dir (a read-only share in the VM, where the restorer reads them). */
 	cnb_error *sbom_err = NULL;
 	if (r == 0 && !s->b->opts.clear_cache && cnb__stage_previous_sbom(s->b->ctx, s->previous, job_cache, &sbom_err) < 0)
 		cnb__log(s->b->ctx, CNB_LOG_WARN, "%s (layer SBOMs of the previous build are not restored)",
 			 cnb_error_message(sbom_err));
 	cnb_error_free(sbom_err);
+	if (r == 0 && owner.mapped)
+		r = pack_layers(s, &owner, err);
 	return r;
 }
 
@@ -477,11 +501,24 @@ static char **step_env(run_state *s)
 	return out;
 }
 
+static unsigned vm_memory_mb(const run_state *s)
+{
+	return s->b->opts.memory_mb ? s->b->opts.memory_mb : BUILD_VM_MEMORY_MB;
+}
+
 static int step_failure(run_state *s, const cnb__job_step *step, const cnb__step_result *res, cnb_error **err)
 {
 	const char *image = s->b->opts.image;
 	if (res->timed_out)
 		return cnb__error_set(err, CNB_ETIMEOUT, "build %s: %s timed out after %d s", image, step->name, step->timeout_s);
+	if (res->out_of_space && cnb__executor_uses_mapped_xattr(s->b->opts.executor))
+		return cnb__error_set(err, CNB_EIO,
+				      "build %s: %s ran out of space in the build VM (/workspace, /layers and temporary files "
+				      "share %s of its %u MB of memory): raise --memory", image, step->name,
+				      CNB_JOB_SCRATCH_SIZE, vm_memory_mb(s));
+	if (res->out_of_space)
+		return cnb__error_set(err, CNB_EIO, "build %s: %s ran out of space for its temporary files (a tmpfs of %s "
+						    "of the host's memory)", image, step->name, CNB_JOB_SCRATCH_SIZE);
 	if (!strcmp(step->name, "detect") && (res->exit_code == EXIT_DETECT_FAILED || res->exit_code == EXIT_DETECT_ERRORED))
 		return cnb__error_set(err, CNB_EDETECT,
 				      "build %s: no buildpack group passed detection (exit %d): see the detect output above",
@@ -517,12 +554,15 @@ static int run_lifecycle(run_state *s, cnb_error **err)
 		{ "build", build, env, workspace(s->b), s->uid, s->gid, STEP_TIMEOUT_S },
 		{ "export", export_argv, env, workspace(s->b), s->uid, s->gid, STEP_TIMEOUT_S },
 	};
+	/* The host executor binds the job dir's trees; the VM keeps /workspace and /layers in its own
+	 * memory, seeded from tars, so that only whole streams cross 9p (out and cache-in are tars). */
+	bool vm = cnb__executor_uses_mapped_xattr(s->b->opts.executor);
 	const cnb__job_mount base[] = {
-		{ "workspace", workspace(s->b), false, NULL, false },
-		{ "platform", "/platform", true, NULL, false },
-		{ "layers", "/layers", false, NULL, false },
-		{ "out", GUEST_OUT, false, NULL, false },
-		{ "cache", GUEST_CACHE_IN, true, NULL, false },
+		{ .source = vm ? NULL : "workspace", .target = workspace(s->b), .seed = vm ? WORKSPACE_SEED : NULL },
+		{ .source = "platform", .target = "/platform", .read_only = true },
+		{ .source = vm ? NULL : "layers", .target = "/layers", .seed = vm ? LAYERS_SEED : NULL },
+		{ .source = "out", .target = GUEST_OUT },
+		{ .source = "cache", .target = GUEST_CACHE_IN, .read_only = true },
 	};
 	size_t n_mounts = CNB_ARRAY_SIZE(base) + s->b->n_volumes;
 	_cleanup_free_ cnb__job_mount *mounts = calloc(n_mounts, sizeof(*mounts));
@@ -533,11 +573,13 @@ static int run_lifecycle(run_state *s, cnb_error **err)
 	memcpy(mounts, base, sizeof(base));
 	for (size_t i = 0; i < s->b->n_volumes; i++) {
 		const cnb__volume *v = &s->b->volumes_parsed[i];
-		mounts[CNB_ARRAY_SIZE(base) + i] = (cnb__job_mount){ NULL, v->target, v->read_only, v->host, false };
+		mounts[CNB_ARRAY_SIZE(base) + i] =
+			(cnb__job_mount){ .target = v->target, .read_only = v->read_only, .host_dir = v->host };
 	}
 	cnb__job job = { .rootfs = s->rootfs, .job_dir = s->job_dir, .mounts = mounts, .n_mounts = n_mounts,
 			 .steps = steps, .n_steps = CNB_ARRAY_SIZE(steps), .network = s->b->opts.network != 0,
-			 .hostname = "cnb-build", .cpus = s->b->opts.cpus, .memory_mb = s->b->opts.memory_mb };
+			 .hostname = "cnb-build", .cpus = s->b->opts.cpus,
+			 .memory_mb = vm_memory_mb(s) };
 	cnb__job_result res = { 0 };
 	cnb__log(s->b->ctx, CNB_LOG_INFO, "===> DETECT, RESTORE, BUILD, EXPORT (executor: %s)",
 		 s->b->opts.executor ? s->b->opts.executor : "vm");
@@ -545,6 +587,8 @@ static int run_lifecycle(run_state *s, cnb_error **err)
 	s->b->vm_boot_ms = res.boot_ms;
 	snprintf(s->b->accel, sizeof(s->b->accel), "%s", res.accel);
 	s->b->accel_fell_back = res.accel_fell_back;
+	if (res.n_steps_run > 0 && s->b->n_phases < CNB_BUILD_MAX_PHASES)
+		s->b->phases[s->b->n_phases++] = (cnb__phase_time){ "setup", res.setup_ms };
 	for (size_t i = 0; i < res.n_steps_run; i++)
 		if (s->b->n_phases < CNB_BUILD_MAX_PHASES)
 			s->b->phases[s->b->n_phases++] = (cnb__phase_time){ steps[i].name, res.steps[i].duration_ms };

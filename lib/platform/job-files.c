@@ -4,6 +4,7 @@
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
+#include "lib/common/tar-writer.h"
 #include "lib/rootfs/mapped-xattr.h"
 
 #include <dirent.h>
@@ -160,7 +161,6 @@ int cnb__job_mkdir_owned(const char *path, const cnb__owner *owner, cnb_error **
 	return own_entry(AT_FDCWD, path, S_IFDIR | 0755, owner, path, err);
 }
 
-/* A symlink as the guest must see it: a real link, or (mapped model) a file holding the target. */
 static int copy_symlink(int src_dir, int dst_dir, const char *name, const cnb__owner *owner, const char *what,
 			cnb_error **err)
 {
@@ -169,13 +169,7 @@ static int copy_symlink(int src_dir, int dst_dir, const char *name, const cnb__o
 	if (len < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "read link %s", what);
 	target[len] = '\0';
-	if (!owner->mapped) {
-		if (symlinkat(target, dst_dir, name) < 0)
-			return cnb__error_errno(err, CNB_EIO, errno, "create link %s", what);
-		return own_entry(dst_dir, name, S_IFLNK | 0777, owner, what, err);
-	}
-	_cleanup_close_ int fd = openat(dst_dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 || cnb__write_all(fd, target, (size_t)len) < 0)
+	if (symlinkat(target, dst_dir, name) < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "create link %s", what);
 	return own_entry(dst_dir, name, S_IFLNK | 0777, owner, what, err);
 }
@@ -199,7 +193,6 @@ static int copy_regular(int src_dir, int dst_dir, const char *name, const struct
 	_cleanup_close_ int in = openat(src_dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (in < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "open %s", what);
-	mode_t host_mode = owner->mapped ? cnb__mapped_host_mode(st->st_mode) : (st->st_mode & 07777);
 	_cleanup_close_ int out = openat(dst_dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (out < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "create %s", what);
@@ -220,7 +213,7 @@ static int copy_regular(int src_dir, int dst_dir, const char *name, const struct
 	}
 	int r = own_entry(dst_dir, name, st->st_mode, owner, what, err);
 	/* chown clears setuid bits, so the mode goes last */
-	if (r == 0 && fchmod(out, host_mode) < 0)
+	if (r == 0 && fchmod(out, st->st_mode & 07777) < 0)
 		r = cnb__error_errno(err, CNB_EIO, errno, "chmod %s", what);
 	return r;
 }
@@ -260,7 +253,6 @@ static int copy_dir(int src_dir, int dst_dir, const char *what, const char *rel,
 		} else if (S_ISREG(st.st_mode)) {
 			r = copy_regular(src_dir, dst_dir, name, &st, c, child, err);
 		} else if (S_ISDIR(st.st_mode)) {
-			mode_t host_mode = owner->mapped ? cnb__mapped_host_mode(st.st_mode) : (st.st_mode & 07777);
 			if (mkdirat(dst_dir, name, 0700) < 0)
 				return cnb__error_errno(err, CNB_EIO, errno, "create %s", child);
 			_cleanup_close_ int sub_src = openat(src_dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -270,7 +262,7 @@ static int copy_dir(int src_dir, int dst_dir, const char *what, const char *rel,
 			r = copy_dir(sub_src, sub_dst, child, child_rel, c, depth + 1, err);
 			if (r == 0)
 				r = own_entry(dst_dir, name, st.st_mode, owner, child, err);
-			if (r == 0 && fchmod(sub_dst, host_mode) < 0)
+			if (r == 0 && fchmod(sub_dst, st.st_mode & 07777) < 0)
 				r = cnb__error_errno(err, CNB_EIO, errno, "chmod %s", child);
 		}
 		if (r < 0)
@@ -281,21 +273,83 @@ static int copy_dir(int src_dir, int dst_dir, const char *what, const char *rel,
 	return 0;
 }
 
+/* The app source directory (or another tree to pack), with the error that says what to give. */
+static int open_source(const char *src, bool is_app, cnb_error **err)
+{
+	int fd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 && is_app)
+		return cnb__error_errno(err, errno == ENOENT ? CNB_EINVAL : CNB_EIO, errno,
+					"app source %s (give the app directory with --path)", src);
+	if (fd < 0)
+		return cnb__error_errno(err, CNB_EIO, errno, "open %s", src);
+	return fd;
+}
+
 int cnb__job_copy_app(const cnb_ctx *ctx, const char *src, const char *dst, const cnb__owner *owner,
 		      const cnb__app_filter *filter, cnb_error **err)
 {
+	if (owner->mapped)
+		return cnb__error_set(err, CNB_EINVAL, "copy the app: the VM takes it as a tar (cnb__job_pack_tree)");
 	int r = filter ? cnb__app_filter_check(filter, err) : 0;
 	if (r < 0)
 		return r;
-	_cleanup_close_ int sfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int sfd = open_source(src, true, err);
 	if (sfd < 0)
-		return cnb__error_errno(err, errno == ENOENT ? CNB_EINVAL : CNB_EIO, errno,
-					"app source %s (give the app directory with --path)", src);
+		return sfd;
 	_cleanup_close_ int dfd = open(dst, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "open %s", dst);
 	app_copy c = { owner, filter, ctx };
 	return copy_dir(sfd, dfd, src, "", &c, 0, err);
+}
+
+/* What packing a tree carries through the tar writer's callbacks. */
+typedef struct tree_pack {
+	bool is_app;
+	app_copy c; /* the filter and the ctx whose cancel is checked per entry and per chunk */
+} tree_pack;
+
+static bool keep_app_entry(const char *rel, bool is_dir, void *userdata)
+{
+	const tree_pack *p = userdata;
+	if (!p->is_app)
+		return true;
+	if (!strcmp(rel, ".git"))
+		return false;
+	return !p->c.filter || cnb__app_filter_keep(p->c.filter, rel, is_dir);
+}
+
+static int check_pack_cancel(const char *path, void *userdata, cnb_error **err)
+{
+	const tree_pack *p = userdata;
+	return check_cancel(&p->c, path, err);
+}
+
+int cnb__job_pack_tree(const cnb_ctx *ctx, const char *src, const char *tar_path, const cnb__owner *owner,
+		       bool is_app, const cnb__app_filter *filter, int64_t mtime, cnb_error **err)
+{
+	int r = is_app && filter ? cnb__app_filter_check(filter, err) : 0;
+	if (r < 0)
+		return r;
+	_cleanup_close_ int sfd = open_source(src, is_app, err);
+	if (sfd < 0)
+		return sfd;
+	_cleanup_close_ int out = open(tar_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (out < 0)
+		return cnb__error_errno(err, CNB_EIO, errno, "create %s", tar_path);
+	cnb__tar *t = NULL;
+	cnb__tar_norm norm = { owner->uid, owner->gid, mtime };
+	tree_pack pack = { is_app, { owner, is_app ? filter : NULL, ctx } };
+	if ((r = cnb__tar_open(&t, out, err)) == 0) {
+		cnb__tar_set_check(t, check_pack_cancel, &pack);
+		if ((r = cnb__tar_add_dir(t, ".", 0755, &norm, err)) == 0)
+			r = cnb__tar_add_contents(t, sfd, ".", &norm, keep_app_entry, &pack, err);
+	}
+	if (r < 0) {
+		cnb__tar_free(t);
+		return cnb__error_prefix(err, "pack %s into %s", src, tar_path);
+	}
+	return cnb__tar_finish(t, err) < 0 ? cnb__error_prefix(err, "pack %s into %s", src, tar_path) : 0;
 }
 
 int cnb__job_write_platform_env(const char *platform_dir, const char *const *env, const cnb__owner *owner,

@@ -2,8 +2,9 @@
  * Files the host puts into a job directory for the lifecycle in the guest: the app source, the
  * platform env, empty directories the CNB user must own. Ownership is written in the form the
  * executor shows to the guest: real chown for the host executor (root), QEMU mapped-xattr
- * attributes for the VM (its 9p shares use that model: owners, modes and symlinks as QEMU stores
- * them, whoever runs it; see cnb__executor_uses_mapped_xattr).
+ * attributes for the VM's 9p shares (that model keeps owners, modes and symlinks as QEMU stores
+ * them, whoever runs it; see cnb__executor_uses_mapped_xattr). Trees the VM keeps in its own
+ * memory (the app, the initial /layers) travel as tars instead, owners in their headers.
  */
 #ifndef CNB_PLATFORM_JOB_FILES_H
 #define CNB_PLATFORM_JOB_FILES_H
@@ -46,8 +47,9 @@ int cnb__job_chown_file(const char *path, const cnb__owner *owner, cnb_error **e
 int cnb__job_mkdir_owned(const char *path, const cnb__owner *owner, cnb_error **err);
 
 /*
- * Copies the app source tree `src` into the existing directory `dst`: regular files, directories
- * and symlinks (never followed), modes kept, every entry owned by `owner`. Sockets, fifos and
+ * Copies the app source tree `src` into the existing directory `dst` for the host executor (an
+ * `owner` in mapped form is refused: the VM gets the app as a tar, cnb__job_pack_tree): regular
+ * files, directories and symlinks (never followed), modes kept, every entry owned by `owner`. Sockets, fifos and
  * devices are skipped. A `.git` directory at the top is skipped too (pack does the same by
  * default only through project.toml; we keep builds independent of VCS state). `filter` (may be
  * NULL) applies project.toml's include/exclude (checked against its bounds first). A cancel of
@@ -55,6 +57,17 @@ int cnb__job_mkdir_owned(const char *path, const cnb__owner *owner, cnb_error **
  */
 int cnb__job_copy_app(const cnb_ctx *ctx, const char *src, const char *dst, const cnb__owner *owner,
 		      const cnb__app_filter *filter, cnb_error **err);
+
+/*
+ * Writes the tar that seeds a guest-local directory (cnb__job_mount.seed) with the tree below
+ * `src`: the root as "." (mode 0755), every entry owned by `owner` (numeric ids), mtime `mtime`,
+ * in one sequential stream. `is_app`: `src` is the app source, packed as cnb__job_copy_app()
+ * copies it (no `.git` at the top; `filter`, which may be NULL, checked against its bounds and
+ * applied); else everything goes. A cancel of `ctx` (may be NULL) stops it within one entry or
+ * one 1 MiB chunk with CNB_ECANCELED.
+ */
+int cnb__job_pack_tree(const cnb_ctx *ctx, const char *src, const char *tar_path, const cnb__owner *owner,
+		       bool is_app, const cnb__app_filter *filter, int64_t mtime, cnb_error **err);
 
 /* Writes <platform>/env/<NAME> files from "NAME=VALUE" entries (value verbatim, no newline). */
 int cnb__job_write_platform_env(const char *platform_dir, const char *const *env, const cnb__owner *owner,

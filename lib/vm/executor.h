@@ -49,6 +49,10 @@ typedef struct cnb__job_mount {
 	/* Set by the executors, not the caller: the mount comes through a 9p share of its own in the
 	 * VM (writable job mounts, host directories); serialised for cnb-init. */
 	bool own_share;
+	/* With source NULL: a tar file relative to job_dir. The target is then a directory in the job's
+	 * local scratch storage (see cnb__jobrun_setup), filled from that tar read as one stream, owners
+	 * and modes as recorded in it: what the steps do there never crosses to the host file by file. */
+	const char *seed;
 } cnb__job_mount;
 
 /* Whether `m` needs a 9p share of its own in the VM (the job share is read-only). */
@@ -90,12 +94,14 @@ typedef struct cnb__step_result {
 	int exit_code;
 	bool timed_out;
 	uint64_t duration_ms;
+	bool out_of_space; /* it failed with the job's local storage (cnb__job_mount.seed, /tmp...) full */
 } cnb__step_result;
 
 typedef struct cnb__job_result {
 	cnb__step_result *steps; /* n_steps_run entries; the last one failed if the job stopped early */
 	size_t n_steps_run;
 	uint64_t boot_ms;        /* executor start -> job environment ready (guest "ready" event) */
+	uint64_t setup_ms;       /* ready -> first step started: mounts, seeded directories filled */
 	uint64_t total_ms;       /* executor start -> everything torn down */
 	char accel[8];           /* "kvm", "hvf", "tcg" or "host" */
 	bool accel_fell_back;    /* the first accelerator hung at boot and TCG took over */

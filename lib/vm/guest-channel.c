@@ -82,13 +82,15 @@ static void on_event(cnb_ctx *ctx, cnb__guest_watch *w, const char *line, size_t
 			break;
 		}
 		r->n_steps_run = ev.step + 1;
+		if (ev.step == 0)
+			r->setup_ms = cnb__monotonic_ms() - w->start_ms - r->boot_ms;
 		break;
 	case CNB_GUEST_EVENT_STEP_END:
 		if (ev.step + 1 != r->n_steps_run) {
 			protocol_error(w, "end of a step that did not start");
 			break;
 		}
-		r->steps[ev.step] = (cnb__step_result){ ev.exit_code, ev.timed_out, ev.ms };
+		r->steps[ev.step] = (cnb__step_result){ ev.exit_code, ev.timed_out, ev.ms, ev.no_space };
 		break;
 	case CNB_GUEST_EVENT_ERROR:
 		snprintf(w->error, sizeof(w->error), "%s", ev.message);

@@ -44,6 +44,8 @@ int cnb__guest_event_write(int fd, const cnb__guest_event *ev)
 		json_object_set_new(o, "step", json_integer(ev->step));
 		json_object_set_new(o, "exit_code", json_integer(ev->exit_code));
 		json_object_set_new(o, "timed_out", json_boolean(ev->timed_out));
+		if (ev->no_space)
+			json_object_set_new(o, "no_space", json_true());
 		json_object_set_new(o, "ms", json_integer((json_int_t)ev->ms));
 		break;
 	case CNB_GUEST_EVENT_BOOTED:
@@ -115,6 +117,7 @@ int cnb__guest_event_parse(const char *line, size_t len, cnb__guest_event *ev)
 		ok = ok && get_int(o, "ms", 0, INT64_MAX, &v) && json_is_boolean(json_object_get(o, "timed_out"));
 		ev->ms = (uint64_t)v;
 		ev->timed_out = json_is_true(json_object_get(o, "timed_out"));
+		ev->no_space = json_is_true(json_object_get(o, "no_space"));
 		break;
 	case CNB_GUEST_EVENT_BOOTED:
 	case CNB_GUEST_EVENT_DONE:

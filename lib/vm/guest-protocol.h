@@ -10,6 +10,7 @@
  *   {"event":"log","message":"..."}              a warning from the runner (e.g. no overlay)
  *   {"event":"step_start","step":0}
  *   {"event":"step_end","step":0,"exit_code":0,"timed_out":false,"ms":15}
+ *   {"event":"step_end",...,"no_space":true}     it failed with the job's local storage full
  *   {"event":"error","message":"mount rootfs: ..."}   setup failed; no steps ran
  *   {"event":"done"}                             everything reported; the runner ends next
  *
@@ -49,6 +50,7 @@ typedef struct cnb__guest_event {
 	uint32_t step;
 	int exit_code;
 	bool timed_out;
+	bool no_space;
 	uint64_t ms;
 	char message[1024];
 } cnb__guest_event;

@@ -1,6 +1,7 @@
 /* The job runner shared by cnb-init and the host executor: root assembly and step execution. */
 #include "job-runner.h"
 #include "clock.h"
+#include "guest-local.h"
 #include "guest-protocol.h"
 #include "../common/cleanup.h"
 #include "../common/error-internal.h"
@@ -198,7 +199,7 @@ static int setup_overlay(const cnb__jobrun_env *env, const char *root, cnb_error
 int cnb__jobrun_setup(const cnb__job *job, const cnb__jobrun_env *env, char **root_out, cnb_error **err)
 {
 	*root_out = NULL;
-	if (mount("cnb-scratch", env->scratch, "tmpfs", SAFE_MOUNT, "mode=0755") < 0)
+	if (mount("cnb-scratch", env->scratch, "tmpfs", SAFE_MOUNT, "mode=0755,size=" CNB_JOB_SCRATCH_SIZE) < 0)
 		return cnb__error_errno(err, CNB_EVM, errno, "mount a tmpfs on %s", env->scratch);
 	_cleanup_free_ char *root = cnb__path_join(env->scratch, "root");
 	if (!root)
@@ -217,6 +218,13 @@ int cnb__jobrun_setup(const cnb__job *job, const cnb__jobrun_env *env, char **ro
 		rc = bind_path(rootfd, CNB_TOOLS_TARGET, env->tools_dir, false, SAFE_MOUNT, true, err);
 	for (size_t i = 0; rc == 0 && i < job->n_mounts; i++) {
 		const cnb__job_mount *m = &job->mounts[i];
+		if (m->seed) {
+			_cleanup_close_ int dfd = -1;
+			rc = cnb__guest_local_seed(jobfd, env->scratch, i, m, &dfd, err);
+			if (rc == 0)
+				rc = mount_in_root(rootfd, m->target, false, dfd, NULL, NULL, SAFE_MOUNT, m->read_only, err);
+			continue;
+		}
 		const char *own_share = env->mount_dirs ? env->mount_dirs[i] : NULL;
 		if (!m->source && !m->host_dir && !own_share) {
 			rc = mount_in_root(rootfd, m->target, false, -1, "tmpfs", "mode=0755", SAFE_MOUNT, m->read_only,
@@ -482,6 +490,7 @@ int cnb__jobrun_steps(const cnb__job *job, const char *root, const cnb__jobrun_e
 				kill_step_leftovers(step->uid);
 		}
 		ev.ms = cnb__monotonic_ms() - t0;
+		ev.no_space = (ev.exit_code != 0 || ev.timed_out) && cnb__guest_local_full(env->scratch);
 		cnb__guest_event_write(env->event_fd, &ev);
 		if (ev.exit_code != 0 || ev.timed_out)
 			return -1;

@@ -29,7 +29,8 @@ typedef struct cnb__jobrun_env {
 /*
  * Builds the root under env->scratch: overlay(lower, tmpfs) (a read-only bind of lower when the
  * kernel has no overlayfs, reported as a "log" event), /proc, a minimal /dev, the tools, the
- * job's mounts; sets the hostname. Needs to run in a mount namespace of its own (or the guest).
+ * job's mounts (seeded ones filled in the same tmpfs, CNB_JOB_SCRATCH_SIZE of memory: see
+ * guest-local.h); sets the hostname. Needs to run in a mount namespace of its own (or the guest).
  * *root_out: the merged root (caller frees).
  */
 int cnb__jobrun_setup(const cnb__job *job, const cnb__jobrun_env *env, char **root_out, cnb_error **err);

@@ -30,10 +30,11 @@ int cnb__job_to_json(const cnb__job *job, char **out, cnb_error **err)
 	int bad = 0;
 	for (size_t i = 0; i < job->n_mounts; i++) {
 		const cnb__job_mount *m = &job->mounts[i];
-		bad |= json_array_append_new(mounts, json_pack("{s:o, s:s, s:b, s:b}", "source",
+		bad |= json_array_append_new(mounts, json_pack("{s:o, s:s, s:b, s:b, s:o}", "source",
 					     m->source ? json_string(m->source) : json_null(), "target",
 					     m->target, "read_only", m->read_only, "own_share",
-					     cnb__job_mount_needs_share(m)));
+					     cnb__job_mount_needs_share(m), "seed",
+					     m->seed ? json_string(m->seed) : json_null()));
 	}
 	for (size_t i = 0; i < job->n_steps; i++) {
 		const cnb__job_step *s = &job->steps[i];
@@ -115,7 +116,9 @@ int cnb__job_from_json(const char *data, size_t len, cnb__job **out, cnb_error *
 		jm->target = dup_string(json_object_get(m, "target"));
 		jm->read_only = json_is_true(json_object_get(m, "read_only"));
 		jm->own_share = json_is_true(json_object_get(m, "own_share"));
-		ok = jm->target && (json_is_null(src) || jm->source);
+		json_t *seed = json_object_get(m, "seed");
+		jm->seed = dup_string(seed);
+		ok = jm->target && (json_is_null(src) || jm->source) && (!seed || json_is_null(seed) || jm->seed);
 	}
 	for (size_t i = 0; ok && i < json_array_size(steps); i++) {
 		json_t *s = json_array_get(steps, i);
@@ -149,6 +152,7 @@ void cnb__job_free(cnb__job *job)
 	for (size_t i = 0; i < job->n_mounts; i++) {
 		free((char *)job->mounts[i].source);
 		free((char *)job->mounts[i].target);
+		free((char *)job->mounts[i].seed);
 	}
 	for (size_t i = 0; i < job->n_steps; i++) {
 		free((char *)job->steps[i].name);
@@ -184,6 +188,10 @@ int cnb__job_validate(const cnb__job *job, cnb_error **err)
 			return cnb__error_set(err, CNB_EINVAL,
 					      "mount %s: source \"%s\" must be relative to the job dir, without \"..\"",
 					      m->target, m->source);
+		if (m->seed && (m->source || !*m->seed || m->seed[0] == '/' || has_dotdot(m->seed)))
+			return cnb__error_set(err, CNB_EINVAL,
+					      "mount %s: seed \"%s\" must be a file relative to the job dir, without \"..\", "
+					      "on a mount without a source", m->target, m->seed);
 	}
 	for (size_t i = 0; i < job->n_steps; i++) {
 		const cnb__job_step *s = &job->steps[i];

@@ -3,8 +3,9 @@
  * (CNB_JOB_FILE), read by cnb-init. Compiled into the library and into cnb-init.
  *
  *   {"version":1,"hostname":"cnb","network":true,
- *    "mounts":[{"source":"workspace","target":"/workspace","read_only":false},
- *              {"source":null,"target":"/layers","read_only":false}],
+ *    "mounts":[{"source":"platform","target":"/platform","read_only":true},
+ *              {"source":null,"target":"/tmp/x","read_only":false},
+ *              {"source":null,"target":"/workspace","read_only":false,"seed":"workspace.tar"}],
  *    "steps":[{"name":"build","argv":["/bin/sh","-c","..."],"env":["PATH=/bin"],
  *              "cwd":"/","uid":1000,"gid":1000,"timeout_s":0}]}
  *
@@ -28,7 +29,8 @@ int cnb__job_to_json(const cnb__job *job, char **out, cnb_error **err);
 int cnb__job_from_json(const char *data, size_t len, cnb__job **out, cnb_error **err);
 void cnb__job_free(cnb__job *job);
 
-/* Checks what both executors rely on: argv present, absolute targets, relative sources without "..". */
+/* Checks what both executors rely on: argv present, absolute targets, relative sources and seeds
+ * without "..", a seed only on a mount without a source. */
 int cnb__job_validate(const cnb__job *job, cnb_error **err);
 
 #endif

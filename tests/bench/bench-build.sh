@@ -6,7 +6,7 @@
 set -u
 cnb=$1 src=$2
 reg=${CNB_TEST_REGISTRY:?run me through with-registry.sh}
-. "$(dirname "$0")/../lib/tap.sh"
+. "$src/tests/lib/build-tap.sh"
 tap_workdir bench-build
 
 "$src/tests/fixtures/make-base-images.sh" "$work/base" >/dev/null
@@ -15,30 +15,16 @@ sed -e "s|BUILD_IMAGE|$reg/bench/base:build|; s|RUN_IMAGE|$reg/bench/base:run|; 
 	"$src/examples/builder/builder.toml" > "$work/builder.toml"
 "$cnb" builder create "$reg/bench/builder" --config "$work/builder.toml" --publish >/dev/null
 
-summary() { # summary REPORT: "total_ms phase=ms ..."
-	python3 - "$1" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))
-p = r["phases_ms"]
-print(sum(p.values()), " ".join(f"{k}={v}" for k, v in p.items()), f"boot={r['executor']['boot_ms']}",
-      f"added={r['layers']['added']} reused={r['layers']['reused']}")
-PY
-}
-
 declare -A total
 for executor in vm host; do
 	cp -r "$src/examples/sample-app" "$work/app-$executor"
 	rm -rf "$CNB_CACHE_DIR/rootfs" "$CNB_CACHE_DIR/build-cache"
 	for scenario in cold warm one-file-change; do
 		[ $scenario = one-file-change ] && echo "echo changed" >> "$work/app-$executor/app.sh"
-		start=$(date +%s%N)
-		"$cnb" build "$reg/bench/app-$executor" --builder "$reg/bench/builder" --path "$work/app-$executor" \
-			--publish --executor $executor --report-json "$work/r.json" >"$work/out" 2>&1
-		rc=$?
-		wall=$(( ($(date +%s%N) - start) / 1000000 ))
-		if [ $rc != 0 ]; then ok $rc "$executor $scenario (exit $rc)"; show "$work/out" 10; continue; fi
-		ok 0 "$executor $scenario: ${wall} ms wall"
-		echo "#   phases: $(summary "$work/r.json")"
+		timed "$executor $scenario" "$cnb" build "$reg/bench/app-$executor" --builder "$reg/bench/builder" \
+			--path "$work/app-$executor" --publish --executor $executor --report-json "$work/r.json"
+		[ $rc = 0 ] || continue
+		echo "#   phases: $(phases "$work/r.json")"
 		total[$executor-$scenario]=$wall
 	done
 done

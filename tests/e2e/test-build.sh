@@ -7,13 +7,8 @@
 set -u
 cnb=$1 src=$2
 reg=${CNB_TEST_REGISTRY:?run me through with-registry.sh}
-. "$(dirname "$0")/../lib/tap.sh"
+. "$src/tests/lib/build-tap.sh"
 tap_workdir e2e
-run() { # run NAME CMD...: output in $work/NAME.out, exit code in $rc
-	local name=$1; shift
-	"$@" >"$work/$name.out" 2>&1; rc=$?
-}
-digest_of() { sed -n 's/.*@\(sha256:[0-9a-f]\{64\}\)$/\1/p' "$work/$1.out" | tail -1; }
 diff_ids() { skopeo inspect --tls-verify=false --config "docker://$1" | python3 -c 'import json,sys; print("\n".join(json.load(sys.stdin)["rootfs"]["diff_ids"]))'; }
 
 "$src/tests/fixtures/make-base-images.sh" "$work/base" >/dev/null

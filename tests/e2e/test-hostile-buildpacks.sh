@@ -6,7 +6,9 @@
 #   test-hostile-buildpacks.sh CNB_EXE SOURCE_ROOT   (run through with-registry.sh)
 set -u
 cnb=$1 src=$2
-. "$src/tests/lib/e2e-tap.sh" hostile
+reg=${CNB_TEST_REGISTRY:?run me through with-registry.sh}
+. "$src/tests/lib/tap.sh"
+tap_workdir hostile
 entrypoint() { skopeo inspect --tls-verify=false --config "docker://$1" |
 	python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin)["config"]["Entrypoint"]))'; }
 
@@ -76,5 +78,4 @@ if [ "$(id -u)" = 0 ]; then
 	ok $? "--clear-cache builds past it"
 fi
 
-echo "1..$n"
-[ $failed = 0 ]
+tap_done

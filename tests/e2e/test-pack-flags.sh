@@ -7,15 +7,10 @@
 set -u
 cnb=$1 src=$2
 reg=${CNB_TEST_REGISTRY:?run me through with-registry.sh}
-. "$(dirname "$0")/../lib/tap.sh"
+. "$src/tests/lib/build-tap.sh"
 tap_workdir pack-flags
 export CI=true CNB_CONFIG=$work/config.toml XDG_DATA_HOME=$work/data
 ln -s "$(realpath "$cnb")" "$work/cnb-build"
-run() { # run NAME CMD...: output in $work/NAME.out, exit code in $rc
-	local name=$1; shift
-	"$@" >"$work/$name.out" 2>&1; rc=$?
-}
-digest_of() { sed -n 's/.*@\(sha256:[0-9a-f]\{64\}\)$/\1/p' "$work/$1.out" | tail -1; }
 remote_digest() { skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$1" 2>&1; }
 "$src/tests/lib/make-test-builder.sh" "$cnb" "$src" "$work" flags >/dev/null || { echo "Bail out! base images"; exit 1; }
 builder=$reg/flags/pack-builder

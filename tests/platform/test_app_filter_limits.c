@@ -1,4 +1,4 @@
-/* project.toml globs that once crashed or hung the build, and cancel during the app copy. */
+/* project.toml globs that once crashed or hung the build, and cancel during the app copy or pack. */
 #include "lib/api/ctx-internal.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
@@ -54,7 +54,7 @@ static void test_app_filter__star_patterns_take_bounded_time(void)
 	ok(took < 1.0, "all of it in %.3f s (was > 640 s for the first pattern alone)", took);
 }
 
-static void test_app_filter__oversized_lists_are_refused(void)
+static void test_app_filter__oversized_lists_are_refused(const char *tmp)
 {
 	_cleanup_free_ char *huge = repeat("*", 50 * 1024, "");
 	ok(!cnb__app_pattern_matches(huge, "name", false), "a 50 KB pattern matches nothing and does not crash");
@@ -71,6 +71,12 @@ static void test_app_filter__oversized_lists_are_refused(void)
 	cnb__app_filter g = { many, NULL };
 	is_int(cnb__app_filter_check(&g, &err), CNB_EINVAL, "more than %d patterns are refused", CNB_APP_PATTERNS_MAX);
 	ok(err && strstr(cnb_error_message(err), "include"), "message: %s", cnb_error_message(err));
+	cnb__error_clear(&err);
+	_cleanup_free_ char *tar = cnb__path_join(tmp, "refused.tar");
+	cnb__owner owner = { getuid(), getgid(), true };
+	is_int(cnb__job_pack_tree(NULL, tmp, tar, &owner, true, &g, 0, &err), CNB_EINVAL,
+	       "packing the app for the VM refuses them too");
+	ok(access(tar, F_OK) != 0, "before it writes anything");
 	cnb__error_clear(&err);
 	many[CNB_APP_PATTERNS_MAX] = NULL;
 	is_int(cnb__app_filter_check(&g, &err), 0, "exactly %d are fine", CNB_APP_PATTERNS_MAX);
@@ -93,17 +99,20 @@ static void *cancel_when_started(void *arg)
 	return NULL;
 }
 
-static void test_app_filter__copy_stops_on_cancel(const char *tmp)
+/* The host executor's copy (pack = false) and the VM's app tar (pack = true) of an app holding a
+ * 1 GiB file both stop in the middle of it when the ctx is canceled. */
+static void test_app_filter__stops_on_cancel(const char *tmp, bool pack)
 {
 	_cleanup_free_ char *src = cnb__path_join(tmp, "src");
-	_cleanup_free_ char *dst = cnb__path_join(tmp, "dst");
+	_cleanup_free_ char *dst = cnb__path_join(tmp, pack ? "app.tar" : "dst");
 	_cleanup_free_ char *big = cnb__path_join(src, "big");
-	_cleanup_free_ char *copied = cnb__path_join(dst, "big");
+	_cleanup_free_ char *copied = pack ? strdup(dst) : cnb__path_join(dst, "big");
 	const off_t size = (off_t)1 << 30;
 	mkdir(src, 0755);
-	mkdir(dst, 0755);
+	if (!pack)
+		mkdir(dst, 0755);
 	int fd = open(big, O_WRONLY | O_CREAT, 0644);
-	ok(fd >= 0 && ftruncate(fd, size) == 0, "a 1 GiB (sparse) file to copy");
+	ok(fd >= 0 && ftruncate(fd, size) == 0, "a 1 GiB (sparse) file to %s", pack ? "pack" : "copy");
 	close(fd);
 	int pipefd[2];
 	if (pipe(pipefd) != 0)
@@ -112,15 +121,16 @@ static void test_app_filter__copy_stops_on_cancel(const char *tmp)
 	canceler c = { copied, pipefd[1] };
 	pthread_t th;
 	pthread_create(&th, NULL, cancel_when_started, &c);
-	cnb__owner owner = { getuid(), getgid(), false };
+	cnb__owner owner = { getuid(), getgid(), pack };
 	cnb_error *err = NULL;
-	is_int(cnb__job_copy_app(ctx, src, dst, &owner, NULL, &err), CNB_ECANCELED, "the copy stops: %s",
-	       cnb_error_message(err));
+	int r = pack ? cnb__job_pack_tree(ctx, src, dst, &owner, true, NULL, 0, &err)
+		     : cnb__job_copy_app(ctx, src, dst, &owner, NULL, &err);
+	is_int(r, CNB_ECANCELED, "the %s stops: %s", pack ? "pack" : "copy", cnb_error_message(err));
 	pthread_join(th, NULL);
 	struct stat st = { 0 };
 	int copied_ok = stat(copied, &st);
 	ok(copied_ok == 0 && st.st_size > 0 && st.st_size < size,
-	   "in the middle of the file (%lld of %lld bytes copied)", (long long)st.st_size, (long long)size);
+	   "in the middle of the file (%lld of %lld bytes written)", (long long)st.st_size, (long long)size);
 	cnb__error_clear(&err);
 	free(ctx);
 	close(pipefd[0]);
@@ -138,8 +148,9 @@ int main(void)
 	if (cnb_ctx_new(&base_ctx, &opts, NULL) < 0)
 		tap_skip_all("no context");
 	test_app_filter__star_patterns_take_bounded_time();
-	test_app_filter__oversized_lists_are_refused();
-	test_app_filter__copy_stops_on_cancel(tmp);
+	test_app_filter__oversized_lists_are_refused(tmp);
+	test_app_filter__stops_on_cancel(tmp, false);
+	test_app_filter__stops_on_cancel(tmp, true);
 	cnb_ctx_free(base_ctx);
 	cnb__rm_rf(tmp, NULL);
 	return tap_done();

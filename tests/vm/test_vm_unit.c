@@ -7,14 +7,16 @@
 #include "lib/common/error-internal.h"
 #include "tests/lib/tap.h"
 
+#include <string.h>
 #include <unistd.h>
 
 static void test_vm_job__json_round_trip(void)
 {
 	char *argv[] = { "/bin/sh", "-c", "echo \"quoted\"\n", NULL }, *env[] = { "A=1", NULL };
-	cnb__job_mount mounts[] = { { "ws", "/workspace", false }, { NULL, "/layers", true } };
+	cnb__job_mount mounts[] = { { "ws", "/workspace", false }, { NULL, "/layers", true },
+				    { .source = NULL, .target = "/app", .seed = "app.tar" } };
 	cnb__job_step steps[] = { { "build", argv, env, "/workspace", 1000, 1001, 30 } };
-	cnb__job job = { .mounts = mounts, .n_mounts = 2, .steps = steps, .n_steps = 1, .network = true, .hostname = "h" };
+	cnb__job job = { .mounts = mounts, .n_mounts = 3, .steps = steps, .n_steps = 1, .network = true, .hostname = "h" };
 	_cleanup_free_ char *json = NULL;
 	cnb_error *err = NULL;
 	is_int(cnb__job_to_json(&job, &json, &err), 0, "serialise");
@@ -24,7 +26,10 @@ static void test_vm_job__json_round_trip(void)
 		is_str(back->steps[0].argv[2], "echo \"quoted\"\n", "argv survives quoting");
 		is_int(back->steps[0].gid, 1001, "gid");
 		is_int(back->steps[0].timeout_s, 30, "timeout");
-		ok(back->mounts[1].source == NULL && back->mounts[1].read_only, "tmpfs mount, read-only");
+		ok(back->mounts[1].source == NULL && back->mounts[1].read_only && !back->mounts[1].seed,
+		   "tmpfs mount, read-only");
+		ok(back->mounts[2].source == NULL && back->mounts[2].seed && !strcmp(back->mounts[2].seed, "app.tar"),
+		   "seeded mount keeps its tar");
 		ok(back->network, "network");
 	}
 	cnb__job_free(back);
@@ -43,6 +48,15 @@ static void test_vm_job__rejects_escapes(void)
 	job.mounts = bad_dst;
 	is_int(cnb__job_validate(&job, &err), CNB_EINVAL, "relative target refused");
 	cnb__error_clear(&err);
+	cnb__job_mount bad_seeds[][1] = { { { .target = "/w", .seed = "../x.tar" } },
+					  { { .target = "/w", .seed = "/x.tar" } },
+					  { { .source = "src", .target = "/w", .seed = "x.tar" } },
+					  { { .target = "/w", .seed = "" } } };
+	for (size_t i = 0; i < 4; i++) {
+		job.mounts = bad_seeds[i];
+		is_int(cnb__job_validate(&job, &err), CNB_EINVAL, "seed %zu refused: %s", i, cnb_error_message(err));
+		cnb__error_clear(&err);
+	}
 	const char *truncated = "{\"version\":1,\"mounts\":[],\"steps\":[{\"name\":\"x\"}]}";
 	cnb__job *j = NULL;
 	is_int(cnb__job_from_json(truncated, strlen(truncated), &j, &err), CNB_EPARSE, "step without argv refused");
@@ -59,14 +73,16 @@ static void test_vm_guest_protocol__parses_bounded(void)
 {
 	int p[2];
 	ok(pipe(p) == 0, "pipe");
-	cnb__guest_event ev = { .type = CNB_GUEST_EVENT_STEP_END, .step = 2, .exit_code = 137, .timed_out = true, .ms = 5 };
+	cnb__guest_event ev = { .type = CNB_GUEST_EVENT_STEP_END, .step = 2, .exit_code = 137, .timed_out = true,
+				.no_space = true, .ms = 5 };
 	cnb__guest_event_write(p[1], &ev);
 	char line[CNB_GUEST_EVENT_MAX_LINE];
 	ssize_t n = read(p[0], line, sizeof(line));
 	ok(n > 0 && line[n - 1] == '\n', "one line written");
 	cnb__guest_event back;
 	is_int(cnb__guest_event_parse(line, (size_t)n - 1, &back), 0, "parses");
-	ok(back.type == CNB_GUEST_EVENT_STEP_END && back.step == 2 && back.exit_code == 137 && back.timed_out,
+	ok(back.type == CNB_GUEST_EVENT_STEP_END && back.step == 2 && back.exit_code == 137 && back.timed_out &&
+	   back.no_space,
 	   "fields survive");
 	static const char *const bad[] = {
 		"", "nope", "{\"event\":\"step_end\",\"step\":0}", "{\"event\":\"step_end\",\"step\":-1,\"exit_code\":0,\"timed_out\":false,\"ms\":0}",
@@ -192,23 +208,26 @@ static void test_vm_guest_go__round_trip_and_rejects(void)
 static void test_vm_qemu_argv__job_share_read_only(void)
 {
 	cnb__job_mount mounts[] = { { "workspace", "/workspace", false }, { "cache", "/cache", true },
-				    { NULL, "/tmpfs", false }, { "out", "/out", false } };
+				    { NULL, "/tmpfs", false }, { "out", "/out", false },
+				    { .source = NULL, .target = "/layers", .seed = "layers.tar" } };
 	cnb__qemu_config c = { .accel = CNB_ACCEL_TCG, .kernel = "/k", .initrd = "/i", .rootfs = "/r", .job_dir = "/j",
-			       .mounts = mounts, .n_mounts = 4, .console_fd = 3, .event_fd = 4, .output_fd = 5 };
+			       .mounts = mounts, .n_mounts = 5, .console_fd = 3, .event_fd = 4, .output_fd = 5 };
 	char **argv = NULL;
 	is_int(cnb__qemu_argv(&c, &argv, NULL), 0, "argv built");
 	size_t shares = 0;
-	bool job_ro = false, ws_rw = false, out_rw = false, cache_own = false;
+	bool job_ro = false, ws_rw = false, out_rw = false, cache_own = false, seeded_own = false;
 	for (size_t i = 0; argv && argv[i]; i++) {
 		shares += !strcmp(argv[i], "-fsdev");
 		job_ro |= strstr(argv[i], "id=job,path=/j,security_model=mapped-xattr,readonly=on") != NULL;
 		ws_rw |= !strcmp(argv[i], "local,id=rw0,path=/j/workspace,security_model=mapped-xattr");
 		out_rw |= !strcmp(argv[i], "local,id=rw3,path=/j/out,security_model=mapped-xattr");
 		cache_own |= strstr(argv[i], "/j/cache") != NULL;
+		seeded_own |= strstr(argv[i], "id=rw4") != NULL;
 	}
 	ok(job_ro, "the job dir is shared read-only");
 	ok(ws_rw && out_rw, "each writable mount has a share of its own");
-	ok(!cache_own && shares == 4, "read-only and tmpfs mounts get no share (rootfs, job, 2 writable: %zu)", shares);
+	ok(!cache_own && !seeded_own && shares == 4,
+	   "read-only, tmpfs and seeded (guest-local) mounts get no share (rootfs, job, 2 writable: %zu)", shares);
 	cnb__qemu_argv_free(argv);
 }
 
