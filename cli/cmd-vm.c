@@ -17,6 +17,8 @@ static void usage(FILE *f)
 		   "Options:\n"
 		   "  --rootfs DIR          root file system (required)\n"
 		   "  --executor vm|host    where to run (default vm; host: Linux namespaces, needs root)\n"
+		   "  --platform OS/ARCH    the guest's platform: linux/amd64 or linux/arm64 (default: the host's;\n"
+		   "                        another architecture is emulated, in the VM only)\n"
 		   "  --user UID:GID        identity of the command (default 0:0)\n"
 		   "  --env K=V             environment entry (repeatable; default PATH only)\n"
 		   "  --cwd DIR             working directory inside (default /)\n"
@@ -75,7 +77,7 @@ static int vm_run(int argc, char **argv)
 			break;
 		static const char *const value_flags[] = { "--rootfs", "--executor", "--cwd", "--share", "--kernel",
 							   "--initrd", "--env", "--user", "--timeout", "--network",
-							   "--cpus", "--memory" };
+							   "--cpus", "--memory", "--platform" };
 		bool known = false;
 		for (size_t k = 0; k < sizeof(value_flags) / sizeof(value_flags[0]); k++)
 			known = known || !strcmp(a, value_flags[k]);
@@ -94,6 +96,8 @@ static int vm_run(int argc, char **argv)
 			opts.rootfs = v;
 		else if (!strcmp(a, "--executor"))
 			opts.executor = v;
+		else if (!strcmp(a, "--platform"))
+			opts.platform = v;
 		else if (!strcmp(a, "--cwd"))
 			opts.cwd = v;
 		else if (!strcmp(a, "--share"))
