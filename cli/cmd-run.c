@@ -19,6 +19,8 @@ static const char usage_text[] =
 	"      --process TYPE         run /cnb/process/TYPE (a CNB process type)\n"
 	"  -e, --env K=V              extra environment variable (repeatable)\n"
 	"      --executor vm|host     where it runs (default: vm)\n"
+	"      --platform OS/ARCH     the image to run from a multi-platform index, e.g. linux/arm64\n"
+	"                             (default: the host's); another architecture is emulated in the VM\n"
 	"      --network default|none\n"
 	"      --timeout SECONDS      kill the process after this long\n"
 	"      --insecure-registry HOST\n"
@@ -104,7 +106,8 @@ int cnb_cmd_run(int argc, char **argv)
 		if (std != CNB_CLI_NEXT)
 			return std;
 		bool takes_value = !strcmp(a, "--process") || !strcmp(a, "-e") || !strcmp(a, "--env") ||
-				   !strcmp(a, "--executor") || !strcmp(a, "--network") || !strcmp(a, "--timeout");
+				   !strcmp(a, "--executor") || !strcmp(a, "--network") || !strcmp(a, "--timeout") ||
+				   !strcmp(a, "--platform");
 		if (takes_value && i + 1 >= argc) {
 			fprintf(stderr, "cnb run: %s needs a value\n", a);
 			return CNB_EXIT_USAGE;
@@ -119,6 +122,8 @@ int cnb_cmd_run(int argc, char **argv)
 			env[n_env++] = argv[++i];
 		} else if (!strcmp(a, "--executor")) {
 			opts.executor = argv[++i];
+		} else if (!strcmp(a, "--platform")) {
+			opts.platform = argv[++i];
 		} else if (!strcmp(a, "--network")) {
 			const char *v = argv[++i];
 			if (strcmp(v, "default") && strcmp(v, "none")) {

@@ -165,6 +165,11 @@ out:
 	return rc;
 }
 
+const char *cnb__oci_image_arch(const cnb__oci_image *img)
+{
+	return json_string_value(json_object_get(img->config, "architecture"));
+}
+
 json_t *cnb__oci_image_config_edit(cnb__oci_image *img)
 {
 	drop_config(img);

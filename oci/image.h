@@ -90,6 +90,9 @@ static inline void cnb__oci_image_freep(cnb__oci_image **img) { cnb__oci_image_f
  * layer functions. */
 json_t *cnb__oci_image_config_edit(cnb__oci_image *img);
 
+/* The config's "architecture" ("amd64", "arm64"...), NULL when it has none. Borrowed. */
+const char *cnb__oci_image_arch(const cnb__oci_image *img);
+
 /*
  * Compresses an uncompressed layer tar with gzip (deterministic: no name or mtime in the header),
  * computing diff_id over the tar and digest over the gzip stream, and stores the blob. Fills *out

@@ -332,7 +332,8 @@ static int run_lifecycle(run_state *s, cnb_error **err)
 	};
 	cnb__job job = { .rootfs = s->rootfs, .job_dir = s->job_dir, .mounts = mounts, .n_mounts = CNB_ARRAY_SIZE(mounts),
 			 .steps = steps, .n_steps = CNB_ARRAY_SIZE(steps), .network = s->b->opts.network != 0,
-			 .hostname = "cnb-build", .cpus = s->b->opts.cpus, .memory_mb = s->b->opts.memory_mb };
+			 .hostname = "cnb-build", .cpus = s->b->opts.cpus, .memory_mb = s->b->opts.memory_mb,
+			 .arch = cnb__oci_image_arch(s->builder) /* the phases run the builder's binaries */ };
 	cnb__job_result res = { 0 };
 	cnb__log(s->b->ctx, CNB_LOG_INFO, "===> DETECT, RESTORE, BUILD, EXPORT (executor: %s)",
 		 s->b->opts.executor ? s->b->opts.executor : "vm");
