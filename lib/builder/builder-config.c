@@ -3,8 +3,11 @@
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
+#include "lib/common/strv.h"
+#include "oci/platform.h"
 
 #include <libgen.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,6 +139,41 @@ static int parse_run(cnb__builder_config *c, const cnb_toml *run, const cnb_toml
 	return 0;
 }
 
+/* [[targets]] os (default linux), arch, variant: the platforms of the builder's manifests (pack's
+ * builder.toml; the buildpacks spec's buildpack.toml [[targets]] have the same shape). */
+static int parse_targets(cnb__builder_config *c, const cnb_toml *targets, const char *path, cnb_error **err)
+{
+	size_t n = cnb__toml_len(targets);
+	if (n == 0)
+		return 0;
+	if (n > CNB_BUILDER_MAX_TARGETS)
+		return cnb__error_set(err, CNB_EINVAL, "%s: %zu [[targets]]: at most %d", path, n, CNB_BUILDER_MAX_TARGETS);
+	if (!(c->platforms = calloc(n + 1, sizeof(char *))))
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const cnb_toml *t = cnb__toml_at(targets, i);
+		const char *os = cnb__toml_get_string(t, "os"), *arch = cnb__toml_get_string(t, "arch");
+		const char *variant = cnb__toml_get_string(t, "variant");
+		if (!arch || !*arch)
+			return cnb__error_set(err, CNB_EINVAL, "%s: targets[%zu] has no arch (e.g. arch = \"arm64\")", path, i);
+		if (os && strcmp(os, "linux"))
+			return cnb__error_set(err, CNB_EUNSUPPORTED, "%s: targets[%zu] os = \"%s\": only linux is supported",
+					      path, i, os);
+		if (asprintf(&c->platforms[i], "linux/%s%s%s", arch, variant ? "/" : "", variant ? variant : "") < 0) {
+			c->platforms[i] = NULL;
+			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+		}
+		c->n_platforms++;
+		cnb__oci_platform p;
+		if (cnb__oci_platform_parse(&p, c->platforms[i], err) < 0)
+			return cnb__error_prefix(err, "%s: targets[%zu]", path, i);
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(c->platforms[j], c->platforms[i]))
+				return cnb__error_set(err, CNB_EINVAL, "%s: targets[%zu] repeats %s", path, i, c->platforms[i]);
+	}
+	return 0;
+}
+
 int cnb__builder_config_load(cnb__builder_config **out, const char *path, cnb_error **err)
 {
 	cnb_toml *doc = NULL;
@@ -168,6 +206,8 @@ int cnb__builder_config_load(cnb__builder_config **out, const char *path, cnb_er
 		r = parse_run(c, cnb__toml_get(doc, "run"), stack, path, err);
 	if (r == 0 && cnb__toml_get_string(stack, "id") && !(c->stack_id = strdup(cnb__toml_get_string(stack, "id"))))
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	if (r == 0)
+		r = parse_targets(c, cnb__toml_get(doc, "targets"), path, err);
 	cnb__toml_free(doc);
 	if (r < 0) {
 		cnb__builder_config_free(c);
@@ -205,5 +245,6 @@ void cnb__builder_config_free(cnb__builder_config *c)
 	free(c->description);
 	free(c->build_image);
 	free(c->stack_id);
+	cnb__strv_free(c->platforms);
 	free(c);
 }

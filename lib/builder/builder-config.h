@@ -40,13 +40,18 @@ typedef struct cnb__builder_config {
 	cnb__run_image *run_images;
 	size_t n_run_images;
 	char *stack_id; /* [stack] id, for io.buildpacks.stack.id and stack.toml */
+	char **platforms; /* [[targets]] as "os/arch[/variant]", NULL-terminated; NULL without targets */
+	size_t n_platforms;
 } cnb__builder_config;
+
+#define CNB_BUILDER_MAX_TARGETS 16
 
 /* A config's uri: "oci:…", "docker://…" and plain image references stay, "file://" is dropped, a path
  * becomes absolute (relative to base_dir). NULL on OOM. */
 char *cnb__builder_resolve_uri(const char *uri, const char *base_dir);
 
-/* Reads and validates builder.toml (required pieces, known suffixes, no extensions). */
+/* Reads and validates builder.toml (required pieces, known suffixes, no extensions, [[targets]]
+ * naming supported platforms). */
 int cnb__builder_config_load(cnb__builder_config **out, const char *path, cnb_error **err);
 void cnb__builder_config_free(cnb__builder_config *c);
 

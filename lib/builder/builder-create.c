@@ -9,7 +9,9 @@
 #include "lib/common/fs.h"
 #include "lib/export/image-config.h"
 #include "lib/common/tar-writer.h"
+#include "lib/api/ctx-internal.h"
 #include "oci/image.h"
+#include "oci/index-push.h"
 
 #include <errno.h>
 
@@ -97,8 +99,9 @@ static int build_image(cnb_ctx *ctx, builder_state *s, cnb__oci_image *img, cnb_
 	return r;
 }
 
-int cnb__builder_create(cnb_ctx *ctx, const char *config_path, const char *dst, const char *platform,
-			char **out_digest, cnb_error **err)
+/* One builder manifest for `platform` (NULL: the host's): buildpacks and build image of that platform. */
+static int create_one(cnb_ctx *ctx, const char *config_path, const char *platform, cnb__oci_image **out,
+		      cnb_error **err)
 {
 	builder_state s = { 0 };
 	_cleanup_oci_image_ cnb__oci_image *img = NULL;
@@ -116,7 +119,31 @@ int cnb__builder_create(cnb_ctx *ctx, const char *config_path, const char *dst, 
 	if (r == 0)
 		r = build_image(ctx, &s, img, err);
 	if (r == 0)
-		r = cnb__oci_image_push(ctx, img, dst, NULL, out_digest, err);
+		*out = TAKE_PTR(img);
 	state_clear(&s);
+	return r;
+}
+
+int cnb__builder_create(cnb_ctx *ctx, const char *config_path, const char *dst, const char *platform,
+			char **out_digest, cnb_error **err)
+{
+	cnb__builder_config *config = NULL;
+	int r = cnb__builder_config_load(&config, config_path, err);
+	/* builder.toml [[targets]]: one manifest per target under one index, unless --platform picks one */
+	size_t n = r == 0 && !platform ? config->n_platforms : 0;
+	cnb__oci_image *imgs[CNB_BUILDER_MAX_TARGETS] = { 0 };
+	for (size_t i = 0; r == 0 && i < (n ? n : 1); i++) {
+		if (n)
+			cnb__log(ctx, CNB_LOG_INFO, "builder %s: target %s", dst, config->platforms[i]);
+		r = create_one(ctx, config_path, n ? config->platforms[i] : platform, &imgs[i], err);
+		if (r < 0 && n)
+			cnb__error_prefix(err, "target %s", config->platforms[i]);
+	}
+	if (r == 0)
+		r = n ? cnb__oci_index_push(ctx, imgs, n, dst, out_digest, err)
+		      : cnb__oci_image_push(ctx, imgs[0], dst, NULL, out_digest, err);
+	for (size_t i = 0; i < CNB_ARRAY_SIZE(imgs); i++)
+		cnb__oci_image_free(imgs[i]);
+	cnb__builder_config_free(config);
 	return r < 0 ? cnb__error_prefix(err, "builder create %s", dst) : 0;
 }

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# End-to-end on an arm64 test stack (Debian's arm64 busybox-static and bash-static, see
-# tests/fixtures/make-base-images.sh) on any host: a builder made from it, an app built with
-# --platform linux/arm64 in the emulated arm64 VM (its buildpack reports `uname -m`), an image whose
-# config says arm64 and whose launcher is an arm64 program, `cnb run --platform linux/arm64`
-# running it, and the host executor refusing it. Prints TAP.
+# End-to-end on an amd64 + arm64 test stack (base images from Debian's busybox-static and
+# bash-static of both architectures, tests/fixtures/make-base-images.sh, pushed under one index) on
+# any host: `cnb run` of the index picks the host's platform or --platform's; a two-arch builder
+# from builder.toml [[targets]] (an index); an app built with --platform linux/arm64 in the emulated
+# arm64 VM (its buildpack reports `uname -m`), an image whose config says arm64 and whose launcher
+# is an arm64 program, `cnb run --platform linux/arm64` running it, and the host executor refusing
+# it. Prints TAP.
 #   test-build-arm64.sh CNB_EXE SOURCE_ROOT [SKIP_REASON]   (run through with-registry.sh)
 set -u
 cnb=$1 src=$2 skip=${3:-}
@@ -20,17 +22,59 @@ run() { # run NAME CMD...: output in $work/NAME.out, exit code in $rc
 }
 ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
-"$src/tests/fixtures/make-base-images.sh" "$work/base" arm64 >/dev/null || { echo "Bail out! arm64 base images"; exit 1; }
-for tag in build run; do
-	"$cnb" copy -q "oci:$work/base:$tag" "docker://$reg/arm/base:$tag" >/dev/null || { echo "Bail out! push base:$tag"; exit 1; }
+# base:build and base:run: an OCI index over the amd64 and arm64 images
+for arch in amd64 arm64; do
+	"$src/tests/fixtures/make-base-images.sh" "$work/base-$arch" $arch >/dev/null || { echo "Bail out! $arch base images"; exit 1; }
+	for tag in build run; do
+		"$cnb" copy -q "oci:$work/base-$arch:$tag" "docker://$reg/arm/base:$tag-$arch" >/dev/null ||
+			{ echo "Bail out! push base:$tag-$arch"; exit 1; }
+	done
 done
+for tag in build run; do
+	python3 - "$reg" "$tag" <<'PY' || { echo "Bail out! push the base:$tag index"; exit 1; }
+import json, sys, urllib.request
+reg, tag = sys.argv[1], sys.argv[2]
+mt = "application/vnd.oci.image.manifest.v1+json"
+entries = []
+for arch in ("amd64", "arm64"):
+    req = urllib.request.Request(f"http://{reg}/v2/arm/base/manifests/{tag}-{arch}", headers={"Accept": mt})
+    with urllib.request.urlopen(req) as r:
+        body = r.read()
+        entries.append({"mediaType": mt, "digest": r.headers["Docker-Content-Digest"], "size": len(body),
+                        "platform": {"os": "linux", "architecture": arch}})
+index = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": entries})
+req = urllib.request.Request(f"http://{reg}/v2/arm/base/manifests/{tag}", data=index.encode(), method="PUT",
+                             headers={"Content-Type": "application/vnd.oci.image.index.v1+json"})
+urllib.request.urlopen(req).close()
+PY
+done
+if [ "$(id -u)" = 0 ]; then
+	run runindex "$cnb" run --executor host --network none "docker://$reg/arm/base:run" -- uname -m
+	[ $rc = 0 ] && [ "$(cat "$work/runindex.out")" = "$(uname -m)" ]
+	ok $? "cnb run of an index runs the host's platform ($(cat "$work/runindex.out"))"
+fi
+start=$(date +%s%N)
+run runindexarm "$cnb" run --platform linux/arm64 --network none "docker://$reg/arm/base:run" -- uname -m
+echo "# arm64 cnb run of a base image: $(ms "$start") ms"
+[ $rc = 0 ] && [ "$(cat "$work/runindexarm.out")" = aarch64 ]
+ok $? "cnb run --platform linux/arm64 of the index runs the arm64 image"; show "$work/runindexarm.out" 5
 cp -r "$src/examples/buildpacks/shell" "$work/bp"
 echo 'echo "---> build arch: $(uname -m)"' >>"$work/bp/bin/build"
 printf '\n[[targets]]\n  os = "linux"\n  arch = "arm64"\n' >>"$work/bp/buildpack.toml"
 sed -e "s|BUILD_IMAGE|$reg/arm/base:build|; s|RUN_IMAGE|$reg/arm/base:run|; s|\.\./buildpacks/shell|$work/bp|" \
 	"$src/examples/builder/builder.toml" >"$work/builder.toml"
-"$cnb" builder create -q "$reg/arm/builder" --config "$work/builder.toml" --publish >/dev/null ||
-	{ echo "Bail out! builder create"; exit 1; }
+printf '\n[[targets]]\nos = "linux"\narch = "amd64"\n\n[[targets]]\nos = "linux"\narch = "arm64"\n' >>"$work/builder.toml"
+run builder "$cnb" builder create "$reg/arm/builder" --config "$work/builder.toml" --publish
+ok $rc "builder create with two [[targets]]"; [ $rc = 0 ] || show "$work/builder.out"
+skopeo inspect --tls-verify=false --raw "docker://$reg/arm/builder" >"$work/builder-index.json" 2>&1
+python3 - "$work/builder-index.json" <<'PY'
+import json, sys
+i = json.load(open(sys.argv[1]))
+assert i["mediaType"] == "application/vnd.oci.image.index.v1+json", i.get("mediaType")
+assert sorted(m["platform"]["architecture"] for m in i["manifests"]) == ["amd64", "arm64"], i["manifests"]
+PY
+rc=$?
+ok $rc "the builder is an OCI index with an amd64 and an arm64 manifest"; [ $rc = 0 ] || show "$work/builder-index.json" 3
 cp -r "$src/examples/sample-app" "$work/app"
 
 start=$(date +%s%N)
