@@ -31,8 +31,9 @@ int cnb_vm_run(int *exit_code, cnb_ctx *ctx, const cnb_vm_run_opts *opts, cnb_er
 	if (opts->timeout_s > INT_MAX)
 		return cnb__error_set(err, CNB_EINVAL, "cnb_vm_run: timeout %u s is too long", opts->timeout_s);
 	cnb__oci_platform platform;
-	if (cnb__oci_platform_parse(&platform, opts->platform, err) < 0)
-		return CNB_EINVAL;
+	int rc = cnb__oci_platform_parse(&platform, opts->platform, err);
+	if (rc < 0)
+		return rc;
 	if (strcmp(platform.os, "linux"))
 		return cnb__error_set(err, CNB_EUNSUPPORTED, "cnb_vm_run: platform %s: only linux guests run", opts->platform);
 	*exit_code = -1;
@@ -50,7 +51,6 @@ int cnb_vm_run(int *exit_code, cnb_ctx *ctx, const cnb_vm_run_opts *opts, cnb_er
 	/* With a share, the caller's directory is the job dir itself (it briefly holds the job file), mounted
 	 * at /share; without one, an empty temporary job dir. */
 	cnb__job_mount share = { .source = ".", .target = "/share" };
-	int rc = 0;
 	cnb__job job = { .rootfs = opts->rootfs, .job_dir = opts->share_dir ? opts->share_dir : job_dir,
 			 .steps = &step, .n_steps = 1, .network = opts->network != 0, .cpus = opts->cpus,
 			 .memory_mb = opts->memory_mb, .kernel = opts->kernel, .initrd = opts->initrd, .arch = platform.arch,

@@ -9,12 +9,9 @@
 #   test-build-arm64.sh CNB_EXE SOURCE_ROOT [SKIP_REASON]   (run through with-registry.sh)
 set -u
 cnb=$1 src=$2 skip=${3:-}
-if [ -n "$skip" ]; then
-	echo "1..0 # SKIP arm64 guest not built: $skip"
-	exit 0
-fi
-reg=${CNB_TEST_REGISTRY:?run me through with-registry.sh}
 . "$(dirname "$0")/../lib/tap.sh"
+[ -z "$skip" ] || tap_skip_all "arm64 guest not built: $skip"
+reg=${CNB_TEST_REGISTRY:?run me through with-registry.sh}
 tap_workdir e2e-arm64
 run() { # run NAME CMD...: output in $work/NAME.out, exit code in $rc
 	local name=$1; shift
@@ -23,31 +20,8 @@ run() { # run NAME CMD...: output in $work/NAME.out, exit code in $rc
 ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
 # base:build and base:run: an OCI index over the amd64 and arm64 images
-for arch in amd64 arm64; do
-	"$src/tests/fixtures/make-base-images.sh" "$work/base-$arch" $arch >/dev/null || { echo "Bail out! $arch base images"; exit 1; }
-	for tag in build run; do
-		"$cnb" copy -q "oci:$work/base-$arch:$tag" "docker://$reg/arm/base:$tag-$arch" >/dev/null ||
-			{ echo "Bail out! push base:$tag-$arch"; exit 1; }
-	done
-done
-for tag in build run; do
-	python3 - "$reg" "$tag" <<'PY' || { echo "Bail out! push the base:$tag index"; exit 1; }
-import json, sys, urllib.request
-reg, tag = sys.argv[1], sys.argv[2]
-mt = "application/vnd.oci.image.manifest.v1+json"
-entries = []
-for arch in ("amd64", "arm64"):
-    req = urllib.request.Request(f"http://{reg}/v2/arm/base/manifests/{tag}-{arch}", headers={"Accept": mt})
-    with urllib.request.urlopen(req) as r:
-        body = r.read()
-        entries.append({"mediaType": mt, "digest": r.headers["Docker-Content-Digest"], "size": len(body),
-                        "platform": {"os": "linux", "architecture": arch}})
-index = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": entries})
-req = urllib.request.Request(f"http://{reg}/v2/arm/base/manifests/{tag}", data=index.encode(), method="PUT",
-                             headers={"Content-Type": "application/vnd.oci.image.index.v1+json"})
-urllib.request.urlopen(req).close()
-PY
-done
+"$src/tests/lib/push-two-arch-base.sh" "$cnb" "$src" "$work" arm >"$work/base.out" 2>&1 ||
+	{ show "$work/base.out"; echo "Bail out! two-arch base images"; exit 1; }
 if [ "$(id -u)" = 0 ]; then
 	run runindex "$cnb" run --executor host --network none "docker://$reg/arm/base:run" -- uname -m
 	[ $rc = 0 ] && [ "$(cat "$work/runindex.out")" = "$(uname -m)" ]

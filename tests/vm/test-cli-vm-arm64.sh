@@ -5,14 +5,11 @@
 # Skips when meson left the arm64 guest out (the third argument says why).
 set -u
 cnb=$1 arm64_root=$2 skip=${3:-}
-if [ -n "$skip" ]; then
-	echo "1..0 # SKIP arm64 guest not built: $skip"
-	exit 0
-fi
-[ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root"; exit 0; }
+. "$(dirname "$0")/../lib/tap.sh"
+[ -z "$skip" ] || tap_skip_all "arm64 guest not built: $skip"
+[ "$(id -u)" = 0 ] || tap_skip_all "needs root"
 tmp=$(mktemp -d /tmp/cnb-cli-vm-arm64-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-. "$(dirname "$0")/../lib/tap.sh"
 # hardlinks: a host symlink cannot be read through 9p mapped-xattr (lib/vm/executor.h)
 mkdir -p "$tmp/rootfs/bin" "$tmp/rootfs/tmp"
 cp "$arm64_root/busybox/bin/busybox" "$tmp/rootfs/bin/busybox"
