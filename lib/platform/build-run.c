@@ -145,6 +145,8 @@ static int pull_builder(run_state *s, cnb_error **err)
 {
 	cnb__log(s->b->ctx, CNB_LOG_INFO, "===> PULL builder %s", s->b->opts.builder);
 	int r = cnb__oci_image_pull(s->b->ctx, s->b->opts.builder, s->b->opts.platform, &s->builder, err);
+	if (r == 0)
+		r = cnb__oci_image_check_platform(s->builder, s->b->opts.platform, err);
 	if (r < 0)
 		return cnb__error_prefix(err, "builder");
 	return builder_ids(s, err);
@@ -160,7 +162,8 @@ static int assemble_rootfs(run_state *s, cnb_error **err)
 static int analyze(run_state *s, cnb_error **err)
 {
 	int r = choose_run_image(s, err);
-	if (r == 0 && (r = cnb__oci_image_pull_config(s->b->ctx, s->run_name, s->b->opts.platform, &s->run, err)) < 0)
+	if (r == 0 && ((r = cnb__oci_image_pull_config(s->b->ctx, s->run_name, s->b->opts.platform, &s->run, err)) < 0 ||
+		       (r = cnb__oci_image_check_platform(s->run, s->b->opts.platform, err)) < 0))
 		cnb__error_prefix(err, "run image");
 	if (r < 0)
 		return r;

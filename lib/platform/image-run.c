@@ -145,6 +145,8 @@ int cnb_image_run(int *exit_code, cnb_ctx *ctx, const cnb_image_run_opts *opts, 
 	*exit_code = -1;
 	_cleanup_oci_image_ cnb__oci_image *img = NULL;
 	int r = cnb__oci_image_pull(ctx, opts->image, opts->platform, &img, err);
+	if (r == 0)
+		r = cnb__oci_image_check_platform(img, opts->platform, err);
 	if (r < 0)
 		return cnb__error_prefix(err, "run %s", opts->image);
 	_cleanup_free_ char *rootfs = NULL;

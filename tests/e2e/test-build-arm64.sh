@@ -74,6 +74,14 @@ echo "# arm64 cnb run: $(ms "$start") ms"
 [ $rc = 0 ] && grep -q "^Hello, world from a daemonless build$" "$work/runarm.out" && grep -q "^args: one two$" "$work/runarm.out"
 ok $? "cnb run --platform linux/arm64 runs it through the arm64 launcher"; [ $rc = 0 ] || show "$work/runarm.out"
 
+run runwrong "$cnb" run --platform linux/amd64 "docker://$reg/arm/app"
+[ $rc != 0 ] && grep -q "the image is linux/arm64, not linux/amd64" "$work/runwrong.out"
+ok $? "cnb run --platform linux/amd64 of the arm64-only app image is refused (exit $rc)"; show "$work/runwrong.out" 3
+run buildwrong "$cnb" build "$reg/arm/wrong" --builder "$reg/arm/base:build-arm64" --path "$work/app" --publish \
+	--platform linux/amd64
+[ $rc != 0 ] && grep -q "builder: the image is linux/arm64, not linux/amd64" "$work/buildwrong.out"
+ok $? "a build for linux/amd64 with an arm64-only builder is refused (exit $rc)"; show "$work/buildwrong.out" 3
+
 if [ "$(uname -m)" = x86_64 ] && [ "$(id -u)" = 0 ]; then
 	run runhost "$cnb" run --executor host "docker://$reg/arm/app"
 	[ $rc != 0 ] && grep -q "host executor runs only amd64.*not arm64" "$work/runhost.out"
