@@ -58,7 +58,7 @@ int cnb__vm_image_find(const cnb_ctx *ctx, const cnb__job *job, cnb__vm_arch arc
 	size_t len = 0;
 	if (asprintf(&machine_file, "%s.machine", out->kernel) > 0 &&
 	    cnb__read_file(machine_file, 64, &machine, &len, NULL) == 0)
-		out->microvm = !strncmp(machine, "microvm", 7);
+		out->microvm = amd64 && !strncmp(machine, "microvm", 7); /* an x86 machine type */
 	return 0;
 }
 
