@@ -99,28 +99,27 @@ static int build_image(cnb_ctx *ctx, builder_state *s, cnb__oci_image *img, cnb_
 	return r;
 }
 
-/* One builder manifest for `platform` (NULL: the host's): buildpacks and build image of that platform. */
-static int create_one(cnb_ctx *ctx, const char *config_path, const char *platform, cnb__oci_image **out,
-		      cnb_error **err)
+/* One builder manifest for `platform` (NULL: the host's): buildpacks and build image of that platform.
+ * `s` holds what the image's layers point at (unpacked buildpack packages): clear it after the push. */
+static int create_one(cnb_ctx *ctx, const char *config_path, const char *platform, builder_state *s,
+		      cnb__oci_image **out, cnb_error **err)
 {
-	builder_state s = { 0 };
 	_cleanup_oci_image_ cnb__oci_image *img = NULL;
-	int r = cnb__builder_config_load(&s.config, config_path, err);
+	int r = cnb__builder_config_load(&s->config, config_path, err);
 	if (r == 0)
-		r = cnb__bp_set_init(&s.bps, err);
-	for (size_t i = 0; r == 0 && i < s.config->n_buildpacks; i++)
-		r = add_buildpack(&s, ctx, &s.config->buildpacks[i], platform, err);
+		r = cnb__bp_set_init(&s->bps, err);
+	for (size_t i = 0; r == 0 && i < s->config->n_buildpacks; i++)
+		r = add_buildpack(s, ctx, &s->config->buildpacks[i], platform, err);
 	if (r == 0)
-		r = cnb__bp_set_resolve_order(&s.bps, &s.config->order, config_path, &s.order, err);
+		r = cnb__bp_set_resolve_order(&s->bps, &s->config->order, config_path, &s->order, err);
 	if (r == 0)
-		r = cnb__bp_set_check_composites(&s.bps, err);
-	if (r == 0 && (r = cnb__oci_image_pull(ctx, s.config->build_image, platform, &img, err)) < 0)
+		r = cnb__bp_set_check_composites(&s->bps, err);
+	if (r == 0 && (r = cnb__oci_image_pull(ctx, s->config->build_image, platform, &img, err)) < 0)
 		cnb__error_prefix(err, "build image");
 	if (r == 0)
-		r = build_image(ctx, &s, img, err);
+		r = build_image(ctx, s, img, err);
 	if (r == 0)
 		*out = TAKE_PTR(img);
-	state_clear(&s);
 	return r;
 }
 
@@ -132,18 +131,21 @@ int cnb__builder_create(cnb_ctx *ctx, const char *config_path, const char *dst, 
 	/* builder.toml [[targets]]: one manifest per target under one index, unless --platform picks one */
 	size_t n = r == 0 && !platform ? config->n_platforms : 0;
 	cnb__oci_image *imgs[CNB_BUILDER_MAX_TARGETS] = { 0 };
+	builder_state states[CNB_BUILDER_MAX_TARGETS] = { 0 };
 	for (size_t i = 0; r == 0 && i < (n ? n : 1); i++) {
 		if (n)
 			cnb__log(ctx, CNB_LOG_INFO, "builder %s: target %s", dst, config->platforms[i]);
-		r = create_one(ctx, config_path, n ? config->platforms[i] : platform, &imgs[i], err);
+		r = create_one(ctx, config_path, n ? config->platforms[i] : platform, &states[i], &imgs[i], err);
 		if (r < 0 && n)
 			cnb__error_prefix(err, "target %s", config->platforms[i]);
 	}
 	if (r == 0)
 		r = n ? cnb__oci_index_push(ctx, imgs, n, dst, out_digest, err)
 		      : cnb__oci_image_push(ctx, imgs[0], dst, NULL, out_digest, err);
-	for (size_t i = 0; i < CNB_ARRAY_SIZE(imgs); i++)
+	for (size_t i = 0; i < CNB_ARRAY_SIZE(imgs); i++) {
 		cnb__oci_image_free(imgs[i]);
+		state_clear(&states[i]);
+	}
 	cnb__builder_config_free(config);
 	return r < 0 ? cnb__error_prefix(err, "builder create %s", dst) : 0;
 }
