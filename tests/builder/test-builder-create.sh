@@ -76,5 +76,14 @@ sed "s|$src/examples/buildpacks/shell|$work/oldbp|" "$work/builder.toml" > "$wor
 "$cnb" builder create "$reg/test/builder:bad" --config "$work/oldapi.toml" --publish >"$work/out" 2>&1
 [ $? != 0 ] && grep -qi "0.7 to 0.12" "$work/out"; ok $? "an unsupported buildpack API is refused with the supported range"
 curl -sf "http://$reg/v2/test/builder/manifests/bad" -o /dev/null; [ $? != 0 ]; ok $? "failed creates pushed nothing"
+# builder.toml [[targets]] (the multi-arch builder itself is built in tests/e2e/test-build-arm64.sh)
+for bad in 'os = "windows"\narch = "amd64"|only linux is supported' 'os = "linux"|targets\[0\] has no arch' \
+	'arch = "amd64"\n\n[[targets]]\narch = "amd64"|targets\[1\] repeats linux/amd64'; do
+	{ cat "$work/builder.toml"; printf '\n[[targets]]\n%b\n' "${bad%%|*}"; } >"$work/targets.toml"
+	"$cnb" builder create "$reg/test/builder:targets" --config "$work/targets.toml" --publish >"$work/out" 2>&1
+	created=$? want=${bad#*|}
+	[ $created != 0 ] && grep -q "$want" "$work/out"; rc=$?
+	ok $rc "bad [[targets]]: ${want//\\/}"; [ $rc = 0 ] || show "$work/out" 2
+done
 
 tap_done
