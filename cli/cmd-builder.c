@@ -1,5 +1,6 @@
 /* cnb builder create: make a builder image from pack's builder.toml, no daemon. */
 #include "cli.h"
+#include "cli-opts.h"
 #include <cnb/builder.h>
 
 #include <stdio.h>
@@ -8,6 +9,7 @@
 
 static const char usage_text[] =
 	"Usage: cnb builder create IMAGE --config builder.toml [--publish | --output oci:DIR[:TAG]] [--platform OS/ARCH]\n"
+	"       cnb builder inspect BUILDER [-o human|json]   (see cnb builder inspect --help)\n"
 	"\n"
 	"Create a builder image from pack's builder.toml: the build image, one layer per buildpack,\n"
 	"/cnb/order.toml, run.toml, stack.toml and build-config env, with pack's labels.\n"
@@ -18,46 +20,55 @@ static const char usage_text[] =
 	"  -c, --config FILE          builder.toml (required)\n"
 	"      --publish              push IMAGE to its registry\n"
 	"      --output DEST          oci:DIR[:TAG]\n"
-	"      --platform OS/ARCH     platform of the build image (default: linux/amd64)\n"
+	"      --platform OS/ARCH     one platform, one of builder.toml's [[targets]] if it has any (default:\n"
+	"                             every target, one manifest each under an OCI index; no targets: the host's)\n"
 	"      --insecure-registry HOST\n"
 	"  -q, --quiet / -v, --verbose\n";
 
-static int create(int argc, char **argv)
+enum { KEY_OUTPUT = CNB_CLI_LONG_ONLY, KEY_PLATFORM, KEY_PUBLISH };
+
+static const cnb_cli_opt create_opts[] = {
+	{ "config", 'c', "FILE" },
+	{ "output", KEY_OUTPUT, "DEST" },
+	{ "platform", KEY_PLATFORM, "OS/ARCH" },
+	{ "publish", KEY_PUBLISH, NULL },
+	{ NULL, 0, NULL },
+};
+
+typedef struct create_args {
+	cnb_builder_create_opts opts;
+	const char *image, *output;
+	bool publish;
+} create_args;
+
+static int create_option(int key, const char *v, void *state)
 {
-	cnb_builder_create_opts opts = CNB_BUILDER_CREATE_OPTS_INIT;
-	const char *image = NULL, *output = NULL;
-	bool publish = false;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		int std = cnb_cli_standard_flag(argc, argv, &i, usage_text);
-		if (std == CNB_CLI_TAKEN)
-			continue;
-		if (std != CNB_CLI_NEXT)
-			return std;
-		bool takes_value = !strcmp(a, "-c") || !strcmp(a, "--config") || !strcmp(a, "--output") ||
-				   !strcmp(a, "--platform");
-		if (takes_value && i + 1 >= argc) {
-			fprintf(stderr, "cnb builder create: %s needs a value\n", a);
-			return CNB_EXIT_USAGE;
-		}
-		if (!strcmp(a, "-c") || !strcmp(a, "--config")) {
-			opts.config_path = argv[++i];
-		} else if (!strcmp(a, "--output")) {
-			output = argv[++i];
-		} else if (!strcmp(a, "--platform")) {
-			opts.platform = argv[++i];
-		} else if (!strcmp(a, "--publish")) {
-			publish = true;
-		} else if (a[0] == '-') {
-			fprintf(stderr, "cnb builder create: unknown option %s\n\n%s", a, usage_text);
-			return CNB_EXIT_USAGE;
-		} else if (!image) {
-			image = a;
-		} else {
+	create_args *c = state;
+	switch (key) {
+	case 'c': c->opts.config_path = v; return 0;
+	case KEY_OUTPUT: c->output = v; return 0;
+	case KEY_PLATFORM: c->opts.platform = v; return 0;
+	case KEY_PUBLISH: c->publish = true; return 0;
+	default:
+		if (c->image) {
 			fprintf(stderr, "cnb builder create: one IMAGE only\n");
 			return CNB_EXIT_USAGE;
 		}
+		c->image = v;
+		return 0;
 	}
+}
+
+static int create(int argc, char **argv)
+{
+	create_args c = { .opts = CNB_BUILDER_CREATE_OPTS_INIT };
+	const cnb_cli_parser p = { "builder create", usage_text, create_opts, create_option, &c, false };
+	int r = cnb_cli_parse(&p, argc, argv, NULL);
+	if (r != CNB_CLI_PARSED)
+		return r;
+	cnb_builder_create_opts opts = c.opts;
+	const char *image = c.image, *output = c.output;
+	bool publish = c.publish;
 	if (!image || !opts.config_path) {
 		fprintf(stderr, "cnb builder create: IMAGE and --config are required\n\n%s", usage_text);
 		return CNB_EXIT_USAGE;
@@ -100,6 +111,9 @@ int cnb_cmd_builder(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "create"))
 		return create(argc - 1, argv + 1);
-	fprintf(stderr, "cnb builder: unknown subcommand '%s' (try: cnb builder create --help)\n", argv[1]);
+	if (!strcmp(argv[1], "inspect"))
+		return cnb_cmd_builder_inspect(argc - 1, argv + 1);
+	fprintf(stderr, "cnb builder: unknown subcommand '%s' (try: cnb builder create --help, cnb builder inspect --help)\n",
+		argv[1]);
 	return CNB_EXIT_USAGE;
 }

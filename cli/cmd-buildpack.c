@@ -1,5 +1,6 @@
 /* cnb buildpack package: make a buildpackage (.cnb file or image) from pack's package.toml. */
 #include "cli.h"
+#include "cli-opts.h"
 #include <cnb/buildpack.h>
 
 #include <stdio.h>
@@ -20,7 +21,7 @@ static const char usage_text[] =
 	"  -c, --config FILE          package.toml (required)\n"
 	"  -f, --format image|file    what OUT is (default: image)\n"
 	"      --publish              push the image OUT to its registry\n"
-	"      --platform OS/ARCH     platform of the package (default: linux/amd64)\n"
+	"      --platform OS/ARCH     platform of the package (default: the host's)\n"
 	"      --insecure-registry HOST\n"
 	"  -q, --quiet / -v, --verbose\n";
 
@@ -30,45 +31,47 @@ typedef struct package_args {
 	bool publish;
 } package_args;
 
-/* 0, or the exit code for a usage error (already reported). */
-static int parse_args(package_args *a, int argc, char **argv)
+enum { KEY_PLATFORM = CNB_CLI_LONG_ONLY, KEY_PUBLISH };
+
+static const cnb_cli_opt package_opts[] = {
+	{ "config", 'c', "FILE" },
+	{ "format", 'f', "image|file" },
+	{ "platform", KEY_PLATFORM, "OS/ARCH" },
+	{ "publish", KEY_PUBLISH, NULL },
+	{ NULL, 0, NULL },
+};
+
+static int package_option(int key, const char *v, void *state)
 {
-	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i];
-		int common = cnb_cli_common_flag(argc, argv, &i);
-		if (common < 0)
+	package_args *a = state;
+	switch (key) {
+	case 'c': a->opts.config_path = v; return 0;
+	case 'f':
+		if (strcmp(v, "image") && strcmp(v, "file")) {
+			fprintf(stderr, "cnb buildpack package: --format is image or file, not '%s'\n", v);
 			return CNB_EXIT_USAGE;
-		if (common > 0)
-			continue;
-		const char *const with_value[] = { "-c", "--config", "-f", "--format", "--platform" };
-		for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
-			if (!strcmp(arg, with_value[k]) && i + 1 >= argc) {
-				fprintf(stderr, "cnb buildpack package: %s needs a value\n", arg);
-				return CNB_EXIT_USAGE;
-			}
-		if (!strcmp(arg, "-c") || !strcmp(arg, "--config")) {
-			a->opts.config_path = argv[++i];
-		} else if (!strcmp(arg, "-f") || !strcmp(arg, "--format")) {
-			const char *f = argv[++i];
-			if (strcmp(f, "image") && strcmp(f, "file")) {
-				fprintf(stderr, "cnb buildpack package: --format is image or file, not '%s'\n", f);
-				return CNB_EXIT_USAGE;
-			}
-			a->opts.format = !strcmp(f, "file") ? CNB_BUILDPACK_PACKAGE_FILE : CNB_BUILDPACK_PACKAGE_IMAGE;
-		} else if (!strcmp(arg, "--platform")) {
-			a->opts.platform = argv[++i];
-		} else if (!strcmp(arg, "--publish")) {
-			a->publish = true;
-		} else if (arg[0] == '-') {
-			fprintf(stderr, "cnb buildpack package: unknown option %s\n\n%s", arg, usage_text);
-			return CNB_EXIT_USAGE;
-		} else if (a->out) {
+		}
+		a->opts.format = !strcmp(v, "file") ? CNB_BUILDPACK_PACKAGE_FILE : CNB_BUILDPACK_PACKAGE_IMAGE;
+		return 0;
+	case KEY_PLATFORM: a->opts.platform = v; return 0;
+	case KEY_PUBLISH: a->publish = true; return 0;
+	default:
+		if (a->out) {
 			fprintf(stderr, "cnb buildpack package: one OUT only\n");
 			return CNB_EXIT_USAGE;
-		} else {
-			a->out = arg;
 		}
+		a->out = v;
+		return 0;
 	}
+}
+
+/* CNB_CLI_PARSED, or the exit code to return (after --help, or a usage error already reported). */
+static int parse_args(package_args *a, int argc, char **argv)
+{
+	const cnb_cli_parser p = { "buildpack package", usage_text, package_opts, package_option, a, false };
+	int r = cnb_cli_parse(&p, argc, argv, NULL);
+	if (r != CNB_CLI_PARSED)
+		return r;
 	if (!a->out || !a->opts.config_path) {
 		fprintf(stderr, "cnb buildpack package: OUT and --config are required\n\n%s", usage_text);
 		return CNB_EXIT_USAGE;
@@ -77,7 +80,7 @@ static int parse_args(package_args *a, int argc, char **argv)
 		fprintf(stderr, "cnb buildpack package: --publish is for --format image\n");
 		return CNB_EXIT_USAGE;
 	}
-	return 0;
+	return CNB_CLI_PARSED;
 }
 
 /* Where OUT goes: the file itself, the registry (--publish) or the local image store. */
@@ -108,12 +111,10 @@ static int run_package(cnb_ctx *ctx, const cnb_buildpack_package_opts *opts)
 static int package(int argc, char **argv)
 {
 	package_args a = { .opts = CNB_BUILDPACK_PACKAGE_OPTS_INIT };
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			fputs(usage_text, stdout);
-			return CNB_EXIT_OK;
-		}
 	int rc = parse_args(&a, argc, argv);
+	if (rc != CNB_CLI_PARSED)
+		return rc;
+	rc = 0;
 	char *dest = rc ? NULL : destination(&a);
 	cnb_ctx *ctx = NULL;
 	if (!rc && !dest)

@@ -1,5 +1,6 @@
 /* cnb cache ls | prune | add: the cache of flattened builder trees. */
 #include "cli.h"
+#include "cli-opts.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -7,12 +8,10 @@
 #include <string.h>
 #include <time.h>
 
-static void usage(FILE *f)
-{
-	fprintf(f, "Usage: cnb cache ls\n"
-		   "       cnb cache prune [--all | --older-than DAYS]   (default: 30 days)\n"
-		   "       cnb cache add [--mapped-xattr|--real] IMAGE    (assembles the tree, prints its path)\n");
-}
+static const char cache_usage[] =
+	"Usage: cnb cache ls\n"
+	"       cnb cache prune [--all | --older-than DAYS]   (default: 30 days)\n"
+	"       cnb cache add [--mapped-xattr|--real] IMAGE    (assembles the tree, prints its path)\n";
 
 static int cache_ls(cnb_ctx *ctx)
 {
@@ -36,93 +35,104 @@ static int cache_ls(cnb_ctx *ctx)
 	return CNB_EXIT_OK;
 }
 
-static int cache_prune(cnb_ctx *ctx, int argc, char **argv)
+enum { KEY_ALL = CNB_CLI_LONG_ONLY, KEY_OLDER_THAN, KEY_MAPPED, KEY_REAL };
+
+static const cnb_cli_opt cache_opts[] = {
+	{ "all", KEY_ALL, NULL },
+	{ "older-than", KEY_OLDER_THAN, "DAYS" },
+	{ "mapped-xattr", KEY_MAPPED, NULL },
+	{ "real", KEY_REAL, NULL },
+	{ NULL, 0, NULL },
+};
+
+typedef struct cache_args {
+	const char *pos[3]; /* subcommand, IMAGE */
+	int n;
+	cnb_rootfs_cache_prune_opts prune;
+	cnb_rootfs_cache_get_opts add;
+	bool prune_opts, add_opts;
+} cache_args;
+
+static int cache_option(int key, const char *v, void *state)
 {
-	cnb_rootfs_cache_prune_opts opts = CNB_ROOTFS_CACHE_PRUNE_OPTS_INIT;
-	for (int i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--all"))
-			opts.all = 1;
-		else if (!strcmp(argv[i], "--older-than") && i + 1 < argc) {
-			char *end;
-			double days = strtod(argv[++i], &end);
-			/* the API takes seconds as uint32_t: 49710 days */
-			if (*end || end == argv[i] || !(days >= 0 && days * 86400 <= UINT32_MAX)) { /* also NaN */
-				fprintf(stderr, "cnb cache prune: --older-than takes a number of days from 0 to 49710, not '%s'\n",
-					argv[i]);
-				return CNB_EXIT_USAGE;
-			}
-			opts.older_than_s = (uint32_t)(days * 86400);
-		} else {
-			usage(stderr);
+	cache_args *c = state;
+	char *end;
+	double days;
+	switch (key) {
+	case KEY_ALL: c->prune.all = 1; c->prune_opts = true; return 0;
+	case KEY_OLDER_THAN:
+		days = strtod(v, &end);
+		/* the API takes seconds as uint32_t: 49710 days */
+		if (*end || end == v || !(days >= 0 && days * 86400 <= UINT32_MAX)) { /* also NaN */
+			fprintf(stderr, "cnb cache prune: --older-than takes a number of days from 0 to 49710, not '%s'\n", v);
 			return CNB_EXIT_USAGE;
 		}
+		c->prune.older_than_s = (uint32_t)(days * 86400);
+		c->prune_opts = true;
+		return 0;
+	case KEY_MAPPED: c->add.metadata = CNB_ROOTFS_METADATA_MAPPED_XATTR; c->add_opts = true; return 0;
+	case KEY_REAL: c->add.metadata = CNB_ROOTFS_METADATA_REAL; c->add_opts = true; return 0;
+	default:
+		if (c->n >= 2) {
+			fputs(cache_usage, stderr);
+			return CNB_EXIT_USAGE;
+		}
+		c->pos[c->n++] = v;
+		return 0;
 	}
+}
+
+static int cache_prune(cnb_ctx *ctx, const cnb_rootfs_cache_prune_opts *opts)
+{
 	uint64_t freed = 0;
 	uint32_t removed = 0;
 	cnb_error *err = NULL;
-	if (cnb_rootfs_cache_prune(&freed, &removed, ctx, &opts, &err) < 0)
+	if (cnb_rootfs_cache_prune(&freed, &removed, ctx, opts, &err) < 0)
 		return cnb_cli_fail("cache prune", err);
 	printf("removed %" PRIu32 " trees, %.1f MB freed\n", removed, freed / 1e6);
 	return CNB_EXIT_OK;
 }
 
-static int cache_add(cnb_ctx *ctx, int argc, char **argv)
+static int cache_add(cnb_ctx *ctx, const char *image, const cnb_rootfs_cache_get_opts *opts)
 {
-	cnb_rootfs_cache_get_opts opts = CNB_ROOTFS_CACHE_GET_OPTS_INIT;
-	const char *image = NULL;
-	for (int i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--mapped-xattr"))
-			opts.metadata = CNB_ROOTFS_METADATA_MAPPED_XATTR;
-		else if (!strcmp(argv[i], "--real"))
-			opts.metadata = CNB_ROOTFS_METADATA_REAL;
-		else if (argv[i][0] != '-' && !image)
-			image = argv[i];
-		else
-			image = NULL, i = argc;
-	}
-	if (!image) {
-		usage(stderr);
-		return CNB_EXIT_USAGE;
-	}
 	char *path = NULL;
 	cnb_error *err = NULL;
-	if (cnb_rootfs_cache_get(&path, ctx, image, &opts, &err) < 0)
+	if (cnb_rootfs_cache_get(&path, ctx, image, opts, &err) < 0)
 		return cnb_cli_fail("cache add", err);
 	printf("%s\n", path);
 	cnb_free(path);
 	return CNB_EXIT_OK;
 }
 
+/* Which subcommand, and whether its options and arguments fit it: 'l', 'p', 'a', or 0. */
+static int subcommand(const cache_args *c)
+{
+	const char *sub = c->n ? c->pos[0] : "";
+	if (!strcmp(sub, "ls") && c->n == 1 && !c->prune_opts && !c->add_opts)
+		return 'l';
+	if (!strcmp(sub, "prune") && c->n == 1 && !c->add_opts)
+		return 'p';
+	if (!strcmp(sub, "add") && c->n == 2 && !c->prune_opts)
+		return 'a';
+	return 0;
+}
+
 int cnb_cmd_cache(int argc, char **argv)
 {
-	/* Common flags may come anywhere; the rest keep their order. */
-	int kept = 1;
-	for (int i = 1; i < argc; i++) {
-		int c = cnb_cli_common_flag(argc, argv, &i);
-		if (c < 0)
-			return CNB_EXIT_USAGE;
-		if (!c)
-			argv[kept++] = argv[i];
-	}
-	argc = kept;
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? CNB_EXIT_USAGE : CNB_EXIT_OK;
+	cache_args c = { .prune = CNB_ROOTFS_CACHE_PRUNE_OPTS_INIT, .add = CNB_ROOTFS_CACHE_GET_OPTS_INIT };
+	const cnb_cli_parser p = { "cache", cache_usage, cache_opts, cache_option, &c, false };
+	int rc = cnb_cli_parse(&p, argc, argv, NULL);
+	if (rc != CNB_CLI_PARSED)
+		return rc;
+	int sub = subcommand(&c);
+	if (!sub) {
+		fputs(cache_usage, stderr);
+		return CNB_EXIT_USAGE;
 	}
 	cnb_ctx *ctx;
-	int rc = cnb_cli_ctx(&ctx);
-	if (rc)
+	if ((rc = cnb_cli_ctx(&ctx)))
 		return rc;
-	if (!strcmp(argv[1], "ls"))
-		rc = cache_ls(ctx);
-	else if (!strcmp(argv[1], "prune"))
-		rc = cache_prune(ctx, argc, argv);
-	else if (!strcmp(argv[1], "add"))
-		rc = cache_add(ctx, argc, argv);
-	else {
-		usage(stderr);
-		rc = CNB_EXIT_USAGE;
-	}
+	rc = sub == 'l' ? cache_ls(ctx) : sub == 'p' ? cache_prune(ctx, &c.prune) : cache_add(ctx, c.pos[1], &c.add);
 	cnb_ctx_free(ctx);
 	return rc;
 }

@@ -1,5 +1,6 @@
 /* cnb copy SRC DST: copy an image between registries and OCI layouts, keeping its digest. */
 #include "cli.h"
+#include "cli-opts.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -16,31 +17,42 @@ static const char copy_usage[] =
 	"      --insecure-registry HOST      allow plain HTTP to HOST (loopback always is)\n"
 	"  -q, --quiet / -v, --verbose\n";
 
+static const cnb_cli_opt copy_opts[] = {
+	{ "platform", CNB_CLI_LONG_ONLY, "OS/ARCH[/VARIANT]" },
+	{ NULL, 0, NULL },
+};
+
+typedef struct copy_args {
+	cnb_image_copy_opts opts;
+	const char *pos[2];
+	int n;
+} copy_args;
+
+static int copy_option(int key, const char *value, void *state)
+{
+	copy_args *c = state;
+	if (key == CNB_CLI_LONG_ONLY)
+		c->opts.platform = value;
+	else if (c->n < 2)
+		c->pos[c->n++] = value;
+	else
+		return fprintf(stderr, "cnb copy: unexpected argument %s\n\n%s", value, copy_usage), CNB_EXIT_USAGE;
+	return 0;
+}
+
 int cnb_cmd_copy(int argc, char **argv)
 {
-	cnb_image_copy_opts opts = CNB_IMAGE_COPY_OPTS_INIT;
-	const char *args[2];
-	int n = 0;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		int std = cnb_cli_standard_flag(argc, argv, &i, copy_usage);
-		if (std == CNB_CLI_TAKEN)
-			continue;
-		if (std != CNB_CLI_NEXT)
-			return std;
-		if (!strcmp(a, "--platform") && i + 1 < argc) {
-			opts.platform = argv[++i];
-		} else if (a[0] == '-' || n == 2) {
-			fprintf(stderr, "cnb copy: unexpected argument %s\n\n%s", a, copy_usage);
-			return CNB_EXIT_USAGE;
-		} else {
-			args[n++] = a;
-		}
-	}
-	if (n != 2) {
+	copy_args c = { .opts = CNB_IMAGE_COPY_OPTS_INIT };
+	const cnb_cli_parser p = { "copy", copy_usage, copy_opts, copy_option, &c, false };
+	int r = cnb_cli_parse(&p, argc, argv, NULL);
+	if (r != CNB_CLI_PARSED)
+		return r;
+	if (c.n != 2) {
 		fprintf(stderr, "cnb copy: SRC and DST are required\n\n%s", copy_usage);
 		return CNB_EXIT_USAGE;
 	}
+	const char *args[2] = { c.pos[0], c.pos[1] };
+	cnb_image_copy_opts opts = c.opts;
 	cnb_ctx *ctx = NULL;
 	int rc = cnb_cli_ctx(&ctx);
 	if (rc != 0)

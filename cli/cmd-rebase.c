@@ -1,5 +1,6 @@
 /* cnb rebase IMAGE: put an app image on a new run image by rewriting its manifest (no build, no VM). */
 #include "cli.h"
+#include "cli-opts.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -21,29 +22,39 @@ static const char rebase_usage[] =
 	"      --insecure-registry HOST allow plain HTTP to HOST (loopback always is)\n"
 	"  -q, --quiet / -v, --verbose\n";
 
+enum { KEY_RUN_IMAGE = CNB_CLI_LONG_ONLY, KEY_PREVIOUS_IMAGE, KEY_FORCE };
+
+static const cnb_cli_opt rebase_opts[] = {
+	{ "run-image", KEY_RUN_IMAGE, "REF" },
+	{ "previous-image", KEY_PREVIOUS_IMAGE, "REF" },
+	{ "force", KEY_FORCE, NULL },
+	{ NULL, 0, NULL },
+};
+
+static int rebase_option(int key, const char *value, void *state)
+{
+	cnb_image_rebase_opts *o = state;
+	switch (key) {
+	case KEY_RUN_IMAGE: o->run_image = value; return 0;
+	case KEY_PREVIOUS_IMAGE: o->previous_image = value; return 0;
+	case KEY_FORCE: o->force = 1; return 0;
+	default:
+		if (!o->image) {
+			o->image = value;
+			return 0;
+		}
+		fprintf(stderr, "cnb rebase: unexpected argument %s\n\n%s", value, rebase_usage);
+		return CNB_EXIT_USAGE;
+	}
+}
+
 int cnb_cmd_rebase(int argc, char **argv)
 {
 	cnb_image_rebase_opts opts = CNB_IMAGE_REBASE_OPTS_INIT;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		int std = cnb_cli_standard_flag(argc, argv, &i, rebase_usage);
-		if (std == CNB_CLI_TAKEN)
-			continue;
-		if (std != CNB_CLI_NEXT)
-			return std;
-		if (!strcmp(a, "--run-image") && i + 1 < argc) {
-			opts.run_image = argv[++i];
-		} else if (!strcmp(a, "--previous-image") && i + 1 < argc) {
-			opts.previous_image = argv[++i];
-		} else if (!strcmp(a, "--force")) {
-			opts.force = 1;
-		} else if (a[0] == '-' || opts.image) {
-			fprintf(stderr, "cnb rebase: unexpected argument %s\n\n%s", a, rebase_usage);
-			return CNB_EXIT_USAGE;
-		} else {
-			opts.image = a;
-		}
-	}
+	const cnb_cli_parser p = { "rebase", rebase_usage, rebase_opts, rebase_option, &opts, false };
+	int r = cnb_cli_parse(&p, argc, argv, NULL);
+	if (r != CNB_CLI_PARSED)
+		return r;
 	if (!opts.image) {
 		fprintf(stderr, "cnb rebase: IMAGE is required\n\n%s", rebase_usage);
 		return CNB_EXIT_USAGE;

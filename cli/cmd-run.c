@@ -1,5 +1,7 @@
 /* cnb run: run an image's process in the VM, the daemonless `docker run`. */
 #include "cli.h"
+#include "cli-image.h"
+#include "cli-opts.h"
 #include <cnb/image.h>
 
 #include <stdio.h>
@@ -41,125 +43,85 @@ static void print_output(int32_t level, const char *msg, void *userdata)
 	fflush(stdout);
 }
 
-/* A bare name that exists in the local store runs from there, as docker prefers local images. */
-static char *resolve_image(const char *image)
+enum { KEY_PROCESS = CNB_CLI_LONG_ONLY, KEY_EXECUTOR, KEY_NETWORK, KEY_TIMEOUT, KEY_PLATFORM };
+
+static const cnb_cli_opt run_opts[] = {
+	{ "process", KEY_PROCESS, "TYPE" },
+	{ "env", 'e', "K=V" },
+	{ "executor", KEY_EXECUTOR, "vm|host" },
+	{ "platform", KEY_PLATFORM, "OS/ARCH" },
+	{ "network", KEY_NETWORK, "default|none" },
+	{ "timeout", KEY_TIMEOUT, "SECONDS" },
+	{ NULL, 0, NULL },
+};
+
+typedef struct run_args {
+	cnb_image_run_opts opts;
+	const char *env[MAX_ENV + 1];
+	int n_env;
+	const char *image;
+} run_args;
+
+static int run_option(int key, const char *v, void *state)
 {
-	if (!strncmp(image, "docker://", 9) || !strncmp(image, "oci:", 4))
-		return strdup(image);
-	char *local = cnb_cli_local_image(image);
-	if (!local)
-		return NULL;
-	/* "oci:<dir>:<tag>": is <tag> in <dir>/index.json? */
-	const char *dir = local + 4;
-	const char *colon = strrchr(dir, ':');
-	char *index = NULL;
-	if (!colon || asprintf(&index, "%.*s/index.json", (int)(colon - dir), dir) < 0) {
-		free(local);
-		return NULL;
-	}
-	FILE *f = fopen(index, "re");
-	free(index);
-	bool found = false;
-	if (f) {
-		char needle[1024], buf[8192];
-		snprintf(needle, sizeof(needle), "\"org.opencontainers.image.ref.name\":\"%s\"", colon + 1);
-		size_t n;
-		char *all = NULL;
-		size_t len = 0;
-		while ((n = fread(buf, 1, sizeof(buf), f)) > 0 && len < (16u << 20)) {
-			char *grown = realloc(all, len + n + 1);
-			if (!grown)
-				break;
-			all = grown;
-			memcpy(all + len, buf, n);
-			len += n;
-			all[len] = '\0';
+	run_args *r = state;
+	char *end = NULL;
+	long t;
+	switch (key) {
+	case KEY_PROCESS: r->opts.process_type = v; return 0;
+	case 'e':
+		if (r->n_env >= MAX_ENV || !strchr(v, '=')) {
+			fprintf(stderr, "cnb run: --env takes K=V (at most %d)\n", MAX_ENV);
+			return CNB_EXIT_USAGE;
 		}
-		found = all && strstr(all, needle);
-		free(all);
-		fclose(f);
+		r->env[r->n_env++] = v;
+		return 0;
+	case KEY_EXECUTOR: r->opts.executor = v; return 0;
+	case KEY_PLATFORM: r->opts.platform = v; return 0;
+	case KEY_NETWORK:
+		if (strcmp(v, "default") && strcmp(v, "none")) {
+			fprintf(stderr, "cnb run: --network takes default or none, not '%s'\n", v);
+			return CNB_EXIT_USAGE;
+		}
+		r->opts.network = !strcmp(v, "default");
+		return 0;
+	case KEY_TIMEOUT:
+		t = strtol(v, &end, 10);
+		if (!*v || *end || t < 1 || t > INT32_MAX) {
+			fprintf(stderr, "cnb run: --timeout takes a number of seconds, not '%s'\n", v);
+			return CNB_EXIT_USAGE;
+		}
+		r->opts.timeout_s = (uint32_t)t;
+		return 0;
+	default:
+		if (r->image)
+			return CNB_CLI_REST_HERE; /* the process's arguments, as with docker run */
+		r->image = v;
+		return 0;
 	}
-	if (found)
-		return local;
-	free(local);
-	return strdup(image);
 }
 
 int cnb_cmd_run(int argc, char **argv)
 {
-	cnb_image_run_opts opts = CNB_IMAGE_RUN_OPTS_INIT;
-	opts.stdout_fd = STDOUT_FILENO; /* the process's own streams, byte for byte, like docker run */
-	opts.stderr_fd = STDERR_FILENO;
-	static const char *env[MAX_ENV + 1];
-	int n_env = 0;
-	const char *image = NULL;
-	int i;
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "--")) {
-			i++;
-			break;
-		}
-		int std = cnb_cli_standard_flag(argc, argv, &i, usage_text);
-		if (std == CNB_CLI_TAKEN)
-			continue;
-		if (std != CNB_CLI_NEXT)
-			return std;
-		bool takes_value = !strcmp(a, "--process") || !strcmp(a, "-e") || !strcmp(a, "--env") ||
-				   !strcmp(a, "--executor") || !strcmp(a, "--network") || !strcmp(a, "--timeout") ||
-				   !strcmp(a, "--platform");
-		if (takes_value && i + 1 >= argc) {
-			fprintf(stderr, "cnb run: %s needs a value\n", a);
-			return CNB_EXIT_USAGE;
-		}
-		if (!strcmp(a, "--process")) {
-			opts.process_type = argv[++i];
-		} else if (!strcmp(a, "-e") || !strcmp(a, "--env")) {
-			if (n_env >= MAX_ENV || !strchr(argv[i + 1], '=')) {
-				fprintf(stderr, "cnb run: --env takes K=V (at most %d)\n", MAX_ENV);
-				return CNB_EXIT_USAGE;
-			}
-			env[n_env++] = argv[++i];
-		} else if (!strcmp(a, "--executor")) {
-			opts.executor = argv[++i];
-		} else if (!strcmp(a, "--platform")) {
-			opts.platform = argv[++i];
-		} else if (!strcmp(a, "--network")) {
-			const char *v = argv[++i];
-			if (strcmp(v, "default") && strcmp(v, "none")) {
-				fprintf(stderr, "cnb run: --network takes default or none, not '%s'\n", v);
-				return CNB_EXIT_USAGE;
-			}
-			opts.network = !strcmp(v, "default");
-		} else if (!strcmp(a, "--timeout")) {
-			const char *v = argv[++i];
-			char *end = NULL;
-			long t = strtol(v, &end, 10);
-			if (!*v || *end || t < 1 || t > INT32_MAX) {
-				fprintf(stderr, "cnb run: --timeout takes a number of seconds, not '%s'\n", v);
-				return CNB_EXIT_USAGE;
-			}
-			opts.timeout_s = (uint32_t)t;
-		} else if (a[0] == '-') {
-			fprintf(stderr, "cnb run: unknown option %s\n\n%s", a, usage_text);
-			return CNB_EXIT_USAGE;
-		} else if (!image) {
-			image = a;
-		} else {
-			break; /* the rest are the process's arguments, as with docker run */
-		}
-	}
-	if (!image) {
+	static run_args r = { .opts = CNB_IMAGE_RUN_OPTS_INIT };
+	const cnb_cli_parser p = { "run", usage_text, run_opts, run_option, &r, true };
+	int i = argc;
+	int parsed = cnb_cli_parse(&p, argc, argv, &i);
+	if (parsed != CNB_CLI_PARSED)
+		return parsed;
+	if (!r.image) {
 		fprintf(stderr, "%s", usage_text);
 		return CNB_EXIT_USAGE;
 	}
+	cnb_image_run_opts opts = r.opts;
+	opts.stdout_fd = STDOUT_FILENO; /* the process's own streams, byte for byte, like docker run */
+	opts.stderr_fd = STDERR_FILENO;
+	const char **env = r.env;
+	int n_env = r.n_env;
+	const char *image = r.image;
 	env[n_env] = NULL;
 	opts.env = env;
 	opts.args = i < argc ? (const char *const *)argv + i : NULL;
-	char *resolved = resolve_image(image);
-	if (!resolved)
-		return CNB_EXIT_FAILURE;
-	opts.image = resolved;
 	cnb_ctx_opts copts = CNB_CTX_OPTS_INIT;
 	const char *insecure[CNB_ARRAY_LEN + 1] = { 0 };
 	for (int k = 0; k < cnb_cli.n_insecure; k++)
@@ -172,11 +134,14 @@ int cnb_cmd_run(int argc, char **argv)
 	cnb_ctx *ctx = NULL;
 	cnb_error *err = NULL;
 	int exit_code = 0, rc;
-	if (cnb_ctx_new(&ctx, &copts, &err) < 0) {
-		free(resolved);
+	if (cnb_ctx_new(&ctx, &copts, &err) < 0)
 		return cnb_cli_fail("run", err);
-	}
-	if (cnb_image_run(&exit_code, ctx, &opts, &err) < 0)
+	/* A bare name that the local store holds runs from there, as docker prefers local images. */
+	char *resolved = cnb_cli_resolve_image(ctx, image, NULL);
+	opts.image = resolved;
+	if (!resolved)
+		rc = CNB_EXIT_FAILURE;
+	else if (cnb_image_run(&exit_code, ctx, &opts, &err) < 0)
 		rc = cnb_cli_fail("run", err);
 	else
 		rc = exit_code;

@@ -7,14 +7,18 @@
 
 static const cnb_cli_command commands[] = {
 	{ "copy", "copy an image between registries and OCI layouts (digest kept)", cnb_cmd_copy },
-	{ "inspect", "print an image's digest, config and layers as JSON", cnb_cmd_inspect },
+	{ "inspect", "show an app image's run image, buildpacks and processes (as pack inspect)", cnb_cmd_inspect },
+	{ "sbom", "download an app image's launch SBOMs (sbom download IMAGE)", cnb_cmd_sbom },
+	{ "image", "list or remove images in the local image store (image ls|rm)", cnb_cmd_image },
+	{ "images", "list the local image store (the same as image ls)", cnb_cmd_image },
 	{ "rebase", "put an app image on a new run image (manifest surgery, no rebuild)", cnb_cmd_rebase },
 	{ "build", "build an app image from source (also installed as cnb-build)", cnb_cmd_build },
 	{ "run", "run an image's process in a throw-away VM (the daemonless docker run)", cnb_cmd_run },
-	{ "builder", "create builder images from builder.toml (builder create)", cnb_cmd_builder },
+	{ "builder", "create or inspect builder images (builder create|inspect)", cnb_cmd_builder },
 	{ "buildpack", "package buildpacks as .cnb files or images (buildpack package)", cnb_cmd_buildpack },
 	{ "unpack", "unpack an image's layers into a directory (IMAGE DIR)", cnb_cmd_unpack },
-	{ "cache", "list, prune or fill the rootfs tree cache", cnb_cmd_cache },
+	{ "cache", "list, prune or fill the rootfs tree cache (ls, prune, add)", cnb_cmd_cache },
+	{ "config", "defaults: default builder, registry mirrors (config.toml)", cnb_cmd_config },
 	{ "vm", "run a command in the build VM over a rootfs (vm run --rootfs DIR -- CMD)", cnb_cmd_vm },
 	{ "version", "print the version of cnb and libcnb", cnb_cmd_version },
 };

@@ -29,6 +29,7 @@ struct cnb__oci_auth {
 	pthread_mutex_t lock;
 	char *registry;
 	bool insecure;
+	const struct cnb__oci_tls *tls;
 	cnb__oci_challenge challenge;
 	bool creds_loaded;
 	cnb__oci_creds creds;
@@ -37,7 +38,8 @@ struct cnb__oci_auth {
 	bool refused_once;
 };
 
-int cnb__oci_auth_new(cnb__oci_auth **out, const char *registry, bool insecure, cnb_error **err)
+int cnb__oci_auth_new(cnb__oci_auth **out, const char *registry, bool insecure, const struct cnb__oci_tls *tls,
+		      cnb_error **err)
 {
 	cnb__oci_auth *a = calloc(1, sizeof(*a));
 	if (!a || !(a->registry = strdup(registry))) {
@@ -46,6 +48,7 @@ int cnb__oci_auth_new(cnb__oci_auth **out, const char *registry, bool insecure, 
 	}
 	pthread_mutex_init(&a->lock, NULL);
 	a->insecure = insecure;
+	a->tls = tls;
 	*out = a;
 	return 0;
 }
@@ -159,6 +162,7 @@ static int fetch_token(cnb__oci_auth *a, CURL *curl, const char *scope, token *o
 	req.url = url.data;
 	req.headers = headers;
 	req.max_body = TOKEN_MAX;
+	req.tls = a->tls;
 	_cleanup_http_resp_ cnb__http_resp resp = { 0 };
 	int rc = cnb__http_perform(curl, &req, &resp, err);
 	curl_slist_free_all(headers);

@@ -13,7 +13,12 @@ typedef struct cnb__oci_auth cnb__oci_auth;
 /* Scopes are space-separated token scopes: "repository:app:pull",
  * "repository:app:pull,push repository:base:pull" (a cross-repository mount). */
 
-int cnb__oci_auth_new(cnb__oci_auth **out, const char *registry, bool insecure, cnb_error **err);
+struct cnb__oci_tls;
+
+/* `insecure`: a token realm may be plain HTTP. `tls` (borrowed, outlives the auth) is used for the realm too,
+ * as docker's token client shares the registry's transport. */
+int cnb__oci_auth_new(cnb__oci_auth **out, const char *registry, bool insecure, const struct cnb__oci_tls *tls,
+		      cnb_error **err);
 void cnb__oci_auth_free(cnb__oci_auth *a);
 
 /* Takes in a WWW-Authenticate header from a 401 (or the /v2/ ping). */

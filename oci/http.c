@@ -1,6 +1,7 @@
 /* libcurl easy handles, reused per thread for keep-alive; headers picked out as they arrive. */
 #include "http.h"
 #include "manifest.h"
+#include "tls.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 
@@ -179,6 +180,7 @@ int cnb__http_perform(CURL *curl, const cnb__http_req *req, cnb__http_resp *resp
 	curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 10L);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	cnb__oci_tls_apply(req->tls, curl);
 	if (!strcmp(method, "HEAD")) {
 		curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
 	} else if (has_body) {
@@ -208,6 +210,7 @@ int cnb__http_perform(CURL *curl, const cnb__http_req *req, cnb__http_resp *resp
 	curl_slist_free_all(x.headers);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp->status);
+	resp->transport_code = (long)rc;
 	if (x.sink_rc < 0)
 		return x.sink_rc;
 	if (x.canceled)

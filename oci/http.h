@@ -15,6 +15,8 @@ typedef int (*cnb__http_sink_fn)(const void *data, size_t len, void *userdata, c
 /* Called while the request body is sent; non-zero cancels. */
 typedef int (*cnb__http_upload_progress_fn)(uint64_t sent, void *userdata);
 
+struct cnb__oci_tls;
+
 typedef struct cnb__http_req {
 	const char *method;             /* NULL: GET */
 	const char *url;
@@ -27,6 +29,7 @@ typedef struct cnb__http_req {
 	size_t max_body;                /* in-memory response limit (0: CNB_OCI_MANIFEST_MAX) */
 	cnb__http_sink_fn sink;         /* when set, a 2xx body streams here instead of memory */
 	void *sink_userdata;
+	const struct cnb__oci_tls *tls; /* trust roots and client certificate (NULL: libcurl's defaults) */
 } cnb__http_req;
 
 #define CNB_HTTP_REQ_INIT { .body_fd = -1 }
@@ -42,6 +45,7 @@ typedef struct cnb__http_resp {
 	int64_t content_length;         /* -1 when absent */
 	long retry_after;               /* seconds, 0 when absent */
 	bool accept_ranges;
+	long transport_code;            /* the CURLcode of a failed transfer (CURLE_OK otherwise) */
 } cnb__http_resp;
 
 void cnb__http_resp_clear(cnb__http_resp *r);

@@ -73,8 +73,18 @@ int cnb__oci_image_pull(cnb_ctx *ctx, const char *src, const char *platform, cnb
 int cnb__oci_image_pull_config(cnb_ctx *ctx, const char *src, const char *platform, cnb__oci_image **out,
 			       cnb_error **err);
 
+/* Either of the two under a pull policy (a cnb_pull_policy of <cnb/build.h>): CNB_PULL_ALWAYS asks the
+ * registry; CNB_PULL_IF_NOT_PRESENT first takes what an earlier registry pull of the same reference and
+ * platform left in the store (oci/pull-memo.h), with every layer when `with_layers`; CNB_PULL_NEVER only
+ * that, else CNB_ENOTFOUND naming what is missing. Layouts are always read. */
+int cnb__oci_image_pull_policy(cnb_ctx *ctx, const char *src, const char *platform, bool with_layers, int32_t policy,
+			       cnb__oci_image **out, cnb_error **err);
+
 /* Fetches the blobs of every layer whose path is NULL into the store and sets their paths. */
 int cnb__oci_image_fetch_layers(cnb_ctx *ctx, cnb__oci_image *img, cnb_error **err);
+
+/* Fetches the blob of layer `i` alone (when its path is NULL) into the store and sets its path. */
+int cnb__oci_image_fetch_layer(cnb_ctx *ctx, cnb__oci_image *img, size_t i, cnb_error **err);
 
 /* A new empty image: linux/amd64 config with empty rootfs.diff_ids, empty config.config, no history. */
 int cnb__oci_image_new(cnb__oci_image **out, cnb_error **err);

@@ -6,6 +6,7 @@
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
+#include "lib/common/strv.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -139,4 +140,59 @@ int cnb__oci_layout_tag(const char *dir, const char *tag, const char *media_type
 	int rc = cnb__write_file_atomic(index_path, text, strlen(text), 0644, err);
 	free(text);
 	return rc;
+}
+
+static const char *entry_name(json_t *m)
+{
+	return json_string_value(json_object_get(json_object_get(m, "annotations"), CNB_OCI_REF_NAME));
+}
+
+static int write_index(const char *dir, json_t *index, cnb_error **err)
+{
+	_cleanup_free_ char *path = cnb__path_join(dir, "index.json");
+	_cleanup_free_ char *text = json_dumps(index, JSON_COMPACT);
+	if (!path || !text)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	return cnb__write_file_atomic(path, text, strlen(text), 0644, err);
+}
+
+int cnb__oci_layout_untag(const char *dir, const char *tag, cnb_error **err)
+{
+	json_t *index = NULL;
+	if (read_index(dir, &index, true, err) < 0)
+		return cnb__error_code(err, CNB_EIO);
+	json_t *manifests = json_object_get(index, "manifests");
+	size_t removed = 0;
+	for (size_t i = json_array_size(manifests); i-- > 0;) {
+		const char *name = entry_name(json_array_get(manifests, i));
+		if (name && !strcmp(name, tag) && json_array_remove(manifests, i) == 0)
+			removed++;
+	}
+	int rc = removed ? write_index(dir, index, err)
+			 : cnb__error_set(err, CNB_ENOTFOUND, "%s has no image named \"%s\"", dir, tag);
+	json_decref(index);
+	return rc;
+}
+
+int cnb__oci_layout_names(const char *dir, char ***out, cnb_error **err)
+{
+	*out = NULL;
+	json_t *index = NULL;
+	if (read_index(dir, &index, true, err) < 0)
+		return cnb__error_code(err, CNB_EIO);
+	json_t *manifests = json_object_get(index, "manifests");
+	size_t n = json_array_size(manifests), k = 0;
+	char **names = calloc(n + 1, sizeof(*names));
+	for (size_t i = 0; names && i < n; i++) {
+		const char *name = entry_name(json_array_get(manifests, i));
+		if (name && !(names[k++] = strdup(name))) {
+			cnb__strv_free(names);
+			names = NULL;
+		}
+	}
+	json_decref(index);
+	if (!names)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	*out = names;
+	return 0;
 }

@@ -6,11 +6,14 @@
 #include "location.h"
 #include "manifest.h"
 #include "parallel.h"
+#include "pull-memo.h"
 #include "registry.h"
 #include "store.h"
 #include "lib/api/ctx-internal.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
+
+#include <cnb/build.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -110,8 +113,53 @@ static int fetch_layers(cnb__oci_fetcher *f, cnb__oci_image *img, bool verify_lo
 	return cnb__oci_parallel(img->n_layers, CNB_OCI_PARALLEL_DEFAULT, layer_job, &j, err);
 }
 
-static int pull(cnb_ctx *ctx, const char *src, const char *platform, bool with_layers, cnb__oci_image **out,
-		cnb_error **err)
+/* The layers not in the store yet get their store path when they are there. */
+static void find_local_layers(cnb_ctx *ctx, cnb__oci_image *img)
+{
+	for (size_t i = 0; i < img->n_layers; i++) {
+		cnb__oci_layer *l = &img->layers[i];
+		if (!l->path && cnb__oci_store_has(ctx->cache_dir, l->digest, l->size))
+			l->path = cnb__oci_store_path(ctx->cache_dir, l->digest);
+	}
+}
+
+static const cnb__oci_layer *first_missing_layer(const cnb__oci_image *img)
+{
+	for (size_t i = 0; i < img->n_layers; i++)
+		if (!img->layers[i].path)
+			return &img->layers[i];
+	return NULL;
+}
+
+/* Pull policies other than always: what an earlier pull left in the store. Returns 1 when *out is
+ * usable, 0 when the registry must be asked (if-not-present), or an error (never). */
+static int pull_from_store(cnb_ctx *ctx, const cnb__oci_ref *ref, const cnb__oci_platform *want, bool with_layers,
+			   int32_t policy, cnb__oci_image **out, cnb_error **err)
+{
+	cnb_error *merr = NULL;
+	int r = cnb__oci_pull_memo_get(ctx->cache_dir, ref, want, out, &merr);
+	if (r == 0) {
+		find_local_layers(ctx, *out);
+		const cnb__oci_layer *missing = with_layers ? first_missing_layer(*out) : NULL;
+		if (!missing) {
+			cnb_error_free(merr);
+			return 1;
+		}
+		r = cnb__error_set(&merr, CNB_ENOTFOUND, "layer %s is not in the local store", missing->digest);
+		cnb__oci_image_free(*out);
+		*out = NULL;
+	}
+	if (policy != CNB_PULL_NEVER) {
+		cnb_error_free(merr);
+		return 0;
+	}
+	int code = cnb_error_code_of(merr);
+	cnb__error_pass(err, merr, code);
+	return cnb__error_prefix(err, "pull policy never (pull it once with the registry reachable, or use another policy)");
+}
+
+static int pull(cnb_ctx *ctx, const char *src, const char *platform, bool with_layers, int32_t policy,
+		cnb__oci_image **out, cnb_error **err)
 {
 	*out = NULL;
 	_cleanup_oci_loc_ cnb__oci_loc loc;
@@ -121,39 +169,61 @@ static int pull(cnb_ctx *ctx, const char *src, const char *platform, bool with_l
 	_cleanup_free_ char *name = cnb__oci_loc_string(&loc);
 	cnb__oci_fetcher f;
 	cnb__oci_fetcher_init(&f, ctx);
-	int rc;
+	int rc = 0, stored = 0;
 	if (loc.kind == CNB__OCI_LOC_LAYOUT)
 		rc = cnb__oci_layout_read(loc.dir, loc.tag, &want, out, err);
-	else
-		rc = pull_registry(&f, &loc.ref, &want, out, err);
+	else if (policy != CNB_PULL_ALWAYS && (stored = rc = pull_from_store(ctx, &loc.ref, &want, with_layers, policy, out, err)) != 0)
+		rc = rc < 0 ? rc : 0;
+	else if ((rc = pull_registry(&f, &loc.ref, &want, out, err)) == 0)
+		cnb__oci_pull_memo_put(ctx->cache_dir, &loc.ref, &want, *out);
 	/* Layout blobs were written by someone else: check them as we would a download. */
-	if (rc == 0 && with_layers)
+	if (rc == 0 && with_layers && stored != 1)
 		rc = fetch_layers(&f, *out, loc.kind == CNB__OCI_LOC_LAYOUT, err);
 	else if (rc == 0)
-		for (size_t i = 0; i < (*out)->n_layers; i++) {
-			cnb__oci_layer *l = &(*out)->layers[i];
-			if (!l->path && cnb__oci_store_has(ctx->cache_dir, l->digest, l->size))
-				l->path = cnb__oci_store_path(ctx->cache_dir, l->digest);
-		}
+		find_local_layers(ctx, *out);
 	cnb__oci_fetcher_clear(&f);
 	if (rc < 0) {
 		cnb__oci_image_free(*out);
 		*out = NULL;
 		return cnb__error_prefix(err, "pull %s", name ? name : src);
 	}
-	cnb__log(ctx, CNB_LOG_DEBUG, "pulled %s: %s, %zu layers", name ? name : src, (*out)->manifest_digest, (*out)->n_layers);
+	cnb__log(ctx, CNB_LOG_DEBUG, "pulled %s%s: %s, %zu layers", name ? name : src, stored == 1 ? " (from the store)" : "",
+		 (*out)->manifest_digest, (*out)->n_layers);
 	return 0;
 }
 
 int cnb__oci_image_pull(cnb_ctx *ctx, const char *src, const char *platform, cnb__oci_image **out, cnb_error **err)
 {
-	return pull(ctx, src, platform, true, out, err);
+	return pull(ctx, src, platform, true, CNB_PULL_ALWAYS, out, err);
 }
 
 int cnb__oci_image_pull_config(cnb_ctx *ctx, const char *src, const char *platform, cnb__oci_image **out,
 			       cnb_error **err)
 {
-	return pull(ctx, src, platform, false, out, err);
+	return pull(ctx, src, platform, false, CNB_PULL_ALWAYS, out, err);
+}
+
+int cnb__oci_image_pull_policy(cnb_ctx *ctx, const char *src, const char *platform, bool with_layers, int32_t policy,
+			       cnb__oci_image **out, cnb_error **err)
+{
+	return pull(ctx, src, platform, with_layers, policy, out, err);
+}
+
+int cnb__oci_image_fetch_layer(cnb_ctx *ctx, cnb__oci_image *img, size_t i, cnb_error **err)
+{
+	if (i >= img->n_layers)
+		return cnb__error_set(err, CNB_EINVAL, "layer %zu of %zu", i, img->n_layers);
+	cnb__oci_fetcher f;
+	cnb__oci_fetcher_init(&f, ctx);
+	layer_jobs j = { .fetcher = &f, .img = img, .root = ctx->cache_dir, .verify_local = false };
+	cnb__oci_layer *l = &img->layers[i];
+	int rc = 0;
+	if (!l->path && cnb__oci_store_has(j.root, l->digest, l->size) && !(l->path = cnb__oci_store_path(j.root, l->digest)))
+		rc = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = layer_job(i, &j, err);
+	cnb__oci_fetcher_clear(&f);
+	return rc;
 }
 
 int cnb__oci_image_fetch_layers(cnb_ctx *ctx, cnb__oci_image *img, cnb_error **err)

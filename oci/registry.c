@@ -5,6 +5,7 @@
 #include "auth.h"
 #include "http.h"
 #include "store.h"
+#include "tls.h"
 #include "lib/api/ctx-internal.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
@@ -28,6 +29,7 @@ struct cnb__oci_registry {
 	char *name;
 	char *base; /* "https://host[:port]" */
 	cnb__oci_auth *auth;
+	cnb__oci_tls tls;
 	pthread_mutex_t lock; /* the handle pool and progress reports */
 	CURL *pool[POOL_SIZE];
 	size_t n_pool;
@@ -115,6 +117,7 @@ static int reg_do(cnb__oci_registry *r, CURL *curl, const char *scope, const cnb
 			headers = curl_slist_append(headers, auth_line);
 		cnb__http_req rq = *req;
 		rq.headers = headers;
+		rq.tls = &r->tls;
 		cnb_error *e = NULL;
 		int rc = cnb__http_perform(curl, &rq, resp, &e);
 		curl_slist_free_all(headers);
@@ -147,6 +150,118 @@ static int reg_do(cnb__oci_registry *r, CURL *curl, const char *scope, const cnb
 	}
 }
 
+/* Per process: the scheme a registry answered on, so that trying HTTPS before HTTP costs one probe. */
+typedef enum scheme { SCHEME_UNKNOWN, SCHEME_HTTPS, SCHEME_HTTP } scheme;
+#define MAX_VERDICTS 64
+static struct verdict {
+	char *key; /* "registry" + listed-insecure flag */
+	scheme scheme;
+} verdicts[MAX_VERDICTS];
+static size_t n_verdicts;
+static pthread_mutex_t verdicts_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static scheme verdict_get(const char *key)
+{
+	scheme s = SCHEME_UNKNOWN;
+	pthread_mutex_lock(&verdicts_lock);
+	for (size_t i = 0; i < n_verdicts && s == SCHEME_UNKNOWN; i++)
+		if (!strcmp(verdicts[i].key, key))
+			s = verdicts[i].scheme;
+	pthread_mutex_unlock(&verdicts_lock);
+	return s;
+}
+
+static void verdict_put(const char *key, scheme s)
+{
+	pthread_mutex_lock(&verdicts_lock);
+	bool known = false;
+	for (size_t i = 0; i < n_verdicts && !known; i++)
+		known = !strcmp(verdicts[i].key, key);
+	if (!known && n_verdicts < MAX_VERDICTS && (verdicts[n_verdicts].key = strdup(key)))
+		verdicts[n_verdicts++].scheme = s;
+	pthread_mutex_unlock(&verdicts_lock);
+}
+
+/* GET /v2/ on `s`: sets r->base. A transport failure leaves its CURLcode in resp->transport_code. */
+static int ping(cnb__oci_registry *r, CURL *curl, const char *host, scheme s, cnb__http_resp *resp, cnb_error **err)
+{
+	_cleanup_free_ char *url = NULL;
+	free(r->base);
+	if (asprintf(&r->base, "%s://%s", s == SCHEME_HTTP ? "http" : "https", host) < 0) {
+		r->base = NULL;
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	}
+	if (asprintf(&url, "%s/v2/", r->base) < 0)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	cnb__http_req req = CNB_HTTP_REQ_INIT;
+	req.url = url;
+	req.tls = &r->tls;
+	return cnb__http_perform(curl, &req, resp, err);
+}
+
+/* The error for a registry that speaks TLS but where our HTTPS attempt failed. A failure that is not plainly
+ * about the server's certificate (a reset or an alert at the first read) is, on a TLS server, the answer of
+ * one that wants a client certificate we did not send or that it refused. */
+static int tls_failure(cnb__oci_registry *r, long code, const char *why, cnb_error **err)
+{
+	cnb__oci_tls_problem problem = cnb__oci_tls_classify(code, why);
+	if (problem == CNB__OCI_TLS_OK)
+		problem = CNB__OCI_TLS_CLIENT_CERT;
+	_cleanup_free_ char *msg = cnb__oci_tls_explain(&r->tls, r->name, problem, why);
+	return cnb__error_set(err, CNB_ENETWORK, "%s", msg ? msg : "TLS certificate problem");
+}
+
+/* Finds the scheme: HTTPS; then, for loopback and --insecure-registry hosts, plain HTTP (docker tries
+ * HTTPS first for insecure registries). A certificate problem ends the search: the host speaks TLS. So
+ * does a 400 to plain HTTP after HTTPS failed: TLS servers answer HTTP that way ("Client sent an HTTP
+ * request to an HTTPS server", Go's net/http; nginx's "plain HTTP request was sent to HTTPS port"). */
+static int probe(cnb__oci_registry *r, CURL *curl, const char *host, bool plain_ok, const char *key,
+		 cnb__http_resp *resp, cnb_error **err)
+{
+	scheme cached = verdict_get(key);
+	scheme order[2] = { cached ? cached : SCHEME_HTTPS, SCHEME_HTTP };
+	size_t n = cached || !plain_ok ? 1 : 2;
+	_cleanup_buf_ cnb__buf why = CNB_BUF_INIT;
+	_cleanup_free_ char *https_why = NULL;
+	long https_code = 0;
+	for (int attempt = 0; attempt < 3; attempt++) {
+		cnb__buf_reset(&why);
+		for (size_t i = 0; i < n; i++) {
+			cnb_error *e = NULL;
+			int rc = ping(r, curl, host, order[i], resp, &e);
+			if (rc == 0 && order[i] == SCHEME_HTTP && https_why && resp->status == 400)
+				return tls_failure(r, https_code, https_why, err);
+			if (rc == 0) {
+				verdict_put(key, order[i]);
+				return 0;
+			}
+			if (rc != CNB_ENETWORK) {
+				cnb__error_pass(err, e, rc);
+				return rc;
+			}
+			const char *msg = cnb_error_message(e);
+			if (order[i] == SCHEME_HTTPS && cnb__oci_tls_classify(resp->transport_code, msg) != CNB__OCI_TLS_OK) {
+				rc = tls_failure(r, resp->transport_code, msg, err);
+				cnb_error_free(e);
+				return rc;
+			}
+			if (order[i] == SCHEME_HTTPS) {
+				free(https_why);
+				https_why = strdup(msg);
+				https_code = resp->transport_code;
+				if (n > 1)
+					cnb__log(r->ctx, CNB_LOG_DEBUG, "registry %s: no HTTPS (%s); trying plain HTTP", r->name, msg);
+			}
+			cnb__buf_printf(&why, "%s%s", why.len ? "; " : "", msg);
+			cnb_error_free(e);
+		}
+		if (attempt + 1 < 3)
+			backoff(attempt, 0);
+	}
+	return cnb__error_set(err, CNB_ENETWORK, "registry %s is unreachable (%s)%s", r->name, why.data ? why.data : "",
+			      plain_ok ? "" : "; if it only speaks HTTP, pass --insecure-registry");
+}
+
 int cnb__oci_registry_open(cnb__oci_registry **out, cnb_ctx *ctx, const char *registry, cnb_error **err)
 {
 	static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -158,39 +273,26 @@ int cnb__oci_registry_open(cnb__oci_registry **out, cnb_ctx *ctx, const char *re
 	pthread_mutex_init(&r->lock, NULL);
 	r->ctx = ctx;
 	const char *host = strcmp(registry, "docker.io") ? registry : "registry-1.docker.io";
-	bool insecure = cnb__ctx_registry_is_insecure(ctx, registry);
-	r->name = strdup(registry);
-	if (!r->name || asprintf(&r->base, "%s://%s", insecure ? "http" : "https", host) < 0) {
-		r->base = NULL;
+	bool listed = cnb__ctx_registry_is_listed_insecure(ctx, registry);
+	bool plain_ok = listed || cnb__ctx_registry_is_loopback(registry);
+	_cleanup_free_ char *key = NULL;
+	if (!(r->name = strdup(registry)) || asprintf(&key, "%s %d", registry, listed) < 0) {
+		key = NULL;
 		cnb__oci_registry_free(r);
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	}
-	if (cnb__oci_auth_new(&r->auth, registry, insecure, err) < 0) {
+	if (cnb__oci_tls_load(&r->tls, registry, err) < 0) {
+		cnb__oci_registry_free(r);
+		return cnb__error_prefix(err, "registry %s", registry);
+	}
+	r->tls.verify = !listed;
+	if (cnb__oci_auth_new(&r->auth, registry, plain_ok, &r->tls, err) < 0) {
 		cnb__oci_registry_free(r);
 		return cnb__error_code(err, CNB_ENOMEM);
 	}
-	_cleanup_free_ char *url = NULL;
 	_cleanup_handle_ handle h = HANDLE(r);
 	_cleanup_http_resp_ cnb__http_resp resp = { 0 };
-	cnb__http_req req = CNB_HTTP_REQ_INIT;
-	int rc = asprintf(&url, "%s/v2/", r->base) < 0 ? cnb__error_set(err, CNB_ENOMEM, "out of memory") : 0;
-	req.url = url;
-	for (int attempt = 0; rc == 0 && h.c; attempt++) {
-		cnb_error *e = NULL;
-		rc = cnb__http_perform(h.c, &req, &resp, &e);
-		if (rc == CNB_ENETWORK && attempt + 1 < 3) {
-			cnb_error_free(e);
-			backoff(attempt, 0);
-			rc = 0;
-			continue;
-		}
-		if (rc < 0) {
-			cnb__error_set(err, rc, "registry %s is unreachable (%s)%s", registry, cnb_error_message(e),
-				       insecure ? "" : "; if it only speaks HTTP, pass --insecure-registry");
-			cnb_error_free(e);
-		}
-		break;
-	}
+	int rc = h.c ? probe(r, h.c, host, plain_ok, key, &resp, err) : cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	if (rc == 0 && resp.status == 401)
 		rc = cnb__oci_auth_challenge(r->auth, resp.www_authenticate, err);
 	else if (rc == 0 && resp.status != 200)
@@ -201,6 +303,7 @@ int cnb__oci_registry_open(cnb__oci_registry **out, cnb_ctx *ctx, const char *re
 		cnb__oci_registry_free(r);
 		return rc;
 	}
+	cnb__log(ctx, CNB_LOG_DEBUG, "registry %s: %s", registry, r->base);
 	*out = r;
 	return 0;
 }
@@ -212,6 +315,7 @@ void cnb__oci_registry_free(cnb__oci_registry *r)
 	for (size_t i = 0; i < r->n_pool; i++)
 		curl_easy_cleanup(r->pool[i]);
 	cnb__oci_auth_free(r->auth);
+	cnb__oci_tls_clear(&r->tls);
 	pthread_mutex_destroy(&r->lock);
 	free(r->name);
 	free(r->base);

@@ -12,8 +12,10 @@
 
 typedef struct cnb__oci_registry cnb__oci_registry;
 
-/* Opens a client and pings /v2/ (HTTPS with system CAs; plain HTTP only when
- * cnb__ctx_registry_is_insecure()). CNB_ENETWORK when unreachable. */
+/* Opens a client and pings /v2/: HTTPS with the trust of oci/tls.h; for loopback and --insecure-registry
+ * hosts HTTP when HTTPS fails for a reason other than a certificate (the scheme found is kept for the
+ * process). --insecure-registry hosts are not verified over HTTPS, as docker does. CNB_ENETWORK when
+ * unreachable or for a certificate problem (the message says which). */
 int cnb__oci_registry_open(cnb__oci_registry **out, cnb_ctx *ctx, const char *registry, cnb_error **err);
 void cnb__oci_registry_free(cnb__oci_registry *r);
 const char *cnb__oci_registry_name(const cnb__oci_registry *r);

@@ -11,9 +11,9 @@ CNB_BEGIN_DECLS
 typedef struct cnb_build cnb_build;
 
 typedef enum cnb_pull_policy {
-	CNB_PULL_IF_NOT_PRESENT = 0, /**< use a cached image when its manifest is cached (default) */
-	CNB_PULL_ALWAYS = 1,         /**< always resolve tags against the registry */
-	CNB_PULL_NEVER = 2,          /**< never contact the registry for the builder */
+	CNB_PULL_IF_NOT_PRESENT = 0, /**< builder and run image: use what a previous pull left in the store, else pull (default) */
+	CNB_PULL_ALWAYS = 1,         /**< always resolve the builder's and run image's tags against the registry */
+	CNB_PULL_NEVER = 2,          /**< never contact a registry for them: only the store (CNB_ENOTFOUND naming what is missing) */
 } cnb_pull_policy;
 
 /** creation_time value meaning "the current time" (default: the reproducible 1980-01-01T00:00:01Z). */
@@ -23,7 +23,7 @@ typedef enum cnb_pull_policy {
  *  and Go's time.Time JSON (pack, the lifecycle) can write. */
 #define CNB_BUILD_TIME_MAX INT64_C(253402300799)
 
-#define CNB_BUILD_OPTS_VERSION 2
+#define CNB_BUILD_OPTS_VERSION 3
 
 /**
  * What to build: options for cnb_build_new(). Initialise with cnb_build_opts_init() or
@@ -34,11 +34,13 @@ typedef struct cnb_build_opts {
 	const char *image;             /**< required: the image name, e.g. "registry:5000/app:latest" */
 	const char *output;            /**< NULL: push to `image`'s registry ("--publish"); "oci:DIR[:TAG]": OCI layout;
 	                                    "docker-archive:FILE": a `docker load` tarball */
-	const char *builder;           /**< required: builder image reference ("docker://…", "oci:DIR[:TAG]" or bare) */
-	const char *app_dir;           /**< NULL: the current directory */
-	const char *run_image;         /**< NULL: the builder's run.toml images[0] */
+	const char *builder;           /**< builder image reference ("docker://…", "oci:DIR[:TAG]" or bare); NULL: the
+	                                    project descriptor's [io.buildpacks] builder (required then) */
+	const char *app_dir;           /**< a directory, or a .zip/.jar file unpacked as the app; NULL: the current directory */
+	const char *run_image;         /**< NULL: the builder's run image, or its mirror on `image`'s registry */
 	const char *const *env;        /**< "KEY=VALUE" build-time env for buildpacks (platform/env) */
-	const char *const *tags;       /**< extra tags written with the image */
+	const char *const *tags;       /**< more names for the image: a tag in `image`'s repository ("v2"), or a full
+	                                    reference ("registry/other-repo:v2") pushed with the same digest */
 	const char *descriptor;        /**< project.toml; NULL: <app>/project.toml when present */
 	const char *cache_dir;         /**< build cache directory; NULL: <ctx cache>/build-cache/<image> */
 	const char *cache_image;       /**< registry cache image instead of a cache dir */
@@ -52,10 +54,26 @@ typedef struct cnb_build_opts {
 	uint32_t memory_mb;            /**< VM memory in MiB; 0: the default */
 	const char *previous_image;    /**< image to reuse layers from; NULL: `image` itself */
 	const char *process_type;      /**< default process of the image; NULL: the buildpacks' default */
-	const char *const *buildpacks; /**< replace the builder's order with these: "ID[@VERSION]" in the builder, or a DIR */
+	const char *const *buildpacks; /**< replace the builder's order with these: "ID[@VERSION]" of buildpacks in the builder */
 	/* version 2 */
 	uint64_t max_layer_bytes;      /**< largest uncompressed layer tar (app or cache) a build may hand back; 0: CNB_BUILD_LAYER_MAX_DEFAULT */
+	/* version 3 */
+	const char *sbom_output_dir;   /**< copy the build's SBOM files here as pack does (launch/, build/, cache/ by buildpack) */
+	const char *report_output_dir; /**< write report.toml here as the lifecycle's exporter does ([image] tags, digest, manifest-size) */
+	const char *exec_env;          /**< CNB_EXEC_ENV of the build (Platform API 0.15); NULL: "production" */
+	int64_t uid;                   /**< user id the phases run as; CNB_BUILD_ID_DEFAULT: the builder's CNB_USER_ID */
+	int64_t gid;                   /**< group id the phases run as; CNB_BUILD_ID_DEFAULT: the builder's CNB_GROUP_ID */
+	const char *workspace;         /**< absolute directory of the app in the build and the image; NULL: /workspace */
+	const char *const *lifecycle_env; /**< "KEY=VALUE" added to the phases' environment (pack passes HTTP_PROXY,
+	                                       HTTPS_PROXY, NO_PROXY and their lowercase forms this way) */
+	const char *const *registry_mirrors; /**< "REGISTRY=MIRROR": pull the builder and run image from MIRROR
+	                                          instead of REGISTRY ("docker.io" for Docker Hub) */
+	const char *default_builder;   /**< the builder when `builder` is NULL and the project descriptor names none
+	                                    (pack's config default-builder-image) */
 } cnb_build_opts;
+
+/** uid/gid value meaning "as the builder says". */
+#define CNB_BUILD_ID_DEFAULT (-1)
 
 /** Default of max_layer_bytes: 8 GiB. Layers cannot hold sparse files (OCI image-spec layer.md: they
  *  "SHOULD NOT be used"), so a buildpack's sparse file is written out in full; this bounds that. */
@@ -63,7 +81,8 @@ typedef struct cnb_build_opts {
 
 #define CNB_BUILD_OPTS_INIT                                                                        \
 	{ CNB_BUILD_OPTS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 1,  \
-	  CNB_BUILD_TIME_DEFAULT, NULL, CNB_PULL_IF_NOT_PRESENT, NULL, 0, 0, NULL, NULL, NULL, 0 }
+	  CNB_BUILD_TIME_DEFAULT, NULL, CNB_PULL_IF_NOT_PRESENT, NULL, 0, 0, NULL, NULL, NULL, 0, NULL, NULL, NULL, \
+	  CNB_BUILD_ID_DEFAULT, CNB_BUILD_ID_DEFAULT, NULL, NULL, NULL, NULL }
 
 /**
  * Fills `opts` with the defaults of CNB_BUILD_OPTS_INIT for options version `version`.
@@ -74,7 +93,8 @@ CNB_EXTERN int cnb_build_opts_init(cnb_build_opts *opts, unsigned int version);
 /**
  * Validates `opts` and creates a build. Nothing is fetched or run yet. The context must outlive
  * the build. Caller frees with cnb_build_free().
- * @return 0; CNB_EINVAL (missing out, context, image or builder; bad options; conflicting options),
+ * @return 0; CNB_EINVAL (missing out, context, image or builder; bad options; conflicting options; a
+ *         project descriptor that does not parse, when it is read for the builder),
  *         CNB_EUNSUPPORTED (an output or pull policy this version cannot do), CNB_ENOMEM.
  */
 CNB_EXTERN int cnb_build_new(cnb_build **out, cnb_ctx *ctx, const cnb_build_opts *opts, cnb_error **err);

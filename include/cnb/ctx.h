@@ -20,7 +20,10 @@ typedef struct cnb_ctx_opts {
 	cnb_progress_fn progress;               /**< NULL: no progress reports */
 	void *userdata;                         /**< passed to log and progress */
 	int32_t log_level;                      /**< highest cnb_log_level delivered (default CNB_LOG_INFO) */
-	const char *const *insecure_registries; /**< NULL-terminated hosts allowed over plain HTTP (loopback always is) */
+	const char *const *insecure_registries; /**< NULL-terminated "host[:port]" list: HTTPS without certificate
+                                                 verification, then plain HTTP (docker's insecure registries). Loopback
+                                                 hosts also fall back to HTTP, with verified HTTPS first. Trust for HTTPS:
+                                                 SSL_CERT_FILE, SSL_CERT_DIR, certs.d (docs/cli.md "Registry TLS") */
 } cnb_ctx_opts;
 
 #define CNB_CTX_OPTS_INIT { CNB_CTX_OPTS_VERSION, NULL, NULL, NULL, NULL, CNB_LOG_INFO, NULL }

@@ -79,6 +79,40 @@ CNB_EXTERN int cnb_image_inspect_opts_init(cnb_image_inspect_opts *opts, unsigne
 CNB_EXTERN int cnb_image_inspect(char **out_json, cnb_ctx *ctx, const char *location,
 				 const cnb_image_inspect_opts *opts, cnb_error **err);
 
+/* ---- the local image store (an OCI layout): list and remove ---- */
+
+/**
+ * Lists the named images of the OCI layout `layout_dir` (the local image store of `cnb build` is
+ * $XDG_DATA_HOME/cnb/images) as a JSON array, in index order:
+ * [{"name", "digest", "mediaType", "size" (manifest + config + layers, bytes), "created", "platform"}],
+ * an entry that cannot be read as {"name", "error"}. A missing layout is an empty array.
+ * Caller frees *out_json with cnb_free().
+ * @return 0; CNB_EINVAL, CNB_EPARSE (malformed index.json), CNB_EIO, CNB_ENOMEM.
+ */
+CNB_EXTERN int cnb_image_list(char **out_json, cnb_ctx *ctx, const char *layout_dir, cnb_error **err);
+
+/**
+ * Removes the image `location` ("oci:DIR:TAG") from its layout: the name goes from index.json, then the
+ * blobs that no remaining image reaches are deleted, except those written in the last two minutes (a
+ * build may be writing an image whose index entry comes last). `out_freed` (may be NULL) gets the bytes
+ * deleted.
+ * @return 0; CNB_EINVAL (not an oci:DIR:TAG location), CNB_ENOTFOUND (no such name), CNB_EPARSE, CNB_EIO.
+ */
+CNB_EXTERN int cnb_image_remove(uint64_t *out_freed, cnb_ctx *ctx, const char *location, cnb_error **err);
+
+/* ---- cnb_image_sbom_download ---- */
+
+/**
+ * Writes the launch SBOM files of an image built by buildpacks into `dest_dir` (created if missing) as
+ * pack's `sbom download` lays them out: dest_dir/layers/sbom/launch/<buildpack>/[<layer>/]sbom.<ext>.
+ * Only the SBOM layer is downloaded: the one whose diffID the io.buildpacks.lifecycle.metadata label
+ * names in sbom.sha (buildpacks/spec platform.md, "Outputs"). Its entries are untrusted (see
+ * cnb_image_unpack).
+ * @return 0; CNB_ENOTFOUND (the image has no SBOM layer), CNB_EPARSE (malformed label), CNB_EUNSAFE, CNB_EIO,
+ *         and the codes of cnb_image_copy() for reading the image.
+ */
+CNB_EXTERN int cnb_image_sbom_download(cnb_ctx *ctx, const char *location, const char *dest_dir, cnb_error **err);
+
 /* ---- cnb_image_rebase: a new run image without rebuilding (the Platform spec's rebaser) ---- */
 
 #define CNB_IMAGE_REBASE_OPTS_VERSION 1

@@ -31,5 +31,9 @@ int cnb__progress(const cnb_ctx *ctx, const char *what, uint64_t done, uint64_t 
 
 /* True when `host` (with optional :port) may be spoken to over plain HTTP: loopback or listed insecure. */
 bool cnb__ctx_registry_is_insecure(const cnb_ctx *ctx, const char *host);
+/* localhost, 127.0.0.0/8, [::1] (with optional :port). */
+bool cnb__ctx_registry_is_loopback(const char *host);
+/* Named by --insecure-registry / opts->insecure_registries (as HOST or HOST:PORT). */
+bool cnb__ctx_registry_is_listed_insecure(const cnb_ctx *ctx, const char *host);
 
 #endif

@@ -111,13 +111,21 @@ static bool host_is_loopback(const char *host, size_t len)
 	       (len == 5 && !strncmp(host, "[::1]", 5));
 }
 
-bool cnb__ctx_registry_is_insecure(const cnb_ctx *ctx, const char *host)
+static size_t host_len(const char *host)
 {
 	const char *colon = host[0] == '[' ? strchr(host, ']') : host;
 	colon = colon ? strchr(colon, ':') : NULL;
-	size_t hostlen = colon ? (size_t)(colon - host) : strlen(host);
-	if (host_is_loopback(host, hostlen))
-		return true;
+	return colon ? (size_t)(colon - host) : strlen(host);
+}
+
+bool cnb__ctx_registry_is_loopback(const char *host)
+{
+	return host_is_loopback(host, host_len(host));
+}
+
+bool cnb__ctx_registry_is_listed_insecure(const cnb_ctx *ctx, const char *host)
+{
+	size_t hostlen = host_len(host);
 	for (char **p = ctx ? ctx->insecure_registries : NULL; p && *p; p++) {
 		if (!strcmp(*p, host))
 			return true;
@@ -125,4 +133,9 @@ bool cnb__ctx_registry_is_insecure(const cnb_ctx *ctx, const char *host)
 			return true;
 	}
 	return false;
+}
+
+bool cnb__ctx_registry_is_insecure(const cnb_ctx *ctx, const char *host)
+{
+	return cnb__ctx_registry_is_loopback(host) || cnb__ctx_registry_is_listed_insecure(ctx, host);
 }

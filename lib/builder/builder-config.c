@@ -139,16 +139,54 @@ static int parse_run(cnb__builder_config *c, const cnb_toml *run, const cnb_toml
 	return 0;
 }
 
+/* [system.pre] or [system.post]: buildpacks = [{ id, version, optional }] (pack builder.toml). */
+static int parse_system_group(cnb__order_group *out, const cnb_toml *part, const char *which, const char *path,
+			      cnb_error **err)
+{
+	const cnb_toml *list = cnb__toml_get(part, "buildpacks");
+	size_t n = cnb__toml_len(list);
+	if (list && cnb__toml_type(list) != CNB_TOML_ARRAY)
+		return cnb__error_set(err, CNB_EPARSE, "%s: [system.%s] buildpacks must be an array of tables", path, which);
+	if (!(out->elems = calloc(n + 1, sizeof(*out->elems))))
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const cnb_toml *bp = cnb__toml_at(list, i);
+		const char *id = cnb__toml_get_string(bp, "id");
+		if (!id)
+			return cnb__error_set(err, CNB_EINVAL, "%s: [system.%s] buildpacks[%zu] needs an id", path, which, i);
+		cnb__order_elem *e = &out->elems[out->n++];
+		cnb__toml_bool(cnb__toml_get(bp, "optional"), &e->optional);
+		e->id = strdup(id);
+		e->version = dup_or_null(cnb__toml_get_string(bp, "version"));
+		if (!e->id || (cnb__toml_get_string(bp, "version") && !e->version))
+			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static int parse_system(cnb__builder_config *c, const cnb_toml *system, const char *path, cnb_error **err)
+{
+	if (!system)
+		return 0;
+	if (!(c->system.groups = calloc(2, sizeof(*c->system.groups))))
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	c->system.n = 2;
+	int r = parse_system_group(&c->system.groups[0], cnb__toml_get(system, "pre"), "pre", path, err);
+	return r ? r : parse_system_group(&c->system.groups[1], cnb__toml_get(system, "post"), "post", path, err);
+}
+
 /* [[targets]] os (default linux), arch, variant: the platforms of the builder's manifests (pack's
  * builder.toml; the buildpacks spec's buildpack.toml [[targets]] have the same shape). */
 static int parse_targets(cnb__builder_config *c, const cnb_toml *targets, const char *path, cnb_error **err)
 {
 	size_t n = cnb__toml_len(targets);
+	if (targets && cnb__toml_type(targets) != CNB_TOML_ARRAY)
+		return cnb__error_set(err, CNB_EPARSE, "%s: targets must be an array of tables ([[targets]])", path);
 	if (n == 0)
 		return 0;
 	if (n > CNB_BUILDER_MAX_TARGETS)
 		return cnb__error_set(err, CNB_EINVAL, "%s: %zu [[targets]]: at most %d", path, n, CNB_BUILDER_MAX_TARGETS);
-	if (!(c->platforms = calloc(n + 1, sizeof(char *))))
+	if (!(c->targets = calloc(n + 1, sizeof(char *))))
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		const cnb_toml *t = cnb__toml_at(targets, i);
@@ -159,19 +197,53 @@ static int parse_targets(cnb__builder_config *c, const cnb_toml *targets, const 
 		if (os && strcmp(os, "linux"))
 			return cnb__error_set(err, CNB_EUNSUPPORTED, "%s: targets[%zu] os = \"%s\": only linux is supported",
 					      path, i, os);
-		if (asprintf(&c->platforms[i], "linux/%s%s%s", arch, variant ? "/" : "", variant ? variant : "") < 0) {
-			c->platforms[i] = NULL;
+		if (asprintf(&c->targets[i], "linux/%s%s%s", arch, variant && *variant ? "/" : "",
+			     variant && *variant ? variant : "") < 0) {
+			c->targets[i] = NULL;
 			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 		}
-		c->n_platforms++;
+		c->n_targets++;
 		cnb__oci_platform p;
-		if (cnb__oci_platform_parse(&p, c->platforms[i], err) < 0)
+		if (cnb__oci_platform_parse(&p, c->targets[i], err) < 0)
 			return cnb__error_prefix(err, "%s: targets[%zu]", path, i);
 		for (size_t j = 0; j < i; j++)
-			if (!strcmp(c->platforms[j], c->platforms[i]))
-				return cnb__error_set(err, CNB_EINVAL, "%s: targets[%zu] repeats %s", path, i, c->platforms[i]);
+			if (!strcmp(c->targets[j], c->targets[i]))
+				return cnb__error_set(err, CNB_EINVAL, "%s: targets[%zu] repeats %s", path, i, c->targets[i]);
 	}
 	return 0;
+}
+
+/* Top-level keys of pack's builder.toml; anything else is reported, not silently dropped. */
+static int find_unknown(cnb__builder_config *c, const cnb_toml *doc)
+{
+	static const char *const known[] = { "description", "buildpacks", "extensions", "order", "order-extensions",
+					     "stack", "build", "run", "system", "lifecycle", "targets" };
+	size_t n = cnb__toml_len(doc), k = 0;
+	if (!(c->unknown = calloc(n + 1, sizeof(char *))))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const char *key = cnb__toml_key_at(doc, i);
+		bool found = false;
+		for (size_t j = 0; key && j < CNB_ARRAY_SIZE(known) && !found; j++)
+			found = !strcmp(key, known[j]);
+		if (key && !found && !(c->unknown[k++] = strdup(key)))
+			return -1;
+	}
+	return 0;
+}
+
+int cnb__builder_config_platform(const cnb__builder_config *c, const char *requested, const char **out,
+				 cnb_error **err)
+{
+	*out = requested;
+	if (!requested || !c->n_targets)
+		return 0;
+	for (size_t i = 0; i < c->n_targets; i++)
+		if (!strcmp(requested, c->targets[i]))
+			return 0;
+	return cnb__error_set(err, CNB_EINVAL, "--platform %s is not one of the builder's [[targets]] (%s%s): pick "
+			      "one of them, add it, or leave --platform out to build them all", requested, c->targets[0],
+			      c->n_targets > 1 ? ", ..." : "");
 }
 
 int cnb__builder_config_load(cnb__builder_config **out, const char *path, cnb_error **err)
@@ -207,7 +279,12 @@ int cnb__builder_config_load(cnb__builder_config **out, const char *path, cnb_er
 	if (r == 0 && cnb__toml_get_string(stack, "id") && !(c->stack_id = strdup(cnb__toml_get_string(stack, "id"))))
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	if (r == 0)
+		r = parse_system(c, cnb__toml_get(doc, "system"), path, err);
+	if (r == 0)
 		r = parse_targets(c, cnb__toml_get(doc, "targets"), path, err);
+	c->lifecycle = cnb__toml_get(doc, "lifecycle") != NULL;
+	if (r == 0 && find_unknown(c, doc) < 0)
+		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	cnb__toml_free(doc);
 	if (r < 0) {
 		cnb__builder_config_free(c);
@@ -228,6 +305,9 @@ void cnb__builder_config_free(cnb__builder_config *c)
 	}
 	free(c->buildpacks);
 	cnb__order_free(&c->order);
+	cnb__order_free(&c->system);
+	cnb__strv_free(c->targets);
+	cnb__strv_free(c->unknown);
 	for (size_t i = 0; i < c->n_build_env; i++) {
 		free(c->build_env[i].name);
 		free(c->build_env[i].value);
@@ -245,6 +325,5 @@ void cnb__builder_config_free(cnb__builder_config *c)
 	free(c->description);
 	free(c->build_image);
 	free(c->stack_id);
-	cnb__strv_free(c->platforms);
 	free(c);
 }

@@ -4,6 +4,7 @@
 #include "builder-labels.h"
 #include "builder-layers.h"
 #include "buildpack-set.h"
+#include "lib/api/ctx-internal.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
@@ -24,12 +25,14 @@ typedef struct builder_state {
 	cnb__builder_config *config;
 	cnb__bp_set bps;  /* the [[buildpacks]] (and what packages bring along), in file order */
 	cnb__order order; /* [[order]] with every version filled in */
+	cnb__order system; /* [system] pre and post, the same */
 } builder_state;
 
 static void state_clear(builder_state *s)
 {
 	cnb__bp_set_clear(&s->bps);
 	cnb__order_free(&s->order);
+	cnb__order_free(&s->system);
 	cnb__builder_config_free(s->config);
 }
 
@@ -61,7 +64,7 @@ static int add_config_layer(cnb_ctx *ctx, builder_state *s, cnb__oci_image *img,
 	if (!tar)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	cnb__oci_layer layer = { 0 };
-	int r = cnb__builder_write_config_layer(s->config, &s->order, uid, gid, tar, err);
+	int r = cnb__builder_write_config_layer(s->config, &s->order, &s->system, uid, gid, tar, err);
 	if (r == 0)
 		r = cnb__oci_layer_from_tar(ctx, tar, &layer, err);
 	if (r == 0)
@@ -99,6 +102,16 @@ static int build_image(cnb_ctx *ctx, builder_state *s, cnb__oci_image *img, cnb_
 	return r;
 }
 
+/* What builder.toml says that a libcnb builder does not use: said, never silently dropped. */
+static void report_unused(cnb_ctx *ctx, const cnb__builder_config *c, const char *config_path)
+{
+	if (c->lifecycle)
+		cnb__log(ctx, CNB_LOG_WARN, "%s: [lifecycle] is not used: a libcnb builder runs libcnb's own lifecycle "
+			 "(cnb-lifecycle, Platform API 0.12 to 0.15), whatever uri or version it names", config_path);
+	for (char **k = c->unknown; k && *k; k++)
+		cnb__log(ctx, CNB_LOG_WARN, "%s: unknown key \"%s\" is ignored (not part of builder.toml)", config_path, *k);
+}
+
 /* One builder manifest for `platform` (NULL: the host's): buildpacks and build image of that platform.
  * `s` holds what the image's layers point at (unpacked buildpack packages): clear it after the push. */
 static int create_one(cnb_ctx *ctx, const char *config_path, const char *platform, builder_state *s,
@@ -112,9 +125,12 @@ static int create_one(cnb_ctx *ctx, const char *config_path, const char *platfor
 		r = add_buildpack(s, ctx, &s->config->buildpacks[i], platform, err);
 	if (r == 0)
 		r = cnb__bp_set_resolve_order(&s->bps, &s->config->order, config_path, &s->order, err);
+	if (r == 0 && s->config->system.n)
+		r = cnb__bp_set_resolve_order(&s->bps, &s->config->system, config_path, &s->system, err);
 	if (r == 0)
 		r = cnb__bp_set_check_composites(&s->bps, err);
-	if (r == 0 && (r = cnb__oci_image_pull(ctx, s->config->build_image, platform, &img, err)) < 0)
+	if (r == 0 && ((r = cnb__oci_image_pull(ctx, s->config->build_image, platform, &img, err)) < 0 ||
+		       (r = cnb__oci_image_check_platform(img, platform, err)) < 0))
 		cnb__error_prefix(err, "build image");
 	if (r == 0)
 		r = build_image(ctx, s, img, err);
@@ -123,21 +139,26 @@ static int create_one(cnb_ctx *ctx, const char *config_path, const char *platfor
 	return r;
 }
 
-int cnb__builder_create(cnb_ctx *ctx, const char *config_path, const char *dst, const char *platform,
+int cnb__builder_create(cnb_ctx *ctx, const char *config_path, const char *dst, const char *requested_platform,
 			char **out_digest, cnb_error **err)
 {
 	cnb__builder_config *config = NULL;
+	const char *platform = NULL;
 	int r = cnb__builder_config_load(&config, config_path, err);
+	if (r == 0)
+		r = cnb__builder_config_platform(config, requested_platform, &platform, err);
+	if (r == 0)
+		report_unused(ctx, config, config_path);
 	/* builder.toml [[targets]]: one manifest per target under one index, unless --platform picks one */
-	size_t n = r == 0 && !platform ? config->n_platforms : 0;
+	size_t n = r == 0 && !platform ? config->n_targets : 0;
 	cnb__oci_image *imgs[CNB_BUILDER_MAX_TARGETS] = { 0 };
 	builder_state states[CNB_BUILDER_MAX_TARGETS] = { 0 };
 	for (size_t i = 0; r == 0 && i < (n ? n : 1); i++) {
 		if (n)
-			cnb__log(ctx, CNB_LOG_INFO, "builder %s: target %s", dst, config->platforms[i]);
-		r = create_one(ctx, config_path, n ? config->platforms[i] : platform, &states[i], &imgs[i], err);
+			cnb__log(ctx, CNB_LOG_INFO, "builder %s: target %s", dst, config->targets[i]);
+		r = create_one(ctx, config_path, n ? config->targets[i] : platform, &states[i], &imgs[i], err);
 		if (r < 0 && n)
-			cnb__error_prefix(err, "target %s", config->platforms[i]);
+			cnb__error_prefix(err, "target %s", config->targets[i]);
 	}
 	if (r == 0)
 		r = n ? cnb__oci_index_push(ctx, imgs, n, dst, out_digest, err)

@@ -79,21 +79,44 @@ static int write_doc(cnb_toml *root, bool built, cnb__buf *out, cnb_error **err)
 	return r;
 }
 
+/* The elements of one group as an array of {id, version[, optional]} tables. */
+static cnb_toml *group_array(const cnb__order_group *g)
+{
+	cnb_toml *group = cnb__toml_new_array();
+	bool ok = group != NULL;
+	for (size_t i = 0; ok && i < g->n; i++) {
+		const cnb__order_elem *e = &g->elems[i];
+		cnb_toml *bp = cnb__toml_new_table();
+		ok = bp && cnb__toml_set(bp, "id", cnb__toml_new_string(e->id)) == 0 &&
+		     cnb__toml_set(bp, "version", cnb__toml_new_string(e->version)) == 0 &&
+		     (!e->optional || cnb__toml_set(bp, "optional", cnb__toml_new_bool(true)) == 0) &&
+		     cnb__toml_push(group, bp) == 0;
+	}
+	if (!ok)
+		cnb__toml_free(group);
+	return ok ? group : NULL;
+}
+
 int cnb__builder_order_toml(const cnb__order *order, cnb__buf *out, cnb_error **err)
 {
 	cnb_toml *root = cnb__toml_new_table(), *groups = cnb__toml_new_array();
 	bool ok = root && groups && cnb__toml_set(root, "order", groups) == 0;
 	for (size_t g = 0; ok && g < order->n; g++) {
-		cnb_toml *entry = cnb__toml_new_table(), *group = cnb__toml_new_array();
+		cnb_toml *entry = cnb__toml_new_table(), *group = group_array(&order->groups[g]);
 		ok = entry && group && cnb__toml_set(entry, "group", group) == 0 && cnb__toml_push(groups, entry) == 0;
-		for (size_t i = 0; ok && i < order->groups[g].n; i++) {
-			const cnb__order_elem *e = &order->groups[g].elems[i];
-			cnb_toml *bp = cnb__toml_new_table();
-			ok = bp && cnb__toml_set(bp, "id", cnb__toml_new_string(e->id)) == 0 &&
-			     cnb__toml_set(bp, "version", cnb__toml_new_string(e->version)) == 0 &&
-			     (!e->optional || cnb__toml_set(bp, "optional", cnb__toml_new_bool(true)) == 0) &&
-			     cnb__toml_push(group, bp) == 0;
-		}
+	}
+	return write_doc(root, ok, out, err);
+}
+
+/* system.toml (platform.md "system.toml"): [[system.pre.buildpacks]], [[system.post.buildpacks]]. */
+static int system_toml(const cnb__order *system, cnb__buf *out, cnb_error **err)
+{
+	cnb_toml *root = cnb__toml_new_table(), *sys = cnb__toml_new_table();
+	bool ok = root && sys && cnb__toml_set(root, "system", sys) == 0;
+	static const char *const parts[] = { "pre", "post" };
+	for (size_t i = 0; ok && i < CNB_ARRAY_SIZE(parts); i++) {
+		cnb_toml *part = cnb__toml_new_table(), *list = group_array(&system->groups[i]);
+		ok = part && list && cnb__toml_set(part, "buildpacks", list) == 0 && cnb__toml_set(sys, parts[i], part) == 0;
 	}
 	return write_doc(root, ok, out, err);
 }
@@ -125,6 +148,7 @@ static int stack_toml(const cnb__builder_config *c, cnb__buf *out, cnb_error **e
 typedef struct config_layer_args {
 	const cnb__builder_config *c;
 	const cnb__order *order;
+	const cnb__order *system; /* resolved [system], or one with n = 0 */
 	uint32_t uid, gid;
 } config_layer_args;
 
@@ -140,7 +164,10 @@ static int fill_config(cnb__tar *t, const void *arg, cnb_error **err)
 	_cleanup_buf_ cnb__buf order = CNB_BUF_INIT;
 	_cleanup_buf_ cnb__buf run = CNB_BUF_INIT;
 	_cleanup_buf_ cnb__buf stack = CNB_BUF_INIT;
+	_cleanup_buf_ cnb__buf system = CNB_BUF_INIT;
 	int r = cnb__builder_order_toml(a->order, &order, err);
+	if (r == 0 && a->system->n)
+		r = system_toml(a->system, &system, err);
 	if (r == 0)
 		r = run_toml(a->c, &run, err);
 	if (r == 0)
@@ -169,15 +196,17 @@ static int fill_config(cnb__tar *t, const void *arg, cnb_error **err)
 		r = add_text(t, "/cnb/run.toml", &run, err);
 	if (r == 0)
 		r = add_text(t, "/cnb/stack.toml", &stack, err);
+	if (r == 0 && a->system->n)
+		r = add_text(t, "/cnb/system.toml", &system, err);
 	static const char *const user_dirs[] = { "/layers", "/platform", "/platform/env", "/workspace" };
 	for (size_t i = 0; r == 0 && i < CNB_ARRAY_SIZE(user_dirs); i++)
 		r = cnb__tar_add_dir(t, user_dirs[i], 0755, &user_owned, err);
 	return r;
 }
 
-int cnb__builder_write_config_layer(const cnb__builder_config *c, const cnb__order *order, uint32_t uid,
-				    uint32_t gid, const char *tar_path, cnb_error **err)
+int cnb__builder_write_config_layer(const cnb__builder_config *c, const cnb__order *order, const cnb__order *system,
+				    uint32_t uid, uint32_t gid, const char *tar_path, cnb_error **err)
 {
-	config_layer_args a = { c, order, uid, gid };
+	config_layer_args a = { c, order, system, uid, gid };
 	return with_tar(tar_path, fill_config, &a, err);
 }

@@ -18,9 +18,12 @@
 int cnb__builder_write_bp_layer(const cnb__bp_descriptor *bp, const char *tar_path, size_t *setid_stripped,
 				cnb_error **err);
 
-/* The builder's own files. `order` is the resolved order (every version filled in). */
-int cnb__builder_write_config_layer(const cnb__builder_config *c, const cnb__order *order, uint32_t uid,
-				    uint32_t gid, const char *tar_path, cnb_error **err);
+/*
+ * The builder's own files. `order` is the resolved order (every version filled in); `system` the resolved
+ * [system] (pre, post), written as /cnb/system.toml when its n is not 0.
+ */
+int cnb__builder_write_config_layer(const cnb__builder_config *c, const cnb__order *order, const cnb__order *system,
+				    uint32_t uid, uint32_t gid, const char *tar_path, cnb_error **err);
 
 /* order.toml text for `order` (also stored as the io.buildpacks.buildpack.order label, in JSON). */
 int cnb__builder_order_toml(const cnb__order *order, cnb__buf *out, cnb_error **err);

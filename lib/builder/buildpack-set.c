@@ -19,14 +19,7 @@
 int cnb__bp_set_init(cnb__bp_set *s, cnb_error **err)
 {
 	*s = (cnb__bp_set){ 0 };
-	char tmpl[] = "/tmp/cnb-buildpacks-XXXXXX";
-	if (!mkdtemp(tmpl))
-		return cnb__error_errno(err, CNB_EIO, errno, "create a temp dir");
-	if (!(s->tmp_dir = strdup(tmpl))) {
-		rmdir(tmpl);
-		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	}
-	return 0;
+	return cnb__mkdtemp("cnb-buildpacks-", &s->tmp_dir, err);
 }
 
 static void module_clear(cnb__bp_module *m)
@@ -108,6 +101,9 @@ int cnb__bp_set_add_dir(cnb__bp_set *s, cnb_ctx *ctx, const char *dir, const cha
 	int r = load_descriptor(dir, id, version, &m.bp, err);
 	if (r < 0)
 		return r;
+	_cleanup_free_ char *warning = cnb__bp_id_warning(m.bp->id);
+	if (warning)
+		cnb__log(ctx, CNB_LOG_WARN, "%s", warning);
 	_cleanup_free_ char *tar = NULL;
 	if (asprintf(&tar, "%s/bp-%zu.tar", s->tmp_dir, s->n) < 0)
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");

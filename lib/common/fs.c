@@ -229,3 +229,25 @@ int cnb__mkstemp_locked(char *tmpl, int suffix_len)
 	errno = EAGAIN;
 	return -1;
 }
+
+const char *cnb__tmp_base(void)
+{
+	const char *t = getenv("TMPDIR");
+	return t && t[0] == '/' ? t : "/tmp";
+}
+
+int cnb__mkdtemp(const char *prefix, char **out, cnb_error **err)
+{
+	*out = NULL;
+	char *path = NULL;
+	if (asprintf(&path, "%s/%sXXXXXX", cnb__tmp_base(), prefix) < 0)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	if (!mkdtemp(path)) {
+		int e = errno;
+		free(path);
+		return cnb__error_errno(err, CNB_EIO, e, "create a temporary directory in %s (set TMPDIR to a writable "
+							 "directory)", cnb__tmp_base());
+	}
+	*out = path;
+	return 0;
+}

@@ -39,6 +39,12 @@ int cnb__mkstemp_locked(char *tmpl, int suffix_len);
 /* Copies a regular file (content and mode). */
 int cnb__copy_file(const char *src, const char *dst, cnb_error **err);
 
+/* $TMPDIR when it is an absolute path, else /tmp: where every temporary file and directory of libcnb goes. */
+const char *cnb__tmp_base(void);
+
+/* A new directory (mode 0700) named <tmp base>/<prefix>XXXXXX; *out (caller frees) gets its path. */
+int cnb__mkdtemp(const char *prefix, char **out, cnb_error **err);
+
 /* "a" + "/" + "b" (malloc'd; NULL on OOM). */
 char *cnb__path_join(const char *a, const char *b);
 

@@ -201,9 +201,10 @@ int cnb__tar_add_dir(cnb__tar *t, const char *path, mode_t mode, const cnb__tar_
 	return write_header(t, path, '5', mode, 0, NULL, n, err);
 }
 
-int cnb__tar_add_symlink(cnb__tar *t, const char *path, const char *target, const cnb__tar_norm *n, cnb_error **err)
+int cnb__tar_add_symlink(cnb__tar *t, const char *path, const char *target, mode_t mode, const cnb__tar_norm *n,
+			 cnb_error **err)
 {
-	return write_header(t, path, '2', 0777, 0, target, n, err);
+	return write_header(t, path, '2', mode, 0, target, n, err);
 }
 
 int cnb__tar_add_data(cnb__tar *t, const char *path, mode_t mode, const void *data, size_t len,
@@ -352,7 +353,7 @@ static int add_entry(cnb__tar *t, int parent, const char *name, const char *dest
 		if (len < 0)
 			return cnb__error_errno(err, CNB_EIO, errno, "read link %s", dest);
 		target[len] = '\0';
-		return cnb__tar_add_symlink(t, dest, target, n, err);
+		return cnb__tar_add_symlink(t, dest, target, 0777, n, err);
 	}
 	if (S_ISREG(st.st_mode)) {
 		_cleanup_close_ int fd = openat(parent, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);

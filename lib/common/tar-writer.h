@@ -31,7 +31,8 @@ int cnb__tar_open(cnb__tar **out, int fd, cnb_error **err);
 /* Explicit entries. `path` is the in-archive path ("/cnb/lifecycle/launcher" or "cnb/..."): a
  * leading "/" is kept as given (the CNB exporter writes absolute paths). */
 int cnb__tar_add_dir(cnb__tar *t, const char *path, mode_t mode, const cnb__tar_norm *n, cnb_error **err);
-int cnb__tar_add_symlink(cnb__tar *t, const char *path, const char *target, const cnb__tar_norm *n, cnb_error **err);
+int cnb__tar_add_symlink(cnb__tar *t, const char *path, const char *target, mode_t mode, const cnb__tar_norm *n,
+			 cnb_error **err);
 int cnb__tar_add_data(cnb__tar *t, const char *path, mode_t mode, const void *data, size_t len,
 		      const cnb__tar_norm *n, cnb_error **err);
 /* A regular file's content from an open fd of known size. */

@@ -1,6 +1,7 @@
 /* Host half of export: guest tars → compressed layers → app image config. */
 #include "export-assemble.h"
 #include "image-config.h"
+#include "lib/api/ctx-internal.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
@@ -24,6 +25,7 @@ typedef struct pending_layer {
 	const char *file;        /* relative to out_dir, validated; NULL for a reused layer */
 	const char *reuse;       /* diffID from the previous image */
 	const char *created_by;
+	const char *id;          /* "<bp id>:<layer>", "app", "slice-<n>"... for the log; may be NULL */
 	char *path;              /* absolute, for messages */
 	int fd;                  /* the checked tar, read once by compression; -1 when none */
 	cnb__oci_layer layer;    /* filled by compression */
@@ -34,6 +36,27 @@ typedef struct compress_job {
 	cnb_ctx *ctx;
 	pending_layer *layers;
 } compress_job;
+
+static bool is_app_layer(const char *id)
+{
+	return !strcmp(id, "app") || !strncmp(id, "slice-", 6);
+}
+
+/*
+ * The reference's lines (lifecycle phase/exporter.go addOrReuseLayer, addAppLayers): "Adding layer" /
+ * "Reusing layer" per layer, the app layers counted together after the loop.
+ */
+static void log_layer(cnb_ctx *ctx, const pending_layer *p, bool reused, size_t *app_layers, size_t *app_reused)
+{
+	if (!p->id)
+		return;
+	if (is_app_layer(p->id)) {
+		(*app_layers)++;
+		*app_reused += reused;
+		return;
+	}
+	cnb__log(ctx, CNB_LOG_INFO, "%s layer '%s'", reused ? "Reusing" : "Adding", p->id);
+}
 
 /* "layers/NNN.tar" or "cache/NNN.tar" with a plain name: nothing else may come from the guest. */
 static bool valid_file_name(const char *f)
@@ -56,7 +79,7 @@ static int too_big(const char *file, uint64_t size, uint64_t max, cnb_error **er
 			      "out in full; remove it or raise the limit", file, (double)size / (1 << 20), (double)max / (1 << 20));
 }
 
-int cnb__export_guest_open(const char *out_dir, const char *file, uint64_t max_bytes, int *out_fd, uint64_t *size,
+int cnb__export_guest_open(const char *out_dir, const char *file, const char *app_root, uint64_t max_bytes, int *out_fd, uint64_t *size,
 			   cnb_error **err)
 {
 	if (!valid_file_name(file))
@@ -84,7 +107,7 @@ int cnb__export_guest_open(const char *out_dir, const char *file, uint64_t max_b
 	*size = (uint64_t)st.st_size;
 	if (max_bytes && *size > max_bytes) /* before reading it: a sparse 8 GiB file is cheap to make */
 		return too_big(file, *size, max_bytes, err);
-	static const char *const roots[] = { "layers", "workspace", "cnb", NULL };
+	const char *const roots[] = { "layers", app_root ? app_root : "workspace", "cnb", NULL };
 	cnb__tar_extract_opts check = { .allowed_roots = roots, .check_only = true };
 	int r = cnb__tar_extract(fd, -1, NULL, &check, err);
 	if (r < 0)
@@ -98,7 +121,7 @@ int cnb__export_guest_open(const char *out_dir, const char *file, uint64_t max_b
 int cnb__export_guest_file(const char *out_dir, const char *file, char **path, uint64_t *size, cnb_error **err)
 {
 	_cleanup_close_ int fd = -1;
-	int r = cnb__export_guest_open(out_dir, file, CNB_BUILD_LAYER_MAX_DEFAULT, &fd, size, err);
+	int r = cnb__export_guest_open(out_dir, file, NULL, CNB_BUILD_LAYER_MAX_DEFAULT, &fd, size, err);
 	if (r < 0)
 		return r;
 	if (!(*path = cnb__path_join(out_dir, file)))
@@ -114,10 +137,10 @@ static bool named_before(const pending_layer *layers, size_t i)
 	return false;
 }
 
-static int open_guest_layer(const char *out_dir, uint64_t max_bytes, pending_layer *p, cnb_error **err)
+static int open_guest_layer(const cnb__export_inputs *in, uint64_t max_bytes, pending_layer *p, cnb_error **err)
 {
-	int r = cnb__export_guest_open(out_dir, p->file, max_bytes, &p->fd, &p->tar_size, err);
-	if (r == 0 && !(p->path = cnb__path_join(out_dir, p->file)))
+	int r = cnb__export_guest_open(in->out_dir, p->file, in->app_root, max_bytes, &p->fd, &p->tar_size, err);
+	if (r == 0 && !(p->path = cnb__path_join(in->out_dir, p->file)))
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	return r;
 }
@@ -143,7 +166,7 @@ static int check_sizes(const json_t *desc, const cnb__export_inputs *in, const p
 		/* A cache entry that is not there or not allowed is the cache reader's warning (cache errors
 		 * do not fail the export: Platform spec, exporter); only its size matters here. */
 		cnb_error *e = NULL;
-		int r = file ? cnb__export_guest_open(in->out_dir, file, max, &fd, &size, &e) : 0;
+		int r = file ? cnb__export_guest_open(in->out_dir, file, in->app_root, max, &fd, &size, &e) : 0;
 		if (r < 0 && size > max)
 			return cnb__error_pass(err, e, r);
 		cnb_error_free(e);
@@ -292,6 +315,7 @@ int cnb__export_assemble(cnb_ctx *ctx, const cnb__export_inputs *in, cnb__oci_im
 		layers[i].file = json_string_value(json_object_get(l, "file"));
 		layers[i].reuse = json_string_value(json_object_get(l, "reuse"));
 		layers[i].created_by = json_string_value(json_object_get(l, "created_by"));
+		layers[i].id = json_string_value(json_object_get(l, "id"));
 		if (!layers[i].created_by)
 			layers[i].created_by = "";
 		if (!!layers[i].file == !!layers[i].reuse)
@@ -300,7 +324,7 @@ int cnb__export_assemble(cnb_ctx *ctx, const cnb__export_inputs *in, cnb__oci_im
 			r = cnb__error_set(err, CNB_EEXPORT, "export.json: layer %zu names %s again: each tar is one layer", i,
 					   layers[i].file);
 		else if (layers[i].file)
-			r = open_guest_layer(in->out_dir, in->max_layer_bytes ? in->max_layer_bytes : CNB_BUILD_LAYER_MAX_DEFAULT,
+			r = open_guest_layer(in, in->max_layer_bytes ? in->max_layer_bytes : CNB_BUILD_LAYER_MAX_DEFAULT,
 					     &layers[i], err);
 		else if (!previous_layer(in->previous, layers[i].reuse))
 			r = cnb__error_set(err, CNB_EEXPORT,
@@ -321,10 +345,12 @@ int cnb__export_assemble(cnb_ctx *ctx, const cnb__export_inputs *in, cnb__oci_im
 	json_t *config = r == 0 ? cnb__oci_image_config_edit(img) : NULL;
 	char created[32];
 	cnb__rfc3339(in->created, created);
+	size_t app_layers = 0, app_reused = 0;
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		const cnb__oci_layer *l = layers[i].file ? &layers[i].layer : previous_layer(in->previous, layers[i].reuse);
 		/* A rebuilt layer with the diffID it had before is the same blob (deterministic tar and
 		 * gzip): the registry already has it, so it counts as reused, not added. */
+		size_t reused_before = stats->layers_reused;
 		if (layers[i].file && !previous_layer(in->previous, l->diff_id)) {
 			stats->layers_added++;
 			stats->bytes_in += layers[i].tar_size;
@@ -332,10 +358,15 @@ int cnb__export_assemble(cnb_ctx *ctx, const cnb__export_inputs *in, cnb__oci_im
 		} else {
 			stats->layers_reused++;
 		}
+		log_layer(ctx, &layers[i], stats->layers_reused > reused_before, &app_layers, &app_reused);
 		r = cnb__oci_image_append_layer(img, l, err);
 		if (r == 0 && cnb__image_history_add(config, created, layers[i].created_by) < 0)
 			r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	}
+	if (r == 0 && app_reused)
+		cnb__log(ctx, CNB_LOG_INFO, "Reused %zu/%zu app layer(s)", app_reused, app_layers);
+	if (r == 0 && app_layers > app_reused)
+		cnb__log(ctx, CNB_LOG_INFO, "Added %zu/%zu app layer(s)", app_layers - app_reused, app_layers);
 	json_t *metadata = json_deep_copy(json_object_get(desc, "lifecycle_metadata"));
 	if (r == 0 && !json_is_object(metadata))
 		r = cnb__error_set(err, CNB_EEXPORT, "export.json has no lifecycle_metadata object");

@@ -31,6 +31,7 @@ typedef struct cnb__export_inputs {
 	const char *const *run_image_mirrors;
 	int64_t created;                   /* seconds since the epoch for config/history "created" */
 	uint64_t max_layer_bytes;          /* largest tar (layer or cache) accepted; 0: CNB_BUILD_LAYER_MAX_DEFAULT */
+	const char *app_root;              /* top directory of the app (--workspace /srv/app: "srv"); NULL: "workspace" */
 } cnb__export_inputs;
 
 typedef struct cnb__export_stats {
@@ -48,10 +49,11 @@ int cnb__export_assemble(cnb_ctx *ctx, const cnb__export_inputs *in, cnb__oci_im
 			 cnb_error **err);
 
 /* Opens a file the guest names in export.json ("layers/NAME.tar" or "cache/NAME.tar") under out_dir
+ * (its entries under /layers, /cnb or the app's top directory `app_root`, NULL: "workspace")
  * without following links on the way and checks it as cnb__export_guest_file does, after its size
  * (at most max_bytes, 0: no limit; over it is CNB_EEXPORT, *size set, nothing read). *fd: at offset
  * 0, caller closes; read it, never the path again (the guest may swap the path after the check). */
-int cnb__export_guest_open(const char *out_dir, const char *file, uint64_t max_bytes, int *fd, uint64_t *size,
+int cnb__export_guest_open(const char *out_dir, const char *file, const char *app_root, uint64_t max_bytes, int *fd, uint64_t *size,
 			   cnb_error **err);
 
 /* Resolves a file the guest names in export.json ("layers/NAME.tar" or "cache/NAME.tar") under

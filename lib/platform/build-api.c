@@ -1,11 +1,14 @@
 /* cnb_build_*: options, lifetime, cancellation, results. The pipeline is in build-run.c. */
 #include "build-internal.h"
+#include "app-archive.h"
 #include "lib/api/ctx-internal.h"
 #include "lib/api/opts.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
 #include "lib/common/strv.h"
+#include "lib/lifecycle/spec/project-descriptor.h"
+#include "oci/location.h"
 #include "oci/location.h"
 
 #include <errno.h>
@@ -21,11 +24,79 @@
 /* The string fields of cnb_build_opts, so copying and freeing them is one loop each. */
 #define STRING_FIELDS(X)                                                                                   \
 	X(image) X(output) X(builder) X(app_dir) X(run_image) X(descriptor) X(cache_dir) X(cache_image)      \
-	X(platform) X(executor) X(previous_image) X(process_type)
+	X(platform) X(executor) X(previous_image) X(process_type) X(sbom_output_dir) X(report_output_dir) X(exec_env)     \
+	X(workspace) X(default_builder)
 
-/* version 1 ends before max_layer_bytes */
-static const size_t cnb_build_opts_sizes[] = { offsetof(cnb_build_opts, max_layer_bytes), sizeof(cnb_build_opts) };
+/* The string-list fields, the same way. */
+#define STRV_FIELDS(X) X(env) X(tags) X(buildpacks) X(lifecycle_env) X(registry_mirrors)
+
+/* version 1 ends before max_layer_bytes, version 2 before sbom_output_dir */
+static const size_t cnb_build_opts_sizes[] = { offsetof(cnb_build_opts, max_layer_bytes),
+						offsetof(cnb_build_opts, sbom_output_dir), sizeof(cnb_build_opts) };
 CNB__DEFINE_OPTS_INIT_SIZED(cnb_build_opts, CNB_BUILD_OPTS_VERSION, CNB_BUILD_OPTS_INIT)
+
+/* A tag in the image's repository, or a full reference of its own (pack's -t REGISTRY/REPO:TAG). */
+static int check_tag(const char *image, const char *tag, cnb_error **err)
+{
+	if (cnb__oci_tag_valid(tag))
+		return 0;
+	_cleanup_oci_loc_ cnb__oci_loc loc = { 0 };
+	if (strchr(tag, '/') && cnb__oci_loc_parse(&loc, tag, NULL) == 0 && loc.kind == CNB__OCI_LOC_REGISTRY && !loc.ref.digest)
+		return 0;
+	return cnb__error_set(err, CNB_EINVAL, "build %s: --tag '%s' is neither a tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}) "
+					       "nor an image reference REGISTRY/REPOSITORY[:TAG]", image, tag);
+}
+
+/* What version 3 added; the fields read as their defaults for older callers. */
+static int check_v3(const cnb_build_opts *o, cnb_error **err)
+{
+	if (o->version < 3)
+		return 0;
+	if ((o->uid != CNB_BUILD_ID_DEFAULT && (o->uid < 0 || o->uid >= UINT32_MAX)) ||
+	    (o->gid != CNB_BUILD_ID_DEFAULT && (o->gid < 0 || o->gid >= UINT32_MAX)))
+		return cnb__error_set(err, CNB_EINVAL, "build %s: uid and gid go from 0 to %u", o->image, UINT32_MAX - 1);
+	if (o->workspace && (o->workspace[0] != '/' || strstr(o->workspace, "/.") || strstr(o->workspace, "//") ||
+			     strpbrk(o->workspace, " \t\n:=") || !strcmp(o->workspace, "/") ||
+			     o->workspace[strlen(o->workspace) - 1] == '/'))
+		return cnb__error_set(err, CNB_EINVAL, "build %s: --workspace '%s' must be an absolute directory like /app "
+						       "(no '.' components, spaces or ':')", o->image, o->workspace);
+	static const char *const reserved[] = { "/layers", "/cnb", "/platform", "/proc", "/dev", "/sys", "/tmp" };
+	for (size_t i = 0; o->workspace && i < CNB_ARRAY_SIZE(reserved); i++) {
+		size_t n = strlen(reserved[i]);
+		if (!strncmp(o->workspace, reserved[i], n) && (!o->workspace[n] || o->workspace[n] == '/'))
+			return cnb__error_set(err, CNB_EINVAL, "build %s: --workspace %s is inside %s, which the build uses itself",
+					      o->image, o->workspace, reserved[i]);
+	}
+	if (o->exec_env && (!*o->exec_env || strpbrk(o->exec_env, "/\n=")))
+		return cnb__error_set(err, CNB_EINVAL, "build %s: --exec-env '%s' is not a plain name", o->image, o->exec_env);
+	for (const char *const *m = o->registry_mirrors; m && *m; m++)
+		if (!strchr(*m, '=') || **m == '=')
+			return cnb__error_set(err, CNB_EINVAL, "build %s: registry mirror '%s' is not REGISTRY=MIRROR", o->image, *m);
+	return 0;
+}
+
+/* pack's order: --builder, then project.toml's [io.buildpacks] builder, then the configured default. */
+static int resolve_builder(cnb_build *b, cnb_error **err)
+{
+	const char *app = b->opts.app_dir ? b->opts.app_dir : ".";
+	_cleanup_free_ char *in_app = cnb__path_join(app, "project.toml");
+	const char *path = b->opts.descriptor;
+	struct stat st;
+	if (!path && in_app && lstat(in_app, &st) == 0 && S_ISREG(st.st_mode))
+		path = in_app;
+	cnb__project_descriptor *project = NULL;
+	if (path && cnb__project_descriptor_load(&project, path, err) < 0)
+		return cnb__error_prefix(err, "build %s: project descriptor", b->opts.image);
+	const char *name = project && *project->builder ? project->builder : b->opts.default_builder;
+	int r = 0;
+	if (!name || !*name)
+		r = cnb__error_set(err, CNB_EINVAL, "build %s: a builder is required (--builder, project.toml's "
+						    "[io.buildpacks] builder, or `cnb config default-builder REF`)", b->opts.image);
+	else if (!(b->opts.builder = strdup(name)))
+		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	cnb__project_descriptor_free(project);
+	return r;
+}
 
 int cnb_build_new(cnb_build **out, cnb_ctx *ctx, const cnb_build_opts *opts, cnb_error **err)
 {
@@ -40,8 +111,6 @@ int cnb_build_new(cnb_build **out, cnb_ctx *ctx, const cnb_build_opts *opts, cnb
 		return CNB_EINVAL;
 	if (!opts->image || !*opts->image)
 		return cnb__error_set(err, CNB_EINVAL, "build: an image name is required");
-	if (!opts->builder || !*opts->builder)
-		return cnb__error_set(err, CNB_EINVAL, "build %s: a builder is required (--builder)", opts->image);
 	if (opts->executor && strcmp(opts->executor, "vm") && strcmp(opts->executor, "host"))
 		return cnb__error_set(err, CNB_EINVAL, "build %s: executor '%s' is not vm or host", opts->image, opts->executor);
 	if (opts->output && strncmp(opts->output, "oci:", 4) && strncmp(opts->output, "docker://", 9) &&
@@ -52,19 +121,19 @@ int cnb_build_new(cnb_build **out, cnb_ctx *ctx, const cnb_build_opts *opts, cnb
 	_cleanup_oci_loc_ cnb__oci_loc out_loc = { 0 };
 	if (opts->output && !strncmp(opts->output, "oci:", 4) && cnb__oci_loc_parse(&out_loc, opts->output, err) < 0)
 		return cnb__error_prefix(err, "build %s", opts->image);
-	if (opts->pull_policy == CNB_PULL_NEVER)
-		return cnb__error_set(err, CNB_EUNSUPPORTED,
-				      "build %s: --pull-policy never is not supported yet: image tags are always resolved "
-				      "(layers already in the cache are never downloaded again)", opts->image);
+	if (opts->pull_policy < CNB_PULL_IF_NOT_PRESENT || opts->pull_policy > CNB_PULL_NEVER)
+		return cnb__error_set(err, CNB_EINVAL, "build %s: pull policy %d is not a cnb_pull_policy", opts->image,
+				      (int)opts->pull_policy);
 	if (opts->creation_time != CNB_BUILD_TIME_NOW && opts->creation_time != CNB_BUILD_TIME_DEFAULT &&
 	    (opts->creation_time < 0 || opts->creation_time > CNB_BUILD_TIME_MAX))
 		return cnb__error_set(err, CNB_EINVAL, "build %s: creation time %lld is outside 0..%lld (9999-12-31T23:59:59Z)",
 				      opts->image, (long long)opts->creation_time, (long long)CNB_BUILD_TIME_MAX);
 	for (const char *const *t = opts->tags; t && *t; t++)
-		if (!cnb__oci_tag_valid(*t))
-			return cnb__error_set(err, CNB_EINVAL, "build %s: --tag '%s' is not a valid tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}",
-					      opts->image, *t);
-	if (cnb__require_path(opts->app_dir, "--path", S_IFDIR, err) < 0 ||
+		if (check_tag(opts->image, *t, err) < 0)
+			return CNB_EINVAL;
+	if (check_v3(opts, err) < 0)
+		return CNB_EINVAL;
+	if (cnb__require_path(opts->app_dir, "--path", cnb__app_archive_is(opts->app_dir) ? S_IFREG : S_IFDIR, err) < 0 ||
 	    cnb__require_path(opts->descriptor, "--descriptor", S_IFREG, err) < 0)
 		return cnb__error_prefix(err, "build %s", opts->image);
 	if (opts->cache_image && opts->cache_dir)
@@ -78,16 +147,17 @@ int cnb_build_new(cnb_build **out, cnb_ctx *ctx, const cnb_build_opts *opts, cnb
 		b->opts.max_layer_bytes = CNB_BUILD_LAYER_MAX_DEFAULT;
 	b->cancel_pipe[0] = b->cancel_pipe[1] = -1;
 	bool oom = false;
-#define COPY(f) if (opts->f && !(b->opts.f = strdup(opts->f))) oom = true; else if (!opts->f) b->opts.f = NULL;
+#define COPY(f) if (b->opts.f && !(b->opts.f = strdup(b->opts.f))) oom = true;
 	STRING_FIELDS(COPY)
 #undef COPY
-	b->env = cnb__strv_dup(opts->env);
-	b->tags = cnb__strv_dup(opts->tags);
-	b->buildpacks = cnb__strv_dup(opts->buildpacks);
-	b->opts.env = (const char *const *)b->env;
-	b->opts.tags = (const char *const *)b->tags;
-	b->opts.buildpacks = (const char *const *)b->buildpacks;
-	if (oom || !b->env || !b->tags || !b->buildpacks || pipe2(b->cancel_pipe, O_CLOEXEC | O_NONBLOCK) < 0 ||
+#define DUP(f) if (!(b->f = cnb__strv_dup(b->opts.f))) oom = true; b->opts.f = (const char *const *)b->f;
+	STRV_FIELDS(DUP)
+#undef DUP
+	if (!oom && !b->opts.builder && resolve_builder(b, err) < 0) {
+		cnb_build_free(b);
+		return CNB_EINVAL;
+	}
+	if (oom || pipe2(b->cancel_pipe, O_CLOEXEC | O_NONBLOCK) < 0 ||
 	    !(b->ctx = cnb__ctx_with_cancel(ctx, b->cancel_pipe[0]))) {
 		cnb_build_free(b);
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
@@ -103,9 +173,9 @@ void cnb_build_free(cnb_build *b)
 #define FREE(f) free((char *)b->opts.f);
 	STRING_FIELDS(FREE)
 #undef FREE
-	cnb__strv_free(b->env);
-	cnb__strv_free(b->tags);
-	cnb__strv_free(b->buildpacks);
+#define FREE(f) cnb__strv_free(b->f);
+	STRV_FIELDS(FREE)
+#undef FREE
 	free(b->ctx);
 	if (b->cancel_pipe[0] >= 0)
 		close(b->cancel_pipe[0]);

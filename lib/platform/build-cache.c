@@ -36,9 +36,10 @@ char *cnb__build_cache_dir(const cnb_ctx *ctx, const char *explicit_dir, const c
  * user running cnb, readable by everyone (the build user reads staged files in the guest, where host
  * modes show through for files without xattrs). Never a hard link: what the build hands back is
  * writable by the build user (and by root in the guest), and the committed cache must not change
- * through a link to it. With `sha`, the copy must hash to it, or it is removed and refused.
+ * through a link to it. With `sha`, the copy must hash to it, or it is removed and refused:
+ * CNB_EUNSAFE with *mismatch set, the message in the reference's words (lifecycle cache/volume_cache.go).
  */
-static int copy_verified(const char *src, const char *dst, const char *sha, cnb_error **err)
+static int copy_verified(const char *src, const char *dst, const char *sha, bool *mismatch, cnb_error **err)
 {
 	_cleanup_close_ int in = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
@@ -65,13 +66,38 @@ static int copy_verified(const char *src, const char *dst, const char *sha, cnb_
 	int r = sha ? cnb__oci_digest_file(dst, got, NULL, err) : 0;
 	if (r == 0 && sha && strcmp(got, sha)) {
 		unlink(dst);
-		r = cnb__error_set(err, CNB_EUNSAFE, "%s does not match its digest %s (it was changed after it was written)",
-				   src, sha);
+		*mismatch = true;
+		r = cnb__error_set(err, CNB_EUNSAFE, "expected layer contents to have SHA '%s'; found '%s' (%s was changed "
+				   "after it was written)", sha, got, src);
 	}
 	return r;
 }
 
-int cnb__build_cache_stage_in(const char *cache_dir, const char *job_cache, cnb__cache_stats *stats, cnb_error **err)
+static void json_unref(json_t **j)
+{
+	json_decref(*j);
+}
+
+/* "<bp>:<layer>" of the cache layer with diffID `sha` in cache metadata, or "" (for messages). */
+static const char *layer_id_of(const json_t *meta, const char *sha, char *buf, size_t size)
+{
+	size_t i;
+	const json_t *bp;
+	json_array_foreach(json_object_get(meta, "buildpacks"), i, bp) {
+		const char *name;
+		const json_t *layer;
+		json_object_foreach((json_t *)json_object_get(bp, "layers"), name, layer)
+			if (!strcmp(json_string_value(json_object_get(layer, "sha")) ?: "", sha)) {
+				snprintf(buf, size, "%s:%s", json_string_value(json_object_get(bp, "key")) ?: "", name);
+				return buf;
+			}
+	}
+	snprintf(buf, size, "%s", sha);
+	return buf;
+}
+
+int cnb__build_cache_stage_in(cnb_ctx *ctx, const char *cache_dir, const char *job_cache, cnb__cache_stats *stats,
+			      cnb_error **err)
 {
 	_cleanup_free_ char *committed = cnb__path_join(cache_dir, "committed");
 	_cleanup_free_ char *meta_path = committed ? cnb__path_join(committed, CACHE_JSON) : NULL;
@@ -79,6 +105,7 @@ int cnb__build_cache_stage_in(const char *cache_dir, const char *job_cache, cnb_
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	if (access(meta_path, F_OK) < 0)
 		return 0; /* first build, or a cleared cache */
+	_cleanup_(json_unref) json_t *meta = json_load_file(meta_path, JSON_REJECT_DUPLICATES, NULL);
 	_cleanup_closedir_ DIR *d = opendir(committed);
 	if (!d)
 		return cnb__error_errno(err, CNB_EIO, errno, "read cache %s", committed);
@@ -94,9 +121,21 @@ int cnb__build_cache_stage_in(const char *cache_dir, const char *job_cache, cnb_
 			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 		char sha[CNB_OCI_DIGEST_SIZE];
 		snprintf(sha, sizeof(sha), "sha256:%.64s", de->d_name);
-		int r = copy_verified(src, dst, tar ? sha : NULL, err);
-		if (r < 0)
+		bool mismatch = false;
+		cnb_error *copy_err = NULL;
+		int r = copy_verified(src, dst, tar ? sha : NULL, &mismatch, &copy_err);
+		if (r < 0 && mismatch) {
+			/* a corrupt layer is left out, never handed to the build; its next commit rewrites it */
+			char id[512];
+			cnb__log(ctx, CNB_LOG_WARN, "Skipping restore for layer %s: %s", layer_id_of(meta, sha, id, sizeof(id)),
+				 cnb_error_message(copy_err));
+			cnb_error_free(copy_err);
+			continue;
+		}
+		if (r < 0) {
+			cnb__error_pass(err, copy_err, r);
 			return cnb__error_prefix(err, "build cache (rebuild with --clear-cache to drop it)");
+		}
 		stats->restored += tar;
 	}
 	return 0;
@@ -151,8 +190,10 @@ static json_t *buildpack_versions(const json_t *desc)
 
 void cnb__cache_plan_free(cnb__cache_plan *p)
 {
-	for (size_t i = 0; i < p->n; i++)
+	for (size_t i = 0; i < p->n; i++) {
 		free(p->layers[i].path);
+		free(p->layers[i].id);
+	}
 	free(p->layers);
 	json_decref(p->metadata);
 	memset(p, 0, sizeof(*p));
@@ -185,7 +226,18 @@ int cnb__cache_plan_read(const char *out_dir, cnb__cache_plan *plan, cnb_error *
 			plan->n++;
 		if (r == 0)
 			r = cnb__oci_digest_file(l->path, l->sha, NULL, err);
-		if (r == 0 && add_to_metadata(json_object_get(plan->metadata, "buildpacks"), entry, l->sha, versions) < 0)
+		bool sbom = json_is_true(json_object_get(entry, "sbom"));
+		if (r == 0 && (sbom ? !(l->id = strdup("buildpacksio/lifecycle:cache.sbom"))
+				    : asprintf(&l->id, "%s:%s", json_string_value(json_object_get(entry, "buildpack")) ?: "",
+					       json_string_value(json_object_get(entry, "layer")) ?: "") < 0)) {
+			l->id = NULL;
+			r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+		}
+		/* the SBOM cache layer: "sbom": {"sha"} in the cache metadata (platform.md "Caching") */
+		if (r == 0 && sbom && json_object_set_new(plan->metadata, "sbom", json_pack("{s:s}", "sha", l->sha)) < 0)
+			r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+		if (r == 0 && !sbom &&
+		    add_to_metadata(json_object_get(plan->metadata, "buildpacks"), entry, l->sha, versions) < 0)
 			r = cnb__error_set(err, CNB_EEXPORT, "export.json: cache entry %zu needs buildpack and layer", i);
 	}
 	json_decref(versions);
@@ -195,7 +247,11 @@ int cnb__cache_plan_read(const char *out_dir, cnb__cache_plan *plan, cnb_error *
 	return r;
 }
 
-static int fill_staging(const char *staging, const cnb__cache_plan *plan, const char *committed,
+/*
+ * An unchanged layer is kept from the committed cache once it is checked; a committed copy that no
+ * longer hashes to its name is replaced by the build's (lifecycle phase/cache.go addOrReuseCacheLayer).
+ */
+static int fill_staging(cnb_ctx *ctx, const char *staging, const cnb__cache_plan *plan, const char *committed,
 			cnb__cache_stats *stats, cnb_error **err)
 {
 	for (size_t i = 0; i < plan->n; i++) {
@@ -204,8 +260,21 @@ static int fill_staging(const char *staging, const cnb__cache_plan *plan, const 
 		if (asprintf(&name, "%s.tar", l->sha + 7) < 0 || !(dst = cnb__path_join(staging, name)) ||
 		    !(old = cnb__path_join(committed, name)))
 			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-		bool unchanged = access(old, F_OK) == 0;
-		int r = access(dst, F_OK) == 0 ? 0 : copy_verified(unchanged ? old : l->path, dst, l->sha, err);
+		if (access(dst, F_OK) == 0) { /* a launch+cache tar named twice */
+			stats->committed++;
+			continue;
+		}
+		bool unchanged = access(old, F_OK) == 0, mismatch = false;
+		cnb_error *old_err = NULL;
+		if (unchanged && copy_verified(old, dst, l->sha, &mismatch, &old_err) < 0) {
+			if (!mismatch)
+				return cnb__error_pass(err, old_err, cnb_error_code_of(old_err));
+			cnb__log(ctx, CNB_LOG_WARN, "Skipping reuse for layer %s: %s", l->id, cnb_error_message(old_err));
+			cnb_error_free(old_err);
+			unchanged = false;
+		}
+		cnb__log(ctx, CNB_LOG_INFO, "%s cache layer '%s'", unchanged ? "Reusing" : "Adding", l->id);
+		int r = unchanged ? 0 : copy_verified(l->path, dst, l->sha, &mismatch, err);
 		if (r < 0)
 			return r;
 		stats->committed++;
@@ -215,7 +284,8 @@ static int fill_staging(const char *staging, const cnb__cache_plan *plan, const 
 	return meta_path ? write_json(meta_path, plan->metadata, err) : cnb__error_set(err, CNB_ENOMEM, "out of memory");
 }
 
-int cnb__build_cache_commit(const char *cache_dir, const char *out_dir, cnb__cache_stats *stats, cnb_error **err)
+int cnb__build_cache_commit(cnb_ctx *ctx, const char *cache_dir, const char *out_dir, cnb__cache_stats *stats,
+			    cnb_error **err)
 {
 	_cleanup_free_ char *committed = cnb__path_join(cache_dir, "committed");
 	_cleanup_free_ char *staging = cnb__path_join(cache_dir, "staging");
@@ -229,7 +299,7 @@ int cnb__build_cache_commit(const char *cache_dir, const char *out_dir, cnb__cac
 		       (r = cnb__mkdir_p(staging, 0755, err)) < 0))
 		r = cnb__error_code(err, CNB_EIO);
 	if (r == 0)
-		r = fill_staging(staging, &plan, committed, stats, err);
+		r = fill_staging(ctx, staging, &plan, committed, stats, err);
 	bool moved_aside = false;
 	if (r == 0 && rename(committed, old) == 0)
 		moved_aside = true;

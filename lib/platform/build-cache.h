@@ -21,6 +21,7 @@ typedef struct cnb__cache_stats {
 /* One cache layer of a finished build: its tar in the job's out dir and its diffID. */
 typedef struct cnb__cache_layer {
 	char *path;
+	char *id; /* "<bp>:<layer>", for messages */
 	char sha[72];
 } cnb__cache_layer;
 
@@ -39,11 +40,20 @@ void cnb__cache_plan_free(cnb__cache_plan *plan);
 /* The cache dir of an image: `explicit_dir`, else <ctx cache>/build-cache/<sha256 of the image name>. */
 char *cnb__build_cache_dir(const cnb_ctx *ctx, const char *explicit_dir, const char *image);
 
-/* Fills <job_cache> (an existing, owned directory) from the committed cache, readable by the build user.
- * A cache tar whose content does not hash to its name fails with CNB_EUNSAFE. */
-int cnb__build_cache_stage_in(const char *cache_dir, const char *job_cache, cnb__cache_stats *stats, cnb_error **err);
+/*
+ * Fills <job_cache> (an existing, owned directory) from the committed cache, readable by the build user.
+ * A cache tar whose content does not hash to its name is left out with a warning ("Skipping restore for
+ * layer …"): the build rebuilds that layer and its commit rewrites it.
+ */
+int cnb__build_cache_stage_in(cnb_ctx *ctx, const char *cache_dir, const char *job_cache, cnb__cache_stats *stats,
+			      cnb_error **err);
 
-/* Commits the cache list of <out_dir>/export.json ("cache": [...]) as the new cache. */
-int cnb__build_cache_commit(const char *cache_dir, const char *out_dir, cnb__cache_stats *stats, cnb_error **err);
+/*
+ * Commits the cache list of <out_dir>/export.json ("cache": [...]) as the new cache: "Reusing cache
+ * layer" for an unchanged one, "Adding cache layer" else, "Skipping reuse for layer …" when the
+ * committed copy of an unchanged layer is corrupt (the build's copy replaces it).
+ */
+int cnb__build_cache_commit(cnb_ctx *ctx, const char *cache_dir, const char *out_dir, cnb__cache_stats *stats,
+			    cnb_error **err);
 
 #endif

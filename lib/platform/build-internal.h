@@ -16,7 +16,7 @@ typedef struct cnb__phase_time {
 struct cnb_build {
 	cnb_ctx *ctx;        /* the caller's context, with this build's cancel fd (cnb__ctx_with_cancel) */
 	cnb_build_opts opts; /* strings and arrays below are our own copies */
-	char **env, **tags, **buildpacks;
+	char **env, **tags, **buildpacks, **lifecycle_env, **registry_mirrors;
 	int cancel_pipe[2];
 	bool ran;
 	/* results */

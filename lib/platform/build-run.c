@@ -5,6 +5,9 @@
  */
 #include "build-internal.h"
 #include "analyzed-file.h"
+#include "app-archive.h"
+#include "build-outputs.h"
+#include "image-mirrors.h"
 #include "build-cache.h"
 #include "build-cache-image.h"
 #include "build-order.h"
@@ -17,9 +20,12 @@
 #include "lib/common/strv.h"
 #include "lib/common/tar-writer.h"
 #include "lib/export/image-config.h"
+#include "lib/export/rebase.h"
 #include "lib/rootfs/rootfs-image.h"
 #include "lib/vm/executor.h"
 #include "oci/image.h"
+#include "oci/location.h"
+#include "oci/reference.h"
 #include "oci/store-gc.h"
 
 #include <errno.h>
@@ -65,7 +71,8 @@ typedef struct run_state {
 	int job_lock;   /* held while job_dir lives: the stale-job cleaner leaves it alone */
 	int store_hold; /* shared hold on the blob store: prune does not collect under a build */
 	uint32_t uid, gid;
-	char *run_name;
+	char *run_name;  /* the run image as the builder names it (the image's metadata keeps this name) */
+	char *run_pull;  /* where it is read from: a mirror on the target registry, or a configured mirror */
 	char **run_mirrors;
 	char *destination;
 	char *cache_dir;
@@ -85,6 +92,7 @@ static void state_clear(run_state *s)
 	if (s->store_hold >= 0)
 		close(s->store_hold);
 	free(s->run_name);
+	free(s->run_pull);
 	for (char **m = s->run_mirrors; m && *m; m++)
 		free(*m);
 	free(s->run_mirrors);
@@ -107,15 +115,19 @@ static int builder_ids(run_state *s, cnb_error **err)
 		return cnb__error_set(err, CNB_EINVAL,
 				      "builder %s: config Env has no numeric CNB_USER_ID/CNB_GROUP_ID: is this a CNB builder image?",
 				      s->b->opts.builder);
-	if (u == 0)
+	if (u == 0 && s->b->opts.uid == CNB_BUILD_ID_DEFAULT)
 		return cnb__error_set(err, CNB_EINVAL, "builder %s: CNB_USER_ID is 0; buildpacks must not run as root",
 				      s->b->opts.builder);
-	s->uid = (uint32_t)u;
-	s->gid = (uint32_t)g;
+	s->uid = s->b->opts.uid != CNB_BUILD_ID_DEFAULT ? (uint32_t)s->b->opts.uid : (uint32_t)u;
+	s->gid = s->b->opts.gid != CNB_BUILD_ID_DEFAULT ? (uint32_t)s->b->opts.gid : (uint32_t)g;
+	if (s->uid == 0)
+		return cnb__error_set(err, CNB_EINVAL, "build %s: --uid 0: buildpacks must not run as root", s->b->opts.image);
 	return 0;
 }
 
-/* The run image: --run-image, else the builder metadata label's images[0] (run.toml's first entry). */
+/* The run image: --run-image, else the builder metadata label's images[0] (run.toml's first entry), read
+ * from its mirror on the registry the app image goes to when it has one (pack's getBestRunMirror,
+ * pkg/client/common.go), and through a configured registry mirror. */
 static int choose_run_image(run_state *s, cnb_error **err)
 {
 	const json_t *labels = json_object_get(json_object_get(s->builder->config, "config"), "Labels");
@@ -126,12 +138,21 @@ static int choose_run_image(run_state *s, cnb_error **err)
 		first = json_object_get(json_object_get(meta, "stack"), "runImage");
 	const char *name = s->b->opts.run_image ? s->b->opts.run_image : json_string_value(json_object_get(first, "image"));
 	const json_t *mirrors = s->b->opts.run_image ? NULL : json_object_get(first, "mirrors");
+	json_t *entry = json_pack("{s:O?}", "runImage", first);
+	_cleanup_free_ char *near = NULL;
+	cnb_error *ignored = NULL;
+	if (name && !s->b->opts.run_image && entry && cnb__rebase_default_run_image(entry, s->destination, &near, &ignored) < 0)
+		cnb_error_free(ignored);
+	json_decref(entry);
 	int r = 0;
-	if (!name)
+	if (name && !(s->run_pull = cnb__build_mirror_name(near ? near : name, s->b->opts.registry_mirrors)))
+		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	if (r == 0 && !name)
 		r = cnb__error_set(err, CNB_EINVAL,
 				   "builder %s names no run image (io.buildpacks.builder.metadata images/stack): pass --run-image",
 				   s->b->opts.builder);
-	else if (!(s->run_name = strdup(name)) || !(s->run_mirrors = calloc(json_array_size(mirrors) + 1, sizeof(char *))))
+	else if (r == 0 && (!(s->run_name = strdup(name)) ||
+			    !(s->run_mirrors = calloc(json_array_size(mirrors) + 1, sizeof(char *)))))
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	for (size_t i = 0; r == 0 && i < json_array_size(mirrors); i++)
 		if (json_string_value(json_array_get(mirrors, i)) &&
@@ -144,7 +165,10 @@ static int choose_run_image(run_state *s, cnb_error **err)
 static int pull_builder(run_state *s, cnb_error **err)
 {
 	cnb__log(s->b->ctx, CNB_LOG_INFO, "===> PULL builder %s", s->b->opts.builder);
-	int r = cnb__oci_image_pull(s->b->ctx, s->b->opts.builder, s->b->opts.platform, &s->builder, err);
+	_cleanup_free_ char *from = cnb__build_mirror_name(s->b->opts.builder, s->b->opts.registry_mirrors);
+	if (!from)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	int r = cnb__oci_image_pull_policy(s->b->ctx, from, s->b->opts.platform, true, s->b->opts.pull_policy, &s->builder, err);
 	if (r == 0)
 		r = cnb__oci_image_check_platform(s->builder, s->b->opts.platform, err);
 	if (r < 0)
@@ -162,14 +186,21 @@ static int assemble_rootfs(run_state *s, cnb_error **err)
 static int analyze(run_state *s, cnb_error **err)
 {
 	int r = choose_run_image(s, err);
-	if (r == 0 && ((r = cnb__oci_image_pull_config(s->b->ctx, s->run_name, s->b->opts.platform, &s->run, err)) < 0 ||
+	if (r == 0)
+		cnb__log(s->b->ctx, CNB_LOG_DEBUG, "run image %s (from %s)", s->run_name, s->run_pull);
+	/* An image that is not pushed needs the run image's layers too: never may not fetch them later. */
+	bool local_out = !strncmp(s->destination, "oci:", 4) || !strncmp(s->destination, "docker-archive:", 15);
+	bool need_layers = s->b->opts.pull_policy == CNB_PULL_NEVER && local_out;
+	if (r == 0 && ((r = cnb__oci_image_pull_policy(s->b->ctx, s->run_pull, s->b->opts.platform, need_layers,
+						      s->b->opts.pull_policy, &s->run, err)) < 0 ||
 		       (r = cnb__oci_image_check_platform(s->run, s->b->opts.platform, err)) < 0))
 		cnb__error_prefix(err, "run image");
 	if (r < 0)
 		return r;
 	const char *prev = s->b->opts.previous_image ? s->b->opts.previous_image : s->destination;
 	cnb_error *perr = NULL;
-	if (!s->b->opts.clear_cache && cnb__oci_image_pull_config(s->b->ctx, prev, s->b->opts.platform, &s->previous, &perr) < 0) {
+	/* Read with --clear-cache too: store.toml still comes back from it (platform.md "creator" <skip-restore>). */
+	if (cnb__oci_image_pull_config(s->b->ctx, prev, s->b->opts.platform, &s->previous, &perr) < 0) {
 		if (cnb_error_code_of(perr) != CNB_ENOTFOUND)
 			cnb__log(s->b->ctx, CNB_LOG_WARN, "previous image %s: %s (building without it)", prev,
 				 cnb_error_message(perr));
@@ -247,6 +278,14 @@ static int prepare_job(run_state *s, cnb_error **err)
 	    !(s->cache_dir = cnb__build_cache_dir(s->b->ctx, s->b->opts.cache_dir, s->b->opts.image)))
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	const char *app = s->b->opts.app_dir ? s->b->opts.app_dir : ".";
+	_cleanup_free_ char *unzipped = NULL;
+	if (cnb__app_archive_is(app)) {
+		if (!(unzipped = cnb__path_join(s->job_dir, "app-archive")))
+			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+		if (cnb__mkdir_p(unzipped, 0700, err) < 0 || cnb__app_archive_extract(app, unzipped, err) < 0)
+			return cnb__error_prefix(err, "build %s", s->b->opts.image);
+		app = unzipped;
+	}
 	cnb__project_descriptor *project = NULL;
 	r = load_project(s, app, &project, err);
 	cnb__app_filter filter = { project ? project->include : NULL, project ? project->exclude : NULL };
@@ -266,24 +305,49 @@ static int prepare_job(run_state *s, cnb_error **err)
 		r = cnb__build_cache_image_stage_in(s->b->ctx, s->b->opts.cache_image, s->b->opts.platform, job_cache,
 						    &s->cache, err);
 	else if (r == 0 && !s->b->opts.clear_cache)
-		r = cnb__build_cache_stage_in(s->cache_dir, job_cache, &s->cache, err);
+		r = cnb__build_cache_stage_in(s->b->ctx, s->cache_dir, job_cache, &s->cache, err);
+	/* Layer SBOMs come back as the layers do: not with --clear-cache. Without them a build still works. */
+	cnb_error *sbom_err = NULL;
+	if (r == 0 && !s->b->opts.clear_cache && cnb__stage_previous_sbom(s->b->ctx, s->previous, job_cache, &sbom_err) < 0)
+		cnb__log(s->b->ctx, CNB_LOG_WARN, "%s (layer SBOMs of the previous build are not restored)",
+			 cnb_error_message(sbom_err));
+	cnb_error_free(sbom_err);
 	return r;
 }
 
-/* The builder's Env plus what the phases need (the lifecycle filters it for buildpacks itself). */
+static const char *workspace(const cnb_build *b)
+{
+	return b->opts.workspace ? b->opts.workspace : "/workspace";
+}
+
+/* The builder's Env plus what the phases need (the lifecycle filters it for buildpacks itself), then
+ * the caller's lifecycle_env (proxies), which wins. NULL on OOM. */
 static char **step_env(run_state *s)
 {
 	const json_t *env = cnb__image_config_env(s->builder->config);
-	size_t n = json_array_size(env);
-	char **out = calloc(n + 4, sizeof(char *));
+	size_t n = json_array_size(env), extra = 0;
+	for (const char *const *e = s->b->opts.lifecycle_env; e && *e; e++)
+		extra++;
+	char **out = calloc(n + extra + 6, sizeof(char *));
 	size_t k = 0;
+	bool oom = !out;
 	for (size_t i = 0; out && i < n; i++)
 		if (json_string_value(json_array_get(env, i)))
-			out[k++] = strdup(json_string_value(json_array_get(env, i)));
+			oom |= !(out[k++] = strdup(json_string_value(json_array_get(env, i))));
 	if (out) {
-		out[k++] = strdup("CNB_PLATFORM_API=" PLATFORM_API);
+		oom |= !(out[k++] = strdup("CNB_PLATFORM_API=" PLATFORM_API));
 		if (!cnb__image_env_get(env, "HOME"))
-			out[k++] = strdup("HOME=/home/cnb");
+			oom |= !(out[k++] = strdup("HOME=/home/cnb"));
+		if (asprintf(&out[k++], "CNB_APP_DIR=%s", workspace(s->b)) < 0)
+			out[--k] = NULL, oom = true;
+		if (s->b->opts.exec_env && asprintf(&out[k++], "CNB_EXEC_ENV=%s", s->b->opts.exec_env) < 0)
+			out[--k] = NULL, oom = true;
+		for (const char *const *e = s->b->opts.lifecycle_env; e && *e; e++)
+			oom |= !(out[k++] = strdup(*e));
+	}
+	if (oom) {
+		cnb__strv_free(out);
+		return NULL;
 	}
 	return out;
 }
@@ -313,7 +377,9 @@ static int run_lifecycle(run_state *s, cnb_error **err)
 	snprintf(uid, sizeof(uid), "%u", s->uid);
 	snprintf(gid, sizeof(gid), "%u", s->gid);
 	char *detect[] = { LIFECYCLE, "detect", NULL };
-	char *restore[] = { LIFECYCLE, "restore", "-cache-dir", GUEST_CACHE_IN, NULL };
+	/* --clear-cache: no layer comes back, from the cache or the previous image; store.toml does. */
+	char *restore[] = { LIFECYCLE, "restore", "-cache-dir", GUEST_CACHE_IN,
+			    s->b->opts.clear_cache ? "-skip-layers" : NULL, NULL };
 	char *build[] = { LIFECYCLE, "build", NULL };
 	char *export_argv[] = { LIFECYCLE, "export", "-cache", "-out", GUEST_OUT, "-launcher", LAUNCHER, "-uid", uid, "-gid", gid,
 				s->b->opts.process_type ? "-process-type" : NULL, (char *)s->b->opts.process_type, NULL };
@@ -321,13 +387,13 @@ static int run_lifecycle(run_state *s, cnb_error **err)
 	if (!env)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	cnb__job_step steps[] = {
-		{ "detect", detect, env, "/workspace", s->uid, s->gid, STEP_TIMEOUT_S },
-		{ "restore", restore, env, "/workspace", s->uid, s->gid, STEP_TIMEOUT_S },
-		{ "build", build, env, "/workspace", s->uid, s->gid, STEP_TIMEOUT_S },
-		{ "export", export_argv, env, "/workspace", s->uid, s->gid, STEP_TIMEOUT_S },
+		{ "detect", detect, env, workspace(s->b), s->uid, s->gid, STEP_TIMEOUT_S },
+		{ "restore", restore, env, workspace(s->b), s->uid, s->gid, STEP_TIMEOUT_S },
+		{ "build", build, env, workspace(s->b), s->uid, s->gid, STEP_TIMEOUT_S },
+		{ "export", export_argv, env, workspace(s->b), s->uid, s->gid, STEP_TIMEOUT_S },
 	};
 	cnb__job_mount mounts[] = {
-		{ "workspace", "/workspace", false },
+		{ "workspace", workspace(s->b), false },
 		{ "platform", "/platform", true },
 		{ "layers", "/layers", false },
 		{ "out", GUEST_OUT, false },
@@ -369,25 +435,111 @@ static int export_image(run_state *s, cnb_error **err)
 	_cleanup_free_ char *out_dir = cnb__path_join(s->job_dir, "out");
 	if (!out_dir)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	/* the app's top directory: "srv" for --workspace /srv/app */
+	_cleanup_free_ char *app_root = strndup(workspace(s->b) + 1, strcspn(workspace(s->b) + 1, "/"));
+	if (!app_root)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	cnb__export_inputs in = { out_dir, s->previous, s->run_name, (const char *const *)s->run_mirrors,
-				  creation_time(s->b), s->b->opts.max_layer_bytes };
+				  creation_time(s->b), s->b->opts.max_layer_bytes, app_root };
 	int r = cnb__export_assemble(s->b->ctx, &in, s->run, &s->b->export_stats, err);
 	return r < 0 ? cnb__error_prefix(err, "build %s: export", s->b->opts.image) : 0;
+}
+
+/* Registry: plain tags go with the push, full references (pack's -t REGISTRY/REPO:TAG) are pushed on
+ * their own. A layout takes every name as one of its tags. */
+static int split_tags(char **tags, bool registry, cnb__strv_list *same_repo, cnb__strv_list *elsewhere, cnb_error **err)
+{
+	for (size_t i = 0; tags && tags[i]; i++) {
+		char *full = NULL;
+		bool other = registry && !cnb__oci_tag_valid(tags[i]);
+		if (other ? asprintf(&full, "docker://%s", tags[i]) < 0 || cnb__strv_push_take(elsewhere, full) < 0
+			  : cnb__strv_push(same_repo, tags[i]) < 0)
+			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static int push_elsewhere(run_state *s, const char *dst, cnb_error **err)
+{
+	_cleanup_free_ char *digest = NULL;
+	cnb__log(s->b->ctx, CNB_LOG_INFO, "===> PUBLISH %s", dst);
+	int r = cnb__oci_image_push(s->b->ctx, s->run, dst, NULL, &digest, err);
+	if (r == 0 && strcmp(digest, s->b->digest))
+		r = cnb__error_set(err, CNB_EINTERNAL, "%s got digest %s, not the image's %s", dst, digest, s->b->digest);
+	return r;
+}
+
+/* The names the image was written under, as the lifecycle's report lists them: the image, then its tags
+ * (a plain tag joined to the image's repository). Registry names are normalized ("app" is
+ * "docker.io/library/app:latest"). */
+static int written_names(run_state *s, cnb__strv_list *names)
+{
+	_cleanup_oci_loc_ cnb__oci_loc loc = { 0 };
+	if (strncmp(s->destination, "docker://", 9) || cnb__oci_loc_parse(&loc, s->destination, NULL) < 0) {
+		if (cnb__strv_push(names, s->destination) < 0)
+			return -1;
+		for (size_t i = 0; s->b->tags[i]; i++)
+			if (cnb__strv_push(names, s->b->tags[i]) < 0)
+				return -1;
+		return 0;
+	}
+	_cleanup_free_ char *image = NULL;
+	if (!(image = cnb__oci_ref_string(&loc.ref)) || cnb__strv_push(names, image) < 0)
+		return -1;
+	for (size_t i = 0; s->b->tags[i]; i++) {
+		char *full = NULL;
+		_cleanup_oci_loc_ cnb__oci_loc other = { 0 };
+		if (!cnb__oci_tag_valid(s->b->tags[i]))
+			full = cnb__oci_loc_parse(&other, s->b->tags[i], NULL) == 0 ? cnb__oci_ref_string(&other.ref) : NULL;
+		else if (asprintf(&full, "%s/%s:%s", loc.ref.registry, loc.ref.repository, s->b->tags[i]) < 0)
+			full = NULL;
+		if (!full || cnb__strv_push_take(names, full) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* --sbom-output-dir and --report-output-dir. */
+static int write_outputs(run_state *s, cnb_error **err)
+{
+	const cnb_build_opts *o = &s->b->opts;
+	int r = 0;
+	if (o->sbom_output_dir) {
+		_cleanup_free_ char *layers = cnb__path_join(s->job_dir, "layers");
+		r = layers ? cnb__build_copy_sboms(s->b->ctx, layers, o->sbom_output_dir, err)
+			   : cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	}
+	if (r < 0 || !o->report_output_dir)
+		return r;
+	_cleanup_strv_list_ cnb__strv_list names = CNB_STRV_LIST_INIT;
+	if (written_names(s, &names) < 0)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	return cnb__build_write_report_toml(o->report_output_dir, (const char *const *)cnb__strv_argv(&names), s->b->digest,
+					    s->run->manifest_len, err);
 }
 
 static int publish(run_state *s, cnb_error **err)
 {
 	cnb__log(s->b->ctx, CNB_LOG_INFO, "===> PUBLISH %s", s->destination);
-	int r = cnb__oci_image_push(s->b->ctx, s->run, s->destination, (const char *const *)s->b->tags, &s->b->digest, err);
+	bool registry = !strncmp(s->destination, "docker://", 9);
+	_cleanup_strv_list_ cnb__strv_list same_repo = CNB_STRV_LIST_INIT, elsewhere = CNB_STRV_LIST_INIT;
+	int r = split_tags(s->b->tags, registry, &same_repo, &elsewhere, err);
+	if (r == 0)
+		r = cnb__oci_image_push(s->b->ctx, s->run, s->destination, (const char *const *)cnb__strv_argv(&same_repo),
+					&s->b->digest, err);
+	for (size_t i = 0; r == 0 && i < elsewhere.n; i++)
+		r = push_elsewhere(s, elsewhere.v[i], err);
 	if (r < 0)
 		return cnb__error_prefix(err, "build %s: publish", s->b->opts.image);
+	if ((r = write_outputs(s, err)) < 0)
+		return r;
 	/* The cache is only ever replaced by a build that published; failing to save it is a warning
 	 * (Platform spec, exporter: cache errors do not fail the export). */
 	_cleanup_free_ char *out_dir = cnb__path_join(s->job_dir, "out");
 	cnb_error *cerr = NULL;
 	if (out_dir && (s->b->opts.cache_image
 				? cnb__build_cache_image_commit(s->b->ctx, s->b->opts.cache_image, out_dir, &s->cache, &cerr)
-				: cnb__build_cache_commit(s->cache_dir, out_dir, &s->cache, &cerr)) < 0)
+				: cnb__build_cache_commit(s->b->ctx, s->cache_dir, out_dir, &s->cache, &cerr)) < 0)
 		cnb__log(s->b->ctx, CNB_LOG_WARN, "%s", cnb_error_message(cerr));
 	cnb_error_free(cerr);
 	/* Registry images are named by digest; a layout or an archive by its location. */

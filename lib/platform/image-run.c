@@ -159,13 +159,13 @@ int cnb_image_run(int *exit_code, cnb_ctx *ctx, const cnb_image_run_opts *opts, 
 	if ((r = resolve_user(rootfs, json_string_value(json_object_get(cc, "User")), &uid, &gid, err)) < 0)
 		return cnb__error_prefix(err, "run %s", opts->image);
 	char **argv = run_argv(cc, opts), **env = run_env(cc, opts);
-	char job_dir[] = "/tmp/cnb-run-XXXXXX";
-	if (!argv || !argv[0] || !env || !mkdtemp(job_dir)) {
+	_cleanup_free_ char *job_dir = NULL;
+	if (!argv || !argv[0] || !env || cnb__mkdtemp("cnb-run-", &job_dir, err) < 0) {
 		cnb__strv_free(argv);
 		cnb__strv_free(env);
-		return cnb__error_set(err, argv && !argv[0] ? CNB_EINVAL : CNB_EIO,
-				      "run %s: %s", opts->image, argv && !argv[0] ? "the image has no entrypoint or command; pass one"
-										 : "out of memory or no temp dir");
+		if (argv && !argv[0])
+			return cnb__error_set(err, CNB_EINVAL, "run %s: the image has no entrypoint or command; pass one", opts->image);
+		return job_dir || !argv || !env ? cnb__error_set(err, CNB_ENOMEM, "out of memory") : cnb__error_prefix(err, "run %s", opts->image);
 	}
 	const char *wd = json_string_value(json_object_get(cc, "WorkingDir"));
 	cnb__job_step step = { "run", argv, env, wd && *wd ? wd : "/", uid, gid, (int)opts->timeout_s };

@@ -24,15 +24,9 @@
 /* A job dir without a lock file comes from a version that had none; one of those may still run. */
 #define UNLOCKED_STALE_S (24 * 3600)
 
-static const char *tmp_base(void)
-{
-	const char *t = getenv("TMPDIR");
-	return t && t[0] == '/' ? t : "/tmp";
-}
-
 int cnb__job_dir_create(char **out_dir, int *out_lock, cnb_error **err)
 {
-	const char *base = tmp_base();
+	const char *base = cnb__tmp_base();
 	for (int tries = 0; tries < 100; tries++) {
 		_cleanup_free_ char *lock_path = NULL;
 		if (asprintf(&lock_path, "%s/" JOB_PREFIX "XXXXXX" LOCK_SUFFIX, base) < 0)
@@ -110,7 +104,7 @@ static bool remove_stale_job(int base_fd, const char *name, bool is_lock, time_t
 
 size_t cnb__job_dirs_clean_stale(void)
 {
-	const char *base = tmp_base();
+	const char *base = cnb__tmp_base();
 	int fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	_cleanup_closedir_ DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	if (!d) {

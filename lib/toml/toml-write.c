@@ -17,6 +17,7 @@
 
 struct writer {
 	cnb__buf *out;
+	size_t start; /* out->len before the document: no blank line before a first table header */
 	const struct cnb__toml_entry *path[CNB_TOML_MAX_DEPTH + 1]; /* keys of the section being written */
 	cnb_error **err;
 };
@@ -154,7 +155,9 @@ static int put_inline_value(struct writer *w, const cnb_toml *v, size_t depth)
 
 static int put_header(struct writer *w, size_t depth, bool aot)
 {
-	int r = puts_(w, aot ? "\n[[" : "\n[");
+	/* A blank line between sections, none at the top (as the reference's BurntSushi encoder writes). */
+	bool first = w->out->len == w->start;
+	int r = puts_(w, aot ? (first ? "[[" : "\n[[") : (first ? "[" : "\n["));
 	for (size_t i = 0; r == 0 && i < depth; i++)
 		if ((r = (i ? puts_(w, ".") : 0)) == 0)
 			r = put_key(w, w->path[i]);
@@ -201,6 +204,7 @@ int cnb__toml_write(const cnb_toml *root, cnb__buf *out, cnb_error **err)
 	if (!w)
 		return cnb__error_set(err, CNB_ENOMEM, "toml write: out of memory");
 	w->out = out;
+	w->start = out->len;
 	w->err = err;
 	return put_table_body(w, root, 0, 0);
 }

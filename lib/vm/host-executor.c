@@ -18,6 +18,7 @@
 #include "job-runner.h"
 #include "../api/ctx-internal.h"
 #include "../common/cleanup.h"
+#include "../common/fs.h"
 #include "../common/error-internal.h"
 
 #include <errno.h>
@@ -101,9 +102,9 @@ int cnb__host_run(cnb_ctx *ctx, const cnb__job *job, int cancel_fd, cnb__job_res
 		return cnb__error_set(err, CNB_EUNSUPPORTED,
 				      "the host executor needs root (user namespaces are not supported yet): run as root "
 				      "or use the vm executor");
-	char scratch[] = "/tmp/cnb-host-XXXXXX";
-	if (!mkdtemp(scratch))
-		return cnb__error_errno(err, CNB_EIO, errno, "create a scratch directory in /tmp");
+	_cleanup_free_ char *scratch = NULL;
+	if (cnb__mkdtemp("cnb-host-", &scratch, err) < 0)
+		return cnb__error_prefix(err, "host executor scratch directory");
 	int ev[2] = { -1, -1 }, outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	if (pipe2(ev, O_CLOEXEC) < 0 || pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
 		int e = errno;

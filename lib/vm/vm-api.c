@@ -39,12 +39,9 @@ int cnb_vm_run(int *exit_code, cnb_ctx *ctx, const cnb_vm_run_opts *opts, cnb_er
 	*exit_code = -1;
 	static const char *const default_env[] = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 						   NULL };
-	const char *tmp = getenv("TMPDIR");
-	_cleanup_free_ char *job_dir = cnb__path_join(tmp && *tmp == '/' ? tmp : "/tmp", "cnb-job-XXXXXX");
-	if (!job_dir)
-		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	if (!mkdtemp(job_dir))
-		return cnb__error_errno(err, CNB_EIO, errno, "create a job directory %s", job_dir);
+	_cleanup_free_ char *job_dir = NULL;
+	if (cnb__mkdtemp("cnb-job-", &job_dir, err) < 0)
+		return cnb__error_prefix(err, "cnb_vm_run");
 	cnb__job_step step = { .name = "command", .argv = (char **)opts->argv,
 			       .env = (char **)(opts->env ? opts->env : default_env), .cwd = opts->cwd,
 			       .uid = opts->uid, .gid = opts->gid, .timeout_s = (int)opts->timeout_s };

@@ -186,6 +186,18 @@ static void test_api_null_err__every_entry_point(cnb_ctx *ctx)
 	unpack.metadata = 7;
 	FAILS_ALIKE("cnb_image_unpack(unknown metadata form)", cnb_image_unpack(ctx, loc, unpack_dir, &unpack, E));
 
+	FAILS_ALIKE("cnb_image_list(out NULL)", cnb_image_list(NULL, ctx, missing, E));
+	char *bad_layout = in_tmp("bad-layout");
+	char *bad_index = in_tmp("bad-layout/index.json");
+	FILE *f = mkdir(bad_layout, 0755) == 0 ? fopen(bad_index, "w") : NULL;
+	ok(f && fputs("{not json", f) >= 0 && fclose(f) == 0, "a layout with a malformed index.json");
+	FAILS_ALIKE("cnb_image_list(malformed index.json)", cnb_image_list(&s, ctx, bad_layout, E));
+	free(bad_layout), free(bad_index);
+	FAILS_ALIKE("cnb_image_remove(missing oci: layout)", cnb_image_remove(NULL, ctx, loc, E));
+	FAILS_ALIKE("cnb_image_remove(not a layout)", cnb_image_remove(NULL, ctx, "docker://127.0.0.1:1/app", E));
+	FAILS_ALIKE("cnb_image_sbom_download(missing oci: layout)", cnb_image_sbom_download(ctx, loc, unpack_dir, E));
+	FAILS_ALIKE("cnb_image_sbom_download(NULL dir)", cnb_image_sbom_download(ctx, loc, NULL, E));
+
 	cnb_image_run_opts run = CNB_IMAGE_RUN_OPTS_INIT;
 	FAILS_ALIKE("cnb_image_run(no image)", cnb_image_run(&code, ctx, &run, E));
 	run.image = loc;

@@ -64,6 +64,37 @@ digest2=$(sed -n 's/.*@\(sha256:[0-9a-f]*\)$/\1/p' "$work/out" | tail -1)
 check "OCI layout output" "$cnb" builder create "$reg/test/builder:3" --config "$work/builder.toml" --output "oci:$work/out-layout:builder"
 grep -q "\"org.opencontainers.image.ref.name\":\"builder\"" "$work/out-layout/index.json"; ok $? "layout index names the tag"
 
+# builder.toml [system], [lifecycle], [[targets]] and an unknown key: used or reported, never dropped silently.
+{ echo 'stray = 1'; cat "$work/builder.toml"; printf '\n[system]\n  [system.pre]\n    buildpacks = [{ id = "examples/shell", optional = true }]\n'
+  printf '[lifecycle]\n  version = "0.20.0"\n[[targets]]\n  os = "linux"\n  arch = "amd64"\n'; } > "$work/system.toml"
+check "create with [system], [lifecycle] and [[targets]]" "$cnb" builder create "$reg/test/builder:sys" \
+	--config "$work/system.toml" --output "oci:$work/sys-layout:b"
+grep -q '\[lifecycle\] is not used' "$work/out" && grep -q 'unknown key "stray"' "$work/out"
+ok $? "[lifecycle] and an unknown key are reported"
+umoci unpack --image "$work/sys-layout:b" "$work/sys-bundle" >/dev/null 2>&1 &&
+	python3 - "$work/sys-bundle/rootfs/cnb/system.toml" <<'PY'
+import sys, tomllib
+doc = tomllib.load(open(sys.argv[1], "rb"))
+assert doc == {"system": {"pre": {"buildpacks": [{"id": "examples/shell", "version": "0.1.0", "optional": True}]},
+                          "post": {"buildpacks": []}}}, doc
+PY
+ok $? "[system] becomes /cnb/system.toml (platform.md \"system.toml\"), the version filled in"
+printf '[[targets]]\n  os = "linux"\n  arch = "arm64"\n' >> "$work/system.toml"
+# Without --platform every target gets its manifest: the arm64 one needs an arm64 build image, which
+# this amd64-only one is not (the two-arch builder that succeeds is in tests/e2e/test-build-arm64.sh).
+"$cnb" builder create "$reg/test/builder:bad" --config "$work/system.toml" --publish >"$work/out" 2>&1
+[ $? != 0 ] && grep -q "target linux/arm64.*build image.*not linux/arm64" "$work/out"
+ok $? "several [[targets]] without --platform: each target is built, a build image of another platform refused"
+check "several [[targets]]: --platform picks one" "$cnb" builder create "$reg/test/builder:one" \
+	--config "$work/system.toml" --publish --platform linux/amd64
+curl -sf -H 'Accept: application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json' \
+	"http://$reg/v2/test/builder/manifests/one" |
+	python3 -c 'import json, sys; m = json.load(sys.stdin); assert "manifests" not in m and "layers" in m, m' &&
+	! grep -q "target linux/arm64" "$work/out"
+ok $? "--platform linux/amd64 of two targets pushes that one manifest, not an index"
+"$cnb" builder create "$reg/test/builder:bad" --config "$work/system.toml" --publish --platform linux/s390x >"$work/out" 2>&1
+[ $? != 0 ] && grep -q "linux/s390x is not one of the builder's \[\[targets\]\]" "$work/out"; ok $? "a --platform outside [[targets]] is refused"
+
 make_config "$work/missing.toml" build other/buildpack
 "$cnb" builder create "$reg/test/builder:bad" --config "$work/missing.toml" --publish >"$work/out" 2>&1
 [ $? != 0 ] && grep -q "other/buildpack.*not among the builder's buildpacks" "$work/out"; ok $? "order naming a missing buildpack is refused"

@@ -24,16 +24,22 @@ golden cnb "$cnb" --help
 golden cnb-h "$cnb" -h
 golden copy "$cnb" copy --help
 golden inspect "$cnb" inspect --help
+golden sbom "$cnb" sbom --help
+golden sbom-download "$cnb" sbom download --help
+golden image "$cnb" image --help
+golden images "$cnb" images --help
 golden rebase "$cnb" rebase --help
 golden build "$cnb" build --help
 golden cnb-build "$work/cnb-build" --help
 golden run "$cnb" run --help
 golden builder "$cnb" builder --help
 golden builder-create "$cnb" builder create --help
+golden builder-inspect "$cnb" builder inspect --help
 golden buildpack "$cnb" buildpack --help
 golden buildpack-package "$cnb" buildpack package --help
 golden unpack "$cnb" unpack --help
 golden cache "$cnb" cache --help
+golden config "$cnb" config --help
 golden vm "$cnb" vm --help
 golden vm-run "$cnb" vm run --help
 golden version "$cnb" version --help

@@ -21,7 +21,9 @@ usage() {
 }
 usage "Usage: cnb COMMAND"
 usage "cnb: unknown command 'frobnicate'" frobnicate
-usage "cnb build: IMAGE and --builder are required" build
+export CNB_CONFIG=$work/no-config.toml
+usage "cnb build: IMAGE is required" build
+usage "a builder is required (--builder, project.toml's [io.buildpacks] builder, or \`cnb config default-builder REF\`)" build app
 usage "cnb build: --builder needs a value" build app --builder
 usage "cnb build: --publish and --output exclude each other" build app -B b --publish --output oci:$work/x
 usage "cnb build: --network takes default or none, not 'foo'" build app -B b --network foo
@@ -32,8 +34,9 @@ usage "cnb build: --creation-time takes 'now' or seconds since the epoch from 0 
 usage "cnb build: --creation-time takes 'now' or seconds since the epoch from 0 to 253402300799" build app -B b --creation-time 253402300800
 usage "cnb build: --creation-time takes 'now' or seconds since the epoch from 0 to 253402300799" build app -B b --creation-time -5
 usage "cnb build: --max-layer-size takes a size like 512M or 16G, not '-1'" build app -B b --max-layer-size -1
-usage "--tag 'bad tag' is not a valid tag" build app -B b --tag 'bad tag'
-usage "--tag ':x' is not a valid tag" build app -B b -t ok -t :x
+usage "--tag 'bad tag' is neither a tag" build app -B b --tag 'bad tag'
+usage "--tag ':x' is neither a tag" build app -B b -t ok,:x
+usage "--tag 'reg/x@sha256:$(printf '0%.0s' {1..64})' is neither a tag" build app -B b -t "reg/x@sha256:$(printf '0%.0s' {1..64})"
 usage "invalid image name \"a:::b\" for an OCI layout" build a:::b -B b
 usage "--path $work/none: No such file or directory" build app -B b --path "$work/none"
 usage "--descriptor $work/none.toml: No such file or directory" build app -B b --descriptor "$work/none.toml"
@@ -41,14 +44,41 @@ usage "--config $work/builder.toml: No such file or directory" builder create ap
 usage "--config $work/package.toml: No such file or directory" buildpack package "$work/bp.cnb" -c "$work/package.toml" --format file
 usage "cnb build: --pull-policy takes always, if-not-present or never" build app -B b --pull-policy sometimes
 usage "cnb build: unknown option --frob" build app -B b --frob
+usage "cnb build: unknown option --buildr (did you mean --builder?" build app --buildr b
+usage "cnb build: unknown option --default-proces=web (did you mean --default-process?" build app -B b --default-proces=web
+usage "cnb build: unknown option --sbom-dir (did you mean --sbom-output-dir?" build app -B b --sbom-dir x
+usage "cnb build: unknown option -x in -qx" build app -B b -qx
+usage "cnb build: --pull-policy takes always, if-not-present or never, not 'sometimes'" build app --builder=b --pull-policy=sometimes
+usage "cnb build: --publish is a switch: it takes true or false, not 'maybe'" build app -B b --publish=maybe
+usage "cnb build: --uid takes a number from 0 to" build app -B b --uid=abc
+usage "--workspace 'rel' must be an absolute directory" build app -B b --workspace rel
+usage "--exec-env 'a/b' is not a plain name" build app -B b --exec-env a/b
+usage "cnb build: --userns and --interactive need a docker daemon" build app -B b --userns=host
+usage "cnb build: --pre-buildpack is not supported yet" build app -B b --pre-buildpack x
+usage "cnb build: --cpus takes a number from 1 to 64, not '0'" build app -Bb --cpus=0
+usage "cnb config registry-mirrors: add REGISTRY --mirror MIRROR" config registry-mirrors add docker.io
+usage "cnb config: unknown setting 'frob'" config frob
+printf 'default-builder-image = "ok"\nfrobnicate = 1\n' > "$work/bad-config.toml"
+CNB_CONFIG=$work/bad-config.toml usage "cnb: config $work/bad-config.toml:2: not understood" config default-builder
+CNB_CONFIG=$work/bad-config.toml usage "cnb: config $work/bad-config.toml:2: not understood" build app -B b
+usage "cnb config default-builder: one image reference, or --unset" config default-builder 'a"b'
 usage "cnb build: one IMAGE only ('app' and 'other')" build app other -B b
 usage "cnb build: --env NOT_SET_ANYWHERE_X: not set in the environment" build app -B b -e NOT_SET_ANYWHERE_X
 usage "cnb build: --env-file $work/none: No such file or directory" build app -B b --env-file "$work/none"
 usage "executor 'docker' is not vm or host" build app -B b --executor docker
-usage "cnb: --insecure-registry needs a value" build app -B b --insecure-registry
+usage "cnb build: --insecure-registry needs a value" build app -B b --insecure-registry
 usage "cnb copy: SRC and DST are required" copy a
 usage "cnb copy: unexpected argument c" copy a b c
 usage "cnb inspect: IMAGE is required" inspect
+usage "cnb inspect: --output takes human, json or raw, not 'yaml'" inspect app -o yaml
+usage "cnb inspect: --output takes human, json or raw" inspect app --output
+usage "cnb sbom download: IMAGE is required" sbom download
+usage "cnb sbom download: --output-dir needs a value" sbom download app --output-dir
+usage "cnb sbom: unknown subcommand 'upload'" sbom upload app
+usage "cnb image rm: NAME is required" image rm
+usage "cnb image: unknown subcommand 'frob'" image frob
+usage "cnb image ls: --output takes table or json, not 'xml'" images -o xml
+usage "cnb builder inspect: BUILDER is required" builder inspect
 usage "Usage: cnb builder create IMAGE" builder
 usage "cnb builder: unknown subcommand 'frob'" builder frob
 usage "cnb builder create: IMAGE and --config are required" builder create app

@@ -53,19 +53,24 @@ for executor in host vm; do
 done
 
 # The build cache changed behind cnb's back (what root in a VM could do through a hard link before):
-# the next build refuses it with a clear message and pushes nothing; --clear-cache gets past it.
+# as the reference (lifecycle phase/cache.go), the corrupt layer is never handed to the build, which
+# rebuilds it with a warning, and the commit rewrites it; --clear-cache still works.
 if [ "$(id -u)" = 0 ]; then
-	before=$(skopeo inspect --tls-verify=false "docker://$reg/hostile/app-host" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["Digest"])')
-	tars=$(ls "$work"/cache/build-cache/*/committed/*.tar 2>/dev/null | wc -l)
-	for t in "$work"/cache/build-cache/*/committed/*.tar; do printf 'tampered' >> "$t"; done
+	# the cache of app-host (lib/platform/build-cache.c: named by the sha256 of the image name)
+	host_cache=$work/cache/build-cache/$(printf '%s' "$reg/hostile/app-host" | sha256sum | cut -c1-32)/committed
+	tars=$(ls "$host_cache"/*.tar 2>/dev/null | wc -l)
+	for t in "$host_cache"/*.tar; do printf 'tampered' >> "$t"; done
 	echo "change" >> "$work/app/app.sh"
 	"$cnb" build "$reg/hostile/app-host" --builder "$reg/hostile/builder" --path "$work/app" --publish \
 		--executor host >"$work/tampered.out" 2>&1
 	rc=$?
-	after=$(skopeo inspect --tls-verify=false "docker://$reg/hostile/app-host" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["Digest"])')
-	[ "$tars" -gt 0 ] && [ $rc != 0 ] && grep -q "does not match its digest" "$work/tampered.out" &&
-		grep -q -- "--clear-cache" "$work/tampered.out" && [ "$before" = "$after" ]
-	ok $? "a tampered cache tar fails the next build with what to do, nothing pushed (exit $rc, $tars tars)"; show "$work/tampered.out" 3
+	[ "$tars" -gt 0 ] && [ $rc = 0 ] && grep -q "Skipping restore for layer .*expected layer contents to have SHA" "$work/tampered.out"
+	ok $? "a tampered cache tar is skipped with the reference's warning, the build goes on (exit $rc, $tars tars)"; show "$work/tampered.out" 3
+	good=0
+	for t in "$host_cache"/*.tar; do
+		[ "$(sha256sum "$t" | cut -c1-64)" = "$(basename "$t" .tar)" ] || good=1
+	done
+	ok $good "the commit rewrote the cache: every tar hashes to its name again"
 	"$cnb" build "$reg/hostile/app-host" --builder "$reg/hostile/builder" --path "$work/app" --publish \
 		--executor host --clear-cache >"$work/cleared.out" 2>&1
 	ok $? "--clear-cache builds past it"

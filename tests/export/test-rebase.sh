@@ -35,8 +35,8 @@ check "arm64 pushed" cc copy -q oci:"$work/base3:run" docker://$reg/base:arm
 check "other stack pushed" cc copy -q oci:"$work/base4:run" docker://$reg/base:other
 
 # The app image: v1 + two app layers + lifecycle metadata.
-top=$(cc inspect oci:"$work/base:run" | json 'd["layers"][-1]["diffID"]')
-v1_digest=$(cc inspect docker://$reg/base:run | json 'd["digest"]')
+top=$(cc inspect -o raw oci:"$work/base:run" | json 'd["layers"][-1]["diffID"]')
+v1_digest=$(cc inspect -o raw docker://$reg/base:run | json 'd["digest"]')
 md=$(printf '{"app":[],"runImage":{"topLayer":"%s","reference":"%s/base@%s","image":"%s/base:run","mirrors":["%s/base:arm","%s/base:other"]},"stack":{"runImage":{"image":"%s/base:run","mirrors":[]}}}' \
 	"$top" "$reg" "$v1_digest" "$reg" "$reg" "$reg" "$reg")
 cp -a "$work/base" "$work/app"
@@ -49,8 +49,8 @@ umoci config --image "$work/app:run" --tag old-api --config.env CNB_PLATFORM_API
 for t in 1 2 3 4 orig; do cc copy -q oci:"$work/app:run" docker://$reg/app:$t >/dev/null 2>&1; done
 check "app variants pushed" cc copy -q oci:"$work/app:norebase" docker://$reg/app:norebase
 check "old platform API app pushed" cc copy -q oci:"$work/app:old-api" docker://$reg/app:old-api
-cc inspect docker://$reg/app:orig > "$work/app.json"
-cc inspect docker://$reg/base:v2 > "$work/v2.json"
+cc inspect -o raw docker://$reg/app:orig > "$work/app.json"
+cc inspect -o raw docker://$reg/base:v2 > "$work/v2.json"
 
 # The run image is updated in place: base:run is now v2; rebase with the default run image.
 check "base:run now v2" cc copy -q oci:"$work/base2:run" docker://$reg/base:run
@@ -59,7 +59,7 @@ d1=$(cc rebase docker://$reg/app:1 2>"$work/err1")
 ok $? "rebase onto the label's run image ($(tail -1 "$work/err1"))"
 after=$(blobs)
 [ $((after - before)) = 2 ]; ok $? "only config and manifest were uploaded ($before -> $after blobs)"
-cc inspect docker://$reg/app:1 > "$work/r1.json"
+cc inspect -o raw docker://$reg/app:1 > "$work/r1.json"
 python3 - "$work/app.json" "$work/v2.json" "$work/r1.json" "$d1" "$reg" <<'PY'
 import json, sys
 app, v2, r = (json.load(open(p)) for p in sys.argv[1:4])
@@ -86,7 +86,7 @@ out=$(cc rebase docker://$reg/app:2 --run-image $reg/base:v2 2>&1); rc=$?
 [ $rc = 1 ] && [[ $out == *"not the app image's run image"* && $out == *--force* ]]; ok $? "a run image not in the metadata is refused ($out)"
 d2=$(cc rebase docker://$reg/app:2 --run-image $reg/base:v2 --force 2>"$work/err2")
 ok $? "--force rebases onto it ($(tail -1 "$work/err2"))"
-cc inspect docker://$reg/app:2 | json 'json.loads(d["config"]["config"]["Labels"]["io.buildpacks.lifecycle.metadata"])["runImage"]' > "$work/ri2"
+cc inspect -o raw docker://$reg/app:2 | json 'json.loads(d["config"]["config"]["Labels"]["io.buildpacks.lifecycle.metadata"])["runImage"]' > "$work/ri2"
 grep -q "'image': '$reg/base:v2', 'mirrors': \[\]" "$work/ri2"; ok $? "--force records the new run image, no mirrors ($(cat "$work/ri2"))"
 out=$(cc rebase docker://$reg/app:3 --run-image $reg/base:arm 2>&1); rc=$?
 [ $rc = 1 ] && [[ $out == *"architecture 'arm64'"* ]]; ok $? "another architecture is refused ($out)"
@@ -97,7 +97,7 @@ out=$(cc rebase docker://$reg/app:old-api --run-image $reg/base:other --force 2>
 [ $rc = 1 ] && [[ $out == *"stack id"* ]]; ok $? "Platform API 0.11: another stack id is refused ($out)"
 out=$(cc rebase docker://$reg/base:v2 --run-image $reg/base:run 2>&1); rc=$?
 [ $rc = 2 ] && [[ $out == *"io.buildpacks.lifecycle.metadata"* ]]; ok $? "a non-buildpacks image is refused ($out)"
-before=$(cc inspect docker://$reg/app:orig | json 'd["digest"]')
+before=$(cc inspect -o raw docker://$reg/app:orig | json 'd["digest"]')
 d4=$(cc rebase docker://$reg/app:4 --previous-image docker://$reg/app:orig 2>/dev/null)
 [ "$d4" = "$d1" ]; ok $? "--previous-image reads the app image from elsewhere (same result as app:1)"
 

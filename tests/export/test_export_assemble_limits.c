@@ -1,4 +1,5 @@
 /* What the host accepts from a build's export.json: each tar once, a bounded layer count, no links. */
+#include "lib/common/buf.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
@@ -54,11 +55,13 @@ static void write_export(const char *layers_json)
 }
 
 static uint64_t max_layer_bytes; /* 0: the default */
+static const cnb__oci_image *previous; /* the previous app image, or NULL */
 
 static int assemble(cnb__oci_image **img, cnb_error **err)
 {
 	_cleanup_free_ char *out = path_in("out");
-	cnb__export_inputs in = { .out_dir = out, .run_image_name = "run", .max_layer_bytes = max_layer_bytes };
+	cnb__export_inputs in = { .out_dir = out, .run_image_name = "run", .max_layer_bytes = max_layer_bytes,
+				  .previous = previous };
 	cnb__export_stats stats;
 	if (cnb__oci_image_new(img, err) < 0)
 		return -1;
@@ -200,6 +203,39 @@ static void test_export_created__range_checked(void)
 	cnb__error_clear(&err);
 }
 
+static cnb__buf logged = CNB_BUF_INIT;
+
+static void capture(int32_t level, const char *msg, void *ud)
+{
+	cnb__buf_printf(&logged, "%d %s\n", (int)level, msg);
+}
+
+/* The reference's lines at info (lifecycle phase/exporter.go addOrReuseLayer, addAppLayers). */
+static void test_export_assemble__logs_added_and_reused_layers(void)
+{
+	write_layer_tar("out/layers/a.tar", "a");
+	write_layer_tar("out/layers/b.tar", "b");
+	write_export("[{\"file\":\"layers/a.tar\",\"id\":\"test/bp:tool\"},{\"file\":\"layers/b.tar\",\"id\":\"app\"}]");
+	_cleanup_oci_image_ cnb__oci_image *first = NULL, *second = NULL;
+	cnb_error *err = NULL;
+	cnb__buf_reset(&logged);
+	is_int(assemble(&first, &err), 0, "a first export: %s", cnb_error_message(err));
+	_cleanup_free_ char *want_add = NULL, *want_reuse = NULL;
+	if (asprintf(&want_add, "%d Adding layer 'test/bp:tool'\n%d Added 1/1 app layer(s)\n", CNB_LOG_INFO,
+		     CNB_LOG_INFO) < 0 ||
+	    asprintf(&want_reuse, "%d Reusing layer 'test/bp:tool'\n%d Reused 1/1 app layer(s)\n", CNB_LOG_INFO,
+		     CNB_LOG_INFO) < 0)
+		return;
+	is_str(logged.data, want_add, "a new layer: Adding layer, the app layers counted");
+	cnb__buf_reset(&logged);
+	previous = first;
+	is_int(assemble(&second, &err), 0, "the same export on top of it: %s", cnb_error_message(err));
+	previous = NULL;
+	is_str(logged.data, want_reuse, "an unchanged layer: Reusing layer");
+	cnb__buf_reset(&logged);
+	cnb__error_clear(&err);
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmp))
@@ -210,6 +246,7 @@ int main(void)
 	cnb_error *err = NULL;
 	cnb_ctx_opts opts = CNB_CTX_OPTS_INIT;
 	opts.cache_dir = cache;
+	opts.log = capture;
 	if (cnb_ctx_new(&ctx, &opts, NULL) < 0 || cnb__mkdir_p(layers, 0755, &err) < 0 ||
 	    cnb__mkdir_p(cache_tars, 0755, &err) < 0)
 		tap_skip_all("no context");
@@ -219,6 +256,7 @@ int main(void)
 	test_export_assemble__no_links();
 	test_export_assemble__caps_layer_sizes_before_compressing();
 	test_export_created__range_checked();
+	test_export_assemble__logs_added_and_reused_layers();
 	cnb_ctx_free(ctx);
 	cnb__rm_rf(tmp, NULL);
 	return tap_done();

@@ -3,7 +3,7 @@
 # a temp dir laid out like a builder, the phases run as uid 1000 through setpriv. TAP output.
 # usage: lifecycle-integration.sh <cnb-lifecycle> <buildpacks dir>
 set -u
-LC=$1
+LC=$(realpath "$1")
 BPS=$2
 . "$(dirname "$0")/../lib/tap.sh"
 is() { # got want what
@@ -19,7 +19,7 @@ if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
 	exit 77
 fi
 ROOT=$(mktemp -d /tmp/cnb-lc-it-XXXXXX)
-trap 'rm -rf "$ROOT"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$ROOT"' EXIT
 chmod 0755 "$ROOT"
 
 # new_builder <name> <order.toml text>: $B = a fresh builder-like root with app, layers, platform.
@@ -68,9 +68,16 @@ ln -s ../linked-value "$B/platform/env/BP_LINK"
 printf 'from-operator' > "$B/cnb/build-config/env/BP_OPERATOR"
 phase detect
 is "$RC" 0 "detect: exit 0 for a passing group"
-has "$OUT" "fail: test/always-fail@1.0.0" "detect: the failing first group is reported"
-has "$OUT" "pass: test/node-engine@1.0.0" "detect: passing buildpacks are reported"
-has "$OUT" "skip: test/optional-fail@1.0.0" "detect: the failed optional buildpack is skipped"
+# The reference's lines and levels (lifecycle phase/detector.go Resolve): results only at debug on success.
+lacks "$OUT" "======== Results ========" "detect: no Results block at info when a group passes"
+lacks "$OUT" "fail: " "detect: nor any fail: line (results or plan trials) at info"
+has "$OUT" "5 of 6 buildpacks participating" "detect: N of M buildpacks participating"
+has "$OUT" "test/npm         1.0.0" "detect: ids padded into a column"
+phase detect -log-level debug
+has "$OUT" "fail: test/always-fail@1.0.0" "detect, debug: the failing first group is reported"
+has "$OUT" "pass: test/node-engine@1.0.0" "detect, debug: passing buildpacks are reported"
+has "$OUT" "skip: test/optional-fail@1.0.0" "detect, debug: the failed optional buildpack is skipped"
+has "$OUT" "fail: test/tool-b@1.0.0 requires" "detect, debug: a failed plan trial is shown"
 G=$B/layers/group.toml
 ids=$(grep '^ *id = ' "$G" | sed 's/.*"\(.*\)"/\1/' | tr '\n' ' ')
 is "$ids" "test/node-engine test/npm test/tool-a test/tool-b test/tool-user " \
@@ -92,9 +99,9 @@ has "$OUT" "npm: fake-node --version" "build: an earlier layer's bin/ is on PATH
 has "$OUT" "---> node-engine: target linux/" "build: CNB_TARGET_* for Buildpack API 0.10"
 has "$OUT" "npm: target=none exec-env=none" "build: no CNB_TARGET_* or CNB_EXEC_ENV for Buildpack API 0.9"
 has "$OUT" "tool-a: exec-env=production" "build: CNB_EXEC_ENV (default production) for Buildpack API 0.12"
-has "$OUT" 'tool-a: plan:  [[entries]] name = "tool"  [entries.metadata] version = "1.2"' \
+has "$OUT" 'tool-a: plan: [[entries]] name = "tool"  [entries.metadata] version = "1.2"' \
 	"build: tool-a, the first provider, gets the tool entry with the requirer's metadata"
-has "$OUT" 'tool-b: plan:  [[entries]] name = "tool"  [entries.metadata] version = "1.2"' \
+has "$OUT" 'tool-b: plan: [[entries]] name = "tool"  [entries.metadata] version = "1.2"' \
 	"build: the entry tool-a left unmet goes to the next provider"
 has "$OUT" "tool-user: BP_USER=from-user BP_OPERATOR=from-operator SECRET=unset BP_LINK=linked" \
 	"build: platform env (symlinks followed) and build-config env given; the lifecycle's other env is not"
@@ -113,6 +120,11 @@ is "$(cat "$B/layers/sbom/launch/sbom.legacy.json")" \
 	'[{"name":"Node Engine","metadata":{"version":"18.0.0"},"buildpack":{"id":"test/node-engine","version":"1.0.0"}}]' \
 	"build: launch.toml [[bom]] → sbom/launch/sbom.legacy.json"
 has "$B/layers/sbom/build/sbom.legacy.json" '"name":"tool-a-compiler"' "build: build.toml [[bom]] → sbom/build/sbom.legacy.json"
+is "$(tail -c1 "$B/layers/sbom/launch/sbom.legacy.json" | od -An -c | tr -d ' ')" '\n' \
+	"build: sbom.legacy.json ends with a newline (Go's json.Encoder)"
+# metadata.toml leaves out what the reference's TOML encoder leaves out: nil slices and empty args
+lacks "$M" "args = []" "metadata.toml: no empty args"
+lacks "$M" "slices = []" "metadata.toml: no empty slices"
 
 # --- failing detection ---
 single_builder fail test/always-fail
@@ -120,6 +132,13 @@ phase detect -order "$B/cnb/order.toml"
 is "$RC" 20 "detect: exit 20 when no group passes"
 has "$OUT" "no buildpack group passed detection" "detect: says why"
 has "$OUT" "always-fail: nothing for me here" "detect: the failing buildpack's output is shown"
+out_at=$(grep -n "always-fail: nothing for me here" "$OUT" | head -1 | cut -d: -f1)
+res_at=$(grep -n "======== Results ========" "$OUT" | head -1 | cut -d: -f1)
+[ -n "$out_at" ] && [ -n "$res_at" ] && [ "$out_at" -lt "$res_at" ]
+ok $? "detect: on failure, a buildpack's output comes before the Results block"
+has "$OUT" "fail: test/always-fail@1.0.0" "detect: on failure, the results are shown at info"
+has "$OUT" "No buildpack groups passed detection." "detect: the reference's failure line"
+has "$OUT" "Please check that you are running against the correct path." "detect: and its hint"
 [ ! -e "$B/layers/group.toml" ]
 ok $? "detect: no group.toml on failure"
 
@@ -194,10 +213,23 @@ mkbp test_test-only 'api = "0.12"
 id = "test/test-only"
 version = "1.0.0"
 exec-env = ["test"]'
-phase detect -order "$B/cnb/order.toml"
+phase detect -order "$B/cnb/order.toml" -log-level debug
 is "$RC" 0 "detect: a buildpack for another exec-env does not fail the group"
 has "$OUT" "skip: test/test-only@1.0.0 is not for exec-env production" "detect: it is skipped (Platform 0.15)"
 lacks "$B/layers/group.toml" "test/test-only" "detect: and left out of group.toml"
+
+# Buildpack ids with `_`: the spec forbids them, pack and the reference lifecycle take them.
+single_builder underscore test/under_score
+phase detect -order "$B/cnb/order.toml"
+is "$RC" 0 "detect: a buildpack id with _ is accepted"
+has "$OUT" 'Warning: buildpack id "test/under_score" contains `_`' "detect: with a warning"
+has "$B/layers/group.toml" 'id = "test/under_score"' "detect: it is in group.toml"
+phase build
+is "$RC" 0 "build: a buildpack id with _ builds"
+[ -f "$B/layers/test_under_score/tool.toml" ]
+ok $? "build: its layers are under the escaped id"
+lacks "$B/layers/config/metadata.toml" "labels" "metadata.toml: no labels when no buildpack set any"
+lacks "$B/layers/config/metadata.toml" "processes" "metadata.toml: no processes when no buildpack set any"
 
 single_builder missing test/meta-ghost
 mkbp test_meta-ghost 'api = "0.10"
@@ -235,6 +267,44 @@ SH
 done
 phase detect -order "$B/cnb/order.toml"
 is "$RC" 0 "detect: the buildpacks of a group are detected in parallel"
+
+# --- every path input of platform.md "detector" and "builder" "Inputs", given by environment only ---
+single_builder paths test/under_score
+mkdir -p "$B/alt/layers" "$B/alt/app" "$B/alt/platform/env" "$B/alt/files" "$B/alt/bps"
+cp -a "$BPS/test_under_score" "$B/alt/bps/"
+mv "$B/cnb/order.toml" "$B/alt/files/my-order.toml"
+printf 'x' > "$B/alt/platform/env/BP_ALT"
+chown -R 1000:1000 "$B/alt"
+# env_phase <detect|build>: the phase with no path flags at all, every path from CNB_* variables.
+env_phase() {
+	OUT=$B/env-$1.out
+	setpriv --reuid=1000 --regid=1000 --clear-groups \
+		env -i HOME=/tmp PATH=/usr/bin:/bin CNB_PLATFORM_API=0.15 CNB_APP_DIR="$B/alt/app" \
+		CNB_LAYERS_DIR="$B/alt/layers" CNB_PLATFORM_DIR="$B/alt/platform" CNB_BUILDPACKS_DIR="$B/alt/bps" \
+		CNB_ORDER_PATH="$B/alt/files/my-order.toml" CNB_GROUP_PATH="$B/alt/files/my-group.toml" \
+		CNB_PLAN_PATH="$B/alt/files/my-plan.toml" CNB_BUILD_CONFIG_DIR="$B/cnb/build-config" \
+		"$LC" "$1" >"$OUT" 2>&1
+	RC=$?
+}
+env_phase detect
+is "$RC" 0 "paths: detect with CNB_ORDER_PATH, CNB_BUILDPACKS_DIR, CNB_APP_DIR, CNB_PLATFORM_DIR"
+[ -f "$B/alt/files/my-group.toml" ] && [ -f "$B/alt/files/my-plan.toml" ] && [ ! -e "$B/alt/layers/group.toml" ]
+ok $? "paths: group and plan written at CNB_GROUP_PATH and CNB_PLAN_PATH"
+env_phase build
+is "$RC" 0 "paths: build reads them there"
+[ -f "$B/alt/layers/test_under_score/tool.toml" ] && [ -f "$B/alt/layers/config/metadata.toml" ]
+ok $? "paths: layers and metadata.toml under CNB_LAYERS_DIR"
+# Flags win over the environment; by default group and plan follow the layers dir given by flag;
+# a relative path is taken from the working directory, as the reference's filepath.Abs does.
+rm -f "$B/alt/files/my-group.toml"
+mkdir -p "$B/alt/cwd/rel" && chown -R 1000:1000 "$B/alt/cwd"
+(cd "$B/alt/cwd" && setpriv --reuid=1000 --regid=1000 --clear-groups \
+	env -i HOME=/tmp PATH=/usr/bin:/bin CNB_PLATFORM_API=0.15 CNB_LAYERS_DIR=/nonexistent \
+	"$LC" detect -app ../app -layers ../layers -platform ../platform -buildpacks ../bps \
+	-order ../files/my-order.toml -group rel/g.toml -build-config "$B/cnb/build-config") >"$B/flags.out" 2>&1
+is "$?" 0 "paths: relative flags override the environment"
+[ -f "$B/alt/cwd/rel/g.toml" ] && [ -f "$B/alt/layers/plan.toml" ]
+ok $? "paths: -group relative to the working directory; plan defaults to <layers>/plan.toml"
 
 # --- root ---
 OUT=$B/root.out

@@ -59,6 +59,9 @@ def previous_build(root):
     write(f"{bp}/store.toml", '[metadata]\ncount = 2\n')
     write(f"{layers}/other/launch-cache-new.toml", '[types]\nlaunch = true\ncache = true\n[metadata]\nn = "new"\n')
     write(f"{layers}/other/launch-cache-new/f", "new")
+    # the SBOMs the build phase copied under <layers>/sbom (per-layer: buildpack.md "Bill of Materials")
+    write(f"{layers}/sbom/launch/examples_shell/launch-only/sbom.cdx.json", '{"launch":"only"}')
+    write(f"{layers}/sbom/cache/examples_shell/deps/sbom.syft.json", '{"cached":"deps"}')
     write(f"{root}/workspace/app.sh", "app")
     write(f"{root}/launcher", "#!/bin/sh\n", 0o755)
     chown_r(root)
@@ -85,9 +88,16 @@ def host_side(root, export):
     label = resolve(export["lifecycle_metadata"])
     cache = {"buildpacks": []}
     os.makedirs(f"{root}/cache-in")
+    # the previous image's SBOM layer, staged for the restorer (lib/platform/analyzed-file.c)
+    sbom_layer = [l["file"] for l in export["layers"] if l["id"] == "buildpacksio/lifecycle:launch.sbom"]
+    ok(len(sbom_layer) == 1 and label["sbom"]["sha"] == sha[sbom_layer[0]], "the launch SBOM layer is exported")
+    shutil.copy(f"{root}/out/{sbom_layer[0]}", f"{root}/cache-in/sbom-launch.tar")
     for c in export["cache"]:
         s = sha[c["file"]]
         shutil.copy(f"{root}/out/{c['file']}", f"{root}/cache-in/{s[7:]}.tar")
+        if c.get("sbom"):
+            cache["sbom"] = {"sha": s}
+            continue
         bps = [b for b in cache["buildpacks"] if b["key"] == c["buildpack"]]
         if not bps:
             cache["buildpacks"].append({"key": c["buildpack"], "version": "x", "layers": {}})
@@ -111,8 +121,8 @@ def new_layers(root, label, cache, cache_text=None):
     return layers
 
 
-def restore(root, api="0.15"):
-    return run("restore", "-layers", f"{root}/layers", "-cache-dir", f"{root}/cache-in", api=api)
+def restore(root, *extra, api="0.15"):
+    return run("restore", "-layers", f"{root}/layers", "-cache-dir", f"{root}/cache-in", *extra, api=api)
 
 
 def load(path):
@@ -176,15 +186,33 @@ def main():
         ok("corrupt" in r.stderr, f"corrupt cache tar: a warning: {r.stderr.strip()}")
         ok(not os.path.exists(f"{bp}/build-launch.toml"), "launch+build (no cache): nothing")
         ok(load(f"{bp}/store.toml") == {"metadata": {"count": 2}}, "store.toml from the image metadata")
+        ok(open(f"{bp}/store.toml").read() == "[metadata]\ncount = 2\n", "store.toml: no leading blank line")
         ok(open(f"{layers}/other/launch-cache-new/f").read() == "new" and
            load(f"{layers}/other/launch-cache-new.toml") == {"metadata": {"n": "new"}},
            "Platform 0.15: launch+cache layer absent from the image restored from the cache")
+        ok(open(f"{bp}/launch-only.sbom.cdx.json").read() == '{"launch":"only"}',
+           "a launch layer's SBOM comes back from the previous image's SBOM layer")
+        ok(open(f"{bp}/deps.sbom.syft.json").read() == '{"cached":"deps"}',
+           "a cache layer's SBOM comes back from the cache's SBOM layer")
+        ok(not os.path.exists(f"{layers}/sbom"), "<layers>/sbom is removed again")
         ok(outside(root) == before, "nothing written outside <layers>")
 
         new_layers(root, label, cache)
         r = restore(root, api="0.13")
         ok(r.returncode == 0 and not os.path.exists(f"{layers}/other/launch-cache-new"),
            "Platform 0.13: launch+cache layer absent from the image is not restored")
+
+        # --clear-cache: platform.md "restorer" <skip-layers>, "creator" <skip-restore>: store.toml only
+        new_layers(root, label, cache)
+        r = restore(root, "-skip-layers")
+        ok(r.returncode == 0 and load(f"{bp}/store.toml") == {"metadata": {"count": 2}},
+           f"-skip-layers: store.toml still restored ({r.stderr.strip()})")
+        ok(sorted(os.listdir(bp)) == ["store.toml"] and sorted(os.listdir(f"{layers}/other")) == [] and
+           not os.path.exists(f"{layers}/sbom"),
+           f"-skip-layers: no layer metadata nor contents: {sorted(os.listdir(bp))}")
+        new_layers(root, label, cache)
+        r = restore(root, "-skip-layers=false")
+        ok(r.returncode == 0 and os.path.exists(f"{bp}/deps/cached"), "-skip-layers=false restores layers")
 
         new_layers(root, label, None, cache_text="{not json")
         r = restore(root)

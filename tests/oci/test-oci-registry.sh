@@ -52,7 +52,7 @@ ok $? "registry -> registry, other repository"
 [ "$d3" = "$d1" ]; ok $? "same digest"
 d5=$(CNB_REGISTRY_CHUNK_SIZE=65536 cc copy oci:"$work/lay:v1" docker://$reg/chunked/app:v1 2>"$work/err5")
 [ $? = 0 ] && [ "$d5" = "$d1" ]; ok $? "chunked upload (PATCH 64 KiB pieces) keeps the digest ($(tail -1 "$work/err5"))"
-cc inspect $reg/copy/app:v2 > "$work/inspect.json" 2>"$work/err4"
+cc inspect -o raw $reg/copy/app:v2 > "$work/inspect.json" 2>"$work/err4"
 ok $? "inspect"
 python3 - "$work/inspect.json" "$d1" <<'PY'
 import json, sys
@@ -70,6 +70,11 @@ out=$(cc copy $reg/nope/app:v1 oci:"$work/none:v1" 2>&1); rc=$?
 ok $? "unknown image: exit 3 naming it ($out)"
 out=$(cc copy 127.0.0.1:1/app:v1 oci:"$work/none:v1" 2>&1); rc=$?
 [ $rc = 3 ] && [[ $out == *"unreachable"* ]]; ok $? "unreachable registry ($out)"
+# Plain HTTP on loopback: HTTPS is tried once per process, then the answer is kept for every client.
+out=$(cc copy -v docker://$reg/copy/app:v2 docker://$reg/copy/probe:v1 2>&1); rc=$?
+probes=$(grep -c "registry $reg: no HTTPS" <<<"$out"); clients=$(grep -c "registry $reg: http://$reg" <<<"$out")
+[ $rc = 0 ] && [ "$probes" = 1 ] && [ "$clients" -ge 2 ]
+ok $? "plain HTTP on 127.0.0.1: one HTTPS probe for $clients registry clients in one process ($probes)"
 
 if [ "$mode" = none ]; then
 	# Corrupt one layer's data in the registry storage: the download is refused, nothing stays.

@@ -4,6 +4,7 @@
  * belongs to the user running cnb, is checked against its digest when read back, and must be a
  * layer tar.
  */
+#include "lib/common/buf.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
@@ -47,8 +48,20 @@ static bool same_file(const char *a, const char *b)
 	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_ino == sb.st_ino && sa.st_dev == sb.st_dev;
 }
 
+static cnb__buf logged = CNB_BUF_INIT;
+
+static void capture(int32_t level, const char *msg, void *ud)
+{
+	cnb__buf_printf(&logged, "%s\n", msg);
+}
+
 int main(void)
 {
+	cnb_ctx *ctx = NULL;
+	cnb_ctx_opts ctx_opts = CNB_CTX_OPTS_INIT;
+	ctx_opts.log = capture;
+	if (cnb_ctx_new(&ctx, &ctx_opts, NULL) < 0)
+		tap_skip_all("no context");
 	char base[] = "/tmp/cnb-test-cache-XXXXXX";
 	if (!mkdtemp(base))
 		tap_skip_all("cannot create a temp dir");
@@ -67,7 +80,7 @@ int main(void)
 
 	cnb__cache_stats stats = { 0 };
 	cnb_error *err = NULL;
-	is_int(cnb__build_cache_commit(cache, out, &stats, &err), 0, "commit (%s)", err ? cnb_error_message(err) : "ok");
+	is_int(cnb__build_cache_commit(ctx, cache, out, &stats, &err), 0, "commit (%s)", err ? cnb_error_message(err) : "ok");
 	cnb_error_free(err);
 	err = NULL;
 	_cleanup_free_ char *saved = the_tar(committed);
@@ -79,7 +92,7 @@ int main(void)
 	else
 		ok(1, "# SKIP ownership needs root to give the build's tar another owner");
 	write_layer_tar(tar, "tampered after the commit");
-	ok(cnb__build_cache_stage_in(cache, job_cache, &stats, &err) == 0,
+	ok(cnb__build_cache_stage_in(ctx, cache, job_cache, &stats, &err) == 0,
 	   "a later write to the build's tar does not reach the cache (%s)", err ? cnb_error_message(err) : "ok");
 	cnb_error_free(err);
 	err = NULL;
@@ -91,7 +104,7 @@ int main(void)
 	}
 	cnb__rm_rf(job_cache, NULL);
 	cnb__mkdir_p(job_cache, 0755, NULL);
-	ok(cnb__build_cache_stage_in(cache, job_cache, &stats, &err) == 0, "the committed cache is still intact (%s)",
+	ok(cnb__build_cache_stage_in(ctx, cache, job_cache, &stats, &err) == 0, "the committed cache is still intact (%s)",
 	   err ? cnb_error_message(err) : "ok");
 	cnb_error_free(err);
 	err = NULL;
@@ -102,20 +115,46 @@ int main(void)
 	}
 	cnb__rm_rf(job_cache, NULL);
 	cnb__mkdir_p(job_cache, 0755, NULL);
-	int r = cnb__build_cache_stage_in(cache, job_cache, &stats, &err);
-	ok(r == CNB_EUNSAFE && strstr(cnb_error_message(err), "does not match its digest") &&
-		   strstr(cnb_error_message(err), "--clear-cache"),
-	   "a cache tar that does not hash to its name is refused, with what to do (%s)", err ? cnb_error_message(err) : "");
+	/* The reference's way (lifecycle phase/cache.go): a warning, the layer is rebuilt, the commit rewrites it. */
+	cnb__buf_reset(&logged);
+	int r = cnb__build_cache_stage_in(ctx, cache, job_cache, &stats, &err);
+	_cleanup_free_ char *not_staged = the_tar(job_cache);
+	ok(r == 0 && !not_staged, "a cache tar that does not hash to its name is not handed to the build (%s)",
+	   err ? cnb_error_message(err) : "ok");
+	ok(logged.data && strstr(logged.data, "Skipping restore for layer bp:l: expected layer contents to have SHA 'sha256:"),
+	   "with the reference's warning: %s", logged.data ? logged.data : "(none)");
 	cnb_error_free(err);
 	err = NULL;
+	write_layer_tar(tar, "v1"); /* the build makes the same layer again */
+	cnb__buf_reset(&logged);
+	r = cnb__build_cache_commit(ctx, cache, out, &stats, &err);
+	ok(r == 0 && logged.data && strstr(logged.data, "Skipping reuse for layer bp:l: expected layer contents to have SHA"),
+	   "the commit does not keep the corrupt copy (%s): %s", err ? cnb_error_message(err) : "ok",
+	   logged.data ? logged.data : "(none)");
+	ok(logged.data && strstr(logged.data, "Adding cache layer 'bp:l'"), "it adds the build's copy");
+	cnb_error_free(err);
+	err = NULL;
+	cnb__rm_rf(job_cache, NULL);
+	cnb__mkdir_p(job_cache, 0755, NULL);
+	cnb__buf_reset(&logged);
+	r = cnb__build_cache_stage_in(ctx, cache, job_cache, &stats, &err);
+	_cleanup_free_ char *rewritten = the_tar(job_cache);
+	ok(r == 0 && rewritten && !logged.data, "the next build gets the rewritten layer, no warning (%s)",
+	   logged.data ? logged.data : "none");
+	cnb__buf_reset(&logged);
+	r = cnb__build_cache_commit(ctx, cache, out, &stats, &err);
+	ok(r == 0 && logged.data && strstr(logged.data, "Reusing cache layer 'bp:l'"), "an unchanged layer: Reusing cache layer");
+	cnb__error_clear(&err);
 
 	cnb__rm_rf(cache, NULL);
 	cnb__write_file_atomic(tar, "not a tar at all\n", 17, 0644, NULL);
-	r = cnb__build_cache_commit(cache, out, &stats, &err);
+	r = cnb__build_cache_commit(ctx, cache, out, &stats, &err);
 	ok(r < 0 && strstr(cnb_error_message(err), "not a valid layer tar"), "a cache layer that is no tar is refused (%s)",
 	   err ? cnb_error_message(err) : "accepted");
 	ok(access(committed, F_OK) != 0, "and nothing was committed");
 	cnb_error_free(err);
 	cnb__rm_rf(base, NULL);
+	cnb__buf_reset(&logged);
+	cnb_ctx_free(ctx);
 	return tap_done();
 }

@@ -1,11 +1,17 @@
 /* Unit tests of lib/platform helpers: project.toml include/exclude patterns, --buildpack orders. */
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
+#include "lib/common/fs.h"
+#include "lib/lifecycle/spec/target-data.h"
+#include "lib/platform/analyzed-file.h"
 #include "lib/platform/app-filter.h"
 #include "lib/platform/build-order.h"
+#include "lib/platform/job-files.h"
 #include "tests/lib/tap.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void test_platform_app_filter__gitignore_patterns(void)
 {
@@ -80,8 +86,55 @@ static void test_platform_build_order__versions_from_the_builder(void)
 	json_decref(config);
 }
 
+/* The run image's os, arch, variant and distro labels reach the buildpacks (CNB_TARGET_*) through analyzed.toml. */
+static void test_platform_analyzed__run_image_target(void)
+{
+	char dir[] = "/tmp/cnb-test-analyzed-XXXXXX";
+	if (!mkdtemp(dir))
+		return;
+	_cleanup_free_ char *path = cnb__path_join(dir, "analyzed.toml");
+	cnb__oci_image *run = NULL;
+	cnb_error *err = NULL;
+	if (cnb__oci_image_new(&run, &err) < 0)
+		return;
+	json_t *config = cnb__oci_image_config_edit(run);
+	json_object_set_new(config, "os", json_string("linux"));
+	json_object_set_new(config, "architecture", json_string("arm"));
+	json_object_set_new(config, "variant", json_string("v7"));
+	json_object_set_new(config, "config", json_pack("{s:{s:s, s:s, s:s}}", "Labels", "io.buildpacks.base.distro.name",
+							"testos", "io.buildpacks.base.distro.version", "9.1",
+							"io.buildpacks.base.id", "example/base"));
+	cnb__owner owner = { getuid(), getgid(), false };
+	is_int(cnb__write_analyzed(path, NULL, run, "example/run", &owner, &err), 0, "analyzed.toml written: %s",
+	       cnb_error_message(err));
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	cnb__read_file(path, 1 << 20, &text, &len, NULL);
+	ok(text && strstr(text, "[run-image.target]\nid = \"example/base\"\nos = \"linux\"\narch = \"arm\"\n"
+				"arch-variant = \"v7\"\n\n[run-image.target.distro]\nname = \"testos\"\nversion = \"9.1\"\n"),
+	   "[run-image.target] as the reference writes it:\n%s", text ? text : "");
+	cnb__target t;
+	is_int(cnb__target_data_load(&t, path, &err), 0, "the lifecycle reads it back");
+	cnb__env env = CNB_ENV_INIT;
+	cnb__target_data_env(&env, &t);
+	const char *want[] = { "CNB_TARGET_OS=linux", "CNB_TARGET_ARCH=arm", "CNB_TARGET_ARCH_VARIANT=v7",
+			       "CNB_TARGET_DISTRO_NAME=testos", "CNB_TARGET_DISTRO_VERSION=9.1" };
+	for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++) {
+		bool found = false;
+		for (char *const *e = cnb__env_envp(&env); e && *e && !found; e++)
+			found = !strcmp(*e, want[i]);
+		ok(found, "buildpacks get %s", want[i]);
+	}
+	cnb__env_free(&env);
+	cnb__target_free(&t);
+	cnb__oci_image_free(run);
+	cnb__error_clear(&err);
+	cnb__rm_rf(dir, NULL);
+}
+
 int main(void)
 {
+	test_platform_analyzed__run_image_target();
 	test_platform_app_filter__gitignore_patterns();
 	test_platform_app_filter__include_exclude_negation();
 	test_platform_build_order__versions_from_the_builder();

@@ -229,6 +229,10 @@ static void test_toml_write__layout(void)
 	_cleanup_buf_ cnb__buf out = CNB_BUF_INIT;
 	ok(cnb__toml_write(doc, &out, NULL) == 0, "writes");
 	is_str(out.data, "top = \"v\"\n\n[a]\nx = 1\n\n[[b]]\n\n[[b]]\ny = \"z\"\n", "values, then [tables], then [[arrays]]");
+	_cleanup_toml_ cnb_toml *store = parse_ok("[metadata]\ncount = 2\n");
+	_cleanup_buf_ cnb__buf store_out = CNB_BUF_INIT;
+	ok(cnb__toml_write(store, &store_out, NULL) == 0, "writes a document that starts with a table");
+	is_str(store_out.data, "[metadata]\ncount = 2\n", "no blank line before the first table header");
 }
 
 static void test_toml_write__refuses_what_cannot_parse_back(void)

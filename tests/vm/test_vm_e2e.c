@@ -322,6 +322,26 @@ static void test_executor__hostile_steps_reach_nothing(cnb_ctx *ctx, const char 
 	cnb__job_result_free(&res);
 }
 
+/* A context whose log lands in `out`, with its own cache dir (caller frees with cnb_ctx_free). */
+static cnb_ctx *capture_ctx(const char *cache)
+{
+	cnb_ctx_opts o = CNB_CTX_OPTS_INIT;
+	o.log = capture;
+	o.log_level = CNB_LOG_OUTPUT;
+	o.cache_dir = cache;
+	cnb_ctx *ctx = NULL;
+	cnb_ctx_new(&ctx, &o, NULL);
+	return ctx;
+}
+
+static bool kvm_usable(void)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	return fd >= 0;
+}
+
 /* One forced-KVM run: the job must still run, under KVM or after a fallback to TCG. */
 static void run_forced_kvm(cnb_ctx *ctx, const char *rootfs, const char *job_dir, const char *what,
 			   cnb__job_result *res)
@@ -344,12 +364,10 @@ static void run_forced_kvm(cnb_ctx *ctx, const char *rootfs, const char *job_dir
  * meaningful where /dev/kvm opens (elsewhere the choice is TCG anyway). */
 static void check_verdict_remembered(cnb_ctx *ctx, const char *rootfs, const char *job_dir, const char *what)
 {
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
+	if (!kvm_usable()) {
 		ok(1, "# SKIP %s: no usable /dev/kvm, the automatic choice is TCG anyway", what);
 		return;
 	}
-	close(fd);
 	reset_output();
 	unsetenv("CNB_VM_ACCEL");
 	static char *argv[] = { "echo", "remembered", NULL };
@@ -374,12 +392,7 @@ static void test_vm_accel__failure_falls_back_and_is_remembered(const char *base
 								 const char *wrapper_env, const char *reason)
 {
 	_cleanup_free_ char *cache = cnb__path_join(base, what);
-	cnb_ctx_opts o = CNB_CTX_OPTS_INIT;
-	o.log = capture;
-	o.log_level = CNB_LOG_OUTPUT;
-	o.cache_dir = cache;
-	cnb_ctx *ctx = NULL;
-	cnb_ctx_new(&ctx, &o, NULL);
+	cnb_ctx *ctx = capture_ctx(cache);
 	setenv("CNB_QEMU", getenv(wrapper_env), 1);
 	cnb__job_result res;
 	run_forced_kvm(ctx, rootfs, job_dir, what, &res);
@@ -395,19 +408,12 @@ static void test_vm_accel__failure_falls_back_and_is_remembered(const char *base
 /* This host's own KVM, whatever it does: works (nothing to fall back from), hangs, or aborts QEMU. */
 static void test_vm_accel__real_kvm_works_or_falls_back(const char *base, const char *rootfs, const char *job_dir)
 {
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
+	if (!kvm_usable()) {
 		ok(1, "# SKIP real kvm: no usable /dev/kvm on this host");
 		return;
 	}
-	close(fd);
 	_cleanup_free_ char *cache = cnb__path_join(base, "cache-real-kvm");
-	cnb_ctx_opts o = CNB_CTX_OPTS_INIT;
-	o.log = capture;
-	o.log_level = CNB_LOG_OUTPUT;
-	o.cache_dir = cache;
-	cnb_ctx *ctx = NULL;
-	cnb_ctx_new(&ctx, &o, NULL);
+	cnb_ctx *ctx = capture_ctx(cache);
 	cnb__job_result res;
 	run_forced_kvm(ctx, rootfs, job_dir, "real kvm", &res);
 	if (!strcmp(res.accel, "kvm")) {
@@ -446,12 +452,7 @@ int main(void)
 	argv_1000[2] = script_as_1000;
 	setenv("CNB_VM_ACCEL", "tcg", 1);
 
-	cnb_ctx_opts o = CNB_CTX_OPTS_INIT;
-	o.log = capture;
-	o.log_level = CNB_LOG_OUTPUT;
-	o.cache_dir = cache;
-	cnb_ctx *ctx = NULL;
-	cnb_ctx_new(&ctx, &o, NULL);
+	cnb_ctx *ctx = capture_ctx(cache);
 
 	_cleanup_free_ char *vm_out = run_main_job(ctx, "vm", rootfs, job_dir);
 	same_text(vm_out, expected_common, "vm: ownership, modes, identity, env, cwd as expected");

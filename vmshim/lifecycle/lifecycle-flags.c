@@ -28,12 +28,27 @@ static const struct {
 	{ "run", "CNB_RUN_PATH", LC_FLAG_RUN },
 	{ "no-color", "CNB_NO_COLOR", LC_FLAG_NO_COLOR },
 	{ "cache-dir", "CNB_CACHE_DIR", LC_FLAG_CACHE_DIR },
+	{ "skip-layers", "CNB_SKIP_LAYERS", LC_FLAG_SKIP_LAYERS },
 };
 
 /* Go-style booleans: `-no-color` alone means true; `-no-color=false` is accepted too. */
 static bool is_bool_flag(unsigned bit)
 {
-	return bit == LC_FLAG_NO_COLOR;
+	return bit == LC_FLAG_NO_COLOR || bit == LC_FLAG_SKIP_LAYERS;
+}
+
+/* Go's strconv.ParseBool, which the reference's flags and CNB_* booleans use. */
+static bool parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "1", "t", "T", "TRUE", "true", "True" };
+	static const char *const no[] = { "0", "f", "F", "FALSE", "false", "False" };
+	for (size_t i = 0; i < CNB_ARRAY_SIZE(yes); i++) {
+		if (!strcmp(s, yes[i]))
+			return (*out = true);
+		if (!strcmp(s, no[i]))
+			return !(*out = false);
+	}
+	return false;
 }
 
 static int bit_index(unsigned bit)
@@ -141,6 +156,12 @@ int lc_options_parse(lc_options *o, const char *phase, unsigned allowed, int arg
 		fprintf(stderr, "cnb-lifecycle %s: invalid log level \"%s\" (debug, info, warn, error)\n", phase, *level);
 		return CNB_LC_EXIT_INVALID_ARGS;
 	}
+	bool skip_layers = false;
+	const char *skip = o->paths[bit_index(LC_FLAG_SKIP_LAYERS)];
+	if (skip && !parse_bool(skip, &skip_layers)) {
+		fprintf(stderr, "cnb-lifecycle %s: invalid boolean \"%s\" for -skip-layers (true or false)\n", phase, skip);
+		return CNB_LC_EXIT_INVALID_ARGS;
+	}
 	/* Defaults: lifecycle platform/defaults.go. */
 	static const struct {
 		unsigned bit;
@@ -194,6 +215,7 @@ int lc_options_parse(lc_options *o, const char *phase, unsigned allowed, int arg
 		.system_path = o->paths[bit_index(LC_FLAG_SYSTEM)],
 		.cache_dir = o->paths[bit_index(LC_FLAG_CACHE_DIR)],
 		.exec_env = exec_env && *exec_env ? exec_env : "production",
+		.skip_layers = skip_layers,
 		.platform_api = o->in.platform_api,
 		.environ = environ,
 		.log = lc_log,

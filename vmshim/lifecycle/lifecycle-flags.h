@@ -26,6 +26,7 @@ enum {
 	LC_FLAG_RUN = 1 << 11,
 	LC_FLAG_NO_COLOR = 1 << 12,
 	LC_FLAG_CACHE_DIR = 1 << 13,
+	LC_FLAG_SKIP_LAYERS = 1 << 14, /* restore: platform.md "restorer" <skip-layers> */
 };
 
 typedef struct lc_options {

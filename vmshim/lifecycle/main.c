@@ -28,7 +28,8 @@ typedef struct phase {
 
 static const phase phases[] = {
 	{ "detect", "detector", COMMON_FLAGS | LC_FLAG_ORDER | LC_FLAG_SYSTEM | LC_FLAG_RUN, true, cnb__detect_phase },
-	{ "restore", "restorer", LC_FLAG_LAYERS | LC_FLAG_GROUP | LC_FLAG_ANALYZED | LC_FLAG_CACHE_DIR | LC_FLAG_LOG_LEVEL | LC_FLAG_NO_COLOR,
+	{ "restore", "restorer", LC_FLAG_LAYERS | LC_FLAG_GROUP | LC_FLAG_ANALYZED | LC_FLAG_CACHE_DIR | LC_FLAG_LOG_LEVEL | LC_FLAG_NO_COLOR |
+			       LC_FLAG_SKIP_LAYERS,
 	  true, cnb__restore_phase },
 	{ "build", "builder", COMMON_FLAGS, true, cnb__build_phase },
 };

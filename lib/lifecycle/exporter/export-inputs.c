@@ -42,7 +42,7 @@ static int load_group(cnb__export *ex, cnb_error **err)
 			bp->version = TAKE_PTR(elems[i].version);
 			bp->api = TAKE_PTR(elems[i].api);
 			bp->homepage = TAKE_PTR(elems[i].homepage);
-			if (!cnb__layers_bp_id_valid(bp->id))
+			if (!cnb__bp_id_valid(bp->id))
 				r = cnb__error_set(err, CNB_EPARSE, "%s: invalid buildpack id '%s'", path, bp->id);
 			else if (!(bp->escaped_id = cnb__bp_escape_id(bp->id)))
 				r = cnb__error_set(err, CNB_ENOMEM, "out of memory");

@@ -197,7 +197,8 @@ int cnb__export_process_types_layer(cnb__export *ex, cnb_error **err)
 		if (i && !strcmp(types[i], types[i - 1]))
 			continue;
 		_cleanup_free_ char *link = cnb__path_join("/cnb/process", types[i]);
-		r = link ? cnb__tar_add_symlink(t.tar, link, LAUNCHER_PATH, &root_norm, err)
+		/* 0755 as the reference writes them (lifecycle layers/launcher.go typeSymlink) */
+		r = link ? cnb__tar_add_symlink(t.tar, link, LAUNCHER_PATH, 0755, &root_norm, err)
 			 : cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	}
 	if (r < 0) {

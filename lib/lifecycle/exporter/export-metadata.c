@@ -79,14 +79,20 @@ static json_t *strings_json(const cnb_toml *v)
 	return out;
 }
 
-/* One process as lifecycle launch.Process marshals it. */
+/* A Go slice as encoding/json writes it: null when nil (absent or empty in metadata.toml). */
+static json_t *slice_json(const cnb_toml *v)
+{
+	return cnb__toml_len(v) ? strings_json(v) : json_null();
+}
+
+/* One process as lifecycle launch.Process marshals it (args null when there are none). */
 static json_t *process_json(const cnb_toml *p)
 {
 	bool direct = false;
 	cnb__toml_bool(cnb__toml_get(p, "direct"), &direct);
 	const char *bp = cnb__toml_get_string(p, "buildpack-id");
 	json_t *out = json_pack("{s s, s o, s o, s b, s s}", "type", cnb__toml_get_string(p, "type"), "command",
-				strings_json(cnb__toml_get(p, "command")), "args", strings_json(cnb__toml_get(p, "args")),
+				strings_json(cnb__toml_get(p, "command")), "args", slice_json(cnb__toml_get(p, "args")),
 				"direct", direct, "buildpackID", bp ? bp : "");
 	const char *wd = cnb__toml_get_string(p, "working-dir");
 	if (out && wd && *wd && json_object_set_new(out, "working-dir", json_string(wd)) < 0)
@@ -102,8 +108,9 @@ oom:
 
 static json_t *build_metadata(const cnb__export *ex)
 {
-	json_t *bps = json_array(), *procs = json_array();
 	const cnb_toml *processes = cnb__toml_get(ex->config, "processes");
+	/* lifecycle platform/files/metadata.go BuildMetadata: no processes is a nil slice, null */
+	json_t *bps = json_array(), *procs = cnb__toml_len(processes) ? json_array() : json_null();
 	for (size_t i = 0; bps && i < ex->n_bps; i++) {
 		const cnb__export_bp *bp = &ex->bps[i];
 		json_t *el = json_pack("{s s, s s}", "id", bp->id, "version", bp->version);
@@ -112,7 +119,7 @@ static json_t *build_metadata(const cnb__export *ex)
 		if (!el || json_array_append_new(bps, el) < 0)
 			goto oom;
 	}
-	for (size_t i = 0; procs && i < cnb__toml_len(processes); i++)
+	for (size_t i = 0; procs && bps && i < cnb__toml_len(processes); i++)
 		if (json_array_append_new(procs, process_json(cnb__toml_at(processes, i))) < 0)
 			goto oom;
 	json_t *out = json_pack("{s o, s o, s {s s, s {s {s s, s s}}}}", "buildpacks", bps, "processes", procs,

@@ -24,10 +24,13 @@ static const char *previous_sha(const cnb__export *ex, const char *bp_id, const 
 	return cnb__toml_get_string(cnb__toml_get(cnb__toml_get(bp, "layers"), layer), "sha");
 }
 
-/* The layer's entry in lifecycle_metadata: {"sha", "data", "build", "launch", "cache"}. */
+/*
+ * The layer's entry in lifecycle_metadata: {"sha", "data", "build", "launch", "cache"}; "data" is null
+ * without a [metadata] table, as the reference's `any` field marshals (lifecycle buildpack/layermetadata.go).
+ */
 static json_t *layer_data(const cnb__export_layer_md *md)
 {
-	return md->metadata ? cnb__toml_to_json(md->metadata) : json_object();
+	return md->metadata ? cnb__toml_to_json(md->metadata) : json_null();
 }
 
 static json_t *layer_json(const cnb__export_layer_md *md, json_t *sha)
@@ -170,22 +173,46 @@ int cnb__export_buildpack_layers(cnb__export *ex, cnb_error **err)
 	return 0;
 }
 
+/* Tars <layers>/sbom/<kind> (an image or a cache tar); *file NULL when there is none. */
+static int tar_sbom_dir(cnb__export *ex, const char *kind, bool cache, char **path, char **file, cnb_error **err)
+{
+	*file = NULL;
+	if (asprintf(path, "%s/sbom/%s", ex->opts->layers_dir, kind) < 0) {
+		*path = NULL;
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	}
+	struct stat st;
+	if (lstat(*path, &st) < 0 && errno == ENOENT)
+		return 0;
+	int r = tar_dir(ex, AT_FDCWD, *path, *path, cache, file, err);
+	return r < 0 ? cnb__error_prefix(err, "SBOM layer %s", *path) : r;
+}
+
 int cnb__export_sbom_layer(cnb__export *ex, cnb_error **err)
 {
-	_cleanup_free_ char *path = cnb__path_join(ex->opts->layers_dir, "sbom/launch");
-	if (!path)
-		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	struct stat st;
-	if (lstat(path, &st) < 0 && errno == ENOENT)
-		return 0;
-	_cleanup_free_ char *file = NULL;
-	int r = tar_dir(ex, AT_FDCWD, path, path, false, &file, err);
+	_cleanup_free_ char *path = NULL, *file = NULL;
+	int r = tar_sbom_dir(ex, "launch", false, &path, &file, err);
+	if (r < 0 || !file)
+		return r;
 	if (r >= 0)
 		r = cnb__export_record_layer(ex, file, NULL, "Software Bill-of-Materials",
 					     "buildpacksio/lifecycle:launch.sbom", err);
 	if (r >= 0 && json_object_set_new(ex->lifecycle, "sbom", cnb__export_sha_ref(file)) < 0)
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	return r < 0 ? cnb__error_prefix(err, "SBOM layer %s", path) : r;
+}
+
+/* <layers>/sbom/cache as the cache's SBOM layer (lifecycle phase/cache.go addSBOMCacheLayer). */
+static int export_cache_sbom(cnb__export *ex, cnb_error **err)
+{
+	_cleanup_free_ char *path = NULL, *file = NULL;
+	int r = tar_sbom_dir(ex, "cache", true, &path, &file, err);
+	if (r < 0 || !file)
+		return r;
+	json_t *entry = json_pack("{s s, s s, s b}", "file", file, "id", "buildpacksio/lifecycle:cache.sbom", "sbom", 1);
+	if (!entry || json_array_append_new(ex->cache, entry) < 0)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	return 0;
 }
 
 /* The image layer already written for <bp>:<layer>, if any ("layers/NNN.tar"). */
@@ -235,5 +262,5 @@ int cnb__export_cache_layers(cnb__export *ex, cnb_error **err)
 				return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 		}
 	}
-	return 0;
+	return export_cache_sbom(ex, err);
 }

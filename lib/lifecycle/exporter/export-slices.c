@@ -213,7 +213,7 @@ static int add_entry(cnb__export_tar *t, int appfd, const app_entry *e, const ch
 		if (len < 0)
 			return cnb__error_errno(err, CNB_EIO, errno, "read app link %s", e->rel);
 		target[len] = '\0';
-		return cnb__tar_add_symlink(t->tar, dest, target, n, err);
+		return cnb__tar_add_symlink(t->tar, dest, target, 0777, n, err);
 	}
 	_cleanup_close_ int fd = openat(dirfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;

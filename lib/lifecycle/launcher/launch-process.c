@@ -113,9 +113,12 @@ static int default_process(cnb__launch_proc *out, const cnb__launch_metadata *md
 	int rc = apply_user_args(out, md, p, platform, user, n, err);
 	if (rc)
 		return rc == CNB_ENOMEM ? cnb__error_set(err, rc, "out of memory") : rc;
-	/* Buildpack API >= 0.9 forbids `direct` in launch.toml: its processes never run in a shell. */
-	const cnb__launch_buildpack *bp = p->buildpack_id ? cnb__launch_metadata_find_buildpack(md, p->buildpack_id) : NULL;
-	out->direct = p->direct || (bp && cnb__api_at_least(bp->api, 0, 9));
+	/*
+	 * metadata.toml decides, whatever the Buildpack API: the builder writes `direct = true` for API >= 0.9
+	 * processes, and a platform may still say false (lifecycle launch/launcher.go LaunchProcess). Absent
+	 * is false, as Go's zero value.
+	 */
+	out->direct = p->direct;
 	return 0;
 }
 

@@ -247,7 +247,8 @@ static cnb_toml *process_table(const cnb__bp_process *p)
 {
 	cnb_toml *t = cnb__toml_new_table();
 	if (!t || put(t, "type", cnb__toml_new_string(p->type)) < 0 || put(t, "command", strv_array(p->command)) < 0 ||
-	    put(t, "args", strv_array(p->args)) < 0 || put(t, "direct", cnb__toml_new_bool(p->direct)) < 0 ||
+	    (p->args && p->args[0] && put(t, "args", strv_array(p->args)) < 0) ||
+	    put(t, "direct", cnb__toml_new_bool(p->direct)) < 0 ||
 	    put(t, "buildpack-id", cnb__toml_new_string(p->buildpack_id)) < 0 ||
 	    (p->working_dir && put(t, "working-dir", cnb__toml_new_string(p->working_dir)) < 0) ||
 	    (p->exec_env && put(t, "exec-env", strv_array(p->exec_env)) < 0)) {
@@ -266,10 +267,11 @@ static int build_metadata(cnb_toml *doc, const cnb__launch_data *m, const cnb__g
 {
 	if (m->default_type && put(doc, "buildpack-default-process-type", cnb__toml_new_string(m->default_type)) < 0)
 		return -1;
-	cnb_toml *bps = cnb__toml_new_array(), *procs = cnb__toml_new_array(), *labels = cnb__toml_new_array(),
-		 *slices = cnb__toml_new_array();
-	if (put(doc, "buildpacks", bps) < 0 || put(doc, "processes", procs) < 0 || put(doc, "labels", labels) < 0 ||
-	    put(doc, "slices", slices) < 0)
+	/* Empty lists are left out, as the reference's TOML encoder leaves out nil slices (lifecycle phase/builder.go). */
+	cnb_toml *bps = cnb__toml_new_array(), *procs = m->n_processes ? cnb__toml_new_array() : NULL,
+		 *labels = m->n_labels ? cnb__toml_new_array() : NULL, *slices = m->n_slices ? cnb__toml_new_array() : NULL;
+	if (put(doc, "buildpacks", bps) < 0 || (m->n_processes && put(doc, "processes", procs) < 0) ||
+	    (m->n_labels && put(doc, "labels", labels) < 0) || (m->n_slices && put(doc, "slices", slices) < 0))
 		return -1;
 	for (size_t i = 0; i < n_group; i++) {
 		cnb_toml *t = cnb__toml_new_table();

@@ -34,51 +34,76 @@ void cnb__phase_log(const cnb__phase_inputs *in, cnb__log_level level, const cha
 	free(line);
 }
 
+typedef struct held_line held_line;
+
 typedef struct detector {
 	const cnb__phase_inputs *in;
 	cnb__env base;
 	cnb__target target;
 	bool have_target;
+	held_line *held; /* the resolver's lines, until the outcome is known */
+	size_t n_held;
+	bool held_lost;
 } detector;
 
 static int load_bp(void *ud, const char *id, const char *version, cnb__bp_descriptor **out, cnb_error **err)
 {
 	detector *d = ud;
-	return cnb__bp_descriptor_load(out, d->in->buildpacks_dir, id, version, err);
-}
-
-static void log_line(void *ud, const char *line)
-{
-	detector *d = ud;
-	cnb__phase_log(d->in, CNB_LOG_INFO, "%s", line);
-}
-
-static void log_output(const cnb__phase_inputs *in, cnb__log_level level, const cnb__bp_descriptor *bp,
-		       const cnb__detect_run *run)
-{
-	if (!run->output || !*run->output)
-		return;
-	cnb__phase_log(in, level, "======== Output: %s@%s ========", bp->id, bp->version);
-	for (const char *line = run->output, *nl; line && *line; line = nl ? nl + 1 : NULL) {
-		nl = strchr(line, '\n');
-		cnb__phase_log(in, level, "%.*s", nl ? (int)(nl - line) : (int)strlen(line), line);
-	}
+	int rc = cnb__bp_descriptor_load(out, d->in->buildpacks_dir, id, version, err);
+	_cleanup_free_ char *warning = rc == 0 ? cnb__bp_id_warning(id) : NULL;
+	if (warning)
+		cnb__phase_log(d->in, CNB_LOG_WARN, "Warning: %s", warning);
+	return rc;
 }
 
 /*
- * Detect output is buffered (lifecycle buildpack/detect.go): an errored buildpack's is shown at once;
- * the others' at debug level, or at info when detection fails as a whole.
+ * The resolver's lines are held back (lifecycle phase/detector.go Detect): when detection passes, each
+ * is shown at its own level; when it fails, all of them, so the user sees every output and result.
  */
-typedef struct output_flush {
-	const cnb__phase_inputs *in;
-	cnb__log_level level;
-} output_flush;
+typedef struct held_line {
+	bool debug;
+	char *text;
+} held_line;
 
-static void flush_output(void *ud, const cnb__bp_descriptor *bp, const cnb__detect_run *run)
+static void hold_line(void *ud, bool debug, const char *line)
 {
-	const output_flush *f = ud;
-	if (run->code == CNB_DETECT_PASS || run->code == CNB_DETECT_FAIL)
-		log_output(f->in, f->level, bp, run);
+	detector *d = ud;
+	held_line *grown = realloc(d->held, (d->n_held + 1) * sizeof(*grown));
+	char *text = strdup(line);
+	if (grown)
+		d->held = grown;
+	if (!grown || !text) {
+		free(text);
+		d->held_lost = true;
+		return;
+	}
+	d->held[d->n_held++] = (held_line){ debug, text };
+}
+
+static void release_lines(detector *d, bool passed)
+{
+	if (d->held_lost)
+		cnb__phase_log(d->in, CNB_LOG_WARN, "Warning: out of memory: some detect output was dropped");
+	for (size_t i = 0; i < d->n_held; i++) {
+		cnb__phase_log(d->in, d->held[i].debug && passed ? CNB_LOG_DEBUG : CNB_LOG_INFO, "%s", d->held[i].text);
+		free(d->held[i].text);
+	}
+	free(d->held);
+	d->held = NULL;
+	d->n_held = 0;
+}
+
+/* The passing group as the reference prints it: "N of M buildpacks participating", ids in a column. */
+static void log_group(const cnb__phase_inputs *in, const cnb__plan_result *res)
+{
+	if (res->n_group != res->n_tried)
+		cnb__phase_log(in, CNB_LOG_INFO, "%zu of %zu buildpacks participating", res->n_group, res->n_tried);
+	int width = 0;
+	for (size_t i = 0; i < res->n_group; i++)
+		if ((int)strlen(res->group[i]->id) > width)
+			width = (int)strlen(res->group[i]->id);
+	for (size_t i = 0; i < res->n_group; i++)
+		cnb__phase_log(in, CNB_LOG_INFO, "%-*s %s", width, res->group[i]->id, res->group[i]->version);
 }
 
 /* One bin/detect run: prepared, spawned, collected with the others of its batch, finished. */
@@ -148,7 +173,7 @@ static void job_spawn(detector *d, detect_job *j)
 	cnb_error_free(spawn_err);
 }
 
-static void job_finish(detector *d, detect_job *j)
+static void job_finish(detect_job *j)
 {
 	cnb__detect_run *run = j->run;
 	if (j->spawned && j->child_errno) {
@@ -170,10 +195,6 @@ static void job_finish(detector *d, detect_job *j)
 	}
 	/* Only a non-empty buffer: cnb__buf_steal of an empty one returns unterminated memory (lib/common/buf.c). */
 	run->output = j->output.len ? cnb__buf_steal(&j->output) : NULL;
-	if (run->code != CNB_DETECT_PASS && run->code != CNB_DETECT_FAIL) {
-		log_output(d->in, CNB_LOG_INFO, j->bp, run);
-		cnb__phase_log(d->in, CNB_LOG_INFO, "err:  %s: %s", j->who, run->error ? run->error : "bin/detect failed");
-	}
 }
 
 /* Runs up to `n` detects at once; results and logs come out in input order. */
@@ -204,7 +225,7 @@ static int detect_batch(detector *d, detect_job *jobs, size_t n, cnb_error **err
 		jobs[i].child_errno = errnos[c++];
 	}
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		job_finish(d, &jobs[i]);
+		job_finish(&jobs[i]);
 	if (!children || !outputs || !status || !errnos)
 		rc = rc ? rc : cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	return rc;
@@ -269,7 +290,7 @@ int cnb__detect_phase(const cnb__phase_inputs *in, int *exit_code, cnb_error **e
 		return rc;
 	}
 	detector d = { .in = in };
-	cnb__order_resolver r = { .ops = { load_bp, detect_bp, log_line, &d, detect_many } };
+	cnb__order_resolver r = { .ops = { load_bp, detect_bp, hold_line, &d, detect_many } };
 	cnb__plan_result res = { 0 };
 	cnb__group_status status = CNB_GROUP_FAILED;
 	if ((rc = verify_order(in, &order, exit_code, err)))
@@ -285,14 +306,17 @@ int cnb__detect_phase(const cnb__phase_inputs *in, int *exit_code, cnb_error **e
 	r.run_target = cnb__api_at_least(in->platform_api, 0, 12) ? &d.target : NULL;
 	r.exec_env = cnb__api_at_least(in->platform_api, 0, 15) ? in->exec_env : NULL;
 	rc = cnb__order_resolve(&r, &order, &status, &res, err);
-	output_flush flush = { in, rc == 0 && status == CNB_GROUP_PASSED ? CNB_LOG_DEBUG : CNB_LOG_INFO };
-	cnb__order_resolver_each_run(&r, flush_output, &flush);
+	release_lines(&d, rc == 0 && status == CNB_GROUP_PASSED);
 	if (rc) {
 		*exit_code = rc == CNB_EUNSUPPORTED ? CNB_LC_EXIT_BUILDPACK_API : CNB_LC_EXIT_DETECT;
 		cnb__error_prefix(err, "detect");
 		goto out;
 	}
 	if (status != CNB_GROUP_PASSED) {
+		/* The reference's words (lifecycle cmd/lifecycle/detector.go doDetect), then ours. */
+		cnb__phase_log(in, CNB_LOG_ERROR, "No buildpack groups passed detection.");
+		if (status == CNB_GROUP_FAILED)
+			cnb__phase_log(in, CNB_LOG_ERROR, "Please check that you are running against the correct path.");
 		*exit_code = status == CNB_GROUP_ERRORED ? CNB_LC_EXIT_DETECT_ERRORED : CNB_LC_EXIT_DETECT_FAILED;
 		rc = cnb__error_set(err, CNB_EDETECT, "%s",
 				    status == CNB_GROUP_ERRORED
@@ -307,10 +331,10 @@ int cnb__detect_phase(const cnb__phase_inputs *in, int *exit_code, cnb_error **e
 		*exit_code = CNB_LC_EXIT_DETECT;
 		goto out;
 	}
-	for (size_t i = 0; i < res.n_group; i++)
-		cnb__phase_log(in, CNB_LOG_INFO, "%s %s", res.group[i]->id, res.group[i]->version);
+	log_group(in, &res);
 	*exit_code = CNB_LC_EXIT_OK;
 out:
+	release_lines(&d, false);
 	cnb__plan_result_free(&res);
 	cnb__order_resolver_free(&r);
 	cnb__order_free(&order);

@@ -43,6 +43,7 @@ typedef struct cnb__phase_inputs {
 	const char *system_path; /* Platform >= 0.15: system buildpacks; a missing file is fine */
 	const char *cache_dir;   /* restore: the previous build's cache (docs/cache-protocol.md) */
 	const char *exec_env; /* CNB_EXEC_ENV, "production" by default */
+	bool skip_layers;     /* restore: store.toml only, no layer (platform.md "restorer" <skip-layers>) */
 	cnb__api platform_api;
 	char *const *environ; /* the lifecycle's own environment: the allow-list filters it */
 	/* Our own messages (a library never prints): one line without newline. */

@@ -199,12 +199,16 @@ static int restore_buildpack(restore *rs, restore_bp *bp, cnb_error **err)
 	/* store.toml comes back even with nothing else (platform.md "restorer") */
 	const cnb_toml *store = cnb__toml_get(cnb__toml_get(image_bp, "store"), "metadata");
 	int r = store ? write_metadata_file(rs, bp, "store.toml", store, err) : 0;
+	if (rs->in->skip_layers)
+		return r;
 	const cnb_toml *image_layers = cnb__toml_get(image_bp, "layers");
 	const cnb_toml *cache_layers = cnb__toml_get(cache_bp, "layers");
 	if (r >= 0)
 		r = restore_image_layers(rs, bp, image_layers, cache_layers, err);
 	if (r >= 0)
 		r = restore_cache_only_layers(rs, bp, image_layers, cache_layers, err);
+	if (r >= 0)
+		r = cnb__restore_sbom_copy(rs->in, bp->escaped_id, bp->dirfd, err);
 	return r;
 }
 
@@ -218,7 +222,7 @@ static int restore_group(restore *rs, cnb_error **err)
 		return cnb__error_prefix(err, "%s (written by the detector)", path);
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_free_ char *escaped = NULL;
-		if (r >= 0 && !cnb__layers_bp_id_valid(elems[i].id))
+		if (r >= 0 && !cnb__bp_id_valid(elems[i].id))
 			r = cnb__error_set(err, CNB_EPARSE, "%s: invalid buildpack id '%s'", path, elems[i].id);
 		else if (r >= 0 && !(escaped = cnb__bp_escape_id(elems[i].id)))
 			r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
@@ -237,12 +241,16 @@ int cnb__restore_phase(const cnb__phase_inputs *in, int *exit_code, cnb_error **
 	*exit_code = CNB_LC_EXIT_RESTORE;
 	cnb_toml *previous = NULL, *cache = NULL;
 	int r = cnb__layers_analyzed_metadata_read(&previous, in->analyzed_path, err);
-	if (r >= 0)
+	if (r >= 0 && !in->skip_layers)
 		r = cnb__restore_cache_read(in, &cache, err);
+	if (r >= 0 && !in->skip_layers)
+		r = cnb__restore_sbom_unpack(in, cache, err);
 	if (r >= 0) {
 		restore rs = { .in = in, .previous = previous, .cache = cache };
 		r = restore_group(&rs, err);
 	}
+	if (r >= 0 && !in->skip_layers)
+		r = cnb__restore_sbom_cleanup(in, err);
 	cnb__toml_free(previous);
 	cnb__toml_free(cache);
 	if (r >= 0)

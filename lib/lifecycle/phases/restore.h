@@ -38,4 +38,18 @@ int cnb__restore_cache_read(const cnb__phase_inputs *in, cnb_toml **out, cnb_err
 int cnb__restore_cache_extract(const cnb__phase_inputs *in, int bp_dirfd, const char *escaped_id,
 			       const char *layer, const char *sha, cnb_error **err);
 
+/* ---- restore-sbom.c ---- */
+
+/*
+ * Unpacks the SBOM layers into a fresh <layers>/sbom/: the cache's (cache.json "sbom" sha) then the
+ * previous image's (<cache_dir>/sbom-launch.tar, staged by the host). A missing or bad tar is a warning.
+ */
+int cnb__restore_sbom_unpack(const cnb__phase_inputs *in, const cnb_toml *cache, cnb_error **err);
+
+/* Copies the unpacked SBOMs of one buildpack's layers to <bp>/<layer>.sbom.<ext>.json. */
+int cnb__restore_sbom_copy(const cnb__phase_inputs *in, const char *escaped_id, int bp_dirfd, cnb_error **err);
+
+/* Removes <layers>/sbom/ again: the build writes its own. */
+int cnb__restore_sbom_cleanup(const cnb__phase_inputs *in, cnb_error **err);
+
 #endif

@@ -320,16 +320,26 @@ static int infer_targets(cnb__bp_descriptor *d, const cnb_toml *stacks)
 	return bin_build ? 0 : -1;
 }
 
-/* buildpack.md "buildpack.toml": [A-Za-z0-9./-], not a name the layers dir uses for itself. */
-static bool valid_id(const char *id)
+bool cnb__bp_id_valid(const char *id)
 {
-	static const char *const reserved[] = { "app", "config", "generated", "sbom" };
+	static const char *const reserved[] = { "app", "config", "generated", "sbom", ".", ".." };
 	if (!*id)
 		return false;
 	for (size_t i = 0; i < CNB_ARRAY_SIZE(reserved); i++)
 		if (!strcmp(id, reserved[i]))
 			return false;
-	return strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789./-") == strlen(id);
+	return strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789./-_") == strlen(id);
+}
+
+char *cnb__bp_id_warning(const char *id)
+{
+	if (!strchr(id, '_'))
+		return NULL;
+	char *out = NULL;
+	return asprintf(&out, "buildpack id \"%s\" contains `_`, which the Buildpack spec does not allow (buildpack.md "
+			   "\"buildpack.toml\"): accepted as pack and the reference lifecycle do, but it shares its layers "
+			   "directory name with the id that has `/` there",
+			id) < 0 ? NULL : out;
 }
 
 int cnb__bp_descriptor_parse(cnb__bp_descriptor **out, const cnb_toml *doc, const char *dir, const char *path,
@@ -353,10 +363,10 @@ int cnb__bp_descriptor_parse(cnb__bp_descriptor **out, const cnb_toml *doc, cons
 		rc = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (!valid_id(d->id)) {
+	if (!cnb__bp_id_valid(d->id)) {
 		rc = cnb__error_set(err, CNB_EPARSE,
 				    "%s: [buildpack] id \"%s\" is missing or invalid (allowed: letters, digits, `.`, `/`, "
-				    "`-`; not app, config, generated or sbom)",
+				    "`-` and, with a warning, `_`; not app, config, generated or sbom)",
 				    path, d->id);
 		goto out;
 	}

@@ -92,6 +92,16 @@ void cnb__bp_descriptor_free(cnb__bp_descriptor *d);
 /* `/` in an ID becomes `_` in paths (lifecycle launch/launch.go EscapeID). Caller frees; NULL on OOM. */
 char *cnb__bp_escape_id(const char *id);
 
+/*
+ * buildpack.md "buildpack.toml": letters, digits, `.`, `/`, `-`; never a name the layers dir uses for
+ * itself (app, config, generated, sbom). `_` is accepted too: pack and the reference lifecycle do, and
+ * real buildpacks use it (see cnb__bp_id_warning).
+ */
+bool cnb__bp_id_valid(const char *id);
+
+/* The warning for an id the spec forbids but we accept (one with `_`), or NULL (none, or OOM). Caller frees. */
+char *cnb__bp_id_warning(const char *id);
+
 /* "id@version". Caller frees. */
 char *cnb__bp_ref(const char *id, const char *version);
 

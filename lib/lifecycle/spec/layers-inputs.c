@@ -62,14 +62,3 @@ bool cnb__layers_diff_id_valid(const char *sha)
 		return false;
 	return strspn(sha + 7, "0123456789abcdef") == 64;
 }
-
-bool cnb__layers_bp_id_valid(const char *id)
-{
-	/* its escaped form names a directory under <layers>: never one of the lifecycle's own */
-	if (!*id || !strcmp(id, ".") || !strcmp(id, ".."))
-		return false;
-	for (const char *p = id; *p; p++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789./-", *p))
-			return false;
-	return strcmp(id, "app") && strcmp(id, "config") && strcmp(id, "sbom") && strcmp(id, "generated");
-}

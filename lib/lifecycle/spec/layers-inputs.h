@@ -32,7 +32,4 @@ const cnb_toml *cnb__layers_metadata_buildpack(const cnb_toml *metadata, const c
 /* `sha256:<64 lowercase hex>`: a diffID as the host writes it. */
 bool cnb__layers_diff_id_valid(const char *sha);
 
-/* buildpack.md "buildpack.toml" ids ([A-Za-z0-9./-]) whose escaped form may name a directory under <layers>. */
-bool cnb__layers_bp_id_valid(const char *id);
-
 #endif

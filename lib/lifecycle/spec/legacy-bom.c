@@ -46,11 +46,15 @@ int cnb__legacy_bom_add(json_t *entries, const cnb_toml *doc, const cnb__bp_desc
 	return 0;
 }
 
+/* As Go's json.Encoder writes it (lifecycle internal/encoding WriteJSON): compact, then a newline. */
 int cnb__legacy_bom_write(const json_t *entries, const char *path, cnb_error **err)
 {
-	_cleanup_free_ char *text = json_array_size(entries)
+	_cleanup_free_ char *json = json_array_size(entries)
 					    ? json_dumps(entries, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY)
 					    : strdup("null");
+	_cleanup_free_ char *text = NULL;
+	if (json && asprintf(&text, "%s\n", json) < 0)
+		text = NULL;
 	_cleanup_free_ char *dir = strdup(path);
 	if (!text || !dir)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");

@@ -4,6 +4,7 @@
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,15 +41,29 @@ void cnb__order_resolver_free(cnb__order_resolver *r)
 	r->n_memo = r->n_elems = r->n_extra_runs = 0;
 }
 
-void cnb__order_resolver_each_run(const cnb__order_resolver *r,
-				  void (*fn)(void *ud, const cnb__bp_descriptor *bp, const cnb__detect_run *run), void *ud)
+static void __attribute__((format(printf, 3, 4))) logf_(cnb__order_resolver *r, bool debug, const char *fmt, ...)
 {
-	for (size_t i = 0; i < r->n_memo; i++)
-		if (r->memo[i].run)
-			fn(ud, r->memo[i].desc, r->memo[i].run);
+	if (!r->ops.log)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	char *line = cnb__vformat(fmt, ap);
+	va_end(ap);
+	if (line)
+		r->ops.log(r->ops.ud, debug, line);
+	free(line);
 }
 
-#define logf_(r, ...) cnb__line_printf((r)->ops.log, (r)->ops.ud, __VA_ARGS__)
+/* "======== <what>: id@version ========" and `text` line by line. */
+static void log_block(cnb__order_resolver *r, bool debug, const char *what, const cnb__group_elem *e,
+		      const char *text)
+{
+	logf_(r, debug, "======== %s: %s@%s ========", what, e->id, e->version);
+	for (const char *line = text, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		logf_(r, debug, "%.*s", nl ? (int)(nl - line) : (int)strlen(line), line);
+	}
+}
 
 static int grow(void *arrayp, size_t n, size_t size)
 {
@@ -127,19 +142,29 @@ typedef struct done_list {
 static int detect_order(cnb__order_resolver *r, const cnb__order *order, const done_list *done, elem_list next,
 			bool optional, cnb__group_status *status, cnb__plan_result *out, cnb_error **err);
 
+/* The group's detect output, then its results: passes and fails at debug level, errors at info. */
 static void log_results(cnb__order_resolver *r, const done_list *done)
 {
-	logf_(r, "======== Results ========");
+	for (size_t i = 0; i < done->n; i++) {
+		const cnb__detect_run *run = done->v[i].run;
+		bool debug = run->code == CNB_DETECT_PASS || run->code == CNB_DETECT_FAIL;
+		if (run->output && *run->output)
+			log_block(r, debug, "Output", done->v[i].elem, run->output);
+		if (run->code == CNB_DETECT_ERROR)
+			log_block(r, debug, "Error", done->v[i].elem, run->error ? run->error : "bin/detect failed");
+	}
+	logf_(r, true, "======== Results ========");
 	for (size_t i = 0; i < done->n; i++) {
 		const cnb__group_elem *e = done->v[i].elem;
 		const cnb__detect_run *run = done->v[i].run;
 		if (run->code == CNB_DETECT_PASS)
-			logf_(r, "pass: %s@%s", e->id, e->version);
+			logf_(r, true, "pass: %s@%s", e->id, e->version);
 		else if (run->code == CNB_DETECT_FAIL)
-			logf_(r, "%s: %s@%s", e->optional ? "skip" : "fail", e->id, e->version);
+			logf_(r, true, "%s: %s@%s", e->optional ? "skip" : "fail", e->id, e->version);
+		else if (run->code == CNB_DETECT_ERROR)
+			logf_(r, false, "err:  %s@%s", e->id, e->version);
 		else
-			logf_(r, "err:  %s@%s (%s)%s", e->id, e->version,
-			      run->error ? run->error : "bin/detect failed", e->optional ? " (optional)" : "");
+			logf_(r, false, "err:  %s@%s (%d)", e->id, e->version, run->code);
 	}
 }
 
@@ -154,7 +179,7 @@ static int resolve_group(cnb__order_resolver *r, const done_list *done, cnb__gro
 	for (char *line = why.data, *nl; line && *line; line = nl + 1) {
 		nl = strchr(line, '\n');
 		*nl = '\0';
-		logf_(r, "%s", line);
+		logf_(r, true, "%s", line);
 	}
 	return 0;
 }
@@ -249,7 +274,7 @@ static int detect_group(cnb__order_resolver *r, elem_list group, const done_list
 				return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 		} else if (r->exec_env && cnb__api_at_least(m->desc->api, 0, 12) &&
 			   !cnb__bp_exec_env_allows(m->desc, r->exec_env)) {
-			logf_(r, "skip: %s@%s is not for exec-env %s", el->id, el->version, r->exec_env);
+			logf_(r, true, "skip: %s@%s is not for exec-env %s", el->id, el->version, r->exec_env);
 			continue;
 		} else {
 			if (!m->run) {

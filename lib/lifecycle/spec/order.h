@@ -18,8 +18,12 @@ typedef struct cnb__order_ops {
 	int (*load)(void *ud, const char *id, const char *version, cnb__bp_descriptor **out, cnb_error **err);
 	/* Runs a non-composite buildpack's detection into `run`. A non-zero return aborts resolution. */
 	int (*detect)(void *ud, const cnb__bp_descriptor *bp, cnb__detect_run *run, cnb_error **err);
-	/* One line of progress/results ("pass: a@1"); may be NULL. */
-	cnb__line_fn log;
+	/*
+	 * One line of a group's outcome, in the reference's order (lifecycle phase/detector.go Resolve): the
+	 * buildpacks' output, "======== Results ========", "pass: a@1"... `debug` marks what the reference
+	 * logs at debug level (all but errors). May be NULL.
+	 */
+	void (*log)(void *ud, bool debug, const char *line);
 	void *ud;
 	/*
 	 * Optional: detects several buildpacks at once (runs[i] for bps[i]), same contract as
@@ -49,10 +53,6 @@ typedef struct cnb__order_resolver {
  */
 int cnb__order_resolve(cnb__order_resolver *r, const cnb__order *order, cnb__group_status *status,
 		       cnb__plan_result *out, cnb_error **err);
-
-/* Calls fn for every buildpack whose detection ran, in the order they ran. */
-void cnb__order_resolver_each_run(const cnb__order_resolver *r,
-				  void (*fn)(void *ud, const cnb__bp_descriptor *bp, const cnb__detect_run *run), void *ud);
 
 void cnb__order_resolver_free(cnb__order_resolver *r);
 

@@ -283,5 +283,6 @@ int cnb__plan_resolve(const cnb__plan_input *inputs, size_t n, cnb__group_status
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	}
 	*status = rc == 1 ? CNB_GROUP_PASSED : CNB_GROUP_FAILED;
+	out->n_tried = n;
 	return 0;
 }

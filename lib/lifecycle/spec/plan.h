@@ -70,6 +70,7 @@ typedef struct cnb__plan_result {
 	size_t n_group;
 	cnb__plan_entry *entries;
 	size_t n_entries;
+	size_t n_tried; /* the buildpacks of the group that were detected, passed or not */
 } cnb__plan_result;
 
 typedef enum cnb__group_status {

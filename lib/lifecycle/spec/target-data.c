@@ -46,16 +46,30 @@ static char *os_release_value(const char *text, const char *key)
 	return NULL;
 }
 
+/*
+ * What the run image did not say comes from the build environment, as the reference's
+ * GetTargetOSFromFileSystem does (lifecycle platform/target_data.go): os linux, arch from uname, and
+ * the distro from /etc/os-release.
+ */
 static int fallback(cnb__target *t)
 {
 	struct utsname u;
 	const char *variant = "";
 	const char *arch = uname(&u) == 0 ? go_arch(u.machine, &variant) : "";
-	t->os = strdup("linux");
-	t->arch = strdup(arch);
-	t->variant = strdup("");
+	if (!t->os || !*t->os) {
+		free(t->os);
+		t->os = strdup("linux");
+	}
+	if (!t->arch || !*t->arch) {
+		free(t->arch);
+		free(t->variant);
+		t->arch = strdup(arch);
+		t->variant = strdup("");
+	}
 	if (!t->os || !t->arch || !t->variant)
 		return -1;
+	if (t->n_distros)
+		return 0;
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
 	if (cnb__read_file("/etc/os-release", 64 * 1024, &text, &len, NULL) != 0)
@@ -99,7 +113,7 @@ int cnb__target_data_load(cnb__target *out, const char *analyzed_path, cnb_error
 		out->variant = dup_or_empty(variant ? variant : cnb__toml_get_string(target, "variant"));
 		if (!out->os || !out->arch || !out->variant)
 			rc = -1;
-		if (!rc && cnb__toml_get_string(distro, "name")) {
+		if (!rc && (cnb__toml_get_string(distro, "name") || cnb__toml_get_string(distro, "version"))) {
 			if (!(out->distros = calloc(1, sizeof(*out->distros))))
 				rc = -1;
 			else {
@@ -110,9 +124,9 @@ int cnb__target_data_load(cnb__target *out, const char *analyzed_path, cnb_error
 					rc = -1;
 			}
 		}
-	} else {
-		rc = fallback(out);
 	}
+	if (!rc)
+		rc = fallback(out);
 	cnb__toml_free(doc);
 	if (rc < 0) {
 		cnb__target_free(out);

@@ -97,6 +97,9 @@ def main():
        "examples/shell" and bm["buildpack-default-process-type"] == "web" and
        bm["buildpacks"][0] == {"id": "examples/shell", "version": "0.1.0", "homepage": "https://example.com"},
        "build metadata label")
+    # byte shapes of the reference (Go's nil slices and `any`): args null when empty, given ones kept
+    ok(bm["processes"][0]["args"] == ["--port", "8080"] and bm["processes"][1]["args"] is None,
+       "build metadata: process args as given, null when empty (got %s)" % [p["args"] for p in bm["processes"]])
     ok(labels["io.buildpacks.project.metadata"] == "{}", "project metadata without a file")
     lm = doc["lifecycle_metadata"]
     ok([a["sha"] for a in lm["app"]] == ["file:layers/002.tar", "file:layers/003.tar", "file:layers/004.tar"],
@@ -110,6 +113,7 @@ def main():
        "buildpack metadata: only launch layers, data, store")
     ok(bps[1]["layers"]["kept"]["sha"] == PREV_SHA and bps[1]["layers"]["kept"]["data"] == {"old": True},
        "reused layer keeps the old sha, new data")
+    ok(bps[1]["layers"]["both"]["data"] is None, "a layer without [metadata]: data null, as the reference")
     cache = doc["cache"]
     ok([(c["buildpack"], c["layer"], c["file"]) for c in cache] ==
        [("examples/shell", "deps", "cache/000.tar"), ("other", "both", "layers/001.tar")],
@@ -144,6 +148,8 @@ def main():
                         text=True).stdout
     ok("/cnb/process/web -> /cnb/lifecycle/launcher" in pt and "/cnb/process/worker -> /cnb/lifecycle/launcher"
        in pt and "0/0" in pt, "process-types layer")
+    ok(all(line.startswith("lrwxr-xr-x") for line in pt.splitlines() if "/cnb/process/" in line),
+       "process-types symlinks have mode 0755, as the reference writes them:\n# " + pt.replace("\n", "\n# "))
     ok(subprocess.run(["tar", "-tf", os.path.join(out, "cache/000.tar")], capture_output=True, text=True).stdout
        .splitlines()[-1] == bpdir + "/deps/cached", "cache tar")
 

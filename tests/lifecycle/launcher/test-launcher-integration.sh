@@ -57,6 +57,12 @@ buildpack-default-process-type = "web"
   working-dir = "sub"
   buildpack-id = "acme/node"
 [[processes]]
+  type = "new-shell"
+  command = ["hello", "$GREETING"]
+  args = ["$PROFILE_VAR"]
+  direct = false
+  buildpack-id = "acme/node"
+[[processes]]
   type = "test-only"
   command = ["hello"]
   buildpack-id = "acme/node"
@@ -78,7 +84,7 @@ write "$L/acme_legacy/prof/profile.d/p.sh" 644 'export PROFILE_VAR=from-profile'
 write "$L/acme_legacy/prof/profile.d/shell/typed.sh" 644 'export TYPED_PROFILE=typed'
 write "$tmp/app/.profile" 644 'export APP_PROFILE=from-app'
 mkdir -p "$tmp/app/sub" "$tmp/process"
-for t in web shell exit7 workdir test-only; do ln -s "$launcher" "$tmp/process/$t"; done
+for t in web shell exit7 workdir test-only new-shell; do ln -s "$launcher" "$tmp/process/$t"; done
 
 # Direct default process through its symlink.
 run "$tmp/process/web"
@@ -97,6 +103,11 @@ expect 0 "$tmp/app/sub" "working-dir relative to the app dir"
 
 run "$tmp/process/shell"
 expect 0 "shell:hi:from-profile:typed:from-app:$tmp/app" "shell process: profile.d, profile.d/<type>, .profile"
+
+# direct = false is honoured for Buildpack API >= 0.9 too (lifecycle launch/launcher.go LaunchProcess).
+run "$tmp/process/new-shell"
+expect 0 "hello hi from-profile GREETING=hi EXECD=from-execd saw hi LAYERS=unset PROFILE=from-profile" \
+	"direct = false, Buildpack API 0.10: through the shell with profile.d, exec.d, tokens expanded"
 
 # No default process: the launcher itself.
 run "$launcher" -- hello direct-arg '$GREETING'

@@ -123,7 +123,7 @@ static void test_launch_process__user_args_per_api(void)
 	cnb__launch_proc_free(&p);
 	is_int(select_proc(&p, md, 15, "production", "single", NULL, 0), 0, "no user args");
 	is_str(joined(&p.args), "--default", "no user args: default args");
-	ok(p.direct, "Buildpack API >= 0.9 process is direct even without direct = true");
+	ok(!p.direct, "metadata.toml decides: no `direct` is false, for Buildpack API >= 0.9 too (the reference)");
 	cnb__launch_proc_free(&p);
 
 	is_int(select_proc(&p, md, 15, "production", "/cnb/process/legacy", user, 1), 0, "legacy process");
