@@ -20,7 +20,8 @@ static const char usage_text[] =
 	"  -c, --config FILE          builder.toml (required)\n"
 	"      --publish              push IMAGE to its registry\n"
 	"      --output DEST          oci:DIR[:TAG]\n"
-	"      --platform OS/ARCH     platform of the build image (default: the host's)\n"
+	"      --platform OS/ARCH     one platform, one of builder.toml's [[targets]] if it has any (default:\n"
+	"                             every target, one manifest each under an OCI index; no targets: the host's)\n"
 	"      --insecure-registry HOST\n"
 	"  -q, --quiet / -v, --verbose\n";
 

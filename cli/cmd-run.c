@@ -21,6 +21,8 @@ static const char usage_text[] =
 	"      --process TYPE         run /cnb/process/TYPE (a CNB process type)\n"
 	"  -e, --env K=V              extra environment variable (repeatable)\n"
 	"      --executor vm|host     where it runs (default: vm)\n"
+	"      --platform OS/ARCH     the image to run from a multi-platform index, e.g. linux/arm64\n"
+	"                             (default: the host's); another architecture is emulated in the VM\n"
 	"      --network default|none\n"
 	"      --timeout SECONDS      kill the process after this long\n"
 	"      --insecure-registry HOST\n"
@@ -41,12 +43,13 @@ static void print_output(int32_t level, const char *msg, void *userdata)
 	fflush(stdout);
 }
 
-enum { KEY_PROCESS = CNB_CLI_LONG_ONLY, KEY_EXECUTOR, KEY_NETWORK, KEY_TIMEOUT };
+enum { KEY_PROCESS = CNB_CLI_LONG_ONLY, KEY_EXECUTOR, KEY_NETWORK, KEY_TIMEOUT, KEY_PLATFORM };
 
 static const cnb_cli_opt run_opts[] = {
 	{ "process", KEY_PROCESS, "TYPE" },
 	{ "env", 'e', "K=V" },
 	{ "executor", KEY_EXECUTOR, "vm|host" },
+	{ "platform", KEY_PLATFORM, "OS/ARCH" },
 	{ "network", KEY_NETWORK, "default|none" },
 	{ "timeout", KEY_TIMEOUT, "SECONDS" },
 	{ NULL, 0, NULL },
@@ -74,6 +77,7 @@ static int run_option(int key, const char *v, void *state)
 		r->env[r->n_env++] = v;
 		return 0;
 	case KEY_EXECUTOR: r->opts.executor = v; return 0;
+	case KEY_PLATFORM: r->opts.platform = v; return 0;
 	case KEY_NETWORK:
 		if (strcmp(v, "default") && strcmp(v, "none")) {
 			fprintf(stderr, "cnb run: --network takes default or none, not '%s'\n", v);

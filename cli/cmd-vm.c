@@ -17,6 +17,8 @@ static const char vm_usage[] =
 	"Options:\n"
 	"  --rootfs DIR          root file system (required)\n"
 	"  --executor vm|host    where to run (default vm; host: Linux namespaces, needs root)\n"
+	"  --platform OS/ARCH    the guest's platform: linux/amd64 or linux/arm64 (default: the host's;\n"
+	"                        another architecture is emulated, in the VM only)\n"
 	"  --user UID:GID        identity of the command (default 0:0)\n"
 	"  --env K=V             environment entry (repeatable; default PATH only)\n"
 	"  --cwd DIR             working directory inside (default /)\n"
@@ -49,13 +51,14 @@ static bool parse_uint(const char *s, uint32_t *out)
 }
 
 enum { KEY_ROOTFS = CNB_CLI_LONG_ONLY, KEY_EXECUTOR, KEY_CWD, KEY_SHARE, KEY_KERNEL, KEY_INITRD, KEY_ENV, KEY_USER,
-       KEY_TIMEOUT, KEY_NETWORK, KEY_CPUS, KEY_MEMORY };
+       KEY_TIMEOUT, KEY_NETWORK, KEY_CPUS, KEY_MEMORY, KEY_PLATFORM };
 
 static const cnb_cli_opt vm_opts[] = {
 	{ "rootfs", KEY_ROOTFS, "DIR" },     { "executor", KEY_EXECUTOR, "vm|host" }, { "cwd", KEY_CWD, "DIR" },
 	{ "share", KEY_SHARE, "DIR" },       { "kernel", KEY_KERNEL, "FILE" },        { "initrd", KEY_INITRD, "FILE" },
 	{ "env", KEY_ENV, "K=V" },           { "user", KEY_USER, "UID:GID" },         { "timeout", KEY_TIMEOUT, "S" },
 	{ "network", KEY_NETWORK, "default|none" }, { "cpus", KEY_CPUS, "N" },        { "memory", KEY_MEMORY, "MB" },
+	{ "platform", KEY_PLATFORM, "OS/ARCH" },
 	{ NULL, 0, NULL },
 };
 
@@ -85,6 +88,7 @@ static int vm_option(int key, const char *v, void *state)
 	case 0: return CNB_CLI_REST_HERE; /* CMD [ARG...] */
 	case KEY_ROOTFS: o->rootfs = v; break;
 	case KEY_EXECUTOR: o->executor = v; break;
+	case KEY_PLATFORM: o->platform = v; break;
 	case KEY_CWD: o->cwd = v; break;
 	case KEY_SHARE: o->share_dir = v; break;
 	case KEY_KERNEL: o->kernel = v; break;

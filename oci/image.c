@@ -1,5 +1,6 @@
 /* The image model: construction, edits that invalidate raw bytes, deterministic serialization. */
 #include "image.h"
+#include "platform.h"
 #include "digest.h"
 #include "manifest.h"
 #include "lib/common/cleanup.h"
@@ -163,6 +164,26 @@ out:
 	cnb__oci_image_free(img);
 	cnb__oci_manifest_clear(&m);
 	return rc;
+}
+
+const char *cnb__oci_image_arch(const cnb__oci_image *img)
+{
+	return json_string_value(json_object_get(img->config, "architecture"));
+}
+
+int cnb__oci_image_check_platform(const cnb__oci_image *img, const char *platform, cnb_error **err)
+{
+	cnb__oci_platform want;
+	if (!platform || !*platform)
+		return 0;
+	int r = cnb__oci_platform_parse(&want, platform, err);
+	const char *os = json_string_value(json_object_get(img->config, "os"));
+	const char *arch = cnb__oci_image_arch(img);
+	const char *variant = json_string_value(json_object_get(img->config, "variant"));
+	if (r < 0 || !os || !arch || cnb__oci_platform_matches(&want, os, arch, variant))
+		return r;
+	return cnb__error_set(err, CNB_EUNSUPPORTED, "the image is %s/%s%s%s, not %s (it is not a multi-platform index)", os,
+			      arch, variant ? "/" : "", variant ? variant : "", platform);
 }
 
 json_t *cnb__oci_image_config_edit(cnb__oci_image *img)

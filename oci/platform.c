@@ -47,6 +47,11 @@ int cnb__oci_platform_parse(cnb__oci_platform *out, const char *s, cnb_error **e
 		host_platform(out);
 		return 0;
 	}
+	if (strchr(s, ','))
+		return cnb__error_set(err, CNB_EUNSUPPORTED,
+				      "platform \"%s\": one platform at a time for now: run once per OS/ARCH (a builder "
+				      "from builder.toml [[targets]] serves them all)",
+				      s);
 	char os[64] = "", arch[64] = "", variant[64] = "", extra[8] = "";
 	int n = sscanf(s, "%63[^/]/%63[^/]/%63[^/]/%7s", os, arch, variant, extra);
 	if (n < 2 || n > 3 || strlen(os) >= sizeof(out->os) || strlen(variant) >= sizeof(out->variant))

@@ -8,7 +8,7 @@
 
 CNB_BEGIN_DECLS
 
-#define CNB_VM_RUN_OPTS_VERSION 2
+#define CNB_VM_RUN_OPTS_VERSION 3
 
 /** Options for cnb_vm_run(). Initialise with cnb_vm_run_opts_init() or CNB_VM_RUN_OPTS_INIT. */
 typedef struct cnb_vm_run_opts {
@@ -30,10 +30,12 @@ typedef struct cnb_vm_run_opts {
 	int cancel_fd;           /**< -1, or an fd that becomes readable to cancel (CNB_ECANCELED) */
 	int stdout_fd;           /**< version 2: -1, or an fd that receives the command's stdout byte for byte */
 	int stderr_fd;           /**< version 2: -1, or an fd that receives the command's stderr byte for byte */
+	const char *platform;    /**< version 3: "linux/amd64" or "linux/arm64", the guest's; NULL: the host's.
+	                              Another architecture runs in an emulated VM (TCG); the host executor refuses it */
 } cnb_vm_run_opts;
 
 #define CNB_VM_RUN_OPTS_INIT                                                                               \
-	{ CNB_VM_RUN_OPTS_VERSION, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, 1, 0, 0, NULL, NULL, NULL, -1, -1, -1 }
+	{ CNB_VM_RUN_OPTS_VERSION, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, 1, 0, 0, NULL, NULL, NULL, -1, -1, -1, NULL }
 
 /**
  * Fills `opts` with the defaults of CNB_VM_RUN_OPTS_INIT for options version `version`.

@@ -3,8 +3,11 @@
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
+#include "lib/common/strv.h"
+#include "oci/platform.h"
 
 #include <libgen.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -172,26 +175,40 @@ static int parse_system(cnb__builder_config *c, const cnb_toml *system, const ch
 	return r ? r : parse_system_group(&c->system.groups[1], cnb__toml_get(system, "post"), "post", path, err);
 }
 
-/* [[targets]] os, arch, variant (pack builder.toml; distributions are the base images' business). */
+/* [[targets]] os (default linux), arch, variant: the platforms of the builder's manifests (pack's
+ * builder.toml; the buildpacks spec's buildpack.toml [[targets]] have the same shape). */
 static int parse_targets(cnb__builder_config *c, const cnb_toml *targets, const char *path, cnb_error **err)
 {
 	size_t n = cnb__toml_len(targets);
 	if (targets && cnb__toml_type(targets) != CNB_TOML_ARRAY)
 		return cnb__error_set(err, CNB_EPARSE, "%s: targets must be an array of tables ([[targets]])", path);
+	if (n == 0)
+		return 0;
+	if (n > CNB_BUILDER_MAX_TARGETS)
+		return cnb__error_set(err, CNB_EINVAL, "%s: %zu [[targets]]: at most %d", path, n, CNB_BUILDER_MAX_TARGETS);
 	if (!(c->targets = calloc(n + 1, sizeof(char *))))
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		const cnb_toml *t = cnb__toml_at(targets, i);
 		const char *os = cnb__toml_get_string(t, "os"), *arch = cnb__toml_get_string(t, "arch");
 		const char *variant = cnb__toml_get_string(t, "variant");
-		if (!os || !*os || !arch || !*arch)
-			return cnb__error_set(err, CNB_EINVAL, "%s: targets[%zu] needs os and arch", path, i);
-		if (asprintf(&c->targets[c->n_targets], "%s/%s%s%s", os, arch, variant && *variant ? "/" : "",
+		if (!arch || !*arch)
+			return cnb__error_set(err, CNB_EINVAL, "%s: targets[%zu] has no arch (e.g. arch = \"arm64\")", path, i);
+		if (os && strcmp(os, "linux"))
+			return cnb__error_set(err, CNB_EUNSUPPORTED, "%s: targets[%zu] os = \"%s\": only linux is supported",
+					      path, i, os);
+		if (asprintf(&c->targets[i], "linux/%s%s%s", arch, variant && *variant ? "/" : "",
 			     variant && *variant ? variant : "") < 0) {
-			c->targets[c->n_targets] = NULL;
+			c->targets[i] = NULL;
 			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 		}
 		c->n_targets++;
+		cnb__oci_platform p;
+		if (cnb__oci_platform_parse(&p, c->targets[i], err) < 0)
+			return cnb__error_prefix(err, "%s: targets[%zu]", path, i);
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(c->targets[j], c->targets[i]))
+				return cnb__error_set(err, CNB_EINVAL, "%s: targets[%zu] repeats %s", path, i, c->targets[i]);
 	}
 	return 0;
 }
@@ -219,20 +236,14 @@ int cnb__builder_config_platform(const cnb__builder_config *c, const char *reque
 				 cnb_error **err)
 {
 	*out = requested;
-	if (!c->n_targets)
+	if (!requested || !c->n_targets)
 		return 0;
-	for (size_t i = 0; requested && i < c->n_targets; i++)
+	for (size_t i = 0; i < c->n_targets; i++)
 		if (!strcmp(requested, c->targets[i]))
 			return 0;
-	if (requested)
-		return cnb__error_set(err, CNB_EINVAL, "--platform %s is not one of the builder's [[targets]] (%s%s): pick "
-				      "one of them or add it", requested, c->targets[0], c->n_targets > 1 ? ", ..." : "");
-	if (c->n_targets > 1)
-		return cnb__error_set(err, CNB_EUNSUPPORTED, "builder.toml lists %zu [[targets]] (%s, %s%s): a builder is "
-				      "made for one platform here, so pass --platform with one of them (once per target)",
-				      c->n_targets, c->targets[0], c->targets[1], c->n_targets > 2 ? ", ..." : "");
-	*out = c->targets[0];
-	return 0;
+	return cnb__error_set(err, CNB_EINVAL, "--platform %s is not one of the builder's [[targets]] (%s%s): pick "
+			      "one of them, add it, or leave --platform out to build them all", requested, c->targets[0],
+			      c->n_targets > 1 ? ", ..." : "");
 }
 
 int cnb__builder_config_load(cnb__builder_config **out, const char *path, cnb_error **err)

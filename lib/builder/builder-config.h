@@ -41,25 +41,28 @@ typedef struct cnb__builder_config {
 	size_t n_run_images;
 	char *stack_id; /* [stack] id, for io.buildpacks.stack.id and stack.toml */
 	cnb__order system; /* [system]: groups[0] = [system.pre], groups[1] = [system.post]; n = 0 when absent */
-	char **targets;    /* [[targets]] as "os/arch[/variant]", NULL-terminated */
+	char **targets;    /* [[targets]] as "linux/arch[/variant]", NULL-terminated; NULL without targets */
 	size_t n_targets;
 	bool lifecycle;    /* [lifecycle] given: libcnb builders run libcnb's lifecycle, so it is reported */
 	char **unknown;    /* top-level keys pack does not define either, NULL-terminated: reported */
 } cnb__builder_config;
+
+#define CNB_BUILDER_MAX_TARGETS 16
 
 /* A config's uri: "oci:…", "docker://…" and plain image references stay, "file://" is dropped, a path
  * becomes absolute (relative to base_dir). NULL on OOM. */
 char *cnb__builder_resolve_uri(const char *uri, const char *base_dir);
 
 /*
- * The platform of a builder: `requested` (--platform) must be one of its [[targets]]; without it, the
- * single target. NULL in *out: no targets and none requested (the default). Error when several targets
- * leave the choice open or the request is not one of them.
+ * The platform `requested` (--platform) of a builder: with [[targets]] it must be one of them. NULL in
+ * *out: none requested, so the builder is made for every target (one manifest each, under an index)
+ * or, without targets, for the host's platform. Error when the request is not one of the targets.
  */
 int cnb__builder_config_platform(const cnb__builder_config *c, const char *requested, const char **out,
 				 cnb_error **err);
 
-/* Reads and validates builder.toml (required pieces, known suffixes, no extensions). */
+/* Reads and validates builder.toml (required pieces, known suffixes, no extensions, [[targets]]
+ * naming supported platforms). */
 int cnb__builder_config_load(cnb__builder_config **out, const char *path, cnb_error **err);
 void cnb__builder_config_free(cnb__builder_config *c);
 

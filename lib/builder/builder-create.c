@@ -10,7 +10,9 @@
 #include "lib/common/fs.h"
 #include "lib/export/image-config.h"
 #include "lib/common/tar-writer.h"
+#include "lib/api/ctx-internal.h"
 #include "oci/image.h"
+#include "oci/index-push.h"
 
 #include <errno.h>
 
@@ -110,33 +112,61 @@ static void report_unused(cnb_ctx *ctx, const cnb__builder_config *c, const char
 		cnb__log(ctx, CNB_LOG_WARN, "%s: unknown key \"%s\" is ignored (not part of builder.toml)", config_path, *k);
 }
 
+/* One builder manifest for `platform` (NULL: the host's): buildpacks and build image of that platform.
+ * `s` holds what the image's layers point at (unpacked buildpack packages): clear it after the push. */
+static int create_one(cnb_ctx *ctx, const char *config_path, const char *platform, builder_state *s,
+		      cnb__oci_image **out, cnb_error **err)
+{
+	_cleanup_oci_image_ cnb__oci_image *img = NULL;
+	int r = cnb__builder_config_load(&s->config, config_path, err);
+	if (r == 0)
+		r = cnb__bp_set_init(&s->bps, err);
+	for (size_t i = 0; r == 0 && i < s->config->n_buildpacks; i++)
+		r = add_buildpack(s, ctx, &s->config->buildpacks[i], platform, err);
+	if (r == 0)
+		r = cnb__bp_set_resolve_order(&s->bps, &s->config->order, config_path, &s->order, err);
+	if (r == 0 && s->config->system.n)
+		r = cnb__bp_set_resolve_order(&s->bps, &s->config->system, config_path, &s->system, err);
+	if (r == 0)
+		r = cnb__bp_set_check_composites(&s->bps, err);
+	if (r == 0 && ((r = cnb__oci_image_pull(ctx, s->config->build_image, platform, &img, err)) < 0 ||
+		       (r = cnb__oci_image_check_platform(img, platform, err)) < 0))
+		cnb__error_prefix(err, "build image");
+	if (r == 0)
+		r = build_image(ctx, s, img, err);
+	if (r == 0)
+		*out = TAKE_PTR(img);
+	return r;
+}
+
 int cnb__builder_create(cnb_ctx *ctx, const char *config_path, const char *dst, const char *requested_platform,
 			char **out_digest, cnb_error **err)
 {
-	builder_state s = { 0 };
-	_cleanup_oci_image_ cnb__oci_image *img = NULL;
+	cnb__builder_config *config = NULL;
 	const char *platform = NULL;
-	int r = cnb__builder_config_load(&s.config, config_path, err);
+	int r = cnb__builder_config_load(&config, config_path, err);
 	if (r == 0)
-		r = cnb__builder_config_platform(s.config, requested_platform, &platform, err);
+		r = cnb__builder_config_platform(config, requested_platform, &platform, err);
 	if (r == 0)
-		report_unused(ctx, s.config, config_path);
+		report_unused(ctx, config, config_path);
+	/* builder.toml [[targets]]: one manifest per target under one index, unless --platform picks one */
+	size_t n = r == 0 && !platform ? config->n_targets : 0;
+	cnb__oci_image *imgs[CNB_BUILDER_MAX_TARGETS] = { 0 };
+	builder_state states[CNB_BUILDER_MAX_TARGETS] = { 0 };
+	for (size_t i = 0; r == 0 && i < (n ? n : 1); i++) {
+		if (n)
+			cnb__log(ctx, CNB_LOG_INFO, "builder %s: target %s", dst, config->targets[i]);
+		r = create_one(ctx, config_path, n ? config->targets[i] : platform, &states[i], &imgs[i], err);
+		if (r < 0 && n)
+			cnb__error_prefix(err, "target %s", config->targets[i]);
+	}
 	if (r == 0)
-		r = cnb__bp_set_init(&s.bps, err);
-	for (size_t i = 0; r == 0 && i < s.config->n_buildpacks; i++)
-		r = add_buildpack(&s, ctx, &s.config->buildpacks[i], platform, err);
-	if (r == 0)
-		r = cnb__bp_set_resolve_order(&s.bps, &s.config->order, config_path, &s.order, err);
-	if (r == 0 && s.config->system.n)
-		r = cnb__bp_set_resolve_order(&s.bps, &s.config->system, config_path, &s.system, err);
-	if (r == 0)
-		r = cnb__bp_set_check_composites(&s.bps, err);
-	if (r == 0 && (r = cnb__oci_image_pull(ctx, s.config->build_image, platform, &img, err)) < 0)
-		cnb__error_prefix(err, "build image");
-	if (r == 0)
-		r = build_image(ctx, &s, img, err);
-	if (r == 0)
-		r = cnb__oci_image_push(ctx, img, dst, NULL, out_digest, err);
-	state_clear(&s);
+		r = n ? cnb__oci_index_push(ctx, imgs, n, dst, out_digest, err)
+		      : cnb__oci_image_push(ctx, imgs[0], dst, NULL, out_digest, err);
+	for (size_t i = 0; i < CNB_ARRAY_SIZE(imgs); i++) {
+		cnb__oci_image_free(imgs[i]);
+		state_clear(&states[i]);
+	}
+	cnb__builder_config_free(config);
 	return r < 0 ? cnb__error_prefix(err, "builder create %s", dst) : 0;
 }

@@ -191,6 +191,8 @@ static int pull_builder(run_state *s, cnb_error **err)
 	if (!from)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	int r = cnb__oci_image_pull_policy(s->b->ctx, from, s->b->opts.platform, true, s->b->opts.pull_policy, &s->builder, err);
+	if (r == 0)
+		r = cnb__oci_image_check_platform(s->builder, s->b->opts.platform, err);
 	if (r < 0)
 		return cnb__error_prefix(err, "builder");
 	return builder_ids(s, err);
@@ -225,8 +227,9 @@ static int analyze(run_state *s, cnb_error **err)
 	/* An image that is not pushed needs the run image's layers too: never may not fetch them later. */
 	bool local_out = !strncmp(s->destination, "oci:", 4) || !strncmp(s->destination, "docker-archive:", 15);
 	bool need_layers = s->b->opts.pull_policy == CNB_PULL_NEVER && local_out;
-	if (r == 0 && (r = cnb__oci_image_pull_policy(s->b->ctx, s->run_pull, s->b->opts.platform, need_layers,
-						      s->b->opts.pull_policy, &s->run, err)) < 0)
+	if (r == 0 && ((r = cnb__oci_image_pull_policy(s->b->ctx, s->run_pull, s->b->opts.platform, need_layers,
+						      s->b->opts.pull_policy, &s->run, err)) < 0 ||
+		       (r = cnb__oci_image_check_platform(s->run, s->b->opts.platform, err)) < 0))
 		cnb__error_prefix(err, "run image");
 	if (r < 0)
 		return r;
@@ -578,8 +581,8 @@ static int run_lifecycle(run_state *s, cnb_error **err)
 	}
 	cnb__job job = { .rootfs = s->rootfs, .job_dir = s->job_dir, .mounts = mounts, .n_mounts = n_mounts,
 			 .steps = steps, .n_steps = CNB_ARRAY_SIZE(steps), .network = s->b->opts.network != 0,
-			 .hostname = "cnb-build", .cpus = s->b->opts.cpus,
-			 .memory_mb = vm_memory_mb(s) };
+			 .hostname = "cnb-build", .cpus = s->b->opts.cpus, .memory_mb = vm_memory_mb(s),
+			 .arch = cnb__oci_image_arch(s->builder) /* the phases run the builder's binaries */ };
 	cnb__job_result res = { 0 };
 	cnb__log(s->b->ctx, CNB_LOG_INFO, "===> DETECT, RESTORE, BUILD, EXPORT (executor: %s)",
 		 s->b->opts.executor ? s->b->opts.executor : "vm");

@@ -145,6 +145,8 @@ int cnb_image_run(int *exit_code, cnb_ctx *ctx, const cnb_image_run_opts *opts, 
 	*exit_code = -1;
 	_cleanup_oci_image_ cnb__oci_image *img = NULL;
 	int r = cnb__oci_image_pull(ctx, opts->image, opts->platform, &img, err);
+	if (r == 0)
+		r = cnb__oci_image_check_platform(img, opts->platform, err);
 	if (r < 0)
 		return cnb__error_prefix(err, "run %s", opts->image);
 	_cleanup_free_ char *rootfs = NULL;
@@ -168,7 +170,7 @@ int cnb_image_run(int *exit_code, cnb_ctx *ctx, const cnb_image_run_opts *opts, 
 	const char *wd = json_string_value(json_object_get(cc, "WorkingDir"));
 	cnb__job_step step = { "run", argv, env, wd && *wd ? wd : "/", uid, gid, (int)opts->timeout_s };
 	cnb__job job = { .rootfs = rootfs, .job_dir = job_dir, .steps = &step, .n_steps = 1, .network = opts->network != 0,
-			 .hostname = "cnb-run", .raw_output = opts->stdout_fd >= 0 && opts->stderr_fd >= 0,
+			 .hostname = "cnb-run", .arch = cnb__oci_image_arch(img), .raw_output = opts->stdout_fd >= 0 && opts->stderr_fd >= 0,
 			 .raw_stdout_fd = opts->stdout_fd, .raw_stderr_fd = opts->stderr_fd };
 	cnb__job_result res = { 0 };
 	r = cnb__executor_run(ctx, opts->executor, &job, -1, &res, err);

@@ -2,6 +2,7 @@
 #include "executor.h"
 #include "clock.h"
 #include "job.h"
+#include "qemu-arch.h"
 #include "vm-run.h"
 #include "../common/error-internal.h"
 
@@ -36,6 +37,14 @@ int cnb__executor_run(cnb_ctx *ctx, const char *executor, const cnb__job *job, i
 	int rc = cnb__job_validate(job, err);
 	if (rc < 0)
 		return rc;
+	cnb__vm_arch arch;
+	if (cnb__vm_arch_parse(job->arch, &arch, err) < 0)
+		return CNB_EUNSUPPORTED;
+	if (executor && !strcmp(executor, "host") && arch != cnb__vm_arch_host())
+		return cnb__error_set(err, CNB_EUNSUPPORTED,
+				      "the host executor runs only %s, the host's architecture, not %s: use the VM executor "
+				      "(--executor vm) for other architectures",
+				      cnb__qemu_arch_get(cnb__vm_arch_host())->name, job->arch);
 	uint64_t t0 = cnb__monotonic_ms();
 	if (!executor || !strcmp(executor, "vm"))
 		rc = cnb__vm_run(ctx, job, cancel_fd, out, err);

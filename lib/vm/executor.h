@@ -83,6 +83,8 @@ typedef struct cnb__job {
 	unsigned memory_mb;    /* VM only; 0: 512 */
 	const char *kernel;    /* VM only; NULL: $CNB_VM_KERNEL, the cached minimal kernel, the installed one */
 	const char *initrd;    /* VM only; NULL: $CNB_VM_INITRD, the installed one */
+	const char *arch;      /* the guest's architecture, "amd64" or "arm64" (lib/vm/qemu-arch.h); NULL:
+	                        * the host's. The host executor runs only the host's. */
 	/* with raw_output: the steps' stdout and stderr bytes, unsplit and apart, go to these host fds
 	 * instead of the log (what `cnb vm run` and `cnb run` print, like docker run) */
 	bool raw_output;
@@ -113,7 +115,8 @@ typedef struct cnb__job_result {
  * `cancel_fd` (-1: none) becomes readable.
  * Returns 0 when the job ran: check out->steps (a failing step is not an executor error).
  * Returns CNB_EVM when the VM/namespace could not start or died without a result (message carries
- * the last console lines), CNB_EINVAL for a bad job, CNB_EUNSUPPORTED for "host" off Linux.
+ * the last console lines), CNB_EINVAL for a bad job, CNB_EUNSUPPORTED for "host" off Linux, an
+ * unknown architecture, or "host" with another architecture than the host's.
  * `out` is filled in either case; free it with cnb__job_result_free().
  */
 int cnb__executor_run(cnb_ctx *ctx, const char *executor, const cnb__job *job, int cancel_fd,

@@ -50,10 +50,11 @@ unsigned cnb__qemu_cpus(unsigned requested)
 	return online < 1 ? 1 : online > 8 ? 8 : (unsigned)online;
 }
 
-const char *cnb__qemu_binary(void)
+const char *cnb__qemu_binary(cnb__vm_arch arch)
 {
-	const char *q = getenv("CNB_QEMU");
-	return q && *q ? q : "qemu-system-x86_64";
+	const cnb__qemu_arch *a = cnb__qemu_arch_get(arch);
+	const char *q = getenv(a->qemu_env);
+	return q && *q ? q : a->qemu;
 }
 
 int cnb__qemu_argv(const cnb__qemu_config *c, char ***out, cnb_error **err)
@@ -63,7 +64,8 @@ int cnb__qemu_argv(const cnb__qemu_config *c, char ***out, cnb_error **err)
 	char *kernel = qemu_escape(c->kernel), *initrd = qemu_escape(c->initrd);
 	/* virtio-mmio on microvm, virtio-pci on pc: same devices, different transport names */
 	const char *bus = c->microvm ? "device" : "pci";
-	add(&b, "%s", cnb__qemu_binary());
+	const cnb__qemu_arch *arch = cnb__qemu_arch_get(c->arch);
+	add(&b, "%s", cnb__qemu_binary(c->arch));
 	add(&b, "-nodefaults");
 	add(&b, "-no-user-config");
 	add(&b, "-nographic");
@@ -73,12 +75,12 @@ int cnb__qemu_argv(const cnb__qemu_config *c, char ***out, cnb_error **err)
 	 * minimal kernel has no ACPI) and the IOAPIC in an MP table; the kernel needs the PIT and the
 	 * PIC to route the legacy timer IRQ and calibrate the TSC, or it hangs; without the RTC it waits
 	 * 1 s for the clock to answer. */
-	add(&b, c->microvm ? "microvm,acpi=off,pit=on,pic=on,rtc=on,isa-serial=on" : "pc");
+	add(&b, "%s", c->microvm ? "microvm,acpi=off,pit=on,pic=on,rtc=on,isa-serial=on" : arch->machine);
 	add(&b, "-accel");
 	add(&b, "%s", cnb__accel_name(c->accel));
-	if (c->accel != CNB_ACCEL_TCG) {
+	if (c->accel != CNB_ACCEL_TCG || arch->tcg_cpu) {
 		add(&b, "-cpu");
-		add(&b, "host");
+		add(&b, "%s", c->accel != CNB_ACCEL_TCG ? "host" : arch->tcg_cpu);
 	}
 	add(&b, "-m");
 	add(&b, "%u", c->memory_mb ? c->memory_mb : 512);
@@ -95,7 +97,7 @@ int cnb__qemu_argv(const cnb__qemu_config *c, char ***out, cnb_error **err)
 		add(&b, "-append");
 		/* no_timer_check: under TCG on a loaded host the kernel's IO-APIC timer test can miss its
 		 * window and panic ("IO-APIC + timer doesn't work!"); the check buys nothing in a VM */
-		add(&b, "console=ttyS0 quiet loglevel=3 panic=-1 oops=panic no_timer_check rdinit=/init%s",
+		add(&b, "console=%s quiet loglevel=3 panic=-1 oops=panic no_timer_check rdinit=/init%s", arch->console,
 		    c->microvm ? " reboot=t" : "");
 	}
 	/* A snapshot is saved from a stopped VM; without this its "paused" state would travel with it
@@ -161,7 +163,7 @@ int cnb__qemu_argv(const cnb__qemu_config *c, char ***out, cnb_error **err)
 	if (c->microvm) { /* seeds the minimal kernel's CRNG: getrandom() would block ~2 s under TCG */
 		add(&b, "-device");
 		add(&b, "virtio-rng-device");
-	} else { /* a new generation ID on every restore: the kernel reseeds its RNG (needs ACPI) */
+	} else if (arch->vmgenid) { /* a new generation ID on every restore: the kernel reseeds its RNG (needs ACPI) */
 		add(&b, "-device");
 		add(&b, "vmgenid,guid=auto");
 	}

@@ -4,11 +4,13 @@
 
 #include "accel.h"
 #include "executor.h"
+#include "qemu-arch.h"
 #include <cnb/error.h>
 #include <stdbool.h>
 
 typedef struct cnb__qemu_config {
 	cnb__accel accel;
+	cnb__vm_arch arch;     /* the guest's architecture (qemu-arch.h) */
 	bool microvm;          /* -machine microvm (a kernel with virtio-mmio built in) instead of pc */
 	const char *kernel, *initrd;
 	unsigned cpus, memory_mb;
@@ -31,8 +33,8 @@ typedef struct cnb__qemu_config {
 /* vCPUs for a request of `requested` (0: the host's online CPUs, at most 8). */
 unsigned cnb__qemu_cpus(unsigned requested);
 
-/* $CNB_QEMU or qemu-system-x86_64. */
-const char *cnb__qemu_binary(void);
+/* $CNB_QEMU or qemu-system-x86_64 for amd64 guests; $CNB_QEMU_ARM64 or qemu-system-aarch64 for arm64. */
+const char *cnb__qemu_binary(cnb__vm_arch arch);
 
 /* NULL-terminated argv (caller frees with cnb__qemu_argv_free). */
 int cnb__qemu_argv(const cnb__qemu_config *c, char ***out, cnb_error **err);

@@ -5,6 +5,7 @@
 #include "../common/error-internal.h"
 #include "lib/api/opts.h"
 #include "../common/fs.h"
+#include "../../oci/platform.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -12,8 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* version 1 ends before stdout_fd */
-static const size_t cnb_vm_run_opts_sizes[] = { offsetof(cnb_vm_run_opts, stdout_fd), sizeof(cnb_vm_run_opts) };
+/* version 1 ends before stdout_fd, version 2 before platform */
+static const size_t cnb_vm_run_opts_sizes[] = { offsetof(cnb_vm_run_opts, stdout_fd),
+						offsetof(cnb_vm_run_opts, platform), sizeof(cnb_vm_run_opts) };
 CNB__DEFINE_OPTS_INIT_SIZED(cnb_vm_run_opts, CNB_VM_RUN_OPTS_VERSION, CNB_VM_RUN_OPTS_INIT)
 
 int cnb_vm_run(int *exit_code, cnb_ctx *ctx, const cnb_vm_run_opts *opts, cnb_error **err)
@@ -28,6 +30,12 @@ int cnb_vm_run(int *exit_code, cnb_ctx *ctx, const cnb_vm_run_opts *opts, cnb_er
 		return cnb__error_set(err, CNB_EINVAL, "cnb_vm_run: exit_code, opts->rootfs and opts->argv are required");
 	if (opts->timeout_s > INT_MAX)
 		return cnb__error_set(err, CNB_EINVAL, "cnb_vm_run: timeout %u s is too long", opts->timeout_s);
+	cnb__oci_platform platform;
+	int rc = cnb__oci_platform_parse(&platform, opts->platform, err);
+	if (rc < 0)
+		return rc;
+	if (strcmp(platform.os, "linux"))
+		return cnb__error_set(err, CNB_EUNSUPPORTED, "cnb_vm_run: platform %s: only linux guests run", opts->platform);
 	*exit_code = -1;
 	static const char *const default_env[] = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 						   NULL };
@@ -40,10 +48,9 @@ int cnb_vm_run(int *exit_code, cnb_ctx *ctx, const cnb_vm_run_opts *opts, cnb_er
 	/* With a share, the caller's directory is the job dir itself (it briefly holds the job file), mounted
 	 * at /share; without one, an empty temporary job dir. */
 	cnb__job_mount share = { .source = ".", .target = "/share" };
-	int rc = 0;
 	cnb__job job = { .rootfs = opts->rootfs, .job_dir = opts->share_dir ? opts->share_dir : job_dir,
 			 .steps = &step, .n_steps = 1, .network = opts->network != 0, .cpus = opts->cpus,
-			 .memory_mb = opts->memory_mb, .kernel = opts->kernel, .initrd = opts->initrd,
+			 .memory_mb = opts->memory_mb, .kernel = opts->kernel, .initrd = opts->initrd, .arch = platform.arch,
 			 .raw_output = opts->stdout_fd >= 0 && opts->stderr_fd >= 0, .raw_stdout_fd = opts->stdout_fd,
 			 .raw_stderr_fd = opts->stderr_fd };
 	if (opts->share_dir) {

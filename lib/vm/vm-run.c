@@ -47,7 +47,8 @@ typedef enum boot_outcome { BOOT_DONE, BOOT_HUNG, BOOT_NOT_READY, BOOT_FAILED } 
 #define RESTORE_READY_TIMEOUT_MS 20000
 
 /* fds[i] becomes QEMU_CONSOLE_FD + i in QEMU (-1: left closed). */
-static void __attribute__((noreturn)) exec_qemu(char **argv, const int fds[QEMU_N_FDS], pid_t parent)
+static void __attribute__((noreturn)) exec_qemu(char **argv, const int fds[QEMU_N_FDS], pid_t parent,
+						const cnb__qemu_arch *arch)
 {
 	/* QEMU must not outlive us, even when we are SIGKILLed. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -68,8 +69,8 @@ static void __attribute__((noreturn)) exec_qemu(char **argv, const int fds[QEMU_
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	execvp(argv[0], argv);
-	dprintf(STDERR_FILENO, "cannot run %s: %s (install qemu-system-x86, or set CNB_QEMU)\n", argv[0],
-		strerror(errno));
+	dprintf(STDERR_FILENO, "cannot run %s: %s (install %s, or set %s)\n", argv[0], strerror(errno),
+		arch->qemu_package, arch->qemu_env);
 	_exit(127);
 }
 
@@ -181,14 +182,14 @@ static boot_outcome outcome_of(const cnb__guest_watch *w, cnb__watch_end end, in
 
 /* One QEMU run: from the snapshot when `snap` has one open, else a cold boot (saving a snapshot
  * when `snap` has a path). */
-static boot_outcome boot_once(cnb_ctx *ctx, const cnb__job *job, const cnb__vm_image *img, cnb__accel accel,
-			      cnb__vm_snapshot *snap, int cancel_fd, cnb__job_result *out, cnb_error **err)
+static boot_outcome boot_once(cnb_ctx *ctx, const cnb__job *job, const cnb__vm_image *img, cnb__vm_arch arch,
+			      cnb__accel accel, cnb__vm_snapshot *snap, int cancel_fd, cnb__job_result *out, cnb_error **err)
 {
 	qemu_channels ch;
 	if (channels_open(&ch, snap->restore_fd, err) < 0)
 		return BOOT_FAILED;
 	bool restore = snap->restore_fd >= 0;
-	cnb__qemu_config qc = { .accel = accel, .microvm = img->microvm, .kernel = img->kernel, .initrd = img->initrd,
+	cnb__qemu_config qc = { .accel = accel, .arch = arch, .microvm = img->microvm, .kernel = img->kernel, .initrd = img->initrd,
 				.cpus = job->cpus, .memory_mb = job->memory_mb, .rootfs = job->rootfs,
 				.job_dir = job->job_dir, .rootfs_real = !cnb__mapped_xattr_tree(job->rootfs),
 				.mounts = job->mounts, .n_mounts = job->n_mounts,
@@ -200,7 +201,7 @@ static boot_outcome boot_once(cnb_ctx *ctx, const cnb__job *job, const cnb__vm_i
 	bool ok = cnb__qemu_argv(&qc, &argv, err) == 0 && cnb__guest_watch_init(&w, out, job->n_steps, cancel_fd) == 0;
 	pid_t parent = getpid(), pid = ok ? fork() : -1;
 	if (pid == 0)
-		exec_qemu(argv, ch.qemu, parent);
+		exec_qemu(argv, ch.qemu, parent, cnb__qemu_arch_get(arch));
 	int fork_errno = errno;
 	cnb__qemu_argv_free(argv);
 	channels_close(ch.qemu, QEMU_N_FDS - 1);
@@ -228,8 +229,9 @@ static boot_outcome boot_once(cnb_ctx *ctx, const cnb__job *job, const cnb__vm_i
 	unsigned ready_ms = restore ? RESTORE_READY_TIMEOUT_MS : cnb__accel_ready_timeout_ms(accel);
 	w.ready_deadline_ms = w.start_ms + ready_ms;
 	w.deadline_ms = job_deadline_ms(job, w.start_ms, ready_ms);
-	cnb__log(ctx, CNB_LOG_DEBUG, "started QEMU (pid %d, %s, %s, %s)", (int)pid, cnb__accel_name(accel),
-		 img->microvm ? "microvm" : "pc", restore ? "restoring a snapshot" : "cold boot");
+	cnb__log(ctx, CNB_LOG_DEBUG, "started QEMU (pid %d, %s, %s, %s, %s)", (int)pid, cnb__qemu_arch_get(arch)->name,
+		 cnb__accel_name(accel), img->microvm ? "microvm" : cnb__qemu_arch_get(arch)->machine,
+		 restore ? "restoring a snapshot" : "cold boot");
 	cnb__watch_end end = cnb__guest_watch_run(ctx, &w);
 	if (end != CNB_WATCH_EXITED)
 		kill(pid, SIGKILL);
@@ -252,8 +254,11 @@ static void reset_result(cnb__job_result *out)
 
 int cnb__vm_run(cnb_ctx *ctx, const cnb__job *job, int cancel_fd, cnb__job_result *out, cnb_error **err)
 {
+	cnb__vm_arch arch;
 	cnb__vm_image img;
-	int rc = cnb__vm_image_find(ctx, job, &img, err);
+	int rc = cnb__vm_arch_parse(job->arch, &arch, err);
+	if (rc == 0)
+		rc = cnb__vm_image_find(ctx, job, arch, &img, err);
 	if (rc < 0)
 		return rc;
 	cnb__accel accel;
@@ -261,6 +266,8 @@ int cnb__vm_run(cnb_ctx *ctx, const cnb__job *job, int cancel_fd, cnb__job_resul
 		cnb__vm_image_free(&img);
 		return cnb__error_set(err, CNB_EINVAL, "CNB_VM_ACCEL=%s: use kvm, hvf or tcg", getenv("CNB_VM_ACCEL"));
 	}
+	if (arch != cnb__vm_arch_host()) /* KVM and HVF run only the host's own architecture */
+		accel = CNB_ACCEL_TCG;
 	_cleanup_free_ char *json = NULL, *job_file = cnb__path_join(job->job_dir, CNB_JOB_FILE);
 	rc = job_file ? cnb__job_to_json(job, &json, err) : cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	if (rc == 0)
@@ -271,7 +278,7 @@ int cnb__vm_run(cnb_ctx *ctx, const cnb__job *job, int cancel_fd, cnb__job_resul
 		cnb_error *boot_err = NULL;
 		snprintf(out->accel, sizeof(out->accel), "%s", cnb__accel_name(accel));
 		cnb__vm_snapshot snap = { .restore_fd = -1 };
-		cnb__qemu_config key = { .accel = accel, .microvm = img.microvm, .kernel = img.kernel, .initrd = img.initrd,
+		cnb__qemu_config key = { .accel = accel, .arch = arch, .microvm = img.microvm, .kernel = img.kernel, .initrd = img.initrd,
 					 .cpus = job->cpus, .memory_mb = job->memory_mb, .network = job->network,
 					 .rootfs_real = !cnb__mapped_xattr_tree(job->rootfs), .mounts = job->mounts,
 					 .n_mounts = job->n_mounts,
@@ -282,7 +289,7 @@ int cnb__vm_run(cnb_ctx *ctx, const cnb__job *job, int cancel_fd, cnb__job_resul
 		if (!may_restore && snap.restore_fd >= 0)
 			close(TAKE_FD(snap.restore_fd));
 		bool restored = snap.restore_fd >= 0;
-		boot_outcome o = boot_once(ctx, job, &img, accel, &snap, cancel_fd, out, &boot_err);
+		boot_outcome o = boot_once(ctx, job, &img, arch, accel, &snap, cancel_fd, out, &boot_err);
 		bool bad_snapshot = restored && (o == BOOT_HUNG || o == BOOT_NOT_READY);
 		if (bad_snapshot) {
 			cnb__log(ctx, CNB_LOG_DEBUG, "restoring the VM snapshot failed (%s): booting cold and saving a new one",

@@ -80,8 +80,18 @@ assert doc == {"system": {"pre": {"buildpacks": [{"id": "examples/shell", "versi
 PY
 ok $? "[system] becomes /cnb/system.toml (platform.md \"system.toml\"), the version filled in"
 printf '[[targets]]\n  os = "linux"\n  arch = "arm64"\n' >> "$work/system.toml"
+# Without --platform every target gets its manifest: the arm64 one needs an arm64 build image, which
+# this amd64-only one is not (the two-arch builder that succeeds is in tests/e2e/test-build-arm64.sh).
 "$cnb" builder create "$reg/test/builder:bad" --config "$work/system.toml" --publish >"$work/out" 2>&1
-[ $? != 0 ] && grep -q "2 \[\[targets\]\].*--platform" "$work/out"; ok $? "several [[targets]]: --platform picks one"
+[ $? != 0 ] && grep -q "target linux/arm64.*build image.*not linux/arm64" "$work/out"
+ok $? "several [[targets]] without --platform: each target is built, a build image of another platform refused"
+check "several [[targets]]: --platform picks one" "$cnb" builder create "$reg/test/builder:one" \
+	--config "$work/system.toml" --publish --platform linux/amd64
+curl -sf -H 'Accept: application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json' \
+	"http://$reg/v2/test/builder/manifests/one" |
+	python3 -c 'import json, sys; m = json.load(sys.stdin); assert "manifests" not in m and "layers" in m, m' &&
+	! grep -q "target linux/arm64" "$work/out"
+ok $? "--platform linux/amd64 of two targets pushes that one manifest, not an index"
 "$cnb" builder create "$reg/test/builder:bad" --config "$work/system.toml" --publish --platform linux/s390x >"$work/out" 2>&1
 [ $? != 0 ] && grep -q "linux/s390x is not one of the builder's \[\[targets\]\]" "$work/out"; ok $? "a --platform outside [[targets]] is refused"
 
@@ -97,5 +107,14 @@ sed "s|$src/examples/buildpacks/shell|$work/oldbp|" "$work/builder.toml" > "$wor
 "$cnb" builder create "$reg/test/builder:bad" --config "$work/oldapi.toml" --publish >"$work/out" 2>&1
 [ $? != 0 ] && grep -qi "0.7 to 0.12" "$work/out"; ok $? "an unsupported buildpack API is refused with the supported range"
 curl -sf "http://$reg/v2/test/builder/manifests/bad" -o /dev/null; [ $? != 0 ]; ok $? "failed creates pushed nothing"
+# builder.toml [[targets]] (the multi-arch builder itself is built in tests/e2e/test-build-arm64.sh)
+for bad in 'os = "windows"\narch = "amd64"|only linux is supported' 'os = "linux"|targets\[0\] has no arch' \
+	'arch = "amd64"\n\n[[targets]]\narch = "amd64"|targets\[1\] repeats linux/amd64'; do
+	{ cat "$work/builder.toml"; printf '\n[[targets]]\n%b\n' "${bad%%|*}"; } >"$work/targets.toml"
+	"$cnb" builder create "$reg/test/builder:targets" --config "$work/targets.toml" --publish >"$work/out" 2>&1
+	created=$? want=${bad#*|}
+	[ $created != 0 ] && grep -q "$want" "$work/out"; rc=$?
+	ok $rc "bad [[targets]]: ${want//\\/}"; [ $rc = 0 ] || show "$work/out" 2
+done
 
 tap_done

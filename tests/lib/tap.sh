@@ -58,6 +58,12 @@ tap_workdir() {
 	export CNB_CACHE_DIR="$work/cache" XDG_DATA_HOME="$work/data"
 }
 
+# tap_skip_all REASON: the whole test is skipped (the plan line only); exits.
+tap_skip_all() {
+	echo "1..0 # SKIP $1"
+	exit 0
+}
+
 # tap_done: the plan line; the status says whether every test point passed.
 tap_done() {
 	echo "1..$n"

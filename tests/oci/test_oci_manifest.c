@@ -123,6 +123,9 @@ static void test_oci_manifest__index_selects_platform(void)
 	is_int(cnb__oci_platform_parse(&p, "linux", &err), CNB_EINVAL, "platform needs os/arch");
 	cnb_error_free(err), err = NULL;
 	is_int(cnb__oci_platform_parse(&p, "a/b/c/d", &err), CNB_EINVAL, "too many parts");
+	cnb_error_free(err), err = NULL;
+	is_int(cnb__oci_platform_parse(&p, "linux/amd64,linux/arm64", &err), CNB_EUNSUPPORTED, "a platform list is refused");
+	ok(err && strstr(cnb_error_message(err), "one platform at a time"), "and says to run once per platform");
 	cnb_error_free(err);
 	ok(cnb__oci_platform_parse(&p, NULL, NULL) == 0 && !strcmp(p.os, "linux") && *p.arch, "NULL: the host platform");
 }

@@ -153,6 +153,35 @@ static bool argv_has(char **argv, const char *s)
 	return false;
 }
 
+static void test_vm_qemu_argv__arm64_guest(void)
+{
+	cnb__qemu_config c = { .accel = CNB_ACCEL_TCG, .arch = CNB_VM_ARCH_ARM64, .kernel = "/k", .initrd = "/i",
+			       .rootfs = "/r", .job_dir = "/job", .console_fd = 3, .event_fd = 4, .output_fd = 5 };
+	char **argv = NULL;
+	unsetenv("CNB_QEMU_ARM64");
+	is_int(cnb__qemu_argv(&c, &argv, NULL), 0, "arm64: argv built");
+	is_str(argv ? argv[0] : NULL, "qemu-system-aarch64", "arm64: the aarch64 system emulator");
+	ok(argv_has(argv, "virt") && argv_has(argv, "cortex-a72") && !argv_has(argv, "max"),
+	   "arm64 under TCG: -machine virt, -cpu cortex-a72 (not the slow max)");
+	bool console = false;
+	for (size_t i = 0; argv && argv[i]; i++)
+		console |= !strncmp(argv[i], "console=ttyAMA0 ", 16);
+	ok(console, "arm64: the PL011 console");
+	ok(!argv_has(argv, "vmgenid,guid=auto"), "arm64: no vmgenid (an x86 ACPI device)");
+	cnb__qemu_argv_free(argv);
+	c.accel = CNB_ACCEL_KVM;
+	is_int(cnb__qemu_argv(&c, &argv, NULL), 0, "arm64 under KVM: argv built");
+	ok(argv_has(argv, "host") && !argv_has(argv, "cortex-a72"), "arm64 under KVM (an arm64 host): -cpu host");
+	cnb__qemu_argv_free(argv);
+	cnb__vm_arch a;
+	cnb_error *e = NULL;
+	ok(cnb__vm_arch_parse("arm64", &a, NULL) == 0 && a == CNB_VM_ARCH_ARM64, "arch: arm64 parses");
+	ok(cnb__vm_arch_parse(NULL, &a, NULL) == 0 && a == cnb__vm_arch_host(), "arch: none is the host's");
+	is_int(cnb__vm_arch_parse("riscv64", &a, &e), CNB_EUNSUPPORTED, "arch: riscv64 is refused");
+	ok(e && strstr(cnb_error_message(e), "riscv64 is not supported: use amd64 or arm64"), "arch: the error names it");
+	cnb_error_free(e);
+}
+
 static void test_vm_qemu_argv__restore_replaces_the_kernel(void)
 {
 	cnb__qemu_config c = { .accel = CNB_ACCEL_TCG, .kernel = "/k", .initrd = "/i", .rootfs = "/r", .job_dir = "/job",
@@ -235,6 +264,7 @@ int main(void)
 {
 	test_vm_job__json_round_trip();
 	test_vm_qemu_argv__restore_replaces_the_kernel();
+	test_vm_qemu_argv__arm64_guest();
 	test_vm_guest_go__round_trip_and_rejects();
 	test_vm_job__rejects_escapes();
 	test_vm_guest_protocol__parses_bounded();

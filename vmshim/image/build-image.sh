@@ -16,20 +16,26 @@
 #
 # The kernel version is the newest one with both /boot/vmlinuz-V and /lib/modules/V (the installed
 # linux-image package, which is not necessarily `uname -r`); CNB_VM_KERNEL_VERSION overrides.
+# CNB_VM_KERNEL_ROOT (default /) is where boot/ and lib/modules/ are: another architecture's kernel
+# package unpacked with dpkg -x (scripts/install-deps.sh puts the arm64 one in /opt/cnb/arm64/kernel).
 set -eu
+R=${CNB_VM_KERNEL_ROOT:-}
+R=${R%/}
 
 kernel_version() {
 	if [ -n "${CNB_VM_KERNEL_VERSION:-}" ]; then
 		echo "$CNB_VM_KERNEL_VERSION"
 		return
 	fi
-	for k in $(ls -1 /boot/vmlinuz-* 2>/dev/null | sed 's,^/boot/vmlinuz-,,' | sort -rV); do
-		if [ -f "/lib/modules/$k/modules.dep" ]; then
+	for k in $(ls -1 "$R"/boot/vmlinuz-* 2>/dev/null | sed "s,^$R/boot/vmlinuz-,," | sort -rV); do
+		if [ -f "$R/lib/modules/$k/modules.dep" ]; then
 			echo "$k"
 			return
 		fi
 	done
-	echo "build-image: no kernel found (need /boot/vmlinuz-V and /lib/modules/V): apt-get install linux-image-amd64" >&2
+	fix="apt-get install linux-image-amd64"
+	[ -z "$R" ] || fix="unpack one there with scripts/install-deps.sh"
+	echo "build-image: no kernel found (need $R/boot/vmlinuz-V and $R/lib/modules/V/modules.dep): $fix" >&2
 	exit 1
 }
 
@@ -54,7 +60,7 @@ module_order() { # VERSION
 			if (!(w[i] in path)) { print "build-image: module " w[i] " not in modules.dep" > "/dev/stderr"; exit 1 }
 			emit(w[i])
 		}
-	}' FS='[: ]+' "/lib/modules/$1/modules.dep"
+	}' FS='[: ]+' "$R/lib/modules/$1/modules.dep"
 }
 
 cmd=$1
@@ -63,7 +69,12 @@ case "$cmd" in
 vmlinux)
 	out=$1
 	v=$(kernel_version)
-	bz=/boot/vmlinuz-$v
+	bz=$R/boot/vmlinuz-$v
+	# An arm64 Image ("ARM\x64" at offset 56) boots as it is: QEMU loads it directly.
+	if [ "$(tail -c +57 "$bz" | head -c 4 | od -An -tx1 | tr -d ' ')" = 41524d64 ]; then
+		cp "$bz" "$out.tmp" && mv "$out.tmp" "$out"
+		exit 0
+	fi
 	# Offset of the XZ stream magic (FD 37 7A 58 5A 00) inside the bzImage.
 	off=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$bz" | head -n1 | cut -d: -f1)
 	if [ -z "$off" ]; then
@@ -90,7 +101,7 @@ initramfs)
 	module_order "$v" >"$stage/etc/cnb/modules"
 	while read -r m; do
 		mkdir -p "$stage/lib/modules/$v/$(dirname "$m")"
-		cp "/lib/modules/$v/$m" "$stage/lib/modules/$v/$m"
+		cp "$R/lib/modules/$v/$m" "$stage/lib/modules/$v/$m"
 	done <"$stage/etc/cnb/modules"
 	(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$out.tmp"
 	mv "$out.tmp" "$out"
