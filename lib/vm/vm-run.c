@@ -182,20 +182,18 @@ static boot_outcome outcome_of(const cnb__guest_watch *w, cnb__watch_end end, in
 
 /* One QEMU run: from the snapshot when `snap` has one open, else a cold boot (saving a snapshot
  * when `snap` has a path). */
-static boot_outcome boot_once(cnb_ctx *ctx, const cnb__job *job, const cnb__vm_image *img, cnb__vm_arch arch,
-			      cnb__accel accel, cnb__vm_snapshot *snap, int cancel_fd, cnb__job_result *out, cnb_error **err)
+static boot_outcome boot_once(cnb_ctx *ctx, const cnb__job *job, const cnb__vm_image *img,
+			      const cnb__qemu_config *base, cnb__vm_snapshot *snap, int cancel_fd, cnb__job_result *out,
+			      cnb_error **err)
 {
 	qemu_channels ch;
 	if (channels_open(&ch, snap->restore_fd, err) < 0)
 		return BOOT_FAILED;
 	bool restore = snap->restore_fd >= 0;
-	cnb__qemu_config qc = { .accel = accel, .arch = arch, .microvm = img->microvm, .kernel = img->kernel, .initrd = img->initrd,
-				.cpus = job->cpus, .memory_mb = job->memory_mb, .rootfs = job->rootfs,
-				.job_dir = job->job_dir, .rootfs_real = !cnb__mapped_xattr_tree(job->rootfs),
-				.mounts = job->mounts, .n_mounts = job->n_mounts,
-				.network = job->network, .console_fd = QEMU_CONSOLE_FD,
-				.event_fd = QEMU_EVENT_FD, .output_fd = QEMU_OUTPUT_FD, .error_fd = QEMU_ERROR_FD, .qmp_fd = QEMU_QMP_FD,
-				.control_fd = QEMU_CONTROL_FD, .incoming_fd = QEMU_INCOMING_FD, .restore = restore };
+	cnb__qemu_config qc = *base;
+	qc.restore = restore;
+	cnb__accel accel = qc.accel;
+	cnb__vm_arch arch = qc.arch;
 	char **argv = NULL;
 	cnb__guest_watch w;
 	bool ok = cnb__qemu_argv(&qc, &argv, err) == 0 && cnb__guest_watch_init(&w, out, job->n_steps, cancel_fd) == 0;
@@ -273,23 +271,24 @@ int cnb__vm_run(cnb_ctx *ctx, const cnb__job *job, int cancel_fd, cnb__job_resul
 	if (rc == 0)
 		rc = cnb__write_file_atomic(job_file, json, strlen(json), 0644, err);
 	cnb__accel failed_accel = accel;
-	bool may_restore = true;
+	bool may_restore = true, rootfs_real = !cnb__mapped_xattr_tree(job->rootfs);
 	while (rc == 0) {
 		cnb_error *boot_err = NULL;
 		snprintf(out->accel, sizeof(out->accel), "%s", cnb__accel_name(accel));
 		cnb__vm_snapshot snap = { .restore_fd = -1 };
-		cnb__qemu_config key = { .accel = accel, .arch = arch, .microvm = img.microvm, .kernel = img.kernel, .initrd = img.initrd,
-					 .cpus = job->cpus, .memory_mb = job->memory_mb, .network = job->network,
-					 .rootfs_real = !cnb__mapped_xattr_tree(job->rootfs), .mounts = job->mounts,
-					 .n_mounts = job->n_mounts,
-					 .console_fd = QEMU_CONSOLE_FD, .event_fd = QEMU_EVENT_FD, .output_fd = QEMU_OUTPUT_FD,
-					 .error_fd = QEMU_ERROR_FD,
-					 .qmp_fd = QEMU_QMP_FD, .control_fd = QEMU_CONTROL_FD, .incoming_fd = QEMU_INCOMING_FD };
-		cnb__vm_snapshot_find(ctx, &key, &snap);
+		/* one configuration for the snapshot key and the boot (the key leaves the job's paths out) */
+		cnb__qemu_config qc = { .accel = accel, .arch = arch, .microvm = img.microvm, .kernel = img.kernel,
+					.initrd = img.initrd, .cpus = job->cpus, .memory_mb = job->memory_mb,
+					.rootfs = job->rootfs, .job_dir = job->job_dir, .rootfs_real = rootfs_real,
+					.mounts = job->mounts, .n_mounts = job->n_mounts, .network = job->network,
+					.console_fd = QEMU_CONSOLE_FD, .event_fd = QEMU_EVENT_FD, .output_fd = QEMU_OUTPUT_FD,
+					.error_fd = QEMU_ERROR_FD, .qmp_fd = QEMU_QMP_FD, .control_fd = QEMU_CONTROL_FD,
+					.incoming_fd = QEMU_INCOMING_FD };
+		cnb__vm_snapshot_find(ctx, &qc, &snap);
 		if (!may_restore && snap.restore_fd >= 0)
 			close(TAKE_FD(snap.restore_fd));
 		bool restored = snap.restore_fd >= 0;
-		boot_outcome o = boot_once(ctx, job, &img, arch, accel, &snap, cancel_fd, out, &boot_err);
+		boot_outcome o = boot_once(ctx, job, &img, &qc, &snap, cancel_fd, out, &boot_err);
 		bool bad_snapshot = restored && (o == BOOT_HUNG || o == BOOT_NOT_READY);
 		if (bad_snapshot) {
 			cnb__log(ctx, CNB_LOG_DEBUG, "restoring the VM snapshot failed (%s): booting cold and saving a new one",
