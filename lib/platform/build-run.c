@@ -25,8 +25,8 @@
 #include "lib/export/rebase.h"
 #include "lib/rootfs/rootfs-cache.h"
 #include "lib/rootfs/rootfs-image.h"
-#include "lib/vm/executor.h"
-#include "lib/vm/guest-local.h"
+#include "lib/executor/executor.h"
+#include "lib/executor/guest-local.h"
 #include "oci/image.h"
 #include "oci/location.h"
 #include "oci/reference.h"
@@ -49,7 +49,7 @@
 #define GUEST_CACHE_IN "/cnb/cache-in"
 #define STEP_TIMEOUT_S (60 * 60)
 /* The build VM's memory unless --memory says otherwise. /workspace, /layers and the steps' other
- * files live in a tmpfs of 75% of it (lib/vm/guest-local.h); QEMU only allocates what the guest
+ * files live in a tmpfs of 75% of it (lib/executor/guest-local.h); QEMU only allocates what the guest
  * touches, so a roomy default costs nothing for small builds. */
 #define BUILD_VM_MEMORY_MB 2048
 /* The VM's /workspace and /layers: guest-local directories seeded from these tars in the job dir. */

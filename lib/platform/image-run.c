@@ -9,7 +9,7 @@
 #include "lib/export/image-config.h"
 #include "job-files.h"
 #include "lib/rootfs/rootfs-image.h"
-#include "lib/vm/executor.h"
+#include "lib/executor/executor.h"
 #include "oci/image.h"
 
 #include <errno.h>

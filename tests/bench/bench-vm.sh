@@ -1,7 +1,7 @@
 #!/bin/sh
 # Benchmark of the executors, in one run: boot-to-ready (QEMU start -> cnb-init "ready") and the
 # total wall time of a trivial job (`true`), VM (TCG unless CNB_VM_ACCEL says otherwise) booted
-# cold and restored from a snapshot (lib/vm/vm-snapshot.h), vs host.
+# cold and restored from a snapshot (lib/executor/vm-snapshot.h), vs host.
 # The VM runs with the kernel from the environment (CNB_VM_KERNEL: the Debian one in the build
 # tree) and, when the cache holds one, with the minimal kernel (vmshim/image/build-kernel.sh).
 # Prints TAP; numbers in the diagnostics: best and mean of RUNS (other processes on the machine

@@ -27,7 +27,7 @@ cp -r "$src/examples/sample-app" "$work/app"
 # 200 MB of random data: a copy and a compression long enough to be caught
 head -c $((200 << 20)) /dev/urandom > "$work/app/big.bin"
 
-# The host executor's scratch mount points (/tmp/cnb-host-*, lib/vm/host-executor.c) have no
+# The host executor's scratch mount points (/tmp/cnb-host-*, lib/executor/host-executor.c) have no
 # owner lock yet, so nothing may remove them safely: the test removes those of its own kills.
 host_scratch() { ls -d /tmp/cnb-host-* 2>/dev/null | sort; }
 scratch_before=$(host_scratch)

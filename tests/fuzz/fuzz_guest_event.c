@@ -5,7 +5,7 @@
  * limit that parses back to the same event.
  */
 #include "fuzz-util.h"
-#include "lib/vm/guest-protocol.h"
+#include "lib/executor/guest-protocol.h"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -1,12 +1,12 @@
 /*
- * libFuzzer target for the host end of a running job as a stream (lib/vm/guest-channel.c): what a
+ * libFuzzer target for the host end of a running job as a stream (lib/executor/guest-channel.c): what a
  * compromised guest or step writes to the event channel and the output, in any split, over pipes
  * into the real poll loop. The first byte chooses where the input splits into events and output
  * and how many steps the job has. The loop must end once both streams close, record at most the
  * job's steps with exit codes in range, and keep its error message a terminated string.
  */
 #include "fuzz-util.h"
-#include "lib/vm/guest-channel.h"
+#include "lib/executor/guest-channel.h"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -5,7 +5,7 @@
  */
 #include "fuzz-util.h"
 #include "lib/common/error-internal.h"
-#include "lib/vm/job.h"
+#include "lib/executor/job.h"
 
 static int strv_equal(char **a, char **b)
 {

@@ -10,7 +10,7 @@
 # the decompressed Debian kernel (tests/bench/bench-vm.sh measures both).
 #
 # --install-to-cache copies it to <cache>/vm/kernel/vmlinux with vmlinux.machine ("microvm": the
-# launcher then picks microvm + virtio-mmio, lib/vm/vm-image.c) and vmlinux.key. The key hashes the
+# launcher then picks microvm + virtio-mmio, lib/executor/vm-image.c) and vmlinux.key. The key hashes the
 # config fragment and the source tarball: when both are unchanged the build is skipped, when either
 # changes the kernel is rebuilt (incrementally, in the same object dir). The cache is $CNB_CACHE_DIR,
 # else $XDG_CACHE_HOME/cnb, else ~/.cache/cnb. Prints the path of the vmlinux on stdout.

@@ -1,22 +1,22 @@
 /*
  * cnb-init: PID 1 of the build VM. Small and fail-fast: mount what the job needs, say "ready",
- * run the job (lib/vm/job-runner.c, shared with the host executor), report, power off.
+ * run the job (lib/executor/job-runner.c, shared with the host executor), report, power off.
  * Whatever goes wrong ends in a power-off: the host treats "QEMU exited without a done event"
  * as a VM error and shows the last console lines, which is where the messages below go.
  *
- * Expects from the host (lib/vm/qemu-argv.c): 9p tags cnb-rootfs and cnb-job (both read-only),
+ * Expects from the host (lib/executor/qemu-argv.c): 9p tags cnb-rootfs and cnb-job (both read-only),
  * cnb-rw<i> for each writable job mount i, virtio-serial ports named cnb.events, cnb.output,
  * cnb.errors (the steps' stderr) and cnb.control (host -> guest), optionally a virtio-net NIC on slirp. Between loading modules and
- * mounting anything it says "booted" and waits for "go" (lib/vm/guest-protocol.h): the host may
+ * mounting anything it says "booted" and waits for "go" (lib/executor/guest-protocol.h): the host may
  * snapshot the VM at that point.
  * Expects in the initramfs (vmshim/image/build-initramfs.sh): /etc/cnb/modules (module paths
  * in load order), /lib/modules/<release>/..., the guest tools in /cnb/libcnb.
  */
-#include "lib/vm/clock.h"
-#include "lib/vm/guest-net.h"
-#include "lib/vm/guest-protocol.h"
-#include "lib/vm/job-runner.h"
-#include "lib/vm/job.h"
+#include "lib/executor/clock.h"
+#include "lib/executor/guest-net.h"
+#include "lib/executor/guest-protocol.h"
+#include "lib/executor/job-runner.h"
+#include "lib/executor/job.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"

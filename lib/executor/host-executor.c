@@ -8,7 +8,7 @@
  * process of the job. Events and output travel over pipes, watched like the VM's channels.
  * The runner keeps host root, but no step sees it: each step runs in PID and mount namespaces of
  * its own, pivoted into the job root, without capabilities, with no_new_privs, on nosuid mounts
- * (lib/vm/job-runner.c). No user namespace: steps already run as an unprivileged uid without any
+ * (lib/executor/job-runner.c). No user namespace: steps already run as an unprivileged uid without any
  * capability, and a userns would need the rootfs and job dir re-owned into its id range.
  */
 #include "vm-run.h"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# e2e: VM snapshot-restore through `cnb vm run` (lib/vm/vm-snapshot.h). The first run boots cold
+# e2e: VM snapshot-restore through `cnb vm run` (lib/executor/vm-snapshot.h). The first run boots cold
 # and saves a snapshot; later runs restore it. Clones must not share RNG output, boot_id or a stale
 # clock; a truncated or stale snapshot is a cache miss (cold boot, rebuilt); concurrent runs
 # share one snapshot. Prints TAP.

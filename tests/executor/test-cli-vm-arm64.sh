@@ -10,7 +10,7 @@ cnb=$1 arm64_root=$2 skip=${3:-}
 [ "$(id -u)" = 0 ] || tap_skip_all "needs root"
 tmp=$(mktemp -d /tmp/cnb-cli-vm-arm64-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-# hardlinks: a host symlink cannot be read through 9p mapped-xattr (lib/vm/executor.h)
+# hardlinks: a host symlink cannot be read through 9p mapped-xattr (lib/executor/executor.h)
 mkdir -p "$tmp/rootfs/bin" "$tmp/rootfs/tmp"
 cp "$arm64_root/busybox/bin/busybox" "$tmp/rootfs/bin/busybox"
 for a in sh uname cat echo; do ln "$tmp/rootfs/bin/busybox" "$tmp/rootfs/bin/$a"; done

@@ -1,8 +1,8 @@
-/* Unit tests of lib/vm without a VM: the job's JSON form, the guest event parser (untrusted input),
+/* Unit tests of lib/executor without a VM: the job's JSON form, the guest event parser (untrusted input),
  * job validation and the QEMU command line. */
-#include "lib/vm/guest-protocol.h"
-#include "lib/vm/job.h"
-#include "lib/vm/qemu-argv.h"
+#include "lib/executor/guest-protocol.h"
+#include "lib/executor/job.h"
+#include "lib/executor/qemu-argv.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "tests/lib/tap.h"

@@ -10,7 +10,7 @@
 
 #define CNB_TOOLS_TARGET "/cnb/libcnb"
 
-/* The VM's 9p mount tag of job mount number i when it is writable (lib/vm/qemu-argv.c). */
+/* The VM's 9p mount tag of job mount number i when it is writable (lib/executor/qemu-argv.c). */
 #define CNB_GUEST_RW_TAG_FMT "cnb-rw%zu"
 
 typedef struct cnb__jobrun_env {

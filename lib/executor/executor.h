@@ -27,7 +27,7 @@
  * Measured caveat for the rootfs (QEMU 7.2, hw/9pfs/9p-local.c): under mapped-xattr a *host*
  * symlink cannot be read by the guest (readlink/exec through it fail with ELOOP); the guest only
  * understands symlinks in mapped form: a regular file holding the target, with user.virtfs.mode
- * = S_IFLNK|0777. A rootfs for the VM must store links that way (tests/vm/make-rootfs.sh uses
+ * = S_IFLNK|0777. A rootfs for the VM must store links that way (tests/executor/make-rootfs.sh uses
  * hardlinks for busybox and one mapped link); the host executor needs real symlinks instead.
  */
 #ifndef CNB_VM_EXECUTOR_H
@@ -83,7 +83,7 @@ typedef struct cnb__job {
 	unsigned memory_mb;    /* VM only; 0: 512 */
 	const char *kernel;    /* VM only; NULL: $CNB_VM_KERNEL, the cached minimal kernel, the installed one */
 	const char *initrd;    /* VM only; NULL: $CNB_VM_INITRD, the installed one */
-	const char *arch;      /* the guest's architecture, "amd64" or "arm64" (lib/vm/qemu-arch.h); NULL:
+	const char *arch;      /* the guest's architecture, "amd64" or "arm64" (lib/executor/qemu-arch.h); NULL:
 	                        * the host's. The host executor runs only the host's. */
 	/* with raw_output: the steps' stdout and stderr bytes, unsplit and apart, go to these host fds
 	 * instead of the log (what `cnb vm run` and `cnb run` print, like docker run) */
