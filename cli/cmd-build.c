@@ -66,17 +66,6 @@ static const char usage_text[] =
 	"HTTP_PROXY, HTTPS_PROXY and NO_PROXY (and lowercase) are passed to the build, as pack does.\n"
 	"Exit codes: 0 ok, 1 failure, 2 usage, 3 registry, 4 VM, 5 detect failed, 6 build failed, 130 interrupted.\n";
 
-int cnb_cli_list_add(cnb_cli_str_list *l, const char *s, const char *flag)
-{
-	if (l->n >= CNB_BUILD_MAX_LIST) {
-		fprintf(stderr, "cnb build: too many %s (at most %d)\n", flag, CNB_BUILD_MAX_LIST);
-		return CNB_EXIT_USAGE;
-	}
-	l->items[l->n++] = s;
-	l->items[l->n] = NULL;
-	return 0;
-}
-
 /* "-e NAME" takes NAME's value from our environment, like docker and pack. */
 static int add_env(cnb_cli_str_list *env, const char *arg)
 {

@@ -9,16 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef CNB_LIBEXECDIR
-#define CNB_LIBEXECDIR "/usr/local/libexec/cnb"
-#endif
-
-const char *cnb__executor_libexec_dir(void)
-{
-	const char *env = getenv("CNB_LIBEXEC_DIR");
-	return env && *env ? env : CNB_LIBEXECDIR;
-}
-
 void cnb__job_result_free(cnb__job_result *r)
 {
 	if (!r)
