@@ -3,6 +3,7 @@
 #include "clock.h"
 #include "../common/cleanup.h"
 #include "../common/error-internal.h"
+#include "../os/os.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -68,7 +69,7 @@ static int send_line(int fd, const char *line, int pass_fd)
 		memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
 	}
 	while (iov.iov_len > 0) { /* the fd travels with the first byte */
-		ssize_t n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+		ssize_t n = cnb__os_sendmsg(fd, &msg);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)

@@ -13,6 +13,7 @@
 #include "../common/cleanup.h"
 #include "../common/error-internal.h"
 #include "../common/fs.h"
+#include "../os/os.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,10 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/random.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -51,7 +49,7 @@ static void __attribute__((noreturn)) exec_qemu(char **argv, const int fds[QEMU_
 						const cnb__qemu_arch *arch)
 {
 	/* QEMU must not outlive us, even when we are SIGKILLed. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	cnb__os_die_with_parent();
 	if (getppid() != parent)
 		_exit(127);
 	int high[QEMU_N_FDS];
@@ -64,7 +62,7 @@ static void __attribute__((noreturn)) exec_qemu(char **argv, const int fds[QEMU_
 	dup2(devnull, STDIN_FILENO);
 	dup2(QEMU_CONSOLE_FD, STDOUT_FILENO);
 	dup2(QEMU_CONSOLE_FD, STDERR_FILENO);
-	syscall(SYS_close_range, QEMU_END_FD, ~0U, 0);
+	cnb__os_close_from(QEMU_END_FD);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -105,7 +103,7 @@ static int channels_open(qemu_channels *c, int incoming_fd, cnb_error **err)
 	for (int i = 0; i < QEMU_N_FDS - 1; i++) {
 		int pair[2];
 		bool is_pipe = i + QEMU_CONSOLE_FD <= QEMU_ERROR_FD;
-		if ((is_pipe ? pipe2(pair, O_CLOEXEC) : socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair)) < 0) {
+		if ((is_pipe ? cnb__os_pipe(pair, 0) : cnb__os_socketpair(pair)) < 0) {
 			int e = errno;
 			channels_close(c->host, QEMU_N_FDS - 1);
 			channels_close(c->qemu, QEMU_N_FDS);
@@ -127,7 +125,7 @@ static int send_go(int control_fd)
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	go.time_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
-	if (getrandom(go.seed, sizeof(go.seed), 0) != (ssize_t)sizeof(go.seed))
+	if (cnb__os_random(go.seed, sizeof(go.seed)) < 0)
 		return -1;
 	return cnb__guest_go_write(control_fd, &go);
 }
@@ -223,7 +221,7 @@ static boot_outcome boot_once(cnb_ctx *ctx, const cnb__job *job, const cnb__vm_i
 	w.error_fd = TAKE_FD(HOST_FD(&ch, QEMU_ERROR_FD));
 	if (job->raw_output)
 		w.raw_stdout_fd = job->raw_stdout_fd, w.raw_stderr_fd = job->raw_stderr_fd;
-	w.pid_fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	w.pid_fd = cnb__os_pid_watch(pid);
 	unsigned ready_ms = restore ? RESTORE_READY_TIMEOUT_MS : cnb__accel_ready_timeout_ms(accel);
 	w.ready_deadline_ms = w.start_ms + ready_ms;
 	w.deadline_ms = job_deadline_ms(job, w.start_ms, ready_ms);

@@ -7,6 +7,7 @@
 #include "../common/error-internal.h"
 #include "../common/fs.h"
 #include "../../oci/digest.h"
+#include "../os/os.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,9 +42,10 @@ static int add_identity(cnb__buf *b, const char *what, const char *path)
 	struct stat st;
 	if (!path || stat(path, &st) < 0)
 		return -1;
-	return cnb__buf_printf(b, "%s %s %llu %llu %lld %lld.%09ld\n", what, path, (unsigned long long)st.st_dev,
-			       (unsigned long long)st.st_ino, (long long)st.st_size, (long long)st.st_mtim.tv_sec,
-			       st.st_mtim.tv_nsec);
+	int64_t mtime_ns = cnb__os_mtime_ns(&st);
+	return cnb__buf_printf(b, "%s %s %llu %llu %lld %lld.%09lld\n", what, path, (unsigned long long)st.st_dev,
+			       (unsigned long long)st.st_ino, (long long)st.st_size, (long long)(mtime_ns / 1000000000),
+			       (long long)(mtime_ns % 1000000000));
 }
 
 /* sha256 hex of the configuration; NULL when a file it depends on cannot be identified. */

@@ -8,7 +8,7 @@
 #include "lib/common/fs.h"
 #include "lib/common/strv.h"
 #include "lib/lifecycle/spec/project-descriptor.h"
-#include "oci/location.h"
+#include "lib/os/os.h"
 #include "oci/location.h"
 
 #include <errno.h>
@@ -164,7 +164,7 @@ int cnb_build_new(cnb_build **out, cnb_ctx *ctx, const cnb_build_opts *opts, cnb
 		cnb_build_free(b);
 		return cnb__error_prefix(err, "build %s", opts->image);
 	}
-	if (oom || pipe2(b->cancel_pipe, O_CLOEXEC | O_NONBLOCK) < 0 ||
+	if (oom || cnb__os_pipe(b->cancel_pipe, O_NONBLOCK) < 0 ||
 	    !(b->ctx = cnb__ctx_with_cancel(ctx, b->cancel_pipe[0]))) {
 		cnb_build_free(b);
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");

@@ -5,6 +5,7 @@
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
 #include "lib/export/export-assemble.h"
+#include "lib/os/os.h"
 #include "oci/digest.h"
 
 #include <errno.h>
@@ -14,8 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/fs.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -50,7 +49,7 @@ static int copy_verified(const char *src, const char *dst, const char *sha, bool
 	_cleanup_close_ int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (out < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "create %s", dst);
-	if (ioctl(out, FICLONE, in) < 0) {
+	if (cnb__os_clone_file(out, in) < 0) {
 		char buf[1 << 16];
 		ssize_t n;
 		while ((n = read(in, buf, sizeof(buf))) != 0) {

@@ -27,6 +27,7 @@
 #include "lib/rootfs/rootfs-image.h"
 #include "lib/executor/executor.h"
 #include "lib/executor/guest-local.h"
+#include "lib/os/os.h"
 #include "oci/image.h"
 #include "oci/location.h"
 #include "oci/reference.h"
@@ -34,8 +35,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
-#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -285,19 +284,16 @@ static char *project_uri_ref(const char *app, const char *uri, cnb_error **err)
 {
 	if (strstr(uri, "://") || !strncmp(uri, "urn:", 4))
 		return strdup(uri);
-	_cleanup_close_ int appfd = open(app, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	struct open_how how = { .flags = O_PATH | O_CLOEXEC,
-				.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
-	_cleanup_close_ int fd = appfd < 0 ? -1 : (int)syscall(SYS_openat2, appfd, uri, &how, sizeof(how));
-	int e = errno;
-	if (fd < 0 && e == ENOSYS) { /* before Linux 5.6: no "..", nothing absolute; links are not checked */
+	_cleanup_close_ int appfd = open(app, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int fd = appfd < 0 ? -1 : cnb__os_open_beneath(appfd, uri);
+	int e = fd >= 0 ? 0 : errno;
+	if (e == ENOSYS) { /* before Linux 5.6: no "..", nothing absolute; links are not checked */
 		_cleanup_free_ char *joined = cnb__path_join(app, uri);
 		bool dotdot = uri[0] == '/' || !strcmp(uri, "..") || !strncmp(uri, "../", 3) || strstr(uri, "/../") ||
 			      (strlen(uri) >= 3 && !strcmp(uri + strlen(uri) - 3, "/.."));
 		e = dotdot ? EXDEV : joined && access(joined, F_OK) == 0 ? 0 : ENOENT;
-		fd = e ? -1 : open("/", O_PATH | O_CLOEXEC);
 	}
-	if (fd >= 0)
+	if (e == 0)
 		return cnb__path_join(app, uri);
 	bool pathlike = uri[0] == '.' || uri[0] == '/' || uri[strlen(uri) - 1] == '/';
 	if (e == ENOENT && !pathlike)

@@ -13,6 +13,7 @@
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
+#include "lib/os/os.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -22,8 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 
 #define PROGRESS_STEP (4u << 20)
@@ -84,7 +83,7 @@ static int apply_xattrs(applier *ap, int fd, struct archive_entry *e, cnb_error 
 			cnb__log(ap->ctx, CNB_LOG_DEBUG, "layer %s: xattr %s not representable, skipped", ap->digest, name);
 			continue;
 		}
-		if (fsetxattr(fd, name, value, size, 0) < 0) {
+		if (cnb__os_fsetxattr(fd, name, value, size) < 0) {
 			if (errno == ENOTSUP || errno == EPERM) {
 				cnb__log(ap->ctx, CNB_LOG_WARN, "layer %s: xattr %s: %s, skipped", ap->digest, name, strerror(errno));
 				continue;

@@ -1,25 +1,25 @@
 /* Encoding of guest ownership and modes as QEMU's mapped-xattr model expects them. */
 #include "mapped-xattr.h"
+#include "../os/os.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <sys/stat.h>
-#include <sys/xattr.h>
 
 static int put(int fd, const char *name, uint64_t v, size_t width)
 {
 	unsigned char le[8];
 	for (size_t i = 0; i < width; i++)
 		le[i] = (unsigned char)(v >> (8 * i));
-	return fsetxattr(fd, name, le, width, 0);
+	return cnb__os_fsetxattr(fd, name, le, width);
 }
 
 static int get(int fd, const char *name, uint64_t *v, size_t width)
 {
 	unsigned char le[8];
-	ssize_t n = fgetxattr(fd, name, le, sizeof(le));
+	ssize_t n = cnb__os_fgetxattr(fd, name, le, sizeof(le));
 	if (n < 0)
 		return -1;
 	if ((size_t)n != width) {
@@ -73,7 +73,7 @@ mode_t cnb__mapped_host_mode(uint32_t guest_mode)
 bool cnb__mapped_xattr_tree(const char *dir)
 {
 	char value[4];
-	if (lgetxattr(dir, CNB_MAPPED_XATTR_PREFIX "mode", value, sizeof(value)) == (ssize_t)sizeof(value))
+	if (cnb__os_lgetxattr(dir, CNB_MAPPED_XATTR_PREFIX "mode", value, sizeof(value)) == (ssize_t)sizeof(value))
 		return true;
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -81,7 +81,7 @@ bool cnb__mapped_xattr_tree(const char *dir)
 	for (int seen = 0; d && !mapped && seen < 64 && (e = readdir(d)); seen++) {
 		char path[PATH_MAX];
 		if (e->d_name[0] != '.' && snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) < (int)sizeof(path))
-			mapped = lgetxattr(path, CNB_MAPPED_XATTR_PREFIX "mode", value, sizeof(value)) == (ssize_t)sizeof(value);
+			mapped = cnb__os_lgetxattr(path, CNB_MAPPED_XATTR_PREFIX "mode", value, sizeof(value)) == (ssize_t)sizeof(value);
 	}
 	if (d)
 		closedir(d);

@@ -7,6 +7,7 @@
 #include "lib/common/buf.h"
 #include "lib/common/fs.h"
 #include "lib/common/strv.h"
+#include "lib/os/os.h"
 #include "oci/store-gc.h"
 
 #include <errno.h>
@@ -77,7 +78,7 @@ static int build(const cnb_ctx *ctx, const char *root, const char *name, const c
 	int r = fd < 0 ? cnb__error_errno(err, CNB_EIO, errno, "open %s", tmp)
 		       : cnb__rootfs_apply_layers(ctx, fd, layers, n, mapped, err);
 	/* Durable before visible: after a crash the name must never point at a half-written tree. */
-	if (r == 0 && syncfs(fd) < 0)
+	if (r == 0 && cnb__os_syncfs(fd) < 0)
 		r = cnb__error_errno(err, CNB_EIO, errno, "sync %s", tmp);
 	_cleanup_free_ char *size_path = sibling(root, name, ".size");
 	if (r == 0) {

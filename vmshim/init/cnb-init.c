@@ -180,11 +180,11 @@ static void apply_go(const cnb__guest_go *go)
 	struct timespec ts = { .tv_sec = go->time_ns / 1000000000, .tv_nsec = go->time_ns % 1000000000 };
 	if (clock_settime(CLOCK_REALTIME, &ts) < 0)
 		fatal("set the clock: %s", strerror(errno));
-	struct {
+	union { /* the ioctl's struct ends in a flexible array: room for the seed after it */
 		struct rand_pool_info info;
-		uint8_t bytes[CNB_GUEST_GO_SEED_BYTES];
+		uint8_t raw[sizeof(struct rand_pool_info) + CNB_GUEST_GO_SEED_BYTES];
 	} seed = { .info = { .entropy_count = 8 * CNB_GUEST_GO_SEED_BYTES, .buf_size = CNB_GUEST_GO_SEED_BYTES } };
-	memcpy(seed.bytes, go->seed, sizeof(seed.bytes));
+	memcpy(seed.info.buf, go->seed, CNB_GUEST_GO_SEED_BYTES);
 	_cleanup_close_ int fd = open("/dev/urandom", O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || ioctl(fd, RNDADDENTROPY, &seed) < 0 || ioctl(fd, RNDRESEEDCRNG) < 0)
 		fatal("seed the RNG: %s", strerror(errno));
