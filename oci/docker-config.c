@@ -4,6 +4,7 @@
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
+#include "lib/os/os.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -111,9 +112,9 @@ static int run_helper(cnb__oci_creds *out, const char *helper, const char *regis
 	if (asprintf(&prog, "docker-credential-%s", helper) < 0)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	int in[2], outp[2];
-	if (pipe2(in, O_CLOEXEC) < 0)
+	if (cnb__os_pipe(in, 0) < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "pipe");
-	if (pipe2(outp, O_CLOEXEC) < 0) {
+	if (cnb__os_pipe(outp, 0) < 0) {
 		close(in[0]);
 		close(in[1]);
 		return cnb__error_errno(err, CNB_EIO, errno, "pipe");

@@ -78,6 +78,9 @@ has "$OUT" "fail: test/always-fail@1.0.0" "detect, debug: the failing first grou
 has "$OUT" "pass: test/node-engine@1.0.0" "detect, debug: passing buildpacks are reported"
 has "$OUT" "skip: test/optional-fail@1.0.0" "detect, debug: the failed optional buildpack is skipped"
 has "$OUT" "fail: test/tool-b@1.0.0 requires" "detect, debug: a failed plan trial is shown"
+phase detect -log-level warn
+is "$RC" 0 "detect, warn: exit 0"
+lacks "$OUT" "buildpacks participating" "detect, warn: info lines are filtered out (levels as the library's cnb_log_level)"
 G=$B/layers/group.toml
 ids=$(grep '^ *id = ' "$G" | sed 's/.*"\(.*\)"/\1/' | tr '\n' ' ')
 is "$ids" "test/node-engine test/npm test/tool-a test/tool-b test/tool-user " \

@@ -92,12 +92,13 @@ static int set_default(lc_options *o, unsigned bit, const char *value)
 	return *slot ? 0 : -1;
 }
 
-static bool parse_level(const char *s, cnb__log_level *out)
+static bool parse_level(const char *s, cnb_log_level *out)
 {
-	static const char *const names[] = { "debug", "info", "warn", "error" };
+	static const char *const names[] = { [CNB_LOG_ERROR] = "error", [CNB_LOG_WARN] = "warn",
+					     [CNB_LOG_INFO] = "info", [CNB_LOG_DEBUG] = "debug" };
 	for (size_t i = 0; i < CNB_ARRAY_SIZE(names); i++)
-		if (!strcmp(s, names[i])) {
-			*out = (cnb__log_level)i;
+		if (names[i] && !strcmp(s, names[i])) {
+			*out = (cnb_log_level)i;
 			return true;
 		}
 	return false;
@@ -230,10 +231,10 @@ void lc_options_free(lc_options *o)
 		free(o->paths[i]);
 }
 
-void lc_log(void *ud, cnb__log_level level, const char *line)
+void lc_log(void *ud, cnb_log_level level, const char *line)
 {
 	const lc_options *o = ud;
-	if (level < o->log_level)
+	if (level > o->log_level)
 		return;
 	/* Buildpack output is interleaved on stdout/stderr: one write per line keeps ours whole. */
 	fprintf(stderr, "%s\n", line);

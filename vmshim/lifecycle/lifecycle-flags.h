@@ -31,7 +31,7 @@ enum {
 
 typedef struct lc_options {
 	char *paths[16]; /* indexed by flag bit; absolute, owned */
-	cnb__log_level log_level;
+	cnb_log_level log_level; /* the highest level printed, as the library's own log callback */
 	cnb__phase_inputs in;
 } lc_options;
 
@@ -45,6 +45,6 @@ int lc_options_parse(lc_options *o, const char *phase, unsigned allowed, int arg
 void lc_options_free(lc_options *o);
 
 /* Prints a line on stderr when `level` passes the -log-level filter. */
-void lc_log(void *ud, cnb__log_level level, const char *line);
+void lc_log(void *ud, cnb_log_level level, const char *line);
 
 #endif

@@ -23,7 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-void cnb__phase_log(const cnb__phase_inputs *in, cnb__log_level level, const char *fmt, ...)
+void cnb__phase_log(const cnb__phase_inputs *in, cnb_log_level level, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <cnb/error.h>
+#include <cnb/log.h>
 #include "lib/lifecycle/spec/api-version.h"
 
 enum {
@@ -22,13 +23,6 @@ enum {
 	CNB_LC_EXIT_BUILD = 52,           /* generic build error */
 	CNB_LC_EXIT_EXPORT = 62,          /* generic export error */
 };
-
-typedef enum cnb__log_level {
-	CNB_LOG_DEBUG,
-	CNB_LOG_INFO,
-	CNB_LOG_WARN,
-	CNB_LOG_ERROR,
-} cnb__log_level;
 
 typedef struct cnb__phase_inputs {
 	const char *app_dir;
@@ -47,11 +41,11 @@ typedef struct cnb__phase_inputs {
 	cnb__api platform_api;
 	char *const *environ; /* the lifecycle's own environment: the allow-list filters it */
 	/* Our own messages (a library never prints): one line without newline. */
-	void (*log)(void *ud, cnb__log_level level, const char *line);
+	void (*log)(void *ud, cnb_log_level level, const char *line); /* the public levels (cnb/log.h) */
 	void *log_ud;
 } cnb__phase_inputs;
 
-void cnb__phase_log(const cnb__phase_inputs *in, cnb__log_level level, const char *fmt, ...)
+void cnb__phase_log(const cnb__phase_inputs *in, cnb_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /*
