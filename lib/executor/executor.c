@@ -1,6 +1,6 @@
 /* Dispatch to an executor; what both share on the host side. */
 #include "executor.h"
-#include "clock.h"
+#include "../common/clock.h"
 #include "job.h"
 #include "qemu-arch.h"
 #include "vm-run.h"

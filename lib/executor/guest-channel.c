@@ -1,6 +1,6 @@
 /* The host end of a running job: one poll loop, bounded line splitting of untrusted streams. */
 #include "guest-channel.h"
-#include "clock.h"
+#include "../common/clock.h"
 #include "guest-protocol.h"
 #include "../api/ctx-internal.h"
 #include "../common/buf.h"

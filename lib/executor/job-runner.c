@@ -1,6 +1,6 @@
 /* The job runner shared by cnb-init and the host executor: root assembly and step execution. */
 #include "job-runner.h"
-#include "clock.h"
+#include "../common/clock.h"
 #include "guest-local.h"
 #include "guest-protocol.h"
 #include "../common/cleanup.h"

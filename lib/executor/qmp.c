@@ -1,6 +1,6 @@
 /* QMP: one request at a time, answers matched by order (QMP answers commands in order). */
 #include "qmp.h"
-#include "clock.h"
+#include "../common/clock.h"
 #include "../common/cleanup.h"
 #include "../common/error-internal.h"
 #include "../os/os.h"

@@ -1,7 +1,7 @@
 /* The VM executor: QEMU with cnb-init as PID 1, a boot watchdog, and nothing left behind. */
 #include "vm-run.h"
 #include "accel.h"
-#include "clock.h"
+#include "../common/clock.h"
 #include "guest-channel.h"
 #include "guest-protocol.h"
 #include "job.h"

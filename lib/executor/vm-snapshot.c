@@ -1,6 +1,6 @@
 /* VM snapshots: the key, the trusted cache location, save over QMP and the restore fd. */
 #include "vm-snapshot.h"
-#include "clock.h"
+#include "../common/clock.h"
 #include "../api/ctx-internal.h"
 #include "../common/buf.h"
 #include "../common/cleanup.h"

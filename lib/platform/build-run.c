@@ -17,6 +17,7 @@
 #include "lib/lifecycle/spec/project-descriptor.h"
 #include "lib/api/ctx-internal.h"
 #include "lib/common/cleanup.h"
+#include "lib/common/clock.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
 #include "lib/common/strv.h"
@@ -59,18 +60,11 @@
 #define EXIT_DETECT_FAILED 20
 #define EXIT_DETECT_ERRORED 21
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Records how long a phase took (ms since `start_ms`, a now_ms() reading). */
+/* Records how long a phase took (ms since `start_ms`, a cnb__monotonic_ms() reading). */
 static void phase_done(cnb_build *b, const char *name, uint64_t start_ms)
 {
 	if (b->n_phases < CNB_BUILD_MAX_PHASES)
-		b->phases[b->n_phases++] = (cnb__phase_time){ name, now_ms() - start_ms };
+		b->phases[b->n_phases++] = (cnb__phase_time){ name, cnb__monotonic_ms() - start_ms };
 }
 
 typedef struct run_state {
@@ -755,7 +749,7 @@ int cnb__build_execute(cnb_build *b, cnb_error **err)
 		{ "lifecycle", run_lifecycle }, { "assemble", export_image }, { "publish", publish },
 	};
 	for (size_t i = 0; r == 0 && i < CNB_ARRAY_SIZE(phases); i++) {
-		uint64_t start = now_ms();
+		uint64_t start = cnb__monotonic_ms();
 		r = check_cancel(&s, err);
 		if (r == 0)
 			r = phases[i].run(&s, err);

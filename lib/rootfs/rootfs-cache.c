@@ -3,6 +3,7 @@
 #include "chain-id.h"
 #include "lib/api/ctx-internal.h"
 #include "lib/common/cleanup.h"
+#include "lib/common/clock.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/buf.h"
 #include "lib/common/fs.h"
@@ -72,8 +73,7 @@ static int build(const cnb_ctx *ctx, const char *root, const char *name, const c
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	if (!mkdtemp(tmp))
 		return cnb__error_errno(err, CNB_EIO, errno, "create %s", tmp);
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	uint64_t t0 = cnb__monotonic_ms();
 	_cleanup_close_ int fd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int r = fd < 0 ? cnb__error_errno(err, CNB_EIO, errno, "open %s", tmp)
 		       : cnb__rootfs_apply_layers(ctx, fd, layers, n, mapped, err);
@@ -98,9 +98,8 @@ static int build(const cnb_ctx *ctx, const char *root, const char *name, const c
 		cnb__rm_rf(tmp, NULL);
 		return r;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	cnb__log(ctx, CNB_LOG_INFO, "rootfs %.19s… assembled from %zu layers in %.2f s", name, n,
-		 (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		 (double)(cnb__monotonic_ms() - t0) / 1e3);
 	return 0;
 }
 

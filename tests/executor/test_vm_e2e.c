@@ -5,7 +5,7 @@
  * QEMUs that hang or abort under KVM, and this host's own KVM, whatever it does).
  * Needs root (fixture ownership, host executor) and the image built in the build tree.
  */
-#include "lib/executor/clock.h"
+#include "lib/common/clock.h"
 #include "lib/executor/executor.h"
 #include "lib/common/buf.h"
 #include "lib/common/cleanup.h"

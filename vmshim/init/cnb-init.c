@@ -12,7 +12,7 @@
  * Expects in the initramfs (vmshim/image/build-initramfs.sh): /etc/cnb/modules (module paths
  * in load order), /lib/modules/<release>/..., the guest tools in /cnb/libcnb.
  */
-#include "lib/executor/clock.h"
+#include "lib/common/clock.h"
 #include "lib/executor/guest-net.h"
 #include "lib/executor/guest-protocol.h"
 #include "lib/executor/job-runner.h"

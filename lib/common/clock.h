@@ -1,6 +1,6 @@
-/* Monotonic milliseconds: deadlines and timings in the executors and cnb-init. */
-#ifndef CNB_VM_CLOCK_H
-#define CNB_VM_CLOCK_H
+/* Monotonic milliseconds: the one clock for deadlines and timings (host library, cnb-init). */
+#ifndef CNB_COMMON_CLOCK_H
+#define CNB_COMMON_CLOCK_H
 
 #include <stdint.h>
 #include <time.h>
