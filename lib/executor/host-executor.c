@@ -110,8 +110,9 @@ int cnb__host_run(cnb_ctx *ctx, const cnb__job *job, int cancel_fd, cnb__job_res
 	snprintf(out->accel, sizeof(out->accel), "host");
 	if (geteuid() != 0)
 		return cnb__error_set(err, CNB_EUNSUPPORTED,
-				      "the host executor needs root (user namespaces are not supported yet): run as root "
-				      "or use the vm executor");
+				      "the host executor needs root (it mounts the job's root and maps build steps to "
+				      "subordinate ids, see docs/design-notes.md; rootless runs are not supported): run as "
+				      "root or use the vm executor");
 	cnb__idmap idmap;
 	uint32_t host_uid, host_gid;
 	if (cnb__idmap_get(&idmap, NULL, NULL, err) < 0)

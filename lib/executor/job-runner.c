@@ -205,6 +205,10 @@ static int setup_overlay(const cnb__jobrun_env *env, const char *root, cnb_error
 	_cleanup_free_ char *lower = idmapped_lower(env);
 	if (!lower || asprintf(&opts, "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work) < 0)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	/* The merged root directory shows the upper one's owner and mode: the lower root's, as steps see it. */
+	struct stat st;
+	if (stat(lower, &st) < 0 || chown(upper, st.st_uid, st.st_gid) < 0 || chmod(upper, st.st_mode & 07777) < 0)
+		return cnb__error_errno(err, CNB_EVM, errno, "own the overlay's upper directory as the rootfs %s", env->lower);
 	if (mount("overlay", root, "overlay", SAFE_MOUNT, opts) == 0)
 		return 0;
 	int e = errno;

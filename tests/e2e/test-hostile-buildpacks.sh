@@ -27,6 +27,11 @@ setsid sh -c 'while :; do
 		sed -i "s|\"entrypoint\":\[[^]]*\]|\"entrypoint\":[\"/pwned-by-buildpack\"]|" /cnb/out/export.json
 done' </dev/null >/dev/null 2>&1 &
 echo "     left a rewriter running"
+if [ -f kill-me ]; then # the SIGKILL test below: a build that lingers, with a process in a session of its own
+	setsid sh -c 'while :; do sleep 1; done; : cnb-killtest-marker' </dev/null >/dev/null 2>&1 &
+	echo "     lingering"
+	sleep 3600
+fi
 SH
 sed -e "s|BUILD_IMAGE|$reg/hostile/base:build|; s|RUN_IMAGE|$reg/hostile/base:run|; s|\.\./buildpacks/shell|$work/bp|" \
 	"$src/examples/builder/builder.toml" > "$work/builder.toml"
@@ -76,6 +81,21 @@ if [ "$(id -u)" = 0 ]; then
 	"$cnb" build "$reg/hostile/app-host" --builder "$reg/hostile/builder" --path "$work/app" --publish \
 		--executor host --clear-cache >"$work/cleared.out" 2>&1
 	ok $? "--clear-cache builds past it"
+
+	# SIGKILL of cnb itself during a host build: nothing the build started survives it (the keeper and the
+	# job runner die by PDEATHSIG, every step process with the runner's PID namespace).
+	cp -r "$work/app" "$work/app-kill" && touch "$work/app-kill/kill-me"
+	"$cnb" build "$reg/hostile/app-kill" --builder "$reg/hostile/builder" --path "$work/app-kill" --executor host \
+		>"$work/kill.out" 2>&1 &
+	cnb_pid=$!
+	for _ in $(seq 600); do grep -q lingering "$work/kill.out" && break; sleep 0.2; done
+	before=$(pgrep -f cnb-killtest-marker | wc -l)
+	kill -KILL $cnb_pid; wait $cnb_pid 2>/dev/null
+	left=1
+	for _ in $(seq 50); do left=$(pgrep -f cnb-killtest-marker | wc -l); [ "$left" = 0 ] && break; sleep 0.1; done
+	[ "$before" -ge 1 ] && [ "$left" = 0 ]
+	ok $? "SIGKILL of cnb during a host build leaves no process of the build ($before before, $left after)"
+	[ "$left" = 0 ] || { ps -eo pid,ppid,user,args | grep -v grep | grep -e cnb-killtest-marker -e 'sleep 3600' | sed 's/^/# /'; for p in $(pgrep -f cnb-killtest-marker); do kill -KILL "$p"; done; }
 fi
 
 tap_done
