@@ -48,7 +48,7 @@ static int read_subid(const char *path, uint32_t *base, cnb_error **err)
 	}
 	if (clash)
 		return cnb__error_set(err, CNB_EINVAL,
-				      "%s gives %s ids in %" PRIu64 "..%" PRIu64 ", the host executor's default range for "
+				      "%s gives %s ids within %" PRIu64 "..%" PRIu64 ", the host executor's default range for "
 				      "build steps: give the steps a range of their own, a line \"%s:START:%u\" in "
 				      "/etc/subuid and /etc/subgid",
 				      path, clash, lo, hi - 1, CNB_HOST_ID_OWNER, CNB_HOST_IDS);
