@@ -115,7 +115,7 @@ int cnb__host_run(cnb_ctx *ctx, const cnb__job *job, int cancel_fd, cnb__job_res
 				      "root or use the vm executor");
 	cnb__idmap idmap;
 	uint32_t host_uid, host_gid;
-	if (cnb__idmap_get(&idmap, NULL, NULL, err) < 0)
+	if (cnb__idmap_check_kernel(NULL, err) < 0 || cnb__idmap_get(&idmap, NULL, NULL, err) < 0)
 		return cnb__error_prefix(err, "host executor");
 	for (size_t i = 0; i < job->n_steps; i++)
 		if (cnb__idmap_to_host(&idmap, job->steps[i].uid, job->steps[i].gid, &host_uid, &host_gid, err) < 0)

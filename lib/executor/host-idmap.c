@@ -62,6 +62,23 @@ int cnb__idmap_get(cnb__idmap *out, const char *subuid, const char *subgid, cnb_
 	return r < 0 ? r : read_subid(subgid ? subgid : "/etc/subgid", &out->gid_base, err);
 }
 
+int cnb__idmap_check_kernel(const char *max_path, cnb_error **err)
+{
+	char buf[32] = "";
+	_cleanup_fclose_ FILE *f = fopen(max_path ? max_path : "/proc/sys/user/max_user_namespaces", "re");
+	if (!f || !fgets(buf, sizeof(buf), f))
+		return cnb__error_set(err, CNB_EUNSUPPORTED,
+				      "this kernel has no user namespaces (no %s; CONFIG_USER_NS): the host executor runs "
+				      "build steps in them; use the vm executor",
+				      max_path ? max_path : "/proc/sys/user/max_user_namespaces");
+	if (strtoul(buf, NULL, 10) == 0)
+		return cnb__error_set(err, CNB_EUNSUPPORTED,
+				      "user namespaces are disabled (user.max_user_namespaces = 0): the host executor runs "
+				      "build steps in them; enable them (sysctl -w user.max_user_namespaces=10000) or use "
+				      "the vm executor");
+	return 0;
+}
+
 int cnb__idmap_to_host(const cnb__idmap *m, uint32_t uid, uint32_t gid, uint32_t *host_uid, uint32_t *host_gid,
 		       cnb_error **err)
 {

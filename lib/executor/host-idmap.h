@@ -23,6 +23,10 @@ typedef struct cnb__idmap {
 /* The range from /etc/subuid and /etc/subgid (paths for tests: NULL means the system's). */
 int cnb__idmap_get(cnb__idmap *out, const char *subuid, const char *subgid, cnb_error **err);
 
+/* 0 when this kernel lets root create user namespaces, else CNB_EUNSUPPORTED saying what to enable.
+ * max_path: the sysctl file (tests; NULL means /proc/sys/user/max_user_namespaces). */
+int cnb__idmap_check_kernel(const char *max_path, cnb_error **err);
+
 /* Host ids of the step ids uid/gid; -1 (CNB_EINVAL in *err) when they are outside the mapped range. */
 int cnb__idmap_to_host(const cnb__idmap *m, uint32_t uid, uint32_t gid, uint32_t *host_uid, uint32_t *host_gid,
 		       cnb_error **err);

@@ -312,6 +312,21 @@ static void test_host_idmap__range_from_subid_files(void)
 		   strstr(cnb_error_message(err), "maps ids 0..65535"),
 	   "idmap: a step uid past the range is refused (%s)", err ? cnb_error_message(err) : "no error");
 	cnb_error_free(err);
+	err = NULL;
+	f = fopen(uid_file, "w");
+	fputs("0\n", f ? f : stderr);
+	if (f)
+		fclose(f);
+	rc = cnb__idmap_check_kernel(uid_file, &err);
+	ok(rc == CNB_EUNSUPPORTED && err && strstr(cnb_error_message(err), "sysctl -w user.max_user_namespaces"),
+	   "idmap: user namespaces disabled: says what to enable (%s)", err ? cnb_error_message(err) : "no error");
+	cnb_error_free(err);
+	err = NULL;
+	rc = cnb__idmap_check_kernel(missing, &err);
+	ok(rc == CNB_EUNSUPPORTED && err && strstr(cnb_error_message(err), "CONFIG_USER_NS"),
+	   "idmap: no user namespaces in the kernel: says so (%s)", err ? cnb_error_message(err) : "no error");
+	cnb_error_free(err);
+	ok(cnb__idmap_check_kernel(NULL, NULL) == 0, "idmap: this kernel has user namespaces");
 	unlink(uid_file);
 	unlink(gid_file);
 	rmdir(dir);
