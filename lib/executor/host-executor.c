@@ -6,15 +6,17 @@
  * The keeper only waits and forwards the runner's status, so our pidfd watches one process whose
  * death (SIGKILL on cancel) takes the runner down through PDEATHSIG, and with it, as PID 1, every
  * process of the job. Events and output travel over pipes, watched like the VM's channels.
- * The runner keeps host root, but no step sees it: each step runs in PID and mount namespaces of
- * its own, pivoted into the job root, without capabilities, with no_new_privs, on nosuid mounts
- * (lib/executor/job-runner.c). No user namespace: steps already run as an unprivileged uid without any
- * capability, and a userns would need the rootfs and job dir re-owned into its id range.
+ * The runner keeps host root, but no step sees it: each step runs in user, PID and mount namespaces
+ * of its own, pivoted into the job root, without capabilities, with no_new_privs, on nosuid mounts
+ * (lib/executor/job-runner.c). The user namespace maps the step's ids to a range no host account
+ * uses (host-idmap.h): the caller owns what steps write in the job dir by those host ids
+ * (cnb__idmap_to_host), the rootfs is seen through an idmapped mount.
  */
 #include "vm-run.h"
 #include "guest-channel.h"
 #include "guest-net.h"
 #include "guest-protocol.h"
+#include "host-idmap.h"
 #include "job-runner.h"
 #include "../api/ctx-internal.h"
 #include "../common/cleanup.h"
@@ -40,14 +42,21 @@ typedef struct runner_fds {
 	int event, output, error;
 } runner_fds;
 
-static void __attribute__((noreturn)) runner(const cnb__job *job, const char *scratch, runner_fds fds)
+static void __attribute__((noreturn)) runner(const cnb__job *job, const cnb__idmap *idmap, const char *scratch,
+					     runner_fds fds)
 {
 	cnb_error *err = NULL;
 	int event_fd = fds.event;
 	cnb__jobrun_env env = { .lower = job->rootfs, .job_dir = job->job_dir,
 				.tools_dir = cnb__executor_libexec_dir(), .scratch = scratch,
-				.output_fd = fds.output, .error_fd = fds.error, .event_fd = event_fd };
+				.output_fd = fds.output, .error_fd = fds.error, .event_fd = event_fd, .idmap = idmap };
 	_cleanup_free_ char *root = NULL;
+	/* Our PID namespace's own /proc: the id maps of a step are written to /proc/<pid>, pids as we see them. */
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+		cnb__jobrun_report(event_fd, CNB_GUEST_EVENT_ERROR, "mount /proc of the job's PID namespace: %s",
+				   strerror(errno));
+		_exit(1);
+	}
 	if ((!job->network && cnb__net_loopback_up(&err) < 0) || cnb__jobrun_setup(job, &env, &root, &err) < 0) {
 		cnb__jobrun_report(event_fd, CNB_GUEST_EVENT_ERROR, "%s", cnb_error_message(err));
 		_exit(1);
@@ -58,7 +67,8 @@ static void __attribute__((noreturn)) runner(const cnb__job *job, const char *sc
 	_exit(0);
 }
 
-static void __attribute__((noreturn)) keeper(const cnb__job *job, const char *scratch, runner_fds fds, pid_t parent)
+static void __attribute__((noreturn)) keeper(const cnb__job *job, const cnb__idmap *idmap, const char *scratch,
+					     runner_fds fds, pid_t parent)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
@@ -81,7 +91,7 @@ static void __attribute__((noreturn)) keeper(const cnb__job *job, const char *sc
 		if (poll(&p, 1, 0) != 0)
 			_exit(1);
 		close(alive[0]);
-		runner(job, scratch, fds);
+		runner(job, idmap, scratch, fds);
 	}
 	close(fds.event);
 	close(fds.output);
@@ -100,8 +110,16 @@ int cnb__host_run(cnb_ctx *ctx, const cnb__job *job, int cancel_fd, cnb__job_res
 	snprintf(out->accel, sizeof(out->accel), "host");
 	if (geteuid() != 0)
 		return cnb__error_set(err, CNB_EUNSUPPORTED,
-				      "the host executor needs root (user namespaces are not supported yet): run as root "
-				      "or use the vm executor");
+				      "the host executor needs root (it mounts the job's root and maps build steps to "
+				      "subordinate ids, see docs/design-notes.md; rootless runs are not supported): run as "
+				      "root or use the vm executor");
+	cnb__idmap idmap;
+	uint32_t host_uid, host_gid;
+	if (cnb__idmap_check_kernel(NULL, err) < 0 || cnb__idmap_get(&idmap, NULL, NULL, err) < 0)
+		return cnb__error_prefix(err, "host executor");
+	for (size_t i = 0; i < job->n_steps; i++)
+		if (cnb__idmap_to_host(&idmap, job->steps[i].uid, job->steps[i].gid, &host_uid, &host_gid, err) < 0)
+			return cnb__error_prefix(err, "host executor: step %s", job->steps[i].name);
 	_cleanup_free_ char *scratch = NULL;
 	if (cnb__mkdtemp("cnb-host-", &scratch, err) < 0)
 		return cnb__error_prefix(err, "host executor scratch directory");
@@ -123,7 +141,7 @@ int cnb__host_run(cnb_ctx *ctx, const cnb__job *job, int cancel_fd, cnb__job_res
 		close(ev[0]);
 		close(outp[0]);
 		close(errp[0]);
-		keeper(job, scratch, (runner_fds){ ev[1], outp[1], errp[1] }, parent);
+		keeper(job, &idmap, scratch, (runner_fds){ ev[1], outp[1], errp[1] }, parent);
 	}
 	close(ev[1]);
 	close(outp[1]);

@@ -171,6 +171,27 @@ static int open_job_source(int jobfd, const char *source)
 	return fd;
 }
 
+/*
+ * With a user namespace per step, the rootfs is seen through an idmapped mount of it: its root-owned
+ * files are step root's, the CNB user's home is the CNB user's, as in the image. Where the file system
+ * cannot be idmapped, the rootfs is used as is: its files then appear owned by the overflow ids
+ * (nobody), readable but not writable by any step (reported as a "log" event). NULL on OOM.
+ */
+static char *idmapped_lower(const cnb__jobrun_env *env)
+{
+	if (!env->idmap)
+		return strdup(env->lower);
+	char *lower = cnb__path_join(env->scratch, "lower");
+	if (lower && (mkdir(lower, 0755) < 0 || cnb__idmap_bind(env->idmap, env->lower, lower) < 0)) {
+		cnb__jobrun_report(env->event_fd, CNB_GUEST_EVENT_LOG,
+				   "the rootfs %s cannot be idmapped (%s): steps see its files owned by nobody", env->lower,
+				   strerror(errno));
+		free(lower);
+		return strdup(env->lower);
+	}
+	return lower;
+}
+
 static int setup_overlay(const cnb__jobrun_env *env, const char *root, cnb_error **err)
 {
 	_cleanup_free_ char *upper = NULL, *work = NULL, *opts = NULL;
@@ -181,12 +202,17 @@ static int setup_overlay(const cnb__jobrun_env *env, const char *root, cnb_error
 	if (strpbrk(env->lower, ",:\\"))
 		return cnb__error_set(err, CNB_EINVAL, "rootfs path %s contains ',' ':' or '\\', which overlayfs cannot take",
 				      env->lower);
-	if (asprintf(&opts, "lowerdir=%s,upperdir=%s,workdir=%s", env->lower, upper, work) < 0)
+	_cleanup_free_ char *lower = idmapped_lower(env);
+	if (!lower || asprintf(&opts, "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work) < 0)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	/* The merged root directory shows the upper one's owner and mode: the lower root's, as steps see it. */
+	struct stat st;
+	if (stat(lower, &st) < 0 || chown(upper, st.st_uid, st.st_gid) < 0 || chmod(upper, st.st_mode & 07777) < 0)
+		return cnb__error_errno(err, CNB_EVM, errno, "own the overlay's upper directory as the rootfs %s", env->lower);
 	if (mount("overlay", root, "overlay", SAFE_MOUNT, opts) == 0)
 		return 0;
 	int e = errno;
-	if (mount(env->lower, root, NULL, MS_BIND | MS_REC, NULL) < 0 ||
+	if (mount(lower, root, NULL, MS_BIND | MS_REC, NULL) < 0 ||
 	    mount(NULL, root, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | SAFE_MOUNT, NULL) < 0)
 		return cnb__error_errno(err, CNB_EVM, errno, "mount the rootfs %s (overlay failed: %s)", env->lower,
 					strerror(e));
@@ -410,6 +436,40 @@ static pid_t fork_sandbox(bool *own_pid_ns, bool *own_mount_ns)
 }
 
 /*
+ * clone() into new user, PID and mount namespaces (the host executor: no fallback, the step must not
+ * run with host ids). The child goes on once we wrote its id maps; it exits if we could not.
+ */
+static pid_t fork_sandbox_userns(const cnb__idmap *idmap)
+{
+	int ready[2];
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		return -1;
+	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid == 0) {
+		char c = 0;
+		close(ready[1]);
+		if (read(ready[0], &c, 1) != 1 || c != 'm')
+			_exit(126);
+		close(ready[0]);
+		return 0;
+	}
+	int e = errno;
+	close(ready[0]);
+	if (pid > 0 && cnb__idmap_write(pid, idmap) < 0) {
+		e = errno;
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		pid = -1;
+	} else if (pid > 0) {
+		(void)!write(ready[1], "m", 1);
+	}
+	close(ready[1]);
+	errno = e;
+	return pid;
+}
+
+/*
  * Without a PID namespace, what a step started may outlive it (setsid leaves its process group):
  * kill every process of the step's uid, as that uid, until none is left.
  */
@@ -476,13 +536,14 @@ int cnb__jobrun_steps(const cnb__job *job, const char *root, const cnb__jobrun_e
 		cnb__guest_event ev = { .type = CNB_GUEST_EVENT_STEP_START, .step = (uint32_t)i };
 		cnb__guest_event_write(env->event_fd, &ev);
 		uint64_t t0 = cnb__monotonic_ms();
-		bool own_pid_ns = false, own_mount_ns = false;
-		pid_t pid = fork_sandbox(&own_pid_ns, &own_mount_ns);
+		bool own_pid_ns = env->idmap != NULL, own_mount_ns = own_pid_ns;
+		pid_t pid = env->idmap ? fork_sandbox_userns(env->idmap) : fork_sandbox(&own_pid_ns, &own_mount_ns);
 		if (pid == 0)
 			step_sandbox(step, root, io, own_pid_ns, own_mount_ns);
 		ev.type = CNB_GUEST_EVENT_STEP_END;
 		if (pid < 0) {
-			dprintf(io.err, "cnb: step %s: fork: %s\n", step->name, strerror(errno));
+			dprintf(io.err, "cnb: step %s: %s: %s\n", step->name,
+				env->idmap ? "create its user, PID and mount namespaces" : "fork", strerror(errno));
 			ev.exit_code = 126;
 		} else {
 			ev.exit_code = wait_step(pid, step->timeout_s, &ev.timed_out);

@@ -7,6 +7,7 @@
 #define CNB_VM_JOB_RUNNER_H
 
 #include "executor.h"
+#include "host-idmap.h"
 
 #define CNB_TOOLS_TARGET "/cnb/libcnb"
 
@@ -24,6 +25,9 @@ typedef struct cnb__jobrun_env {
 	int output_fd;         /* steps' stdout (and stderr when error_fd is -1) */
 	int error_fd;          /* steps' stderr, or -1 */
 	int event_fd;          /* guest-protocol events */
+	/* non-NULL (host executor): each step runs in a user namespace of its own with this mapping,
+	 * and the rootfs is seen through it (an idmapped mount). NULL (the VM): steps keep ours. */
+	const cnb__idmap *idmap;
 } cnb__jobrun_env;
 
 /*

@@ -408,7 +408,9 @@ static int pack_layers(run_state *s, const cnb__owner *owner, cnb_error **err)
 
 static int prepare_job(run_state *s, cnb_error **err)
 {
-	cnb__owner owner = { s->uid, s->gid, cnb__executor_uses_mapped_xattr(s->b->opts.executor) };
+	cnb__owner owner;
+	if (cnb__job_owner(&owner, s->b->opts.executor, s->uid, s->gid, err) < 0)
+		return cnb__error_prefix(err, "build %s", s->b->opts.image);
 	static const char *const owned[] = { "platform", "layers", "out", "cache", "workspace" };
 	/* the last one only for the host executor: the VM's workspace is packed straight from the app */
 	for (size_t i = 0; i < CNB_ARRAY_SIZE(owned) - (owner.mapped ? 1 : 0); i++) {

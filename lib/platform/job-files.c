@@ -5,6 +5,7 @@
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
 #include "lib/common/tar-writer.h"
+#include "lib/executor/host-idmap.h"
 #include "lib/rootfs/mapped-xattr.h"
 
 #include <dirent.h>
@@ -127,6 +128,17 @@ size_t cnb__job_dirs_clean_stale(void)
 bool cnb__executor_uses_mapped_xattr(const char *executor)
 {
 	return !executor || strcmp(executor, "host") != 0;
+}
+
+int cnb__job_owner(cnb__owner *out, const char *executor, uint32_t uid, uint32_t gid, cnb_error **err)
+{
+	*out = (cnb__owner){ uid, gid, cnb__executor_uses_mapped_xattr(executor) };
+	cnb__idmap idmap;
+	if (out->mapped)
+		return 0;
+	if (cnb__idmap_get(&idmap, NULL, NULL, err) < 0)
+		return cnb__error_prefix(err, "host executor");
+	return cnb__idmap_to_host(&idmap, uid, gid, &out->uid, &out->gid, err);
 }
 
 /* Owns the entry `name` in `dirfd` (already created, of type in st_mode) as the guest must see it. */

@@ -1,7 +1,8 @@
 /*
  * Files the host puts into a job directory for the lifecycle in the guest: the app source, the
  * platform env, empty directories the CNB user must own. Ownership is written in the form the
- * executor shows to the guest: real chown for the host executor (root), QEMU mapped-xattr
+ * executor shows to the guest: real chown for the host executor (root; to the ids its user
+ * namespaces map the guest's to, see cnb__job_owner), QEMU mapped-xattr
  * attributes for the VM's 9p shares (that model keeps owners, modes and symlinks as QEMU stores
  * them, whoever runs it; see cnb__executor_uses_mapped_xattr). Trees the VM keeps in its own
  * memory (the app, the initial /layers) travel as tars instead, owners in their headers.
@@ -39,6 +40,10 @@ size_t cnb__job_dirs_clean_stale(void);
  * does (its 9p shares use security_model=mapped-xattr, which reads symlinks as files holding the
  * target); the host executor needs real owners, modes and links. */
 bool cnb__executor_uses_mapped_xattr(const char *executor);
+
+/* The owner, as *out, of what steps of `executor` running as uid:gid are to write: the VM's in mapped
+ * form, the host executor's by the host ids its user namespaces map them to (lib/executor/host-idmap.h). */
+int cnb__job_owner(cnb__owner *out, const char *executor, uint32_t uid, uint32_t gid, cnb_error **err);
 
 /* Owns an existing file (of mode S_IFREG|0644 as the guest sees it) by `owner`. */
 int cnb__job_chown_file(const char *path, const cnb__owner *owner, cnb_error **err);

@@ -27,6 +27,11 @@ setsid sh -c 'while :; do
 		sed -i "s|\"entrypoint\":\[[^]]*\]|\"entrypoint\":[\"/pwned-by-buildpack\"]|" /cnb/out/export.json
 done' </dev/null >/dev/null 2>&1 &
 echo "     left a rewriter running"
+if [ -f kill-me ]; then # the SIGKILL test below: a build that lingers, with a process in a session of its own
+	setsid sh -c 'while :; do sleep 1; done; : cnb-killtest-marker' </dev/null >/dev/null 2>&1 &
+	echo "     lingering"
+	sleep 3600
+fi
 SH
 sed -e "s|BUILD_IMAGE|$reg/hostile/base:build|; s|RUN_IMAGE|$reg/hostile/base:run|; s|\.\./buildpacks/shell|$work/bp|" \
 	"$src/examples/builder/builder.toml" > "$work/builder.toml"
@@ -54,6 +59,47 @@ for executor in host vm; do
 	ok $? "$executor: its layers are the exported ones (launcher, the buildpack's runtime layer)"
 done
 
+# A hostile guest (issue 12): the VM's export hands back layer files that are no tars. The build
+# fails naming the layer, nothing is pushed, and the cache of the previous build stays as it was.
+# The guest: the build's initramfs plus a cnb-lifecycle that runs the real one, then overwrites
+# what export wrote (concatenated cpio archives: the later file wins, init/initramfs.c).
+if [ -f "${CNB_VM_INITRD:-}" ] && [ -x "${CNB_LIBEXEC_DIR:-}/cnb-lifecycle" ]; then
+	mkdir -p "$work/hostile-guest/cnb/libcnb"
+	cp "$CNB_LIBEXEC_DIR/cnb-lifecycle" "$work/hostile-guest/cnb/libcnb/cnb-lifecycle.real"
+	cat > "$work/hostile-guest/cnb/libcnb/cnb-lifecycle" <<'SH'
+#!/bin/sh
+/cnb/libcnb/cnb-lifecycle.real "$@" || exit $?
+if [ "$1" = export ]; then
+	for t in /cnb/out/layers/*.tar; do printf 'not a tar, from a hostile guest' >"$t"; done
+	echo "hostile guest: replaced the layer tars"
+fi
+SH
+	chmod 755 "$work/hostile-guest/cnb/libcnb/"*
+	(cd "$work/hostile-guest" && printf '%s\n' cnb/libcnb/cnb-lifecycle cnb/libcnb/cnb-lifecycle.real |
+		cpio -o -H newc -R 0:0 --quiet) >"$work/hostile-guest.cpio"
+	cat "$CNB_VM_INITRD" "$work/hostile-guest.cpio" >"$work/hostile-initrd"
+	vm_cache=$work/cache/build-cache/$(printf '%s' "$reg/hostile/app-vm" | sha256sum | cut -c1-32)/committed
+	digest() { skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$1" 2>/dev/null; }
+	cache_sum() { (cd "$vm_cache" 2>/dev/null && find . -type f -exec sha256sum {} + | sort | sha256sum); }
+	before=$(digest "$reg/hostile/app-vm") cache_before=$(cache_sum) files=$(find "$vm_cache" -type f 2>/dev/null | wc -l)
+	echo "change for the hostile guest" >> "$work/app/app.sh"
+	mkdir -p "$work/tmp-guest"
+	CNB_VM_INITRD=$work/hostile-initrd TMPDIR=$work/tmp-guest "$cnb" build "$reg/hostile/app-vm" --builder "$reg/hostile/builder" \
+		--path "$work/app" --publish --executor vm >"$work/guest.out" 2>&1
+	rc=$?
+	grep -q "hostile guest: replaced the layer tars" "$work/guest.out"
+	ok $? "vm: the hostile guest replaced the exported layers with non-tars"
+	[ $rc != 0 ] && grep -Eqi "layer.*(tar|not)" "$work/guest.out"
+	ok $? "vm: the build fails, naming the bad layer (exit $rc)"; show "$work/guest.out" 3
+	[ -n "$before" ] && [ "$(digest "$reg/hostile/app-vm")" = "$before" ]
+	ok $? "vm: nothing was pushed (the tag is still $before)"
+	[ "$files" -gt 0 ] && [ "$(cache_sum)" = "$cache_before" ]
+	ok $? "vm: the build cache is intact ($files files)"
+	[ -z "$(ls "$work/tmp-guest")" ]; ok $? "vm: no job dir or scratch file left behind ($(ls "$work/tmp-guest" | head -3))"
+else
+	echo "ok $((n += 1)) - # SKIP no CNB_VM_INITRD / CNB_LIBEXEC_DIR to make a hostile guest from"
+fi
+
 # The build cache changed behind cnb's back (what root in a VM could do through a hard link before):
 # as the reference (lifecycle phase/cache.go), the corrupt layer is never handed to the build, which
 # rebuilds it with a warning, and the commit rewrites it; --clear-cache still works.
@@ -76,6 +122,21 @@ if [ "$(id -u)" = 0 ]; then
 	"$cnb" build "$reg/hostile/app-host" --builder "$reg/hostile/builder" --path "$work/app" --publish \
 		--executor host --clear-cache >"$work/cleared.out" 2>&1
 	ok $? "--clear-cache builds past it"
+
+	# SIGKILL of cnb itself during a host build: nothing the build started survives it (the keeper and the
+	# job runner die by PDEATHSIG, every step process with the runner's PID namespace).
+	cp -r "$work/app" "$work/app-kill" && touch "$work/app-kill/kill-me"
+	"$cnb" build "$reg/hostile/app-kill" --builder "$reg/hostile/builder" --path "$work/app-kill" --executor host \
+		>"$work/kill.out" 2>&1 &
+	cnb_pid=$!
+	for _ in $(seq 600); do grep -q lingering "$work/kill.out" && break; sleep 0.2; done
+	before=$(pgrep -f cnb-killtest-marker | wc -l)
+	kill -KILL $cnb_pid; wait $cnb_pid 2>/dev/null
+	left=1
+	for _ in $(seq 50); do left=$(pgrep -f cnb-killtest-marker | wc -l); [ "$left" = 0 ] && break; sleep 0.1; done
+	[ "$before" -ge 1 ] && [ "$left" = 0 ]
+	ok $? "SIGKILL of cnb during a host build leaves no process of the build ($before before, $left after)"
+	[ "$left" = 0 ] || { ps -eo pid,ppid,user,args | grep -v grep | grep -e cnb-killtest-marker -e 'sleep 3600' | sed 's/^/# /'; for p in $(pgrep -f cnb-killtest-marker); do kill -KILL "$p"; done; }
 fi
 
 tap_done

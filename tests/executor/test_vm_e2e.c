@@ -7,6 +7,7 @@
  */
 #include "lib/common/clock.h"
 #include "lib/executor/executor.h"
+#include "lib/executor/host-idmap.h"
 #include "lib/common/buf.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/fs.h"
@@ -322,6 +323,66 @@ static void test_executor__hostile_steps_reach_nothing(cnb_ctx *ctx, const char 
 	cnb__job_result_free(&res);
 }
 
+/*
+ * The host executor's user namespaces: a step's ids inside are the ones asked for (the CNB user),
+ * what it writes belongs on the host to the mapped ids, neither 1000 nor 0; and a host file only
+ * host root may read (mode 0600) stays unreadable through every share, to step root as well.
+ */
+static void test_host_executor__steps_run_as_mapped_ids(cnb_ctx *ctx, const char *rootfs, const char *job_dir,
+							const char *base)
+{
+	reset_output();
+	cnb__idmap m;
+	cnb_error *err = NULL;
+	ok(cnb__idmap_get(&m, NULL, NULL, &err) == 0, "host: the id range (%s)", err ? cnb_error_message(err) : "ok");
+	cnb_error_free(err);
+	err = NULL;
+	_cleanup_free_ char *mine = cnb__path_join(job_dir, "out/mine"), *volume = cnb__path_join(base, "volume");
+	const char *secrets[] = { "out/root-only", "cache/root-only", "../volume/root-only" };
+	cnb__mkdir_p(volume, 0777, NULL);
+	chmod(volume, 0777);
+	for (size_t i = 0; i < CNB_ARRAY_SIZE(secrets); i++) {
+		_cleanup_free_ char *p = cnb__path_join(job_dir, secrets[i]);
+		cnb__write_file_atomic(p, "host-root-secret\n", 17, 0600, NULL);
+		chown(p, 0, 0);
+	}
+	unlink(mine);
+	char *argv_ids[] = { "/bin/sh", "-c", "echo \"ids $(id -u):$(id -g)\"; echo x >/out/mine && echo wrote", NULL };
+	char *argv_read[] = { "/bin/sh", "-c",
+			      "for f in /out/root-only /cache/root-only /volume/root-only; do"
+			      " cat $f 2>/dev/null && echo \"$(id -u) read $f\"; chmod 644 $f 2>/dev/null && echo chmod $f;"
+			      " done; echo \"$(id -u) tried\"",
+			      NULL };
+	cnb__job_step steps[] = {
+		{ "ids", argv_ids, env_plain, "/", 1000, 1000, 60 },
+		{ "read-as-1000", argv_read, env_plain, "/", 1000, 1000, 60 },
+		{ "read-as-root", argv_read, env_plain, "/", 0, 0, 60 },
+	};
+	cnb__job_mount mounts[] = { { "out", "/out", false }, { "cache", "/cache", true },
+				    { .target = "/volume", .host_dir = volume } };
+	cnb__job job = { .rootfs = rootfs, .job_dir = job_dir, .mounts = mounts, .n_mounts = CNB_ARRAY_SIZE(mounts),
+			 .steps = steps, .n_steps = CNB_ARRAY_SIZE(steps) };
+	cnb__job_result res;
+	int rc = cnb__executor_run(ctx, "host", &job, -1, &res, &err);
+	is_int(rc, 0, "host: id job ran (%s)", err ? cnb_error_message(err) : "ok");
+	is_int(res.n_steps_run, 3, "host: all three steps ran");
+	struct stat st = { 0 };
+	ok(find_line("ids 1000:1000") >= 0 && find_line("wrote") >= 0, "host: the step's own ids are 1000:1000");
+	int found = lstat(mine, &st);
+	ok(found == 0 && st.st_uid == m.uid_base + 1000 && st.st_gid == m.gid_base + 1000 &&
+		   st.st_uid != 1000 && st.st_uid != 0,
+	   "host: its file is owned on the host by the mapped ids %u:%u (want %u:%u)", (unsigned)st.st_uid,
+	   (unsigned)st.st_gid, m.uid_base + 1000, m.gid_base + 1000);
+	size_t leaked = 0;
+	for (size_t i = 0; i < out.n; i++)
+		leaked += strstr(out.text[i], " read /") || !strncmp(out.text[i], "chmod ", 6);
+	ok(find_line("1000 tried") >= 0 && find_line("0 tried") >= 0 && leaked == 0,
+	   "host: a host file only host root reads (0600) is unreadable through the shares, to step root too (%zu leaks)",
+	   leaked);
+	cnb_error_free(err);
+	cnb__job_result_free(&res);
+}
+
 /* A context whose log lands in `out`, with its own cache dir (caller frees with cnb_ctx_free). */
 static cnb_ctx *capture_ctx(const char *cache)
 {
@@ -463,6 +524,7 @@ int main(void)
 
 	test_executor__hostile_steps_reach_nothing(ctx, "vm", rootfs, job_dir, base);
 	test_executor__hostile_steps_reach_nothing(ctx, "host", rootfs, job_dir, base);
+	test_host_executor__steps_run_as_mapped_ids(ctx, rootfs, job_dir, base);
 	test_vm_executor__cancel_leaves_nothing(ctx, rootfs, job_dir, "vm");
 	test_vm_executor__cancel_leaves_nothing(ctx, rootfs, job_dir, "host");
 	test_vm_accel__failure_falls_back_and_is_remembered(base, rootfs, job_dir, "kvm hangs", "CNB_TEST_QEMU_KVM_HANGS",

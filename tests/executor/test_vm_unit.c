@@ -1,12 +1,15 @@
 /* Unit tests of lib/executor without a VM: the job's JSON form, the guest event parser (untrusted input),
  * job validation and the QEMU command line. */
 #include "lib/executor/guest-protocol.h"
+#include "lib/executor/host-idmap.h"
 #include "lib/executor/job.h"
 #include "lib/executor/qemu-argv.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "tests/lib/tap.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -260,8 +263,78 @@ static void test_vm_qemu_argv__job_share_read_only(void)
 	cnb__qemu_argv_free(argv);
 }
 
+/* The host executor's id range: a "cnb" line of /etc/subuid and /etc/subgid wins; without one the
+ * default, unless someone else holds part of it; step ids past the range are refused. */
+static void test_host_idmap__range_from_subid_files(void)
+{
+	char dir[] = "/tmp/cnb-idmap-XXXXXX";
+	if (!ok(mkdtemp(dir) != NULL, "idmap: temp dir"))
+		return;
+	char uid_file[64], gid_file[64], missing[64];
+	snprintf(uid_file, sizeof(uid_file), "%s/subuid", dir);
+	snprintf(gid_file, sizeof(gid_file), "%s/subgid", dir);
+	snprintf(missing, sizeof(missing), "%s/none", dir);
+	cnb__idmap m = { 0, 0 };
+	cnb_error *err = NULL;
+	int rc = cnb__idmap_get(&m, missing, missing, &err);
+	ok(rc == 0 && m.uid_base == CNB_HOST_ID_BASE &&
+		   m.gid_base == CNB_HOST_ID_BASE,
+	   "idmap: no subordinate id files: the default range");
+	FILE *f = fopen(uid_file, "w");
+	fputs("# comment\nalice:100000:65536\ncnb:5000:100\ncnb:300000:65536\n", f ? f : stderr);
+	if (f)
+		fclose(f);
+	f = fopen(gid_file, "w");
+	fputs("cnb:400000:70000\n", f ? f : stderr);
+	if (f)
+		fclose(f);
+	rc = cnb__idmap_get(&m, uid_file, gid_file, &err);
+	ok(rc == 0 && m.uid_base == 300000 && m.gid_base == 400000,
+	   "idmap: the first range of 65536 ids given to cnb (uid base %u, gid base %u)", m.uid_base, m.gid_base);
+	f = fopen(uid_file, "w");
+	fputs("alice:2113900000:100000\n", f ? f : stderr);
+	if (f)
+		fclose(f);
+	rc = cnb__idmap_get(&m, uid_file, gid_file, &err);
+	ok(rc == CNB_EINVAL && err && strstr(cnb_error_message(err), "gives alice ids within") &&
+		   strstr(cnb_error_message(err), "cnb:START:65536"),
+	   "idmap: the default range held by another account is refused, saying what to add (%s)",
+	   err ? cnb_error_message(err) : "no error");
+	cnb_error_free(err);
+	err = NULL;
+	uint32_t hu = 0, hg = 0;
+	m = (cnb__idmap){ 300000, 400000 };
+	rc = cnb__idmap_to_host(&m, 1000, 1001, &hu, &hg, NULL);
+	ok(rc == 0 && hu == 301000 && hg == 401001,
+	   "idmap: step 1000:1001 is host %u:%u", hu, hg);
+	rc = cnb__idmap_to_host(&m, 65536, 0, &hu, &hg, &err);
+	ok(rc == CNB_EINVAL && err &&
+		   strstr(cnb_error_message(err), "maps ids 0..65535"),
+	   "idmap: a step uid past the range is refused (%s)", err ? cnb_error_message(err) : "no error");
+	cnb_error_free(err);
+	err = NULL;
+	f = fopen(uid_file, "w");
+	fputs("0\n", f ? f : stderr);
+	if (f)
+		fclose(f);
+	rc = cnb__idmap_check_kernel(uid_file, &err);
+	ok(rc == CNB_EUNSUPPORTED && err && strstr(cnb_error_message(err), "sysctl -w user.max_user_namespaces"),
+	   "idmap: user namespaces disabled: says what to enable (%s)", err ? cnb_error_message(err) : "no error");
+	cnb_error_free(err);
+	err = NULL;
+	rc = cnb__idmap_check_kernel(missing, &err);
+	ok(rc == CNB_EUNSUPPORTED && err && strstr(cnb_error_message(err), "CONFIG_USER_NS"),
+	   "idmap: no user namespaces in the kernel: says so (%s)", err ? cnb_error_message(err) : "no error");
+	cnb_error_free(err);
+	ok(cnb__idmap_check_kernel(NULL, NULL) == 0, "idmap: this kernel has user namespaces");
+	unlink(uid_file);
+	unlink(gid_file);
+	rmdir(dir);
+}
+
 int main(void)
 {
+	test_host_idmap__range_from_subid_files();
 	test_vm_job__json_round_trip();
 	test_vm_qemu_argv__restore_replaces_the_kernel();
 	test_vm_qemu_argv__arm64_guest();
