@@ -186,6 +186,17 @@ static int check_cancel(const app_copy *c, const char *what, cnb_error **err)
 	return cnb__ctx_canceled(c->ctx) ? cnb__error_set(err, CNB_ECANCELED, "copy %s: canceled", what) : 0;
 }
 
+typedef struct chunk_check {
+	const app_copy *c;
+	const char *what;
+} chunk_check;
+
+static int check_cancel_chunk(void *userdata, cnb_error **err)
+{
+	const chunk_check *k = userdata;
+	return check_cancel(k->c, k->what, err);
+}
+
 static int copy_regular(int src_dir, int dst_dir, const char *name, const struct stat *st, const app_copy *c,
 			const char *what, cnb_error **err)
 {
@@ -196,22 +207,10 @@ static int copy_regular(int src_dir, int dst_dir, const char *name, const struct
 	_cleanup_close_ int out = openat(dst_dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (out < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "create %s", what);
-	char buf[1 << 16];
-	for (;;) {
-		ssize_t n = read(in, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return cnb__error_errno(err, CNB_EIO, errno, "read %s", what);
-		if (n == 0)
-			break;
-		if (cnb__write_all(out, buf, (size_t)n) < 0)
-			return cnb__error_errno(err, CNB_EIO, errno, "write %s", what);
-		int r = check_cancel(c, what, err);
-		if (r < 0)
-			return r;
-	}
-	int r = own_entry(dst_dir, name, st->st_mode, owner, what, err);
+	chunk_check k = { c, what };
+	int r = cnb__copy_fd(in, out, what, what, check_cancel_chunk, &k, err);
+	if (r == 0)
+		r = own_entry(dst_dir, name, st->st_mode, owner, what, err);
 	/* chown clears setuid bits, so the mode goes last */
 	if (r == 0 && fchmod(out, st->st_mode & 07777) < 0)
 		r = cnb__error_errno(err, CNB_EIO, errno, "chmod %s", what);
