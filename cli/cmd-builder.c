@@ -59,6 +59,11 @@ static int create_option(int key, const char *v, void *state)
 	}
 }
 
+static int create_builder(char **digest, cnb_ctx *ctx, void *opts, cnb_error **err)
+{
+	return cnb_builder_create(digest, ctx, opts, err);
+}
+
 static int create(int argc, char **argv)
 {
 	create_args c = { .opts = CNB_BUILDER_CREATE_OPTS_INIT };
@@ -85,35 +90,17 @@ static int create(int argc, char **argv)
 	if (!dest)
 		return CNB_EXIT_FAILURE;
 	opts.destination = dest;
-	cnb_ctx *ctx = NULL;
-	int rc = cnb_cli_ctx(&ctx);
-	if (rc) {
-		free(dest);
-		return rc;
-	}
-	cnb_error *err = NULL;
-	char *digest = NULL;
-	if (cnb_builder_create(&digest, ctx, &opts, &err) < 0)
-		rc = cnb_cli_fail("builder create", err);
-	else
-		printf("%s@%s\n", dest, digest);
-	cnb_free(digest);
-	cnb_ctx_free(ctx);
+	int rc = cnb_cli_make_image("builder create", create_builder, &opts, dest);
 	free(dest);
 	return rc;
 }
 
 int cnb_cmd_builder(int argc, char **argv)
 {
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		fputs(usage_text, argc < 2 ? stderr : stdout);
-		return argc < 2 ? CNB_EXIT_USAGE : CNB_EXIT_OK;
-	}
-	if (!strcmp(argv[1], "create"))
-		return create(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "inspect"))
-		return cnb_cmd_builder_inspect(argc - 1, argv + 1);
-	fprintf(stderr, "cnb builder: unknown subcommand '%s' (try: cnb builder create --help, cnb builder inspect --help)\n",
-		argv[1]);
-	return CNB_EXIT_USAGE;
+	static const cnb_cli_subcommand subs[] = {
+		{ "create", create },
+		{ "inspect", cnb_cmd_builder_inspect },
+		{ NULL, NULL },
+	};
+	return cnb_cli_run_subcommand("builder", usage_text, subs, argc, argv);
 }

@@ -40,6 +40,12 @@ static int copy_option(int key, const char *value, void *state)
 	return 0;
 }
 
+static int copy_image(char **digest, cnb_ctx *ctx, void *args, cnb_error **err)
+{
+	copy_args *c = args;
+	return cnb_image_copy(digest, ctx, c->pos[0], c->pos[1], &c->opts, err);
+}
+
 int cnb_cmd_copy(int argc, char **argv)
 {
 	copy_args c = { .opts = CNB_IMAGE_COPY_OPTS_INIT };
@@ -51,20 +57,5 @@ int cnb_cmd_copy(int argc, char **argv)
 		fprintf(stderr, "cnb copy: SRC and DST are required\n\n%s", copy_usage);
 		return CNB_EXIT_USAGE;
 	}
-	const char *args[2] = { c.pos[0], c.pos[1] };
-	cnb_image_copy_opts opts = c.opts;
-	cnb_ctx *ctx = NULL;
-	int rc = cnb_cli_ctx(&ctx);
-	if (rc != 0)
-		return rc;
-	cnb_error *err = NULL;
-	char *digest = NULL;
-	if (cnb_image_copy(&digest, ctx, args[0], args[1], &opts, &err) < 0) {
-		cnb_ctx_free(ctx);
-		return cnb_cli_fail("copy", err);
-	}
-	printf("%s\n", digest);
-	cnb_free(digest);
-	cnb_ctx_free(ctx);
-	return CNB_EXIT_OK;
+	return cnb_cli_make_image("copy", copy_image, &c, NULL);
 }

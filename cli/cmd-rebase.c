@@ -48,6 +48,11 @@ static int rebase_option(int key, const char *value, void *state)
 	}
 }
 
+static int rebase_image(char **digest, cnb_ctx *ctx, void *args, cnb_error **err)
+{
+	return cnb_image_rebase(digest, ctx, args, err);
+}
+
 int cnb_cmd_rebase(int argc, char **argv)
 {
 	cnb_image_rebase_opts opts = CNB_IMAGE_REBASE_OPTS_INIT;
@@ -59,18 +64,5 @@ int cnb_cmd_rebase(int argc, char **argv)
 		fprintf(stderr, "cnb rebase: IMAGE is required\n\n%s", rebase_usage);
 		return CNB_EXIT_USAGE;
 	}
-	cnb_ctx *ctx = NULL;
-	int rc = cnb_cli_ctx(&ctx);
-	if (rc != 0)
-		return rc;
-	cnb_error *err = NULL;
-	char *digest = NULL;
-	if (cnb_image_rebase(&digest, ctx, &opts, &err) < 0) {
-		cnb_ctx_free(ctx);
-		return cnb_cli_fail("rebase", err);
-	}
-	printf("%s\n", digest);
-	cnb_free(digest);
-	cnb_ctx_free(ctx);
-	return CNB_EXIT_OK;
+	return cnb_cli_make_image("rebase", rebase_image, &opts, NULL);
 }
