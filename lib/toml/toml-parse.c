@@ -430,6 +430,17 @@ static void freeze(cnb_toml *t)
 	}
 }
 
+/* What follows an element of an inline table or an array: 1 at ',' (another element), 0 at `close`
+ * (the end; both are consumed), else a parse error naming `what`. */
+static int after_element(struct parser *ps, char close, const char *what)
+{
+	int c = peek(ps);
+	if (c != ',' && c != close)
+		return fail(ps, "expected ',' or '%c' in %s", close, what);
+	ps->p++;
+	return c == ',';
+}
+
 /* { k = v, ... }: one line, no trailing comma (TOML 1.0), immutable once closed. */
 static int parse_inline_table(struct parser *ps, size_t depth, cnb_toml **out)
 {
@@ -441,21 +452,14 @@ static int parse_inline_table(struct parser *ps, size_t depth, cnb_toml **out)
 	if (peek(ps) == '}') {
 		ps->p++;
 	} else {
-		for (;;) {
+		do {
 			skip_ws(ps);
 			if ((r = parse_keyval(ps, t, depth)) < 0)
 				return r;
 			skip_ws(ps);
-			if (peek(ps) == ',') {
-				ps->p++;
-				continue;
-			}
-			if (peek(ps) == '}') {
-				ps->p++;
-				break;
-			}
-			return fail(ps, "expected ',' or '}' in an inline table");
-		}
+		} while ((r = after_element(ps, '}', "an inline table")) > 0);
+		if (r < 0)
+			return r;
 	}
 	freeze(t);
 	*out = TAKE_PTR(t);
@@ -480,15 +484,10 @@ static int parse_array(struct parser *ps, size_t depth, cnb_toml **out)
 		if (cnb__toml_push(a, v) < 0)
 			return oom(ps);
 		skip_blank(ps);
-		if (peek(ps) == ',') {
-			ps->p++;
-			continue;
-		}
-		if (peek(ps) == ']') {
-			ps->p++;
+		if ((r = after_element(ps, ']', "an array")) < 0)
+			return r;
+		if (r == 0)
 			break;
-		}
-		return fail(ps, "expected ',' or ']' in an array");
 	}
 	*out = TAKE_PTR(a);
 	return 0;
