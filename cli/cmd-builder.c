@@ -37,7 +37,7 @@ static const cnb_cli_opt create_opts[] = {
 
 typedef struct create_args {
 	cnb_builder_create_opts opts;
-	const char *image, *output;
+	const char *output;
 	bool publish;
 } create_args;
 
@@ -49,14 +49,8 @@ static int create_option(int key, const char *v, void *state)
 	case KEY_OUTPUT: c->output = v; return 0;
 	case KEY_PLATFORM: c->opts.platform = v; return 0;
 	case KEY_PUBLISH: c->publish = true; return 0;
-	default:
-		if (c->image) {
-			fprintf(stderr, "cnb builder create: one IMAGE only\n");
-			return CNB_EXIT_USAGE;
-		}
-		c->image = v;
-		return 0;
 	}
+	return 0;
 }
 
 static int create_builder(char **digest, cnb_ctx *ctx, void *opts, cnb_error **err)
@@ -67,12 +61,13 @@ static int create_builder(char **digest, cnb_ctx *ctx, void *opts, cnb_error **e
 static int create(int argc, char **argv)
 {
 	create_args c = { .opts = CNB_BUILDER_CREATE_OPTS_INIT };
-	const cnb_cli_parser p = { "builder create", usage_text, create_opts, create_option, &c, false };
+	cnb_cli_args pos = { .max = 1 };
+	const cnb_cli_parser p = { "builder create", usage_text, create_opts, create_option, &c, false, &pos };
 	int r = cnb_cli_parse(&p, argc, argv, NULL);
 	if (r != CNB_CLI_PARSED)
 		return r;
 	cnb_builder_create_opts opts = c.opts;
-	const char *image = c.image, *output = c.output;
+	const char *image = pos.v[0], *output = c.output;
 	bool publish = c.publish;
 	if (!image || !opts.config_path) {
 		fprintf(stderr, "cnb builder create: IMAGE and --config are required\n\n%s", usage_text);

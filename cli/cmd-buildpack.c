@@ -27,6 +27,7 @@ static const char usage_text[] =
 
 typedef struct package_args {
 	cnb_buildpack_package_opts opts;
+	cnb_cli_args pos; /* OUT */
 	const char *out;
 	bool publish;
 } package_args;
@@ -55,24 +56,18 @@ static int package_option(int key, const char *v, void *state)
 		return 0;
 	case KEY_PLATFORM: a->opts.platform = v; return 0;
 	case KEY_PUBLISH: a->publish = true; return 0;
-	default:
-		if (a->out) {
-			fprintf(stderr, "cnb buildpack package: one OUT only\n");
-			return CNB_EXIT_USAGE;
-		}
-		a->out = v;
-		return 0;
 	}
+	return 0;
 }
 
 /* CNB_CLI_PARSED, or the exit code to return (after --help, or a usage error already reported). */
 static int parse_args(package_args *a, int argc, char **argv)
 {
-	const cnb_cli_parser p = { "buildpack package", usage_text, package_opts, package_option, a, false };
+	const cnb_cli_parser p = { "buildpack package", usage_text, package_opts, package_option, a, false, &a->pos };
 	int r = cnb_cli_parse(&p, argc, argv, NULL);
 	if (r != CNB_CLI_PARSED)
 		return r;
-	if (!a->out || !a->opts.config_path) {
+	if (!(a->out = a->pos.v[0]) || !a->opts.config_path) {
 		fprintf(stderr, "cnb buildpack package: OUT and --config are required\n\n%s", usage_text);
 		return CNB_EXIT_USAGE;
 	}
@@ -104,7 +99,7 @@ static int make_package(char **digest, cnb_ctx *ctx, void *opts, cnb_error **err
 /* Prints "DEST@DIGEST" on success, like `cnb builder create`. */
 static int package(int argc, char **argv)
 {
-	package_args a = { .opts = CNB_BUILDPACK_PACKAGE_OPTS_INIT };
+	package_args a = { .opts = CNB_BUILDPACK_PACKAGE_OPTS_INIT, .pos = { .max = 1 } };
 	int rc = parse_args(&a, argc, argv);
 	if (rc != CNB_CLI_PARSED)
 		return rc;

@@ -24,36 +24,30 @@ static const cnb_cli_opt copy_opts[] = {
 
 typedef struct copy_args {
 	cnb_image_copy_opts opts;
-	const char *pos[2];
-	int n;
+	cnb_cli_args pos; /* SRC DST */
 } copy_args;
 
 static int copy_option(int key, const char *value, void *state)
 {
-	copy_args *c = state;
-	if (key == CNB_CLI_LONG_ONLY)
-		c->opts.platform = value;
-	else if (c->n < 2)
-		c->pos[c->n++] = value;
-	else
-		return fprintf(stderr, "cnb copy: unexpected argument %s\n\n%s", value, copy_usage), CNB_EXIT_USAGE;
+	cnb_image_copy_opts *opts = state;
+	opts->platform = value; /* the only option: --platform */
 	return 0;
 }
 
 static int copy_image(char **digest, cnb_ctx *ctx, void *args, cnb_error **err)
 {
 	copy_args *c = args;
-	return cnb_image_copy(digest, ctx, c->pos[0], c->pos[1], &c->opts, err);
+	return cnb_image_copy(digest, ctx, c->pos.v[0], c->pos.v[1], &c->opts, err);
 }
 
 int cnb_cmd_copy(int argc, char **argv)
 {
-	copy_args c = { .opts = CNB_IMAGE_COPY_OPTS_INIT };
-	const cnb_cli_parser p = { "copy", copy_usage, copy_opts, copy_option, &c, false };
+	copy_args c = { .opts = CNB_IMAGE_COPY_OPTS_INIT, .pos = { .max = 2 } };
+	const cnb_cli_parser p = { "copy", copy_usage, copy_opts, copy_option, &c.opts, false, &c.pos };
 	int r = cnb_cli_parse(&p, argc, argv, NULL);
 	if (r != CNB_CLI_PARSED)
 		return r;
-	if (c.n != 2) {
+	if (c.pos.n != 2) {
 		fprintf(stderr, "cnb copy: SRC and DST are required\n\n%s", copy_usage);
 		return CNB_EXIT_USAGE;
 	}
