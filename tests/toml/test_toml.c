@@ -8,7 +8,6 @@
 
 #include <math.h>
 
-
 static cnb_toml *parse_ok(const char *text)
 {
 	cnb_toml *doc = NULL;
