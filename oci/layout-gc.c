@@ -122,7 +122,7 @@ int cnb__oci_layout_gc(const char *dir, long min_age_s, uint64_t *freed, cnb_err
 	int rc = walk_descs(dir, json_object_get(index, "manifests"), &r, 0, err);
 	json_decref(index);
 	_cleanup_close_ int fd = rc == 0 ? open(blobs, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
-	DIR *d = fd >= 0 ? fdopendir(dup(fd)) : NULL;
+	DIR *d = fd >= 0 ? cnb__opendir_at(fd, NULL, 0) : NULL;
 	if (rc == 0 && !d && errno != ENOENT)
 		rc = cnb__error_errno(err, CNB_EIO, errno, "open %s", blobs);
 	time_t cutoff = time(NULL) - min_age_s;

@@ -145,20 +145,27 @@ int cnb__write_file_atomic(const char *path, const void *data, size_t len, mode_
 	return cnb__atomic_finish(fd, tmp, path, mode, rc, err);
 }
 
+DIR *cnb__opendir_at(int dirfd, const char *name, int flags)
+{
+	int fd = name ? openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | flags) : fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d && fd >= 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+	}
+	return d;
+}
+
 int cnb__rm_rf_at(int parent_fd, const char *name, cnb_error **err)
 {
 	if (unlinkat(parent_fd, name, 0) == 0 || errno == ENOENT)
 		return 0;
 	if (errno != EISDIR && errno != EPERM)
 		return cnb__error_errno(err, CNB_EIO, errno, "remove %s", name);
-	int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
+	_cleanup_closedir_ DIR *d = cnb__opendir_at(parent_fd, name, O_NOFOLLOW);
+	if (!d)
 		return cnb__error_errno(err, CNB_EIO, errno, "open %s", name);
-	_cleanup_closedir_ DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return cnb__error_errno(err, CNB_EIO, errno, "open %s", name);
-	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))

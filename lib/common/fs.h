@@ -2,6 +2,7 @@
 #ifndef CNB_FS_H
 #define CNB_FS_H
 
+#include <dirent.h>
 #include <stddef.h>
 #include <sys/types.h>
 #include <cnb/error.h>
@@ -24,6 +25,11 @@ int cnb__write_file_atomic(const char *path, const void *data, size_t len, mode_
  * fails or `rc` < 0, removes tmp. Returns `rc` or the error. The caller closes fd. */
 int cnb__atomic_begin(const char *path, char **tmp, cnb_error **err);
 int cnb__atomic_finish(int fd, const char *tmp, const char *path, mode_t mode, int rc, cnb_error **err);
+
+/* A directory stream (closedir) over the directory `name` under `dirfd` (openat with O_DIRECTORY and
+ * `flags`, e.g. O_NOFOLLOW), or, when `name` is NULL, over a close-on-exec duplicate of `dirfd`
+ * itself. NULL with errno set; no fd is left open on failure. */
+DIR *cnb__opendir_at(int dirfd, const char *name, int flags);
 
 /* rm -rf that never follows symlinks (openat/unlinkat based). Missing path is success. */
 int cnb__rm_rf(const char *path, cnb_error **err);

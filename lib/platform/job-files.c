@@ -106,13 +106,9 @@ static bool remove_stale_job(int base_fd, const char *name, bool is_lock, time_t
 size_t cnb__job_dirs_clean_stale(void)
 {
 	const char *base = cnb__tmp_base();
-	int fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	_cleanup_closedir_ DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	_cleanup_closedir_ DIR *d = cnb__opendir_at(AT_FDCWD, base, 0);
+	if (!d)
 		return 0;
-	}
 	size_t removed = 0;
 	time_t now = time(NULL);
 	struct dirent *de;
@@ -223,13 +219,9 @@ static int copy_dir(int src_dir, int dst_dir, const char *what, const char *rel,
 	const cnb__owner *owner = c->owner;
 	if (depth > MAX_APP_DEPTH)
 		return cnb__error_set(err, CNB_EINVAL, "%s: deeper than %d directories", what, MAX_APP_DEPTH);
-	int fd = dup(src_dir);
-	_cleanup_closedir_ DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	_cleanup_closedir_ DIR *d = cnb__opendir_at(src_dir, NULL, 0);
+	if (!d)
 		return cnb__error_errno(err, CNB_EIO, errno, "read directory %s", what);
-	}
 	struct dirent *de;
 	while ((errno = 0, de = readdir(d))) {
 		const char *name = de->d_name;

@@ -68,13 +68,9 @@ static int walk(app_tree *t, int dirfd, const char *prefix, int depth, cnb_error
 {
 	if (depth > MAX_APP_DEPTH)
 		return cnb__error_set(err, CNB_EUNSAFE, "app directory %s is deeper than %d levels", prefix, MAX_APP_DEPTH);
-	int dup_fd = dup(dirfd);
-	_cleanup_closedir_ DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
-	if (!d) {
-		if (dup_fd >= 0)
-			close(dup_fd);
+	_cleanup_closedir_ DIR *d = cnb__opendir_at(dirfd, NULL, 0);
+	if (!d)
 		return cnb__error_errno(err, CNB_EIO, errno, "read app directory %s", *prefix ? prefix : ".");
-	}
 	struct dirent *de;
 	while ((errno = 0, de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
