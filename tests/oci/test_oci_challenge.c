@@ -24,9 +24,10 @@ static void test_oci_challenge__variants(void)
 	} cases[] = {
 		{ "Basic realm=\"cnb-test\"", "basic", CNB__OCI_AUTH_BASIC, "cnb-test", NULL, NULL },
 		{ "bearer  realm=https://a/t , service=svc,error=\"invalid_token\"",
-		  "case-insensitive scheme, unquoted values, spaces", CNB__OCI_AUTH_BEARER, "https://a/t", "svc", "invalid_token" },
-		{ "Basic realm=\"x\", Bearer realm=\"https://tok\",service=\"s\"", "two challenges: bearer wins over basic",
-		  CNB__OCI_AUTH_BEARER, "https://tok", "s", NULL },
+		  "case-insensitive scheme, unquoted values, spaces", CNB__OCI_AUTH_BEARER, "https://a/t", "svc",
+		  "invalid_token" },
+		{ "Basic realm=\"x\", Bearer realm=\"https://tok\",service=\"s\"",
+		  "two challenges: bearer wins over basic", CNB__OCI_AUTH_BEARER, "https://tok", "s", NULL },
 		{ "Bearer realm=\"https://tok\", Basic realm=\"x\"", "bearer kept when first", CNB__OCI_AUTH_BEARER,
 		  "https://tok", NULL, NULL },
 		{ "Bearer realm=\"a\\\"b\"", "escaped quote", CNB__OCI_AUTH_BEARER, "a\"b", NULL, NULL },

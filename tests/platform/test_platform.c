@@ -102,7 +102,8 @@ static void test_platform_build_order__versions_from_the_builder(void)
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
 		const char *refs[] = { refused[i].ref, NULL };
 		is_int(order_of(config, refs, NULL, NULL, &text, &err), refused[i].code, "%s", refused[i].why);
-		ok(strstr(cnb_error_message(err), refused[i].says), "%s: message: %s", refused[i].ref, cnb_error_message(err));
+		ok(strstr(cnb_error_message(err), refused[i].says), "%s: message: %s", refused[i].ref,
+		   cnb_error_message(err));
 		cnb__error_clear(&err);
 	}
 	json_decref(config);
