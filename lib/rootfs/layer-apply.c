@@ -10,6 +10,7 @@
 #include "tree-path.h"
 #include "whiteout.h"
 #include "lib/api/ctx-internal.h"
+#include "lib/common/array.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
@@ -185,14 +186,10 @@ static int create_dir(applier *ap, int dir_fd, const char *leaf, const char *pat
 		return cnb__error_errno(err, CNB_EIO, errno, "open directory");
 	if (apply_meta_fd(ap, fd, e, S_IFDIR, err) < 0)
 		return -1;
-	if (ap->n_dirs == ap->cap_dirs) {
-		size_t cap = ap->cap_dirs ? ap->cap_dirs * 2 : 256;
-		dir_time *grown = realloc(ap->dirs, cap * sizeof(*grown));
-		if (!grown)
-			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-		ap->dirs = grown;
-		ap->cap_dirs = cap;
-	}
+	dir_time *dirs = cnb__array_reserve(ap->dirs, ap->n_dirs, &ap->cap_dirs, sizeof(*dirs), 256);
+	if (!dirs)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	ap->dirs = dirs;
 	char *copy = strdup(path);
 	if (!copy)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");

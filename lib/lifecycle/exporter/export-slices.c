@@ -7,6 +7,7 @@
  * following symlinks; files are opened component by component with O_NOFOLLOW.
  */
 #include "export-internal.h"
+#include "lib/common/array.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
@@ -50,16 +51,12 @@ static int push_entry(app_tree *t, char *rel, mode_t mode, cnb_error **err)
 		free(rel);
 		return cnb__error_set(err, CNB_EUNSAFE, "the app directory has more than %u entries", MAX_APP_ENTRIES);
 	}
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 256;
-		app_entry *grown = realloc(t->v, cap * sizeof(*grown));
-		if (!grown) {
-			free(rel);
-			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-		}
-		t->v = grown;
-		t->cap = cap;
+	app_entry *v = cnb__array_reserve(t->v, t->n, &t->cap, sizeof(*v), 256);
+	if (!v) {
+		free(rel);
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	}
+	t->v = v;
 	t->v[t->n++] = (app_entry){ rel, mode, -1, -1 };
 	return 0;
 }
