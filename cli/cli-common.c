@@ -153,6 +153,41 @@ int cnb_cli_standard_flag(int argc, char **argv, int *i, const char *usage)
 	return common < 0 ? CNB_EXIT_USAGE : common > 0 ? CNB_CLI_TAKEN : CNB_CLI_NEXT;
 }
 
+int cnb_cli_make_image(const char *cmd, cnb_cli_image_maker make, void *args, const char *dest)
+{
+	cnb_ctx *ctx = NULL;
+	int rc = cnb_cli_ctx(&ctx);
+	if (rc != 0)
+		return rc;
+	cnb_error *err = NULL;
+	char *digest = NULL;
+	if (make(&digest, ctx, args, &err) < 0)
+		rc = cnb_cli_fail(cmd, err);
+	else
+		printf("%s%s%s\n", dest ? dest : "", dest ? "@" : "", digest);
+	cnb_free(digest);
+	cnb_ctx_free(ctx);
+	return rc;
+}
+
+int cnb_cli_run_subcommand(const char *cmd, const char *usage, const cnb_cli_subcommand *subs, int argc, char **argv)
+{
+	const char *sub = argc > 1 ? argv[1] : NULL;
+	for (const cnb_cli_subcommand *s = subs; sub && s->name; s++)
+		if (!strcmp(sub, s->name))
+			return s->run(argc - 1, argv + 1);
+	bool help = sub && (!strcmp(sub, "--help") || !strcmp(sub, "-h"));
+	if (!sub || help) {
+		fputs(usage, help ? stdout : stderr);
+		return help ? CNB_EXIT_OK : CNB_EXIT_USAGE;
+	}
+	fprintf(stderr, "cnb %s: unknown subcommand '%s' (try:", cmd, sub);
+	for (const cnb_cli_subcommand *s = subs; s->name; s++)
+		fprintf(stderr, "%s cnb %s %s --help", s == subs ? "" : ",", cmd, s->name);
+	fprintf(stderr, ")\n");
+	return CNB_EXIT_USAGE;
+}
+
 static void (*interrupt_cancel)(void *);
 static void *interrupt_userdata;
 

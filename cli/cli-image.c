@@ -126,21 +126,22 @@ int cnb_cli_image_args(const cnb_cli_image_cmd *cmd, int argc, char **argv, cons
 	return -1;
 }
 
-int cnb_cli_image_start(const cnb_cli_image_cmd *cmd, int argc, char **argv, const char **format, const char **arg,
-			cnb_ctx **ctx, char **location, bool *local)
+int cnb_cli_image_start(const cnb_cli_image_cmd *cmd, int argc, char **argv, cnb_cli_image_run *run)
 {
-	*ctx = NULL;
-	*location = NULL;
-	*local = false;
-	int rc = cnb_cli_image_args(cmd, argc, argv, format, arg);
-	if (rc >= 0 || (rc = cnb_cli_ctx(ctx)) != 0)
+	*run = (cnb_cli_image_run){ 0 };
+	int rc = cnb_cli_image_args(cmd, argc, argv, &run->format, &run->arg);
+	if (rc >= 0 || (rc = cnb_cli_ctx(&run->ctx)) != 0)
 		return rc;
-	*location = cmd->remote && *cmd->remote ? strdup(*arg) : cnb_cli_resolve_image(*ctx, *arg, local);
-	if (*location)
-		return -1;
-	cnb_ctx_free(*ctx);
-	*ctx = NULL;
-	return CNB_EXIT_FAILURE;
+	run->location = cmd->remote && *cmd->remote ? strdup(run->arg) : cnb_cli_resolve_image(run->ctx, run->arg, &run->local);
+	return run->location ? -1 : cnb_cli_image_end(run, CNB_EXIT_FAILURE);
+}
+
+int cnb_cli_image_end(cnb_cli_image_run *run, int rc)
+{
+	free(run->location);
+	cnb_ctx_free(run->ctx);
+	*run = (cnb_cli_image_run){ 0 };
+	return rc;
 }
 
 void cnb_cli_print_json(json_t *value)

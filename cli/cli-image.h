@@ -44,11 +44,21 @@ typedef struct cnb_cli_image_cmd {
  * the exit code to return at once (after --help, or a usage error printed with the usage text). */
 int cnb_cli_image_args(const cnb_cli_image_cmd *cmd, int argc, char **argv, const char **format, const char **arg);
 
-/* The whole start of such a command: cnb_cli_image_args(), the context, the image resolved (*location,
- * caller frees; *local as cnb_cli_resolve_image). Returns -1 when the command goes on (then the caller
- * frees *ctx), else the exit code to return at once. */
-int cnb_cli_image_start(const cnb_cli_image_cmd *cmd, int argc, char **argv, const char **format, const char **arg,
-			cnb_ctx **ctx, char **location, bool *local);
+/* What such a command works with once it has started. */
+typedef struct cnb_cli_image_run {
+	const char *format; /* the -o value (NULL when the command has no -o) */
+	const char *arg;    /* its IMAGE (or BUILDER) argument as given */
+	cnb_ctx *ctx;
+	char *location;     /* the image resolved by cnb_cli_resolve_image() */
+	bool local;         /* found in the local image store */
+} cnb_cli_image_run;
+
+/* The whole start of such a command: cnb_cli_image_args(), the context, the image resolved. Returns -1
+ * when the command goes on (it ends with cnb_cli_image_end()), else the exit code to return at once. */
+int cnb_cli_image_start(const cnb_cli_image_cmd *cmd, int argc, char **argv, cnb_cli_image_run *run);
+
+/* Frees what cnb_cli_image_start() made; returns `rc`, the command's exit code. */
+int cnb_cli_image_end(cnb_cli_image_run *run, int rc);
 
 /* Prints pack's JSON envelope: {name_key: name, "location", "remote_info", "local_info"}, `info` under
  * local_info for an oci: location (the local store, a layout), else under remote_info; the other null. */

@@ -179,6 +179,19 @@ static int parse_short(const cnb_cli_parser *p, int argc, char **argv, int *i)
 	return 0;
 }
 
+static int positional(const cnb_cli_parser *p, const char *arg)
+{
+	cnb_cli_args *a = p->args;
+	if (!a)
+		return p->handle(0, arg, p->state);
+	if (a->n < a->max && a->n < (int)(sizeof(a->v) / sizeof(a->v[0]))) {
+		a->v[a->n++] = arg;
+		return 0;
+	}
+	fprintf(stderr, "cnb %s: unexpected argument %s\n\n%s", p->cmd, arg, p->usage);
+	return CNB_EXIT_USAGE;
+}
+
 int cnb_cli_parse(const cnb_cli_parser *p, int argc, char **argv, int *rest)
 {
 	if (rest)
@@ -200,7 +213,7 @@ int cnb_cli_parse(const cnb_cli_parser *p, int argc, char **argv, int *rest)
 			r = parse_long(p, argc, argv, &i);
 		else if (options && a[0] == '-' && a[1])
 			r = parse_short(p, argc, argv, &i);
-		else if ((r = p->handle(0, a, p->state)) == CNB_CLI_REST_HERE) {
+		else if ((r = positional(p, a)) == CNB_CLI_REST_HERE) {
 			if (rest)
 				*rest = i;
 			return CNB_CLI_PARSED;

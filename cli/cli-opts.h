@@ -21,6 +21,13 @@ typedef struct cnb_cli_opt {
  * that stops parsing. */
 typedef int (*cnb_cli_handler)(int key, const char *value, void *state);
 
+/* Where the parser puts a command's positional arguments, when the command has a fixed number of them. */
+typedef struct cnb_cli_args {
+	int max;          /* more than this is a usage error: "cnb CMD: unexpected argument X" */
+	int n;
+	const char *v[4]; /* max <= 4 */
+} cnb_cli_args;
+
 typedef struct cnb_cli_parser {
 	const char *cmd;          /* "build": messages read "cnb build: …" */
 	const char *usage;        /* printed on stdout by -h/--help */
@@ -28,6 +35,7 @@ typedef struct cnb_cli_parser {
 	cnb_cli_handler handle;
 	void *state;
 	bool stop_at_dashdash;    /* "--" ends parsing and *rest gets the index after it */
+	cnb_cli_args *args;       /* positional arguments go here; NULL: to handle() with key 0 */
 } cnb_cli_parser;
 
 /* What cnb_cli_parse() returns when every argument was taken and the command should go on. */

@@ -62,6 +62,23 @@ enum { CNB_CLI_TAKEN = -1, CNB_CLI_NEXT = -2 };
  * or an exit code to return at once (CNB_EXIT_OK after --help, CNB_EXIT_USAGE). */
 int cnb_cli_standard_flag(int argc, char **argv, int *i, const char *usage);
 
+/* A library call that makes an image (cnb_image_copy, cnb_builder_create, ...) with the command's `args`. */
+typedef int (*cnb_cli_image_maker)(char **digest, cnb_ctx *ctx, void *args, cnb_error **err);
+
+/* Runs `make` with a new context and prints the digest it made ("DEST@DIGEST" when `dest` is set);
+ * returns the exit code. */
+int cnb_cli_make_image(const char *cmd, cnb_cli_image_maker make, void *args, const char *dest);
+
+/* A subcommand of a command that has them (`cnb builder create`); a table of them ends with { NULL }. */
+typedef struct cnb_cli_subcommand {
+	const char *name;
+	int (*run)(int argc, char **argv); /* argv[0] is the subcommand's name */
+} cnb_cli_subcommand;
+
+/* Runs the entry of `subs` that argv[1] names. Without one, prints `usage` (on stdout after -h/--help,
+ * exit 0; else on stderr, exit 2); an unknown name is a usage error listing the known ones. */
+int cnb_cli_run_subcommand(const char *cmd, const char *usage, const cnb_cli_subcommand *subs, int argc, char **argv);
+
 /* Installs SIGINT/SIGTERM handlers that call `cancel(userdata)` once, then restore defaults. */
 void cnb_cli_on_interrupt(void (*cancel)(void *), void *userdata);
 

@@ -149,16 +149,14 @@ int cnb_cmd_builder_inspect(int argc, char **argv)
 {
 	static const char *const formats[] = { "human", "json", NULL };
 	const cnb_cli_image_cmd cmd = { "builder inspect", usage_text, "BUILDER", formats, NULL, NULL, NULL };
-	const char *builder, *format;
-	cnb_ctx *ctx;
-	char *location;
-	bool local;
-	int rc = cnb_cli_image_start(&cmd, argc, argv, &format, &builder, &ctx, &location, &local);
+	cnb_cli_image_run run;
+	int rc = cnb_cli_image_start(&cmd, argc, argv, &run);
 	if (rc >= 0)
 		return rc;
 	rc = CNB_EXIT_OK;
+	const char *builder = run.arg, *location = run.location;
 	cnb_error *err = NULL;
-	json_t *img = cnb_cli_inspect_json(ctx, location, &err);
+	json_t *img = cnb_cli_inspect_json(run.ctx, location, &err);
 	if (!img) {
 		rc = cnb_cli_fail("builder inspect", err);
 	} else if (!cnb_cli_label(img, "io.buildpacks.builder.metadata")) {
@@ -168,17 +166,15 @@ int cnb_cmd_builder_inspect(int argc, char **argv)
 	} else {
 		json_t *info = builder_info(img);
 		bool layout = !strncmp(location, "oci:", 4);
-		if (!strcmp(format, "json")) {
+		if (!strcmp(run.format, "json")) {
 			cnb_cli_print_info_json("builder_name", builder, location, info);
 		} else {
 			printf("Inspecting builder: '%s'\n\n%s:\n(%s)\n\n", builder, layout ? "LOCAL" : "REMOTE",
-			       local ? "the local image store" : location);
+			       run.local ? "the local image store" : location);
 			print_human(info);
 		}
 		json_decref(info);
 	}
 	json_decref(img);
-	free(location);
-	cnb_ctx_free(ctx);
-	return rc;
+	return cnb_cli_image_end(&run, rc);
 }

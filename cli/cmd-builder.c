@@ -37,7 +37,7 @@ static const cnb_cli_opt create_opts[] = {
 
 typedef struct create_args {
 	cnb_builder_create_opts opts;
-	const char *image, *output;
+	const char *output;
 	bool publish;
 } create_args;
 
@@ -49,25 +49,25 @@ static int create_option(int key, const char *v, void *state)
 	case KEY_OUTPUT: c->output = v; return 0;
 	case KEY_PLATFORM: c->opts.platform = v; return 0;
 	case KEY_PUBLISH: c->publish = true; return 0;
-	default:
-		if (c->image) {
-			fprintf(stderr, "cnb builder create: one IMAGE only\n");
-			return CNB_EXIT_USAGE;
-		}
-		c->image = v;
-		return 0;
 	}
+	return 0;
+}
+
+static int create_builder(char **digest, cnb_ctx *ctx, void *opts, cnb_error **err)
+{
+	return cnb_builder_create(digest, ctx, opts, err);
 }
 
 static int create(int argc, char **argv)
 {
 	create_args c = { .opts = CNB_BUILDER_CREATE_OPTS_INIT };
-	const cnb_cli_parser p = { "builder create", usage_text, create_opts, create_option, &c, false };
+	cnb_cli_args pos = { .max = 1 };
+	const cnb_cli_parser p = { "builder create", usage_text, create_opts, create_option, &c, false, &pos };
 	int r = cnb_cli_parse(&p, argc, argv, NULL);
 	if (r != CNB_CLI_PARSED)
 		return r;
 	cnb_builder_create_opts opts = c.opts;
-	const char *image = c.image, *output = c.output;
+	const char *image = pos.v[0], *output = c.output;
 	bool publish = c.publish;
 	if (!image || !opts.config_path) {
 		fprintf(stderr, "cnb builder create: IMAGE and --config are required\n\n%s", usage_text);
@@ -85,35 +85,17 @@ static int create(int argc, char **argv)
 	if (!dest)
 		return CNB_EXIT_FAILURE;
 	opts.destination = dest;
-	cnb_ctx *ctx = NULL;
-	int rc = cnb_cli_ctx(&ctx);
-	if (rc) {
-		free(dest);
-		return rc;
-	}
-	cnb_error *err = NULL;
-	char *digest = NULL;
-	if (cnb_builder_create(&digest, ctx, &opts, &err) < 0)
-		rc = cnb_cli_fail("builder create", err);
-	else
-		printf("%s@%s\n", dest, digest);
-	cnb_free(digest);
-	cnb_ctx_free(ctx);
+	int rc = cnb_cli_make_image("builder create", create_builder, &opts, dest);
 	free(dest);
 	return rc;
 }
 
 int cnb_cmd_builder(int argc, char **argv)
 {
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		fputs(usage_text, argc < 2 ? stderr : stdout);
-		return argc < 2 ? CNB_EXIT_USAGE : CNB_EXIT_OK;
-	}
-	if (!strcmp(argv[1], "create"))
-		return create(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "inspect"))
-		return cnb_cmd_builder_inspect(argc - 1, argv + 1);
-	fprintf(stderr, "cnb builder: unknown subcommand '%s' (try: cnb builder create --help, cnb builder inspect --help)\n",
-		argv[1]);
-	return CNB_EXIT_USAGE;
+	static const cnb_cli_subcommand subs[] = {
+		{ "create", create },
+		{ "inspect", cnb_cmd_builder_inspect },
+		{ NULL, NULL },
+	};
+	return cnb_cli_run_subcommand("builder", usage_text, subs, argc, argv);
 }

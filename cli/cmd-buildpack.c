@@ -27,6 +27,7 @@ static const char usage_text[] =
 
 typedef struct package_args {
 	cnb_buildpack_package_opts opts;
+	cnb_cli_args pos; /* OUT */
 	const char *out;
 	bool publish;
 } package_args;
@@ -55,24 +56,18 @@ static int package_option(int key, const char *v, void *state)
 		return 0;
 	case KEY_PLATFORM: a->opts.platform = v; return 0;
 	case KEY_PUBLISH: a->publish = true; return 0;
-	default:
-		if (a->out) {
-			fprintf(stderr, "cnb buildpack package: one OUT only\n");
-			return CNB_EXIT_USAGE;
-		}
-		a->out = v;
-		return 0;
 	}
+	return 0;
 }
 
 /* CNB_CLI_PARSED, or the exit code to return (after --help, or a usage error already reported). */
 static int parse_args(package_args *a, int argc, char **argv)
 {
-	const cnb_cli_parser p = { "buildpack package", usage_text, package_opts, package_option, a, false };
+	const cnb_cli_parser p = { "buildpack package", usage_text, package_opts, package_option, a, false, &a->pos };
 	int r = cnb_cli_parse(&p, argc, argv, NULL);
 	if (r != CNB_CLI_PARSED)
 		return r;
-	if (!a->out || !a->opts.config_path) {
+	if (!(a->out = a->pos.v[0]) || !a->opts.config_path) {
 		fprintf(stderr, "cnb buildpack package: OUT and --config are required\n\n%s", usage_text);
 		return CNB_EXIT_USAGE;
 	}
@@ -96,49 +91,29 @@ static char *destination(const package_args *a)
 	return asprintf(&dest, "docker://%s", a->out) < 0 ? NULL : dest;
 }
 
-/* Prints "DEST@DIGEST" on success, like `cnb builder create`. */
-static int run_package(cnb_ctx *ctx, const cnb_buildpack_package_opts *opts)
+static int make_package(char **digest, cnb_ctx *ctx, void *opts, cnb_error **err)
 {
-	cnb_error *err = NULL;
-	char *digest = NULL;
-	if (cnb_buildpack_package(&digest, ctx, opts, &err) < 0)
-		return cnb_cli_fail("buildpack package", err);
-	printf("%s@%s\n", opts->destination, digest);
-	cnb_free(digest);
-	return CNB_EXIT_OK;
+	return cnb_buildpack_package(digest, ctx, opts, err);
 }
 
+/* Prints "DEST@DIGEST" on success, like `cnb builder create`. */
 static int package(int argc, char **argv)
 {
-	package_args a = { .opts = CNB_BUILDPACK_PACKAGE_OPTS_INIT };
+	package_args a = { .opts = CNB_BUILDPACK_PACKAGE_OPTS_INIT, .pos = { .max = 1 } };
 	int rc = parse_args(&a, argc, argv);
 	if (rc != CNB_CLI_PARSED)
 		return rc;
-	rc = 0;
-	char *dest = rc ? NULL : destination(&a);
-	cnb_ctx *ctx = NULL;
-	if (!rc && !dest)
-		rc = CNB_EXIT_FAILURE;
-	if (!rc)
-		rc = cnb_cli_ctx(&ctx);
-	if (!rc) {
-		a.opts.destination = dest;
-		rc = run_package(ctx, &a.opts);
-	}
-	cnb_ctx_free(ctx);
+	char *dest = destination(&a);
+	if (!dest)
+		return CNB_EXIT_FAILURE;
+	a.opts.destination = dest;
+	rc = cnb_cli_make_image("buildpack package", make_package, &a.opts, dest);
 	free(dest);
 	return rc;
 }
 
 int cnb_cmd_buildpack(int argc, char **argv)
 {
-	const char *sub = argc > 1 ? argv[1] : NULL;
-	if (sub && !strcmp(sub, "package"))
-		return package(argc - 1, argv + 1);
-	bool help = sub && (!strcmp(sub, "--help") || !strcmp(sub, "-h"));
-	if (sub && !help)
-		fprintf(stderr, "cnb buildpack: unknown subcommand '%s' (try: cnb buildpack package --help)\n", sub);
-	else
-		fputs(usage_text, help ? stdout : stderr);
-	return help ? CNB_EXIT_OK : CNB_EXIT_USAGE;
+	static const cnb_cli_subcommand subs[] = { { "package", package }, { NULL, NULL } };
+	return cnb_cli_run_subcommand("buildpack", usage_text, subs, argc, argv);
 }

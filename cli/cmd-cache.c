@@ -46,8 +46,7 @@ static const cnb_cli_opt cache_opts[] = {
 };
 
 typedef struct cache_args {
-	const char *pos[3]; /* subcommand, IMAGE */
-	int n;
+	cnb_cli_args pos; /* subcommand, IMAGE */
 	cnb_rootfs_cache_prune_opts prune;
 	cnb_rootfs_cache_get_opts add;
 	bool prune_opts, add_opts;
@@ -72,14 +71,8 @@ static int cache_option(int key, const char *v, void *state)
 		return 0;
 	case KEY_MAPPED: c->add.metadata = CNB_ROOTFS_METADATA_MAPPED_XATTR; c->add_opts = true; return 0;
 	case KEY_REAL: c->add.metadata = CNB_ROOTFS_METADATA_REAL; c->add_opts = true; return 0;
-	default:
-		if (c->n >= 2) {
-			fputs(cache_usage, stderr);
-			return CNB_EXIT_USAGE;
-		}
-		c->pos[c->n++] = v;
-		return 0;
 	}
+	return 0;
 }
 
 static int cache_prune(cnb_ctx *ctx, const cnb_rootfs_cache_prune_opts *opts)
@@ -107,20 +100,21 @@ static int cache_add(cnb_ctx *ctx, const char *image, const cnb_rootfs_cache_get
 /* Which subcommand, and whether its options and arguments fit it: 'l', 'p', 'a', or 0. */
 static int subcommand(const cache_args *c)
 {
-	const char *sub = c->n ? c->pos[0] : "";
-	if (!strcmp(sub, "ls") && c->n == 1 && !c->prune_opts && !c->add_opts)
+	const char *sub = c->pos.n ? c->pos.v[0] : "";
+	if (!strcmp(sub, "ls") && c->pos.n == 1 && !c->prune_opts && !c->add_opts)
 		return 'l';
-	if (!strcmp(sub, "prune") && c->n == 1 && !c->add_opts)
+	if (!strcmp(sub, "prune") && c->pos.n == 1 && !c->add_opts)
 		return 'p';
-	if (!strcmp(sub, "add") && c->n == 2 && !c->prune_opts)
+	if (!strcmp(sub, "add") && c->pos.n == 2 && !c->prune_opts)
 		return 'a';
 	return 0;
 }
 
 int cnb_cmd_cache(int argc, char **argv)
 {
-	cache_args c = { .prune = CNB_ROOTFS_CACHE_PRUNE_OPTS_INIT, .add = CNB_ROOTFS_CACHE_GET_OPTS_INIT };
-	const cnb_cli_parser p = { "cache", cache_usage, cache_opts, cache_option, &c, false };
+	cache_args c = { .pos = { .max = 2 }, .prune = CNB_ROOTFS_CACHE_PRUNE_OPTS_INIT,
+			 .add = CNB_ROOTFS_CACHE_GET_OPTS_INIT };
+	const cnb_cli_parser p = { "cache", cache_usage, cache_opts, cache_option, &c, false, &c.pos };
 	int rc = cnb_cli_parse(&p, argc, argv, NULL);
 	if (rc != CNB_CLI_PARSED)
 		return rc;
@@ -132,7 +126,7 @@ int cnb_cmd_cache(int argc, char **argv)
 	cnb_ctx *ctx;
 	if ((rc = cnb_cli_ctx(&ctx)))
 		return rc;
-	rc = sub == 'l' ? cache_ls(ctx) : sub == 'p' ? cache_prune(ctx, &c.prune) : cache_add(ctx, c.pos[1], &c.add);
+	rc = sub == 'l' ? cache_ls(ctx) : sub == 'p' ? cache_prune(ctx, &c.prune) : cache_add(ctx, c.pos.v[1], &c.add);
 	cnb_ctx_free(ctx);
 	return rc;
 }

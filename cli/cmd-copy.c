@@ -24,47 +24,32 @@ static const cnb_cli_opt copy_opts[] = {
 
 typedef struct copy_args {
 	cnb_image_copy_opts opts;
-	const char *pos[2];
-	int n;
+	cnb_cli_args pos; /* SRC DST */
 } copy_args;
 
 static int copy_option(int key, const char *value, void *state)
 {
-	copy_args *c = state;
-	if (key == CNB_CLI_LONG_ONLY)
-		c->opts.platform = value;
-	else if (c->n < 2)
-		c->pos[c->n++] = value;
-	else
-		return fprintf(stderr, "cnb copy: unexpected argument %s\n\n%s", value, copy_usage), CNB_EXIT_USAGE;
+	cnb_image_copy_opts *opts = state;
+	opts->platform = value; /* the only option: --platform */
 	return 0;
+}
+
+static int copy_image(char **digest, cnb_ctx *ctx, void *args, cnb_error **err)
+{
+	copy_args *c = args;
+	return cnb_image_copy(digest, ctx, c->pos.v[0], c->pos.v[1], &c->opts, err);
 }
 
 int cnb_cmd_copy(int argc, char **argv)
 {
-	copy_args c = { .opts = CNB_IMAGE_COPY_OPTS_INIT };
-	const cnb_cli_parser p = { "copy", copy_usage, copy_opts, copy_option, &c, false };
+	copy_args c = { .opts = CNB_IMAGE_COPY_OPTS_INIT, .pos = { .max = 2 } };
+	const cnb_cli_parser p = { "copy", copy_usage, copy_opts, copy_option, &c.opts, false, &c.pos };
 	int r = cnb_cli_parse(&p, argc, argv, NULL);
 	if (r != CNB_CLI_PARSED)
 		return r;
-	if (c.n != 2) {
+	if (c.pos.n != 2) {
 		fprintf(stderr, "cnb copy: SRC and DST are required\n\n%s", copy_usage);
 		return CNB_EXIT_USAGE;
 	}
-	const char *args[2] = { c.pos[0], c.pos[1] };
-	cnb_image_copy_opts opts = c.opts;
-	cnb_ctx *ctx = NULL;
-	int rc = cnb_cli_ctx(&ctx);
-	if (rc != 0)
-		return rc;
-	cnb_error *err = NULL;
-	char *digest = NULL;
-	if (cnb_image_copy(&digest, ctx, args[0], args[1], &opts, &err) < 0) {
-		cnb_ctx_free(ctx);
-		return cnb_cli_fail("copy", err);
-	}
-	printf("%s\n", digest);
-	cnb_free(digest);
-	cnb_ctx_free(ctx);
-	return CNB_EXIT_OK;
+	return cnb_cli_make_image("copy", copy_image, &c, NULL);
 }

@@ -159,17 +159,16 @@ int cnb_cmd_inspect(int argc, char **argv)
 	cnb_image_inspect_opts opts = CNB_IMAGE_INSPECT_OPTS_INIT;
 	static const char *const formats[] = { "human", "json", "raw", NULL };
 	const cnb_cli_image_cmd cmd = { "inspect", inspect_usage, "IMAGE", formats, platform_flag, &opts, NULL };
-	const char *image, *format;
-	cnb_ctx *ctx;
-	char *location;
-	bool local;
-	int rc = cnb_cli_image_start(&cmd, argc, argv, &format, &image, &ctx, &location, &local);
+	cnb_cli_image_run run;
+	int rc = cnb_cli_image_start(&cmd, argc, argv, &run);
 	if (rc >= 0)
 		return rc;
 	rc = CNB_EXIT_OK;
+	const char *image = run.arg, *format = run.format, *location = run.location;
+	bool local = run.local;
 	cnb_error *err = NULL;
 	char *text = NULL;
-	if (cnb_image_inspect(&text, ctx, location, &opts, &err) < 0) {
+	if (cnb_image_inspect(&text, run.ctx, location, &opts, &err) < 0) {
 		rc = cnb_cli_fail("inspect", err);
 	} else if (!strcmp(format, "raw")) {
 		printf("%s\n", text);
@@ -199,7 +198,5 @@ int cnb_cmd_inspect(int argc, char **argv)
 		json_decref(img);
 	}
 	cnb_free(text);
-	free(location);
-	cnb_ctx_free(ctx);
-	return rc;
+	return cnb_cli_image_end(&run, rc);
 }

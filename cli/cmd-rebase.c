@@ -38,39 +38,26 @@ static int rebase_option(int key, const char *value, void *state)
 	case KEY_RUN_IMAGE: o->run_image = value; return 0;
 	case KEY_PREVIOUS_IMAGE: o->previous_image = value; return 0;
 	case KEY_FORCE: o->force = 1; return 0;
-	default:
-		if (!o->image) {
-			o->image = value;
-			return 0;
-		}
-		fprintf(stderr, "cnb rebase: unexpected argument %s\n\n%s", value, rebase_usage);
-		return CNB_EXIT_USAGE;
 	}
+	return 0;
+}
+
+static int rebase_image(char **digest, cnb_ctx *ctx, void *args, cnb_error **err)
+{
+	return cnb_image_rebase(digest, ctx, args, err);
 }
 
 int cnb_cmd_rebase(int argc, char **argv)
 {
 	cnb_image_rebase_opts opts = CNB_IMAGE_REBASE_OPTS_INIT;
-	const cnb_cli_parser p = { "rebase", rebase_usage, rebase_opts, rebase_option, &opts, false };
+	cnb_cli_args image = { .max = 1 };
+	const cnb_cli_parser p = { "rebase", rebase_usage, rebase_opts, rebase_option, &opts, false, &image };
 	int r = cnb_cli_parse(&p, argc, argv, NULL);
 	if (r != CNB_CLI_PARSED)
 		return r;
-	if (!opts.image) {
+	if (!(opts.image = image.v[0])) {
 		fprintf(stderr, "cnb rebase: IMAGE is required\n\n%s", rebase_usage);
 		return CNB_EXIT_USAGE;
 	}
-	cnb_ctx *ctx = NULL;
-	int rc = cnb_cli_ctx(&ctx);
-	if (rc != 0)
-		return rc;
-	cnb_error *err = NULL;
-	char *digest = NULL;
-	if (cnb_image_rebase(&digest, ctx, &opts, &err) < 0) {
-		cnb_ctx_free(ctx);
-		return cnb_cli_fail("rebase", err);
-	}
-	printf("%s\n", digest);
-	cnb_free(digest);
-	cnb_ctx_free(ctx);
-	return CNB_EXIT_OK;
+	return cnb_cli_make_image("rebase", rebase_image, &opts, NULL);
 }

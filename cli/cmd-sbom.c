@@ -48,32 +48,21 @@ static int download(int argc, char **argv)
 {
 	download_opts o = { .dir = "." };
 	const cnb_cli_image_cmd cmd = { "sbom download", usage_text, "IMAGE", NULL, download_flag, &o, &o.remote };
-	const char *image, *format;
-	cnb_ctx *ctx;
-	char *location;
-	bool local;
-	int rc = cnb_cli_image_start(&cmd, argc, argv, &format, &image, &ctx, &location, &local);
+	cnb_cli_image_run run;
+	int rc = cnb_cli_image_start(&cmd, argc, argv, &run);
 	if (rc >= 0)
 		return rc;
 	rc = CNB_EXIT_OK;
 	cnb_error *err = NULL;
-	if (cnb_image_sbom_download(ctx, location, o.dir, &err) < 0)
+	if (cnb_image_sbom_download(run.ctx, run.location, o.dir, &err) < 0)
 		rc = cnb_cli_fail("sbom download", err);
 	else
-		fprintf(stderr, "SBOM of %s written to %s/layers/sbom\n", location, o.dir);
-	free(location);
-	cnb_ctx_free(ctx);
-	return rc;
+		fprintf(stderr, "SBOM of %s written to %s/layers/sbom\n", run.location, o.dir);
+	return cnb_cli_image_end(&run, rc);
 }
 
 int cnb_cmd_sbom(int argc, char **argv)
 {
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		fputs(usage_text, argc < 2 ? stderr : stdout);
-		return argc < 2 ? CNB_EXIT_USAGE : CNB_EXIT_OK;
-	}
-	if (!strcmp(argv[1], "download"))
-		return download(argc - 1, argv + 1);
-	fprintf(stderr, "cnb sbom: unknown subcommand '%s' (try: cnb sbom download --help)\n", argv[1]);
-	return CNB_EXIT_USAGE;
+	static const cnb_cli_subcommand subs[] = { { "download", download }, { NULL, NULL } };
+	return cnb_cli_run_subcommand("sbom", usage_text, subs, argc, argv);
 }

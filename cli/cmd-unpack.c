@@ -21,48 +21,35 @@ static const cnb_cli_opt unpack_opts[] = {
 	{ NULL, 0, NULL },
 };
 
-typedef struct unpack_args {
-	cnb_image_unpack_opts opts;
-	const char *pos[2];
-	int n;
-} unpack_args;
-
 static int unpack_option(int key, const char *value, void *state)
 {
-	unpack_args *u = state;
+	cnb_image_unpack_opts *opts = state;
 	switch (key) {
-	case KEY_MAPPED: u->opts.metadata = CNB_ROOTFS_METADATA_MAPPED_XATTR; return 0;
-	case KEY_REAL: u->opts.metadata = CNB_ROOTFS_METADATA_REAL; return 0;
-	case KEY_PLATFORM: u->opts.platform = value; return 0;
-	default:
-		if (u->n < 2) {
-			u->pos[u->n++] = value;
-			return 0;
-		}
-		fputs(unpack_usage, stderr);
-		return CNB_EXIT_USAGE;
+	case KEY_MAPPED: opts->metadata = CNB_ROOTFS_METADATA_MAPPED_XATTR; return 0;
+	case KEY_REAL: opts->metadata = CNB_ROOTFS_METADATA_REAL; return 0;
+	case KEY_PLATFORM: opts->platform = value; return 0;
 	}
+	return 0;
 }
 
 int cnb_cmd_unpack(int argc, char **argv)
 {
-	unpack_args u = { .opts = CNB_IMAGE_UNPACK_OPTS_INIT };
-	const cnb_cli_parser p = { "unpack", unpack_usage, unpack_opts, unpack_option, &u, false };
+	cnb_image_unpack_opts opts = CNB_IMAGE_UNPACK_OPTS_INIT;
+	cnb_cli_args pos = { .max = 2 };
+	const cnb_cli_parser p = { "unpack", unpack_usage, unpack_opts, unpack_option, &opts, false, &pos };
 	int r = cnb_cli_parse(&p, argc, argv, NULL);
 	if (r != CNB_CLI_PARSED)
 		return r;
-	if (u.n != 2) {
+	if (pos.n != 2) {
 		fputs(unpack_usage, stderr);
 		return CNB_EXIT_USAGE;
 	}
-	cnb_image_unpack_opts opts = u.opts;
-	const char *pos[2] = { u.pos[0], u.pos[1] };
 	cnb_ctx *ctx;
 	int rc = cnb_cli_ctx(&ctx);
 	if (rc)
 		return rc;
 	cnb_error *err = NULL;
-	rc = cnb_image_unpack(ctx, pos[0], pos[1], &opts, &err) < 0 ? cnb_cli_fail("unpack", err) : CNB_EXIT_OK;
+	rc = cnb_image_unpack(ctx, pos.v[0], pos.v[1], &opts, &err) < 0 ? cnb_cli_fail("unpack", err) : CNB_EXIT_OK;
 	cnb_ctx_free(ctx);
 	return rc;
 }

@@ -154,28 +154,14 @@ int cnb__oci_docker_archive_write(cnb_ctx *ctx, cnb__oci_image *img, const char 
 		return cnb__error_prefix(err, "write %s", dst);
 	}
 	_cleanup_free_ char *tmp = NULL;
-	if (asprintf(&tmp, "%s.tmp-XXXXXX", file) < 0) {
-		json_decref(tags);
-		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	}
-	int fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		json_decref(tags);
-		return cnb__error_errno(err, CNB_EIO, errno, "write %s: create a temporary file", dst);
-	}
-	int rc = write_archive(ctx, img, file, fd, tags, err);
+	_cleanup_close_ int fd = cnb__atomic_begin(file, &tmp, err);
+	int rc = fd < 0 ? fd : write_archive(ctx, img, file, fd, tags, err);
 	json_decref(tags);
 	/* 0644 like docker save, not mkstemp's 0600: the archive is meant to be handed around. */
-	if (rc == 0 && (fchmod(fd, 0644) < 0 || fsync(fd) < 0))
-		rc = cnb__error_errno(err, CNB_EIO, errno, "write %s", file);
-	if (close(fd) < 0 && rc == 0)
-		rc = cnb__error_errno(err, CNB_EIO, errno, "write %s", file);
-	if (rc == 0 && rename(tmp, file) < 0)
-		rc = cnb__error_errno(err, CNB_EIO, errno, "rename %s to %s", tmp, file);
-	if (rc < 0) {
-		unlink(tmp);
+	if (fd >= 0)
+		rc = cnb__atomic_finish(fd, tmp, file, 0644, rc, err);
+	if (rc < 0)
 		return cnb__error_prefix(err, "write %s", dst);
-	}
 	cnb__log(ctx, CNB_LOG_DEBUG, "wrote %s: %s, %zu layers", dst, img->manifest_digest, img->n_layers);
 	if (out_digest && !(*out_digest = strdup(img->manifest_digest)))
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");

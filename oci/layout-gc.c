@@ -4,6 +4,7 @@
 #include "layout.h"
 #include "manifest.h"
 #include "store.h"
+#include "lib/common/array.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
@@ -29,13 +30,10 @@ static int add(reachable *r, const char *digest, cnb_error **err)
 	for (size_t i = 0; i < r->n; i++)
 		if (!strcmp(r->digests[i], digest))
 			return 0;
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 64;
-		char **grown = realloc(r->digests, cap * sizeof(*grown));
-		if (!grown)
-			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-		r->digests = grown, r->cap = cap;
-	}
+	char **digests = cnb__array_reserve(r->digests, r->n, &r->cap, sizeof(*digests), 64);
+	if (!digests)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	r->digests = digests;
 	return (r->digests[r->n] = strdup(digest)) ? (r->n++, 0) : cnb__error_set(err, CNB_ENOMEM, "out of memory");
 }
 
@@ -122,7 +120,7 @@ int cnb__oci_layout_gc(const char *dir, long min_age_s, uint64_t *freed, cnb_err
 	int rc = walk_descs(dir, json_object_get(index, "manifests"), &r, 0, err);
 	json_decref(index);
 	_cleanup_close_ int fd = rc == 0 ? open(blobs, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
-	DIR *d = fd >= 0 ? fdopendir(dup(fd)) : NULL;
+	DIR *d = fd >= 0 ? cnb__opendir_at(fd, NULL, 0) : NULL;
 	if (rc == 0 && !d && errno != ENOENT)
 		rc = cnb__error_errno(err, CNB_EIO, errno, "open %s", blobs);
 	time_t cutoff = time(NULL) - min_age_s;

@@ -93,6 +93,18 @@ static char *scope_of(const char *repo, bool push)
 	return asprintf(&s, "repository:%s:%s", repo, push ? "pull,push" : "pull") < 0 ? NULL : s;
 }
 
+/* "<base>/v2/<repo>/<kind>/<ref>" (kind "manifests" or "blobs") and the token scope that reaches it. */
+static int endpoint(const cnb__oci_registry *r, const char *repo, const char *kind, const char *ref, bool push,
+		    char **url, char **scope, cnb_error **err)
+{
+	*scope = scope_of(repo, push);
+	if (!*scope || asprintf(url, "%s/v2/%s/%s/%s", r->base, repo, kind, ref) < 0) {
+		*url = NULL;
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
 static int http_error(const cnb__http_resp *resp, const char *what, cnb_error **err)
 {
 	_cleanup_free_ char *why = cnb__http_describe(resp);
@@ -148,6 +160,20 @@ static int reg_do(cnb__oci_registry *r, CURL *curl, const char *scope, const cnb
 		}
 		return 0;
 	}
+}
+
+/* reg_do() with retries on a handle from the pool; `header`, when set, is the request's one extra header. */
+static int reg_call(cnb__oci_registry *r, const char *scope, const cnb__http_req *req, const char *header,
+		    cnb__http_resp *resp, cnb_error **err)
+{
+	cnb__http_req rq = *req;
+	rq.headers = header ? curl_slist_append(NULL, header) : NULL;
+	if (header && !rq.headers)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	_cleanup_handle_ handle h = HANDLE(r);
+	int rc = reg_do(r, h.c, scope, &rq, resp, true, err);
+	curl_slist_free_all(rq.headers);
+	return rc;
 }
 
 /* Per process: the scheme a registry answered on, so that trying HTTPS before HTTP costs one probe. */
@@ -330,18 +356,13 @@ const char *cnb__oci_registry_name(const cnb__oci_registry *r)
 int cnb__oci_registry_get_manifest(cnb__oci_registry *r, const char *repo, const char *selector, char **data,
 				   size_t *len, char **media_type, char digest[CNB_OCI_DIGEST_SIZE], cnb_error **err)
 {
-	_cleanup_free_ char *url = NULL, *scope = scope_of(repo, false);
-	if (!scope || asprintf(&url, "%s/v2/%s/manifests/%s", r->base, repo, selector) < 0)
-		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	struct curl_slist *headers = curl_slist_append(NULL, "Accept: " CNB_OCI_MANIFEST_ACCEPT);
+	_cleanup_free_ char *url = NULL, *scope = NULL;
+	if (endpoint(r, repo, "manifests", selector, false, &url, &scope, err) < 0)
+		return CNB_ENOMEM;
 	cnb__http_req req = CNB_HTTP_REQ_INIT;
 	req.url = url;
-	req.headers = headers;
-	_cleanup_handle_ handle h = HANDLE(r);
 	_cleanup_http_resp_ cnb__http_resp resp = { 0 };
-	int rc = reg_do(r, h.c, scope, &req, &resp, true, err);
-	curl_slist_free_all(headers);
-	if (rc < 0)
+	if (reg_call(r, scope, &req, "Accept: " CNB_OCI_MANIFEST_ACCEPT, &resp, err) < 0)
 		return cnb__error_prefix(err, "manifest");
 	if (resp.status != 200)
 		return http_error(&resp, "manifest", err);
@@ -362,15 +383,14 @@ int cnb__oci_registry_get_manifest(cnb__oci_registry *r, const char *repo, const
 int cnb__oci_registry_get_blob(cnb__oci_registry *r, const char *repo, const char *digest, size_t max, char **data,
 			       size_t *len, cnb_error **err)
 {
-	_cleanup_free_ char *url = NULL, *scope = scope_of(repo, false);
-	if (!scope || asprintf(&url, "%s/v2/%s/blobs/%s", r->base, repo, digest) < 0)
-		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	_cleanup_free_ char *url = NULL, *scope = NULL;
+	if (endpoint(r, repo, "blobs", digest, false, &url, &scope, err) < 0)
+		return CNB_ENOMEM;
 	cnb__http_req req = CNB_HTTP_REQ_INIT;
 	req.url = url;
 	req.max_body = max;
-	_cleanup_handle_ handle h = HANDLE(r);
 	_cleanup_http_resp_ cnb__http_resp resp = { 0 };
-	if (reg_do(r, h.c, scope, &req, &resp, true, err) < 0)
+	if (reg_call(r, scope, &req, NULL, &resp, err) < 0)
 		return cnb__error_prefix(err, "blob %s", digest);
 	if (resp.status != 200)
 		return http_error(&resp, digest, err);
@@ -424,9 +444,9 @@ static int fetch_sink(const void *data, size_t len, void *userdata, cnb_error **
 static int fetch_once(cnb__oci_registry *r, CURL *curl, const char *repo, const char *digest, uint64_t size,
 		      const char *store_root, const char *label, bool resume, cnb_error **err)
 {
-	_cleanup_free_ char *url = NULL, *scope = scope_of(repo, false);
-	if (!scope || asprintf(&url, "%s/v2/%s/blobs/%s", r->base, repo, digest) < 0)
-		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	_cleanup_free_ char *url = NULL, *scope = NULL;
+	if (endpoint(r, repo, "blobs", digest, false, &url, &scope, err) < 0)
+		return CNB_ENOMEM;
 	_cleanup_http_resp_ cnb__http_resp resp = { 0 };
 	fetch f = { .r = r, .resp = &resp, .size = size, .label = label };
 	if (cnb__oci_blob_writer_open(&f.w, store_root, digest, size, resume, err) < 0)
@@ -511,15 +531,14 @@ int cnb__oci_registry_fetch_blob(cnb__oci_registry *r, const char *repo, const c
 int cnb__oci_registry_blob_exists(cnb__oci_registry *r, const char *repo, const char *digest, bool *exists,
 				  cnb_error **err)
 {
-	_cleanup_free_ char *url = NULL, *scope = scope_of(repo, true);
-	if (!scope || asprintf(&url, "%s/v2/%s/blobs/%s", r->base, repo, digest) < 0)
-		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	_cleanup_free_ char *url = NULL, *scope = NULL;
+	if (endpoint(r, repo, "blobs", digest, true, &url, &scope, err) < 0)
+		return CNB_ENOMEM;
 	cnb__http_req req = CNB_HTTP_REQ_INIT;
 	req.url = url;
 	req.method = "HEAD";
-	_cleanup_handle_ handle h = HANDLE(r);
 	_cleanup_http_resp_ cnb__http_resp resp = { 0 };
-	if (reg_do(r, h.c, scope, &req, &resp, true, err) < 0)
+	if (reg_call(r, scope, &req, NULL, &resp, err) < 0)
 		return cnb__error_prefix(err, "blob %s", digest);
 	if (resp.status != 200 && resp.status != 404)
 		return http_error(&resp, digest, err);
@@ -547,9 +566,8 @@ int cnb__oci_registry_mount_blob(cnb__oci_registry *r, const char *repo, const c
 	cnb__http_req req = CNB_HTTP_REQ_INIT;
 	req.url = url;
 	req.method = "POST";
-	_cleanup_handle_ handle h = HANDLE(r);
 	_cleanup_http_resp_ cnb__http_resp resp = { 0 };
-	if (reg_do(r, h.c, scope, &req, &resp, true, err) < 0)
+	if (reg_call(r, scope, &req, NULL, &resp, err) < 0)
 		return cnb__error_prefix(err, "mount %s from %s", digest, from_repo);
 	if (resp.status != 201 && resp.status != 202)
 		return http_error(&resp, "mount", err);
@@ -697,22 +715,18 @@ int cnb__oci_registry_upload_blob(cnb__oci_registry *r, const char *repo, const 
 int cnb__oci_registry_put_manifest(cnb__oci_registry *r, const char *repo, const char *ref, const char *media_type,
 				   const char *data, size_t len, cnb_error **err)
 {
-	_cleanup_free_ char *url = NULL, *scope = scope_of(repo, true), *ct = NULL;
-	if (!scope || asprintf(&url, "%s/v2/%s/manifests/%s", r->base, repo, ref) < 0 ||
-	    asprintf(&ct, "Content-Type: %s", media_type) < 0)
+	_cleanup_free_ char *url = NULL, *scope = NULL, *ct = NULL;
+	if (endpoint(r, repo, "manifests", ref, true, &url, &scope, err) < 0)
+		return CNB_ENOMEM;
+	if (asprintf(&ct, "Content-Type: %s", media_type) < 0)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	struct curl_slist *headers = curl_slist_append(NULL, ct);
 	cnb__http_req req = CNB_HTTP_REQ_INIT;
 	req.url = url;
 	req.method = "PUT";
-	req.headers = headers;
 	req.body = data;
 	req.body_len = len;
-	_cleanup_handle_ handle h = HANDLE(r);
 	_cleanup_http_resp_ cnb__http_resp resp = { 0 };
-	int rc = reg_do(r, h.c, scope, &req, &resp, true, err);
-	curl_slist_free_all(headers);
-	if (rc < 0)
+	if (reg_call(r, scope, &req, ct, &resp, err) < 0)
 		return cnb__error_prefix(err, "put manifest %s", ref);
 	if (resp.status != 201 && resp.status != 200)
 		return http_error(&resp, "put manifest", err);

@@ -48,11 +48,7 @@ static DIR *open_blob_dir(const char *root)
 	_cleanup_free_ char *dir = NULL;
 	if (asprintf(&dir, "%s/blobs/sha256", root) < 0)
 		return NULL;
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d && fd >= 0)
-		close(fd);
-	return d;
+	return cnb__opendir_at(AT_FDCWD, dir, O_NOFOLLOW);
 }
 
 static bool old_enough(const struct stat *st, time_t now, int64_t age)

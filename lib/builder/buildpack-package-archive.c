@@ -90,24 +90,18 @@ int cnb__bp_archive_write(cnb__oci_image *img, const char *path, cnb_error **err
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *tmp = NULL;
-	if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0)
-		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	_cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
+	_cleanup_close_ int fd = cnb__atomic_begin(path, &tmp, err);
 	if (fd < 0)
-		return cnb__error_errno(err, CNB_EIO, errno, "create %s", tmp);
+		return fd;
 	cnb__tar *t = NULL;
 	r = cnb__tar_open(&t, fd, err);
 	if (r == 0 && (r = fill_archive(t, img, err)) < 0)
 		cnb__tar_free(t);
 	else if (r == 0)
 		r = cnb__tar_finish(t, err);
-	if (r == 0 && (fchmod(fd, 0644) < 0 || fsync(fd) < 0))
-		r = cnb__error_errno(err, CNB_EIO, errno, "write %s", tmp);
-	if (r == 0 && rename(tmp, path) < 0)
-		r = cnb__error_errno(err, CNB_EIO, errno, "rename to %s", path);
 	if (r < 0)
-		unlink(tmp);
-	return r < 0 ? cnb__error_prefix(err, "write %s", path) : 0;
+		r = cnb__error_prefix(err, "write %s", path);
+	return cnb__atomic_finish(fd, tmp, path, 0644, r, err);
 }
 
 /* ---- reading ---- */

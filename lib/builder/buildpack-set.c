@@ -78,11 +78,10 @@ static int load_descriptor(const char *dir, const char *id, const char *version,
 	_cleanup_free_ char *toml_path = cnb__path_join(dir, "buildpack.toml");
 	if (!toml_path)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	cnb_toml *doc = NULL;
+	_cleanup_toml_ cnb_toml *doc = NULL;
 	int r = cnb__toml_parse_file(&doc, toml_path, err);
 	if (r == 0)
 		r = cnb__bp_descriptor_parse(out, doc, dir, toml_path, err);
-	cnb__toml_free(doc);
 	if (r < 0)
 		return cnb__error_prefix(err, "buildpack %s", dir);
 	if ((id && strcmp(id, (*out)->id)) || (version && strcmp(version, (*out)->version))) {

@@ -3,6 +3,7 @@
 
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
+#include "lib/common/fs.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -18,20 +19,17 @@ static int cmp_str(const void *a, const void *b)
 int cnb__dir_list_sorted(int dirfd, const char *dir, cnb__dir_filter keep, void *ud, char ***out, size_t *n,
 			 cnb_error **err)
 {
-	int fd = dup(dirfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
-		return cnb__error_errno(err, CNB_EIO, e, "read %s", dir);
-	}
-	_cleanup_closedir_ DIR *dp = d;
+	_cleanup_closedir_ DIR *d = cnb__opendir_at(dirfd, NULL, 0);
+	if (!d)
+		return cnb__error_errno(err, CNB_EIO, errno, "read %s", dir);
 	_cleanup_strv_list_ cnb__strv_list names = CNB_STRV_LIST_INIT;
 	int r = 0;
-	for (struct dirent *de; r == 0 && (de = readdir(dp));)
+	struct dirent *de;
+	while (r == 0 && (errno = 0, de = readdir(d)))
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && (!keep || keep(dirfd, de->d_name, ud)))
 			r = cnb__strv_push(&names, de->d_name);
+	if (r == 0 && errno)
+		return cnb__error_errno(err, CNB_EIO, errno, "read %s", dir);
 	if (names.n)
 		qsort(names.v, names.n, sizeof(char *), cmp_str);
 	size_t len = names.n;

@@ -73,9 +73,7 @@ int cnb__read_file_at(int dirfd, const char *path, size_t max, char **out, size_
 				break;
 			return cnb__error_set(err, CNB_EIO, "%s changed while being read", path);
 		}
-		ssize_t n = read(fd, data + len, room);
-		if (n < 0 && errno == EINTR)
-			continue;
+		ssize_t n = cnb__read_some(fd, data + len, room);
 		if (n < 0)
 			return cnb__error_errno(err, CNB_EIO, errno, "read %s", path);
 		if (n == 0)
@@ -94,6 +92,15 @@ int cnb__read_file(const char *path, size_t max, char **out, size_t *out_len, cn
 	return cnb__read_file_at(AT_FDCWD, path, max, out, out_len, err);
 }
 
+ssize_t cnb__read_some(int fd, void *buf, size_t len)
+{
+	ssize_t n;
+	do
+		n = read(fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
 int cnb__write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
@@ -109,21 +116,45 @@ int cnb__write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+int cnb__atomic_begin(const char *path, char **tmp, cnb_error **err)
+{
+	if (asprintf(tmp, "%s.tmp-XXXXXX", path) < 0) {
+		*tmp = NULL;
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	}
+	int fd = mkostemp(*tmp, O_CLOEXEC);
+	return fd >= 0 ? fd : cnb__error_errno(err, CNB_EIO, errno, "create %s", *tmp);
+}
+
+int cnb__atomic_finish(int fd, const char *tmp, const char *path, mode_t mode, int rc, cnb_error **err)
+{
+	if (rc == 0 && (fchmod(fd, mode) < 0 || fsync(fd) < 0 || rename(tmp, path) < 0))
+		rc = cnb__error_errno(err, CNB_EIO, errno, "write %s", path);
+	if (rc < 0)
+		unlink(tmp);
+	return rc;
+}
+
 int cnb__write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, cnb_error **err)
 {
 	_cleanup_free_ char *tmp = NULL;
-	if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0)
-		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	_cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
+	_cleanup_close_ int fd = cnb__atomic_begin(path, &tmp, err);
 	if (fd < 0)
-		return cnb__error_errno(err, CNB_EIO, errno, "create %s", tmp);
-	if (cnb__write_all(fd, data, len) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0 ||
-	    rename(tmp, path) < 0) {
+		return fd;
+	int rc = cnb__write_all(fd, data, len) < 0 ? cnb__error_errno(err, CNB_EIO, errno, "write %s", path) : 0;
+	return cnb__atomic_finish(fd, tmp, path, mode, rc, err);
+}
+
+DIR *cnb__opendir_at(int dirfd, const char *name, int flags)
+{
+	int fd = name ? openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | flags) : fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d && fd >= 0) {
 		int saved = errno;
-		unlink(tmp);
-		return cnb__error_errno(err, CNB_EIO, saved, "write %s", path);
+		close(fd);
+		errno = saved;
 	}
-	return 0;
+	return d;
 }
 
 int cnb__rm_rf_at(int parent_fd, const char *name, cnb_error **err)
@@ -132,14 +163,9 @@ int cnb__rm_rf_at(int parent_fd, const char *name, cnb_error **err)
 		return 0;
 	if (errno != EISDIR && errno != EPERM)
 		return cnb__error_errno(err, CNB_EIO, errno, "remove %s", name);
-	int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
+	_cleanup_closedir_ DIR *d = cnb__opendir_at(parent_fd, name, O_NOFOLLOW);
+	if (!d)
 		return cnb__error_errno(err, CNB_EIO, errno, "open %s", name);
-	_cleanup_closedir_ DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return cnb__error_errno(err, CNB_EIO, errno, "open %s", name);
-	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
@@ -157,6 +183,24 @@ int cnb__rm_rf(const char *path, cnb_error **err)
 	return cnb__rm_rf_at(AT_FDCWD, path, err);
 }
 
+int cnb__copy_fd(int in, int out, const char *src, const char *dst, int (*each)(void *userdata, cnb_error **err),
+		 void *userdata, cnb_error **err)
+{
+	char buf[1 << 16];
+	for (;;) {
+		ssize_t n = cnb__read_some(in, buf, sizeof(buf));
+		if (n < 0)
+			return cnb__error_errno(err, CNB_EIO, errno, "read %s", src);
+		if (n == 0)
+			return 0;
+		if (cnb__write_all(out, buf, (size_t)n) < 0)
+			return cnb__error_errno(err, CNB_EIO, errno, "write %s", dst);
+		int r = each ? each(userdata, err) : 0;
+		if (r < 0)
+			return r;
+	}
+}
+
 int cnb__copy_file(const char *src, const char *dst, cnb_error **err)
 {
 	_cleanup_close_ int in = open(src, O_RDONLY | O_CLOEXEC);
@@ -168,18 +212,9 @@ int cnb__copy_file(const char *src, const char *dst, cnb_error **err)
 	_cleanup_close_ int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, st.st_mode & 07777);
 	if (out < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "create %s", dst);
-	char buf[65536];
-	for (;;) {
-		ssize_t n = read(in, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return cnb__error_errno(err, CNB_EIO, errno, "read %s", src);
-		if (n == 0)
-			break;
-		if (cnb__write_all(out, buf, (size_t)n) < 0)
-			return cnb__error_errno(err, CNB_EIO, errno, "write %s", dst);
-	}
+	int r = cnb__copy_fd(in, out, src, dst, NULL, NULL, err);
+	if (r < 0)
+		return r;
 	if (fchmod(out, st.st_mode & 07777) < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "chmod %s", dst);
 	return 0;

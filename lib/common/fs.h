@@ -2,6 +2,7 @@
 #ifndef CNB_FS_H
 #define CNB_FS_H
 
+#include <dirent.h>
 #include <stddef.h>
 #include <sys/types.h>
 #include <cnb/error.h>
@@ -17,6 +18,18 @@ int cnb__read_file_at(int dirfd, const char *path, size_t max, char **out, size_
 
 /* Writes `len` bytes to path through a temp file in the same directory, fsync, rename: all or nothing. */
 int cnb__write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, cnb_error **err);
+
+/* The same in two steps, for a writer that streams: cnb__atomic_begin() creates "<path>.tmp-XXXXXX"
+ * (*tmp, caller frees; NULL on OOM) and returns its fd, or a negative error. cnb__atomic_finish()
+ * takes the writer's result `rc`: when 0, sets `mode`, fsyncs and renames tmp over path; when that
+ * fails or `rc` < 0, removes tmp. Returns `rc` or the error. The caller closes fd. */
+int cnb__atomic_begin(const char *path, char **tmp, cnb_error **err);
+int cnb__atomic_finish(int fd, const char *tmp, const char *path, mode_t mode, int rc, cnb_error **err);
+
+/* A directory stream (closedir) over the directory `name` under `dirfd` (openat with O_DIRECTORY and
+ * `flags`, e.g. O_NOFOLLOW), or, when `name` is NULL, over a close-on-exec duplicate of `dirfd`
+ * itself. NULL with errno set; no fd is left open on failure. */
+DIR *cnb__opendir_at(int dirfd, const char *name, int flags);
 
 /* rm -rf that never follows symlinks (openat/unlinkat based). Missing path is success. */
 int cnb__rm_rf(const char *path, cnb_error **err);
@@ -36,6 +49,11 @@ int cnb__lock_file(const char *path, const char *name, int op, cnb_error **err);
  * between create and lock, so a file found unlinked after locking is made again. -1 with errno. */
 int cnb__mkstemp_locked(char *tmpl, int suffix_len);
 
+/* Copies fd `in` to fd `out` to the end of `in`; `src`/`dst` name them in errors. `each` (may be NULL)
+ * runs after every chunk: a negative return stops the copy with that error (a cancel check). */
+int cnb__copy_fd(int in, int out, const char *src, const char *dst, int (*each)(void *userdata, cnb_error **err),
+		 void *userdata, cnb_error **err);
+
 /* Copies a regular file (content and mode). */
 int cnb__copy_file(const char *src, const char *dst, cnb_error **err);
 
@@ -47,6 +65,9 @@ int cnb__mkdtemp(const char *prefix, char **out, cnb_error **err);
 
 /* "a" + "/" + "b" (malloc'd; NULL on OOM). */
 char *cnb__path_join(const char *a, const char *b);
+
+/* read(2), retried on EINTR: the bytes read, 0 at end of file, or -1 (errno set). */
+ssize_t cnb__read_some(int fd, void *buf, size_t len);
 
 /* Writes all of buf to fd, retrying on EINTR/short writes. Returns 0 or -1 (errno set). */
 int cnb__write_all(int fd, const void *buf, size_t len);

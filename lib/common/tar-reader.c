@@ -3,6 +3,7 @@
  * extensions GNU tar writes by default ('L'/'K' long names, base-256 numbers).
  */
 #include "tar-reader.h"
+#include "array.h"
 #include "cleanup.h"
 #include "error-internal.h"
 #include "fs.h"
@@ -426,14 +427,10 @@ static int write_dir(extractor *x, const char *rel, uint64_t mode, int64_t mtime
 		return r;
 	if (fchmod(fd, safe_mode(x, mode) | 0700) < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "chmod '%s'", rel);
-	if (x->n_dirs == x->cap_dirs) {
-		size_t cap = x->cap_dirs ? x->cap_dirs * 2 : 16;
-		dir_fixup *v = realloc(x->dirs, cap * sizeof(*v));
-		if (!v)
-			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-		x->dirs = v;
-		x->cap_dirs = cap;
-	}
+	dir_fixup *dirs = cnb__array_reserve(x->dirs, x->n_dirs, &x->cap_dirs, sizeof(*dirs), 16);
+	if (!dirs)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	x->dirs = dirs;
 	if (!(x->dirs[x->n_dirs].rel = strdup(rel)))
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	x->dirs[x->n_dirs].mode = safe_mode(x, mode);

@@ -2,10 +2,10 @@
 #include "tar-writer.h"
 #include "buf.h"
 #include "cleanup.h"
+#include "dir-list.h"
 #include "error-internal.h"
 #include "fs.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -303,61 +303,6 @@ int cnb__tar_add_parents(cnb__tar *t, const char *path, mode_t mode, const cnb__
 	return 0;
 }
 
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void free_names(char **names, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-}
-
-/* Sorted entry names of a directory (without . and ..). */
-static int list_sorted(int fd, char ***out, size_t *out_n, const char *what, cnb_error **err)
-{
-	int dup_fd = dup(fd);
-	if (dup_fd < 0)
-		return cnb__error_errno(err, CNB_EIO, errno, "read directory %s", what);
-	_cleanup_closedir_ DIR *d = fdopendir(dup_fd);
-	if (!d) {
-		close(dup_fd);
-		return cnb__error_errno(err, CNB_EIO, errno, "read directory %s", what);
-	}
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-	while ((errno = 0, de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			char **grown = realloc(names, cap * sizeof(char *));
-			if (!grown) {
-				free_names(names, n);
-				return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-			}
-			names = grown;
-		}
-		if (!(names[n] = strdup(de->d_name))) {
-			free_names(names, n);
-			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-		}
-		n++;
-	}
-	if (errno) {
-		free_names(names, n);
-		return cnb__error_errno(err, CNB_EIO, errno, "read directory %s", what);
-	}
-	if (n)
-		qsort(names, n, sizeof(char *), cmp_names);
-	*out = names;
-	*out_n = n;
-	return 0;
-}
-
 /* What a tree walk carries: the normalization, the filter and where relative names start. */
 typedef struct tree_walk {
 	const cnb__tar_norm *n;
@@ -374,7 +319,7 @@ static int add_dir_contents(cnb__tar *t, int fd, const char *dest, const tree_wa
 {
 	char **names = NULL;
 	size_t count = 0;
-	int r = list_sorted(fd, &names, &count, dest, err);
+	int r = cnb__dir_list_sorted(fd, dest, NULL, NULL, &names, &count, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < count && r >= 0; i++) {
@@ -385,7 +330,7 @@ static int add_dir_contents(cnb__tar *t, int fd, const char *dest, const tree_wa
 		else
 			r = add_entry(t, fd, names[i], child, w, depth + 1, err);
 	}
-	free_names(names, count);
+	cnb__strv_free(names);
 	return r;
 }
 

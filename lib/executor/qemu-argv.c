@@ -40,6 +40,17 @@ static char *qemu_escape(const char *s)
 	return cnb__buf_steal(&b);
 }
 
+/* A 9p share of the host directory `path` (QEMU-escaped), mounted by the guest by `tag`. */
+static void add_share(argv_builder *b, const char *bus, const char *id, const char *path, bool as_is, bool read_only,
+		      const char *tag)
+{
+	add(b, "-fsdev");
+	add(b, "local,id=%s,path=%s,security_model=%s%s", id, path, as_is ? "none" : "mapped-xattr",
+	    read_only ? ",readonly=on" : "");
+	add(b, "-device");
+	add(b, "virtio-9p-%s,fsdev=%s,mount_tag=%s", bus, id, tag);
+}
+
 unsigned cnb__qemu_cpus(unsigned requested)
 {
 	/* TCG runs a thread per vCPU and the guest's own work (cold code translation) dominates real
@@ -114,33 +125,30 @@ int cnb__qemu_argv(const cnb__qemu_config *c, char ***out, cnb_error **err)
 	add(&b, "chardev:con");
 	add(&b, "-device");
 	add(&b, "virtio-serial-%s,id=vser", bus);
-	add(&b, "-chardev");
-	add(&b, "file,id=events,path=/proc/self/fd/%d", c->event_fd);
-	add(&b, "-device");
-	add(&b, "virtserialport,bus=vser.0,nr=1,chardev=events,name=cnb.events");
-	add(&b, "-chardev");
-	add(&b, "file,id=output,path=/proc/self/fd/%d", c->output_fd);
-	add(&b, "-device");
-	add(&b, "virtserialport,bus=vser.0,nr=2,chardev=output,name=cnb.output");
-	add(&b, "-chardev");
-	add(&b, "file,id=errors,path=/proc/self/fd/%d", c->error_fd);
-	add(&b, "-device");
-	add(&b, "virtserialport,bus=vser.0,nr=4,chardev=errors,name=cnb.errors");
-	add(&b, "-chardev");
-	add(&b, "socket,id=control,fd=%d", c->control_fd);
-	add(&b, "-device");
-	add(&b, "virtserialport,bus=vser.0,nr=3,chardev=control,name=cnb.control");
-	add(&b, "-fsdev");
+	/* The guest's channels, virtio-serial ports it finds by name; only control is two-way (a socket). */
+	const struct {
+		const char *name;
+		int nr, fd;
+		bool socket;
+	} ports[] = {
+		{ "events", 1, c->event_fd, false },
+		{ "output", 2, c->output_fd, false },
+		{ "errors", 4, c->error_fd, false },
+		{ "control", 3, c->control_fd, true },
+	};
+	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
+		add(&b, "-chardev");
+		if (ports[i].socket)
+			add(&b, "socket,id=%s,fd=%d", ports[i].name, ports[i].fd);
+		else
+			add(&b, "file,id=%s,path=/proc/self/fd/%d", ports[i].name, ports[i].fd);
+		add(&b, "-device");
+		add(&b, "virtserialport,bus=vser.0,nr=%d,chardev=%s,name=cnb.%s", ports[i].nr, ports[i].name, ports[i].name);
+	}
 	/* security_model=none: QEMU serves the tree as it is, real symlinks and host owners included
 	 * (mapped-xattr would refuse real symlinks with ELOOP); read-only, so it never writes them. */
-	add(&b, "local,id=rootfs,path=%s,security_model=%s,readonly=on", rootfs ? rootfs : "",
-	    c->rootfs_real ? "none" : "mapped-xattr");
-	add(&b, "-device");
-	add(&b, "virtio-9p-%s,fsdev=rootfs,mount_tag=cnb-rootfs", bus);
-	add(&b, "-fsdev");
-	add(&b, "local,id=job,path=%s,security_model=mapped-xattr,readonly=on", job ? job : "");
-	add(&b, "-device");
-	add(&b, "virtio-9p-%s,fsdev=job,mount_tag=cnb-job", bus);
+	add_share(&b, bus, "rootfs", rootfs ? rootfs : "", c->rootfs_real, true, "cnb-rootfs");
+	add_share(&b, bus, "job", job ? job : "", false, true, "cnb-job");
 	for (size_t i = 0; i < c->n_mounts; i++) {
 		const cnb__job_mount *m = &c->mounts[i];
 		if (!cnb__job_mount_needs_share(m))
@@ -154,11 +162,10 @@ int cnb__qemu_argv(const cnb__qemu_config *c, char ***out, cnb_error **err)
 		/* A host directory (--volume) is served as it is: its owners, modes and symlinks (QEMU
 		 * resolves every path component beneath the share without following host links; a link
 		 * is shown to the guest as a link). The job's own shares keep the mapped form. */
-		add(&b, "-fsdev");
-		add(&b, "local,id=rw%zu,path=%s,security_model=%s%s", i, esc, m->host_dir ? "none" : "mapped-xattr",
-		    m->read_only ? ",readonly=on" : "");
-		add(&b, "-device");
-		add(&b, "virtio-9p-%s,fsdev=rw%zu,mount_tag=" CNB_GUEST_RW_TAG_FMT, bus, i, i);
+		char id[32], tag[32];
+		snprintf(id, sizeof(id), "rw%zu", i);
+		snprintf(tag, sizeof(tag), CNB_GUEST_RW_TAG_FMT, i);
+		add_share(&b, bus, id, esc, m->host_dir != NULL, m->read_only, tag);
 	}
 	if (c->microvm) { /* seeds the minimal kernel's CRNG: getrandom() would block ~2 s under TCG */
 		add(&b, "-device");

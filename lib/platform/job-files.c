@@ -107,13 +107,9 @@ static bool remove_stale_job(int base_fd, const char *name, bool is_lock, time_t
 size_t cnb__job_dirs_clean_stale(void)
 {
 	const char *base = cnb__tmp_base();
-	int fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	_cleanup_closedir_ DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	_cleanup_closedir_ DIR *d = cnb__opendir_at(AT_FDCWD, base, 0);
+	if (!d)
 		return 0;
-	}
 	size_t removed = 0;
 	time_t now = time(NULL);
 	struct dirent *de;
@@ -198,6 +194,17 @@ static int check_cancel(const app_copy *c, const char *what, cnb_error **err)
 	return cnb__ctx_canceled(c->ctx) ? cnb__error_set(err, CNB_ECANCELED, "copy %s: canceled", what) : 0;
 }
 
+typedef struct chunk_check {
+	const app_copy *c;
+	const char *what;
+} chunk_check;
+
+static int check_cancel_chunk(void *userdata, cnb_error **err)
+{
+	const chunk_check *k = userdata;
+	return check_cancel(k->c, k->what, err);
+}
+
 static int copy_regular(int src_dir, int dst_dir, const char *name, const struct stat *st, const app_copy *c,
 			const char *what, cnb_error **err)
 {
@@ -208,22 +215,10 @@ static int copy_regular(int src_dir, int dst_dir, const char *name, const struct
 	_cleanup_close_ int out = openat(dst_dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (out < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "create %s", what);
-	char buf[1 << 16];
-	for (;;) {
-		ssize_t n = read(in, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return cnb__error_errno(err, CNB_EIO, errno, "read %s", what);
-		if (n == 0)
-			break;
-		if (cnb__write_all(out, buf, (size_t)n) < 0)
-			return cnb__error_errno(err, CNB_EIO, errno, "write %s", what);
-		int r = check_cancel(c, what, err);
-		if (r < 0)
-			return r;
-	}
-	int r = own_entry(dst_dir, name, st->st_mode, owner, what, err);
+	chunk_check k = { c, what };
+	int r = cnb__copy_fd(in, out, what, what, check_cancel_chunk, &k, err);
+	if (r == 0)
+		r = own_entry(dst_dir, name, st->st_mode, owner, what, err);
 	/* chown clears setuid bits, so the mode goes last */
 	if (r == 0 && fchmod(out, st->st_mode & 07777) < 0)
 		r = cnb__error_errno(err, CNB_EIO, errno, "chmod %s", what);
@@ -236,13 +231,9 @@ static int copy_dir(int src_dir, int dst_dir, const char *what, const char *rel,
 	const cnb__owner *owner = c->owner;
 	if (depth > MAX_APP_DEPTH)
 		return cnb__error_set(err, CNB_EINVAL, "%s: deeper than %d directories", what, MAX_APP_DEPTH);
-	int fd = dup(src_dir);
-	_cleanup_closedir_ DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	_cleanup_closedir_ DIR *d = cnb__opendir_at(src_dir, NULL, 0);
+	if (!d)
 		return cnb__error_errno(err, CNB_EIO, errno, "read directory %s", what);
-	}
 	struct dirent *de;
 	while ((errno = 0, de = readdir(d))) {
 		const char *name = de->d_name;

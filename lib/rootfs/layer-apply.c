@@ -10,6 +10,7 @@
 #include "tree-path.h"
 #include "whiteout.h"
 #include "lib/api/ctx-internal.h"
+#include "lib/common/array.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
@@ -138,21 +139,6 @@ static int make_room(int dir_fd, const char *leaf, bool want_dir, bool *kept_dir
 	return cnb__rm_rf_at(dir_fd, leaf, err);
 }
 
-static int pwrite_all(int fd, const char *p, size_t len, off_t off)
-{
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-		off += n;
-	}
-	return 0;
-}
-
 static int write_content(applier *ap, struct archive *a, int fd, struct archive_entry *e, cnb_error **err)
 {
 	const void *buf;
@@ -166,7 +152,7 @@ static int write_content(applier *ap, struct archive *a, int fd, struct archive_
 		if (ap->written > CNB_ROOTFS_MAX_BYTES)
 			return cnb__error_set(err, CNB_EUNSAFE, "image expands to more than %llu bytes: refused",
 					      (unsigned long long)CNB_ROOTFS_MAX_BYTES);
-		if (len && pwrite_all(fd, buf, len, (off_t)off) < 0)
+		if (len && (lseek(fd, (off_t)off, SEEK_SET) < 0 || cnb__write_all(fd, buf, len) < 0))
 			return cnb__error_errno(err, CNB_EIO, errno, "write");
 	}
 	/* Sparse entries may end in a hole. */
@@ -199,14 +185,10 @@ static int create_dir(applier *ap, int dir_fd, const char *leaf, const char *pat
 		return cnb__error_errno(err, CNB_EIO, errno, "open directory");
 	if (apply_meta_fd(ap, fd, e, S_IFDIR, err) < 0)
 		return -1;
-	if (ap->n_dirs == ap->cap_dirs) {
-		size_t cap = ap->cap_dirs ? ap->cap_dirs * 2 : 256;
-		dir_time *grown = realloc(ap->dirs, cap * sizeof(*grown));
-		if (!grown)
-			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-		ap->dirs = grown;
-		ap->cap_dirs = cap;
-	}
+	dir_time *dirs = cnb__array_reserve(ap->dirs, ap->n_dirs, &ap->cap_dirs, sizeof(*dirs), 256);
+	if (!dirs)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	ap->dirs = dirs;
 	char *copy = strdup(path);
 	if (!copy)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");

@@ -24,14 +24,9 @@ static bool spared(const cnb__path_set *layer_entries, const char *dir, size_t d
 static int empty_lower_entries(cnb__tree *t, int dir_fd, const char *dir, size_t dir_len,
 			       const cnb__path_set *layer_entries, cnb_error **err)
 {
-	int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	_cleanup_closedir_ DIR *d = cnb__opendir_at(dir_fd, ".", 0);
+	if (!d)
 		return cnb__error_errno(err, CNB_EIO, errno, "open '%.*s'", (int)dir_len, dir);
-	_cleanup_closedir_ DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return cnb__error_errno(err, CNB_EIO, errno, "open '%.*s'", (int)dir_len, dir);
-	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || spared(layer_entries, dir, dir_len, de->d_name))

@@ -46,9 +46,6 @@ struct cnb_toml {
 	} u;
 };
 
-static inline void cnb__toml_freep(cnb_toml **v) { cnb__toml_free(*v); }
-#define _cleanup_toml_ __attribute__((cleanup(cnb__toml_freep)))
-
 /* The value under key[0..len) in a table, or NULL. */
 cnb_toml *cnb__toml_table_find(const cnb_toml *table, const char *key, size_t len);
 

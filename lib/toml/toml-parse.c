@@ -430,6 +430,17 @@ static void freeze(cnb_toml *t)
 	}
 }
 
+/* What follows an element of an inline table or an array: 1 at ',' (another element), 0 at `close`
+ * (the end; both are consumed), else a parse error naming `what`. */
+static int after_element(struct parser *ps, char close, const char *what)
+{
+	int c = peek(ps);
+	if (c != ',' && c != close)
+		return fail(ps, "expected ',' or '%c' in %s", close, what);
+	ps->p++;
+	return c == ',';
+}
+
 /* { k = v, ... }: one line, no trailing comma (TOML 1.0), immutable once closed. */
 static int parse_inline_table(struct parser *ps, size_t depth, cnb_toml **out)
 {
@@ -441,21 +452,14 @@ static int parse_inline_table(struct parser *ps, size_t depth, cnb_toml **out)
 	if (peek(ps) == '}') {
 		ps->p++;
 	} else {
-		for (;;) {
+		do {
 			skip_ws(ps);
 			if ((r = parse_keyval(ps, t, depth)) < 0)
 				return r;
 			skip_ws(ps);
-			if (peek(ps) == ',') {
-				ps->p++;
-				continue;
-			}
-			if (peek(ps) == '}') {
-				ps->p++;
-				break;
-			}
-			return fail(ps, "expected ',' or '}' in an inline table");
-		}
+		} while ((r = after_element(ps, '}', "an inline table")) > 0);
+		if (r < 0)
+			return r;
 	}
 	freeze(t);
 	*out = TAKE_PTR(t);
@@ -480,15 +484,10 @@ static int parse_array(struct parser *ps, size_t depth, cnb_toml **out)
 		if (cnb__toml_push(a, v) < 0)
 			return oom(ps);
 		skip_blank(ps);
-		if (peek(ps) == ',') {
-			ps->p++;
-			continue;
-		}
-		if (peek(ps) == ']') {
-			ps->p++;
+		if ((r = after_element(ps, ']', "an array")) < 0)
+			return r;
+		if (r == 0)
 			break;
-		}
-		return fail(ps, "expected ',' or ']' in an array");
 	}
 	*out = TAKE_PTR(a);
 	return 0;
@@ -664,6 +663,21 @@ static int parse_value(struct parser *ps, size_t depth, cnb_toml **out)
 	return parse_number_or_datetime(ps, out);
 }
 
+/* A table named by `part` that a header needs and `t` lacks, added `depth` deep with `flags`; an
+ * array (of tables) when `flags` has CNB__TOML_AOT. */
+static int add_header_part(struct parser *ps, cnb_toml *t, struct key_part *part, size_t depth, unsigned int flags,
+			   cnb_toml **out)
+{
+	bool aot = flags & CNB__TOML_AOT;
+	int r = check_depth(ps, depth, part->at);
+	if (r < 0 || (r = count_value(ps, out, aot ? cnb__toml_new_array() : cnb__toml_new_table(), part->at)) < 0)
+		return r;
+	(*out)->flags = flags;
+	if (cnb__toml_table_append(t, TAKE_PTR(part->s), part->len, *out) < 0)
+		return oom(ps);
+	return 0;
+}
+
 static int header_name_error(struct parser *ps, const struct key_part *part, const char *what)
 {
 	return fail_at(ps, part->at, CNB_EPARSE, "\"%.*s\" %s", (int)(part->len > 64 ? 64 : part->len), part->s, what);
@@ -692,13 +706,8 @@ static int parse_header(struct parser *ps, cnb_toml *root, cnb_toml **current, s
 		struct key_part *part = &k.parts[i];
 		cnb_toml *child = cnb__toml_table_find(t, part->s, part->len);
 		if (!child) {
-			if ((r = check_depth(ps, depth + 1, part->at)) < 0)
+			if ((r = add_header_part(ps, t, part, depth + 1, CNB__TOML_IMPLICIT, &child)) < 0)
 				return r;
-			if ((r = count_value(ps, &child, cnb__toml_new_table(), part->at)) < 0)
-				return r;
-			child->flags = CNB__TOML_IMPLICIT;
-			if (cnb__toml_table_append(t, TAKE_PTR(part->s), part->len, child) < 0)
-				return oom(ps);
 			depth++;
 		} else if (child->type == CNB_TOML_TABLE && !(child->flags & CNB__TOML_FROZEN)) {
 			depth++;
@@ -715,12 +724,8 @@ static int parse_header(struct parser *ps, cnb_toml *root, cnb_toml **current, s
 	cnb_toml *child = cnb__toml_table_find(t, last->s, last->len);
 	if (!aot) {
 		if (!child) {
-			if ((r = check_depth(ps, depth + 1, last->at)) < 0)
+			if ((r = add_header_part(ps, t, last, depth + 1, 0, &child)) < 0)
 				return r;
-			if ((r = count_value(ps, &child, cnb__toml_new_table(), last->at)) < 0)
-				return r;
-			if (cnb__toml_table_append(t, TAKE_PTR(last->s), last->len, child) < 0)
-				return oom(ps);
 		} else if (child->type != CNB_TOML_TABLE ||
 			   (child->flags & (CNB__TOML_DEFINED | CNB__TOML_DOTTED | CNB__TOML_FROZEN))) {
 			return header_name_error(ps, last, "is already defined");
@@ -732,13 +737,8 @@ static int parse_header(struct parser *ps, cnb_toml *root, cnb_toml **current, s
 	}
 
 	if (!child) {
-		if ((r = check_depth(ps, depth + 2, last->at)) < 0)
+		if ((r = add_header_part(ps, t, last, depth + 2, CNB__TOML_AOT, &child)) < 0)
 			return r;
-		if ((r = count_value(ps, &child, cnb__toml_new_array(), last->at)) < 0)
-			return r;
-		child->flags = CNB__TOML_AOT;
-		if (cnb__toml_table_append(t, TAKE_PTR(last->s), last->len, child) < 0)
-			return oom(ps);
 	} else if (child->type != CNB_TOML_ARRAY || !(child->flags & CNB__TOML_AOT)) {
 		return header_name_error(ps, last, "is already defined and not an array of tables");
 	}

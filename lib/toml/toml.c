@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/common/array.h"
 #include "lib/common/cleanup.h"
 
 /* Below this many keys a linear scan beats hashing; above it lookups stay O(1) for hostile tables. */
@@ -179,14 +180,11 @@ int cnb__toml_table_append(cnb_toml *t, char *key, size_t len, cnb_toml *value)
 	_cleanup_free_ char *owned_key = key;
 	if (t->u.table.len == UINT32_MAX - 1)
 		goto fail;
-	if (t->u.table.len == t->u.table.cap) {
-		size_t cap = t->u.table.cap ? t->u.table.cap * 2 : 4;
-		struct cnb__toml_entry *entries = reallocarray(t->u.table.entries, cap, sizeof(*entries));
-		if (!entries)
-			goto fail;
-		t->u.table.entries = entries;
-		t->u.table.cap = cap;
-	}
+	struct cnb__toml_entry *entries =
+		cnb__array_reserve(t->u.table.entries, t->u.table.len, &t->u.table.cap, sizeof(*entries), 4);
+	if (!entries)
+		goto fail;
+	t->u.table.entries = entries;
 	size_t pos = t->u.table.len;
 	t->u.table.entries[pos] = (struct cnb__toml_entry){ TAKE_PTR(owned_key), len, value };
 	t->u.table.len++;
@@ -237,14 +235,10 @@ int cnb__toml_push(cnb_toml *a, cnb_toml *value)
 {
 	if (!a || a->type != CNB_TOML_ARRAY || !value)
 		goto fail;
-	if (a->u.array.len == a->u.array.cap) {
-		size_t cap = a->u.array.cap ? a->u.array.cap * 2 : 4;
-		cnb_toml **items = reallocarray(a->u.array.items, cap, sizeof(*items));
-		if (!items)
-			goto fail;
-		a->u.array.items = items;
-		a->u.array.cap = cap;
-	}
+	cnb_toml **items = cnb__array_reserve(a->u.array.items, a->u.array.len, &a->u.array.cap, sizeof(*items), 4);
+	if (!items)
+		goto fail;
+	a->u.array.items = items;
 	a->u.array.items[a->u.array.len++] = value;
 	return 0;
 fail:

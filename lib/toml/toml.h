@@ -43,6 +43,8 @@ int cnb__toml_parse(cnb_toml **out, const char *data, size_t len, const char *na
 int cnb__toml_parse_file(cnb_toml **out, const char *path, cnb_error **err);
 
 void cnb__toml_free(cnb_toml *v);
+static inline void cnb__toml_freep(cnb_toml **v) { cnb__toml_free(*v); }
+#define _cleanup_toml_ __attribute__((cleanup(cnb__toml_freep)))
 
 cnb_toml_type cnb__toml_type(const cnb_toml *v); /* v must not be NULL */
 

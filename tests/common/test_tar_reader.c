@@ -9,6 +9,7 @@
 #include "lib/common/tar-reader.h"
 #include "lib/common/tar-writer.h"
 #include "tests/lib/tap.h"
+#include "tar-test-fixture.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -110,9 +111,7 @@ static void test_our_writer(void)
 	put("src/a.sh", "#!/bin/sh\n", 0755);
 	put("src/sub/ro/f", "read-only dir\n", 0644);
 	chmod(at("src/sub/ro"), 0555);
-	char longname[160];
-	memset(longname, 'n', 150);
-	strcpy(longname + 150, ".txt");
+	const char *longname = tar_test_long_name();
 	char rel[200];
 	snprintf(rel, sizeof(rel), "src/sub/%s", longname);
 	put(rel, "long\n", 0600);

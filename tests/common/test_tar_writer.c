@@ -4,6 +4,7 @@
 #include "lib/common/fs.h"
 #include "lib/common/tar-writer.h"
 #include "tests/lib/tap.h"
+#include "tar-test-fixture.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -57,9 +58,7 @@ int main(void)
 	cnb__mkdir_p(src, 0755, NULL);
 	put("src/b.txt", "bee\n", 0644);
 	put("src/a.sh", "#!/bin/sh\necho hi\n", 0755);
-	char longname[200];
-	memset(longname, 'n', 150);
-	strcpy(longname + 150, ".txt");
+	const char *longname = tar_test_long_name();
 	char rel[260];
 	snprintf(rel, sizeof(rel), "src/sub/%s", longname);
 	put(rel, "long\n", 0600);

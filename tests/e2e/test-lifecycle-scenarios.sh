@@ -51,31 +51,32 @@ has "$work/pass.out" 'tool-b: plan: [[entries]] name = "tool"' "build: an entry 
 has "$work/pass.out" "tool-user: BP_USER=from-user BP_OPERATOR=from-operator SECRET=unset" \
 	"build: platform env (-e) and the builder's build-config env reach buildpacks, nothing else"
 
-"$cnb" build "$reg/lc/fail" --builder "$reg/lc/builder" --path "$work/app" --publish --executor host \
-	--buildpack test/always-fail >"$work/detect.out" 2>&1
-rc=$?
-[ $rc = 5 ]; ok $? "no group passes: exit 5 (got $rc)"
-has "$work/detect.out" "always-fail: nothing for me here" "detect failure shows the buildpack's own output"
-has "$work/detect.out" "No buildpack groups passed detection." "detect failure says why, in the reference's words"
-has "$work/detect.out" "fail: test/always-fail@1.0.0" "detect failure shows the results"
+# host_build NAME BUILDPACK: builds $reg/lc/NAME from the app with BUILDPACK alone on the host executor;
+# output in $work/NAME.out, exit code in $rc.
+host_build() {
+	"$cnb" build "$reg/lc/$1" --builder "$reg/lc/builder" --path "$work/app" --publish --executor host \
+		--buildpack "$2" >"$work/$1.out" 2>&1
+	rc=$?
+}
 
-"$cnb" build "$reg/lc/err" --builder "$reg/lc/builder" --path "$work/app" --publish --executor host \
-	--buildpack test/detect-error >"$work/err.out" 2>&1
-rc=$?
+host_build fail test/always-fail
+[ $rc = 5 ]; ok $? "no group passes: exit 5 (got $rc)"
+has "$work/fail.out" "always-fail: nothing for me here" "detect failure shows the buildpack's own output"
+has "$work/fail.out" "No buildpack groups passed detection." "detect failure says why, in the reference's words"
+has "$work/fail.out" "fail: test/always-fail@1.0.0" "detect failure shows the results"
+
+host_build err test/detect-error
 [ $rc = 5 ]; ok $? "a detect that errors: exit 5 (got $rc)"
 has "$work/err.out" "err:  test/detect-error@1.0.0" "the erroring buildpack is named"
 
-"$cnb" build "$reg/lc/bfail" --builder "$reg/lc/builder" --path "$work/app" --publish --executor host \
-	--buildpack test/build-fail >"$work/bfail.out" 2>&1
-rc=$?
+host_build bfail test/build-fail
 [ $rc = 6 ]; ok $? "a buildpack failing in build: exit 6 (got $rc)"
 has "$work/bfail.out" "build-fail: compiler crashed" "its stderr is shown"
 has "$work/bfail.out" "test/build-fail" "it is named"
 
 has "$work/create.out" 'buildpack id "test/under_score" contains `_`' "builder create: an id with _ is taken, with a warning"
-"$cnb" build "$reg/lc/under" --builder "$reg/lc/builder" --path "$work/app" --publish --executor host \
-	--buildpack test/under_score >"$work/under.out" 2>&1
-ok $? "an id with _ builds (host executor)"
+host_build under test/under_score
+ok $rc "an id with _ builds (host executor)"
 has "$work/under.out" 'buildpack id "test/under_score" contains `_`' "detect warns about it too"
 
 # Rebuilds (issue 17): a buildpack that keeps a launch layer and a cache layer through their restored

@@ -3,12 +3,10 @@
 # --timeout gives 124. Prints TAP.
 set -u
 cnb=$1 make_rootfs=$2
-[ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root"; exit 77; }
-tmp=$(mktemp -d /tmp/cnb-cli-vm-XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-"$make_rootfs" "$tmp/rootfs"
-mkdir -m 0777 "$tmp/share"
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/vm-test.sh"
+vm_test_rootfs cli-vm
+mkdir -m 0777 "$tmp/share"
 for ex in vm host; do
 	CNB_VM_ACCEL=tcg "$cnb" vm run --rootfs "$tmp/rootfs" --executor $ex --network none --user 1000:1000 \
 		--share "$tmp/share" --env PATH=/bin -- sh -c 'echo "hi from $(id -u)"; echo x > /share/f; exit 7' \

@@ -5,6 +5,9 @@
 # Usage: test-minimal-kernel.sh CNB MAKE_ROOTFS. Prints TAP.
 set -u
 cnb=$1 make_rootfs=$2
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/vm-test.sh"
+# exit 77, not tap_skip_all: this test runs under meson's 'exitcode' protocol
 [ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root"; exit 77; }
 cache=${CNB_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/cnb}
 kernel=$cache/vm/kernel/vmlinux
@@ -12,11 +15,8 @@ if [ ! -r "$kernel" ]; then
 	echo "1..0 # SKIP no minimal kernel in $cache/vm/kernel (run vmshim/image/build-kernel.sh --install-to-cache)"
 	exit 77
 fi
-tmp=$(mktemp -d /tmp/cnb-minimal-kernel-XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-"$make_rootfs" "$tmp/rootfs"
+vm_test_rootfs minimal-kernel
 mkdir -m 0777 "$tmp/share"
-. "$(dirname "$0")/../lib/tap.sh"
 check "the cached kernel is marked for microvm" grep -qx microvm "$kernel.machine"
 export CNB_VM_KERNEL=$kernel CNB_VM_ACCEL=${CNB_VM_ACCEL:-tcg}
 # The job leaves the guest's view behind in the share: kernel, whether it has module support.

@@ -5,13 +5,11 @@
 # share one snapshot. Prints TAP.
 set -u
 cnb=$1 make_rootfs=$2
-[ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root"; exit 77; }
-tmp=$(mktemp -d /tmp/cnb-vm-snapshot-XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-"$make_rootfs" "$tmp/rootfs"
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/vm-test.sh"
+vm_test_rootfs vm-snapshot
 export CNB_CACHE_DIR="$tmp/cache" CNB_VM_ACCEL=tcg
 unset CNB_VM_SNAPSHOT
-. "$(dirname "$0")/../lib/tap.sh"
 probe='echo "rand=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d " \n")"; echo "boot=$(cat /proc/sys/kernel/random/boot_id)"; echo "clock=$(date +%s)"'
 run() { # NAME [cnb vm run flags...]: output in $tmp/NAME, host clock after it in $tmp/NAME.host
 	name=$1

@@ -135,37 +135,27 @@ static void test_lifecycle_order__first_passing_group_wins(void)
 	is_str(w.trace, "a b c ", "later groups are not detected once one passes");
 }
 
-static void test_lifecycle_order__all_fail_is_failed(void)
+/* Outcomes alone: buildpacks ("id:exit code", "meta=group|group"), order, the result, why. */
+static void test_lifecycle_order__outcomes(void)
 {
-	check("a:100;b:100", "a|b", "failed", "no group passes: failed (exit 20)");
-}
-
-static void test_lifecycle_order__error_is_errored(void)
-{
-	check("a:1;b:100", "a|b", "errored", "an erroring buildpack makes the result errored (exit 21)");
-}
-
-static void test_lifecycle_order__optional_element(void)
-{
-	check("a:0;b:100", "a b?", "a", "an optional element that fails is left out");
-	check("a:0;b:0", "a b?", "a b", "an optional element that passes stays");
+	static const char *const cases[][4] = {
+		{ "a:100;b:100", "a|b", "failed", "no group passes: failed (exit 20)" },
+		{ "a:1;b:100", "a|b", "errored", "an erroring buildpack makes the result errored (exit 21)" },
+		{ "a:0;b:100", "a b?", "a", "an optional element that fails is left out" },
+		{ "a:0;b:0", "a b?", "a b", "an optional element that passes stays" },
+		{ "m=n|z;n=x|y;x:100;y:0;z:0", "m", "y", "composites nest" },
+		{ "m=x;x:100;t:0", "m? t", "t", "an optional composite whose groups all fail vanishes" },
+		{ "m=x;x:100;t:0", "m t", "failed", "a required composite whose groups all fail fails the group" },
+		{ "m=ghost", "m", "error: CNB_ENOTFOUND", "a missing nested buildpack aborts (exit 22)" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		check(cases[i][0], cases[i][1], cases[i][2], cases[i][3]);
 }
 
 static void test_lifecycle_order__meta_expands_depth_first(void)
 {
 	check("m=x y|z;x:100;y:0;z:0;t:0", "m t", "z t", "a composite's groups are tried with the rest of the group");
 	is_str(w.trace, "x y t z ", "expanded lazily, depth first, the tail detected once (memoized)");
-}
-
-static void test_lifecycle_order__nested_meta(void)
-{
-	check("m=n|z;n=x|y;x:100;y:0;z:0", "m", "y", "composites nest");
-}
-
-static void test_lifecycle_order__optional_meta_vanishes(void)
-{
-	check("m=x;x:100;t:0", "m? t", "t", "an optional composite whose groups all fail vanishes");
-	check("m=x;x:100;t:0", "m t", "failed", "a required composite whose groups all fail fails the group");
 }
 
 static void test_lifecycle_order__duplicates_skipped(void)
@@ -178,11 +168,6 @@ static void test_lifecycle_order__detect_memoized(void)
 {
 	check("a:0;b:100;c:0", "a b|a c", "a c", "the second group reuses a's result");
 	is_int(w.detect_calls, 3, "each buildpack detected once");
-}
-
-static void test_lifecycle_order__missing_nested_is_error(void)
-{
-	check("m=ghost", "m", "error: CNB_ENOTFOUND", "a missing nested buildpack aborts (exit 22)");
 }
 
 static void test_lifecycle_order__group_detected_in_batches(void)
@@ -200,15 +185,10 @@ static void test_lifecycle_order__group_detected_in_batches(void)
 int main(void)
 {
 	test_lifecycle_order__first_passing_group_wins();
-	test_lifecycle_order__all_fail_is_failed();
-	test_lifecycle_order__error_is_errored();
-	test_lifecycle_order__optional_element();
+	test_lifecycle_order__outcomes();
 	test_lifecycle_order__meta_expands_depth_first();
-	test_lifecycle_order__nested_meta();
-	test_lifecycle_order__optional_meta_vanishes();
 	test_lifecycle_order__duplicates_skipped();
 	test_lifecycle_order__detect_memoized();
-	test_lifecycle_order__missing_nested_is_error();
 	test_lifecycle_order__group_detected_in_batches();
 	return tap_done();
 }

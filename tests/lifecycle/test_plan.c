@@ -24,8 +24,7 @@ static char **split(const char *list, size_t *n)
 	return v;
 }
 
-/* opts: pairs of (provides, requires) comma lists, terminated by NULL. */
-static void fx_init(fixture *f, const char *id, bool optional, int code, ...)
+static void fx_elem(fixture *f, const char *id, bool optional, int code)
 {
 	memset(f, 0, sizeof(*f));
 	f->elem.id = strdup(id);
@@ -33,20 +32,59 @@ static void fx_init(fixture *f, const char *id, bool optional, int code, ...)
 	f->elem.optional = optional;
 	f->run.code = code;
 	f->run.options = calloc(8, sizeof(cnb__plan_option));
+}
+
+/* One more option ([[or]] alternative) of provides and requires, as comma lists. */
+static void fx_option(fixture *f, const char *prov, const char *req)
+{
+	cnb__plan_option *o = &f->run.options[f->run.n_options++];
+	o->provides = split(prov, &o->n_provides);
+	size_t n = 0;
+	char **names = split(req, &n);
+	o->requires = calloc(8, sizeof(*o->requires));
+	for (size_t i = 0; i < n; i++)
+		o->requires[o->n_requires++].name = names[i];
+	free(names);
+}
+
+/* opts: pairs of (provides, requires) comma lists, terminated by NULL. */
+static void fx_init(fixture *f, const char *id, bool optional, int code, ...)
+{
+	fx_elem(f, id, optional, code);
 	va_list ap;
 	va_start(ap, code);
-	for (const char *prov; (prov = va_arg(ap, const char *));) {
-		const char *req = va_arg(ap, const char *);
-		cnb__plan_option *o = &f->run.options[f->run.n_options++];
-		o->provides = split(prov, &o->n_provides);
-		size_t n = 0;
-		char **names = split(req, &n);
-		o->requires = calloc(8, sizeof(*o->requires));
-		for (size_t i = 0; i < n; i++)
-			o->requires[o->n_requires++].name = names[i];
-		free(names);
-	}
+	for (const char *prov; (prov = va_arg(ap, const char *));)
+		fx_option(f, prov, va_arg(ap, const char *));
 	va_end(ap);
+}
+
+/* A group as text, elements separated by ';': "ID[?] CODE OPTION[|OPTION...]", where "?" marks an
+ * optional element, CODE is its detect exit code and an OPTION is "PROVIDES>REQUIRES" (comma lists,
+ * either may be empty). Returns the number of elements. */
+static size_t fx_parse(fixture *f, size_t max, const char *group)
+{
+	char *copy = strdup(group), *save = NULL;
+	size_t n = 0;
+	for (char *e = strtok_r(copy, ";", &save); e && n < max; e = strtok_r(NULL, ";", &save), n++) {
+		char id[32], options[128];
+		int code;
+		if (sscanf(e, " %31s %d %127s", id, &code, options) != 3)
+			abort(); /* a typo in the table */
+		size_t len = strlen(id);
+		bool optional = id[len - 1] == '?';
+		id[len - optional] = '\0';
+		fx_elem(&f[n], id, optional, code);
+		char *osave = NULL;
+		for (char *o = strtok_r(options, "|", &osave); o; o = strtok_r(NULL, "|", &osave)) {
+			char *req = strchr(o, '>');
+			if (!req)
+				abort();
+			*req++ = '\0';
+			fx_option(&f[n], o, req);
+		}
+	}
+	free(copy);
+	return n;
 }
 
 static void fx_free(fixture *f, size_t n)
@@ -95,118 +133,37 @@ static char *resolve(fixture *f, size_t n, cnb__group_status *status)
 		fx_free(f, n);                                    \
 	} while (0)
 
-static void test_lifecycle_plan__provide_then_require(void)
+static void test_lifecycle_plan__resolution(void)
 {
-	fixture f[2];
-	fx_init(&f[0], "node", false, 0, "node", "", NULL);
-	fx_init(&f[1], "npm", false, 0, "", "node", NULL);
-	CHECK(f, 2, "group=node,npm plan=node:node<1", "a later buildpack's require meets an earlier provide");
-}
-
-static void test_lifecycle_plan__self_provide_require(void)
-{
-	fixture f[1];
-	fx_init(&f[0], "go", false, 0, "go", "go", NULL);
-	CHECK(f, 1, "group=go plan=go:go<1", "a buildpack may require what it provides itself");
-}
-
-static void test_lifecycle_plan__require_before_provide_fails(void)
-{
-	fixture f[2];
-	fx_init(&f[0], "npm", false, 0, "", "node", NULL);
-	fx_init(&f[1], "node", false, 0, "node", "", NULL);
-	CHECK(f, 2, "failed", "a require with no earlier provider is unmet");
-}
-
-static void test_lifecycle_plan__unused_provide_fails(void)
-{
-	fixture f[1];
-	fx_init(&f[0], "node", false, 0, "node", "", NULL);
-	CHECK(f, 1, "failed", "a provide nobody requires fails a required buildpack");
-}
-
-static void test_lifecycle_plan__optional_unmet_is_dropped(void)
-{
-	fixture f[2];
-	fx_init(&f[0], "a", false, 0, "", "", NULL);
-	fx_init(&f[1], "b", true, 0, "", "missing", NULL);
-	CHECK(f, 2, "group=a plan=", "an optional buildpack with an unmet require leaves the group");
-}
-
-static void test_lifecycle_plan__or_alternative_fallback(void)
-{
-	fixture f[2];
-	/* Top level needs "x" (nobody provides it); the [[or]] alternative provides "y" that b requires. */
-	fx_init(&f[0], "a", false, 0, "", "x", "y", "", NULL);
-	fx_init(&f[1], "b", false, 0, "", "y", NULL);
-	CHECK(f, 2, "group=a,b plan=y:a<1", "the first resolving trial, from an [[or]] alternative, wins");
-}
-
-static void test_lifecycle_plan__or_first_option_preferred(void)
-{
-	fixture f[2];
-	fx_init(&f[0], "a", false, 0, "y", "", "z", "", NULL);
-	fx_init(&f[1], "b", false, 0, "", "y", "", "z", NULL);
-	CHECK(f, 2, "group=a,b plan=y:a<1", "trials go depth-first, left to right: top levels first");
-}
-
-static void test_lifecycle_plan__optional_only_in_last_option(void)
-{
-	fixture f[2];
-	/* b is optional: its top level (unmet) must not drop it; the [[or]] option resolves. */
-	fx_init(&f[0], "a", false, 0, "q", "", NULL);
-	fx_init(&f[1], "b", true, 0, "", "nothing", "", "q", NULL);
-	CHECK(f, 2, "group=a,b plan=q:a<1", "an optional element is only removable in its last option");
-}
-
-static void test_lifecycle_plan__required_failure_fails_group(void)
-{
-	fixture f[2];
-	fx_init(&f[0], "a", false, 0, "", "", NULL);
-	fx_init(&f[1], "b", false, 100, "", "", NULL);
-	CHECK(f, 2, "failed", "a required buildpack that fails detection fails the group");
-}
-
-static void test_lifecycle_plan__required_error_errors_group(void)
-{
-	fixture f[2];
-	fx_init(&f[0], "a", false, 0, "", "", NULL);
-	fx_init(&f[1], "b", false, 3, "", "", NULL);
-	CHECK(f, 2, "errored", "a required buildpack that errors makes the group errored (exit 21)");
-}
-
-static void test_lifecycle_plan__optional_failure_is_skipped(void)
-{
-	fixture f[3];
-	fx_init(&f[0], "a", false, 0, "", "", NULL);
-	fx_init(&f[1], "b", true, 100, "", "", NULL);
-	fx_init(&f[2], "c", true, 7, "", "", NULL);
-	CHECK(f, 3, "group=a plan=", "failing or erroring optional buildpacks are left out");
-}
-
-static void test_lifecycle_plan__no_passing_buildpack_fails(void)
-{
-	fixture f[1];
-	fx_init(&f[0], "a", true, 100, "", "", NULL);
-	CHECK(f, 1, "failed", "a group needs at least one passing buildpack");
-}
-
-static void test_lifecycle_plan__providers_collected(void)
-{
-	fixture f[3];
-	fx_init(&f[0], "a", false, 0, "n", "", NULL);
-	fx_init(&f[1], "b", false, 0, "n", "", NULL);
-	fx_init(&f[2], "c", false, 0, "", "n", NULL);
-	CHECK(f, 3, "group=a,b,c plan=n:a+b<1", "every provider before the require is in providers");
-}
-
-static void test_lifecycle_plan__multiple_requires_one_entry(void)
-{
-	fixture f[3];
-	fx_init(&f[0], "a", false, 0, "n", "n", NULL);
-	fx_init(&f[1], "b", false, 0, "", "n", NULL);
-	fx_init(&f[2], "c", false, 0, "", "", NULL);
-	CHECK(f, 3, "group=a,b,c plan=n:a<2", "all requires of a name share one entry");
+	static const char *const cases[][3] = {
+		{ "node 0 node>; npm 0 >node", "group=node,npm plan=node:node<1",
+		  "a later buildpack's require meets an earlier provide" },
+		{ "go 0 go>go", "group=go plan=go:go<1", "a buildpack may require what it provides itself" },
+		{ "npm 0 >node; node 0 node>", "failed", "a require with no earlier provider is unmet" },
+		{ "node 0 node>", "failed", "a provide nobody requires fails a required buildpack" },
+		{ "a 0 >; b? 0 >missing", "group=a plan=",
+		  "an optional buildpack with an unmet require leaves the group" },
+		/* a's top level needs "x" (nobody provides it); its [[or]] alternative provides "y" that b requires */
+		{ "a 0 >x|y>; b 0 >y", "group=a,b plan=y:a<1",
+		  "the first resolving trial, from an [[or]] alternative, wins" },
+		{ "a 0 y>|z>; b 0 >y|>z", "group=a,b plan=y:a<1",
+		  "trials go depth-first, left to right: top levels first" },
+		/* b is optional: its top level (unmet) must not drop it; the [[or]] option resolves */
+		{ "a 0 q>; b? 0 >nothing|>q", "group=a,b plan=q:a<1",
+		  "an optional element is only removable in its last option" },
+		{ "a 0 >; b 100 >", "failed", "a required buildpack that fails detection fails the group" },
+		{ "a 0 >; b 3 >", "errored", "a required buildpack that errors makes the group errored (exit 21)" },
+		{ "a 0 >; b? 100 >; c? 7 >", "group=a plan=", "failing or erroring optional buildpacks are left out" },
+		{ "a? 100 >", "failed", "a group needs at least one passing buildpack" },
+		{ "a 0 n>; b 0 n>; c 0 >n", "group=a,b,c plan=n:a+b<1",
+		  "every provider before the require is in providers" },
+		{ "a 0 n>n; b 0 >n; c 0 >", "group=a,b,c plan=n:a<2", "all requires of a name share one entry" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fixture f[4];
+		size_t n = fx_parse(f, 4, cases[i][0]);
+		CHECK(f, n, cases[i][1], "%s", cases[i][2]);
+	}
 }
 
 static void test_lifecycle_plan__why_names_the_requirement(void)
@@ -226,20 +183,7 @@ static void test_lifecycle_plan__why_names_the_requirement(void)
 
 int main(void)
 {
-	test_lifecycle_plan__provide_then_require();
-	test_lifecycle_plan__self_provide_require();
-	test_lifecycle_plan__require_before_provide_fails();
-	test_lifecycle_plan__unused_provide_fails();
-	test_lifecycle_plan__optional_unmet_is_dropped();
-	test_lifecycle_plan__or_alternative_fallback();
-	test_lifecycle_plan__or_first_option_preferred();
-	test_lifecycle_plan__optional_only_in_last_option();
-	test_lifecycle_plan__required_failure_fails_group();
-	test_lifecycle_plan__required_error_errors_group();
-	test_lifecycle_plan__optional_failure_is_skipped();
-	test_lifecycle_plan__no_passing_buildpack_fails();
-	test_lifecycle_plan__providers_collected();
-	test_lifecycle_plan__multiple_requires_one_entry();
+	test_lifecycle_plan__resolution();
 	test_lifecycle_plan__why_names_the_requirement();
 	return tap_done();
 }

@@ -17,38 +17,32 @@ static void test_oci_challenge__bearer_with_scope(void)
 
 static void test_oci_challenge__variants(void)
 {
-	cnb__oci_challenge c;
-	is_int(cnb__oci_challenge_parse(&c, "Basic realm=\"cnb-test\"", NULL), 0, "basic parses");
-	is_int(c.scheme, CNB__OCI_AUTH_BASIC, "basic");
-	is_str(c.realm, "cnb-test", "basic realm");
-	cnb__oci_challenge_clear(&c);
-
-	is_int(cnb__oci_challenge_parse(&c, "bearer  realm=https://a/t , service=svc,error=\"invalid_token\"", NULL), 0,
-	       "case-insensitive scheme, unquoted values, spaces");
-	is_int(c.scheme, CNB__OCI_AUTH_BEARER, "bearer");
-	is_str(c.realm, "https://a/t", "unquoted realm");
-	is_str(c.service, "svc", "unquoted service");
-	is_str(c.error, "invalid_token", "error");
-	cnb__oci_challenge_clear(&c);
-
-	is_int(cnb__oci_challenge_parse(&c, "Basic realm=\"x\", Bearer realm=\"https://tok\",service=\"s\"", NULL), 0,
-	       "two challenges");
-	is_int(c.scheme, CNB__OCI_AUTH_BEARER, "bearer wins over basic");
-	is_str(c.realm, "https://tok", "realm of the bearer challenge");
-	cnb__oci_challenge_clear(&c);
-
-	is_int(cnb__oci_challenge_parse(&c, "Bearer realm=\"https://tok\", Basic realm=\"x\"", NULL), 0, "bearer first");
-	is_int(c.scheme, CNB__OCI_AUTH_BEARER, "bearer kept when first");
-	is_str(c.realm, "https://tok", "its realm kept");
-	cnb__oci_challenge_clear(&c);
-
-	is_int(cnb__oci_challenge_parse(&c, "Bearer realm=\"a\\\"b\"", NULL), 0, "escaped quote");
-	is_str(c.realm, "a\"b", "unescaped");
-	cnb__oci_challenge_clear(&c);
-
-	is_int(cnb__oci_challenge_parse(&c, "Negotiate abc", NULL), 0, "unknown scheme is not an error");
-	is_int(c.scheme, CNB__OCI_AUTH_NONE, "unknown scheme: none");
-	cnb__oci_challenge_clear(&c);
+	static const struct {
+		const char *header, *why;
+		int scheme;
+		const char *realm, *service, *error;
+	} cases[] = {
+		{ "Basic realm=\"cnb-test\"", "basic", CNB__OCI_AUTH_BASIC, "cnb-test", NULL, NULL },
+		{ "bearer  realm=https://a/t , service=svc,error=\"invalid_token\"",
+		  "case-insensitive scheme, unquoted values, spaces", CNB__OCI_AUTH_BEARER, "https://a/t", "svc",
+		  "invalid_token" },
+		{ "Basic realm=\"x\", Bearer realm=\"https://tok\",service=\"s\"",
+		  "two challenges: bearer wins over basic", CNB__OCI_AUTH_BEARER, "https://tok", "s", NULL },
+		{ "Bearer realm=\"https://tok\", Basic realm=\"x\"", "bearer kept when first", CNB__OCI_AUTH_BEARER,
+		  "https://tok", NULL, NULL },
+		{ "Bearer realm=\"a\\\"b\"", "escaped quote", CNB__OCI_AUTH_BEARER, "a\"b", NULL, NULL },
+		{ "Negotiate abc", "unknown scheme: none, not an error", CNB__OCI_AUTH_NONE, NULL, NULL, NULL },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cnb__oci_challenge c;
+		const char *why = cases[i].why;
+		is_int(cnb__oci_challenge_parse(&c, cases[i].header, NULL), 0, "%s: parses", why);
+		is_int(c.scheme, cases[i].scheme, "%s: scheme", why);
+		is_str(c.realm, cases[i].realm, "%s: realm", why);
+		is_str(c.service, cases[i].service, "%s: service", why);
+		is_str(c.error, cases[i].error, "%s: error", why);
+		cnb__oci_challenge_clear(&c);
+	}
 }
 
 static void test_oci_challenge__refuses_garbage(void)

@@ -4,7 +4,7 @@
 #include "lib/common/cleanup.h"
 #include "lib/common/fs.h"
 #include "lib/common/tar-writer.h"
-#include "tests/lib/tap.h"
+#include "tests/lib/test-ctx.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -96,15 +96,9 @@ static void test_oci_docker_archive__diff_id_mismatch_leaves_nothing(void)
 
 int main(void)
 {
-	if (!mkdtemp(tmp))
-		tap_skip_all("mkdtemp failed");
+	ctx = tap_scratch_ctx(tmp);
 	if (chdir(tmp) < 0)
 		tap_skip_all("chdir failed");
-	_cleanup_free_ char *cache = path_in("cache");
-	cnb_ctx_opts opts = CNB_CTX_OPTS_INIT;
-	opts.cache_dir = cache;
-	if (cnb_ctx_new(&ctx, &opts, NULL) < 0)
-		tap_skip_all("no context");
 	test_oci_docker_archive__inflates_and_dedups();
 	test_oci_docker_archive__diff_id_mismatch_leaves_nothing();
 	cnb_ctx_free(ctx);

@@ -6,7 +6,7 @@
 #include "oci/store.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/fs.h"
-#include "tests/lib/tap.h"
+#include "tests/lib/test-ctx.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -176,13 +176,7 @@ static void test_oci_store__partial_never_visible(void)
 
 int main(void)
 {
-	if (!mkdtemp(tmp))
-		tap_skip_all("mkdtemp failed");
-	_cleanup_free_ char *cache = path_in("cache");
-	cnb_ctx_opts opts = CNB_CTX_OPTS_INIT;
-	opts.cache_dir = cache;
-	if (cnb_ctx_new(&ctx, &opts, NULL) < 0)
-		tap_skip_all("no context");
+	ctx = tap_scratch_ctx(tmp);
 	test_oci_image__layers_from_tars();
 	test_oci_image__layout_round_trip();
 	test_oci_store__partial_never_visible();

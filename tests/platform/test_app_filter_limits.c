@@ -4,7 +4,7 @@
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
 #include "lib/platform/job-files.h"
-#include "tests/lib/tap.h"
+#include "tests/lib/test-ctx.h"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -140,13 +140,7 @@ static void test_app_filter__stops_on_cancel(const char *tmp, bool pack)
 int main(void)
 {
 	char tmp[] = "/tmp/cnb-test-copy-XXXXXX";
-	if (!mkdtemp(tmp))
-		tap_skip_all("mkdtemp failed");
-	_cleanup_free_ char *cache = cnb__path_join(tmp, "cache");
-	cnb_ctx_opts opts = CNB_CTX_OPTS_INIT;
-	opts.cache_dir = cache;
-	if (cnb_ctx_new(&base_ctx, &opts, NULL) < 0)
-		tap_skip_all("no context");
+	base_ctx = tap_scratch_ctx(tmp);
 	test_app_filter__star_patterns_take_bounded_time();
 	test_app_filter__oversized_lists_are_refused(tmp);
 	test_app_filter__stops_on_cancel(tmp, false);

@@ -90,21 +90,22 @@ static void test_platform_build_order__versions_from_the_builder(void)
 	free(text);
 	text = NULL;
 	ok(order_of(config, NULL, NULL, NULL, &text, &err) == 0 && !text, "nothing given: the builder's order stays");
-	const char *ambiguous[] = { "b", NULL };
-	is_int(order_of(config, ambiguous, NULL, NULL, &text, &err), CNB_EINVAL, "several versions: say which");
-	ok(strstr(cnb_error_message(err), "2 versions"), "message: %s", cnb_error_message(err));
-	cnb__error_clear(&err);
-	const char *missing[] = { "c@1", NULL };
-	is_int(order_of(config, missing, NULL, NULL, &text, &err), CNB_ENOTFOUND, "unknown buildpack refused");
-	cnb__error_clear(&err);
-	const char *dir[] = { "./no-such-bp", NULL };
-	is_int(order_of(config, dir, NULL, NULL, &text, &err), CNB_EINVAL, "a missing directory named clearly");
-	ok(strstr(cnb_error_message(err), "no-such-bp"), "message: %s", cnb_error_message(err));
-	cnb__error_clear(&err);
-	const char *registry[] = { "urn:cnb:registry:paketo-buildpacks/go", NULL };
-	is_int(order_of(config, registry, NULL, NULL, &text, &err), CNB_EUNSUPPORTED, "registry urn refused");
-	ok(strstr(cnb_error_message(err), "registry"), "message: %s", cnb_error_message(err));
-	cnb__error_clear(&err);
+	static const struct {
+		const char *ref, *why, *says;
+		int code;
+	} refused[] = {
+		{ "b", "several versions: say which", "2 versions", CNB_EINVAL },
+		{ "c@1", "unknown buildpack refused", "no c@1", CNB_ENOTFOUND },
+		{ "./no-such-bp", "a missing directory named clearly", "no-such-bp", CNB_EINVAL },
+		{ "urn:cnb:registry:paketo-buildpacks/go", "registry urn refused", "registry", CNB_EUNSUPPORTED },
+	};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		const char *refs[] = { refused[i].ref, NULL };
+		is_int(order_of(config, refs, NULL, NULL, &text, &err), refused[i].code, "%s", refused[i].why);
+		ok(strstr(cnb_error_message(err), refused[i].says), "%s: message: %s", refused[i].ref,
+		   cnb_error_message(err));
+		cnb__error_clear(&err);
+	}
 	json_decref(config);
 }
 

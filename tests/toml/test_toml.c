@@ -8,9 +8,6 @@
 
 #include <math.h>
 
-static inline void toml_freep(cnb_toml **v) { cnb__toml_free(*v); }
-#define _cleanup_toml_ _cleanup_(toml_freep)
-
 static cnb_toml *parse_ok(const char *text)
 {
 	cnb_toml *doc = NULL;

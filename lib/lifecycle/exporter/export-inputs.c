@@ -22,9 +22,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static void tomlp_free(cnb_toml **t) { cnb__toml_free(*t); }
-#define _cleanup_toml_ _cleanup_(tomlp_free)
-
 static int load_group(cnb__export *ex, cnb_error **err)
 {
 	const char *path = ex->opts->group_path;

@@ -123,6 +123,17 @@ static int finish_lifecycle_layer(cnb__export *ex, cnb__export_tar *t, const cha
 	return r;
 }
 
+/* A lifecycle layer's tar, begun with its root-owned directories /cnb and `dir` (under /cnb). */
+static int begin_cnb_layer(cnb__export *ex, cnb__export_tar *t, const char *dir, cnb_error **err)
+{
+	int r = cnb__export_tar_begin(ex, t, false, err);
+	if (r >= 0)
+		r = cnb__tar_add_dir(t->tar, "/cnb", 0755, &root_norm, err);
+	if (r >= 0)
+		r = cnb__tar_add_dir(t->tar, dir, 0755, &root_norm, err);
+	return r;
+}
+
 int cnb__export_launcher_layer(cnb__export *ex, cnb_error **err)
 {
 	const char *src = ex->opts->launcher_path;
@@ -133,11 +144,7 @@ int cnb__export_launcher_layer(cnb__export *ex, cnb_error **err)
 	if (!S_ISREG(st.st_mode))
 		return cnb__error_set(err, CNB_EINVAL, "launcher %s (-launcher) is not a regular file", src);
 	cnb__export_tar t;
-	int r = cnb__export_tar_begin(ex, &t, false, err);
-	if (r >= 0)
-		r = cnb__tar_add_dir(t.tar, "/cnb", 0755, &root_norm, err);
-	if (r >= 0)
-		r = cnb__tar_add_dir(t.tar, "/cnb/lifecycle", 0755, &root_norm, err);
+	int r = begin_cnb_layer(ex, &t, "/cnb/lifecycle", err);
 	if (r >= 0)
 		r = cnb__tar_add_fd(t.tar, LAUNCHER_PATH, 0755, fd, (uint64_t)st.st_size, &root_norm, err);
 	if (r < 0) {
@@ -188,11 +195,7 @@ int cnb__export_process_types_layer(cnb__export *ex, cnb_error **err)
 		types[i] = cnb__toml_get_string(cnb__toml_at(processes, i), "type"); /* checked beforehand */
 	qsort(types, n, sizeof(char *), cmp_str);
 	cnb__export_tar t;
-	int r = cnb__export_tar_begin(ex, &t, false, err);
-	if (r >= 0)
-		r = cnb__tar_add_dir(t.tar, "/cnb", 0755, &root_norm, err);
-	if (r >= 0)
-		r = cnb__tar_add_dir(t.tar, "/cnb/process", 0755, &root_norm, err);
+	int r = begin_cnb_layer(ex, &t, "/cnb/process", err);
 	for (size_t i = 0; r >= 0 && i < n; i++) {
 		if (i && !strcmp(types[i], types[i - 1]))
 			continue;

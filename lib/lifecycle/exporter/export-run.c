@@ -40,18 +40,12 @@ static int run_export(cnb__export *ex, cnb_error **err)
 	if (r >= 0)
 		r = prepare_out(ex->opts->out_dir, err);
 	/* image order, platform.md "exporter" (no extension layers: extensions are not supported) */
-	if (r >= 0)
-		r = cnb__export_buildpack_layers(ex, err);
-	if (r >= 0)
-		r = cnb__export_sbom_layer(ex, err);
-	if (r >= 0)
-		r = cnb__export_app_layers(ex, err);
-	if (r >= 0)
-		r = cnb__export_launcher_layer(ex, err);
-	if (r >= 0)
-		r = cnb__export_config_layer(ex, err);
-	if (r >= 0)
-		r = cnb__export_process_types_layer(ex, err);
+	static int (*const image_layers[])(cnb__export *, cnb_error **) = {
+		cnb__export_buildpack_layers, cnb__export_sbom_layer, cnb__export_app_layers,
+		cnb__export_launcher_layer, cnb__export_config_layer, cnb__export_process_types_layer,
+	};
+	for (size_t i = 0; r >= 0 && i < sizeof(image_layers) / sizeof(image_layers[0]); i++)
+		r = image_layers[i](ex, err);
 	if (r >= 0 && ex->opts->cache)
 		r = cnb__export_cache_layers(ex, err);
 	if (r >= 0)

@@ -7,6 +7,7 @@
  * following symlinks; files are opened component by component with O_NOFOLLOW.
  */
 #include "export-internal.h"
+#include "lib/common/array.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
@@ -50,16 +51,12 @@ static int push_entry(app_tree *t, char *rel, mode_t mode, cnb_error **err)
 		free(rel);
 		return cnb__error_set(err, CNB_EUNSAFE, "the app directory has more than %u entries", MAX_APP_ENTRIES);
 	}
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 256;
-		app_entry *grown = realloc(t->v, cap * sizeof(*grown));
-		if (!grown) {
-			free(rel);
-			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-		}
-		t->v = grown;
-		t->cap = cap;
+	app_entry *v = cnb__array_reserve(t->v, t->n, &t->cap, sizeof(*v), 256);
+	if (!v) {
+		free(rel);
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	}
+	t->v = v;
 	t->v[t->n++] = (app_entry){ rel, mode, -1, -1 };
 	return 0;
 }
@@ -68,13 +65,9 @@ static int walk(app_tree *t, int dirfd, const char *prefix, int depth, cnb_error
 {
 	if (depth > MAX_APP_DEPTH)
 		return cnb__error_set(err, CNB_EUNSAFE, "app directory %s is deeper than %d levels", prefix, MAX_APP_DEPTH);
-	int dup_fd = dup(dirfd);
-	_cleanup_closedir_ DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
-	if (!d) {
-		if (dup_fd >= 0)
-			close(dup_fd);
+	_cleanup_closedir_ DIR *d = cnb__opendir_at(dirfd, NULL, 0);
+	if (!d)
 		return cnb__error_errno(err, CNB_EIO, errno, "read app directory %s", *prefix ? prefix : ".");
-	}
 	struct dirent *de;
 	while ((errno = 0, de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))

@@ -4,6 +4,7 @@
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/buf.h"
+#include "lib/common/fs.h"
 #include "lib/toml/toml.h"
 
 #include <errno.h>
@@ -47,9 +48,7 @@ static int read_output(int fd, cnb__buf *out, const char *path, cnb_error **err)
 	char chunk[4096];
 	bool too_big = false;
 	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
+		ssize_t n = cnb__read_some(fd, chunk, sizeof(chunk));
 		if (n < 0)
 			return cnb__error_errno(err, CNB_EIO, errno, "%s: read fd %d output", path, EXECD_OUTPUT_FD);
 		if (n == 0)

@@ -177,12 +177,9 @@ int cnb__launch_metadata_load(cnb__launch_metadata **out, const char *layers_dir
 	_cleanup_free_ char *path = config ? cnb__path_join(config, "metadata.toml") : NULL;
 	if (!path)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	cnb_toml *doc = NULL;
+	_cleanup_toml_ cnb_toml *doc = NULL;
 	int rc = cnb__toml_parse_file(&doc, path, err);
-	if (rc == 0)
-		rc = cnb__launch_metadata_parse(out, doc, path, err);
-	cnb__toml_free(doc);
-	return rc;
+	return rc < 0 ? rc : cnb__launch_metadata_parse(out, doc, path, err);
 }
 
 static void process_free(cnb__launch_process *p)

@@ -63,11 +63,8 @@ int cnb__build_plan_parse(cnb__detect_run *run, const cnb_toml *doc, const char 
 
 int cnb__build_plan_load(cnb__detect_run *run, const char *path, const char *who, cnb_error **err)
 {
-	cnb_toml *doc = NULL;
+	_cleanup_toml_ cnb_toml *doc = NULL;
 	int rc = cnb__toml_parse_file(&doc, path, err);
-	if (rc == 0)
-		rc = cnb__build_plan_parse(run, doc, who, err);
-	cnb__toml_free(doc);
-	return rc;
+	return rc < 0 ? rc : cnb__build_plan_parse(run, doc, who, err);
 }
 

@@ -155,9 +155,7 @@ int cnb__env_read_file(int dirfd, const char *dir, const char *name, bool follow
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	size_t got = 0;
 	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
+		ssize_t n = cnb__read_some(fd, buf + got, (size_t)st.st_size - got);
 		if (n < 0)
 			return cnb__error_errno(err, CNB_EIO, errno, "read %s/%s", dir, name);
 		if (n == 0)

@@ -196,12 +196,9 @@ int cnb__project_descriptor_parse(cnb__project_descriptor **out, const cnb_toml 
 
 int cnb__project_descriptor_load(cnb__project_descriptor **out, const char *path, cnb_error **err)
 {
-	cnb_toml *doc = NULL;
+	_cleanup_toml_ cnb_toml *doc = NULL;
 	int rc = cnb__toml_parse_file(&doc, path, err);
-	if (rc == 0)
-		rc = cnb__project_descriptor_parse(out, doc, path, err);
-	cnb__toml_free(doc);
-	return rc;
+	return rc < 0 ? rc : cnb__project_descriptor_parse(out, doc, path, err);
 }
 
 int cnb__project_descriptor_write_env(const cnb__project_descriptor *d, const char *platform_dir, cnb_error **err)

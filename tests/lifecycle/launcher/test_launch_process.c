@@ -170,19 +170,25 @@ static void test_launch_process__no_default_process(void)
 
 static void test_launch_process__exec_env_filter(void)
 {
+	static const struct {
+		unsigned platform_minor;
+		const char *exec_env, *argv0;
+		int want;
+		const char *why;
+	} cases[] = {
+		{ 15, "production", "/cnb/process/test-only", CNB_ENOTFOUND,
+		  "Platform 0.15: exec-env [test] is not eligible in production" },
+		{ 15, "test", "/cnb/process/test-only", 0, "eligible in test" },
+		{ 14, "production", "/cnb/process/test-only", 0, "Platform 0.14: no exec-env filtering" },
+		{ 15, "anything", "/cnb/process/everywhere", 0, "exec-env [*] runs anywhere" },
+		{ 15, "production", "/cnb/process/single", 0, "no exec-env runs anywhere" },
+	};
 	_cleanup_launch_metadata_ cnb__launch_metadata *md = fixture_metadata(metadata_text, NULL);
-	_cleanup_launch_proc_ cnb__launch_proc p;
-	is_int(select_proc(&p, md, 15, "production", "/cnb/process/test-only", NULL, 0), CNB_ENOTFOUND,
-	       "Platform 0.15: exec-env [test] is not eligible in production");
-	is_int(select_proc(&p, md, 15, "test", "/cnb/process/test-only", NULL, 0), 0, "eligible in test");
-	cnb__launch_proc_free(&p);
-	is_int(select_proc(&p, md, 14, "production", "/cnb/process/test-only", NULL, 0), 0,
-	       "Platform 0.14: no exec-env filtering");
-	cnb__launch_proc_free(&p);
-	is_int(select_proc(&p, md, 15, "anything", "/cnb/process/everywhere", NULL, 0), 0, "exec-env [*] runs anywhere");
-	cnb__launch_proc_free(&p);
-	is_int(select_proc(&p, md, 15, "production", "/cnb/process/single", NULL, 0), 0, "no exec-env runs anywhere");
-	cnb__launch_proc_free(&p);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		_cleanup_launch_proc_ cnb__launch_proc p;
+		is_int(select_proc(&p, md, cases[i].platform_minor, cases[i].exec_env, cases[i].argv0, NULL, 0),
+		       cases[i].want, "%s", cases[i].why);
+	}
 }
 
 int main(void)
