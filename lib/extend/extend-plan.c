@@ -127,6 +127,16 @@ static void new_uuid(char out[37])
 		 b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
+/* A run.Dockerfile of ARGs and FROM only switches the run image (the generate phase's business,
+ * platform.md generator): there is nothing to extend. */
+static bool only_from(const cnb__dockerfile *df)
+{
+	for (size_t i = 0; i < df->n; i++)
+		if (df->instrs[i].kind != CNB_DF_ARG && df->instrs[i].kind != CNB_DF_FROM)
+			return false;
+	return true;
+}
+
 /* Whether the Dockerfile declares ARG build_id: then it asked to be rebuilt every build, and the
  * cache key takes the (new) build_id too. */
 static bool uses_build_id(const cnb__dockerfile *df)
@@ -160,6 +170,10 @@ static int one_dockerfile(cnb__extend_plan *p, int gen_fd, const char *id, cnb__
 	_cleanup_strv_list_ cnb__strv_list args = CNB_STRV_LIST_INIT;
 	cnb__dockerfile *df = NULL;
 	r = cnb__dockerfile_parse(&df, text, len, name, err);
+	if (r == 0 && kind == CNB_EXTEND_RUN && only_from(df)) {
+		cnb__dockerfile_free(df);
+		return 0;
+	}
 	if (r == 0 && platform_args(&p->config, base, build_id, &args) < 0)
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	cnb__oci_hash_update(key, id, strlen(id) + 1);
