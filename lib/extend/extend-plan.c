@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define REBASABLE_LABEL "io.buildpacks.rebasable"
@@ -29,10 +30,8 @@ void cnb__extend_plan_clear(cnb__extend_plan *p)
 static bool is_plain_dir(int dirfd, const char *name, void *ud)
 {
 	(void)ud;
-	int fd = openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd >= 0)
-		close(fd);
-	return fd >= 0;
+	struct stat st;
+	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
 }
 
 int cnb__extend_generated_ids(const char *generated_dir, char ***out, cnb_error **err)
