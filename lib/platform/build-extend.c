@@ -145,8 +145,17 @@ int cnb__build_extend(cnb_ctx *ctx, const cnb__extend_job_in *job, const char *g
 	memset(out, 0, sizeof(*out));
 	const char *what = kind == CNB_EXTEND_BUILD ? "build" : "run";
 	uint64_t start = now_ms();
-	int r = cnb__extend_plan_read(&out->plan, generated, ids, kind, base, err);
-	if (r < 0 || out->plan.n_dockerfiles == 0 || json_array_size(out->plan.ops) == 0)
+	cnb_error *bad = NULL;
+	int r = cnb__extend_plan_read(&out->plan, generated, ids, kind, base, &bad);
+	/* an extension's bad Dockerfile fails the build (exit 6), as a failing buildpack does */
+	if (r < 0 && cnb_error_code_of(bad) == CNB_EINVAL) {
+		r = cnb__error_set(err, CNB_EBUILD, "%s", cnb_error_message(bad));
+		cnb_error_free(bad);
+		return r;
+	}
+	if (r < 0)
+		return cnb__error_pass(err, bad, r);
+	if (out->plan.n_dockerfiles == 0 || json_array_size(out->plan.ops) == 0)
 		return r; /* no Dockerfile, or no RUN/WORKDIR: the config changes alone, no layer */
 	if ((out->cached = cache_lookup(ctx, out->plan.key, &out->layer))) {
 		cnb__log(ctx, CNB_LOG_INFO, "===> EXTEND %s image: %zu Dockerfile(s), layer %.19s from the cache", what,

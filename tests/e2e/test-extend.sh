@@ -136,15 +136,15 @@ bad=$work/generated-bad
 mkdir -p "$bad/tests_bad"
 printf 'ARG base_image\nFROM ${base_image}\nRUN true\nCOPY x /x\n' > "$bad/tests_bad/build.Dockerfile"
 run bad env CNB_EXTEND_GENERATED_DIR="$bad" "$cnb" build "$reg/ext/bad" --builder "$reg/ext/builder" --path "$work/app" --publish
-[ $rc != 0 ] && grep -q "extension tests_bad: build.Dockerfile line 4: COPY is not supported" "$work/bad.out"
+[ $rc = 6 ] && grep -q "extension tests_bad: build.Dockerfile line 4: COPY is not supported" "$work/bad.out"
 ok $? "an unsupported instruction fails the build naming extension, file and line (exit $rc)"; show "$work/bad.out" 3
 printf 'FROM ${base_image}\nRUN true\n' > "$bad/tests_bad/build.Dockerfile"
 run bad2 env CNB_EXTEND_GENERATED_DIR="$bad" "$cnb" build "$reg/ext/bad" --builder "$reg/ext/builder" --path "$work/app" --publish
-[ $rc != 0 ] && grep -q "must begin with ARG base_image" "$work/bad2.out"
+[ $rc = 6 ] && grep -q "must begin with ARG base_image" "$work/bad2.out"
 ok $? "a build.Dockerfile without the ARG base_image preamble is refused"; show "$work/bad2.out" 3
 printf 'ARG base_image\nFROM ${base_image}\nRUN echo failing step; exit 3\n' > "$bad/tests_bad/build.Dockerfile"
 run bad3 env CNB_EXTEND_GENERATED_DIR="$bad" "$cnb" build "$reg/ext/bad" --builder "$reg/ext/builder" --path "$work/app" --publish
-[ $rc != 0 ] && grep -q "build.Dockerfile line 3: RUN failed (exit 3)" "$work/bad3.out" && grep -q "failing step" "$work/bad3.out"
+[ $rc = 6 ] && grep -q "build.Dockerfile line 3: RUN failed (exit 3)" "$work/bad3.out" && grep -q "failing step" "$work/bad3.out"
 ok $? "a failing RUN step fails the build with its line and exit code"; show "$work/bad3.out" 5
 rm -f "$bad/tests_bad/build.Dockerfile"
 ln -s /etc/passwd "$bad/tests_bad/build.Dockerfile"
