@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -142,8 +143,10 @@ static int finish(parser *p, cnb_error **err)
 }
 
 /* "# escape=`" before the first instruction would change how every line reads: only "\" is ours. */
-static int directive(parser *p, const char *line, unsigned lineno, cnb_error **err)
+static int directive(parser *p, const char *text, size_t len, unsigned lineno, cnb_error **err)
 {
+	char line[64]; /* the line is not NUL-terminated; a directive is short */
+	snprintf(line, sizeof(line), "%.*s", (int)(len < sizeof(line) ? len : sizeof(line) - 1), text);
 	const char *s = line + 1 + strspn(line + 1, " \t");
 	if (p->seen_instr || strncasecmp(s, "escape", 6))
 		return 0;
@@ -167,7 +170,7 @@ static int parse_line(parser *p, const char *line, size_t n, unsigned lineno, cn
 	if (lead == n)
 		return 0; /* blank, also inside a continued instruction (docker skips those too) */
 	if (line[lead] == '#')
-		return continuing ? 0 : directive(p, line + lead, lineno, err);
+		return continuing ? 0 : directive(p, line + lead, n - lead, lineno, err);
 	if (!continuing)
 		p->start = lineno;
 	const char *s = continuing ? line : line + lead;
@@ -199,6 +202,10 @@ int cnb__dockerfile_parse(cnb__dockerfile **out, const char *text, size_t len, c
 				      CNB_DOCKERFILE_MAX_BYTES);
 	if (memchr(text, '\0', len))
 		return cnb__error_set(err, CNB_EINVAL, "%s: holds a NUL byte: not a text file", name);
+	json_t *utf8 = json_stringn(text, len); /* jansson checks the encoding: image configs are JSON */
+	if (!utf8)
+		return cnb__error_set(err, CNB_EINVAL, "%s: not UTF-8 text", name);
+	json_decref(utf8);
 	_cleanup_free_ char *buf = malloc(CNB_DOCKERFILE_MAX_LINE + 1);
 	parser p = { .name = name, .df = calloc(1, sizeof(cnb__dockerfile)), .buf = buf };
 	if (!buf || !p.df) {

@@ -115,6 +115,9 @@ static int run_job(cnb_ctx *ctx, const cnb__extend_job_in *in, const char *job_d
 	cnb__job_result res = { 0 };
 	cnb__log(ctx, CNB_LOG_INFO, "===> EXTEND %s image (executor: %s)", what, in->executor ? in->executor : "vm");
 	int r = cnb__executor_run(ctx, in->executor, &job, in->cancel_fd, &res, err);
+	cnb__log(ctx, CNB_LOG_DEBUG, "extend %s image: boot %llu ms, setup %llu ms, RUN steps and layer %llu ms", what,
+		 (unsigned long long)res.boot_ms, (unsigned long long)res.setup_ms,
+		 (unsigned long long)(res.n_steps_run ? res.steps[0].duration_ms : 0));
 	if (r == 0 && (res.n_steps_run != 1 || res.steps[0].exit_code != 0 || res.steps[0].timed_out))
 		r = cnb__error_set(err, CNB_EBUILD, "extending the %s image failed (%s): see the Dockerfile output above", what,
 				   res.n_steps_run && res.steps[0].timed_out ? "timed out" : "a RUN step or the extender failed");

@@ -116,6 +116,8 @@ static void test_dockerfile__bounds_hostile_input(void)
 	ok(contains(m3, "more than 512 instructions"), "too many instructions are refused (%s)", m3);
 	_cleanup_free_ char *m4 = parse_error("FROM x\nRUN a\0b\n", 15);
 	ok(contains(m4, "NUL byte"), "a NUL byte is refused (%s)", m4);
+	_cleanup_free_ char *m6 = parse_error("FROM x\nLABEL k=\xf6\xac\n", 17);
+	ok(contains(m6, "not UTF-8 text"), "text that is not UTF-8 is refused (%s)", m6);
 	_cleanup_free_ char *m5 = parse_error("\\\n\\\n\\", 5);
 	ok(m5 != NULL, "lone backslashes do not crash (%s)", m5 ? m5 : "");
 	free(text);
