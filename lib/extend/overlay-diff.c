@@ -77,13 +77,8 @@ static int one_entry(walk *w, int dirfd, const char *dir, const char *name, unsi
 		return r < 0 ? r : walk_dir(w, fd, path, depth + 1, err);
 	}
 	if (S_ISLNK(st.st_mode)) {
-		char target[PATH_MAX];
-		ssize_t len = readlinkat(dirfd, name, target, sizeof(target) - 1);
-		if (len < 0)
-			return cnb__error_errno(err, CNB_EIO, errno, "readlink %s", path);
-		target[len] = '\0';
 		w->entries++;
-		return cnb__tar_add_symlink(w->tar, path, target, 0777, &n, err);
+		return cnb__tar_add_symlink_at(w->tar, dirfd, name, path, &n, err);
 	}
 	if (!S_ISREG(st.st_mode))
 		return 0;

@@ -11,11 +11,8 @@ reg=${CNB_TEST_REGISTRY:?run me through with-registry.sh}
 . "$src/tests/lib/build-tap.sh"
 tap_workdir bench-extend
 
-"$src/tests/fixtures/make-base-images.sh" "$work/base" >/dev/null
-for tag in build run; do "$cnb" copy "oci:$work/base:$tag" "docker://$reg/bench/base:$tag" >/dev/null; done
-sed -e "s|BUILD_IMAGE|$reg/bench/base:build|; s|RUN_IMAGE|$reg/bench/base:run|; s|\.\./buildpacks/shell|$src/examples/buildpacks/shell|" \
-	"$src/examples/builder/builder.toml" > "$work/builder.toml"
-"$cnb" builder create "$reg/bench/builder" --config "$work/builder.toml" --publish >/dev/null
+push_base_images bench/base && example_builder bench/builder bench/base "$src/examples/buildpacks/shell" ||
+	{ echo "Bail out! base images and builder"; exit 1; }
 cp -r "$src/examples/sample-app" "$work/app"
 gen=$work/generated
 mkdir -p "$gen/bench_ext"

@@ -14,14 +14,9 @@ reg=${CNB_TEST_REGISTRY:?run me through with-registry.sh}
 . "$src/tests/lib/build-tap.sh"
 tap_workdir e2e-extend
 
-"$src/tests/fixtures/make-base-images.sh" "$work/base" >/dev/null
-for tag in build run; do
-	"$cnb" copy "oci:$work/base:$tag" "docker://$reg/ext/base:$tag" >/dev/null || { echo "Bail out! push base:$tag"; exit 1; }
-done
-sed -e "s|BUILD_IMAGE|$reg/ext/base:build|; s|RUN_IMAGE|$reg/ext/base:run|; s|\.\./buildpacks/shell|$src/tests/e2e/extend-buildpack|" \
-	-e 's|examples/shell|tests/extend-check|' "$src/examples/builder/builder.toml" > "$work/builder.toml"
-"$cnb" builder create "$reg/ext/builder" --config "$work/builder.toml" --publish >"$work/builder.out" 2>&1 ||
-	{ echo "Bail out! builder create"; cat "$work/builder.out" | sed 's/^/# /'; exit 1; }
+push_base_images ext/base || { echo "Bail out! push base images"; exit 1; }
+example_builder ext/builder ext/base "$src/tests/e2e/extend-buildpack" tests/extend-check ||
+	{ echo "Bail out! builder create"; sed 's/^/# /' "$work/builder.out"; exit 1; }
 cp -r "$src/examples/sample-app" "$work/app"
 
 gen=$work/generated
