@@ -662,13 +662,13 @@ static int extend_build(run_state *s, cnb_error **err)
 	cnb__extend_job_in job = extend_job(s);
 	r = cnb__build_extend(s->b->ctx, &job, s->generated, (const char *const *)s->ext_ids, CNB_EXTEND_BUILD, &base,
 			      builder_tree, s, cnb__oci_image_arch(s->builder), &s->ext_build, err);
-	if (r < 0 || !s->ext_build.layer.digest)
-		return r;
-	close(s->rootfs_lock);
-	s->rootfs_lock = -1;
-	free(s->rootfs);
-	s->rootfs = NULL;
-	r = assemble_rootfs(s, err);
+	if (r == 0 && s->ext_build.layer.digest) { /* no layer when the Dockerfiles only set ENV/USER/LABEL */
+		close(s->rootfs_lock);
+		s->rootfs_lock = -1;
+		free(s->rootfs);
+		s->rootfs = NULL;
+		r = assemble_rootfs(s, err);
+	}
 	return r == 0 ? cnb__extend_build_env(s->builder, &s->ext_build, err) : r;
 }
 

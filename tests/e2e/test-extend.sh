@@ -126,6 +126,13 @@ build build3
 [ $rc = 0 ] && grep -q "RUN echo run-extended" "$work/build3.out" && ! grep -q "RUN rm /bin/vi" "$work/build3.out"
 ok $? "changing the run.Dockerfile runs it again, the build.Dockerfile's layer stays cached"; [ $rc = 0 ] || show "$work/build3.out" 20
 
+envonly=$work/generated-env
+mkdir -p "$envonly/tests_env-only"
+printf 'ARG base_image\nFROM ${base_image}\nENV PATH=/opt/env-only/bin:${PATH}\n' > "$envonly/tests_env-only/build.Dockerfile"
+run envonly env CNB_EXTEND_GENERATED_DIR="$envonly" "$cnb" build "$reg/ext/envonly" --builder "$reg/ext/builder" --path "$work/app" --publish
+[ $rc = 0 ] && grep -q "not on PATH (/opt/env-only/bin:" "$work/envonly.out" && ! grep -q "EXTEND build image (executor" "$work/envonly.out"
+ok $? "a build.Dockerfile without RUN changes the build's PATH without a VM run or a layer"; [ $rc = 0 ] || show "$work/envonly.out" 10
+
 # Refusals: before any VM starts, naming the extension, the file and the line.
 bad=$work/generated-bad
 mkdir -p "$bad/tests_bad"
