@@ -133,6 +133,17 @@ run envonly env CNB_EXTEND_GENERATED_DIR="$envonly" "$cnb" build "$reg/ext/envon
 [ $rc = 0 ] && grep -q "not on PATH (/opt/env-only/bin:" "$work/envonly.out" && ! grep -q "EXTEND build image (executor" "$work/envonly.out"
 ok $? "a build.Dockerfile without RUN changes the build's PATH without a VM run or a layer"; [ $rc = 0 ] || show "$work/envonly.out" 10
 
+net=$work/generated-net
+mkdir -p "$net/tests_net"
+printf 'ARG base_image\nFROM ${base_image}\nARG build_id\nRUN echo "interfaces $build_id:" $(grep -o "^ *[a-z0-9]*:" /proc/net/dev | tr -d " :")\n' \
+	> "$net/tests_net/build.Dockerfile"
+run net1 env CNB_EXTEND_GENERATED_DIR="$net" "$cnb" build "$reg/ext/net" --builder "$reg/ext/builder" --path "$work/app" --publish
+run net2 env CNB_EXTEND_GENERATED_DIR="$net" "$cnb" build "$reg/ext/net" --builder "$reg/ext/builder" --path "$work/app" --publish \
+	--network none
+grep -q "interfaces [0-9a-f-]*: .*eth0" "$work/net1.out" && grep -q "interfaces [0-9a-f-]*: lo$" "$work/net2.out"
+ok $? "RUN steps get the network, and only loopback with --network none (ARG build_id: never cached)"
+grep -h "interfaces" "$work/net1.out" "$work/net2.out" | sed 's/^/# /'
+
 # Refusals: before any VM starts, naming the extension, the file and the line.
 bad=$work/generated-bad
 mkdir -p "$bad/tests_bad"
