@@ -10,6 +10,8 @@
 
 /* Frees every string and the list. Accepts NULL. */
 void cnb__strv_free(char **list);
+static inline void cnb__strv_freep(char ***list) { cnb__strv_free(*list); }
+#define _cleanup_strv_ __attribute__((cleanup(cnb__strv_freep)))
 
 /* A deep copy of `list` (NULL gives an empty list); NULL on OOM. */
 char **cnb__strv_dup(const char *const *list);

@@ -252,6 +252,17 @@ int cnb__tar_add_symlink(cnb__tar *t, const char *path, const char *target, mode
 	return write_header(t, path, '2', mode, 0, target, n, err);
 }
 
+int cnb__tar_add_symlink_at(cnb__tar *t, int dirfd, const char *name, const char *path, const cnb__tar_norm *n,
+			    cnb_error **err)
+{
+	char target[PATH_MAX];
+	ssize_t len = readlinkat(dirfd, name, target, sizeof(target) - 1);
+	if (len < 0)
+		return cnb__error_errno(err, CNB_EIO, errno, "read link %s", path);
+	target[len] = '\0';
+	return cnb__tar_add_symlink(t, path, target, 0777, n, err);
+}
+
 int cnb__tar_add_data(cnb__tar *t, const char *path, mode_t mode, const void *data, size_t len,
 		      const cnb__tar_norm *n, cnb_error **err)
 {
@@ -354,14 +365,8 @@ static int add_entry(cnb__tar *t, int parent, const char *name, const char *dest
 		r = depth > 0 || !w->skip_root ? cnb__tar_add_dir(t, dest, st.st_mode, w->n, err) : 0;
 		return r < 0 ? r : add_dir_contents(t, fd, dest, w, depth, err);
 	}
-	if (S_ISLNK(st.st_mode)) {
-		char target[PATH_MAX];
-		ssize_t len = readlinkat(parent, name, target, sizeof(target) - 1);
-		if (len < 0)
-			return cnb__error_errno(err, CNB_EIO, errno, "read link %s", dest);
-		target[len] = '\0';
-		return cnb__tar_add_symlink(t, dest, target, 0777, w->n, err);
-	}
+	if (S_ISLNK(st.st_mode))
+		return cnb__tar_add_symlink_at(t, parent, name, dest, w->n, err);
 	if (S_ISREG(st.st_mode)) {
 		_cleanup_close_ int fd = openat(parent, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)

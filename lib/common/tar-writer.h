@@ -36,6 +36,9 @@ int cnb__tar_add_symlink(cnb__tar *t, const char *path, const char *target, mode
 			 cnb_error **err);
 int cnb__tar_add_data(cnb__tar *t, const char *path, mode_t mode, const void *data, size_t len,
 		      const cnb__tar_norm *n, cnb_error **err);
+/* The symlink `name` in `dirfd` (its target read, never followed) as `path`. */
+int cnb__tar_add_symlink_at(cnb__tar *t, int dirfd, const char *name, const char *path, const cnb__tar_norm *n,
+			    cnb_error **err);
 /* A regular file's content from an open fd of known size. */
 int cnb__tar_add_fd(cnb__tar *t, const char *path, mode_t mode, int fd, uint64_t size,
 		    const cnb__tar_norm *n, cnb_error **err);

@@ -68,6 +68,10 @@ typedef struct cnb__job_step {
 	const char *cwd;    /* NULL: "/" */
 	uint32_t uid, gid;
 	int timeout_s;      /* 0: no limit; on expiry the step's process group is killed */
+	/* VM only: the step keeps root's capabilities (uid must be 0). For our own tools that sandbox
+	 * untrusted code themselves (the image extender mounts an overlay and runs Dockerfile RUN steps
+	 * in namespaces of their own); the host executor refuses a job with such a step. */
+	bool privileged;
 } cnb__job_step;
 
 typedef struct cnb__job {

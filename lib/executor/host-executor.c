@@ -108,6 +108,12 @@ int cnb__host_run(cnb_ctx *ctx, const cnb__job *job, int cancel_fd, cnb__job_res
 	return cnb__error_set(err, CNB_EUNSUPPORTED, "the host executor needs Linux: use the vm executor");
 #else
 	snprintf(out->accel, sizeof(out->accel), "host");
+	for (size_t i = 0; i < job->n_steps; i++)
+		if (job->steps[i].privileged)
+			return cnb__error_set(err, CNB_EUNSUPPORTED,
+					      "step %s needs root's capabilities to sandbox untrusted code (Dockerfile RUN "
+					      "steps of image extensions), which the host executor cannot contain: use the "
+					      "vm executor", job->steps[i].name);
 	if (geteuid() != 0)
 		return cnb__error_set(err, CNB_EUNSUPPORTED,
 				      "the host executor needs root (it mounts the job's root and maps build steps to "

@@ -316,6 +316,8 @@ static void exec_step(const cnb__job_step *step)
  */
 static int drop_privileges(const cnb__job_step *step)
 {
+	if (step->privileged) /* our own sandboxing tool, as root (cnb__job_validate); VM only */
+		return 0;
 	for (int cap = 0; cap <= 63; cap++)
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
 			return -1;

@@ -38,10 +38,11 @@ int cnb__job_to_json(const cnb__job *job, char **out, cnb_error **err)
 	}
 	for (size_t i = 0; i < job->n_steps; i++) {
 		const cnb__job_step *s = &job->steps[i];
-		bad |= json_array_append_new(steps, json_pack("{s:s, s:o, s:o, s:s, s:I, s:I, s:i}", "name",
+		bad |= json_array_append_new(steps, json_pack("{s:s, s:o, s:o, s:s, s:I, s:I, s:i, s:b}", "name",
 					     s->name ? s->name : "", "argv", strv_to_json(s->argv), "env",
 					     strv_to_json(s->env), "cwd", s->cwd ? s->cwd : "/", "uid",
-					     (json_int_t)s->uid, "gid", (json_int_t)s->gid, "timeout_s", s->timeout_s));
+					     (json_int_t)s->uid, "gid", (json_int_t)s->gid, "timeout_s", s->timeout_s,
+					     "privileged", s->privileged));
 	}
 	*out = bad ? NULL : json_dumps(root, JSON_COMPACT);
 	json_decref(root);
@@ -129,6 +130,7 @@ int cnb__job_from_json(const char *data, size_t len, cnb__job **out, cnb_error *
 		js->env = strv_from_json(json_object_get(s, "env"), &ok);
 		json_t *t = json_object_get(s, "timeout_s");
 		js->timeout_s = json_is_integer(t) ? (int)json_integer_value(t) : 0;
+		js->privileged = json_is_true(json_object_get(s, "privileged"));
 		ok = ok && js->name && js->cwd && get_u32(s, "uid", &js->uid) && get_u32(s, "gid", &js->gid);
 	}
 	json_decref(root);
@@ -202,6 +204,8 @@ int cnb__job_validate(const cnb__job *job, cnb_error **err)
 					      s->name ? s->name : "", s->cwd);
 		if (s->timeout_s < 0)
 			return cnb__error_set(err, CNB_EINVAL, "step %s: negative timeout", s->name ? s->name : "");
+		if (s->privileged && s->uid != 0)
+			return cnb__error_set(err, CNB_EINVAL, "step %s: a privileged step runs as uid 0", s->name ? s->name : "");
 	}
 	if (job->hostname && strlen(job->hostname) > 64)
 		return cnb__error_set(err, CNB_EINVAL, "hostname \"%s\" is longer than 64 bytes", job->hostname);

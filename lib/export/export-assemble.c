@@ -79,8 +79,8 @@ static int too_big(const char *file, uint64_t size, uint64_t max, cnb_error **er
 			      "out in full; remove it or raise the limit", file, (double)size / (1 << 20), (double)max / (1 << 20));
 }
 
-int cnb__export_guest_open(const char *out_dir, const char *file, const char *app_root, uint64_t max_bytes, int *out_fd, uint64_t *size,
-			   cnb_error **err)
+int cnb__export_guest_tar_open(const char *out_dir, const char *file, const char *const *roots, uint64_t max_bytes,
+			       int *out_fd, uint64_t *size, cnb_error **err)
 {
 	if (!valid_file_name(file))
 		return cnb__error_set(err, CNB_EUNSAFE, "export.json names '%s': only layers/NAME.tar and cache/NAME.tar are allowed",
@@ -107,7 +107,6 @@ int cnb__export_guest_open(const char *out_dir, const char *file, const char *ap
 	*size = (uint64_t)st.st_size;
 	if (max_bytes && *size > max_bytes) /* before reading it: a sparse 8 GiB file is cheap to make */
 		return too_big(file, *size, max_bytes, err);
-	const char *const roots[] = { "layers", app_root ? app_root : "workspace", "cnb", NULL };
 	cnb__tar_extract_opts check = { .allowed_roots = roots, .check_only = true };
 	int r = cnb__tar_extract(fd, -1, NULL, &check, err);
 	if (r < 0)
@@ -116,6 +115,13 @@ int cnb__export_guest_open(const char *out_dir, const char *file, const char *ap
 		return cnb__error_errno(err, CNB_EEXPORT, errno, "layer %s from the build", file);
 	*out_fd = TAKE_FD(fd);
 	return 0;
+}
+
+int cnb__export_guest_open(const char *out_dir, const char *file, const char *app_root, uint64_t max_bytes, int *fd, uint64_t *size,
+			   cnb_error **err)
+{
+	const char *const roots[] = { "layers", app_root ? app_root : "workspace", "cnb", NULL };
+	return cnb__export_guest_tar_open(out_dir, file, roots, max_bytes, fd, size, err);
 }
 
 int cnb__export_guest_file(const char *out_dir, const char *file, char **path, uint64_t *size, cnb_error **err)
@@ -340,7 +346,7 @@ int cnb__export_assemble(cnb_ctx *ctx, const cnb__export_inputs *in, cnb__oci_im
 	_cleanup_free_ char *top = strdup(top_layer);
 	_cleanup_free_ char *run_ref = NULL;
 	if (r == 0 && (!top || asprintf(&run_ref, "%s@%s", img->source ? img->source : in->run_image_name,
-					 img->manifest_digest ? img->manifest_digest : "") < 0))
+					 img->manifest_digest ? img->manifest_digest : in->run_digest ? in->run_digest : "") < 0))
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	json_t *config = r == 0 ? cnb__oci_image_config_edit(img) : NULL;
 	char created[32];

@@ -32,6 +32,8 @@ typedef struct cnb__export_inputs {
 	int64_t created;                   /* seconds since the epoch for config/history "created" */
 	uint64_t max_layer_bytes;          /* largest tar (layer or cache) accepted; 0: CNB_BUILD_LAYER_MAX_DEFAULT */
 	const char *app_root;              /* top directory of the app (--workspace /srv/app: "srv"); NULL: "workspace" */
+	const char *run_digest;            /* the run image's manifest digest when `img` was changed before (extended
+					    * by run.Dockerfiles); NULL: img's own */
 } cnb__export_inputs;
 
 typedef struct cnb__export_stats {
@@ -55,6 +57,11 @@ int cnb__export_assemble(cnb_ctx *ctx, const cnb__export_inputs *in, cnb__oci_im
  * 0, caller closes; read it, never the path again (the guest may swap the path after the check). */
 int cnb__export_guest_open(const char *out_dir, const char *file, const char *app_root, uint64_t max_bytes, int *fd, uint64_t *size,
 			   cnb_error **err);
+
+/* The same check for any tar the guest leaves as layers/NAME.tar in out_dir, its entries under `roots`
+ * (NULL: anywhere in the image, as an image extension's layer may be). */
+int cnb__export_guest_tar_open(const char *out_dir, const char *file, const char *const *roots, uint64_t max_bytes,
+			       int *fd, uint64_t *size, cnb_error **err);
 
 /* Resolves a file the guest names in export.json ("layers/NAME.tar" or "cache/NAME.tar") under
  * out_dir without following links on the way; it must be a regular file (in the guest too, per its

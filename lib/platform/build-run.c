@@ -13,6 +13,7 @@
 #include "build-buildpacks.h"
 #include "build-order.h"
 #include "build-volumes.h"
+#include "build-extend.h"
 #include "job-files.h"
 #include "lib/lifecycle/spec/project-descriptor.h"
 #include "lib/api/ctx-internal.h"
@@ -88,6 +89,12 @@ typedef struct run_state {
 	cnb__project_descriptor *project;
 	cnb__bp_set extra; /* buildpacks from outside the builder: extra rootfs layers */
 	char *order_toml;  /* the build's own order, or NULL */
+	char *generated;   /* the generate phase's Dockerfiles (Platform 0.13 layout), or NULL */
+	char **ext_ids;    /* the group's extensions, in order */
+	cnb__extend_out ext_build, ext_run;
+	char *run_rootfs;  /* the run image's tree, only when a run.Dockerfile is applied */
+	int run_rootfs_lock;
+	char *run_digest;  /* the run image's manifest digest before run.Dockerfiles extended it */
 } run_state;
 
 static void state_clear(run_state *s)
@@ -113,6 +120,14 @@ static void state_clear(run_state *s)
 	cnb__project_descriptor_free(s->project);
 	cnb__bp_set_clear(&s->extra);
 	free(s->order_toml);
+	free(s->generated);
+	cnb__strv_free(s->ext_ids);
+	cnb__extend_out_clear(&s->ext_build);
+	cnb__extend_out_clear(&s->ext_run);
+	free(s->run_rootfs);
+	if (s->run_rootfs_lock >= 0)
+		close(s->run_rootfs_lock);
+	free(s->run_digest);
 }
 
 static int check_cancel(run_state *s, cnb_error **err)
@@ -197,7 +212,7 @@ static int assemble_rootfs(run_state *s, cnb_error **err)
 	_cleanup_free_ cnb__rootfs_layer *layers = NULL;
 	size_t n = s->builder->n_layers;
 	int r = cnb__rootfs_layers_of(s->builder, &layers, err);
-	cnb__rootfs_layer *all = r == 0 ? realloc(layers, (n + s->extra.n + 1) * sizeof(*layers)) : NULL;
+	cnb__rootfs_layer *all = r == 0 ? realloc(layers, (n + s->extra.n + 2) * sizeof(*layers)) : NULL;
 	if (r == 0 && !all)
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	if (all)
@@ -206,6 +221,9 @@ static int assemble_rootfs(run_state *s, cnb_error **err)
 		const cnb__oci_layer *l = &s->extra.mods[i].layer;
 		layers[n++] = (cnb__rootfs_layer){ l->path, l->media_type, l->digest, l->diff_id };
 	}
+	const cnb__oci_layer *ext = &s->ext_build.layer; /* build.Dockerfiles' RUN steps, once extended */
+	if (r == 0 && ext->digest)
+		layers[n++] = (cnb__rootfs_layer){ ext->path, ext->media_type, ext->digest, ext->diff_id };
 	if (r == 0)
 		r = cnb__rootfs_assemble(s->b->ctx, layers, n, cnb__executor_uses_mapped_xattr(s->b->opts.executor),
 					 &s->rootfs, &s->rootfs_lock, err);
@@ -597,6 +615,81 @@ static int run_lifecycle(run_state *s, cnb_error **err)
 	return r;
 }
 
+/*
+ * Image extensions (lib/platform/build-extend.h): the generated dir and the group's extension ids.
+ * Until the generate phase provides them, the internal hook CNB_EXTEND_GENERATED_DIR names a
+ * directory in the Platform 0.13 layout, its extensions in sorted order.
+ */
+static int find_generated(run_state *s, cnb_error **err)
+{
+	const char *dir = getenv(CNB_EXTEND_GENERATED_ENV);
+	if (s->generated || !dir || !*dir)
+		return 0;
+	if (!(s->generated = strdup(dir)))
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	return cnb__extend_generated_ids(dir, &s->ext_ids, err);
+}
+
+static cnb__extend_job_in extend_job(const run_state *s)
+{
+	return (cnb__extend_job_in){ s->b->opts.executor, s->b->cancel_pipe[0], s->b->opts.network != 0, s->b->opts.cpus,
+				     vm_memory_mb(s), s->b->opts.max_layer_bytes };
+}
+
+static int builder_tree(void *userdata, const char **rootfs, cnb_error **err)
+{
+	*rootfs = ((run_state *)userdata)->rootfs;
+	return 0;
+}
+
+/* build.Dockerfiles: the build phase runs on the builder's tree with their layer on top, and with
+ * the Env they leave (the reference lifecycle's extender sets it for the builder). */
+static int extend_build(run_state *s, cnb_error **err)
+{
+	int r = find_generated(s, err);
+	if (r < 0 || !s->generated)
+		return r;
+	const char *chain = strrchr(s->rootfs, '/') ? strrchr(s->rootfs, '/') + 1 : s->rootfs;
+	cnb__extend_base base = { s->b->opts.builder, chain, json_object_get(s->builder->config, "config") };
+	cnb__extend_job_in job = extend_job(s);
+	r = cnb__build_extend(s->b->ctx, &job, s->generated, (const char *const *)s->ext_ids, CNB_EXTEND_BUILD, &base,
+			      builder_tree, s, cnb__oci_image_arch(s->builder), &s->ext_build, err);
+	if (r == 0 && s->ext_build.layer.digest) { /* no layer when the Dockerfiles only set ENV/USER/LABEL */
+		close(s->rootfs_lock);
+		s->rootfs_lock = -1;
+		free(s->rootfs);
+		s->rootfs = NULL;
+		r = assemble_rootfs(s, err);
+	}
+	return r == 0 ? cnb__extend_build_env(s->builder, &s->ext_build, err) : r;
+}
+
+static int run_tree(void *userdata, const char **rootfs, cnb_error **err)
+{
+	run_state *s = userdata;
+	int r = cnb__oci_image_fetch_layers(s->b->ctx, s->run, err);
+	if (r == 0)
+		r = cnb__rootfs_assemble_image(s->b->ctx, s->run, cnb__executor_uses_mapped_xattr(s->b->opts.executor),
+					       &s->run_rootfs, &s->run_rootfs_lock, err);
+	*rootfs = s->run_rootfs;
+	return r < 0 ? cnb__error_prefix(err, "run image %s", s->run_name) : 0;
+}
+
+/* run.Dockerfiles with more than FROM: their layer goes on top of the run image's, under the app's. */
+static int extend_run(run_state *s, cnb_error **err)
+{
+	if (!s->generated)
+		return 0;
+	const char *digest = s->run->manifest_digest ? s->run->manifest_digest : s->run->config_digest;
+	cnb__extend_base base = { s->run_name, digest ? digest : "", json_object_get(s->run->config, "config") };
+	cnb__extend_job_in job = extend_job(s);
+	if (digest && !(s->run_digest = strdup(digest)))
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	int r = cnb__build_extend(s->b->ctx, &job, s->generated, (const char *const *)s->ext_ids, CNB_EXTEND_RUN, &base,
+				  run_tree, s, cnb__oci_image_arch(s->run), &s->ext_run, err);
+	return r == 0 ? cnb__extend_run_image(s->run, &s->ext_run, err) : r;
+}
+
 static int64_t creation_time(const cnb_build *b)
 {
 	if (b->opts.creation_time == CNB_BUILD_TIME_NOW)
@@ -614,7 +707,7 @@ static int export_image(run_state *s, cnb_error **err)
 	if (!app_root)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	cnb__export_inputs in = { out_dir, s->previous, s->run_name, (const char *const *)s->run_mirrors,
-				  creation_time(s->b), s->b->opts.max_layer_bytes, app_root };
+				  creation_time(s->b), s->b->opts.max_layer_bytes, app_root, s->run_digest };
 	int r = cnb__export_assemble(s->b->ctx, &in, s->run, &s->b->export_stats, err);
 	return r < 0 ? cnb__error_prefix(err, "build %s: export", s->b->opts.image) : 0;
 }
@@ -726,7 +819,7 @@ static int publish(run_state *s, cnb_error **err)
 
 int cnb__build_execute(cnb_build *b, cnb_error **err)
 {
-	run_state s = { .b = b, .rootfs_lock = -1, .job_lock = -1, .store_hold = -1 };
+	run_state s = { .b = b, .rootfs_lock = -1, .job_lock = -1, .store_hold = -1, .run_rootfs_lock = -1 };
 	int r = 0;
 	/* What builds killed before us left behind: their job dirs and temp blobs (never a live one's). */
 	size_t stale = cnb__job_dirs_clean_stale();
@@ -748,7 +841,8 @@ int cnb__build_execute(cnb_build *b, cnb_error **err)
 		int (*run)(run_state *, cnb_error **);
 	} phases[] = {
 		{ "pull", pull_builder }, { "buildpacks", resolve_buildpacks }, { "rootfs", assemble_rootfs }, { "analyze", analyze }, { "prepare", prepare_job },
-		{ "lifecycle", run_lifecycle }, { "assemble", export_image }, { "publish", publish },
+		{ "extend-build", extend_build }, { "lifecycle", run_lifecycle }, { "extend-run", extend_run },
+		{ "assemble", export_image }, { "publish", publish },
 	};
 	for (size_t i = 0; r == 0 && i < CNB_ARRAY_SIZE(phases); i++) {
 		uint64_t start = cnb__monotonic_ms();

@@ -28,7 +28,8 @@ static int jobs_equal(const cnb__job *a, const cnb__job *b)
 	for (size_t i = 0; i < a->n_steps; i++) {
 		const cnb__job_step *x = &a->steps[i], *y = &b->steps[i];
 		if (!fuzz_streq(x->name, y->name) || !fuzz_streq(x->cwd, y->cwd) || !strv_equal(x->argv, y->argv) ||
-		    !strv_equal(x->env, y->env) || x->uid != y->uid || x->gid != y->gid || x->timeout_s != y->timeout_s)
+		    !strv_equal(x->env, y->env) || x->uid != y->uid || x->gid != y->gid || x->timeout_s != y->timeout_s ||
+		    x->privileged != y->privileged)
 			return 0;
 	}
 	return 1;

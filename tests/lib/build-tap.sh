@@ -26,3 +26,20 @@ print(" ".join(f"{k}={v}" for k, v in r["phases_ms"].items()), f"boot={r['execut
       f"added={layers.get('added')} reused={layers.get('reused')}")
 PY
 }
+
+# push_base_images REPO: the test base images (tests/fixtures/make-base-images.sh) at $reg/REPO:build
+# and $reg/REPO:run. Needs $cnb, $src, $reg.
+push_base_images() {
+	"$src/tests/fixtures/make-base-images.sh" "$work/base" >/dev/null || return 1
+	local tag
+	for tag in build run; do "$cnb" copy "oci:$work/base:$tag" "docker://$reg/$1:$tag" >/dev/null || return 1; done
+}
+
+# example_builder NAME BASE_REPO BUILDPACK_DIR [BUILDPACK_ID]: examples/builder/builder.toml on
+# $reg/BASE_REPO:{build,run} with the buildpack in BUILDPACK_DIR (id BUILDPACK_ID, default
+# examples/shell), published at $reg/NAME.
+example_builder() {
+	sed -e "s|BUILD_IMAGE|$reg/$2:build|; s|RUN_IMAGE|$reg/$2:run|; s|\.\./buildpacks/shell|$3|" \
+		-e "s|examples/shell|${4:-examples/shell}|" "$src/examples/builder/builder.toml" > "$work/builder-${1//\//_}.toml"
+	"$cnb" builder create "$reg/$1" --config "$work/builder-${1//\//_}.toml" --publish >"$work/builder.out" 2>&1
+}

@@ -1,11 +1,13 @@
 /*
  * cnb-lifecycle: the CNB lifecycle phases in one static binary, run inside the build VM's chroot
  * as CNB_USER_ID:CNB_GROUP_ID. `cnb-lifecycle <phase> [flags]`, or called through a link named
- * after the reference binaries (detector, builder). A phase is one entry of `phases[]`.
+ * after the reference binaries (detector, builder). A phase is one entry of `phases[]`; export and
+ * extend (lib/extend/extend-apply.h, as root) parse their own flags.
  */
 #include "lifecycle-flags.h"
 #include "export-flags.h"
 #include "lib/lifecycle/phases/restore.h"
+#include "lib/extend/extend-apply.h"
 
 #include "lib/common/cleanup.h"
 
@@ -88,6 +90,9 @@ int main(int argc, char **argv)
 		return lc_export_main(argc, argv);
 	if (argc >= 2 && is_export(argv[1]))
 		return lc_export_main(argc - 1, argv + 1);
+	/* extend parses its own flags and runs as root: it sandboxes the Dockerfiles' RUN steps itself */
+	if (argc >= 2 && !strcmp(argv[1], "extend"))
+		return cnb__extend_main(argc - 1, argv + 1);
 	const phase *p = find_phase(self);
 	if (p)
 		return run_phase(p, argc - 1, argv + 1);
