@@ -7,10 +7,15 @@
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #define MEMO_MAX 4096
 
@@ -70,6 +75,8 @@ int cnb__oci_pull_memo_get(const char *root, const cnb__oci_ref *ref, const cnb_
 		r = cnb__error_set(err, CNB_ENOTFOUND, "manifest %s or config %s is gone from the local store", m, c);
 	else
 		r = cnb__oci_image_from_bytes(out, manifest, manifest_len, mt, config, config_len, err);
+	if (r == 0) /* last use, for cnb cache prune --older-than: pull policy "never" lives on it */
+		utimensat(AT_FDCWD, path, NULL, 0);
 	if (r == 0 && ((index && !((*out)->index_digest = strdup(index))) ||
 		       asprintf(&(*out)->source, "%s/%s", ref->registry, ref->repository) < 0)) {
 		(*out)->source = NULL;
@@ -84,4 +91,48 @@ int cnb__oci_pull_memo_get(const char *root, const cnb__oci_ref *ref, const cnb_
 	}
 	json_decref(memo);
 	return r;
+}
+
+/* The manifest and config digests a record names, both valid; false for a damaged record. */
+static bool memo_blobs(int dirfd, const char *name, char **manifest, char **config)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	char text[MEMO_MAX];
+	ssize_t len = fd >= 0 ? read(fd, text, sizeof(text)) : -1;
+	json_t *memo = len > 0 ? json_loadb(text, (size_t)len, 0, NULL) : NULL;
+	const char *m = json_string_value(json_object_get(memo, "manifest"));
+	const char *c = json_string_value(json_object_get(memo, "config"));
+	bool valid = m && c && cnb__oci_digest_valid(m) && cnb__oci_digest_valid(c);
+	*manifest = valid ? strdup(m) : NULL;
+	*config = valid ? strdup(c) : NULL;
+	json_decref(memo);
+	return valid;
+}
+
+int cnb__oci_pull_memo_prune(const char *root, bool all, int64_t older_than, cnb__strv_list *keep, size_t *removed,
+			     cnb_error **err)
+{
+	_cleanup_free_ char *dir = NULL;
+	if (asprintf(&dir, "%s/refs", root) < 0)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	time_t now = time(NULL);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		struct stat st;
+		if (strlen(de->d_name) != 64 || strspn(de->d_name, "0123456789abcdef") != 64 ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		_cleanup_free_ char *manifest = NULL, *config = NULL;
+		bool stays = !all && (int64_t)(now - st.st_mtime) < older_than &&
+			     memo_blobs(dirfd(d), de->d_name, &manifest, &config) &&
+			     cnb__oci_store_has(root, manifest, UINT64_MAX) && cnb__oci_store_has(root, config, UINT64_MAX);
+		if (!stays) {
+			*removed += unlinkat(dirfd(d), de->d_name, 0) == 0;
+			continue;
+		}
+		if (cnb__strv_push(keep, manifest) < 0 || cnb__strv_push(keep, config) < 0)
+			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	}
+	return 0;
 }

@@ -8,6 +8,10 @@
 #include "image.h"
 #include "platform.h"
 #include "reference.h"
+#include "lib/common/strv.h"
+
+#include <stdbool.h>
+#include <stdint.h>
 
 /* Records `img` (just pulled from the registry as `ref` for `want`). Failures are ignored: a memo is
  * an optimisation; the caller logs nothing. */
@@ -19,5 +23,15 @@ void cnb__oci_pull_memo_put(const char *root, const cnb__oci_ref *ref, const cnb
  * gone. */
 int cnb__oci_pull_memo_get(const char *root, const cnb__oci_ref *ref, const cnb__oci_platform *want,
 			   cnb__oci_image **out, cnb_error **err);
+
+/*
+ * `cnb cache prune`'s rule for the records: removes those not used (written by a pull, or read by
+ * one) for `older_than` seconds, every one with `all`, and those whose manifest or config blob is
+ * gone from the store. The manifest and config of each record that stays are added to `keep`, so
+ * that the store's collection leaves them. Counts what it removed in *removed. A record that cannot
+ * be examined stays; only out of memory fails (CNB_ENOMEM).
+ */
+int cnb__oci_pull_memo_prune(const char *root, bool all, int64_t older_than, cnb__strv_list *keep, size_t *removed,
+			     cnb_error **err);
 
 #endif

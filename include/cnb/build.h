@@ -50,7 +50,7 @@ typedef struct cnb_build_opts {
 	const char *platform;          /**< "linux/amd64" (default: the host's) */
 	int32_t pull_policy;           /**< a cnb_pull_policy */
 	const char *executor;          /**< "vm" (default) or "host" (Linux, root, no VM) */
-	uint32_t cpus;                 /**< VM cpus; 0: the host's online CPUs, at most 8 */
+	uint32_t cpus;                 /**< VM cpus; 0: the host's online CPUs, at most 8 (one under TCG) */
 	uint32_t memory_mb;            /**< VM memory in MiB; 0: 2048 (/workspace, /layers and temp files live in 75% of it) */
 	const char *previous_image;    /**< image to reuse layers from; NULL: `image` itself */
 	const char *process_type;      /**< default process of the image; NULL: the buildpacks' default */

@@ -88,7 +88,9 @@ typedef struct cnb_rootfs_cache_prune_opts {
 CNB_EXTERN int cnb_rootfs_cache_prune_opts_init(cnb_rootfs_cache_prune_opts *opts, unsigned int version);
 
 /**
- * Removes cached trees (never one a build holds). *out_freed (bytes) and *out_removed (trees) may be NULL.
+ * Removes cached trees (never one a build holds), and by the same rule (unused for older_than_s, or
+ * all) the records of pulled references, unused blobs and VM snapshots. *out_freed (bytes, all of
+ * these) and *out_removed (trees) may be NULL.
  * @return 0; CNB_EINVAL (missing context, bad options), CNB_EIO.
  */
 CNB_EXTERN int cnb_rootfs_cache_prune(uint64_t *out_freed, uint32_t *out_removed, cnb_ctx *ctx,

@@ -22,7 +22,7 @@ typedef struct cnb_vm_run_opts {
 	const char *executor;    /**< "vm" (NULL) or "host" (Linux, root) */
 	uint32_t timeout_s;      /**< seconds; 0: none; on expiry the command is killed and CNB_ETIMEOUT returned */
 	int network;             /**< non-zero: outbound network (QEMU user networking) */
-	uint32_t cpus;           /**< VM cpus; 0: the host's online CPUs, at most 8 */
+	uint32_t cpus;           /**< VM cpus; 0: the host's online CPUs, at most 8 (one under TCG) */
 	uint32_t memory_mb;      /**< VM memory in MiB; 0: 512 */
 	const char *share_dir;   /**< NULL, or a host directory mounted read-write at /share */
 	const char *kernel;      /**< NULL: $CNB_VM_KERNEL or the installed VM kernel */

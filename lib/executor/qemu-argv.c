@@ -51,13 +51,19 @@ static void add_share(argv_builder *b, const char *bus, const char *id, const ch
 	add(b, "virtio-9p-%s,fsdev=%s,mount_tag=%s", bus, id, tag);
 }
 
-unsigned cnb__qemu_cpus(unsigned requested)
+unsigned cnb__qemu_cpus(unsigned requested, cnb__accel accel)
 {
-	/* TCG runs a thread per vCPU and the guest's own work (cold code translation) dominates real
-	 * builds: use the host's cores, up to a size where guest bookkeeping starts to cost more. */
+	/* Under TCG a second vCPU is a second translating thread (MTTCG), and it costs more than it
+	 * gives: on a 2-core host, one cold run of a 2.3 MB Go binary took 150-350 ms of QEMU CPU time
+	 * with one vCPU and 400-1500 ms with two (also pinned to one guest CPU; not with two vCPUs
+	 * round-robin on one thread), and a build of four Go buildpacks took twice as long in detect
+	 * (parallel) and in build (tests/bench/bench-go-buildpacks.sh). With KVM or HVF a vCPU is
+	 * the host's own: use the host's cores, up to where guest bookkeeping costs more. */
 	long online = sysconf(_SC_NPROCESSORS_ONLN);
 	if (requested)
 		return requested;
+	if (accel == CNB_ACCEL_TCG)
+		return 1;
 	return online < 1 ? 1 : online > 8 ? 8 : (unsigned)online;
 }
 
@@ -96,7 +102,7 @@ int cnb__qemu_argv(const cnb__qemu_config *c, char ***out, cnb_error **err)
 	add(&b, "-m");
 	add(&b, "%u", c->memory_mb ? c->memory_mb : 512);
 	add(&b, "-smp");
-	add(&b, "%u", cnb__qemu_cpus(c->cpus));
+	add(&b, "%u", cnb__qemu_cpus(c->cpus, c->accel));
 	if (c->restore) { /* the kernel is in the saved RAM; loading it again only costs time */
 		add(&b, "-incoming");
 		add(&b, "fd:%d", c->incoming_fd);

@@ -30,8 +30,9 @@ typedef struct cnb__qemu_config {
 	bool restore;    /* start from incoming_fd instead of booting the kernel */
 } cnb__qemu_config;
 
-/* vCPUs for a request of `requested` (0: the host's online CPUs, at most 8). */
-unsigned cnb__qemu_cpus(unsigned requested);
+/* vCPUs for a request of `requested` under `accel` (0: one under TCG; else the host's online CPUs,
+ * at most 8). */
+unsigned cnb__qemu_cpus(unsigned requested, cnb__accel accel);
 
 /* $CNB_QEMU or qemu-system-x86_64 for amd64 guests; $CNB_QEMU_ARM64 or qemu-system-aarch64 for arm64. */
 const char *cnb__qemu_binary(cnb__vm_arch arch);

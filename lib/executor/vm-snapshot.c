@@ -14,10 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SAVE_TIMEOUT_MS 60000
+#define SNAPSHOT_SUFFIX ".vmstate"
+#define KEY_LEN 64
 /* QEMU 7.2 throttles migration to 32 MiB/s by default: 2+ s for a 75 MB state. */
 #define SAVE_BANDWIDTH (64ll << 30)
 
@@ -131,7 +135,7 @@ void cnb__vm_snapshot_find(const cnb_ctx *ctx, const cnb__qemu_config *qc, cnb__
 									: "no private cache dir");
 		return;
 	}
-	if (asprintf(&out->path, "%s/%s.vmstate", dir, key) < 0) {
+	if (asprintf(&out->path, "%s/%s" SNAPSHOT_SUFFIX, dir, key) < 0) {
 		out->path = NULL;
 		return;
 	}
@@ -239,6 +243,8 @@ void cnb__vm_snapshot_restored(const cnb__vm_snapshot *s)
 	_cleanup_free_ char *failed = NULL;
 	if (s->path && asprintf(&failed, "%s.failed", s->path) > 0)
 		unlink(failed);
+	if (s->path)
+		utimensat(AT_FDCWD, s->path, NULL, 0);
 }
 
 void cnb__vm_snapshot_free(cnb__vm_snapshot *s)
@@ -247,4 +253,35 @@ void cnb__vm_snapshot_free(cnb__vm_snapshot *s)
 		close(s->restore_fd);
 	free(s->path);
 	*s = (cnb__vm_snapshot){ .restore_fd = -1 };
+}
+
+/* What a name in the snapshot dir is: 's' a snapshot, 'f' a failure count, 't' a save's temp file, 0 other. */
+static int snapshot_file_kind(const char *name)
+{
+	if (strspn(name, "0123456789abcdef") != KEY_LEN || strncmp(name + KEY_LEN, SNAPSHOT_SUFFIX, strlen(SNAPSHOT_SUFFIX)))
+		return 0;
+	const char *rest = name + KEY_LEN + strlen(SNAPSHOT_SUFFIX);
+	return !*rest ? 's' : !strcmp(rest, ".failed") ? 'f' : !strncmp(rest, ".tmp-", 5) ? 't' : 0;
+}
+
+void cnb__vm_snapshot_prune(const cnb_ctx *ctx, bool all, int64_t older_than, uint64_t *freed, size_t *removed)
+{
+	const char *cache = cnb_ctx_cache_dir(ctx);
+	_cleanup_free_ char *dir = cache ? cnb__path_join(cache, "vm/snapshots") : NULL;
+	_cleanup_closedir_ DIR *d = dir ? opendir(dir) : NULL;
+	time_t now = time(NULL);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		int kind = snapshot_file_kind(de->d_name);
+		struct stat st;
+		if (!kind || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		int64_t age = (int64_t)(now - st.st_mtime);
+		/* A failure count goes by its own age: removing it lets a configuration try snapshots again. */
+		bool doomed = kind == 't' ? age * 1000 > SAVE_TIMEOUT_MS : all || age >= older_than;
+		if (!doomed || unlinkat(dirfd(d), de->d_name, 0) < 0)
+			continue;
+		*freed += (uint64_t)st.st_blocks * 512;
+		*removed += kind == 's';
+	}
 }

@@ -12,7 +12,8 @@
  * mode 0600, written to a temp file and renamed; it is only ever loaded from a directory and a
  * file owned by the user and writable by nobody else. Anything wrong with it is a cache miss: a
  * cold boot, which saves a new one. A configuration whose snapshots failed to restore twice
- * (<key>.vmstate.failed counts, a good restore resets it) boots cold from then on.
+ * (<key>.vmstate.failed counts, a good restore resets it) boots cold from then on. A good restore
+ * also marks the file used (its mtime), for `cnb cache prune`.
  */
 #ifndef CNB_VM_SNAPSHOT_H
 #define CNB_VM_SNAPSHOT_H
@@ -22,6 +23,7 @@
 
 #include <cnb/ctx.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 typedef struct cnb__vm_snapshot {
 	char *path;     /* NULL: snapshots are off ($CNB_VM_SNAPSHOT=off, or no cache dir) */
@@ -39,9 +41,18 @@ int cnb__vm_snapshot_save(const cnb__vm_snapshot *s, cnb__qmp *qmp, cnb_error **
  * and closes the fd, so the next boot is cold and saves a fresh one. */
 void cnb__vm_snapshot_discard(cnb__vm_snapshot *s);
 
-/* After a VM restored from it ran: the failure count starts again. */
+/* After a VM restored from it ran: the failure count starts again, and the snapshot was used now. */
 void cnb__vm_snapshot_restored(const cnb__vm_snapshot *s);
 
 void cnb__vm_snapshot_free(cnb__vm_snapshot *s);
+
+/*
+ * `cnb cache prune`'s rule for <cache>/vm/snapshots: removes the snapshots not saved or restored
+ * for `older_than` seconds (every one with `all`) with their failure counts, counts left without
+ * their snapshot, and temp files of saves that died (older than a save may take, even with `all`:
+ * a live save is left alone). A VM restoring from a removed file keeps its open fd. Adds to *freed
+ * (bytes) and *removed (snapshots). Never fails: a file that cannot be examined stays.
+ */
+void cnb__vm_snapshot_prune(const cnb_ctx *ctx, bool all, int64_t older_than, uint64_t *freed, size_t *removed);
 
 #endif

@@ -9,6 +9,8 @@
 #include "lib/common/fs.h"
 #include "lib/common/strv.h"
 #include "lib/os/os.h"
+#include "lib/executor/vm-snapshot.h"
+#include "oci/pull-memo.h"
 #include "oci/store-gc.h"
 
 #include <errno.h>
@@ -116,21 +118,16 @@ static void record_blobs(const char *root, const char *name, const cnb__rootfs_l
 		cnb__write_file_atomic(path, text.data, text.len, 0644, NULL);
 }
 
-/* Adds the digests of `name`'s .blobs file to *keep (a NULL-terminated list). */
-static void add_recorded_blobs(const char *root, const char *name, char ***keep, size_t *n)
+/* Adds the digests of `name`'s .blobs file to `keep`. */
+static void add_recorded_blobs(const char *root, const char *name, cnb__strv_list *keep)
 {
 	_cleanup_free_ char *path = sibling(root, name, BLOBS_SUFFIX);
 	_cleanup_free_ char *text = NULL;
 	if (!path || cnb__read_file(path, 1 << 20, &text, NULL, NULL) < 0)
 		return;
-	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char **grown = realloc(*keep, (*n + 2) * sizeof(char *));
-		if (!grown)
+	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (cnb__strv_push(keep, line) < 0)
 			return;
-		*keep = grown;
-		if (((*keep)[*n] = strdup(line)))
-			(*keep)[++*n] = NULL;
-	}
 }
 
 int cnb__rootfs_assemble(const cnb_ctx *ctx, const cnb__rootfs_layer *layers, size_t n, bool mapped,
@@ -274,8 +271,7 @@ int cnb__rootfs_cache_prune(const cnb_ctx *ctx, bool all, int64_t older_than, ui
 		return cnb__error_errno(err, CNB_EIO, errno, "open %s", root);
 	time_t now = time(NULL);
 	struct dirent *de;
-	char **keep = NULL; /* blobs of the trees that stay */
-	size_t n_keep = 0;
+	_cleanup_strv_list_ cnb__strv_list keep = CNB_STRV_LIST_INIT; /* blobs of the trees and records that stay */
 	while (d && (de = readdir(d))) {
 		bool mapped;
 		char lock_name[256];
@@ -284,7 +280,7 @@ int cnb__rootfs_cache_prune(const cnb_ctx *ctx, bool all, int64_t older_than, ui
 			struct stat st;
 			time_t used = lock_path && stat(lock_path, &st) == 0 ? st.st_mtime : 0;
 			if (!all && now - used < older_than) {
-				add_recorded_blobs(root, de->d_name, &keep, &n_keep);
+				add_recorded_blobs(root, de->d_name, &keep);
 				continue;
 			}
 			snprintf(lock_name, sizeof(lock_name), "%s", de->d_name);
@@ -301,20 +297,26 @@ int cnb__rootfs_cache_prune(const cnb_ctx *ctx, bool all, int64_t older_than, ui
 		} else
 			continue;
 		int r = remove_unlocked(root, de->d_name, lock_name, &freed, err);
-		if (r < 0) {
-			cnb__strv_free(keep);
+		if (r < 0)
 			return r;
-		}
 		if (r == 0 && is_tree_name(de->d_name, &mapped)) /* in use: it stays, and so do its blobs */
-			add_recorded_blobs(root, de->d_name, &keep, &n_keep);
+			add_recorded_blobs(root, de->d_name, &keep);
 		removed += (size_t)r;
 	}
+	size_t refs = 0, snapshots = 0;
+	uint64_t snapshot_bytes = 0;
+	int r = cnb__oci_pull_memo_prune(ctx->cache_dir, all, older_than, &keep, &refs, err);
+	if (r < 0)
+		return r;
+	cnb__log(ctx, CNB_LOG_INFO, "references: removed %zu unused or stale records", refs);
 	cnb__oci_gc_stats blobs = { 0 };
-	int r = cnb__oci_store_gc(ctx->cache_dir, (const char *const *)keep, n_keep, all, older_than, &blobs, err);
-	cnb__strv_free(keep);
+	r = cnb__oci_store_gc(ctx->cache_dir, (const char *const *)keep.v, keep.n, all, older_than, &blobs, err);
 	if (r < 0)
 		return r;
 	freed += blobs.freed;
+	cnb__vm_snapshot_prune(ctx, all, older_than, &snapshot_bytes, &snapshots);
+	freed += snapshot_bytes;
+	cnb__log(ctx, CNB_LOG_INFO, "VM snapshots: removed %zu (%.1f MB)", snapshots, (double)snapshot_bytes / 1e6);
 	if (blobs.busy)
 		cnb__log(ctx, CNB_LOG_INFO, "blob store: a build is using it, unused blobs left for the next prune");
 	else

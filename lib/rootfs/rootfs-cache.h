@@ -34,7 +34,8 @@ int cnb__rootfs_cache_list(const cnb_ctx *ctx, cnb__rootfs_cache_entry **out, si
 void cnb__rootfs_cache_entries_free(cnb__rootfs_cache_entry *entries, size_t n);
 
 /* Removes trees not in use and (unless `all`) last used more than `older_than` seconds ago;
- * also leftovers of interrupted assemblies. */
+ * also leftovers of interrupted assemblies. By the same rule: the pull records of <cache>/refs
+ * (oci/pull-memo.h), then unused blobs (oci/store-gc.h), then VM snapshots (vm-snapshot.h). */
 int cnb__rootfs_cache_prune(const cnb_ctx *ctx, bool all, int64_t older_than, uint64_t *out_freed,
 			    size_t *out_removed, cnb_error **err);
 

@@ -39,6 +39,7 @@ phase() {
 	OUT=$B/$p.out
 	setpriv --reuid=1000 --regid=1000 --clear-groups \
 		env -i HOME=/tmp PATH=/usr/local/bin:/usr/bin:/bin CNB_PLATFORM_API=${PLATFORM_API:-0.15} SECRET_HOST=leak \
+		${DETECT_JOBS:+CNB_DETECT_JOBS=$DETECT_JOBS} \
 		"$LC" "$p" -app "$B/workspace" -layers "$B/layers" -platform "$B/platform" \
 		-buildpacks "$B/cnb/buildpacks" -build-config "$B/cnb/build-config" "$@" >"$OUT" 2>&1
 	RC=$?
@@ -270,6 +271,65 @@ SH
 done
 phase detect -order "$B/cnb/order.toml"
 is "$RC" 0 "detect: the buildpacks of a group are detected in parallel"
+
+# --- parallel detection decides and prints what one-at-a-time detection does: the buildpacks
+# finish in the reverse of their order, print, fail, err and write plans; two groups fail first ---
+# slow_bp ID SLEEP EXIT PLAN-NAME: prints two lines, sleeps, writes a plan (provides and requires
+# PLAN-NAME) unless that is empty, exits EXIT.
+slow_bp() {
+	mkbp "test_$1" "api = \"0.10\"
+[buildpack]
+id = \"test/$1\"
+version = \"1.0.0\""
+	cat > "$B/cnb/buildpacks/test_$1/1.0.0/bin/detect" <<SH
+#!/bin/bash
+echo "$1: looking"
+sleep $2
+echo "$1: done (exit $3)" >&2
+[ -z "$4" ] || printf '[[provides]]\nname = "%s"\n[[requires]]\nname = "%s"\n' "$4" "$4" > "\$CNB_BUILD_PLAN_PATH"
+exit $3
+SH
+}
+new_builder same "[[order]]
+$(elem test/s-slow)
+$(elem test/s-err)
+$(elem test/s-fast)
+[[order]]
+$(elem test/s-slow)
+$(elem test/s-unmet)
+[[order]]
+$(elem test/s-slow)
+$(elem test/s-mid optional)
+$(elem test/s-no optional)
+$(elem test/s-fast)"
+slow_bp s-slow 0.8 0 slow
+slow_bp s-err 0.4 3 ""
+slow_bp s-fast 0 0 fast
+slow_bp s-mid 0.4 0 mid
+slow_bp s-no 0.2 100 ""
+mkbp test_s-unmet 'api = "0.10"
+[buildpack]
+id = "test/s-unmet"
+version = "1.0.0"'
+printf '#!/bin/bash\necho "s-unmet: needs what nobody gives"\nprintf "[[requires]]\\nname = \\"nobody\\"\\n" > "$CNB_BUILD_PLAN_PATH"\n' \
+	> "$B/cnb/buildpacks/test_s-unmet/1.0.0/bin/detect"
+for jobs in 1 ""; do
+	DETECT_JOBS=$jobs phase detect -order "$B/cnb/order.toml" -log-level debug
+	mkdir -p "$B/jobs$jobs"
+	cp "$OUT" "$B/jobs$jobs/out"
+	cp "$B/layers/group.toml" "$B/layers/plan.toml" "$B/jobs$jobs/" 2>/dev/null
+	echo "$RC" > "$B/jobs$jobs/rc"
+done
+is "$(cat "$B/jobs1/rc")" 0 "detect, one at a time (CNB_DETECT_JOBS=1): the third group passes"
+has "$B/jobs1/group.toml" 'test/s-mid' "detect, one at a time: the optional passing buildpack is in the group"
+for f in rc group.toml plan.toml out; do
+	if cmp -s "$B/jobs1/$f" "$B/jobs/$f"; then ok 0 "detect in parallel: the same $f as one at a time"; else
+		ok 1 "detect in parallel: the same $f as one at a time"
+		diff "$B/jobs1/$f" "$B/jobs/$f" | head -20 | sed 's/^/#   /'
+	fi
+done
+[ "$(grep -o 's-[a-z]*: looking' "$B/jobs/out" | head -3 | tr '\n' ' ')" = "s-slow: looking s-err: looking s-fast: looking " ]
+ok $? "detect in parallel: each buildpack's output in the group's order, not in the order they finished"
 
 # --- every path input of platform.md "detector" and "builder" "Inputs", given by environment only ---
 single_builder paths test/under_score

@@ -232,14 +232,29 @@ static int detect_batch(detector *d, detect_job *jobs, size_t n, cnb_error **err
 }
 
 /*
+ * How many detects run at once: $CNB_DETECT_JOBS when it is a number from 1 (one after another:
+ * what parallel detection is checked against, and a way out for buildpacks that trip over each
+ * other), else the CPUs, but at least 4: detect scripts mostly wait on the disk.
+ */
+static size_t detect_jobs(void)
+{
+	const char *env = getenv("CNB_DETECT_JOBS");
+	char *end;
+	long jobs = env && *env ? strtol(env, &end, 10) : 0;
+	if (jobs >= 1 && jobs <= 1024 && !*end)
+		return (size_t)jobs;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	return cpus > 4 ? (size_t)cpus : 4;
+}
+
+/*
  * Detects of one group run in parallel, as in the reference (lifecycle phase/detector.go, unbounded
- * there). Bounded here by the CPUs, but at least 4: detect scripts mostly wait on the disk.
+ * there), bounded by detect_jobs(). Results and output come out in the group's order.
  */
 static int detect_many(void *ud, const cnb__bp_descriptor *const *bps, cnb__detect_run *const *runs, size_t n,
 		       cnb_error **err)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t batch = cpus > 4 ? (size_t)cpus : 4;
+	size_t batch = detect_jobs();
 	_cleanup_free_ detect_job *jobs = calloc(n + 1, sizeof(*jobs));
 	if (!jobs)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
