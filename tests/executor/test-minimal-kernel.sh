@@ -29,8 +29,8 @@ sed 's/^/#   | /' "$tmp/out"
 check "exit code 3 propagates (got $rc)" [ $rc = 3 ]
 check "booted on microvm" grep -q 'started QEMU.*microvm' "$tmp/out"
 check "ran as the user" grep -q 'hi from 1000$' "$tmp/out"
-check "mapped-xattr ownership through 9p + overlay" grep -q " mapped$" "$tmp/out"
-check "overlay accepts writes" grep -q " new$" "$tmp/out"
+check "mapped-xattr ownership through 9p + overlay" grep -qx "mapped" "$tmp/out"
+check "overlay accepts writes" grep -qx "new" "$tmp/out"
 check "not the Debian kernel (no module support)" sh -c "! grep -q modules '$tmp/share/version'"
 check "virtio-net is up (eth0)" grep -q "eth0:" "$tmp/share/net"
 ready=$(sed -n 's/.*job environment ready after \([0-9]*\) ms.*/\1/p' "$tmp/out" | head -n1)

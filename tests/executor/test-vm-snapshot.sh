@@ -2,10 +2,16 @@
 # e2e: VM snapshot-restore through `cnb vm run` (lib/executor/vm-snapshot.h). The first run boots cold
 # and saves a snapshot; later runs restore it. Clones must not share RNG output, boot_id or a stale
 # clock; a truncated or stale snapshot is a cache miss (cold boot, rebuilt); concurrent runs
-# share one snapshot. Prints TAP.
+# share one snapshot. With a third argument `minimal`, the same on the minimal kernel and microvm
+# (vmshim/image/build-kernel.sh --install-to-cache; skipped without it). Prints TAP.
 set -u
 cnb=$1 make_rootfs=$2
 . "$(dirname "$0")/../lib/tap.sh"
+if [ "${3:-}" = minimal ]; then
+	kernel=${CNB_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/cnb}/vm/kernel/vmlinux
+	[ -r "$kernel" ] || tap_skip_all "no minimal kernel in the cache (vmshim/image/build-kernel.sh --install-to-cache)"
+	export CNB_VM_KERNEL=$kernel
+fi
 . "$(dirname "$0")/vm-test.sh"
 vm_test_rootfs vm-snapshot
 export CNB_CACHE_DIR="$tmp/cache" CNB_VM_ACCEL=tcg
