@@ -47,7 +47,9 @@ typedef struct cnb_build_opts {
 	int clear_cache;               /**< non-zero: ignore the previous cache */
 	int network;                   /**< non-zero (default): outbound network in the build (slirp) */
 	int64_t creation_time;         /**< seconds since the epoch, or CNB_BUILD_TIME_DEFAULT / CNB_BUILD_TIME_NOW */
-	const char *platform;          /**< "linux/amd64" (default: the host's) */
+	const char *platform;          /**< "linux/amd64" (default: the host's); a comma list "linux/amd64,linux/arm64"
+	                                    builds each platform in turn and publishes one OCI image index of
+	                                    them (not to a docker-archive; VM executor only) */
 	int32_t pull_policy;           /**< a cnb_pull_policy */
 	const char *executor;          /**< "vm" (default) or "host" (Linux, root, no VM) */
 	uint32_t cpus;                 /**< VM cpus; 0: the host's online CPUs, at most 8 */

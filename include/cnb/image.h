@@ -192,7 +192,8 @@ typedef struct cnb_image_run_opts {
 	const char *executor;    /**< "vm" (NULL) or "host" (Linux, root) */
 	int network;             /**< non-zero (default): outbound network */
 	uint32_t timeout_s;      /**< seconds; 0: none */
-	const char *platform;    /**< NULL: linux/amd64 */
+	const char *platform;    /**< "os/arch[/variant]" chosen from an index (an image of another arch runs
+	                              emulated in the VM); NULL: the host's */
 	int stdout_fd;           /**< version 2: -1, or an fd that receives the process's stdout byte for byte */
 	int stderr_fd;           /**< version 2: -1, or an fd that receives the process's stderr byte for byte */
 } cnb_image_run_opts;
