@@ -88,8 +88,8 @@ int cnb__oci_platform_list_parse(char ***out, size_t *n, const char *s, cnb_erro
 	_cleanup_free_ char *copy = strdup(s);
 	char **list = calloc(CNB_OCI_PLATFORMS_MAX + 1, sizeof(char *));
 	int r = copy && list ? 0 : cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	char *save = NULL;
-	for (char *item = copy ? strtok_r(copy, ",", &save) : NULL; r == 0 && item; item = strtok_r(NULL, ",", &save)) {
+	char *rest = copy;
+	for (char *item = copy ? strsep(&rest, ",") : NULL; r == 0 && item; item = strsep(&rest, ",")) {
 		item += strspn(item, " \t");
 		item[strcspn(item, " \t")] = '\0';
 		cnb__oci_platform p;

@@ -438,6 +438,14 @@ static int pack_layers(run_state *s, const cnb__owner *owner, cnb_error **err)
 	return cnb__job_pack_tree(s->b->ctx, layers, tar, owner, false, NULL, time(NULL), err);
 }
 
+/* The platform as a file name: "linux-arm64-v8". */
+static void platform_key(const run_state *s, char key[CNB_OCI_PLATFORM_NAME_MAX])
+{
+	snprintf(key, CNB_OCI_PLATFORM_NAME_MAX, "%s", s->target);
+	for (char *c = key; *c; c++)
+		*c = *c == '/' ? '-' : *c;
+}
+
 /*
  * The build cache directory of this platform: --cache-dir as given for a one-platform build, its
  * <os>-<arch>[-<variant>] subdirectory for each of several; by default one per image, with the
@@ -446,9 +454,7 @@ static int pack_layers(run_state *s, const cnb__owner *owner, cnb_error **err)
 static int cache_dir_of(run_state *s)
 {
 	char key[CNB_OCI_PLATFORM_NAME_MAX];
-	snprintf(key, sizeof(key), "%s", s->target);
-	for (char *c = key; *c; c++)
-		*c = *c == '/' ? '-' : *c;
+	platform_key(s, key);
 	bool keyed = s->b->opts.cache_dir ? s->b->n_platforms > 1 : s->foreign;
 	s->cache_dir = cnb__build_cache_dir(s->b->ctx, s->b->opts.cache_dir, s->b->opts.image, keyed ? key : NULL);
 	return s->cache_dir ? 0 : -1;
@@ -745,9 +751,7 @@ static char *platform_subdir(const run_state *s, const char *dir)
 	if (s->b->n_platforms == 1)
 		return strdup(dir);
 	char key[CNB_OCI_PLATFORM_NAME_MAX];
-	snprintf(key, sizeof(key), "%s", s->target);
-	for (char *c = key; *c; c++)
-		*c = *c == '/' ? '-' : *c;
+	platform_key(s, key);
 	return cnb__path_join(dir, key);
 }
 
