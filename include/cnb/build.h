@@ -129,7 +129,8 @@ CNB_EXTERN int cnb_build_run(cnb_build *build, cnb_error **err);
  */
 CNB_EXTERN void cnb_build_cancel(cnb_build *build);
 
-/** @return the pushed image's manifest digest ("sha256:…"), or NULL before success. Valid until cnb_build_free(). */
+/** @return the pushed image's manifest digest ("sha256:…"; the image index's for several platforms), or NULL
+ *  before success. Valid until cnb_build_free(). */
 CNB_EXTERN const char *cnb_build_digest(const cnb_build *build);
 
 /** @return the full reference of the result ("reg/app:tag@sha256:…" or "oci:DIR:TAG"), or NULL before success.
@@ -137,7 +138,8 @@ CNB_EXTERN const char *cnb_build_digest(const cnb_build *build);
 CNB_EXTERN const char *cnb_build_reference(const cnb_build *build);
 
 /**
- * The result as JSON: image, digest, tags, per-phase timings in ms, layer reuse and cache stats.
+ * The result as JSON: image, digest, tags, per-phase timings in ms, layer reuse and cache stats; for
+ * several platforms, totals plus "platforms": [{"platform", "digest", "layers", "phases_ms"}].
  * @return the JSON text (caller frees with cnb_free()), or NULL on OOM or before the build ran.
  */
 CNB_EXTERN char *cnb_build_report_json(const cnb_build *build);

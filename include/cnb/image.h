@@ -85,7 +85,8 @@ CNB_EXTERN int cnb_image_inspect(char **out_json, cnb_ctx *ctx, const char *loca
  * Lists the named images of the OCI layout `layout_dir` (the local image store of `cnb build` is
  * $XDG_DATA_HOME/cnb/images) as a JSON array, in index order:
  * [{"name", "digest", "mediaType", "size" (manifest + config + layers, bytes), "created", "platform"}],
- * an entry that cannot be read as {"name", "error"}. A missing layout is an empty array.
+ * an entry that cannot be read as {"name", "error"}. A multi-platform image (an index) is described by
+ * its image for this host, plus "indexDigest" and "platforms" ["os/arch[/variant]", …]. A missing layout is an empty array.
  * Caller frees *out_json with cnb_free().
  * @return 0; CNB_EINVAL, CNB_EPARSE (malformed index.json), CNB_EIO, CNB_ENOMEM.
  */

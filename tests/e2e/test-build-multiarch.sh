@@ -132,7 +132,8 @@ ok $rc "the rebuild reuses every layer per platform, from that platform's previo
 run local "$cnb" build multi/local --builder "$reg/multi/builder" --path "$work/app" --platform linux/amd64,linux/arm64
 ok $rc "a two-platform build into the local image store"; [ $rc = 0 ] || show "$work/local.out"
 run images "$cnb" images
-grep -q "multi/local" "$work/images.out"; ok $? "cnb images lists it"; show "$work/images.out" 5
+grep -q "^multi/local .*linux/amd64,linux/arm64" "$work/images.out"; ok $? "cnb images lists it with both platforms"
+show "$work/images.out" 5
 run runlocal "$cnb" run multi/local
 run runlocalarm "$cnb" run --platform linux/arm64 multi/local
 grep -q "^Hello from x86_64$" "$work/runlocal.out" && grep -q "^Hello from aarch64$" "$work/runlocalarm.out"
