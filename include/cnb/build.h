@@ -139,7 +139,7 @@ CNB_EXTERN const char *cnb_build_reference(const cnb_build *build);
 
 /**
  * The result as JSON: image, digest, tags, per-phase timings in ms, layer reuse and cache stats; for
- * several platforms, totals plus "platforms": [{"platform", "digest", "layers", "phases_ms"}].
+ * several platforms, totals plus "platforms": [{"platform", "digest", "layers", "phases_ms", "boot_ms"}].
  * @return the JSON text (caller frees with cnb_free()), or NULL on OOM or before the build ran.
  */
 CNB_EXTERN char *cnb_build_report_json(const cnb_build *build);

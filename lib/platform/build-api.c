@@ -287,9 +287,10 @@ static json_t *platforms_json(const cnb_build *b)
 	json_t *list = json_array();
 	for (size_t i = 0; list && i < b->n_platforms && b->results[i].platform; i++) {
 		const cnb__platform_result *p = &b->results[i];
-		json_array_append_new(list, json_pack("{s:s, s:s?, s:o, s:o}", "platform", p->platform, "digest", p->digest,
-						      "layers", layers_json(&p->export_stats), "phases_ms",
-						      phases_json(b, p->first_phase, p->n_phases)));
+		json_array_append_new(list, json_pack("{s:s, s:s?, s:o, s:o, s:I}", "platform", p->platform, "digest",
+						      p->digest, "layers", layers_json(&p->export_stats), "phases_ms",
+						      phases_json(b, p->first_phase, p->n_phases), "boot_ms",
+						      (json_int_t)p->vm_boot_ms));
 	}
 	return list;
 }

@@ -20,6 +20,7 @@ typedef struct cnb__platform_result {
 	char *platform; /* "linux/arm64", the image's own */
 	char *digest;   /* its manifest's digest */
 	cnb__export_stats export_stats;
+	uint64_t vm_boot_ms;
 	size_t first_phase, n_phases;
 } cnb__platform_result;
 
@@ -40,7 +41,7 @@ struct cnb_build {
 	size_t n_phases;
 	cnb__export_stats export_stats; /* all platforms' */
 	cnb__platform_result *results;  /* n_platforms of them, filled as each finishes */
-	uint64_t vm_boot_ms;
+	uint64_t vm_boot_ms; /* all platforms' */
 	char accel[8];
 	bool accel_fell_back;
 };

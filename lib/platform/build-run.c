@@ -646,7 +646,8 @@ static int run_lifecycle(run_state *s, cnb_error **err)
 	cnb__log(s->b->ctx, CNB_LOG_INFO, "===> DETECT, RESTORE, BUILD, EXPORT (executor: %s)",
 		 s->b->opts.executor ? s->b->opts.executor : "vm");
 	int r = cnb__executor_run(s->b->ctx, s->b->opts.executor, &job, s->b->cancel_pipe[0], &res, err);
-	s->b->vm_boot_ms = res.boot_ms;
+	s->b->vm_boot_ms += res.boot_ms;
+	s->b->results[s->index].vm_boot_ms = res.boot_ms;
 	snprintf(s->b->accel, sizeof(s->b->accel), "%s", res.accel);
 	s->b->accel_fell_back = res.accel_fell_back;
 	if (res.n_steps_run > 0 && s->b->n_phases < CNB_BUILD_MAX_PHASES)

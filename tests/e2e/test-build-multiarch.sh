@@ -51,8 +51,9 @@ echo "# two-platform build (amd64 + emulated arm64): $two_ms ms; one-platform am
 ok $rc "build --platform linux/amd64,linux/arm64 --publish ($two_ms ms)"; [ $rc = 0 ] || show "$work/build1.out"
 python3 -c 'import json,sys
 r = json.load(open(sys.argv[1]))
-print("# per platform (report phases_ms):", "; ".join("%s %d ms (lifecycle %d ms)" % (p["platform"], sum(p["phases_ms"].values()),
-      sum(v for k, v in p["phases_ms"].items() if k in ("setup", "detect", "restore", "build", "export"))) for p in r["platforms"]))' \
+print("# per platform (report):", "; ".join("%s phases %d ms (lifecycle %d ms), VM boot %d ms" % (p["platform"],
+      sum(p["phases_ms"].values()), sum(v for k, v in p["phases_ms"].items() if k in ("setup", "detect", "restore", "build", "export")),
+      p["boot_ms"]) for p in r["platforms"]))' \
 	"$work/build1.json" 2>/dev/null
 d1=$(digest_of build1)
 grep -q -- "---> build arch: x86_64" "$work/build1.out" && grep -q -- "---> build arch: aarch64" "$work/build1.out"
@@ -109,7 +110,7 @@ rc=$?; ok $rc "the --cache-image is an index of an amd64 and an arm64 cache"; [ 
 
 start=$(date +%s%N)
 build_two build2
-echo "# two-platform rebuild: $(ms "$start") ms"
+rebuild_ms=$(ms "$start")
 d2=$(digest_of build2)
 [ $rc = 0 ] && [ "$d1" = "$d2" ]; ok $? "the unchanged rebuild gives the same index ($d2)"; [ $rc = 0 ] || show "$work/build2.out"
 [ "$(grep -c "build number 2 (cached" "$work/build2.out")" = 2 ]
@@ -127,6 +128,17 @@ assert [p for n, p in by.items() if n.startswith("linux/arm64")][0]["digest"] ==
 PY
 rc=$?
 ok $rc "the rebuild reuses every layer per platform, from that platform's previous image"; show "$work/reuse.out" 4
+start=$(date +%s%N)
+run single2 "$cnb" build "$reg/multi/single" --builder "$reg/multi/builder" --path "$work/app" --publish \
+	--platform linux/amd64
+echo "# warm: two-platform rebuild $rebuild_ms ms; one-platform amd64 rebuild $(ms "$start") ms (exit $rc)"
+# The tag now names an amd64 image: an arm64 build to it must not take layers from it.
+run crossprev "$cnb" build "$reg/multi/single" --builder "$reg/multi/builder" --path "$work/app" --publish \
+	--platform linux/arm64 --report-json "$work/crossprev.json"
+[ $rc = 0 ] && grep -q "previous image .*linux/amd64, not linux/arm64.*building without it" "$work/crossprev.out" &&
+	python3 -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1]))["layers"]["reused"] == 0 else 1)' "$work/crossprev.json"
+ok $? "an arm64 build over an amd64 previous image reuses none of its layers, and says why"
+grep "previous image" "$work/crossprev.out" | sed 's/^/#   /'
 
 # Without --publish: the local image store (an OCI layout) gets the index; `cnb run NAME` finds it.
 run local "$cnb" build multi/local --builder "$reg/multi/builder" --path "$work/app" --platform linux/amd64,linux/arm64
