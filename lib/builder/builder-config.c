@@ -197,7 +197,7 @@ static int find_unknown(cnb__builder_config *c, const cnb_toml *doc)
 int cnb__builder_config_platform(const cnb__builder_config *c, const char *requested, const char **out,
 				 cnb_error **err)
 {
-	return cnb__targets_pick(c->targets, c->n_targets, requested, "the builder's", out, err);
+	return cnb__builder_targets_pick(c->targets, c->n_targets, requested, "the builder's", out, err);
 }
 
 int cnb__builder_config_load(cnb__builder_config **out, const char *path, cnb_error **err)
@@ -235,7 +235,7 @@ int cnb__builder_config_load(cnb__builder_config **out, const char *path, cnb_er
 	if (r == 0)
 		r = parse_system(c, cnb__toml_get(doc, "system"), path, err);
 	if (r == 0)
-		r = cnb__targets_parse(&c->targets, &c->n_targets, cnb__toml_get(doc, "targets"), path, false, err);
+		r = cnb__builder_targets_parse(&c->targets, &c->n_targets, cnb__toml_get(doc, "targets"), path, false, err);
 	c->lifecycle = cnb__toml_get(doc, "lifecycle") != NULL;
 	if (r == 0 && find_unknown(c, doc) < 0)
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");

@@ -39,7 +39,7 @@ static int parse(cnb__package_config *c, const cnb_toml *doc, const char *path, 
 		return cnb__error_set(err, CNB_EUNSUPPORTED, "%s: [platform] os = \"%s\": only linux is supported", path, os);
 	if (!(c->os = strdup("linux")))
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	return cnb__targets_parse(&c->targets, &c->n_targets, cnb__toml_get(doc, "targets"), path, false, err);
+	return cnb__builder_targets_parse(&c->targets, &c->n_targets, cnb__toml_get(doc, "targets"), path, false, err);
 }
 
 int cnb__package_config_load(cnb__package_config **out, const char *path, cnb_error **err)

@@ -76,7 +76,7 @@ static int buildpack_targets(const cnb__package_config *c, char ***out, size_t *
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	if (cnb__toml_parse_file(&doc, path, err) < 0)
 		return cnb__error_prefix(err, "buildpack");
-	int r = cnb__targets_parse(out, n, cnb__toml_get(doc, "targets"), path, true, err);
+	int r = cnb__builder_targets_parse(out, n, cnb__toml_get(doc, "targets"), path, true, err);
 	cnb__toml_free(doc);
 	return r;
 }
@@ -99,7 +99,7 @@ int cnb__buildpack_package(cnb_ctx *ctx, const char *config_path, const char *ds
 	if (r == 0) {
 		targets = c->n_targets ? c->targets : bp_targets;
 		n = c->n_targets ? c->n_targets : n;
-		r = cnb__targets_pick(targets, n, platform, "the package's", &picked, err);
+		r = cnb__builder_targets_pick(targets, n, platform, "the package's", &picked, err);
 	}
 	size_t count = picked || n <= 1 ? 1 : n;
 	if (r == 0 && count > 1 && as_file)

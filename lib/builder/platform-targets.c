@@ -49,8 +49,8 @@ static int parse_list(char **list, size_t *n, const cnb_toml *targets, const cha
 	return 0;
 }
 
-int cnb__targets_parse(char ***out, size_t *n, const cnb_toml *targets, const char *path, bool lenient,
-		       cnb_error **err)
+int cnb__builder_targets_parse(char ***out, size_t *n, const cnb_toml *targets, const char *path, bool lenient,
+			       cnb_error **err)
 {
 	*out = NULL;
 	*n = 0;
@@ -71,8 +71,8 @@ int cnb__targets_parse(char ***out, size_t *n, const cnb_toml *targets, const ch
 	return 0;
 }
 
-int cnb__targets_pick(char *const *targets, size_t n, const char *requested, const char *whose, const char **out,
-		      cnb_error **err)
+int cnb__builder_targets_pick(char *const *targets, size_t n, const char *requested, const char *whose,
+			      const char **out, cnb_error **err)
 {
 	*out = requested;
 	if (!requested || !n)

@@ -21,15 +21,15 @@
  * without an arch (any arch) are left out and repeats (the same platform for other distros) merged.
  * Only os "linux" is supported.
  */
-int cnb__targets_parse(char ***out, size_t *n, const cnb_toml *targets, const char *path, bool lenient,
-		       cnb_error **err);
+int cnb__builder_targets_parse(char ***out, size_t *n, const cnb_toml *targets, const char *path, bool lenient,
+			       cnb_error **err);
 
 /*
  * The platform `requested` (--platform) among `targets` (`whose`: "the builder's", for messages): with
  * targets it must be one of them. NULL in *out: none requested, so every target is made (or, without
  * targets, the host's platform).
  */
-int cnb__targets_pick(char *const *targets, size_t n, const char *requested, const char *whose, const char **out,
-		      cnb_error **err);
+int cnb__builder_targets_pick(char *const *targets, size_t n, const char *requested, const char *whose,
+			      const char **out, cnb_error **err);
 
 #endif
