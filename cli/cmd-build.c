@@ -41,7 +41,8 @@ static const char usage_text[] =
 	"  -t, --tag REF              more names for the image, pushed with its digest: TAG or a full reference\n"
 	"                             REGISTRY/REPO:TAG (repeatable, comma lists)\n"
 	"      --creation-time now|EPOCH  image creation time (default: 1980-01-01T00:00:01Z, reproducible)\n"
-	"      --platform OS/ARCH     target platform (default: the host's)\n"
+	"      --platform OS/ARCH[,OS/ARCH...]  target platform (default: the host's); a comma list, e.g.\n"
+	"                             linux/amd64,linux/arm64, builds each and writes one image index\n"
 	"      --pull-policy always|if-not-present|never  builder and run image: always resolve their tags,\n"
 	"                             use what the store has else pull, or only the store (default: always)\n"
 	"      --previous-image REF   image to reuse layers from (default: IMAGE)\n"
@@ -177,7 +178,7 @@ static const cnb_cli_opt build_opts[] = {
 	{ "network", KEY_NETWORK, "default|none" },
 	{ "tag", 't', "REF" },
 	{ "creation-time", KEY_CREATION_TIME, "now|EPOCH" },
-	{ "platform", KEY_PLATFORM, "OS/ARCH" },
+	{ "platform", KEY_PLATFORM, "OS/ARCH[,OS/ARCH...]" },
 	{ "pull-policy", KEY_PULL_POLICY, "always|if-not-present|never" },
 	{ "previous-image", KEY_PREVIOUS_IMAGE, "REF" },
 	{ "default-process", 'D', "TYPE" },

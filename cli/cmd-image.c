@@ -51,10 +51,18 @@ static int list(cnb_ctx *ctx, const char *dir, const char *format)
 			printf("%-40s (unreadable: %s)\n", name, error);
 			continue;
 		}
-		const char *digest = json_string_value(json_object_get(e, "digest")) ?: "";
+		/* an index: its digest (what `cnb build` printed) and all its platforms */
+		const char *digest = json_string_value(json_object_get(e, "indexDigest")) ?:
+				     json_string_value(json_object_get(e, "digest")) ?: "";
 		const char *created = json_string_value(json_object_get(e, "created")) ?: "";
-		printf("%-40s %-19.19s %-14s %-20.19s ", name, digest, json_string_value(json_object_get(e, "platform")) ?: "",
-		       *created ? created : "-");
+		char platforms[256] = "";
+		const json_t *list = json_object_get(e, "platforms"), *p;
+		size_t k;
+		json_array_foreach(list, k, p)
+			snprintf(platforms + strlen(platforms), sizeof(platforms) - strlen(platforms), "%s%s", k ? "," : "",
+				 json_string_value(p) ?: "?");
+		printf("%-40s %-19.19s %-14s %-20.19s ", name, digest,
+		       *platforms ? platforms : json_string_value(json_object_get(e, "platform")) ?: "", *created ? created : "-");
 		print_size((uint64_t)json_integer_value(json_object_get(e, "size")));
 	}
 	json_decref(images);

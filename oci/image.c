@@ -186,6 +186,20 @@ int cnb__oci_image_check_platform(const cnb__oci_image *img, const char *platfor
 			      arch, variant ? "/" : "", variant ? variant : "", platform);
 }
 
+int cnb__oci_image_set_platform(cnb__oci_image *img, const char *platform, cnb_error **err)
+{
+	cnb__oci_platform p;
+	if (cnb__oci_platform_parse(&p, platform, err) < 0)
+		return CNB_EINVAL;
+	json_t *config = cnb__oci_image_config_edit(img);
+	json_object_del(config, "variant");
+	if (json_object_set_new(config, "os", json_string(p.os)) < 0 ||
+	    json_object_set_new(config, "architecture", json_string(p.arch)) < 0 ||
+	    (p.variant[0] && json_object_set_new(config, "variant", json_string(p.variant)) < 0))
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	return 0;
+}
+
 json_t *cnb__oci_image_config_edit(cnb__oci_image *img)
 {
 	drop_config(img);

@@ -108,6 +108,9 @@ const char *cnb__oci_image_arch(const cnb__oci_image *img);
  * CNB_EUNSUPPORTED naming both otherwise. */
 int cnb__oci_image_check_platform(const cnb__oci_image *img, const char *platform, cnb_error **err);
 
+/* Sets the config's os, architecture and variant from "os/arch[/variant]" (NULL: the host's). */
+int cnb__oci_image_set_platform(cnb__oci_image *img, const char *platform, cnb_error **err);
+
 /*
  * Compresses an uncompressed layer tar with gzip (deterministic: no name or mtime in the header),
  * computing diff_id over the tar and digest over the gzip stream, and stores the blob. Fills *out

@@ -77,7 +77,7 @@ static int put_index(cnb_ctx *ctx, const cnb__oci_loc *loc, const char *data, co
 }
 
 int cnb__oci_index_push(cnb_ctx *ctx, cnb__oci_image *const *imgs, size_t n, const char *dst, char **out_digest,
-			cnb_error **err)
+			size_t *out_size, cnb_error **err)
 {
 	if (out_digest)
 		*out_digest = NULL;
@@ -116,6 +116,8 @@ int cnb__oci_index_push(cnb_ctx *ctx, cnb__oci_image *const *imgs, size_t n, con
 	if (r < 0)
 		return cnb__error_prefix(err, "push %s: index", dst);
 	cnb__log(ctx, CNB_LOG_DEBUG, "pushed index %s: %s (%zu images)", dst, digest, n);
+	if (out_size)
+		*out_size = strlen(data);
 	if (out_digest && !(*out_digest = strdup(digest)))
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	return 0;

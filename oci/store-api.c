@@ -2,6 +2,8 @@
 #include "image.h"
 #include "layout.h"
 #include "location.h"
+#include "manifest.h"
+#include "store.h"
 #include "platform.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
@@ -12,6 +14,31 @@
 #include <string.h>
 
 #define GC_MIN_AGE_S 120
+
+/* An index's "indexDigest" and "platforms" ["os/arch[/variant]", …] (attestation entries left out). */
+static int add_index(json_t *o, const char *dir, const char *index_digest)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	if (cnb__oci_store_read_bytes(dir, index_digest, CNB_OCI_MANIFEST_MAX, &data, &len, NULL) < 0)
+		return 0; /* the entry still says what the chosen image is */
+	json_t *index = json_loadb(data, len, 0, NULL), *list = json_array(), *m;
+	size_t i;
+	json_array_foreach(json_object_get(index, "manifests"), i, m) {
+		const json_t *p = json_object_get(m, "platform");
+		const char *os = json_string_value(json_object_get(p, "os"));
+		const char *arch = json_string_value(json_object_get(p, "architecture"));
+		const char *variant = json_string_value(json_object_get(p, "variant"));
+		if (!os || !arch || !strcmp(os, "unknown"))
+			continue;
+		char name[CNB_OCI_PLATFORM_NAME_MAX];
+		snprintf(name, sizeof(name), "%s/%s%s%s", os, arch, variant && *variant ? "/" : "", variant ? variant : "");
+		json_array_append_new(list, json_string(name));
+	}
+	json_decref(index);
+	return json_object_set_new(o, "indexDigest", json_string(index_digest)) < 0 ||
+		       json_object_set_new(o, "platforms", list) < 0 ? -1 : 0;
+}
 
 static json_t *entry_of(const char *dir, const char *name, const cnb__oci_platform *want)
 {
@@ -33,6 +60,8 @@ static json_t *entry_of(const char *dir, const char *name, const cnb__oci_platfo
 	json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "name", name, "digest", img->manifest_digest, "mediaType",
 			      img->manifest_media_type, "size", (json_int_t)size, "created", created ? created : "",
 			      "platform", platform);
+	if (o && img->index_digest && add_index(o, dir, img->index_digest) < 0)
+		json_decref(o), o = NULL;
 	cnb__oci_image_free(img);
 	return o;
 }

@@ -47,7 +47,9 @@ typedef struct cnb_build_opts {
 	int clear_cache;               /**< non-zero: ignore the previous cache */
 	int network;                   /**< non-zero (default): outbound network in the build (slirp) */
 	int64_t creation_time;         /**< seconds since the epoch, or CNB_BUILD_TIME_DEFAULT / CNB_BUILD_TIME_NOW */
-	const char *platform;          /**< "linux/amd64" (default: the host's) */
+	const char *platform;          /**< "linux/amd64" (default: the host's); a comma list "linux/amd64,linux/arm64"
+	                                    builds each platform in turn and publishes one OCI image index of
+	                                    them (not to a docker-archive; VM executor only) */
 	int32_t pull_policy;           /**< a cnb_pull_policy */
 	const char *executor;          /**< "vm" (default) or "host" (Linux, root, no VM) */
 	uint32_t cpus;                 /**< VM cpus; 0: the host's online CPUs, at most 8 (one under TCG) */
@@ -127,7 +129,8 @@ CNB_EXTERN int cnb_build_run(cnb_build *build, cnb_error **err);
  */
 CNB_EXTERN void cnb_build_cancel(cnb_build *build);
 
-/** @return the pushed image's manifest digest ("sha256:…"), or NULL before success. Valid until cnb_build_free(). */
+/** @return the pushed image's manifest digest ("sha256:…"; the image index's for several platforms), or NULL
+ *  before success. Valid until cnb_build_free(). */
 CNB_EXTERN const char *cnb_build_digest(const cnb_build *build);
 
 /** @return the full reference of the result ("reg/app:tag@sha256:…" or "oci:DIR:TAG"), or NULL before success.
@@ -135,7 +138,8 @@ CNB_EXTERN const char *cnb_build_digest(const cnb_build *build);
 CNB_EXTERN const char *cnb_build_reference(const cnb_build *build);
 
 /**
- * The result as JSON: image, digest, tags, per-phase timings in ms, layer reuse and cache stats.
+ * The result as JSON: image, digest, tags, per-phase timings in ms, layer reuse and cache stats; for
+ * several platforms, totals plus "platforms": [{"platform", "digest", "layers", "phases_ms", "boot_ms"}].
  * @return the JSON text (caller frees with cnb_free()), or NULL on OOM or before the build ran.
  */
 CNB_EXTERN char *cnb_build_report_json(const cnb_build *build);

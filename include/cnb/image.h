@@ -85,7 +85,8 @@ CNB_EXTERN int cnb_image_inspect(char **out_json, cnb_ctx *ctx, const char *loca
  * Lists the named images of the OCI layout `layout_dir` (the local image store of `cnb build` is
  * $XDG_DATA_HOME/cnb/images) as a JSON array, in index order:
  * [{"name", "digest", "mediaType", "size" (manifest + config + layers, bytes), "created", "platform"}],
- * an entry that cannot be read as {"name", "error"}. A missing layout is an empty array.
+ * an entry that cannot be read as {"name", "error"}. A multi-platform image (an index) is described by
+ * its image for this host, plus "indexDigest" and "platforms" ["os/arch[/variant]", …]. A missing layout is an empty array.
  * Caller frees *out_json with cnb_free().
  * @return 0; CNB_EINVAL, CNB_EPARSE (malformed index.json), CNB_EIO, CNB_ENOMEM.
  */
@@ -192,7 +193,8 @@ typedef struct cnb_image_run_opts {
 	const char *executor;    /**< "vm" (NULL) or "host" (Linux, root) */
 	int network;             /**< non-zero (default): outbound network */
 	uint32_t timeout_s;      /**< seconds; 0: none */
-	const char *platform;    /**< NULL: linux/amd64 */
+	const char *platform;    /**< "os/arch[/variant]" chosen from an index (an image of another arch runs
+	                              emulated in the VM); NULL: the host's */
 	int stdout_fd;           /**< version 2: -1, or an fd that receives the process's stdout byte for byte */
 	int stderr_fd;           /**< version 2: -1, or an fd that receives the process's stderr byte for byte */
 } cnb_image_run_opts;

@@ -175,44 +175,6 @@ static int parse_system(cnb__builder_config *c, const cnb_toml *system, const ch
 	return r ? r : parse_system_group(&c->system.groups[1], cnb__toml_get(system, "post"), "post", path, err);
 }
 
-/* [[targets]] os (default linux), arch, variant: the platforms of the builder's manifests (pack's
- * builder.toml; the buildpacks spec's buildpack.toml [[targets]] have the same shape). */
-static int parse_targets(cnb__builder_config *c, const cnb_toml *targets, const char *path, cnb_error **err)
-{
-	size_t n = cnb__toml_len(targets);
-	if (targets && cnb__toml_type(targets) != CNB_TOML_ARRAY)
-		return cnb__error_set(err, CNB_EPARSE, "%s: targets must be an array of tables ([[targets]])", path);
-	if (n == 0)
-		return 0;
-	if (n > CNB_BUILDER_MAX_TARGETS)
-		return cnb__error_set(err, CNB_EINVAL, "%s: %zu [[targets]]: at most %d", path, n, CNB_BUILDER_MAX_TARGETS);
-	if (!(c->targets = calloc(n + 1, sizeof(char *))))
-		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	for (size_t i = 0; i < n; i++) {
-		const cnb_toml *t = cnb__toml_at(targets, i);
-		const char *os = cnb__toml_get_string(t, "os"), *arch = cnb__toml_get_string(t, "arch");
-		const char *variant = cnb__toml_get_string(t, "variant");
-		if (!arch || !*arch)
-			return cnb__error_set(err, CNB_EINVAL, "%s: targets[%zu] has no arch (e.g. arch = \"arm64\")", path, i);
-		if (os && strcmp(os, "linux"))
-			return cnb__error_set(err, CNB_EUNSUPPORTED, "%s: targets[%zu] os = \"%s\": only linux is supported",
-					      path, i, os);
-		if (asprintf(&c->targets[i], "linux/%s%s%s", arch, variant && *variant ? "/" : "",
-			     variant && *variant ? variant : "") < 0) {
-			c->targets[i] = NULL;
-			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-		}
-		c->n_targets++;
-		cnb__oci_platform p;
-		if (cnb__oci_platform_parse(&p, c->targets[i], err) < 0)
-			return cnb__error_prefix(err, "%s: targets[%zu]", path, i);
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(c->targets[j], c->targets[i]))
-				return cnb__error_set(err, CNB_EINVAL, "%s: targets[%zu] repeats %s", path, i, c->targets[i]);
-	}
-	return 0;
-}
-
 /* Top-level keys of pack's builder.toml; anything else is reported, not silently dropped. */
 static int find_unknown(cnb__builder_config *c, const cnb_toml *doc)
 {
@@ -235,15 +197,7 @@ static int find_unknown(cnb__builder_config *c, const cnb_toml *doc)
 int cnb__builder_config_platform(const cnb__builder_config *c, const char *requested, const char **out,
 				 cnb_error **err)
 {
-	*out = requested;
-	if (!requested || !c->n_targets)
-		return 0;
-	for (size_t i = 0; i < c->n_targets; i++)
-		if (!strcmp(requested, c->targets[i]))
-			return 0;
-	return cnb__error_set(err, CNB_EINVAL, "--platform %s is not one of the builder's [[targets]] (%s%s): pick "
-			      "one of them, add it, or leave --platform out to build them all", requested, c->targets[0],
-			      c->n_targets > 1 ? ", ..." : "");
+	return cnb__builder_targets_pick(c->targets, c->n_targets, requested, "the builder's", out, err);
 }
 
 int cnb__builder_config_load(cnb__builder_config **out, const char *path, cnb_error **err)
@@ -281,7 +235,7 @@ int cnb__builder_config_load(cnb__builder_config **out, const char *path, cnb_er
 	if (r == 0)
 		r = parse_system(c, cnb__toml_get(doc, "system"), path, err);
 	if (r == 0)
-		r = parse_targets(c, cnb__toml_get(doc, "targets"), path, err);
+		r = cnb__builder_targets_parse(&c->targets, &c->n_targets, cnb__toml_get(doc, "targets"), path, false, err);
 	c->lifecycle = cnb__toml_get(doc, "lifecycle") != NULL;
 	if (r == 0 && find_unknown(c, doc) < 0)
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");

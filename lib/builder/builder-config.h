@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <cnb/error.h>
 #include "lib/lifecycle/spec/buildpack-descriptor.h"
+#include "platform-targets.h"
 
 typedef struct cnb__builder_bp {
 	char *id;      /* may be NULL: taken from the buildpack itself */
@@ -46,8 +47,6 @@ typedef struct cnb__builder_config {
 	bool lifecycle;    /* [lifecycle] given: libcnb builders run libcnb's lifecycle, so it is reported */
 	char **unknown;    /* top-level keys pack does not define either, NULL-terminated: reported */
 } cnb__builder_config;
-
-#define CNB_BUILDER_MAX_TARGETS 16
 
 /* A config's uri: "oci:…", "docker://…" and plain image references stay, "file://" is dropped, a path
  * becomes absolute (relative to base_dir). NULL on OOM. */

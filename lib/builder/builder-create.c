@@ -161,7 +161,7 @@ int cnb__builder_create(cnb_ctx *ctx, const char *config_path, const char *dst, 
 			cnb__error_prefix(err, "target %s", config->targets[i]);
 	}
 	if (r == 0)
-		r = n ? cnb__oci_index_push(ctx, imgs, n, dst, out_digest, err)
+		r = n ? cnb__oci_index_push(ctx, imgs, n, dst, out_digest, NULL, err)
 		      : cnb__oci_image_push(ctx, imgs[0], dst, NULL, out_digest, err);
 	for (size_t i = 0; i < CNB_ARRAY_SIZE(imgs); i++) {
 		cnb__oci_image_free(imgs[i]);

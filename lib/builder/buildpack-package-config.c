@@ -3,6 +3,7 @@
 #include "builder-config.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
+#include "lib/common/strv.h"
 #include "lib/toml/toml.h"
 
 #include <libgen.h>
@@ -36,7 +37,9 @@ static int parse(cnb__package_config *c, const cnb_toml *doc, const char *path, 
 	const char *os = cnb__toml_get_string(cnb__toml_get(doc, "platform"), "os");
 	if (os && strcmp(os, "linux"))
 		return cnb__error_set(err, CNB_EUNSUPPORTED, "%s: [platform] os = \"%s\": only linux is supported", path, os);
-	return (c->os = strdup("linux")) ? 0 : cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	if (!(c->os = strdup("linux")))
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	return cnb__builder_targets_parse(&c->targets, &c->n_targets, cnb__toml_get(doc, "targets"), path, false, err);
 }
 
 int cnb__package_config_load(cnb__package_config **out, const char *path, cnb_error **err)
@@ -65,5 +68,6 @@ void cnb__package_config_free(cnb__package_config *c)
 		free(c->dependencies[i]);
 	free(c->dependencies);
 	free(c->os);
+	cnb__strv_free(c->targets);
 	free(c);
 }

@@ -1,6 +1,7 @@
 /*
  * pack's package.toml: [buildpack] uri (a directory), [[dependencies]] uri (a directory, a .cnb
- * file, "docker://REF" or a plain image reference), [platform] os ("linux"). Relative URIs resolve
+ * file, "docker://REF" or a plain image reference), [platform] os ("linux"), [[targets]] (os, arch,
+ * variant: the platforms to package, as builder.toml's). Relative URIs resolve
  * against the directory of package.toml.
  */
 #ifndef CNB_BUILDPACK_PACKAGE_CONFIG_H
@@ -14,6 +15,8 @@ typedef struct cnb__package_config {
 	char **dependencies; /* resolved uris, n_dependencies of them */
 	size_t n_dependencies;
 	char *os;            /* "linux" */
+	char **targets;      /* [[targets]] as "linux/arch[/variant]" (platform-targets.h), or NULL */
+	size_t n_targets;
 } cnb__package_config;
 
 int cnb__package_config_load(cnb__package_config **out, const char *path, cnb_error **err);

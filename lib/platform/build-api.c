@@ -10,6 +10,7 @@
 #include "lib/lifecycle/spec/project-descriptor.h"
 #include "lib/os/os.h"
 #include "oci/location.h"
+#include "oci/platform.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -74,6 +75,28 @@ static int check_v3(const cnb_build_opts *o, cnb_error **err)
 	for (const char *const *m = o->registry_mirrors; m && *m; m++)
 		if (!strchr(*m, '=') || **m == '=')
 			return cnb__error_set(err, CNB_EINVAL, "build %s: registry mirror '%s' is not REGISTRY=MIRROR", o->image, *m);
+	return 0;
+}
+
+/* opts.platform as a list: one entry (NULL: the host's), or each of a comma list, which makes an index. */
+static int split_platforms(cnb_build *b, cnb_error **err)
+{
+	const char *p = b->opts.platform;
+	if (!p || !strchr(p, ',')) {
+		b->n_platforms = 1;
+		if (!(b->platforms = calloc(2, sizeof(char *))) || (p && !(b->platforms[0] = strdup(p))))
+			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+		return 0;
+	}
+	if (cnb__oci_platform_list_parse(&b->platforms, &b->n_platforms, p, err) < 0)
+		return cnb__error_prefix(err, "build %s: --platform", b->opts.image);
+	if (b->n_platforms > 1 && b->opts.output && !strncmp(b->opts.output, "docker-archive:", 15))
+		return cnb__error_set(err, CNB_EINVAL, "build %s: a docker-archive holds one platform, not %zu: publish the "
+						       "image or write it to an OCI layout (--output oci:DIR)", b->opts.image,
+				      b->n_platforms);
+	if (b->n_platforms > 1 && b->opts.executor && !strcmp(b->opts.executor, "host"))
+		return cnb__error_set(err, CNB_EUNSUPPORTED, "build %s: the host executor runs only the host's platform: "
+							     "build %s with the VM executor", b->opts.image, p);
 	return 0;
 }
 
@@ -159,6 +182,13 @@ int cnb_build_new(cnb_build **out, cnb_ctx *ctx, const cnb_build_opts *opts, cnb
 		cnb_build_free(b);
 		return CNB_EINVAL;
 	}
+	int r = oom ? 0 : split_platforms(b, err);
+	if (r == 0 && !oom && !(b->results = calloc(b->n_platforms, sizeof(*b->results))))
+		oom = true;
+	if (r < 0) {
+		cnb_build_free(b);
+		return r;
+	}
 	if (!oom && cnb__volumes_parse(b->opts.volumes, b->opts.env, b->opts.workspace, &b->volumes_parsed, &b->n_volumes,
 				       err) < 0) {
 		cnb_build_free(b);
@@ -184,6 +214,15 @@ void cnb_build_free(cnb_build *b)
 	STRV_FIELDS(FREE)
 #undef FREE
 	cnb__volumes_free(b->volumes_parsed, b->n_volumes);
+	for (size_t i = 0; i < b->n_platforms; i++) {
+		free(b->platforms[i]);
+		if (b->results) {
+			free(b->results[i].platform);
+			free(b->results[i].digest);
+		}
+	}
+	free(b->platforms);
+	free(b->results);
 	free(b->ctx);
 	if (b->cancel_pipe[0] >= 0)
 		close(b->cancel_pipe[0]);
@@ -225,23 +264,52 @@ const char *cnb_build_reference(const cnb_build *b)
 	return b ? b->reference : NULL;
 }
 
+static json_t *layers_json(const cnb__export_stats *st)
+{
+	return json_pack("{s:I, s:I, s:I, s:I}", "added", (json_int_t)st->layers_added, "reused",
+			 (json_int_t)st->layers_reused, "bytes_uncompressed", (json_int_t)st->bytes_in,
+			 "bytes_compressed", (json_int_t)st->bytes_out);
+}
+
+/* Phase times by name, summed over platforms ([from, from + n) of b->phases). */
+static json_t *phases_json(const cnb_build *b, size_t from, size_t n)
+{
+	json_t *phases = json_object();
+	for (size_t i = from; phases && i < from + n && i < b->n_phases; i++) {
+		json_int_t before = json_integer_value(json_object_get(phases, b->phases[i].name));
+		json_object_set_new(phases, b->phases[i].name, json_integer(before + (json_int_t)b->phases[i].ms));
+	}
+	return phases;
+}
+
+/* One entry per platform of a multi-platform build: its image digest, layers and phases. */
+static json_t *platforms_json(const cnb_build *b)
+{
+	json_t *list = json_array();
+	for (size_t i = 0; list && i < b->n_platforms && b->results[i].platform; i++) {
+		const cnb__platform_result *p = &b->results[i];
+		json_array_append_new(list, json_pack("{s:s, s:s?, s:o, s:o, s:I}", "platform", p->platform, "digest",
+						      p->digest, "layers", layers_json(&p->export_stats), "phases_ms",
+						      phases_json(b, p->first_phase, p->n_phases), "boot_ms",
+						      (json_int_t)p->vm_boot_ms));
+	}
+	return list;
+}
+
 char *cnb_build_report_json(const cnb_build *b)
 {
 	if (!b || !b->ran)
 		return NULL;
-	json_t *phases = json_object();
-	for (size_t i = 0; phases && i < b->n_phases; i++)
-		json_object_set_new(phases, b->phases[i].name, json_integer((json_int_t)b->phases[i].ms));
 	json_t *tags = json_array();
 	for (size_t i = 0; tags && b->tags[i]; i++)
 		json_array_append_new(tags, json_string(b->tags[i]));
-	json_t *report = json_pack("{s:s, s:s?, s:s?, s:o, s:o, s:{s:I, s:I, s:I, s:I}, s:{s:s, s:I, s:b}}",
-				   "image", b->opts.image, "reference", b->reference, "digest", b->digest, "tags", tags,
-				   "phases_ms", phases, "layers", "added", (json_int_t)b->export_stats.layers_added,
-				   "reused", (json_int_t)b->export_stats.layers_reused, "bytes_uncompressed",
-				   (json_int_t)b->export_stats.bytes_in, "bytes_compressed",
-				   (json_int_t)b->export_stats.bytes_out, "executor", "accel", b->accel, "boot_ms",
-				   (json_int_t)b->vm_boot_ms, "accel_fell_back", b->accel_fell_back);
+	json_t *report = json_pack("{s:s, s:s?, s:s?, s:o, s:o, s:o, s:{s:s, s:I, s:b}}", "image", b->opts.image,
+				   "reference", b->reference, "digest", b->digest, "tags", tags, "phases_ms",
+				   phases_json(b, 0, b->n_phases), "layers", layers_json(&b->export_stats), "executor",
+				   "accel", b->accel, "boot_ms", (json_int_t)b->vm_boot_ms, "accel_fell_back",
+				   b->accel_fell_back);
+	if (report && b->n_platforms > 1)
+		json_object_set_new(report, "platforms", platforms_json(b));
 	char *text = report ? json_dumps(report, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 	json_decref(report);
 	return text;

@@ -1,5 +1,6 @@
 /* Build cache in a registry image. */
 #include "build-cache-image.h"
+#include "lib/api/ctx-internal.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
@@ -29,6 +30,12 @@ int cnb__build_cache_image_stage_in(cnb_ctx *ctx, const char *ref, const char *p
 		cnb__error_pass(err, perr, code);
 		return cnb__error_prefix(err, "cache image %s", ref) ?: code;
 	}
+	/* A one-platform cache image of another platform (an index gave us ours, or nothing) */
+	if (cnb__oci_image_check_platform(img, platform, &perr) < 0) {
+		cnb__log(ctx, CNB_LOG_WARN, "cache image %s: %s: building without it", ref, cnb_error_message(perr));
+		cnb_error_free(perr);
+		return 0;
+	}
 	const json_t *labels = json_object_get(json_object_get(img->config, "config"), "Labels");
 	const char *meta = json_string_value(json_object_get(labels, CNB_CACHE_IMAGE_LABEL));
 	if (!meta)
@@ -53,14 +60,16 @@ int cnb__build_cache_image_stage_in(cnb_ctx *ctx, const char *ref, const char *p
 			 : cnb__error_set(err, CNB_ENOMEM, "out of memory");
 }
 
-int cnb__build_cache_image_commit(cnb_ctx *ctx, const char *ref, const char *out_dir, cnb__cache_stats *stats,
-				  cnb_error **err)
+int cnb__build_cache_image_make(cnb_ctx *ctx, const char *out_dir, const char *platform, cnb__cache_stats *stats,
+				cnb__oci_image **out, cnb_error **err)
 {
 	cnb__cache_plan plan;
 	int r = cnb__cache_plan_read(out_dir, &plan, err);
 	_cleanup_oci_image_ cnb__oci_image *img = NULL;
 	if (r == 0)
 		r = cnb__oci_image_new(&img, err);
+	if (r == 0)
+		r = cnb__oci_image_set_platform(img, platform, err);
 	char created[32];
 	cnb__rfc3339(CNB_TAR_EPOCH, created);
 	for (size_t i = 0; r == 0 && i < plan.n; i++) {
@@ -82,10 +91,20 @@ int cnb__build_cache_image_commit(cnb_ctx *ctx, const char *ref, const char *out
 		if (!labels || json_object_set_new(labels, CNB_CACHE_IMAGE_LABEL, json_string(text)) < 0)
 			r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 		json_object_set_new(config, "created", json_string(created));
-		if (r == 0)
-			r = cnb__oci_image_push(ctx, img, ref, NULL, NULL, err);
 	}
 	free(text);
 	cnb__cache_plan_free(&plan);
+	if (r == 0)
+		*out = TAKE_PTR(img);
+	return r;
+}
+
+int cnb__build_cache_image_commit(cnb_ctx *ctx, const char *ref, const char *out_dir, const char *platform,
+				  cnb__cache_stats *stats, cnb_error **err)
+{
+	_cleanup_oci_image_ cnb__oci_image *img = NULL;
+	int r = cnb__build_cache_image_make(ctx, out_dir, platform, stats, &img, err);
+	if (r == 0)
+		r = cnb__oci_image_push(ctx, img, ref, NULL, NULL, err);
 	return r < 0 ? cnb__error_prefix(err, "cache image %s", ref) : 0;
 }

@@ -7,15 +7,22 @@
 #define CNB_PLATFORM_BUILD_CACHE_IMAGE_H
 
 #include "build-cache.h"
+#include "oci/image.h"
 
 #define CNB_CACHE_IMAGE_LABEL "io.buildpacks.lifecycle.cache.metadata"
 
-/* Pulls `ref` (absent: first build, nothing to do) and fills <job_cache> like the directory cache. */
+/* Pulls `ref`'s image of `platform` (absent, or of another platform: nothing to do) and fills
+ * <job_cache> like the directory cache. */
 int cnb__build_cache_image_stage_in(cnb_ctx *ctx, const char *ref, const char *platform, const char *job_cache,
 				    cnb__cache_stats *stats, cnb_error **err);
 
-/* Pushes the cache of a finished build (<out_dir>/export.json "cache") as the image `ref`. */
-int cnb__build_cache_image_commit(cnb_ctx *ctx, const char *ref, const char *out_dir, cnb__cache_stats *stats,
-				  cnb_error **err);
+/* The cache of a finished build (<out_dir>/export.json "cache") as an image of `platform`
+ * ("os/arch[/variant]"); a multi-platform build pushes one per platform under an index. */
+int cnb__build_cache_image_make(cnb_ctx *ctx, const char *out_dir, const char *platform, cnb__cache_stats *stats,
+				cnb__oci_image **out, cnb_error **err);
+
+/* Makes the cache image of `platform` and pushes it as `ref`. */
+int cnb__build_cache_image_commit(cnb_ctx *ctx, const char *ref, const char *out_dir, const char *platform,
+				  cnb__cache_stats *stats, cnb_error **err);
 
 #endif

@@ -20,14 +20,15 @@
 
 #define CACHE_JSON "cache.json"
 
-char *cnb__build_cache_dir(const cnb_ctx *ctx, const char *explicit_dir, const char *image)
+char *cnb__build_cache_dir(const cnb_ctx *ctx, const char *explicit_dir, const char *image, const char *platform_key)
 {
+	char *out = NULL;
 	if (explicit_dir)
-		return strdup(explicit_dir);
+		return platform_key ? cnb__path_join(explicit_dir, platform_key) : strdup(explicit_dir);
 	char digest[CNB_OCI_DIGEST_SIZE];
 	cnb__oci_digest_of(image, strlen(image), digest);
-	char *out = NULL;
-	return asprintf(&out, "%s/build-cache/%.32s", cnb_ctx_cache_dir(ctx), digest + 7) < 0 ? NULL : out;
+	return asprintf(&out, "%s/build-cache/%.32s%s%s", cnb_ctx_cache_dir(ctx), digest + 7, platform_key ? "-" : "",
+			platform_key ? platform_key : "") < 0 ? NULL : out;
 }
 
 /*

@@ -37,8 +37,9 @@ typedef struct cnb__cache_plan {
 int cnb__cache_plan_read(const char *out_dir, cnb__cache_plan *plan, cnb_error **err);
 void cnb__cache_plan_free(cnb__cache_plan *plan);
 
-/* The cache dir of an image: `explicit_dir`, else <ctx cache>/build-cache/<sha256 of the image name>. */
-char *cnb__build_cache_dir(const cnb_ctx *ctx, const char *explicit_dir, const char *image);
+/* The cache dir of an image: `explicit_dir`, else <ctx cache>/build-cache/<sha256 of the image name>;
+ * with `platform_key` ("linux-arm64"): <explicit_dir>/<key>, or the default with "-<key>" appended. */
+char *cnb__build_cache_dir(const cnb_ctx *ctx, const char *explicit_dir, const char *image, const char *platform_key);
 
 /*
  * Fills <job_cache> (an existing, owned directory) from the committed cache, readable by the build user.

@@ -31,7 +31,9 @@
 #include "lib/executor/guest-local.h"
 #include "lib/os/os.h"
 #include "oci/image.h"
+#include "oci/index-push.h"
 #include "oci/location.h"
+#include "oci/platform.h"
 #include "oci/reference.h"
 #include "oci/store-gc.h"
 
@@ -70,6 +72,11 @@ static void phase_done(cnb_build *b, const char *name, uint64_t start_ms)
 
 typedef struct run_state {
 	cnb_build *b;
+	const char *platform; /* the one asked for (NULL: the builder's own, the host's in an index) */
+	char target[CNB_OCI_PLATFORM_NAME_MAX]; /* the builder's platform: what everything else is chosen for */
+	bool foreign;         /* target is not the host's platform */
+	const struct run_state *first; /* the first platform's state, when this one is a later one */
+	size_t index;         /* in b->platforms and b->results */
 	cnb__oci_image *builder;
 	cnb__oci_image *run;
 	cnb__oci_image *previous;
@@ -198,11 +205,21 @@ static int pull_builder(run_state *s, cnb_error **err)
 	_cleanup_free_ char *from = cnb__build_mirror_name(s->b->opts.builder, s->b->opts.registry_mirrors);
 	if (!from)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	int r = cnb__oci_image_pull_policy(s->b->ctx, from, s->b->opts.platform, true, s->b->opts.pull_policy, &s->builder, err);
+	int r = cnb__oci_image_pull_policy(s->b->ctx, from, s->platform, true, s->b->opts.pull_policy, &s->builder, err);
 	if (r == 0)
-		r = cnb__oci_image_check_platform(s->builder, s->b->opts.platform, err);
+		r = cnb__oci_image_check_platform(s->builder, s->platform, err);
 	if (r < 0)
 		return cnb__error_prefix(err, "builder");
+	const json_t *c = s->builder->config;
+	cnb__oci_platform host, target;
+	if (cnb__oci_platform_parse(&host, NULL, NULL) < 0 ||
+	    cnb__oci_platform_parse(&target, NULL, NULL) < 0)
+		return cnb__error_set(err, CNB_EINTERNAL, "the host's platform");
+	snprintf(target.os, sizeof(target.os), "%s", json_string_value(json_object_get(c, "os")) ?: "linux");
+	snprintf(target.arch, sizeof(target.arch), "%s", cnb__oci_image_arch(s->builder) ?: host.arch);
+	snprintf(target.variant, sizeof(target.variant), "%s", json_string_value(json_object_get(c, "variant")) ?: "");
+	cnb__oci_platform_format(&target, s->target, sizeof(s->target));
+	s->foreign = !cnb__oci_platform_matches(&host, target.os, target.arch, target.variant);
 	return builder_ids(s, err);
 }
 
@@ -238,20 +255,23 @@ static int analyze(run_state *s, cnb_error **err)
 	/* An image that is not pushed needs the run image's layers too: never may not fetch them later. */
 	bool local_out = !strncmp(s->destination, "oci:", 4) || !strncmp(s->destination, "docker-archive:", 15);
 	bool need_layers = s->b->opts.pull_policy == CNB_PULL_NEVER && local_out;
-	if (r == 0 && ((r = cnb__oci_image_pull_policy(s->b->ctx, s->run_pull, s->b->opts.platform, need_layers,
+	if (r == 0 && ((r = cnb__oci_image_pull_policy(s->b->ctx, s->run_pull, s->target, need_layers,
 						      s->b->opts.pull_policy, &s->run, err)) < 0 ||
-		       (r = cnb__oci_image_check_platform(s->run, s->b->opts.platform, err)) < 0))
+		       (r = cnb__oci_image_check_platform(s->run, s->target, err)) < 0))
 		cnb__error_prefix(err, "run image");
 	if (r < 0)
 		return r;
 	const char *prev = s->b->opts.previous_image ? s->b->opts.previous_image : s->destination;
 	cnb_error *perr = NULL;
 	/* Read with --clear-cache too: store.toml still comes back from it (platform.md "creator" <skip-restore>). */
-	if (cnb__oci_image_pull_config(s->b->ctx, prev, s->b->opts.platform, &s->previous, &perr) < 0) {
+	if (cnb__oci_image_pull_config(s->b->ctx, prev, s->target, &s->previous, &perr) < 0 ||
+	    cnb__oci_image_check_platform(s->previous, s->target, &perr) < 0) {
+		/* another platform's image (a single-platform build before): its layers are not this one's */
 		if (cnb_error_code_of(perr) != CNB_ENOTFOUND)
 			cnb__log(s->b->ctx, CNB_LOG_WARN, "previous image %s: %s (building without it)", prev,
 				 cnb_error_message(perr));
 		cnb_error_free(perr);
+		cnb__oci_image_free(s->previous);
 		s->previous = NULL;
 	}
 	return 0;
@@ -265,6 +285,8 @@ static int open_app(run_state *s, cnb_error **err)
 	if (r < 0)
 		return r;
 	const char *app = s->b->opts.app_dir ? s->b->opts.app_dir : ".";
+	if (s->first) /* a .zip/.jar is unpacked once, for the first platform */
+		return (s->app = strdup(s->first->app)) ? 0 : cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	if (!cnb__app_archive_is(app))
 		return (s->app = strdup(app)) ? 0 : cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	if (!(s->app = cnb__path_join(s->job_dir, "app-archive")))
@@ -378,7 +400,7 @@ static int resolve_buildpacks(run_state *s, cnb_error **err)
 	cnb__build_order_in in = { main ? (const char *const *)main : o->buildpacks,
 				   pre ? (const char *const *)pre : o->pre_buildpacks,
 				   post ? (const char *const *)post : o->post_buildpacks, s->builder->config,
-				   o->builder, o->platform };
+				   o->builder, s->target };
 	if (r == 0)
 		r = cnb__build_order_resolve(s->b->ctx, &in, &s->extra, &s->order_toml, err);
 	cnb__strv_free(main);
@@ -424,6 +446,45 @@ static int pack_layers(run_state *s, const cnb__owner *owner, cnb_error **err)
 	return cnb__job_pack_tree(s->b->ctx, layers, tar, owner, false, NULL, time(NULL), err);
 }
 
+/* The platform as a file name: "linux-arm64-v8". */
+static void platform_key(const run_state *s, char key[CNB_OCI_PLATFORM_NAME_MAX])
+{
+	snprintf(key, CNB_OCI_PLATFORM_NAME_MAX, "%s", s->target);
+	for (char *c = key; *c; c++)
+		*c = *c == '/' ? '-' : *c;
+}
+
+/*
+ * The build cache directory of this platform: --cache-dir as given for a one-platform build, its
+ * <os>-<arch>[-<variant>] subdirectory for each of several; by default one per image, with the
+ * platform appended unless it is the host's (docs/cli.md, --cache-dir). -1 on OOM.
+ */
+static int cache_dir_of(run_state *s)
+{
+	char key[CNB_OCI_PLATFORM_NAME_MAX];
+	platform_key(s, key);
+	bool keyed = s->b->opts.cache_dir ? s->b->n_platforms > 1 : s->foreign;
+	s->cache_dir = cnb__build_cache_dir(s->b->ctx, s->b->opts.cache_dir, s->b->opts.image, keyed ? key : NULL);
+	return s->cache_dir ? 0 : -1;
+}
+
+/*
+ * The app as the VM's workspace seed. A later platform copies the first one's tar when the build
+ * user is the same (the guest reads its seed from the job dir, which no buildpack can reach): the
+ * app tree is walked and filtered once per build.
+ */
+static int pack_app(run_state *s, const cnb__owner *owner, const char *seed_path, const cnb__app_filter *filter,
+		    cnb_error **err)
+{
+	if (s->first && s->first->uid == s->uid && s->first->gid == s->gid) {
+		_cleanup_free_ char *first_seed = cnb__path_join(s->first->job_dir, WORKSPACE_SEED);
+		if (!first_seed)
+			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+		return cnb__copy_file(first_seed, seed_path, err);
+	}
+	return cnb__job_pack_tree(s->b->ctx, s->app, seed_path, owner, true, filter, time(NULL), err);
+}
+
 static int prepare_job(run_state *s, cnb_error **err)
 {
 	cnb__owner owner;
@@ -442,12 +503,11 @@ static int prepare_job(run_state *s, cnb_error **err)
 	_cleanup_free_ char *analyzed = cnb__path_join(s->job_dir, "layers/analyzed.toml");
 	_cleanup_free_ char *job_cache = cnb__path_join(s->job_dir, "cache");
 	_cleanup_free_ char *seed_path = cnb__path_join(s->job_dir, WORKSPACE_SEED);
-	if (!workspace || !platform || !analyzed || !job_cache || !seed_path ||
-	    !(s->cache_dir = cnb__build_cache_dir(s->b->ctx, s->b->opts.cache_dir, s->b->opts.image)))
+	if (!workspace || !platform || !analyzed || !job_cache || !seed_path || cache_dir_of(s) < 0)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	const cnb__project_descriptor *project = s->project;
 	cnb__app_filter filter = { project ? project->include : NULL, project ? project->exclude : NULL };
-	int r = owner.mapped ? cnb__job_pack_tree(s->b->ctx, s->app, seed_path, &owner, true, &filter, time(NULL), err)
+	int r = owner.mapped ? pack_app(s, &owner, seed_path, &filter, err)
 			     : cnb__job_copy_app(s->b->ctx, s->app, workspace, &owner, &filter, err);
 	/* project.toml's build env first, so that --env given on the command line wins */
 	if (r == 0 && project && (r = cnb__project_descriptor_write_env(project, platform, err)) < 0)
@@ -461,8 +521,7 @@ static int prepare_job(run_state *s, cnb_error **err)
 	if (r == 0)
 		r = cnb__write_analyzed(analyzed, s->previous, s->run, s->run_name, &owner, err);
 	if (r == 0 && !s->b->opts.clear_cache && s->b->opts.cache_image)
-		r = cnb__build_cache_image_stage_in(s->b->ctx, s->b->opts.cache_image, s->b->opts.platform, job_cache,
-						    &s->cache, err);
+		r = cnb__build_cache_image_stage_in(s->b->ctx, s->b->opts.cache_image, s->target, job_cache, &s->cache, err);
 	else if (r == 0 && !s->b->opts.clear_cache)
 		r = cnb__build_cache_stage_in(s->b->ctx, s->cache_dir, job_cache, &s->cache, err);
 	/* Layer SBOMs come back as the layers do: not with --clear-cache. Without them a build still works.
@@ -597,7 +656,8 @@ static int run_lifecycle(run_state *s, cnb_error **err)
 	cnb__log(s->b->ctx, CNB_LOG_INFO, "===> DETECT, RESTORE, BUILD, EXPORT (executor: %s)",
 		 s->b->opts.executor ? s->b->opts.executor : "vm");
 	int r = cnb__executor_run(s->b->ctx, s->b->opts.executor, &job, s->b->cancel_pipe[0], &res, err);
-	s->b->vm_boot_ms = res.boot_ms;
+	s->b->vm_boot_ms += res.boot_ms;
+	s->b->results[s->index].vm_boot_ms = res.boot_ms;
 	snprintf(s->b->accel, sizeof(s->b->accel), "%s", res.accel);
 	s->b->accel_fell_back = res.accel_fell_back;
 	if (res.n_steps_run > 0 && s->b->n_phases < CNB_BUILD_MAX_PHASES)
@@ -708,7 +768,12 @@ static int export_image(run_state *s, cnb_error **err)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	cnb__export_inputs in = { out_dir, s->previous, s->run_name, (const char *const *)s->run_mirrors,
 				  creation_time(s->b), s->b->opts.max_layer_bytes, app_root, s->run_digest };
-	int r = cnb__export_assemble(s->b->ctx, &in, s->run, &s->b->export_stats, err);
+	cnb__export_stats *st = &s->b->results[s->index].export_stats, *all = &s->b->export_stats;
+	int r = cnb__export_assemble(s->b->ctx, &in, s->run, st, err);
+	all->layers_added += st->layers_added;
+	all->layers_reused += st->layers_reused;
+	all->bytes_in += st->bytes_in;
+	all->bytes_out += st->bytes_out;
 	return r < 0 ? cnb__error_prefix(err, "build %s: export", s->b->opts.image) : 0;
 }
 
@@ -766,28 +831,40 @@ static int written_names(run_state *s, cnb__strv_list *names)
 	return 0;
 }
 
-/* --sbom-output-dir and --report-output-dir. */
-static int write_outputs(run_state *s, cnb_error **err)
+/* <dir>, or its <os>-<arch>[-<variant>] subdirectory in a multi-platform build. NULL on OOM. */
+static char *platform_subdir(const run_state *s, const char *dir)
 {
-	const cnb_build_opts *o = &s->b->opts;
-	int r = 0;
-	if (o->sbom_output_dir) {
-		_cleanup_free_ char *layers = cnb__path_join(s->job_dir, "layers");
-		r = layers ? cnb__build_copy_sboms(s->b->ctx, layers, o->sbom_output_dir, err)
-			   : cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	}
-	if (r < 0 || !o->report_output_dir)
-		return r;
-	_cleanup_strv_list_ cnb__strv_list names = CNB_STRV_LIST_INIT;
-	if (written_names(s, &names) < 0)
-		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	return cnb__build_write_report_toml(o->report_output_dir, (const char *const *)cnb__strv_argv(&names), s->b->digest,
-					    s->run->manifest_len, err);
+	if (s->b->n_platforms == 1)
+		return strdup(dir);
+	char key[CNB_OCI_PLATFORM_NAME_MAX];
+	platform_key(s, key);
+	return cnb__path_join(dir, key);
 }
 
-static int publish(run_state *s, cnb_error **err)
+/* --sbom-output-dir (per platform in a multi-platform build) and --report-output-dir (the digest and
+ * size of what the tag names: the manifest, or the index). */
+static int write_outputs(run_state *states, size_t n, size_t manifest_size, cnb_error **err)
 {
-	cnb__log(s->b->ctx, CNB_LOG_INFO, "===> PUBLISH %s", s->destination);
+	const cnb_build_opts *o = &states[0].b->opts;
+	for (size_t i = 0; o->sbom_output_dir && i < n; i++) {
+		_cleanup_free_ char *layers = cnb__path_join(states[i].job_dir, "layers");
+		_cleanup_free_ char *dir = platform_subdir(&states[i], o->sbom_output_dir);
+		int r = layers && dir ? cnb__build_copy_sboms(states[i].b->ctx, layers, dir, err)
+				      : cnb__error_set(err, CNB_ENOMEM, "out of memory");
+		if (r < 0)
+			return r;
+	}
+	if (!o->report_output_dir)
+		return 0;
+	_cleanup_strv_list_ cnb__strv_list names = CNB_STRV_LIST_INIT;
+	if (written_names(&states[0], &names) < 0)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	return cnb__build_write_report_toml(o->report_output_dir, (const char *const *)cnb__strv_argv(&names),
+					    states[0].b->digest, manifest_size, err);
+}
+
+static int push_image(run_state *s, cnb_error **err)
+{
 	bool registry = !strncmp(s->destination, "docker://", 9);
 	_cleanup_strv_list_ cnb__strv_list same_repo = CNB_STRV_LIST_INIT, elsewhere = CNB_STRV_LIST_INIT;
 	int r = split_tags(s->b->tags, registry, &same_repo, &elsewhere, err);
@@ -796,19 +873,105 @@ static int publish(run_state *s, cnb_error **err)
 					&s->b->digest, err);
 	for (size_t i = 0; r == 0 && i < elsewhere.n; i++)
 		r = push_elsewhere(s, elsewhere.v[i], err);
+	return r;
+}
+
+/* Where the index goes under each --tag: a registry's full names, a layout's oci:DIR:TAG. */
+static int index_tag_destinations(run_state *s, cnb__strv_list *out)
+{
+	_cleanup_oci_loc_ cnb__oci_loc loc = { 0 };
+	if (!strncmp(s->destination, "oci:", 4) && cnb__oci_loc_parse(&loc, s->destination, NULL) == 0) {
+		for (size_t i = 0; s->b->tags[i]; i++) {
+			char *dst = NULL;
+			if (asprintf(&dst, "oci:%s:%s", loc.dir, s->b->tags[i]) < 0 || cnb__strv_push_take(out, dst) < 0)
+				return -1;
+		}
+		return 0;
+	}
+	_cleanup_strv_list_ cnb__strv_list names = CNB_STRV_LIST_INIT;
+	if (written_names(s, &names) < 0)
+		return -1;
+	for (size_t i = 1; i < names.n; i++) { /* names[0] is the image itself */
+		char *dst = NULL;
+		if (asprintf(&dst, "docker://%s", names.v[i]) < 0 || cnb__strv_push_take(out, dst) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Every platform's image, then one image index naming them (image-spec image-index.md), under the
+ * image's name and each tag. */
+static int push_index(run_state *states, size_t n, size_t *index_size, cnb_error **err)
+{
+	run_state *s = &states[0];
+	cnb__oci_image *imgs[CNB_OCI_PLATFORMS_MAX];
+	for (size_t i = 0; i < n; i++)
+		imgs[i] = states[i].run;
+	int r = cnb__oci_index_push(s->b->ctx, imgs, n, s->destination, &s->b->digest, index_size, err);
+	_cleanup_strv_list_ cnb__strv_list tags = CNB_STRV_LIST_INIT;
+	if (r == 0 && index_tag_destinations(s, &tags) < 0)
+		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	for (size_t i = 0; r == 0 && i < tags.n; i++) {
+		_cleanup_free_ char *digest = NULL;
+		cnb__log(s->b->ctx, CNB_LOG_INFO, "===> PUBLISH %s", tags.v[i]);
+		r = cnb__oci_index_push(s->b->ctx, imgs, n, tags.v[i], &digest, NULL, err);
+		if (r == 0 && strcmp(digest, s->b->digest))
+			r = cnb__error_set(err, CNB_EINTERNAL, "%s got digest %s, not the index's %s", tags.v[i], digest,
+					   s->b->digest);
+	}
+	for (size_t i = 0; r == 0 && i < n; i++)
+		if (!(s->b->results[i].digest = strdup(imgs[i]->manifest_digest)))
+			r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	return r;
+}
+
+/* The cache is only ever replaced by a build that published; failing to save it is a warning
+ * (Platform spec, exporter: cache errors do not fail the export). A cache image of several platforms
+ * is an index of one cache image per platform. */
+static void commit_caches(run_state *states, size_t n)
+{
+	cnb_build *b = states[0].b;
+	cnb__oci_image *imgs[CNB_OCI_PLATFORMS_MAX] = { 0 };
+	cnb_error *cerr = NULL;
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		run_state *s = &states[i];
+		_cleanup_free_ char *out_dir = cnb__path_join(s->job_dir, "out");
+		if (!out_dir)
+			r = cnb__error_set(&cerr, CNB_ENOMEM, "out of memory");
+		else if (!b->opts.cache_image)
+			r = cnb__build_cache_commit(b->ctx, s->cache_dir, out_dir, &s->cache, &cerr);
+		else if (n == 1)
+			r = cnb__build_cache_image_commit(b->ctx, b->opts.cache_image, out_dir, s->target, &s->cache, &cerr);
+		else
+			r = cnb__build_cache_image_make(b->ctx, out_dir, s->target, &s->cache, &imgs[i], &cerr);
+	}
+	if (r == 0 && b->opts.cache_image && n > 1 &&
+	    cnb__oci_index_push(b->ctx, imgs, n, b->opts.cache_image, NULL, NULL, &cerr) < 0)
+		r = cnb__error_prefix(&cerr, "cache image %s", b->opts.cache_image);
+	if (r < 0)
+		cnb__log(b->ctx, CNB_LOG_WARN, "%s", cnb_error_message(cerr));
+	cnb_error_free(cerr);
+	for (size_t i = 0; i < n; i++)
+		cnb__oci_image_free(imgs[i]);
+}
+
+static int publish(run_state *states, size_t n, cnb_error **err)
+{
+	run_state *s = &states[0];
+	if (n > 1)
+		cnb__log(s->b->ctx, CNB_LOG_INFO, "===> PUBLISH %s (an image index of %zu platforms)", s->destination, n);
+	else
+		cnb__log(s->b->ctx, CNB_LOG_INFO, "===> PUBLISH %s", s->destination);
+	size_t manifest_size = 0;
+	int r = n > 1 ? push_index(states, n, &manifest_size, err) : push_image(s, err);
 	if (r < 0)
 		return cnb__error_prefix(err, "build %s: publish", s->b->opts.image);
-	if ((r = write_outputs(s, err)) < 0)
+	if (n == 1 && !(s->b->results[0].digest = strdup(s->b->digest)))
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	if ((r = write_outputs(states, n, n > 1 ? manifest_size : s->run->manifest_len, err)) < 0)
 		return r;
-	/* The cache is only ever replaced by a build that published; failing to save it is a warning
-	 * (Platform spec, exporter: cache errors do not fail the export). */
-	_cleanup_free_ char *out_dir = cnb__path_join(s->job_dir, "out");
-	cnb_error *cerr = NULL;
-	if (out_dir && (s->b->opts.cache_image
-				? cnb__build_cache_image_commit(s->b->ctx, s->b->opts.cache_image, out_dir, &s->cache, &cerr)
-				: cnb__build_cache_commit(s->b->ctx, s->cache_dir, out_dir, &s->cache, &cerr)) < 0)
-		cnb__log(s->b->ctx, CNB_LOG_WARN, "%s", cnb_error_message(cerr));
-	cnb_error_free(cerr);
+	commit_caches(states, n);
 	/* Registry images are named by digest; a layout or an archive by its location. */
 	bool layout = !strncmp(s->destination, "oci:", 4) || !strncmp(s->destination, "docker-archive:", 15);
 	const char *name = layout ? s->destination : s->destination + (strncmp(s->destination, "docker://", 9) ? 0 : 9);
@@ -817,9 +980,45 @@ static int publish(run_state *s, cnb_error **err)
 	return 0;
 }
 
+/* One platform's build, up to its assembled image in s->run; its phase times and layer counts go to
+ * b->results[s->index]. */
+static int build_platform(run_state *s, cnb_error **err)
+{
+	static const struct {
+		const char *name;
+		int (*run)(run_state *, cnb_error **);
+	} phases[] = {
+		{ "pull", pull_builder }, { "buildpacks", resolve_buildpacks }, { "rootfs", assemble_rootfs }, { "analyze", analyze }, { "prepare", prepare_job },
+		{ "extend-build", extend_build }, { "lifecycle", run_lifecycle }, { "extend-run", extend_run },
+		{ "assemble", export_image },
+	};
+	cnb_build *b = s->b;
+	cnb__platform_result *res = &b->results[s->index];
+	res->first_phase = b->n_phases;
+	if (b->n_platforms > 1)
+		cnb__log(b->ctx, CNB_LOG_INFO, "===> PLATFORM %s (%zu of %zu)", b->platforms[s->index], s->index + 1,
+			 b->n_platforms);
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < CNB_ARRAY_SIZE(phases); i++) {
+		uint64_t start = cnb__monotonic_ms();
+		r = check_cancel(s, err);
+		if (r == 0)
+			r = phases[i].run(s, err);
+		if (r == 0 && strcmp(phases[i].name, "lifecycle"))
+			phase_done(b, phases[i].name, start);
+	}
+	res->n_phases = b->n_phases - res->first_phase;
+	if (r == 0 && !(res->platform = strdup(s->target)))
+		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	return r < 0 && b->n_platforms > 1 ? cnb__error_prefix(err, "platform %s", b->platforms[s->index]) : r;
+}
+
 int cnb__build_execute(cnb_build *b, cnb_error **err)
 {
-	run_state s = { .b = b, .rootfs_lock = -1, .job_lock = -1, .store_hold = -1, .run_rootfs_lock = -1 };
+	size_t n = b->n_platforms;
+	run_state *states = calloc(n, sizeof(*states));
+	if (!states)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	int r = 0;
 	/* What builds killed before us left behind: their job dirs and temp blobs (never a live one's). */
 	size_t stale = cnb__job_dirs_clean_stale();
@@ -828,30 +1027,33 @@ int cnb__build_execute(cnb_build *b, cnb_error **err)
 	if (stale || temps.removed)
 		cnb__log(b->ctx, CNB_LOG_DEBUG, "removed %zu stale job directories and %zu temp blobs of dead builds", stale,
 			 temps.removed);
-	if ((s.store_hold = cnb__oci_store_use(b->ctx->cache_dir, err)) < 0)
-		r = s.store_hold;
-	if (b->opts.output)
-		s.destination = strdup(b->opts.output);
-	else if (asprintf(&s.destination, "%s%s", strncmp(b->opts.image, "docker://", 9) ? "docker://" : "", b->opts.image) < 0)
-		s.destination = NULL;
-	if (!s.destination)
-		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	static const struct {
-		const char *name;
-		int (*run)(run_state *, cnb_error **);
-	} phases[] = {
-		{ "pull", pull_builder }, { "buildpacks", resolve_buildpacks }, { "rootfs", assemble_rootfs }, { "analyze", analyze }, { "prepare", prepare_job },
-		{ "extend-build", extend_build }, { "lifecycle", run_lifecycle }, { "extend-run", extend_run },
-		{ "assemble", export_image }, { "publish", publish },
-	};
-	for (size_t i = 0; r == 0 && i < CNB_ARRAY_SIZE(phases); i++) {
-		uint64_t start = cnb__monotonic_ms();
-		r = check_cancel(&s, err);
-		if (r == 0)
-			r = phases[i].run(&s, err);
-		if (r == 0 && strcmp(phases[i].name, "lifecycle"))
-			phase_done(b, phases[i].name, start);
+	for (size_t i = 0; i < n; i++) {
+		run_state *s = &states[i];
+		*s = (run_state){ .b = b, .platform = b->platforms[i], .first = i ? &states[0] : NULL, .index = i,
+				  .rootfs_lock = -1, .job_lock = -1, .store_hold = -1, .run_rootfs_lock = -1 };
+		if (b->opts.output)
+			s->destination = strdup(b->opts.output);
+		else if (asprintf(&s->destination, "%s%s", strncmp(b->opts.image, "docker://", 9) ? "docker://" : "",
+				  b->opts.image) < 0)
+			s->destination = NULL;
+		if (!s->destination && r == 0)
+			r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	}
-	state_clear(&s);
+	if (r == 0 && (states[0].store_hold = cnb__oci_store_use(b->ctx->cache_dir, err)) < 0)
+		r = states[0].store_hold;
+	/* One platform after the other, each job dir kept until all are published (the caches come from them). */
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = build_platform(&states[i], err);
+	if (r == 0) {
+		uint64_t start = cnb__monotonic_ms();
+		r = check_cancel(&states[0], err);
+		if (r == 0)
+			r = publish(states, n, err);
+		if (r == 0)
+			phase_done(b, "publish", start);
+	}
+	for (size_t i = 0; i < n; i++)
+		state_clear(&states[i]);
+	free(states);
 	return r;
 }

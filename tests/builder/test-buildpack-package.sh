@@ -143,6 +143,47 @@ refused "a .cnb blob that does not match its digest is refused" "digest" \
 	"$cnb" builder create "$reg/test/bad" --config "$work/b-corrupt.toml" --publish
 curl -sf "http://$reg/v2/test/bad/manifests/latest" -o /dev/null; [ $? != 0 ]; ok $? "failed creates pushed nothing"
 
+# Targets (pack's multi-platform packages): one manifest per target under one index, from
+# package.toml [[targets]], else the buildpack.toml's; --platform picks one; a .cnb holds one.
+index_archs() { # index_archs REF: the architectures of REF's index, sorted ("" when not an index)
+	skopeo inspect --tls-verify=false --raw "docker://$1" | python3 -c 'import json,sys; i=json.load(sys.stdin)
+print(" ".join(sorted(m["platform"]["architecture"] for m in i.get("manifests", []))))'
+}
+cp "$work/package.toml" "$work/package-targets.toml"
+printf '\n[[targets]]\nos = "linux"\narch = "amd64"\n\n[[targets]]\nos = "linux"\narch = "arm64"\n' >>"$work/package-targets.toml"
+check "package.toml with two [[targets]] (--publish)" \
+	"$cnb" buildpack package "$reg/test/shell-multi:1" --config "$work/package-targets.toml" --publish
+[ "$(index_archs "$reg/test/shell-multi:1")" = "amd64 arm64" ]; ok $? "it is an index of an amd64 and an arm64 package"
+check "the arm64 package's config says arm64, its layer is the buildpack's" python3 - "$work/file-config.json" \
+	"$(skopeo inspect --tls-verify=false --config --override-arch arm64 "docker://$reg/test/shell-multi:1")" <<'PY'
+import json, sys
+amd, arm = json.load(open(sys.argv[1])), json.loads(sys.argv[2])
+assert arm["architecture"] == "arm64" and arm["os"] == "linux", arm["architecture"]
+assert arm["rootfs"]["diff_ids"] == amd["rootfs"]["diff_ids"], "the same buildpack layer"
+PY
+cp -r "$shell_bp" "$work/bp-targets"
+printf '\n[[targets]]\n  os = "linux"\n  arch = "arm64"\n\n[[targets]]\n  os = "linux"\n' >>"$work/bp-targets/buildpack.toml"
+printf '[buildpack]\nuri = "%s"\n' "$work/bp-targets" >"$work/package-bp-targets.toml"
+check "buildpack.toml with [[targets]] amd64, arm64 and any arch, into an OCI layout" \
+	"$cnb" buildpack package "oci:$work/multi-layout:pkg" --config "$work/package-bp-targets.toml"
+check "the layout's tag names an index of amd64 and arm64 (the any-arch target makes none)" python3 - "$work/multi-layout" <<'PY'
+import json, sys
+d = sys.argv[1]
+entry = json.load(open(f"{d}/index.json"))["manifests"]
+entry = [m for m in entry if m.get("annotations", {}).get("org.opencontainers.image.ref.name") == "pkg"][0]
+index = json.load(open(f"{d}/blobs/sha256/{entry['digest'][7:]}"))
+assert sorted(m["platform"]["architecture"] for m in index["manifests"]) == ["amd64", "arm64"], index
+PY
+check "--platform linux/arm64 picks one target" \
+	"$cnb" buildpack package "$reg/test/shell-arm:1" --config "$work/package-targets.toml" --publish --platform linux/arm64
+[ -z "$(index_archs "$reg/test/shell-arm:1")" ] &&
+	[ "$(skopeo inspect --tls-verify=false --config "docker://$reg/test/shell-arm:1" --override-arch arm64 | python3 -c 'import json,sys; print(json.load(sys.stdin)["architecture"])')" = arm64 ]
+ok $? "a single arm64 manifest"
+refused "--platform outside the [[targets]] is refused" "linux/s390x is not one of the package's \[\[targets\]\]" \
+	"$cnb" buildpack package "$reg/test/shell-s390x:1" --config "$work/package-targets.toml" --publish --platform linux/s390x
+refused "two targets into one .cnb file are refused with what to do" "a .cnb file holds one platform" \
+	"$cnb" buildpack package "$work/multi.cnb" --config "$work/package-targets.toml" --format file
+
 # The builder made from the .cnb builds the sample app.
 if [ "$(id -u)" = 0 ]; then
 	mkdir -p "$work/app" && cp -r "$src/examples/sample-app/." "$work/app/"

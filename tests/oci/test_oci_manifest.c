@@ -125,9 +125,39 @@ static void test_oci_manifest__index_selects_platform(void)
 	is_int(cnb__oci_platform_parse(&p, "a/b/c/d", &err), CNB_EINVAL, "too many parts");
 	cnb_error_free(err), err = NULL;
 	is_int(cnb__oci_platform_parse(&p, "linux/amd64,linux/arm64", &err), CNB_EUNSUPPORTED, "a platform list is refused");
-	ok(err && strstr(cnb_error_message(err), "one platform at a time"), "and says to run once per platform");
+	ok(err && strstr(cnb_error_message(err), "comma list is for `cnb build`"), "and says where a list goes");
 	cnb_error_free(err);
 	ok(cnb__oci_platform_parse(&p, NULL, NULL) == 0 && !strcmp(p.os, "linux") && *p.arch, "NULL: the host platform");
+}
+
+static void bad_list(const char *list, const char *what)
+{
+	char **out = NULL;
+	size_t n = 9;
+	cnb_error *err = NULL;
+	is_int(cnb__oci_platform_list_parse(&out, &n, list, &err), CNB_EINVAL, "platform list \"%s\": %s (%s)", list, what,
+	       cnb_error_message(err));
+	ok(!out && n == 0, "nothing handed back");
+	cnb_error_free(err);
+}
+
+static void test_oci_platform__list_parses_and_normalizes(void)
+{
+	char **out = NULL;
+	size_t n = 0;
+	is_int(cnb__oci_platform_list_parse(&out, &n, "linux/x86_64, linux/aarch64/v8", NULL), 0, "a two-platform list");
+	is_int((int)n, 2, "two entries");
+	is_str(out && n == 2 ? out[0] : NULL, "linux/amd64", "aliases normalized");
+	is_str(out && n == 2 ? out[1] : NULL, "linux/arm64/v8", "blanks dropped, variant kept");
+	ok(out && !out[n], "NULL-terminated");
+	for (size_t i = 0; out && out[i]; i++)
+		free(out[i]);
+	free(out);
+	bad_list("linux/amd64,linux/x86_64", "a repeat (after normalizing)");
+	bad_list("linux/amd64,,linux/arm64", "an empty entry");
+	bad_list(",", "no entry at all");
+	bad_list("linux/amd64,linux", "a bad entry");
+	bad_list("linux/a1,linux/a2,linux/a3,linux/a4,linux/a5,linux/a6,linux/a7,linux/a8,linux/a9", "more than 8");
 }
 
 static void test_oci_manifest__media_type_detection(void)
@@ -144,6 +174,7 @@ int main(void)
 	test_oci_manifest__parses_docker_schema2();
 	test_oci_manifest__refuses_bad_documents();
 	test_oci_manifest__index_selects_platform();
+	test_oci_platform__list_parses_and_normalizes();
 	test_oci_manifest__media_type_detection();
 	return tap_done();
 }
