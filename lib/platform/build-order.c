@@ -175,7 +175,7 @@ int cnb__build_order_resolve(cnb_ctx *ctx, const cnb__build_order_in *in, cnb__b
 					     : concat(&order, parts, err);
 	_cleanup_buf_ cnb__buf buf = CNB_BUF_INIT;
 	if (r == 0)
-		r = cnb__builder_order_toml(&order, &buf, err);
+		r = cnb__builder_order_toml(&order, NULL, &buf, err);
 	if (r == 0 && !(*out = cnb__buf_steal(&buf)))
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	cnb__order_group *lists[] = { &pre, &main, &post };

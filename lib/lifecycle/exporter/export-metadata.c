@@ -227,6 +227,27 @@ static json_t *lifecycle_json(const cnb__export *ex)
 	return out;
 }
 
+/*
+ * {"image", "extend"} of analyzed.toml [run-image], or NULL when it names none: the run image the app
+ * image goes on, which image extensions may have switched (generate) or marked to extend.
+ */
+static json_t *run_image_json(const cnb__export *ex)
+{
+	cnb_toml *doc = NULL;
+	cnb_error *ignored = NULL;
+	if (!ex->opts->analyzed_path || cnb__toml_parse_file(&doc, ex->opts->analyzed_path, &ignored)) {
+		cnb_error_free(ignored);
+		return NULL;
+	}
+	const cnb_toml *run = cnb__toml_get(doc, "run-image");
+	const char *image = cnb__toml_get_string(run, "image");
+	bool extend = false;
+	cnb__toml_bool(cnb__toml_get(run, "extend"), &extend);
+	json_t *out = image && *image ? json_pack("{s s, s b}", "image", image, "extend", extend) : NULL;
+	cnb__toml_free(doc);
+	return out;
+}
+
 int cnb__export_write_json(cnb__export *ex, cnb_error **err)
 {
 	const cnb__export_opts *o = ex->opts;
@@ -242,6 +263,11 @@ int cnb__export_write_json(cnb__export *ex, cnb_error **err)
 				"path_prefix", "/cnb/process:/cnb/lifecycle", "entrypoint", entrypoint_json(ex),
 				"working_dir", o->app_dir, "labels", labels, "lifecycle_metadata", lifecycle_json(ex),
 				"cache", ex->cache);
+	json_t *run_image = doc ? run_image_json(ex) : NULL;
+	if (run_image && json_object_set_new(doc, "run_image", run_image) < 0) {
+		json_decref(doc);
+		doc = NULL;
+	}
 	_cleanup_free_ char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(doc);
 	if (!text)
