@@ -28,13 +28,28 @@ done
 
 cp -r "$src/tests/e2e/extensions" "$work/modules"
 chmod 4755 "$work/modules/switch-run/bin/generate" # must not stay setuid in the builder
+# The curl extension comes as a package (.cnb), made by `cnb buildpack package` from its extension.toml.
+printf '[extension]\nuri = "%s"\n' "$work/modules/curl" > "$work/curl-package.toml"
+run package "$cnb" buildpack package "$work/curl.cnb" --config "$work/curl-package.toml" --format file
+ok $rc "buildpack package makes a .cnb of an image extension (extension.toml)"; [ $rc = 0 ] || show "$work/package.out"
+skopeo inspect --config "oci-archive:$work/curl.cnb" > "$work/curl-cnb.json" 2>&1
+python3 - "$work/curl-cnb.json" >"$work/curl-cnb.check" 2>&1 <<'PY'
+import json, sys
+cfg = json.load(open(sys.argv[1]))
+labels = cfg["config"]["Labels"]
+layers = json.loads(labels["io.buildpacks.extension.layers"])
+assert layers["test/curl"]["0.1.0"]["layerDiffID"] == cfg["rootfs"]["diff_ids"][0], layers
+assert "io.buildpacks.buildpack.layers" not in labels, labels
+assert json.loads(labels["io.buildpacks.buildpackage.metadata"])["id"] == "test/curl"
+PY
+ok $? "the extension's package has io.buildpacks.extension.layers and the buildpackage metadata"; show "$work/curl-cnb.check" 10
 cat > "$work/builder.toml" <<TOML
 [[buildpacks]]
   uri = "$work/modules/curl-user"
 [[extensions]]
   uri = "$work/modules/switch-run"
 [[extensions]]
-  uri = "$work/modules/curl"
+  uri = "$work/curl.cnb"
 [[order]]
   [[order.group]]
     id = "test/curl-user"
