@@ -326,6 +326,13 @@ static int generate_all(generator *g, const cnb__group_elem *exts, size_t n, int
 		rc = cnb__toml_doc_write_file(g->plan, in->plan_path, err);
 	if (rc == 0 && extend_run)
 		cnb__phase_log(in, CNB_LOG_INFO, "The run image must be extended (run.Dockerfile instructions beyond FROM)");
+	/* Until the extend step applies them (docs/image-extensions.md "Not done yet"): said, not silently dropped. */
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if (outs[i].has_build)
+			cnb__phase_log(in, CNB_LOG_WARN,
+				       "Warning: extension %s wrote a build.Dockerfile; this lifecycle does not apply "
+				       "build.Dockerfiles yet: the build runs on the unextended build image",
+				       exts[i].id);
 	for (size_t i = 0; i < n; i++) {
 		free(outs[i].dir);
 		cnb__run_dockerfile_free(&outs[i].run);
