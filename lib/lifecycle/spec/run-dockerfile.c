@@ -81,6 +81,9 @@ static int instruction(scan *s, char *text, cnb_error **err)
 		if (is_base_image_ref(image))
 			return 0;
 		const char *resolved = resolve_arg(s, image);
+		if (!*resolved)
+			return cnb__error_set(err, CNB_EPARSE, "%s:%zu: FROM %s names no image (an empty ARG)", s->where,
+					      s->line, image);
 		if (strchr(resolved, '$'))
 			return cnb__error_set(err, CNB_EPARSE,
 					      "%s:%zu: FROM %s: only ${base_image} or an image name (or an ARG with a default "
