@@ -95,6 +95,15 @@ static void test_lifecycle_buildpack_descriptor__arch_variant(void)
 	cnb__bp_descriptor_free(d);
 }
 
+/* An executable <root>/<rel> (its directory made). */
+static void put_script(const char *rel)
+{
+	_cleanup_free_ char *path = cnb__path_join(root, rel);
+	_cleanup_free_ char *dir = strndup(path, strrchr(path, '/') - path);
+	cnb__mkdir_p(dir, 0755, NULL);
+	cnb__write_file_atomic(path, "#!/bin/sh\n", 10, 0755, NULL);
+}
+
 static void test_lifecycle_buildpack_descriptor__targets_inferred(void)
 {
 	cnb__bp_descriptor *d = NULL;
@@ -110,10 +119,7 @@ static void test_lifecycle_buildpack_descriptor__targets_inferred(void)
 	rc = parse_bp("star", "api = \"0.10\"\n[buildpack]\nid = \"a\"\nversion = \"1\"\n[[stacks]]\nid = \"*\"\n", &d, NULL);
 	ok(rc == 0 && cnb__bp_target_matches(d, &windows), "stack * matches anything");
 	cnb__bp_descriptor_free(d);
-	_cleanup_free_ char *bin = cnb__path_join(root, "withbuild/bin");
-	cnb__mkdir_p(bin, 0755, NULL);
-	_cleanup_free_ char *build = cnb__path_join(bin, "build");
-	cnb__write_file_atomic(build, "#!/bin/sh\n", 10, 0755, NULL);
+	put_script("withbuild/bin/build");
 	rc = parse_bp("withbuild", "api = \"0.10\"\n[buildpack]\nid = \"a\"\nversion = \"1\"\n", &d, NULL);
 	ok(rc == 0 && cnb__bp_target_matches(d, &alpine) && !cnb__bp_target_matches(d, &windows),
 	   "no targets but bin/build: linux");
@@ -131,10 +137,7 @@ static void test_lifecycle_extension_descriptor__kind_and_targets(void)
 	ok(rc == 0 && d->order.n == 0, "an extension has no order, whatever the file says");
 	ok(rc == 0 && cnb__bp_target_matches(d, &windows), "no targets, no bin/detect or bin/generate: any target");
 	cnb__bp_descriptor_free(d);
-	_cleanup_free_ char *bin = cnb__path_join(root, "extgen/bin");
-	cnb__mkdir_p(bin, 0755, NULL);
-	_cleanup_free_ char *generate = cnb__path_join(bin, "generate");
-	cnb__write_file_atomic(generate, "#!/bin/sh\n", 10, 0755, NULL);
+	put_script("extgen/bin/generate");
 	rc = parse_bp("extgen", "api = \"0.10\"\n[extension]\nid = \"e\"\nversion = \"1\"\n", &d, NULL);
 	ok(rc == 0 && !cnb__bp_target_matches(d, &windows), "an extension with bin/generate is for linux");
 	cnb__bp_descriptor_free(d);
