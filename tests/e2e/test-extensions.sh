@@ -115,8 +115,11 @@ assert app["config"]["Labels"].get("io.libcnb.test.flavor") == "b", "run-b's lab
 md = json.loads(app["config"]["Labels"]["io.buildpacks.lifecycle.metadata"])
 assert md["runImage"]["image"] == name, md["runImage"]
 assert md["runImage"]["topLayer"] == base["rootfs"]["diff_ids"][-1], md["runImage"]
+bm = json.loads(app["config"]["Labels"]["io.buildpacks.build.metadata"])
+assert bm.get("extensions") == [{"id": "test/switch-run", "version": "0.1.0"}], bm.get("extensions")
+assert [b["id"] for b in bm["buildpacks"]] == ["test/curl-user"], bm["buildpacks"]
 PY
-ok $? "the pushed image is based on run-b: its layers first, its label, runImage metadata"; show "$work/app-b.check" 10
+ok $? "the pushed image is based on run-b: its layers first, its label, runImage metadata; build metadata lists the extension"; show "$work/app-b.check" 10
 run run-b "$cnb" run "docker://$reg/ext/app-b"
 [ $rc = 0 ] && grep -qx b "$work/run-b.out"
 ok $? "cnb run: the app sees run-b's file"; [ $rc = 0 ] || show "$work/run-b.out"
@@ -129,7 +132,7 @@ has "$work/build-curl.out" 'curl-ext: my plan: [[entries]] name = "curl"' "gener
 has "$work/build-curl.out" "curl-user: no curl in my plan" "build: the buildpack does not get what an extension provided"
 config_of "$reg/ext/app-curl" > "$work/app-curl.json"
 config_of "$reg/ext/base:run" > "$work/run.json"
-python3 -c 'import json,sys; a,b=(json.load(open(p)) for p in sys.argv[1:]); n=len(b["rootfs"]["diff_ids"]); assert a["rootfs"]["diff_ids"][:n]==b["rootfs"]["diff_ids"]' \
+python3 -c 'import json,sys; a,b=(json.load(open(p)) for p in sys.argv[1:]); n=len(b["rootfs"]["diff_ids"]); assert a["rootfs"]["diff_ids"][:n]==b["rootfs"]["diff_ids"]; assert "io.libcnb.test.flavor" not in a["config"]["Labels"]' \
 	"$work/app-curl.json" "$work/run.json"
 ok $? "without a switch the image is based on the builder's run image"
 
