@@ -166,28 +166,30 @@ static const json_t *run_images_entry(const json_t *meta, const char *image)
 /* The run image: --run-image, else the builder metadata label's images[0] (run.toml's first entry), read
  * from its mirror on the registry the app image goes to when it has one (pack's getBestRunMirror,
  * pkg/client/common.go), and through a configured registry mirror. `switched` (or NULL): the image an
- * image extension chose instead, with the mirrors of the entry that lists it, else alone (lifecycle
- * platform/run_image.go GetRunImageForExport). */
+ * image extension chose instead, read as named; the metadata label names the builder's entry that lists
+ * it (image and mirrors), else the image alone (lifecycle platform/run_image.go GetRunImageForExport). */
 static int choose_run_image(run_state *s, const char *switched, cnb_error **err)
 {
 	const json_t *labels = json_object_get(json_object_get(s->builder->config, "config"), "Labels");
 	const char *meta_text = json_string_value(json_object_get(labels, "io.buildpacks.builder.metadata"));
 	json_t *meta = meta_text ? json_loads(meta_text, 0, NULL) : NULL;
-	const json_t *first = switched ? run_images_entry(meta, switched) : json_array_get(json_object_get(meta, "images"), 0);
-	if (!first && !switched)
-		first = json_object_get(json_object_get(meta, "stack"), "runImage");
-	const char *user = switched ? switched : s->b->opts.run_image;
-	const char *name = user ? user : json_string_value(json_object_get(first, "image"));
-	const json_t *mirrors = user && !switched ? NULL : json_object_get(first, "mirrors");
-	json_t *entry = json_pack("{s:O?}", "runImage", first);
+	const json_t *entry = NULL; /* the builder's {image, mirrors} the app image's metadata names */
+	const char *exact = switched ? switched : s->b->opts.run_image; /* read as named, or NULL */
+	if (switched)
+		entry = run_images_entry(meta, switched);
+	else if (!exact && !(entry = json_array_get(json_object_get(meta, "images"), 0)))
+		entry = json_object_get(json_object_get(meta, "stack"), "runImage");
+	const char *name = entry ? json_string_value(json_object_get(entry, "image")) : exact;
+	const json_t *mirrors = json_object_get(entry, "mirrors");
+	json_t *wrapped = json_pack("{s:O?}", "runImage", entry);
 	_cleanup_free_ char *near = NULL;
 	cnb_error *ignored = NULL;
-	if (name && (!user || (switched && first)) && entry &&
-	    cnb__rebase_default_run_image(entry, s->destination, &near, &ignored) < 0)
+	if (name && !exact && wrapped && cnb__rebase_default_run_image(wrapped, s->destination, &near, &ignored) < 0)
 		cnb_error_free(ignored);
-	json_decref(entry);
+	json_decref(wrapped);
+	const char *pull = exact ? exact : near ? near : name;
 	int r = 0;
-	if (name && !(s->run_pull = cnb__build_mirror_name(near ? near : name, s->b->opts.registry_mirrors)))
+	if (name && !(s->run_pull = cnb__build_mirror_name(pull, s->b->opts.registry_mirrors)))
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	if (r == 0 && !name)
 		r = cnb__error_set(err, CNB_EINVAL,
