@@ -97,8 +97,9 @@ has "$root/cnb/order.toml" "[[order-extensions]]" "order.toml has [[order-extens
 # 1. The switch: run.Dockerfile is FROM run-b (named through the platform env).
 mkdir -p "$work/app-b" && touch "$work/app-b/use-run-b"
 run build-b "$cnb" build "$reg/ext/app-b" --builder "$reg/ext/builder" --path "$work/app-b" --publish \
-	-e "RUN_B=$reg/ext/base:run-b"
+	-e "RUN_B=$reg/ext/base:run-b" --report-json "$work/b.json"
 ok $rc "a build whose extension switches the run image (VM)"; [ $rc = 0 ] || show "$work/build-b.out" 40
+echo "# phases (ms): $(phases "$work/b.json" 2>/dev/null)"
 has "$work/build-b.out" "switch-run: generating into /layers/generated/test_switch-run as 1000" \
 	"generate: bin/generate runs as the CNB user into <generated>/<escaped id>"
 has "$work/build-b.out" "RUN IMAGE $reg/ext/base:run-b" "the run image is switched"
@@ -138,8 +139,10 @@ ok $? "without a switch the image is based on the builder's run image"
 
 # 3. An app that selects no extension (was: exit 3 in detect).
 mkdir -p "$work/app-plain" && echo plain > "$work/app-plain/README"
-run build-plain "$cnb" build "$reg/ext/app-plain" --builder "$reg/ext/builder" --path "$work/app-plain" --publish
+run build-plain "$cnb" build "$reg/ext/app-plain" --builder "$reg/ext/builder" --path "$work/app-plain" --publish \
+	--report-json "$work/plain.json"
 ok $rc "a builder with extensions builds an app that selects none (VM)"; [ $rc = 0 ] || show "$work/build-plain.out" 40
+echo "# phases (ms): $(phases "$work/plain.json" 2>/dev/null)"
 lacks "$work/build-plain.out" "RUN IMAGE" "no run image switch"
 lacks "$work/build-plain.out" "curl-ext:" "no extension's bin/generate ran"
 
