@@ -146,7 +146,13 @@ echo "# phases (ms): $(phases "$work/plain.json" 2>/dev/null)"
 lacks "$work/build-plain.out" "RUN IMAGE" "no run image switch"
 lacks "$work/build-plain.out" "curl-ext:" "no extension's bin/generate ran"
 
-# 4. The host executor runs generate and switches as well.
+# 4. --buildpack replaces the buildpacks' order, not the extensions': curl is still provided (host executor).
+run build-bp "$cnb" build "$reg/ext/app-bp" --builder "$reg/ext/builder" --path "$work/app-curl" --publish \
+	--executor host --buildpack test/curl-user
+ok $rc "--buildpack keeps the builder's [[order-extensions]] (only an extension provides curl)"
+[ $rc = 0 ] || show "$work/build-bp.out" 30
+
+# 5. The host executor runs generate and switches as well.
 run build-host "$cnb" build "$reg/ext/app-host" --builder "$reg/ext/builder" --path "$work/app-b" --publish \
 	--executor host -e "RUN_B=$reg/ext/base:run-b"
 ok $rc "the run image switch with the host executor"; [ $rc = 0 ] || show "$work/build-host.out" 40
