@@ -33,26 +33,31 @@ char *cnb__builder_resolve_uri(const char *uri, const char *base_dir)
 	return strdup(uri);
 }
 
-static int parse_buildpacks(cnb__builder_config *c, const cnb_toml *list, const char *path, const char *base,
-			    cnb_error **err)
+/* [[buildpacks]] or, with `key` "extensions", [[extensions]]: appended to c->buildpacks. */
+static int parse_buildpacks(cnb__builder_config *c, const cnb_toml *list, const char *key, const char *path,
+			    const char *base, cnb_error **err)
 {
 	size_t n = cnb__toml_len(list);
+	bool extension = !strcmp(key, "extensions");
 	if (list && cnb__toml_type(list) != CNB_TOML_ARRAY)
-		return cnb__error_set(err, CNB_EPARSE, "%s: buildpacks must be an array of tables ([[buildpacks]])", path);
-	if (!(c->buildpacks = calloc(n + 1, sizeof(*c->buildpacks))))
+		return cnb__error_set(err, CNB_EPARSE, "%s: %s must be an array of tables ([[%s]])", path, key, key);
+	cnb__builder_bp *grown = realloc(c->buildpacks, (c->n_buildpacks + n + 1) * sizeof(*grown));
+	if (!grown)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	c->buildpacks = grown;
 	for (size_t i = 0; i < n; i++) {
 		const cnb_toml *bp = cnb__toml_at(list, i);
 		const char *uri = cnb__toml_get_string(bp, "uri");
 		const char *id = cnb__toml_get_string(bp, "id");
 		if (!uri && !id)
-			return cnb__error_set(err, CNB_EINVAL, "%s: buildpacks[%zu] has neither uri nor id", path, i);
+			return cnb__error_set(err, CNB_EINVAL, "%s: %s[%zu] has neither uri nor id", path, key, i);
 		if (!uri)
 			return cnb__error_set(err, CNB_EUNSUPPORTED,
-					      "%s: buildpacks[%zu] (%s) has no uri: buildpacks from a registry by id "
+					      "%s: %s[%zu] (%s) has no uri: modules from a registry by id "
 					      "are not supported, give a directory, a .cnb file or an image as uri",
-					      path, i, id);
+					      path, key, i, id);
 		cnb__builder_bp *out = &c->buildpacks[c->n_buildpacks++];
+		*out = (cnb__builder_bp){ .extension = extension };
 		out->id = dup_or_null(id);
 		out->version = dup_or_null(cnb__toml_get_string(bp, "version"));
 		out->uri = cnb__builder_resolve_uri(uri, base);
@@ -215,17 +220,21 @@ int cnb__builder_config_load(cnb__builder_config **out, const char *path, cnb_er
 	}
 	const char *base = dirname(path_copy);
 	const cnb_toml *stack = cnb__toml_get(doc, "stack");
-	if (cnb__toml_get(doc, "extensions") || cnb__toml_get(doc, "order-extensions"))
-		r = cnb__error_set(err, CNB_EUNSUPPORTED, "%s: image extensions are not supported yet: remove "
-						     "[[extensions]] and [[order-extensions]]", path);
 	if (r == 0 && cnb__toml_get_string(doc, "description") && !(c->description = strdup(cnb__toml_get_string(doc, "description"))))
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	if (r == 0)
-		r = parse_buildpacks(c, cnb__toml_get(doc, "buildpacks"), path, base, err);
+		r = parse_buildpacks(c, cnb__toml_get(doc, "buildpacks"), "buildpacks", path, base, err);
+	if (r == 0)
+		r = parse_buildpacks(c, cnb__toml_get(doc, "extensions"), "extensions", path, base, err);
 	if (r == 0 && !cnb__toml_get(doc, "order"))
 		r = cnb__error_set(err, CNB_EINVAL, "%s: no [[order]]: a builder needs at least one group", path);
 	if (r == 0)
 		r = cnb__order_parse(&c->order, cnb__toml_get(doc, "order"), path, err);
+	if (r == 0)
+		r = cnb__order_parse(&c->order_ext, cnb__toml_get(doc, "order-extensions"), path, err);
+	for (size_t g = 0; r == 0 && g < c->order_ext.n; g++)
+		for (size_t i = 0; i < c->order_ext.groups[g].n; i++)
+			c->order_ext.groups[g].elems[i].extension = true;
 	if (r == 0)
 		r = parse_build(c, cnb__toml_get(doc, "build"), stack, path, err);
 	if (r == 0)
@@ -259,6 +268,7 @@ void cnb__builder_config_free(cnb__builder_config *c)
 	}
 	free(c->buildpacks);
 	cnb__order_free(&c->order);
+	cnb__order_free(&c->order_ext);
 	cnb__order_free(&c->system);
 	cnb__strv_free(c->targets);
 	cnb__strv_free(c->unknown);

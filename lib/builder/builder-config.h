@@ -16,6 +16,7 @@ typedef struct cnb__builder_bp {
 	char *id;      /* may be NULL: taken from the buildpack itself */
 	char *version; /* may be NULL */
 	char *uri;     /* absolute path, or an image reference */
+	bool extension; /* from [[extensions]] */
 } cnb__builder_bp;
 
 typedef struct cnb__builder_env {
@@ -35,6 +36,7 @@ typedef struct cnb__builder_config {
 	cnb__builder_bp *buildpacks;
 	size_t n_buildpacks;
 	cnb__order order;
+	cnb__order order_ext; /* [[order-extensions]]: every element marked extension */
 	char *build_image;
 	cnb__builder_env *build_env;
 	size_t n_build_env;
@@ -60,8 +62,8 @@ char *cnb__builder_resolve_uri(const char *uri, const char *base_dir);
 int cnb__builder_config_platform(const cnb__builder_config *c, const char *requested, const char **out,
 				 cnb_error **err);
 
-/* Reads and validates builder.toml (required pieces, known suffixes, no extensions, [[targets]]
- * naming supported platforms). */
+/* Reads and validates builder.toml (required pieces, known suffixes, [[targets]] naming supported
+ * platforms). [[extensions]] are listed after the [[buildpacks]], marked extension. */
 int cnb__builder_config_load(cnb__builder_config **out, const char *path, cnb_error **err);
 void cnb__builder_config_free(cnb__builder_config *c);
 

@@ -25,6 +25,7 @@ typedef struct builder_state {
 	cnb__builder_config *config;
 	cnb__bp_set bps;  /* the [[buildpacks]] (and what packages bring along), in file order */
 	cnb__order order; /* [[order]] with every version filled in */
+	cnb__order order_ext; /* [[order-extensions]], the same */
 	cnb__order system; /* [system] pre and post, the same */
 } builder_state;
 
@@ -32,18 +33,27 @@ static void state_clear(builder_state *s)
 {
 	cnb__bp_set_clear(&s->bps);
 	cnb__order_free(&s->order);
+	cnb__order_free(&s->order_ext);
 	cnb__order_free(&s->system);
 	cnb__builder_config_free(s->config);
 }
 
-/* A directory is a buildpack; anything else (a .cnb file, an image) a buildpackage. */
+/* A directory is a buildpack (or an extension); anything else (a .cnb file, an image) a package. An
+ * [[extensions]] entry must be an image extension, a [[buildpacks]] entry a buildpack. */
 static int add_buildpack(builder_state *s, cnb_ctx *ctx, const cnb__builder_bp *ref, const char *platform,
 			 cnb_error **err)
 {
 	struct stat st;
-	if (ref->uri[0] == '/' && stat(ref->uri, &st) == 0 && S_ISDIR(st.st_mode))
-		return cnb__bp_set_add_dir(&s->bps, ctx, ref->uri, ref->id, ref->version, NULL, err);
-	return cnb__bp_set_add_package(&s->bps, ctx, ref->uri, platform, ref->id, ref->version, NULL, err);
+	size_t at = 0;
+	int r = ref->uri[0] == '/' && stat(ref->uri, &st) == 0 && S_ISDIR(st.st_mode)
+			? cnb__bp_set_add_dir(&s->bps, ctx, ref->uri, ref->id, ref->version, &at, err)
+			: cnb__bp_set_add_package(&s->bps, ctx, ref->uri, platform, ref->id, ref->version, &at, err);
+	const cnb__bp_descriptor *bp = r == 0 ? s->bps.mods[at].bp : NULL;
+	if (bp && bp->extension != ref->extension)
+		r = cnb__error_set(err, CNB_EINVAL, "%s is %s %s@%s: list it under [[%s]]", ref->uri,
+				   bp->extension ? "an image extension" : "a buildpack", bp->id, bp->version,
+				   bp->extension ? "extensions" : "buildpacks");
+	return r;
 }
 
 static int env_uint(const json_t *config, const char *name, uint32_t *out)
@@ -64,7 +74,7 @@ static int add_config_layer(cnb_ctx *ctx, builder_state *s, cnb__oci_image *img,
 	if (!tar)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	cnb__oci_layer layer = { 0 };
-	int r = cnb__builder_write_config_layer(s->config, &s->order, &s->system, uid, gid, tar, err);
+	int r = cnb__builder_write_config_layer(s->config, &s->order, &s->order_ext, &s->system, uid, gid, tar, err);
 	if (r == 0)
 		r = cnb__oci_layer_from_tar(ctx, tar, &layer, err);
 	if (r == 0)
@@ -92,9 +102,17 @@ static int build_image(cnb_ctx *ctx, builder_state *s, cnb__oci_image *img, cnb_
 		r = cnb__builder_set_label(labels, "io.buildpacks.builder.metadata",
 					   cnb__builder_metadata_label(s->config, &s->bps), err);
 	if (r == 0)
-		r = cnb__builder_set_label(labels, "io.buildpacks.buildpack.layers", cnb__builder_layers_label(&s->bps), err);
+		r = cnb__builder_set_label(labels, "io.buildpacks.buildpack.layers", cnb__builder_layers_label(&s->bps, false),
+					   err);
 	if (r == 0)
 		r = cnb__builder_set_label(labels, "io.buildpacks.buildpack.order", cnb__builder_order_label(&s->order), err);
+	/* pack internal/builder/builder.go: the extensions' labels, only when the builder has some */
+	if (r == 0 && s->order_ext.n)
+		r = cnb__builder_set_label(labels, "io.buildpacks.extension.layers", cnb__builder_layers_label(&s->bps, true),
+					   err);
+	if (r == 0 && s->order_ext.n)
+		r = cnb__builder_set_label(labels, "io.buildpacks.buildpack.order-extensions",
+					   cnb__builder_order_label(&s->order_ext), err);
 	if (r == 0 && s->config->stack_id)
 		json_object_set_new(labels, "io.buildpacks.stack.id", json_string(s->config->stack_id));
 	if (r == 0)
@@ -125,6 +143,8 @@ static int create_one(cnb_ctx *ctx, const char *config_path, const char *platfor
 		r = add_buildpack(s, ctx, &s->config->buildpacks[i], platform, err);
 	if (r == 0)
 		r = cnb__bp_set_resolve_order(&s->bps, &s->config->order, config_path, &s->order, err);
+	if (r == 0 && s->config->order_ext.n)
+		r = cnb__bp_set_resolve_order(&s->bps, &s->config->order_ext, config_path, &s->order_ext, err);
 	if (r == 0 && s->config->system.n)
 		r = cnb__bp_set_resolve_order(&s->bps, &s->config->system, config_path, &s->system, err);
 	if (r == 0)

@@ -41,9 +41,9 @@ static json_t *module_info(const cnb__bp_descriptor *bp)
 
 json_t *cnb__builder_metadata_label(const cnb__builder_config *c, const cnb__bp_set *set)
 {
-	json_t *bps = json_array(), *images = json_array();
-	for (size_t i = 0; bps && i < set->n; i++)
-		json_array_append_new(bps, module_info(set->mods[i].bp));
+	json_t *bps = json_array(), *exts = json_array(), *images = json_array();
+	for (size_t i = 0; bps && exts && i < set->n; i++)
+		json_array_append_new(set->mods[i].bp->extension ? exts : bps, module_info(set->mods[i].bp));
 	for (size_t i = 0; images && i < c->n_run_images; i++)
 		json_array_append_new(images, run_image_json(&c->run_images[i]));
 	json_t *lifecycle = json_pack("{s:s, s:{s:s, s:s}, s:{s:o, s:o}}", "version", CNB_VERSION_STRING, "api",
@@ -51,9 +51,15 @@ json_t *cnb__builder_metadata_label(const cnb__builder_config *c, const cnb__bp_
 				      cnb__supported_platform_apis[0], "apis", "buildpack",
 				      apis_json(cnb__supported_buildpack_apis), "platform",
 				      apis_json(cnb__supported_platform_apis));
-	return json_pack("{s:s, s:o, s:{s:o}, s:o, s:o, s:{s:s, s:s}}", "description", c->description ? c->description : "",
-			 "buildpacks", bps, "stack", "runImage", run_image_json(&c->run_images[0]), "images", images,
-			 "lifecycle", lifecycle, "createdBy", "name", "libcnb", "version", CNB_VERSION_STRING);
+	/* pack internal/builder/metadata.go: "extensions" next to "buildpacks" (omitted when empty, as pack's omitempty) */
+	json_t *meta = json_pack("{s:s, s:o, s:{s:o}, s:o, s:o, s:{s:s, s:s}}", "description",
+				 c->description ? c->description : "", "buildpacks", bps, "stack", "runImage",
+				 run_image_json(&c->run_images[0]), "images", images, "lifecycle", lifecycle, "createdBy",
+				 "name", "libcnb", "version", CNB_VERSION_STRING);
+	if (meta && json_array_size(exts))
+		json_object_set(meta, "extensions", exts);
+	json_decref(exts);
+	return meta;
 }
 
 static json_t *order_json(const cnb__order *order)
@@ -112,11 +118,13 @@ static json_t *layer_info(const cnb__bp_module *m)
 	return info;
 }
 
-json_t *cnb__builder_layers_label(const cnb__bp_set *set)
+json_t *cnb__builder_layers_label(const cnb__bp_set *set, bool extensions)
 {
 	json_t *root = json_object();
 	for (size_t i = 0; root && i < set->n; i++) {
 		const cnb__bp_descriptor *bp = set->mods[i].bp;
+		if (bp->extension != extensions)
+			continue;
 		json_t *info = layer_info(&set->mods[i]);
 		json_t *versions = json_object_get(root, bp->id);
 		if (!versions)

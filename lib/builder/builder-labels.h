@@ -10,11 +10,12 @@
 
 /* io.buildpacks.builder.metadata */
 json_t *cnb__builder_metadata_label(const cnb__builder_config *c, const cnb__bp_set *bps);
-/* io.buildpacks.buildpack.layers (builders and buildpackages): entries from packages are kept as they are. */
-json_t *cnb__builder_layers_label(const cnb__bp_set *bps);
+/* io.buildpacks.buildpack.layers (builders and buildpackages): entries from packages are kept as they are.
+ * With `extensions`: io.buildpacks.extension.layers, the same shape for the image extensions. */
+json_t *cnb__builder_layers_label(const cnb__bp_set *bps, bool extensions);
 /* io.buildpacks.buildpackage.metadata: {"id","version","name"?,"homepage"?} of the top buildpack. */
 json_t *cnb__buildpackage_metadata_label(const cnb__bp_descriptor *top);
-/* io.buildpacks.buildpack.order */
+/* io.buildpacks.buildpack.order (and io.buildpacks.buildpack.order-extensions) */
 json_t *cnb__builder_order_label(const cnb__order *order);
 
 /* Sets labels[key] to the compact, key-sorted JSON text of `value` (taken; NULL means OOM). */

@@ -44,12 +44,13 @@ static int fill_bp(cnb__tar *t, const void *arg, cnb_error **err)
 	const cnb__tar_norm files = { 0, 0, CNB_TAR_EPOCH, a->setid_stripped };
 	_cleanup_free_ char *esc = cnb__bp_escape_id(bp->id);
 	_cleanup_free_ char *dest = NULL;
-	if (!esc || asprintf(&dest, "/cnb/buildpacks/%s/%s", esc, bp->version) < 0)
+	/* Image extensions go to /cnb/extensions (platform.md "Image Extensions Directory Layout"). */
+	if (!esc || asprintf(&dest, "/cnb/%s/%s/%s", bp->extension ? "extensions" : "buildpacks", esc, bp->version) < 0)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	int r = cnb__tar_add_parents(t, dest, 0755, &root_owned, err);
 	if (r == 0)
 		r = cnb__tar_add_tree(t, AT_FDCWD, bp->dir, dest, &files, err);
-	return r < 0 ? cnb__error_prefix(err, "buildpack %s@%s", bp->id, bp->version) : 0;
+	return r < 0 ? cnb__error_prefix(err, "%s %s@%s", cnb__bp_kind(bp), bp->id, bp->version) : 0;
 }
 
 int cnb__builder_write_bp_layer(const cnb__bp_descriptor *bp, const char *tar_path, size_t *setid_stripped,
@@ -97,14 +98,23 @@ static cnb_toml *group_array(const cnb__order_group *g)
 	return ok ? group : NULL;
 }
 
-int cnb__builder_order_toml(const cnb__order *order, cnb__buf *out, cnb_error **err)
+/* root[key] = [{group = [...]}, ...]; false on OOM. */
+static bool add_groups(cnb_toml *root, const char *key, const cnb__order *order)
 {
-	cnb_toml *root = cnb__toml_new_table(), *groups = cnb__toml_new_array();
-	bool ok = root && groups && cnb__toml_set(root, "order", groups) == 0;
+	cnb_toml *groups = cnb__toml_new_array();
+	bool ok = groups && cnb__toml_set(root, key, groups) == 0;
 	for (size_t g = 0; ok && g < order->n; g++) {
 		cnb_toml *entry = cnb__toml_new_table(), *group = group_array(&order->groups[g]);
 		ok = entry && group && cnb__toml_set(entry, "group", group) == 0 && cnb__toml_push(groups, entry) == 0;
 	}
+	return ok;
+}
+
+int cnb__builder_order_toml(const cnb__order *order, const cnb__order *extensions, cnb__buf *out, cnb_error **err)
+{
+	cnb_toml *root = cnb__toml_new_table();
+	bool ok = root && add_groups(root, "order", order) &&
+		  (!extensions || !extensions->n || add_groups(root, "order-extensions", extensions));
 	return write_doc(root, ok, out, err);
 }
 
@@ -148,6 +158,7 @@ static int stack_toml(const cnb__builder_config *c, cnb__buf *out, cnb_error **e
 typedef struct config_layer_args {
 	const cnb__builder_config *c;
 	const cnb__order *order;
+	const cnb__order *extensions; /* resolved [[order-extensions]], or one with n = 0 */
 	const cnb__order *system; /* resolved [system], or one with n = 0 */
 	uint32_t uid, gid;
 } config_layer_args;
@@ -165,7 +176,7 @@ static int fill_config(cnb__tar *t, const void *arg, cnb_error **err)
 	_cleanup_buf_ cnb__buf run = CNB_BUF_INIT;
 	_cleanup_buf_ cnb__buf stack = CNB_BUF_INIT;
 	_cleanup_buf_ cnb__buf system = CNB_BUF_INIT;
-	int r = cnb__builder_order_toml(a->order, &order, err);
+	int r = cnb__builder_order_toml(a->order, a->extensions, &order, err);
 	if (r == 0 && a->system->n)
 		r = system_toml(a->system, &system, err);
 	if (r == 0)
@@ -176,6 +187,8 @@ static int fill_config(cnb__tar *t, const void *arg, cnb_error **err)
 		r = cnb__tar_add_dir(t, "/cnb", 0755, &root_owned, err);
 	if (r == 0)
 		r = cnb__tar_add_dir(t, "/cnb/buildpacks", 0755, &root_owned, err);
+	if (r == 0 && a->extensions->n)
+		r = cnb__tar_add_dir(t, "/cnb/extensions", 0755, &root_owned, err);
 	if (r == 0)
 		r = cnb__tar_add_dir(t, "/cnb/build-config", 0755, &root_owned, err);
 	if (r == 0)
@@ -204,9 +217,10 @@ static int fill_config(cnb__tar *t, const void *arg, cnb_error **err)
 	return r;
 }
 
-int cnb__builder_write_config_layer(const cnb__builder_config *c, const cnb__order *order, const cnb__order *system,
-				    uint32_t uid, uint32_t gid, const char *tar_path, cnb_error **err)
+int cnb__builder_write_config_layer(const cnb__builder_config *c, const cnb__order *order,
+				    const cnb__order *extensions, const cnb__order *system, uint32_t uid, uint32_t gid,
+				    const char *tar_path, cnb_error **err)
 {
-	config_layer_args a = { c, order, system, uid, gid };
+	config_layer_args a = { c, order, extensions, system, uid, gid };
 	return with_tar(tar_path, fill_config, &a, err);
 }

@@ -12,9 +12,13 @@
 
 static int parse(cnb__package_config *c, const cnb_toml *doc, const char *path, const char *base, cnb_error **err)
 {
+	/* An image extension's package.toml says [extension] (pack extension package). */
 	const char *uri = cnb__toml_get_string(cnb__toml_get(doc, "buildpack"), "uri");
 	if (!uri)
-		return cnb__error_set(err, CNB_EINVAL, "%s: no [buildpack] uri: name the buildpack's directory", path);
+		uri = cnb__toml_get_string(cnb__toml_get(doc, "extension"), "uri");
+	if (!uri)
+		return cnb__error_set(err, CNB_EINVAL,
+				      "%s: no [buildpack] uri (or [extension] uri): name the buildpack's directory", path);
 	if (!(c->buildpack_uri = cnb__builder_resolve_uri(uri, base)))
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	if (c->buildpack_uri[0] != '/')

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #define LAYERS_LABEL "io.buildpacks.buildpack.layers"
+#define EXT_LAYERS_LABEL "io.buildpacks.extension.layers"
 #define METADATA_LABEL "io.buildpacks.buildpackage.metadata"
 
 void cnb__bp_package_clear(cnb__bp_package *p)
@@ -23,11 +24,20 @@ void cnb__bp_package_clear(cnb__bp_package *p)
 	*p = (cnb__bp_package){ 0 };
 }
 
+static const char *label_text(const cnb__oci_image *img, const char *key)
+{
+	return json_string_value(json_object_get(json_object_get(json_object_get(img->config, "config"), "Labels"), key));
+}
+
 static json_t *label_json(const cnb__oci_image *img, const char *key)
 {
-	const char *text = json_string_value(json_object_get(json_object_get(json_object_get(img->config, "config"),
-									      "Labels"), key));
+	const char *text = label_text(img, key);
 	return text ? json_loads(text, 0, NULL) : NULL;
+}
+
+static bool label_json_present(const cnb__oci_image *img, const char *key)
+{
+	return label_text(img, key) != NULL;
 }
 
 /* {"<id>":{"<version>":{"api":"…","layerDiffID":"…",…}}} and nothing else. */
@@ -60,7 +70,10 @@ static int read_labels(cnb__bp_package *p, cnb_error **err)
 	else if (!(p->id = strdup(id)) || !(p->version = strdup(version)))
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	json_decref(meta);
-	if (r == 0 && !layers_label_valid(p->layers = label_json(p->img, LAYERS_LABEL)))
+	/* An image extension's package has io.buildpacks.extension.layers instead (pack pkg/buildpack/package.go). */
+	if (r == 0 && !label_json_present(p->img, LAYERS_LABEL) && label_json_present(p->img, EXT_LAYERS_LABEL))
+		p->extension = true;
+	if (r == 0 && !layers_label_valid(p->layers = label_json(p->img, p->extension ? EXT_LAYERS_LABEL : LAYERS_LABEL)))
 		r = cnb__error_set(err, CNB_EINVAL, "%s is not a buildpackage: no valid %s label "
 						    "({\"<id>\":{\"<version>\":{\"api\",\"layerDiffID\"}}})", p->uri, LAYERS_LABEL);
 	if (r == 0 && !json_object_get(json_object_get(p->layers, p->id), p->version))
@@ -147,10 +160,10 @@ static cnb_toml *toml_of(const json_t *v)
 	}
 }
 
-static cnb_toml *descriptor_doc(const char *id, const char *version, const json_t *info)
+static cnb_toml *descriptor_doc(const char *id, const char *version, const json_t *info, bool extension)
 {
 	cnb_toml *doc = cnb__toml_new_table(), *bp = cnb__toml_new_table();
-	bool ok = doc && bp && cnb__toml_set(doc, "buildpack", bp) == 0 &&
+	bool ok = doc && bp && cnb__toml_set(doc, extension ? "extension" : "buildpack", bp) == 0 &&
 		  cnb__toml_set(doc, "api", toml_of(json_object_get(info, "api"))) == 0 &&
 		  cnb__toml_set(bp, "id", cnb__toml_new_string(id)) == 0 &&
 		  cnb__toml_set(bp, "version", cnb__toml_new_string(version)) == 0;
@@ -176,9 +189,10 @@ static cnb_toml *descriptor_doc(const char *id, const char *version, const json_
 int cnb__bp_package_descriptor(cnb__bp_descriptor **out, const cnb__bp_package *p, const char *id,
 			       const char *version, const json_t *info, cnb_error **err)
 {
-	cnb_toml *doc = descriptor_doc(id, version, info);
+	cnb_toml *doc = descriptor_doc(id, version, info, p->extension);
 	_cleanup_free_ char *where = NULL;
-	if (!doc || asprintf(&where, "%s (%s %s@%s)", p->uri, LAYERS_LABEL, id, version) < 0) {
+	if (!doc || asprintf(&where, "%s (%s %s@%s)", p->uri, p->extension ? EXT_LAYERS_LABEL : LAYERS_LABEL, id,
+			     version) < 0) {
 		cnb__toml_free(doc);
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	}

@@ -16,6 +16,7 @@ typedef struct cnb__bp_package {
 	char *uri;          /* as given, for messages */
 	cnb__oci_image *img;
 	json_t *layers;     /* io.buildpacks.buildpack.layers: {"<id>":{"<version>":{…}}} */
+	bool extension;     /* an image extension's package: the layers come from io.buildpacks.extension.layers */
 	char *id, *version; /* io.buildpacks.buildpackage.metadata: the top buildpack */
 } cnb__bp_package;
 

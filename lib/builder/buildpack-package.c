@@ -39,7 +39,8 @@ static int package_image(const cnb__bp_set *set, const cnb__bp_descriptor *top, 
 	json_t *labels = cnb__image_config_labels(config);
 	r = labels ? cnb__bp_set_append_layers(set, img, err) : cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	if (r == 0)
-		r = cnb__builder_set_label(labels, "io.buildpacks.buildpack.layers", cnb__builder_layers_label(set), err);
+		r = cnb__builder_set_label(labels, top->extension ? "io.buildpacks.extension.layers" : "io.buildpacks.buildpack.layers",
+					   cnb__builder_layers_label(set, top->extension), err);
 	if (r == 0)
 		r = cnb__builder_set_label(labels, "io.buildpacks.buildpackage.metadata",
 					   cnb__buildpackage_metadata_label(top), err);

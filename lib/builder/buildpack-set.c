@@ -75,9 +75,16 @@ static int add_module(cnb__bp_set *s, cnb__bp_module *m, size_t *out_index, cnb_
 static int load_descriptor(const char *dir, const char *id, const char *version, cnb__bp_descriptor **out,
 			   cnb_error **err)
 {
+	/* An image extension's directory has extension.toml instead (image_extension.md "extension.toml"). */
 	_cleanup_free_ char *toml_path = cnb__path_join(dir, "buildpack.toml");
-	if (!toml_path)
+	_cleanup_free_ char *ext_path = cnb__path_join(dir, "extension.toml");
+	struct stat st;
+	if (!toml_path || !ext_path)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	if (lstat(toml_path, &st) < 0 && lstat(ext_path, &st) == 0) {
+		free(toml_path);
+		toml_path = TAKE_PTR(ext_path);
+	}
 	_cleanup_toml_ cnb_toml *doc = NULL;
 	int r = cnb__toml_parse_file(&doc, toml_path, err);
 	if (r == 0)
@@ -229,13 +236,13 @@ int cnb__bp_set_add_package(cnb__bp_set *s, cnb_ctx *ctx, const char *uri, const
 }
 
 const cnb__bp_descriptor *cnb__bp_set_find(const cnb__bp_set *s, const char *id, const char *version,
-					   bool *ambiguous)
+					   bool extension, bool *ambiguous)
 {
 	const cnb__bp_descriptor *found = NULL;
 	*ambiguous = false;
 	for (size_t i = 0; i < s->n; i++) {
 		const cnb__bp_descriptor *bp = s->mods[i].bp;
-		if (strcmp(bp->id, id) || (version && strcmp(bp->version, version)))
+		if (bp->extension != extension || strcmp(bp->id, id) || (version && strcmp(bp->version, version)))
 			continue;
 		if (found && strcmp(found->version, bp->version))
 			*ambiguous = true;
@@ -256,17 +263,20 @@ int cnb__bp_set_resolve_order(const cnb__bp_set *s, const cnb__order *in, const 
 		for (size_t i = 0; i < in->groups[g].n; i++) {
 			const cnb__order_elem *e = &in->groups[g].elems[i];
 			bool ambiguous;
-			const cnb__bp_descriptor *bp = cnb__bp_set_find(s, e->id, e->version, &ambiguous);
+			const cnb__bp_descriptor *bp = cnb__bp_set_find(s, e->id, e->version, e->extension, &ambiguous);
 			if (ambiguous)
 				return cnb__error_set(err, CNB_EINVAL, "%s: order names %s without a version, but there are "
 								   "several: give the version", where, e->id);
 			if (!bp)
 				return cnb__error_set(err, CNB_ENOTFOUND,
-						      "%s: order group %zu names %s%s%s, which is not among the builder's "
-						      "buildpacks: add it to [[buildpacks]] (or [[dependencies]] of a package)",
-						      where, g + 1, e->id, e->version ? "@" : "", e->version ? e->version : "");
+						      "%s: %s group %zu names %s%s%s, which is not among the builder's "
+						      "%s: add it to [[%s]] (or [[dependencies]] of a package)",
+						      where, e->extension ? "order-extensions" : "order", g + 1, e->id,
+						      e->version ? "@" : "", e->version ? e->version : "",
+						      e->extension ? "extensions" : "buildpacks", e->extension ? "extensions" : "buildpacks");
 			cnb__order_elem *oe = &og->elems[og->n++];
 			oe->optional = e->optional;
+			oe->extension = e->extension;
 			if (!(oe->id = strdup(bp->id)) || !(oe->version = strdup(bp->version)))
 				return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 		}
@@ -304,7 +314,8 @@ int cnb__bp_set_append_layers(const cnb__bp_set *s, cnb__oci_image *img, cnb_err
 	int r = 0;
 	for (size_t i = 0; r == 0 && i < s->n; i++) {
 		_cleanup_free_ char *created_by = NULL;
-		if (asprintf(&created_by, "Buildpack: %s@%s", s->mods[i].bp->id, s->mods[i].bp->version) < 0)
+		if (asprintf(&created_by, "%s: %s@%s", s->mods[i].bp->extension ? "Extension" : "Buildpack",
+			     s->mods[i].bp->id, s->mods[i].bp->version) < 0)
 			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 		r = cnb__bp_layer_append(img, &s->mods[i].layer, created_by, err);
 	}

@@ -52,11 +52,12 @@ int cnb__bp_set_add_package(cnb__bp_set *s, cnb_ctx *ctx, const char *uri, const
  */
 int cnb__bp_set_add_archive(cnb__bp_set *s, cnb_ctx *ctx, const char *path, size_t *out_index, cnb_error **err);
 
-/* The buildpack `id` (at `version`, or the only version present). NULL: absent or *ambiguous. */
+/* The buildpack (or image extension) `id` (at `version`, or the only version present). NULL: absent or *ambiguous. */
 const cnb__bp_descriptor *cnb__bp_set_find(const cnb__bp_set *s, const char *id, const char *version,
-					   bool *ambiguous);
+					   bool extension, bool *ambiguous);
 
-/* Copies `in`, filling in versions; every entry must name a buildpack of the set (`where` for messages). */
+/* Copies `in`, filling in versions; every entry must name a buildpack (an extension for elements marked
+ * extension) of the set (`where` for messages). */
 int cnb__bp_set_resolve_order(const cnb__bp_set *s, const cnb__order *in, const char *where, cnb__order *out,
 			      cnb_error **err);
 
@@ -66,7 +67,7 @@ int cnb__bp_set_check_composites(const cnb__bp_set *s, cnb_error **err);
 /* Appends `layer` with a history entry made at the reproducible-build epoch. */
 int cnb__bp_layer_append(cnb__oci_image *img, const cnb__oci_layer *layer, const char *created_by, cnb_error **err);
 
-/* Appends one layer per buildpack, with history "Buildpack: id@version", in set order. */
+/* Appends one layer per module, with history "Buildpack: id@version" ("Extension: …"), in set order. */
 int cnb__bp_set_append_layers(const cnb__bp_set *s, cnb__oci_image *img, cnb_error **err);
 
 #endif

@@ -8,6 +8,7 @@
 #include "lib/common/tar-reader.h"
 #include "lib/rootfs/mapped-xattr.h"
 #include "oci/parallel.h"
+#include "oci/reference.h"
 
 #include <cnb/build.h>
 
@@ -285,6 +286,33 @@ static int apply_config(const json_t *desc, const cnb__export_inputs *in, json_t
 	cnb__rfc3339(in->created, created);
 	json_object_set_new(config, "created", json_string(created));
 	return 0;
+}
+
+int cnb__export_run_image(const char *out_dir, char **image, bool *extend, cnb_error **err)
+{
+	*image = NULL;
+	*extend = false;
+	_cleanup_free_ char *json_path = cnb__path_join(out_dir, "export.json");
+	_cleanup_free_ char *text = NULL;
+	int r = json_path ? cnb__read_file(json_path, CNB_EXPORT_JSON_MAX, &text, NULL, err)
+			  : cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	if (r < 0)
+		return cnb__error_prefix(err, "export: the build left no complete export");
+	json_t *desc = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+	const json_t *run = json_object_get(desc, "run_image");
+	const char *name = json_string_value(json_object_get(run, "image"));
+	cnb__oci_ref ref = CNB_OCI_REF_INIT;
+	cnb_error *parse_err = NULL;
+	if (run && (!name || strlen(name) > 1024 || cnb__oci_ref_parse(&ref, name, &parse_err) < 0))
+		r = cnb__error_set(err, CNB_EEXPORT, "export.json: run_image.image is not an image reference (%s)",
+				   parse_err ? cnb_error_message(parse_err) : "missing or too long");
+	else if (name && !(*image = strdup(name)))
+		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	cnb_error_free(parse_err);
+	*extend = json_is_true(json_object_get(run, "extend"));
+	cnb__oci_ref_clear(&ref);
+	json_decref(desc);
+	return r;
 }
 
 int cnb__export_assemble(cnb_ctx *ctx, const cnb__export_inputs *in, cnb__oci_image *img, cnb__export_stats *stats,

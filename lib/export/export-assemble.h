@@ -44,6 +44,13 @@ typedef struct cnb__export_stats {
 } cnb__export_stats;
 
 /*
+ * export.json's "run_image" (docs/export-protocol.md): the run image analyzed.toml names at export, which an
+ * image extension may have switched (docs/image-extensions.md), and whether it must be extended. *image is
+ * NULL when export.json names none; otherwise a valid image reference (the guest is untrusted). Caller frees.
+ */
+int cnb__export_run_image(const char *out_dir, char **image, bool *extend, cnb_error **err);
+
+/*
  * `img` is the run image (pulled with cnb__oci_image_pull_config: layer blobs need not be local).
  * On success it is the app image, ready for cnb__oci_image_push().
  */

@@ -4,6 +4,7 @@
 #include "lib/builder/builder-layers.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
+#include "lib/toml/toml-json.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -173,9 +174,20 @@ int cnb__build_order_resolve(cnb_ctx *ctx, const cnb__build_order_in *in, cnb__b
 	if (r == 0)
 		r = from_builder != SIZE_MAX ? splice_builder(&order, &b, &pre, &main, from_builder, &post, err)
 					     : concat(&order, parts, err);
+	/* The builder's image extensions stay: only the buildpacks' order is replaced (as pack's ephemeral builder). */
+	json_t *ext_json = label_json(in->builder_config, "io.buildpacks.buildpack.order-extensions");
+	cnb_toml *ext_toml = ext_json ? cnb__toml_from_json(ext_json) : NULL;
+	cnb__order extensions = { 0 };
+	if (r == 0 && ext_json && !ext_toml)
+		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	json_decref(ext_json);
+	if (r == 0 && ext_toml)
+		r = cnb__order_parse(&extensions, ext_toml, "the builder's io.buildpacks.buildpack.order-extensions label", err);
+	cnb__toml_free(ext_toml);
 	_cleanup_buf_ cnb__buf buf = CNB_BUF_INIT;
 	if (r == 0)
-		r = cnb__builder_order_toml(&order, &buf, err);
+		r = cnb__builder_order_toml(&order, &extensions, &buf, err);
+	cnb__order_free(&extensions);
 	if (r == 0 && !(*out = cnb__buf_steal(&buf)))
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	cnb__order_group *lists[] = { &pre, &main, &post };

@@ -62,6 +62,7 @@
 /* Exit codes of the lifecycle phases (Platform spec, Exit Codes). */
 #define EXIT_DETECT_FAILED 20
 #define EXIT_DETECT_ERRORED 21
+#define EXIT_EXTENSION_GENERATE 91
 
 /* Records how long a phase took (ms since `start_ms`, a cnb__monotonic_ms() reading). */
 static void phase_done(cnb_build *b, const char *name, uint64_t start_ms)
@@ -162,27 +163,48 @@ static int builder_ids(run_state *s, cnb_error **err)
 	return 0;
 }
 
+/* The builder metadata label's run image entry ({image, mirrors}) that names `image` as image or mirror. */
+static const json_t *run_images_entry(const json_t *meta, const char *image)
+{
+	const json_t *images = json_object_get(meta, "images");
+	for (size_t i = 0; i < json_array_size(images); i++) {
+		const json_t *entry = json_array_get(images, i), *mirrors = json_object_get(entry, "mirrors");
+		if (!strcmp(image, json_string_value(json_object_get(entry, "image")) ?: ""))
+			return entry;
+		for (size_t m = 0; m < json_array_size(mirrors); m++)
+			if (!strcmp(image, json_string_value(json_array_get(mirrors, m)) ?: ""))
+				return entry;
+	}
+	return NULL;
+}
+
 /* The run image: --run-image, else the builder metadata label's images[0] (run.toml's first entry), read
  * from its mirror on the registry the app image goes to when it has one (pack's getBestRunMirror,
- * pkg/client/common.go), and through a configured registry mirror. */
-static int choose_run_image(run_state *s, cnb_error **err)
+ * pkg/client/common.go), and through a configured registry mirror. `switched` (or NULL): the image an
+ * image extension chose instead, read as named; the metadata label names the builder's entry that lists
+ * it (image and mirrors), else the image alone (lifecycle platform/run_image.go GetRunImageForExport). */
+static int choose_run_image(run_state *s, const char *switched, cnb_error **err)
 {
 	const json_t *labels = json_object_get(json_object_get(s->builder->config, "config"), "Labels");
 	const char *meta_text = json_string_value(json_object_get(labels, "io.buildpacks.builder.metadata"));
 	json_t *meta = meta_text ? json_loads(meta_text, 0, NULL) : NULL;
-	const json_t *first = json_array_get(json_object_get(meta, "images"), 0);
-	if (!first)
-		first = json_object_get(json_object_get(meta, "stack"), "runImage");
-	const char *name = s->b->opts.run_image ? s->b->opts.run_image : json_string_value(json_object_get(first, "image"));
-	const json_t *mirrors = s->b->opts.run_image ? NULL : json_object_get(first, "mirrors");
-	json_t *entry = json_pack("{s:O?}", "runImage", first);
+	const json_t *entry = NULL; /* the builder's {image, mirrors} the app image's metadata names */
+	const char *exact = switched ? switched : s->b->opts.run_image; /* read as named, or NULL */
+	if (switched)
+		entry = run_images_entry(meta, switched);
+	else if (!exact && !(entry = json_array_get(json_object_get(meta, "images"), 0)))
+		entry = json_object_get(json_object_get(meta, "stack"), "runImage");
+	const char *name = entry ? json_string_value(json_object_get(entry, "image")) : exact;
+	const json_t *mirrors = json_object_get(entry, "mirrors");
+	json_t *wrapped = json_pack("{s:O?}", "runImage", entry);
 	_cleanup_free_ char *near = NULL;
 	cnb_error *ignored = NULL;
-	if (name && !s->b->opts.run_image && entry && cnb__rebase_default_run_image(entry, s->destination, &near, &ignored) < 0)
+	if (name && !exact && wrapped && cnb__rebase_default_run_image(wrapped, s->destination, &near, &ignored) < 0)
 		cnb_error_free(ignored);
-	json_decref(entry);
+	json_decref(wrapped);
+	const char *pull = exact ? exact : near ? near : name;
 	int r = 0;
-	if (name && !(s->run_pull = cnb__build_mirror_name(near ? near : name, s->b->opts.registry_mirrors)))
+	if (name && !(s->run_pull = cnb__build_mirror_name(pull, s->b->opts.registry_mirrors)))
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	if (r == 0 && !name)
 		r = cnb__error_set(err, CNB_EINVAL,
@@ -247,18 +269,25 @@ static int assemble_rootfs(run_state *s, cnb_error **err)
 	return r < 0 ? cnb__error_prefix(err, "builder %s: rootfs", s->b->opts.builder) : 0;
 }
 
-static int analyze(run_state *s, cnb_error **err)
+/* The run image's config (its layers stay in the registry: the push mounts them). */
+static int pull_run_image(run_state *s, cnb_error **err)
 {
-	int r = choose_run_image(s, err);
-	if (r == 0)
-		cnb__log(s->b->ctx, CNB_LOG_DEBUG, "run image %s (from %s)", s->run_name, s->run_pull);
+	cnb__log(s->b->ctx, CNB_LOG_DEBUG, "run image %s (from %s)", s->run_name, s->run_pull);
 	/* An image that is not pushed needs the run image's layers too: never may not fetch them later. */
 	bool local_out = !strncmp(s->destination, "oci:", 4) || !strncmp(s->destination, "docker-archive:", 15);
 	bool need_layers = s->b->opts.pull_policy == CNB_PULL_NEVER && local_out;
-	if (r == 0 && ((r = cnb__oci_image_pull_policy(s->b->ctx, s->run_pull, s->target, need_layers,
-						      s->b->opts.pull_policy, &s->run, err)) < 0 ||
-		       (r = cnb__oci_image_check_platform(s->run, s->target, err)) < 0))
-		cnb__error_prefix(err, "run image");
+	int r = cnb__oci_image_pull_policy(s->b->ctx, s->run_pull, s->target, need_layers, s->b->opts.pull_policy,
+					   &s->run, err);
+	if (r == 0)
+		r = cnb__oci_image_check_platform(s->run, s->target, err);
+	return r < 0 ? cnb__error_prefix(err, "run image") : 0;
+}
+
+static int analyze(run_state *s, cnb_error **err)
+{
+	int r = choose_run_image(s, NULL, err);
+	if (r == 0)
+		r = pull_run_image(s, err);
 	if (r < 0)
 		return r;
 	const char *prev = s->b->opts.previous_image ? s->b->opts.previous_image : s->destination;
@@ -595,6 +624,11 @@ static int step_failure(run_state *s, const cnb__job_step *step, const cnb__step
 		return cnb__error_set(err, CNB_EDETECT,
 				      "build %s: no buildpack group passed detection (exit %d): see the detect output above",
 				      image, res->exit_code);
+	if (!strcmp(step->name, "generate"))
+		return cnb__error_set(err, CNB_EBUILD, "build %s: %s (exit %d): see the extension's output above", image,
+				      res->exit_code == EXIT_EXTENSION_GENERATE ? "an image extension's bin/generate failed"
+										: "generating the image extensions' Dockerfiles failed",
+				      res->exit_code);
 	if (!strcmp(step->name, "export"))
 		return cnb__error_set(err, CNB_EEXPORT, "build %s: export failed (exit %d)", image, res->exit_code);
 	if (!strcmp(step->name, "restore"))
@@ -605,12 +639,25 @@ static int step_failure(run_state *s, const cnb__job_step *step, const cnb__step
 			      res->exit_code);
 }
 
+/* Whether the builder has image extensions (pack's io.buildpacks.buildpack.order-extensions label). */
+static bool builder_has_extensions(const run_state *s)
+{
+	const json_t *labels = json_object_get(json_object_get(s->builder->config, "config"), "Labels");
+	const char *text = json_string_value(json_object_get(labels, "io.buildpacks.buildpack.order-extensions"));
+	json_t *order = text ? json_loads(text, 0, NULL) : NULL;
+	bool some = json_array_size(order) > 0;
+	json_decref(order);
+	return some;
+}
+
 static int run_lifecycle(run_state *s, cnb_error **err)
 {
 	char uid[16], gid[16];
 	snprintf(uid, sizeof(uid), "%u", s->uid);
 	snprintf(gid, sizeof(gid), "%u", s->gid);
 	char *detect[] = { LIFECYCLE, "detect", NULL };
+	/* Image extensions' bin/generate, after detect (the reference's detector runs it in the same process). */
+	char *generate[] = { LIFECYCLE, "generate", NULL };
 	/* --clear-cache: no layer comes back, from the cache or the previous image; store.toml does. */
 	char *restore[] = { LIFECYCLE, "restore", "-cache-dir", GUEST_CACHE_IN,
 			    s->b->opts.clear_cache ? "-skip-layers" : NULL, NULL };
@@ -620,12 +667,20 @@ static int run_lifecycle(run_state *s, cnb_error **err)
 	char **env = step_env(s);
 	if (!env)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	cnb__job_step steps[] = {
+	const cnb__job_step all_steps[] = {
 		{ "detect", detect, env, workspace(s->b), s->uid, s->gid, STEP_TIMEOUT_S },
+		{ "generate", generate, env, workspace(s->b), s->uid, s->gid, STEP_TIMEOUT_S },
 		{ "restore", restore, env, workspace(s->b), s->uid, s->gid, STEP_TIMEOUT_S },
 		{ "build", build, env, workspace(s->b), s->uid, s->gid, STEP_TIMEOUT_S },
 		{ "export", export_argv, env, workspace(s->b), s->uid, s->gid, STEP_TIMEOUT_S },
 	};
+	/* Without extensions in the builder there is no generate step at all. */
+	bool extensions = builder_has_extensions(s);
+	cnb__job_step steps[CNB_ARRAY_SIZE(all_steps)];
+	size_t n_steps = 0;
+	for (size_t i = 0; i < CNB_ARRAY_SIZE(all_steps); i++)
+		if (extensions || strcmp(all_steps[i].name, "generate"))
+			steps[n_steps++] = all_steps[i];
 	/* The host executor binds the job dir's trees; the VM keeps /workspace and /layers in its own
 	 * memory, seeded from tars, so that only whole streams cross 9p (out and cache-in are tars). */
 	bool vm = cnb__executor_uses_mapped_xattr(s->b->opts.executor);
@@ -649,12 +704,12 @@ static int run_lifecycle(run_state *s, cnb_error **err)
 			(cnb__job_mount){ .target = v->target, .read_only = v->read_only, .host_dir = v->host };
 	}
 	cnb__job job = { .rootfs = s->rootfs, .job_dir = s->job_dir, .mounts = mounts, .n_mounts = n_mounts,
-			 .steps = steps, .n_steps = CNB_ARRAY_SIZE(steps), .network = s->b->opts.network != 0,
+			 .steps = steps, .n_steps = n_steps, .network = s->b->opts.network != 0,
 			 .hostname = "cnb-build", .cpus = s->b->opts.cpus, .memory_mb = vm_memory_mb(s),
 			 .arch = cnb__oci_image_arch(s->builder) /* the phases run the builder's binaries */ };
 	cnb__job_result res = { 0 };
-	cnb__log(s->b->ctx, CNB_LOG_INFO, "===> DETECT, RESTORE, BUILD, EXPORT (executor: %s)",
-		 s->b->opts.executor ? s->b->opts.executor : "vm");
+	cnb__log(s->b->ctx, CNB_LOG_INFO, "===> DETECT,%s RESTORE, BUILD, EXPORT (executor: %s)",
+		 extensions ? " GENERATE," : "", s->b->opts.executor ? s->b->opts.executor : "vm");
 	int r = cnb__executor_run(s->b->ctx, s->b->opts.executor, &job, s->b->cancel_pipe[0], &res, err);
 	s->b->vm_boot_ms += res.boot_ms;
 	s->b->results[s->index].vm_boot_ms = res.boot_ms;
@@ -667,9 +722,9 @@ static int run_lifecycle(run_state *s, cnb_error **err)
 			s->b->phases[s->b->n_phases++] = (cnb__phase_time){ steps[i].name, res.steps[i].duration_ms };
 	if (r == 0 && res.n_steps_run > 0 && res.steps[res.n_steps_run - 1].exit_code != 0)
 		r = step_failure(s, &steps[res.n_steps_run - 1], &res.steps[res.n_steps_run - 1], err);
-	else if (r == 0 && res.n_steps_run < CNB_ARRAY_SIZE(steps))
+	else if (r == 0 && res.n_steps_run < n_steps)
 		r = cnb__error_set(err, CNB_EVM, "build %s: the executor ran %zu of %zu steps", s->b->opts.image,
-				   res.n_steps_run, CNB_ARRAY_SIZE(steps));
+				   res.n_steps_run, n_steps);
 	cnb__job_result_free(&res);
 	cnb__strv_free(env);
 	return r;
@@ -748,6 +803,43 @@ static int extend_run(run_state *s, cnb_error **err)
 	int r = cnb__build_extend(s->b->ctx, &job, s->generated, (const char *const *)s->ext_ids, CNB_EXTEND_RUN, &base,
 				  run_tree, s, cnb__oci_image_arch(s->run), &s->ext_run, err);
 	return r == 0 ? cnb__extend_run_image(s->run, &s->ext_run, err) : r;
+}
+
+/*
+ * The run image an image extension chose (platform.md "detector": a run.Dockerfile that is only FROM
+ * <image>), as the guest's analyzed.toml names it at export: its config replaces the one pulled before
+ * the build; its layers, like the first one's, are never downloaded (the push mounts them).
+ */
+static int switch_run_image(run_state *s, cnb_error **err)
+{
+	_cleanup_free_ char *out_dir = cnb__path_join(s->job_dir, "out"), *image = NULL;
+	bool extend = false;
+	int r = out_dir ? cnb__export_run_image(out_dir, &image, &extend, err)
+			: cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	if (r < 0)
+		return cnb__error_prefix(err, "build %s", s->b->opts.image);
+	/* The Dockerfile stays in <generated>/<extension>/run.Dockerfile for the extend step (docs/image-extensions.md). */
+	if (extend)
+		return cnb__error_set(err, CNB_EUNSUPPORTED,
+				      "build %s: an image extension's run.Dockerfile has instructions beyond FROM, and "
+				      "extending the run image is not supported yet: use an extension that only switches "
+				      "the run image (FROM <image>)", s->b->opts.image);
+	if (!image || !strcmp(image, s->run_name))
+		return 0;
+	cnb__log(s->b->ctx, CNB_LOG_INFO, "===> RUN IMAGE %s (chosen by an image extension)", image);
+	uint64_t start = cnb__monotonic_ms();
+	cnb__oci_image_free(s->run);
+	s->run = NULL;
+	free(s->run_name);
+	free(s->run_pull);
+	for (char **m = s->run_mirrors; m && *m; m++)
+		free(*m);
+	free(s->run_mirrors);
+	s->run_name = s->run_pull = NULL;
+	s->run_mirrors = NULL;
+	if ((r = choose_run_image(s, image, err)) == 0 && (r = pull_run_image(s, err)) == 0)
+		phase_done(s->b, "run-image", start);
+	return r;
 }
 
 static int64_t creation_time(const cnb_build *b)
@@ -989,8 +1081,8 @@ static int build_platform(run_state *s, cnb_error **err)
 		int (*run)(run_state *, cnb_error **);
 	} phases[] = {
 		{ "pull", pull_builder }, { "buildpacks", resolve_buildpacks }, { "rootfs", assemble_rootfs }, { "analyze", analyze }, { "prepare", prepare_job },
-		{ "extend-build", extend_build }, { "lifecycle", run_lifecycle }, { "extend-run", extend_run },
-		{ "assemble", export_image },
+		{ "extend-build", extend_build }, { "lifecycle", run_lifecycle }, { "run-image", switch_run_image },
+		{ "extend-run", extend_run }, { "assemble", export_image },
 	};
 	cnb_build *b = s->b;
 	cnb__platform_result *res = &b->results[s->index];
@@ -1004,7 +1096,8 @@ static int build_platform(run_state *s, cnb_error **err)
 		r = check_cancel(s, err);
 		if (r == 0)
 			r = phases[i].run(s, err);
-		if (r == 0 && strcmp(phases[i].name, "lifecycle"))
+		/* the lifecycle records its steps; run-image only when an extension switched it */
+		if (r == 0 && strcmp(phases[i].name, "lifecycle") && strcmp(phases[i].name, "run-image"))
 			phase_done(b, phases[i].name, start);
 	}
 	res->n_phases = b->n_phases - res->first_phase;

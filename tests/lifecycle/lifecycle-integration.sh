@@ -369,6 +369,130 @@ is "$?" 0 "paths: relative flags override the environment"
 [ -f "$B/alt/cwd/rel/g.toml" ] && [ -f "$B/alt/layers/plan.toml" ]
 ok $? "paths: -group relative to the working directory; plan defaults to <layers>/plan.toml"
 
+# --- image extensions: detect with [[order-extensions]], then generate (image_extension.md) ---
+# mkext <id> <version> <detect body or -> <generate body or ->: an extension under cnb/extensions; "-" leaves the
+# executable out (detect: passes with detect/plan.toml; generate: generate/ is its output).
+mkext() {
+	local d=$B/cnb/extensions/${1//\//_}/$2
+	mkdir -p "$d/bin"
+	printf 'api = "0.10"\n[extension]\nid = "%s"\nversion = "%s"\n' "$1" "$2" > "$d/extension.toml"
+	[ "$3" = - ] || { printf '#!/bin/bash\n%s\n' "$3" > "$d/bin/detect"; chmod 0755 "$d/bin/detect"; }
+	[ "$4" = - ] || { printf '#!/bin/bash\n%s\n' "$4" > "$d/bin/generate"; chmod 0755 "$d/bin/generate"; }
+	E=$d
+}
+ext_order() { # <ext id>...: [[order-extensions]] with one group
+	printf '[[order-extensions]]\n'
+	for e in "$@"; do printf '  [[order-extensions.group]]\n    id = "%s"\n    version = "1.0.0"\n' "$e"; done
+}
+ext_builder() { # <name> <ext id>...: order = test/wants-curl (requires curl) or test/plain; extensions as given
+	local name=$1
+	shift
+	new_builder "$name" "[[order]]
+$(elem test/wants-curl)
+[[order]]
+$(elem test/plain)
+$(ext_order "$@")"
+	mkbp test_plain 'api = "0.10"
+[buildpack]
+id = "test/plain"
+version = "1.0.0"'
+	mkbp test_wants-curl 'api = "0.10"
+[buildpack]
+id = "test/wants-curl"
+version = "1.0.0"'
+	local bp=$B/cnb/buildpacks/test_wants-curl/1.0.0/bin
+	printf '#!/bin/bash\n[ -f need-curl ] || exit 100\nprintf "[[requires]]\\nname = \\"curl\\"\\n" > "$CNB_BUILD_PLAN_PATH"\n' > "$bp/detect"
+	printf '#!/bin/bash\ncp "$CNB_BP_PLAN_PATH" "$CNB_LAYERS_DIR/../given-plan.toml"\n' > "$bp/build"
+	chmod 0755 "$bp/build"
+	printf '[run-image]\n  reference = "127.0.0.1:5000/run-a@sha256:%064d"\n  image = "127.0.0.1:5000/run-a"\n' 0 \
+		> "$B/layers/analyzed.toml"
+	printf '[[images]]\n  image = "127.0.0.1:5000/run-a"\n' > "$B/cnb/run.toml"
+	chown -R 1000:1000 "$B/layers"
+}
+ext_builder extensions e/curl e/extend-run
+mkext e/curl 1.0.0 '[ -f need-curl ] || exit 100
+printf "[[provides]]\nname = \"curl\"\n" > "$CNB_BUILD_PLAN_PATH"' \
+	'env | grep -E "^CNB_(OUTPUT_DIR|PLATFORM_DIR|BP_PLAN_PATH|EXTENSION_DIR)=" | sort > "$CNB_OUTPUT_DIR/env.txt"
+id -u >> "$CNB_OUTPUT_DIR/env.txt"
+cat "$CNB_BP_PLAN_PATH" > "$CNB_OUTPUT_DIR/plan.txt"
+printf "ARG base_image\nFROM \${base_image}\nUSER root\nRUN echo curl\n" > "$CNB_OUTPUT_DIR/build.Dockerfile"
+printf "[[build.args]]\nname = \"v\"\nvalue = \"1\"\n" > "$CNB_OUTPUT_DIR/extend-config.toml"
+printf "# switch\nFROM 127.0.0.1:5000/run-b:latest\n" > "$CNB_OUTPUT_DIR/run.Dockerfile"'
+mkext e/extend-run 1.0.0 - -
+mkdir -p "$E/generate"
+printf 'ARG base_image\nFROM ${base_image}\nRUN \\\n  echo extended\n' > "$E/generate/run.Dockerfile"
+touch "$B/workspace/need-curl"
+phase detect -extensions "$B/cnb/extensions" -order "$B/cnb/order.toml"
+is "$RC" 0 "extensions: detect passes with [[order-extensions]] in the order"
+has "$B/layers/group.toml" '[[group-extensions]]' "extensions: group.toml has [[group-extensions]]"
+is "$(grep -c 'id = "e/' "$B/layers/group.toml")" 2 "extensions: both extensions are in the group (one without bin/detect)"
+has "$B/layers/plan.toml" 'extension = true' "extensions: plan.toml marks the extension provider"
+phase generate -extensions "$B/cnb/extensions"
+is "$RC" 0 "extensions: generate exit 0"
+G=$B/layers/generated
+[ -f "$G/e_curl/build.Dockerfile" ] && [ -f "$G/e_curl/extend-config.toml" ] && [ -f "$G/e_curl/run.Dockerfile" ]
+ok $? "extensions: bin/generate's files in <generated>/<escaped id>/"
+[ -f "$G/e_extend-run/run.Dockerfile" ]
+ok $? "extensions: a pre-populated generate/ dir is copied there too"
+has "$G/e_curl/env.txt" "CNB_OUTPUT_DIR=$G/e_curl" "extensions: CNB_OUTPUT_DIR is the extension's output dir"
+has "$G/e_curl/env.txt" "CNB_EXTENSION_DIR=$B/cnb/extensions/e_curl/1.0.0" "extensions: CNB_EXTENSION_DIR"
+has "$G/e_curl/env.txt" "CNB_PLATFORM_DIR=$B/platform" "extensions: CNB_PLATFORM_DIR"
+is "$(tail -1 "$G/e_curl/env.txt")" 1000 "extensions: bin/generate runs as the CNB user"
+has "$G/e_curl/plan.txt" 'name = "curl"' "extensions: the extension's plan has what it provides"
+lacks "$B/layers/plan.toml" 'curl' "extensions: entries extensions met leave the plan buildpacks get"
+has "$B/layers/analyzed.toml" 'image = "127.0.0.1:5000/run-b:latest"' "extensions: analyzed.toml names the new run image"
+lacks "$B/layers/analyzed.toml" 'sha256:' "extensions: its old reference is cleared"
+has "$B/layers/analyzed.toml" 'extend = true' "extensions: a later run.Dockerfile with RUN marks the run image extended"
+has "$OUT" "new runtime base image '127.0.0.1:5000/run-b:latest' not found in run metadata" \
+	"extensions: a warning when run.toml does not list the new run image"
+phase build
+is "$RC" 0 "extensions: build runs after generate"
+[ -f "$B/layers/given-plan.toml" ] && ! grep -q curl "$B/layers/given-plan.toml"
+ok $? "extensions: the buildpack's plan has no entry an extension met"
+
+# The extending extension first: the switch after it makes its run.Dockerfile pointless (.ignore).
+ext_builder ext-order e/extend-run e/curl
+mkext e/curl 1.0.0 'printf "[[provides]]\nname = \"curl\"\n" > "$CNB_BUILD_PLAN_PATH"' \
+	'printf "FROM 127.0.0.1:5000/run-a\n" > "$CNB_OUTPUT_DIR/run.Dockerfile"'
+mkext e/extend-run 1.0.0 - 'printf "ARG base_image\nFROM \$base_image\nENV X=1\n" > "$CNB_OUTPUT_DIR/run.Dockerfile"'
+touch "$B/workspace/need-curl"
+phase detect -extensions "$B/cnb/extensions" -order "$B/cnb/order.toml"
+phase generate -extensions "$B/cnb/extensions"
+is "$RC" 0 "extensions: generate with two run.Dockerfiles"
+[ -f "$B/layers/generated/e_extend-run/run.Dockerfile.ignore" ] && [ ! -f "$B/layers/generated/e_extend-run/run.Dockerfile" ]
+ok $? "extensions: a run.Dockerfile before the one that switches becomes run.Dockerfile.ignore"
+lacks "$B/layers/analyzed.toml" 'extend' "extensions: nothing to extend then"
+has "$B/layers/analyzed.toml" 'reference = "127.0.0.1:5000/run-a@sha256' "extensions: FROM the same run image keeps analyzed.toml as it was"
+lacks "$OUT" "not found in run metadata" "extensions: no warning for a run image run.toml lists"
+
+# An app no extension detects: the buildpacks alone; generate has nothing to do.
+ext_builder ext-none e/curl
+mkext e/curl 1.0.0 '[ -f need-curl ] || exit 100' 'exit 1'
+phase detect -extensions "$B/cnb/extensions" -order "$B/cnb/order.toml"
+is "$RC" 0 "extensions: an app that selects no extension passes detect (was exit 3)"
+lacks "$B/layers/group.toml" 'group-extensions' "extensions: no [[group-extensions]] then"
+has "$B/layers/group.toml" 'test/plain' "extensions: the buildpack group that passed"
+phase generate -extensions "$B/cnb/extensions"
+is "$RC" 0 "extensions: generate without extensions in the group does nothing"
+[ ! -e "$B/layers/generated" ]
+ok $? "extensions: and writes no generated dir"
+
+# Extensions may only provide; a failing bin/generate is exit 91; a multi-stage run.Dockerfile is refused.
+ext_builder ext-bad e/requires e/gen-fail
+mkext e/requires 1.0.0 'printf "[[requires]]\nname = \"x\"\n" > "$CNB_BUILD_PLAN_PATH"' -
+mkext e/gen-fail 1.0.0 'exit 0' 'echo generate-broke; exit 3'
+phase detect -extensions "$B/cnb/extensions" -order "$B/cnb/order.toml" -log-level debug
+is "$RC" 0 "extensions: an extension writing requires errors, and is optional"
+has "$OUT" 'outputs "requires"' "extensions: says why"
+lacks "$B/layers/group.toml" 'e/requires' "extensions: it is left out"
+phase generate -extensions "$B/cnb/extensions"
+is "$RC" 91 "extensions: a failing bin/generate is exit 91"
+has "$OUT" "generate-broke" "extensions: its output is shown"
+mkext e/gen-fail 1.0.0 'exit 0' 'printf "FROM a\nFROM b\n" > "$CNB_OUTPUT_DIR/run.Dockerfile"'
+phase generate -extensions "$B/cnb/extensions"
+is "$RC" 92 "extensions: a multi-stage run.Dockerfile fails generate"
+has "$OUT" "multi-stage" "extensions: says why"
+
 # --- root ---
 OUT=$B/root.out
 env -i PATH=/usr/bin:/bin CNB_PLATFORM_API=0.15 "$LC" detect -layers "$B/layers" >"$OUT" 2>&1

@@ -95,6 +95,15 @@ static void test_lifecycle_buildpack_descriptor__arch_variant(void)
 	cnb__bp_descriptor_free(d);
 }
 
+/* An executable <root>/<rel> (its directory made). */
+static void put_script(const char *rel)
+{
+	_cleanup_free_ char *path = cnb__path_join(root, rel);
+	_cleanup_free_ char *dir = strndup(path, strrchr(path, '/') - path);
+	cnb__mkdir_p(dir, 0755, NULL);
+	cnb__write_file_atomic(path, "#!/bin/sh\n", 10, 0755, NULL);
+}
+
 static void test_lifecycle_buildpack_descriptor__targets_inferred(void)
 {
 	cnb__bp_descriptor *d = NULL;
@@ -110,14 +119,45 @@ static void test_lifecycle_buildpack_descriptor__targets_inferred(void)
 	rc = parse_bp("star", "api = \"0.10\"\n[buildpack]\nid = \"a\"\nversion = \"1\"\n[[stacks]]\nid = \"*\"\n", &d, NULL);
 	ok(rc == 0 && cnb__bp_target_matches(d, &windows), "stack * matches anything");
 	cnb__bp_descriptor_free(d);
-	_cleanup_free_ char *bin = cnb__path_join(root, "withbuild/bin");
-	cnb__mkdir_p(bin, 0755, NULL);
-	_cleanup_free_ char *build = cnb__path_join(bin, "build");
-	cnb__write_file_atomic(build, "#!/bin/sh\n", 10, 0755, NULL);
+	put_script("withbuild/bin/build");
 	rc = parse_bp("withbuild", "api = \"0.10\"\n[buildpack]\nid = \"a\"\nversion = \"1\"\n", &d, NULL);
 	ok(rc == 0 && cnb__bp_target_matches(d, &alpine) && !cnb__bp_target_matches(d, &windows),
 	   "no targets but bin/build: linux");
 	cnb__bp_descriptor_free(d);
+}
+
+static void test_lifecycle_extension_descriptor__kind_and_targets(void)
+{
+	cnb__bp_descriptor *d = NULL;
+	cnb__target windows = { "windows", "amd64", "", NULL, 0 };
+	int rc = parse_bp("ext", "api = \"0.10\"\n[extension]\nid = \"e/x\"\nversion = \"2\"\nhomepage = \"h\"\n"
+				 "[[order]]\n[[order.group]]\nid = \"ignored\"\nversion = \"1\"\n", &d, NULL);
+	ok(rc == 0 && d->extension && !strcmp(d->id, "e/x") && !strcmp(d->homepage, "h") && !strcmp(cnb__bp_kind(d), "extension"),
+	   "extension.toml: [extension] makes an image extension");
+	ok(rc == 0 && d->order.n == 0, "an extension has no order, whatever the file says");
+	ok(rc == 0 && cnb__bp_target_matches(d, &windows), "no targets, no bin/detect or bin/generate: any target");
+	cnb__bp_descriptor_free(d);
+	put_script("extgen/bin/generate");
+	rc = parse_bp("extgen", "api = \"0.10\"\n[extension]\nid = \"e\"\nversion = \"1\"\n", &d, NULL);
+	ok(rc == 0 && !cnb__bp_target_matches(d, &windows), "an extension with bin/generate is for linux");
+	cnb__bp_descriptor_free(d);
+	rc = parse_bp("bpext", "api = \"0.10\"\n[buildpack]\nid = \"b\"\nversion = \"1\"\n[extension]\nid = \"e\"\n", &d, NULL);
+	ok(rc == 0 && !d->extension && !strcmp(d->id, "b"), "[buildpack] wins: a buildpack");
+	cnb__bp_descriptor_free(d);
+	/* On disk: <extensions>/<escaped id>/<version>/extension.toml, and the kind must match. */
+	_cleanup_free_ char *exts = cnb__path_join(root, "exts"), *dir = cnb__path_join(root, "exts/e_x/2");
+	_cleanup_free_ char *toml = cnb__path_join(dir, "extension.toml");
+	cnb__mkdir_p(dir, 0755, NULL);
+	const char *text = "api = \"0.10\"\n[extension]\nid = \"e/x\"\nversion = \"2\"\n";
+	cnb__write_file_atomic(toml, text, strlen(text), 0644, NULL);
+	rc = cnb__ext_descriptor_load(&d, exts, "e/x", "2", NULL);
+	ok(rc == 0 && d->extension, "cnb__ext_descriptor_load finds <extensions>/e_x/2/extension.toml");
+	cnb__bp_descriptor_free(d);
+	is_int(cnb__bp_descriptor_load(&d, exts, "e/x", "2", NULL), CNB_ENOTFOUND, "it is no buildpack");
+	const char *bp_text = "api = \"0.10\"\n[buildpack]\nid = \"e/x\"\nversion = \"2\"\n";
+	cnb__write_file_atomic(toml, bp_text, strlen(bp_text), 0644, NULL);
+	is_int(cnb__ext_descriptor_load(&d, exts, "e/x", "2", NULL), CNB_EPARSE,
+	       "an extension.toml with [buildpack] is refused");
 }
 
 static void test_lifecycle_buildpack_descriptor__composite_order(void)
@@ -256,6 +296,7 @@ int main(void)
 	test_lifecycle_buildpack_descriptor__arch_variant();
 	test_lifecycle_buildpack_descriptor__targets_inferred();
 	test_lifecycle_buildpack_descriptor__composite_order();
+	test_lifecycle_extension_descriptor__kind_and_targets();
 	test_lifecycle_buildpack_descriptor__unsupported_api();
 	test_lifecycle_buildpack_descriptor__invalid_id();
 	test_lifecycle_project_descriptor__schema_02();

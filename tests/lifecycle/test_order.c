@@ -5,8 +5,9 @@
 
 /*
  * A tiny in-memory builder: each buildpack is "id:code" (a leaf whose bin/detect exits with
- * `code` and provides/requires nothing) or "id=g1|g2" (a composite; groups are space-separated
- * ids, a `?` suffix marks optional).
+ * `code` and provides/requires nothing), "id:code/p1,p2/r1,r2" (one that provides p1, p2 and
+ * requires r1, r2) or "id=g1|g2" (a composite; groups are space-separated ids, a `?` suffix marks
+ * optional). An image extension is written "~id:code/provides/".
  */
 typedef struct world {
 	const char *bps; /* "a:0;b:100;meta=a b|c" */
@@ -14,43 +15,54 @@ typedef struct world {
 	char trace[256];
 } world;
 
-static void parse_group(cnb__order_group *g, const char *text)
+/* Extensions as cnb__order_load leaves them: always optional. */
+static void parse_group(cnb__order_group *g, const char *text, bool extension)
 {
 	char *copy = strdup(text), *save = NULL;
 	g->elems = calloc(16, sizeof(*g->elems));
 	for (char *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
 		size_t len = strlen(t);
 		bool opt = t[len - 1] == '?';
-		g->elems[g->n++] = (cnb__order_elem){ strndup(t, len - opt), strdup("1"), opt };
+		g->elems[g->n++] = (cnb__order_elem){ strndup(t, len - opt), strdup("1"), opt || extension, extension };
 	}
+	free(copy);
+}
+
+static void parse_order_kind(cnb__order *o, const char *text, bool extension)
+{
+	char *copy = strdup(text), *save = NULL;
+	o->groups = calloc(16, sizeof(*o->groups));
+	for (char *t = strtok_r(copy, "|", &save); t; t = strtok_r(NULL, "|", &save))
+		parse_group(&o->groups[o->n++], t, extension);
 	free(copy);
 }
 
 static void parse_order(cnb__order *o, const char *text)
 {
-	char *copy = strdup(text), *save = NULL;
-	o->groups = calloc(16, sizeof(*o->groups));
-	for (char *t = strtok_r(copy, "|", &save); t; t = strtok_r(NULL, "|", &save))
-		parse_group(&o->groups[o->n++], t);
-	free(copy);
+	parse_order_kind(o, text, false);
 }
 
-/* The definition of `id` (malloc'd, up to the next ';'), *sep = ':' or '='. */
-static char *find_bp(world *w, const char *id, char *sep)
+/* The definition of `id` (malloc'd, up to the next ';'), *sep = ':' or '='; extensions are "~id". */
+static char *find_bp_kind(world *w, const char *id, bool extension, char *sep)
 {
 	size_t len = strlen(id);
-	for (const char *b = w->bps; b && *b; b = strchr(b, ';') ? strchr(b, ';') + 1 : NULL)
+	for (const char *b = w->bps; b && *b; b = strchr(b, ';') ? strchr(b, ';') + 1 : NULL) {
+		if ((*b == '~') != extension)
+			continue;
+		b += extension;
 		if (!strncmp(b, id, len) && (b[len] == ':' || b[len] == '=')) {
 			*sep = b[len];
 			return strndup(b + len + 1, strcspn(b + len + 1, ";"));
 		}
+	}
 	return NULL;
 }
 
-static int load(void *ud, const char *id, const char *version, cnb__bp_descriptor **out, cnb_error **err)
+static int load(void *ud, const char *id, const char *version, bool extension, cnb__bp_descriptor **out,
+		cnb_error **err)
 {
 	char sep;
-	char *rest = find_bp(ud, id, &sep);
+	char *rest = find_bp_kind(ud, id, extension, &sep);
 	if (!rest)
 		return cnb__error_set(err, CNB_ENOTFOUND, "buildpack %s@%s not found", id, version);
 	cnb__bp_descriptor *d = calloc(1, sizeof(*d));
@@ -60,6 +72,7 @@ static int load(void *ud, const char *id, const char *version, cnb__bp_descripto
 	d->api = (cnb__api){ 0, 10 };
 	d->homepage = strdup("");
 	d->any_target = true;
+	d->extension = extension;
 	if (sep == '=')
 		parse_order(&d->order, rest);
 	free(rest);
@@ -67,15 +80,46 @@ static int load(void *ud, const char *id, const char *version, cnb__bp_descripto
 	return 0;
 }
 
+/* "a,b" into a heap array of names. */
+static char **names(const char *list, size_t len, size_t *n)
+{
+	char **v = calloc(8, sizeof(*v));
+	*n = 0;
+	for (const char *p = list; p < list + len;) {
+		size_t k = strcspn(p, ",/");
+		if (k > (size_t)(list + len - p))
+			k = (size_t)(list + len - p);
+		if (k)
+			v[(*n)++] = strndup(p, k);
+		p += k + 1;
+	}
+	return v;
+}
+
 static int detect(void *ud, const cnb__bp_descriptor *bp, cnb__detect_run *run, cnb_error **err)
 {
 	world *w = ud;
 	char sep;
-	char *def = find_bp(w, bp->id, &sep);
+	char *def = find_bp_kind(w, bp->id, bp->extension, &sep);
 	run->code = atoi(def);
+	const char *prov = strchr(def, '/');
+	if (prov) {
+		const char *req = strchr(prov + 1, '/');
+		run->options = calloc(1, sizeof(*run->options));
+		run->n_options = 1;
+		cnb__plan_option *o = &run->options[0];
+		o->provides = names(prov + 1, req ? (size_t)(req - prov - 1) : strlen(prov + 1), &o->n_provides);
+		size_t nr = 0;
+		char **r = req ? names(req + 1, strlen(req + 1), &nr) : calloc(1, sizeof(char *));
+		o->requires = calloc(nr + 1, sizeof(*o->requires));
+		for (size_t i = 0; i < nr; i++)
+			o->requires[o->n_requires++].name = r[i];
+		free(r);
+	}
 	free(def);
 	w->detect_calls++;
-	snprintf(w->trace + strlen(w->trace), sizeof(w->trace) - strlen(w->trace), "%s ", bp->id);
+	snprintf(w->trace + strlen(w->trace), sizeof(w->trace) - strlen(w->trace), "%s%s ", bp->extension ? "~" : "",
+		 bp->id);
 	return 0;
 }
 
@@ -93,12 +137,18 @@ static int detect_many(void *ud, const cnb__bp_descriptor *const *bps, cnb__dete
 
 static bool use_many;
 
-/* Returns "ids of the group" / "failed" / "errored" / "error: <code>". */
-static char *run_order(world *w, const char *order_text)
+/*
+ * Returns "ids of the group" (extensions as "~id") / "failed" / "errored" / "error: <code>", then
+ * " [name<-provider,...]" for each plan entry. `ext_text` (or NULL): the order-extensions.
+ */
+static char *run_order_ext(world *w, const char *order_text, const char *ext_text)
 {
-	cnb__order order = { 0 };
+	cnb__order order = { 0 }, extensions = { 0 };
 	parse_order(&order, order_text);
-	cnb__order_resolver r = { .ops = { load, detect, NULL, w, use_many ? detect_many : NULL } };
+	if (ext_text)
+		parse_order_kind(&extensions, ext_text, true);
+	cnb__order_resolver r = { .ops = { load, detect, NULL, w, use_many ? detect_many : NULL },
+				  .extensions = &extensions };
 	cnb__group_status st;
 	cnb__plan_result res;
 	cnb_error *err = NULL;
@@ -110,13 +160,27 @@ static char *run_order(world *w, const char *order_text)
 		snprintf(buf, sizeof(buf), "%s", st == CNB_GROUP_FAILED ? "failed" : "errored");
 	else
 		for (size_t i = 0; i < res.n_group; i++)
-			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s", i ? " " : "", res.group[i]->id);
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s%s", i ? " " : "",
+				 res.group[i]->extension ? "~" : "", res.group[i]->id);
+	for (size_t i = 0; !rc && st == CNB_GROUP_PASSED && ext_text && i < res.n_entries; i++) {
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), " [%s<-", res.entries[i].name);
+		for (size_t p = 0; p < res.entries[i].n_providers; p++)
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s%s", p ? "," : "",
+				 res.entries[i].providers[p]->extension ? "~" : "", res.entries[i].providers[p]->id);
+		strcat(buf, "]");
+	}
 	if (!rc)
 		cnb__plan_result_free(&res);
 	cnb_error_free(err);
 	cnb__order_resolver_free(&r);
 	cnb__order_free(&order);
+	cnb__order_free(&extensions);
 	return strdup(buf);
+}
+
+static char *run_order(world *w, const char *order_text)
+{
+	return run_order_ext(w, order_text, NULL);
 }
 
 static world w;
@@ -127,6 +191,45 @@ static void check(const char *bps, const char *order, const char *want, const ch
 	char *got = run_order(&w, order);
 	is_str(got, want, "%s", what);
 	free(got);
+}
+
+static void check_ext(const char *bps, const char *order, const char *ext, const char *want, const char *what)
+{
+	w = (world){ bps, 0, "" };
+	char *got = run_order_ext(&w, order, ext);
+	is_str(got, want, "%s", what);
+	free(got);
+}
+
+static void test_lifecycle_order__extension_provides_meet_requires(void)
+{
+	check_ext("~e:0/node/;b:0//node", "b", "e", "~e b [node<-~e]",
+		  "an extension's provide meets a buildpack's require: both in the group, the extension the provider");
+	is_str(w.trace, "~e b ", "the extensions are detected first");
+}
+
+static void test_lifecycle_order__extensions_selected_by_none(void)
+{
+	check_ext("~e:100/node/;b:0", "b", "e", "b", "an app no extension detects: the buildpacks alone (not exit 3)");
+	check_ext("~e:7;b:0", "b", "e", "b", "an erroring extension is optional too");
+	check_ext("~e:0/curl/;b:0", "b", "e", "b", "an extension whose provide nobody requires is dropped");
+	check_ext("~e:0;b:0", "b", "e", "~e b", "an extension that provides nothing stays (generate runs)");
+	check_ext("~e:0/node/;b:0//node", "b", NULL, "failed",
+		  "without the order-extensions nothing provides node: the require is unmet");
+}
+
+static void test_lifecycle_order__extensions_alone_fail(void)
+{
+	check_ext("~e:0/node/;b:100", "b", "e", "failed", "passing extensions alone make no group (exit 20)");
+	check_ext("~e:0;b:100;c:0", "b|c", "e", "~e c", "the extensions are prepended to every group of the order");
+}
+
+static void test_lifecycle_order__extension_order_groups(void)
+{
+	check_ext("~e1:100/node/;~e2:0/node/;b:0//node", "b", "e1|e2", "~e2 b [node<-~e2]",
+		  "the order-extensions' groups are tried in turn, like a composite's");
+	check_ext("~x:0/node/;x:0//node", "x", "x", "~x x [node<-~x]",
+		  "an extension and a buildpack with one ID are different modules");
 }
 
 static void test_lifecycle_order__first_passing_group_wins(void)
@@ -190,5 +293,9 @@ int main(void)
 	test_lifecycle_order__duplicates_skipped();
 	test_lifecycle_order__detect_memoized();
 	test_lifecycle_order__group_detected_in_batches();
+	test_lifecycle_order__extension_provides_meet_requires();
+	test_lifecycle_order__extensions_selected_by_none();
+	test_lifecycle_order__extensions_alone_fail();
+	test_lifecycle_order__extension_order_groups();
 	return tap_done();
 }

@@ -29,6 +29,8 @@ static const struct {
 	{ "no-color", "CNB_NO_COLOR", LC_FLAG_NO_COLOR },
 	{ "cache-dir", "CNB_CACHE_DIR", LC_FLAG_CACHE_DIR },
 	{ "skip-layers", "CNB_SKIP_LAYERS", LC_FLAG_SKIP_LAYERS },
+	{ "extensions", "CNB_EXTENSIONS_DIR", LC_FLAG_EXTENSIONS },
+	{ "generated", "CNB_GENERATED_DIR", LC_FLAG_GENERATED },
 };
 
 /* Go-style booleans: `-no-color` alone means true; `-no-color=false` is accepted too. */
@@ -172,6 +174,7 @@ int lc_options_parse(lc_options *o, const char *phase, unsigned allowed, int arg
 		{ LC_FLAG_PLATFORM, "/platform" },     { LC_FLAG_BUILDPACKS, "/cnb/buildpacks" },
 		{ LC_FLAG_BUILD_CONFIG, "/cnb/build-config" }, { LC_FLAG_SYSTEM, "/cnb/system.toml" },
 		{ LC_FLAG_RUN, "/cnb/run.toml" },      { LC_FLAG_CACHE_DIR, "/cnb/cache-in" }, /* docs/cache-protocol.md */
+		{ LC_FLAG_EXTENSIONS, "/cnb/extensions" }, { LC_FLAG_GENERATED, "generated" },
 	};
 	for (size_t i = 0; i < CNB_ARRAY_SIZE(defaults); i++)
 		if (set_default(o, defaults[i].bit, defaults[i].value) < 0)
@@ -208,6 +211,9 @@ int lc_options_parse(lc_options *o, const char *phase, unsigned allowed, int arg
 		.layers_dir = o->paths[bit_index(LC_FLAG_LAYERS)],
 		.platform_dir = o->paths[bit_index(LC_FLAG_PLATFORM)],
 		.buildpacks_dir = o->paths[bit_index(LC_FLAG_BUILDPACKS)],
+		.extensions_dir = o->paths[bit_index(LC_FLAG_EXTENSIONS)],
+		.generated_dir = o->paths[bit_index(LC_FLAG_GENERATED)],
+		.run_path = o->paths[bit_index(LC_FLAG_RUN)],
 		.build_config_dir = o->paths[bit_index(LC_FLAG_BUILD_CONFIG)],
 		.order_path = o->paths[bit_index(LC_FLAG_ORDER)],
 		.group_path = o->paths[bit_index(LC_FLAG_GROUP)],

@@ -21,16 +21,18 @@ enum {
 	LC_FLAG_BUILD_CONFIG = 1 << 8,
 	LC_FLAG_LOG_LEVEL = 1 << 9,
 	LC_FLAG_SYSTEM = 1 << 10,
-	/* Reference flags a phase accepts without using them here: -run (run.toml for target data comes
-	 * from analyzed.toml), -no-color (our lines have no color). */
+	/* -run: run.toml (generate warns about a run image it does not list); -no-color is accepted and
+	 * ignored (our lines have no color). */
 	LC_FLAG_RUN = 1 << 11,
 	LC_FLAG_NO_COLOR = 1 << 12,
 	LC_FLAG_CACHE_DIR = 1 << 13,
 	LC_FLAG_SKIP_LAYERS = 1 << 14, /* restore: platform.md "restorer" <skip-layers> */
+	LC_FLAG_EXTENSIONS = 1 << 15,
+	LC_FLAG_GENERATED = 1 << 16,
 };
 
 typedef struct lc_options {
-	char *paths[16]; /* indexed by flag bit; absolute, owned */
+	char *paths[17]; /* indexed by flag bit; absolute, owned */
 	cnb_log_level log_level; /* the highest level printed, as the library's own log callback */
 	cnb__phase_inputs in;
 } lc_options;

@@ -29,7 +29,11 @@ typedef struct phase {
 		      LC_FLAG_PLAN | LC_FLAG_ANALYZED | LC_FLAG_BUILD_CONFIG | LC_FLAG_LOG_LEVEL | LC_FLAG_NO_COLOR)
 
 static const phase phases[] = {
-	{ "detect", "detector", COMMON_FLAGS | LC_FLAG_ORDER | LC_FLAG_SYSTEM | LC_FLAG_RUN, true, cnb__detect_phase },
+	{ "detect", "detector", COMMON_FLAGS | LC_FLAG_ORDER | LC_FLAG_SYSTEM | LC_FLAG_RUN | LC_FLAG_EXTENSIONS |
+					LC_FLAG_GENERATED, true, cnb__detect_phase },
+	/* Our own step (the reference's detector runs it in-process): image extensions' bin/generate. */
+	{ "generate", "generator", COMMON_FLAGS | LC_FLAG_RUN | LC_FLAG_EXTENSIONS | LC_FLAG_GENERATED, true,
+	  cnb__generate_phase },
 	{ "restore", "restorer", LC_FLAG_LAYERS | LC_FLAG_GROUP | LC_FLAG_ANALYZED | LC_FLAG_CACHE_DIR | LC_FLAG_LOG_LEVEL | LC_FLAG_NO_COLOR |
 			       LC_FLAG_SKIP_LAYERS,
 	  true, cnb__restore_phase },

@@ -8,6 +8,7 @@
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
+#include "lib/lifecycle/spec/group-plan-files.h"
 #include <cnb/version.h>
 
 #include <errno.h>
@@ -106,6 +107,29 @@ oom:
 	return NULL;
 }
 
+/* {"id","version","homepage"?} of each [[group-extensions]] element, or NULL when there are none. */
+static json_t *extensions_json(const cnb__export *ex)
+{
+	cnb__group_elem *exts = NULL;
+	size_t n = 0;
+	cnb_error *ignored = NULL;
+	if (cnb__group_extensions_read(ex->opts->group_path, &exts, &n, &ignored) < 0) {
+		cnb_error_free(ignored);
+		return NULL;
+	}
+	json_t *out = n ? json_array() : NULL;
+	for (size_t i = 0; i < n; i++) {
+		json_t *el = out ? json_pack("{s s, s s}", "id", exts[i].id, "version", exts[i].version) : NULL;
+		if (el && *exts[i].homepage)
+			json_object_set_new(el, "homepage", json_string(exts[i].homepage));
+		if (el)
+			json_array_append_new(out, el);
+		cnb__group_elem_free(&exts[i]);
+	}
+	free(exts);
+	return out;
+}
+
 static json_t *build_metadata(const cnb__export *ex)
 {
 	const cnb_toml *processes = cnb__toml_get(ex->config, "processes");
@@ -124,6 +148,12 @@ static json_t *build_metadata(const cnb__export *ex)
 			goto oom;
 	json_t *out = json_pack("{s o, s o, s {s s, s {s {s s, s s}}}}", "buildpacks", bps, "processes", procs,
 				"launcher", "version", CNB_VERSION_STRING, "source", "git", "repository", "", "commit", "");
+	/* platform.md "io.buildpacks.build.metadata": the image extensions used, omitted when none */
+	json_t *exts = out ? extensions_json(ex) : NULL;
+	if (exts && json_object_set_new(out, "extensions", exts) < 0) {
+		json_decref(out);
+		return NULL;
+	}
 	const char *def = cnb__toml_get_string(ex->config, "buildpack-default-process-type");
 	if (out && def && *def && json_object_set_new(out, "buildpack-default-process-type", json_string(def)) < 0) {
 		json_decref(out);
@@ -227,6 +257,27 @@ static json_t *lifecycle_json(const cnb__export *ex)
 	return out;
 }
 
+/*
+ * {"image", "extend"} of analyzed.toml [run-image], or NULL when it names none: the run image the app
+ * image goes on, which image extensions may have switched (generate) or marked to extend.
+ */
+static json_t *run_image_json(const cnb__export *ex)
+{
+	cnb_toml *doc = NULL;
+	cnb_error *ignored = NULL;
+	if (!ex->opts->analyzed_path || cnb__toml_parse_file(&doc, ex->opts->analyzed_path, &ignored)) {
+		cnb_error_free(ignored);
+		return NULL;
+	}
+	const cnb_toml *run = cnb__toml_get(doc, "run-image");
+	const char *image = cnb__toml_get_string(run, "image");
+	bool extend = false;
+	cnb__toml_bool(cnb__toml_get(run, "extend"), &extend);
+	json_t *out = image && *image ? json_pack("{s s, s b}", "image", image, "extend", extend) : NULL;
+	cnb__toml_free(doc);
+	return out;
+}
+
 int cnb__export_write_json(cnb__export *ex, cnb_error **err)
 {
 	const cnb__export_opts *o = ex->opts;
@@ -242,6 +293,11 @@ int cnb__export_write_json(cnb__export *ex, cnb_error **err)
 				"path_prefix", "/cnb/process:/cnb/lifecycle", "entrypoint", entrypoint_json(ex),
 				"working_dir", o->app_dir, "labels", labels, "lifecycle_metadata", lifecycle_json(ex),
 				"cache", ex->cache);
+	json_t *run_image = doc ? run_image_json(ex) : NULL;
+	if (run_image && json_object_set_new(doc, "run_image", run_image) < 0) {
+		json_decref(doc);
+		doc = NULL;
+	}
 	_cleanup_free_ char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(doc);
 	if (!text)

@@ -46,15 +46,6 @@ static bool streq(const char *a, const char *b)
 	return a && b && !strcmp(a, b);
 }
 
-static bool entry_has_provider(const cnb_toml *entry, const char *id)
-{
-	const cnb_toml *providers = cnb__toml_get(entry, "providers");
-	for (size_t p = 0; p < cnb__toml_len(providers); p++) {
-		if (streq(cnb__toml_get_string(cnb__toml_at(providers, p), "id"), id))
-			return true;
-	}
-	return false;
-}
 
 /* buildpack.md "Unmet Buildpack Plan Entries": only the requires of entries this buildpack provided and nobody met yet. */
 static cnb_toml *bp_plan(const builder *b, const char *id)
@@ -67,7 +58,7 @@ static cnb_toml *bp_plan(const builder *b, const char *id)
 	const cnb_toml *all = cnb__toml_get(b->plan, "entries");
 	for (size_t i = 0; i < b->n_entries; i++) {
 		const cnb_toml *entry = cnb__toml_at(all, i);
-		if (b->plan_done[i] || !entry_has_provider(entry, id))
+		if (b->plan_done[i] || !cnb__plan_entry_has_provider(entry, id, false))
 			continue;
 		const cnb_toml *requires = cnb__toml_get(entry, "requires");
 		for (size_t r = 0; r < cnb__toml_len(requires); r++)
@@ -123,22 +114,6 @@ static int apply_build_toml(builder *b, const char *path, const cnb_toml *given,
 	}
 	cnb__toml_free(doc);
 	return rc;
-}
-
-/* Writes the buildpack plan to $TMPDIR/<esc>-XXXXXX/<esc>/plan.toml (lifecycle buildpack/build.go). */
-static int write_bp_plan(const cnb_toml *plan, const char *esc, char **tmpdir, char **path, cnb_error **err)
-{
-	const char *tmp = getenv("TMPDIR");
-	_cleanup_free_ char *sub = NULL;
-	if (asprintf(tmpdir, "%s/%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", esc) < 0)
-		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	if (!mkdtemp(*tmpdir))
-		return cnb__error_errno(err, CNB_EIO, errno, "create a temp dir for %s's plan", esc);
-	if (!(sub = cnb__path_join(*tmpdir, esc)) || !(*path = cnb__path_join(sub, "plan.toml")))
-		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	if (mkdir(sub, 0755) < 0)
-		return cnb__error_errno(err, CNB_EIO, errno, "create %s", sub);
-	return cnb__toml_doc_write_file(plan, *path, err);
 }
 
 static int run_build(builder *b, const cnb__bp_descriptor *bp, const char *bp_layers, const char *plan_path,
@@ -230,7 +205,7 @@ static int build_one(builder *b, const cnb__bp_descriptor *bp, int *exit_code, c
 	if (rc == 0)
 		rc = cnb__mkdir_p(bp_layers, 0755, err);
 	if (rc == 0)
-		rc = write_bp_plan(given, esc, &tmpdir, &plan_path, err);
+		rc = cnb__exec_write_plan(given, esc, &tmpdir, &plan_path, err);
 	if (rc == 0 && (rc = run_build(b, bp, bp_layers, plan_path, exit_code, err)) == 0)
 		rc = after_build(b, bp, bp_layers, given, err);
 	if (tmpdir)

@@ -3,11 +3,14 @@
 
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
+#include "lib/common/fs.h"
+#include "lib/lifecycle/spec/group-plan-files.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -142,4 +145,20 @@ int cnb__exec_run(char *const argv[], char *const envp[], const char *cwd, cnb__
 	cnb__exec_collect(&child, 1, capture ? capture : &none, status, &child_errno);
 	cnb__buf_reset(&none);
 	return child_errno ? cnb__error_errno(err, CNB_EIO, child_errno, "run %s", argv[0]) : 0;
+}
+
+/* Writes the buildpack plan to $TMPDIR/<esc>-XXXXXX/<esc>/plan.toml (lifecycle buildpack/build.go). */
+int cnb__exec_write_plan(const cnb_toml *plan, const char *esc, char **tmpdir, char **path, cnb_error **err)
+{
+	const char *tmp = getenv("TMPDIR");
+	_cleanup_free_ char *sub = NULL;
+	if (asprintf(tmpdir, "%s/%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", esc) < 0)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	if (!mkdtemp(*tmpdir))
+		return cnb__error_errno(err, CNB_EIO, errno, "create a temp dir for %s's plan", esc);
+	if (!(sub = cnb__path_join(*tmpdir, esc)) || !(*path = cnb__path_join(sub, "plan.toml")))
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	if (mkdir(sub, 0755) < 0)
+		return cnb__error_errno(err, CNB_EIO, errno, "create %s", sub);
+	return cnb__toml_doc_write_file(plan, *path, err);
 }

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 #include <cnb/error.h>
 #include "lib/common/buf.h"
+#include "lib/toml/toml.h"
 
 /* Kept from a bin/detect's output; the rest is dropped (buildpack output is untrusted). */
 #define CNB_EXEC_CAPTURE_MAX (256u * 1024)
@@ -36,5 +37,11 @@ void cnb__exec_collect(cnb__child *children, size_t n, cnb__buf *capture, int *s
 /* spawn + collect for one child; spawn or exec failures are errors naming argv[0]. */
 int cnb__exec_run(char *const argv[], char *const envp[], const char *cwd, cnb__buf *capture, int *status,
 		  cnb_error **err);
+
+/*
+ * Writes a module's plan to $TMPDIR/<esc>-XXXXXX/<esc>/plan.toml (lifecycle buildpack/build.go
+ * prepareInputPaths). *tmpdir (to remove) and *path are set; the caller frees them.
+ */
+int cnb__exec_write_plan(const cnb_toml *plan, const char *esc, char **tmpdir, char **path, cnb_error **err);
 
 #endif

@@ -46,10 +46,18 @@ typedef struct detector {
 	bool held_lost;
 } detector;
 
-static int load_bp(void *ud, const char *id, const char *version, cnb__bp_descriptor **out, cnb_error **err)
+static int load_module(const cnb__phase_inputs *in, const char *id, const char *version, bool extension,
+		       cnb__bp_descriptor **out, cnb_error **err)
+{
+	return extension ? cnb__ext_descriptor_load(out, in->extensions_dir, id, version, err)
+			 : cnb__bp_descriptor_load(out, in->buildpacks_dir, id, version, err);
+}
+
+static int load_bp(void *ud, const char *id, const char *version, bool extension, cnb__bp_descriptor **out,
+		   cnb_error **err)
 {
 	detector *d = ud;
-	int rc = cnb__bp_descriptor_load(out, d->in->buildpacks_dir, id, version, err);
+	int rc = load_module(d->in, id, version, extension, out, err);
 	_cleanup_free_ char *warning = rc == 0 ? cnb__bp_id_warning(id) : NULL;
 	if (warning)
 		cnb__phase_log(d->in, CNB_LOG_WARN, "Warning: %s", warning);
@@ -117,6 +125,7 @@ typedef struct detect_job {
 	cnb__buf output;
 	int status;
 	int child_errno;
+	bool prepopulated; /* an extension without bin/detect */
 } detect_job;
 
 static void job_free(detect_job *j)
@@ -162,6 +171,13 @@ static void job_spawn(detector *d, detect_job *j)
 {
 	/* The positional args are always passed, although deprecated since API 0.8. */
 	char *argv[] = { j->bin, (char *)d->in->platform_dir, j->plan, NULL };
+	/* image_extension.md "Detection": an extension without bin/detect passes; its <dir>/detect is its output. */
+	if (j->bp->extension && faccessat(AT_FDCWD, j->bin, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT) {
+		free(j->plan);
+		j->plan = cnb__path_join(j->bp->dir, "detect/plan.toml");
+		j->prepopulated = true;
+		return;
+	}
 	cnb_error *spawn_err = NULL;
 	cnb__phase_log(d->in, CNB_LOG_DEBUG, "Running %s for %s", j->bin, j->who);
 	if (cnb__exec_spawn(&j->child, argv, cnb__env_envp(&j->env), d->in->app_dir, true, &spawn_err) == 0) {
@@ -186,6 +202,11 @@ static void job_finish(detect_job *j)
 		if (errored && asprintf(&run->error, "bin/detect exited with status %d", j->status) < 0)
 			run->error = NULL;
 	}
+	if (j->prepopulated) {
+		run->code = j->plan ? CNB_DETECT_PASS : CNB_DETECT_ERROR;
+		if (j->plan && access(j->plan, F_OK) < 0 && errno == ENOENT)
+			return; /* nothing to provide */
+	}
 	cnb_error *plan_err = NULL;
 	if (run->code == CNB_DETECT_PASS && cnb__build_plan_load(run, j->plan, j->who, &plan_err)) {
 		/* A build plan we cannot read makes the buildpack errored, not the whole detector. */
@@ -193,6 +214,13 @@ static void job_finish(detect_job *j)
 		run->error = strdup(cnb_error_message(plan_err));
 		cnb_error_free(plan_err);
 	}
+	/* image_extension.md "Detection": extensions only provide (lifecycle buildpack/detect.go detectExt). */
+	for (size_t i = 0; run->code == CNB_DETECT_PASS && j->bp->extension && i < run->n_options; i++)
+		if (run->options[i].n_requires) {
+			run->code = CNB_DETECT_ERROR;
+			if (asprintf(&run->error, "extension %s outputs \"requires\", which extensions may not", j->who) < 0)
+				run->error = NULL;
+		}
 	/* Only a non-empty buffer: cnb__buf_steal of an empty one returns unterminated memory (lib/common/buf.c). */
 	run->output = j->output.len ? cnb__buf_steal(&j->output) : NULL;
 }
@@ -280,7 +308,7 @@ static int verify_order(const cnb__phase_inputs *in, const cnb__order *order, in
 		for (size_t i = 0; i < order->groups[g].n; i++) {
 			const cnb__order_elem *el = &order->groups[g].elems[i];
 			cnb__bp_descriptor *d = NULL;
-			int rc = cnb__bp_descriptor_load(&d, in->buildpacks_dir, el->id, el->version, err);
+			int rc = load_module(in, el->id, el->version, el->extension, &d, err);
 			cnb__bp_descriptor_free(d);
 			if (rc) {
 				*exit_code = rc == CNB_EUNSUPPORTED ? CNB_LC_EXIT_BUILDPACK_API : CNB_LC_EXIT_FAILED;
@@ -293,22 +321,20 @@ static int verify_order(const cnb__phase_inputs *in, const cnb__order *order, in
 int cnb__detect_phase(const cnb__phase_inputs *in, int *exit_code, cnb_error **err)
 {
 	*exit_code = CNB_LC_EXIT_FAILED;
-	cnb__order order = { 0 };
-	int rc = cnb__order_load(&order, in->order_path, err);
+	cnb__order order = { 0 }, extensions = { 0 };
+	int rc = cnb__order_load(&order, &extensions, in->order_path, err);
 	if (rc == 0 && cnb__api_at_least(in->platform_api, 0, 15))
 		rc = cnb__order_add_system(&order, in->system_path, err);
 	if (rc) {
-		/* Extensions in the order: refused as creator does, an invalid input. */
-		if (rc == CNB_EUNSUPPORTED)
-			*exit_code = CNB_LC_EXIT_INVALID_ARGS;
 		cnb__order_free(&order);
+		cnb__order_free(&extensions);
 		return rc;
 	}
 	detector d = { .in = in };
-	cnb__order_resolver r = { .ops = { load_bp, detect_bp, hold_line, &d, detect_many } };
+	cnb__order_resolver r = { .ops = { load_bp, detect_bp, hold_line, &d, detect_many }, .extensions = &extensions };
 	cnb__plan_result res = { 0 };
 	cnb__group_status status = CNB_GROUP_FAILED;
-	if ((rc = verify_order(in, &order, exit_code, err)))
+	if ((rc = verify_order(in, &order, exit_code, err)) || (rc = verify_order(in, &extensions, exit_code, err)))
 		goto out;
 	if (cnb__env_init_build(&d.base, in->environ) < 0) {
 		rc = cnb__error_set(err, CNB_ENOMEM, "out of memory");
@@ -353,6 +379,7 @@ out:
 	cnb__plan_result_free(&res);
 	cnb__order_resolver_free(&r);
 	cnb__order_free(&order);
+	cnb__order_free(&extensions);
 	cnb__env_free(&d.base);
 	cnb__target_free(&d.target);
 	return rc;

@@ -22,6 +22,8 @@ enum {
 	CNB_LC_EXIT_BUILDPACK_BUILD = 51, /* bin/build exited non-zero */
 	CNB_LC_EXIT_BUILD = 52,           /* generic build error */
 	CNB_LC_EXIT_EXPORT = 62,          /* generic export error */
+	CNB_LC_EXIT_EXTENSION_GENERATE = 91, /* an extension's bin/generate failed */
+	CNB_LC_EXIT_GENERATE = 92,           /* generic generate error */
 };
 
 typedef struct cnb__phase_inputs {
@@ -29,6 +31,9 @@ typedef struct cnb__phase_inputs {
 	const char *layers_dir;
 	const char *platform_dir;
 	const char *buildpacks_dir;
+	const char *extensions_dir; /* image extensions (platform.md "Image Extensions Directory Layout") */
+	const char *generated_dir;  /* generate's output: <generated>/<escaped extension id>/ */
+	const char *run_path;       /* run.toml: generate warns about a run image it does not list */
 	const char *build_config_dir;
 	const char *order_path;
 	const char *group_path;
@@ -54,5 +59,7 @@ void cnb__phase_log(const cnb__phase_inputs *in, cnb_log_level level, const char
  */
 int cnb__detect_phase(const cnb__phase_inputs *in, int *exit_code, cnb_error **err);
 int cnb__build_phase(const cnb__phase_inputs *in, int *exit_code, cnb_error **err);
+/* generate: each extension of <group>'s bin/generate; writes <generated>, updates <analyzed> and <plan>. */
+int cnb__generate_phase(const cnb__phase_inputs *in, int *exit_code, cnb_error **err);
 
 #endif

@@ -76,7 +76,8 @@ int cnb__platform_env_for_buildpack(cnb__env *out, const cnb__env *base, const c
 		if ((rc = cnb__env_apply_dir(out, dir, CNB_ENV_DEFAULT, true, err)))
 			return cnb__error_prefix(err, "build-config env");
 	}
-	rc = cnb__env_set(out, "CNB_BUILDPACK_DIR", bp->dir);
+	/* image_extension.md "Detection": extensions get CNB_EXTENSION_DIR instead. */
+	rc = cnb__env_set(out, bp->extension ? "CNB_EXTENSION_DIR" : "CNB_BUILDPACK_DIR", bp->dir);
 	if (!rc && cnb__api_at_least(bp->api, 0, 8))
 		rc = cnb__env_set(out, "CNB_PLATFORM_DIR", in->platform_dir);
 	if (!rc && cnb__api_at_least(bp->api, 0, 10) && target)

@@ -19,7 +19,7 @@ int cnb__platform_env_apply_user(cnb__env *env, const char *platform_dir, cnb_er
 
 /*
  * out = base + user env (unless the buildpack has clear-env) + operator env (build-config, no
- * suffix = default) + CNB_BUILDPACK_DIR, CNB_PLATFORM_DIR (API >= 0.8), CNB_TARGET_* (>= 0.10),
+ * suffix = default) + CNB_BUILDPACK_DIR (CNB_EXTENSION_DIR for an extension), CNB_PLATFORM_DIR (API >= 0.8), CNB_TARGET_* (>= 0.10),
  * CNB_EXEC_ENV (>= 0.12). The phase adds its own (CNB_BUILD_PLAN_PATH, CNB_LAYERS_DIR...).
  */
 int cnb__platform_env_for_buildpack(cnb__env *out, const cnb__env *base, const cnb__bp_descriptor *bp,

@@ -111,19 +111,20 @@ oom:
 	return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 }
 
-int cnb__order_load(cnb__order *out, const char *path, cnb_error **err)
+int cnb__order_load(cnb__order *out, cnb__order *extensions, const char *path, cnb_error **err)
 {
+	memset(extensions, 0, sizeof(*extensions));
 	cnb_toml *doc = NULL;
 	int rc = cnb__toml_parse_file(&doc, path, err);
 	if (rc)
 		return cnb__error_prefix(err, "read order");
-	if (cnb__toml_len(cnb__toml_get(doc, "order-extensions")))
-		rc = cnb__error_set(err, CNB_EUNSUPPORTED,
-				    "%s: [[order-extensions]] (image extensions) are not supported by this lifecycle; "
-				    "use a builder without extensions",
-				    path);
-	else
-		rc = cnb__order_parse(out, cnb__toml_get(doc, "order"), path, err);
+	rc = cnb__order_parse(out, cnb__toml_get(doc, "order"), path, err);
+	if (rc == 0 && (rc = cnb__order_parse(extensions, cnb__toml_get(doc, "order-extensions"), path, err)))
+		cnb__order_free(out);
+	/* lifecycle phase/detector.go PrependExtensions: extensions are optional, whatever the file says. */
+	for (size_t g = 0; rc == 0 && g < extensions->n; g++)
+		for (size_t i = 0; i < extensions->groups[g].n; i++)
+			extensions->groups[g].elems[i].extension = extensions->groups[g].elems[i].optional = true;
 	cnb__toml_free(doc);
 	return rc;
 }
@@ -312,12 +313,14 @@ static int infer_targets(cnb__bp_descriptor *d, const cnb_toml *stacks)
 	}
 	if (d->n_targets || d->any_target)
 		return 0;
-	_cleanup_free_ char *bin_build = cnb__path_join(d->dir, "bin/build");
+	/* A buildpack with bin/build is for linux; an extension with bin/detect or bin/generate. */
+	_cleanup_free_ char *bin_a = cnb__path_join(d->dir, d->extension ? "bin/detect" : "bin/build");
+	_cleanup_free_ char *bin_b = cnb__path_join(d->dir, d->extension ? "bin/generate" : "bin/build");
 	struct stat st;
-	if (bin_build && stat(bin_build, &st) == 0)
+	if (bin_a && bin_b && (stat(bin_a, &st) == 0 || stat(bin_b, &st) == 0))
 		return add_target(d, "linux", NULL, NULL, NULL);
 	d->any_target = true;
-	return bin_build ? 0 : -1;
+	return bin_a && bin_b ? 0 : -1;
 }
 
 bool cnb__bp_id_valid(const char *id)
@@ -349,6 +352,10 @@ int cnb__bp_descriptor_parse(cnb__bp_descriptor **out, const cnb_toml *doc, cons
 	if (!d)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	const cnb_toml *bp = cnb__toml_get(doc, "buildpack");
+	if (!bp && cnb__toml_get(doc, "extension")) {
+		bp = cnb__toml_get(doc, "extension");
+		d->extension = true;
+	}
 	/* Declared before any `goto out`: a jump past a _cleanup_ declaration would free garbage. */
 	_cleanup_free_ char *who = NULL;
 	d->dir = strdup(dir);
@@ -365,9 +372,9 @@ int cnb__bp_descriptor_parse(cnb__bp_descriptor **out, const cnb_toml *doc, cons
 	}
 	if (!cnb__bp_id_valid(d->id)) {
 		rc = cnb__error_set(err, CNB_EPARSE,
-				    "%s: [buildpack] id \"%s\" is missing or invalid (allowed: letters, digits, `.`, `/`, "
+				    "%s: [%s] id \"%s\" is missing or invalid (allowed: letters, digits, `.`, `/`, "
 				    "`-` and, with a warning, `_`; not app, config, generated or sbom)",
-				    path, d->id);
+				    path, cnb__bp_kind(d), d->id);
 		goto out;
 	}
 	if (asprintf(&who, "%s@%s (%s)", d->id, d->version, path) < 0) {
@@ -379,7 +386,7 @@ int cnb__bp_descriptor_parse(cnb__bp_descriptor **out, const cnb_toml *doc, cons
 	cnb__toml_bool(cnb__toml_get(bp, "clear-env"), &d->clear_env);
 	if ((rc = strv_field(&d->exec_env, &d->n_exec_env, bp, "exec-env", path, err)) ||
 	    (rc = strv_field(&d->sbom_formats, &d->n_sbom_formats, bp, "sbom-formats", path, err)) ||
-	    (rc = cnb__order_parse(&d->order, cnb__toml_get(doc, "order"), path, err)))
+	    (rc = cnb__order_parse(&d->order, d->extension ? NULL : cnb__toml_get(doc, "order"), path, err)))
 		goto out;
 	const cnb_toml *targets = cnb__toml_get(doc, "targets");
 	size_t n = cnb__toml_len(targets);
@@ -405,26 +412,49 @@ out:
 	return 0;
 }
 
-int cnb__bp_descriptor_load(cnb__bp_descriptor **out, const char *buildpacks_dir, const char *id,
-			    const char *version, cnb_error **err)
+const char *cnb__bp_kind(const cnb__bp_descriptor *d)
+{
+	return d->extension ? "extension" : "buildpack";
+}
+
+/* <dir>/<escaped id>/<version>/<kind>.toml, which must describe a module of that kind. */
+static int descriptor_load(cnb__bp_descriptor **out, const char *modules_dir, const char *kind, const char *id,
+			   const char *version, cnb_error **err)
 {
 	_cleanup_free_ char *esc = cnb__bp_escape_id(id);
 	_cleanup_free_ char *dir = NULL, *path = NULL;
-	if (!esc || asprintf(&dir, "%s/%s/%s", buildpacks_dir, esc, version) < 0 ||
-	    !(path = cnb__path_join(dir, "buildpack.toml")))
+	if (!esc || asprintf(&dir, "%s/%s/%s", modules_dir, esc, version) < 0 ||
+	    asprintf(&path, "%s/%s.toml", dir, kind) < 0)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	struct stat st;
 	if (stat(path, &st) < 0)
-		return cnb__error_set(err, CNB_ENOTFOUND,
-				      "buildpack %s@%s not found: no %s; is it part of the builder?", id, version, path);
+		return cnb__error_set(err, CNB_ENOTFOUND, "%s %s@%s not found: no %s; is it part of the builder?", kind,
+				      id, version, path);
 	cnb_toml *doc = NULL;
 	int rc = cnb__toml_parse_file(&doc, path, err);
 	if (rc == 0)
 		rc = cnb__bp_descriptor_parse(out, doc, dir, path, err);
 	else
-		cnb__error_prefix(err, "buildpack %s@%s", id, version);
+		cnb__error_prefix(err, "%s %s@%s", kind, id, version);
 	cnb__toml_free(doc);
+	if (rc == 0 && strcmp(cnb__bp_kind(*out), kind)) {
+		cnb__bp_descriptor_free(*out);
+		*out = NULL;
+		return cnb__error_set(err, CNB_EPARSE, "%s: has no [%s] table", path, kind);
+	}
 	return rc;
+}
+
+int cnb__bp_descriptor_load(cnb__bp_descriptor **out, const char *buildpacks_dir, const char *id,
+			    const char *version, cnb_error **err)
+{
+	return descriptor_load(out, buildpacks_dir, "buildpack", id, version, err);
+}
+
+int cnb__ext_descriptor_load(cnb__bp_descriptor **out, const char *extensions_dir, const char *id,
+			     const char *version, cnb_error **err)
+{
+	return descriptor_load(out, extensions_dir, "extension", id, version, err);
 }
 
 static bool field_matches(const char *a, const char *b)

@@ -16,6 +16,7 @@ typedef struct cnb__order_elem {
 	char *id;
 	char *version;
 	bool optional;
+	bool extension; /* an image extension ([[order-extensions]]), looked up in <extensions> */
 } cnb__order_elem;
 
 typedef struct cnb__order_group {
@@ -43,7 +44,12 @@ typedef struct cnb__target {
 	size_t n_distros;
 } cnb__target;
 
+/*
+ * A buildpack.toml, or an image extension's extension.toml (image_extension.md "extension.toml"):
+ * the same fields under [extension]; an extension has no order and no bin/build.
+ */
 typedef struct cnb__bp_descriptor {
+	bool extension; /* parsed from [extension] */
 	char *dir;  /* the buildpack's directory */
 	char *path; /* .../buildpack.toml, for messages */
 	char *api_text;
@@ -65,8 +71,11 @@ typedef struct cnb__bp_descriptor {
 
 /* Parses an [[order]] array of tables (order.toml or a composite's buildpack.toml). */
 int cnb__order_parse(cnb__order *out, const cnb_toml *order, const char *where, cnb_error **err);
-/* Reads order.toml; [[order-extensions]] is refused (image extensions are not supported yet). */
-int cnb__order_load(cnb__order *out, const char *path, cnb_error **err);
+/*
+ * Reads order.toml: [[order]] into `out`, [[order-extensions]] into `extensions` with every element
+ * marked extension and optional (platform.md "order.toml": image extensions are always optional).
+ */
+int cnb__order_load(cnb__order *out, cnb__order *extensions, const char *path, cnb_error **err);
 void cnb__order_free(cnb__order *o);
 
 /*
@@ -77,7 +86,8 @@ void cnb__order_free(cnb__order *o);
 int cnb__order_add_system(cnb__order *order, const char *system_path, cnb_error **err);
 
 /*
- * Parses a buildpack.toml document found in `dir`. The `api` is checked: CNB_EUNSUPPORTED names
+ * Parses a buildpack.toml document found in `dir`, or an extension.toml (a document with an
+ * [extension] table and no [buildpack]). The `api` is checked: CNB_EUNSUPPORTED names
  * the buildpack and the supported range (exit 12).
  */
 int cnb__bp_descriptor_parse(cnb__bp_descriptor **out, const cnb_toml *doc, const char *dir, const char *path,
@@ -86,6 +96,13 @@ int cnb__bp_descriptor_parse(cnb__bp_descriptor **out, const cnb_toml *doc, cons
 /* Loads <buildpacks>/<escaped id>/<version>/buildpack.toml. Missing: CNB_ENOTFOUND. */
 int cnb__bp_descriptor_load(cnb__bp_descriptor **out, const char *buildpacks_dir, const char *id,
 			    const char *version, cnb_error **err);
+
+/* Loads <extensions>/<escaped id>/<version>/extension.toml. Missing: CNB_ENOTFOUND. */
+int cnb__ext_descriptor_load(cnb__bp_descriptor **out, const char *extensions_dir, const char *id,
+			     const char *version, cnb_error **err);
+
+/* "buildpack" or "extension", for messages. */
+const char *cnb__bp_kind(const cnb__bp_descriptor *d);
 
 void cnb__bp_descriptor_free(cnb__bp_descriptor *d);
 

@@ -47,11 +47,15 @@ static cnb_toml *add_array(cnb_toml *doc, const char *key)
 
 int cnb__group_file_write(const char *path, const cnb__group_elem *const *group, size_t n, cnb_error **err)
 {
+	bool any_extension = false;
+	for (size_t i = 0; i < n; i++)
+		any_extension |= group[i]->extension;
 	cnb_toml *doc = cnb__toml_new_table();
 	cnb_toml *arr = doc ? add_array(doc, "group") : NULL;
-	int rc = arr ? 0 : -1;
+	cnb_toml *ext = arr && any_extension ? add_array(doc, "group-extensions") : NULL;
+	int rc = arr && (ext || !any_extension) ? 0 : -1;
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = cnb__toml_push(arr, elem_table(group[i], true));
+		rc = cnb__toml_push(group[i]->extension ? ext : arr, elem_table(group[i], true));
 	rc = rc ? cnb__error_set(err, CNB_ENOMEM, "out of memory") : cnb__toml_doc_write_file(doc, path, err);
 	cnb__toml_free(doc);
 	return rc;
@@ -86,8 +90,15 @@ int cnb__plan_file_write(const char *path, const cnb__plan_result *plan, cnb_err
 			rc = -1;
 			break;
 		}
-		for (size_t p = 0; rc == 0 && p < e->n_providers; p++)
-			rc = cnb__toml_push(providers, elem_table(e->providers[p], false));
+		for (size_t p = 0; rc == 0 && p < e->n_providers; p++) {
+			cnb_toml *t = elem_table(e->providers[p], false);
+			/* platform.md "plan.toml": `extension` is true for an image extension, false by default. */
+			if (t && e->providers[p]->extension && cnb__toml_set(t, "extension", cnb__toml_new_bool(true)) < 0) {
+				cnb__toml_free(t);
+				t = NULL;
+			}
+			rc = cnb__toml_push(providers, t);
+		}
 		for (size_t r = 0; rc == 0 && r < e->n_requires; r++)
 			rc = cnb__toml_push(requires, require_table(e->requires[r]));
 	}
@@ -96,13 +107,13 @@ int cnb__plan_file_write(const char *path, const cnb__plan_result *plan, cnb_err
 	return rc;
 }
 
-int cnb__group_file_read(const char *path, cnb__group_elem **out, size_t *n, cnb_error **err)
+static int group_read(const char *path, const char *key, cnb__group_elem **out, size_t *n, cnb_error **err)
 {
 	cnb_toml *doc = NULL;
 	int rc = cnb__toml_parse_file(&doc, path, err);
 	if (rc)
 		return cnb__error_prefix(err, "read group");
-	const cnb_toml *group = cnb__toml_get(doc, "group");
+	const cnb_toml *group = cnb__toml_get(doc, key);
 	size_t len = cnb__toml_len(group);
 	cnb__group_elem *v = calloc(len + 1, sizeof(*v));
 	if (!v) {
@@ -121,6 +132,7 @@ int cnb__group_file_read(const char *path, cnb__group_elem **out, size_t *n, cnb
 		v[i].version = strdup(version);
 		v[i].api = strdup(api ? api : "");
 		v[i].homepage = strdup(homepage ? homepage : "");
+		v[i].extension = !strcmp(key, "group-extensions");
 		if (!v[i].id || !v[i].version || !v[i].api || !v[i].homepage)
 			rc = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	}
@@ -134,4 +146,28 @@ int cnb__group_file_read(const char *path, cnb__group_elem **out, size_t *n, cnb
 	*out = v;
 	*n = len;
 	return 0;
+}
+
+int cnb__group_file_read(const char *path, cnb__group_elem **out, size_t *n, cnb_error **err)
+{
+	return group_read(path, "group", out, n, err);
+}
+
+int cnb__group_extensions_read(const char *path, cnb__group_elem **out, size_t *n, cnb_error **err)
+{
+	return group_read(path, "group-extensions", out, n, err);
+}
+
+bool cnb__plan_entry_has_provider(const cnb_toml *entry, const char *id, bool extension)
+{
+	const cnb_toml *providers = cnb__toml_get(entry, "providers");
+	for (size_t p = 0; p < cnb__toml_len(providers); p++) {
+		const cnb_toml *provider = cnb__toml_at(providers, p);
+		const char *pid = cnb__toml_get_string(provider, "id");
+		bool ext = false;
+		cnb__toml_bool(cnb__toml_get(provider, "extension"), &ext);
+		if (pid && !strcmp(pid, id) && ext == extension)
+			return true;
+	}
+	return false;
 }

@@ -75,9 +75,15 @@ static int grow(void *arrayp, size_t n, size_t size)
 	return 0;
 }
 
+/* Where the order-extensions go in a top-level group: only its address matters. */
+static const cnb__order_elem extensions_marker;
+
 static int lookup(cnb__order_resolver *r, const cnb__order_elem *el, cnb__order_memo **out, cnb_error **err)
 {
-	_cleanup_free_ char *key = cnb__bp_ref(el->id, el->version);
+	/* Memoized per kind and id@version (lifecycle phase/detector.go keyFor). */
+	_cleanup_free_ char *key = NULL;
+	if (asprintf(&key, "%s %s@%s", el->extension ? "extension" : "buildpack", el->id, el->version) < 0)
+		key = NULL;
 	if (!key)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	for (size_t i = 0; i < r->n_memo; i++)
@@ -86,7 +92,7 @@ static int lookup(cnb__order_resolver *r, const cnb__order_elem *el, cnb__order_
 			return 0;
 		}
 	cnb__bp_descriptor *desc = NULL;
-	int rc = r->ops.load(r->ops.ud, el->id, el->version, &desc, err);
+	int rc = r->ops.load(r->ops.ud, el->id, el->version, el->extension, &desc, err);
 	if (rc)
 		return rc;
 	if (grow(&r->memo, r->n_memo, sizeof(*r->memo)) < 0) {
@@ -112,6 +118,7 @@ static cnb__group_elem *new_elem(cnb__order_resolver *r, const cnb__bp_descripto
 	e->api = strdup(d->api_text);
 	e->homepage = strdup(d->homepage);
 	e->optional = optional;
+	e->extension = d->extension;
 	return e->id && e->version && e->api && e->homepage ? e : NULL;
 }
 
@@ -140,7 +147,8 @@ typedef struct done_list {
 } done_list;
 
 static int detect_order(cnb__order_resolver *r, const cnb__order *order, const done_list *done, elem_list next,
-			bool optional, cnb__group_status *status, cnb__plan_result *out, cnb_error **err);
+			bool optional, const cnb__order_elem *head, cnb__group_status *status, cnb__plan_result *out,
+			cnb_error **err);
 
 /* The group's detect output, then its results: passes and fails at debug level, errors at info. */
 static void log_results(cnb__order_resolver *r, const done_list *done)
@@ -184,10 +192,11 @@ static int resolve_group(cnb__order_resolver *r, const done_list *done, cnb__gro
 	return 0;
 }
 
-static bool done_has(const done_list *done, const char *id)
+/* De-duplication is by kind and ID, not version (lifecycle phase/detector.go hasIDForKind). */
+static bool done_has(const done_list *done, const cnb__order_elem *el)
 {
 	for (size_t i = 0; i < done->n; i++)
-		if (!strcmp(done->v[i].elem->id, id))
+		if (done->v[i].elem->extension == el->extension && !strcmp(done->v[i].elem->id, el->id))
 			return true;
 	return false;
 }
@@ -216,9 +225,11 @@ static int prefetch(cnb__order_resolver *r, elem_list group, const done_list *do
 	size_t n = 0;
 	for (size_t i = 0; i < group.n; i++) {
 		const cnb__order_elem *el = group.v[i];
-		bool seen = done_has(done, el->id);
+		if (el == &extensions_marker)
+			break;
+		bool seen = done_has(done, el);
 		for (size_t j = 0; j < i && !seen; j++)
-			seen = !strcmp(group.v[j]->id, el->id);
+			seen = group.v[j]->extension == el->extension && !strcmp(group.v[j]->id, el->id);
 		if (seen)
 			continue;
 		cnb__order_memo *m = NULL;
@@ -255,14 +266,18 @@ static int detect_group(cnb__order_resolver *r, elem_list group, const done_list
 		return rc;
 	for (size_t i = 0; i < group.n; i++) {
 		const cnb__order_elem *el = group.v[i];
-		if (done_has(&done, el->id))
+		if (el == &extensions_marker) {
+			elem_list next = { group.v + i + 1, group.n - i - 1 };
+			return detect_order(r, r->extensions, &done, next, true, NULL, status, out, err);
+		}
+		if (done_has(&done, el))
 			continue;
 		cnb__order_memo *m = NULL;
 		if ((rc = lookup(r, el, &m, err)))
 			return rc;
 		if (m->desc->order.n) {
 			elem_list next = { group.v + i + 1, group.n - i - 1 };
-			return detect_order(r, &m->desc->order, &done, next, el->optional, status, out, err);
+			return detect_order(r, &m->desc->order, &done, next, el->optional, NULL, status, out, err);
 		}
 		cnb__group_elem *elem = new_elem(r, m->desc, el->optional);
 		if (!elem)
@@ -291,20 +306,25 @@ static int detect_group(cnb__order_resolver *r, elem_list group, const done_list
 	return resolve_group(r, &done, status, out, err);
 }
 
+/* `head` (or NULL) goes before each group's elements: the order-extensions marker at the top level. */
 static int detect_order(cnb__order_resolver *r, const cnb__order *order, const done_list *done, elem_list next,
-			bool optional, cnb__group_status *status, cnb__plan_result *out, cnb_error **err)
+			bool optional, const cnb__order_elem *head, cnb__group_status *status, cnb__plan_result *out,
+			cnb_error **err)
 {
 	bool errored = false;
 	for (size_t g = 0; g < order->n; g++) {
 		const cnb__order_group *og = &order->groups[g];
-		_cleanup_free_ const cnb__order_elem **v = calloc(og->n + next.n + 1, sizeof(*v));
+		size_t h = head ? 1 : 0;
+		_cleanup_free_ const cnb__order_elem **v = calloc(h + og->n + next.n + 1, sizeof(*v));
 		if (!v)
 			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+		if (head)
+			v[0] = head;
 		for (size_t i = 0; i < og->n; i++)
-			v[i] = &og->elems[i];
+			v[h + i] = &og->elems[i];
 		if (next.n)
-			memcpy(v + og->n, next.v, next.n * sizeof(*v));
-		elem_list group = { v, og->n + next.n };
+			memcpy(v + h + og->n, next.v, next.n * sizeof(*v));
+		elem_list group = { v, h + og->n + next.n };
 		int rc = detect_group(r, group, done, status, out, err);
 		if (rc || *status == CNB_GROUP_PASSED)
 			return rc;
@@ -322,5 +342,6 @@ int cnb__order_resolve(cnb__order_resolver *r, const cnb__order *order, cnb__gro
 	memset(out, 0, sizeof(*out));
 	done_list none = { NULL, 0 };
 	elem_list no_next = { NULL, 0 };
-	return detect_order(r, order, &none, no_next, false, status, out, err);
+	bool extensions = r->extensions && r->extensions->n;
+	return detect_order(r, order, &none, no_next, false, extensions ? &extensions_marker : NULL, status, out, err);
 }

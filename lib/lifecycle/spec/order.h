@@ -14,8 +14,9 @@
 #include "lib/lifecycle/spec/plan.h"
 
 typedef struct cnb__order_ops {
-	/* Loads a buildpack's descriptor (the resolver owns and caches it). */
-	int (*load)(void *ud, const char *id, const char *version, cnb__bp_descriptor **out, cnb_error **err);
+	/* Loads a buildpack's descriptor, or an image extension's (the resolver owns and caches it). */
+	int (*load)(void *ud, const char *id, const char *version, bool extension, cnb__bp_descriptor **out,
+		    cnb_error **err);
 	/* Runs a non-composite buildpack's detection into `run`. A non-zero return aborts resolution. */
 	int (*detect)(void *ud, const cnb__bp_descriptor *bp, cnb__detect_run *run, cnb_error **err);
 	/*
@@ -36,6 +37,12 @@ typedef struct cnb__order_ops {
 typedef struct cnb__order_resolver {
 	cnb__order_ops ops;
 	const cnb__target *run_target; /* Platform >= 0.12: target checks against it; NULL = none */
+	/*
+	 * [[order-extensions]], or NULL: prepended to every top-level group as one optional nested order
+	 * (lifecycle phase/detector.go PrependExtensions): the first of its groups that lets the rest of
+	 * the group pass wins, and without any extension the group is tried as it is.
+	 */
+	const cnb__order *extensions;
 	const char *exec_env;          /* Platform >= 0.15: skip buildpacks not for it; NULL = none */
 	/* private: everything below is owned and freed by cnb__order_resolver_free */
 	struct cnb__order_memo *memo;

@@ -252,10 +252,12 @@ int cnb__plan_resolve(const cnb__plan_input *inputs, size_t n, cnb__group_status
 	if (!passed || !chosen || !work)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	size_t n_passed = 0;
+	bool buildpack_passed = false;
 	for (size_t i = 0; i < n; i++) {
 		int code = inputs[i].run->code;
 		if (code == CNB_DETECT_PASS) {
 			passed[n_passed++] = &inputs[i];
+			buildpack_passed |= !inputs[i].elem->extension;
 			continue;
 		}
 		if (code != CNB_DETECT_FAIL)
@@ -267,7 +269,8 @@ int cnb__plan_resolve(const cnb__plan_input *inputs, size_t n, cnb__group_status
 		*status = errored ? CNB_GROUP_ERRORED : CNB_GROUP_FAILED;
 		return 0;
 	}
-	if (!n_passed) {
+	/* Passing extensions alone make no group (lifecycle phase/detector.go: "no viable buildpacks in group"). */
+	if (!buildpack_passed) {
 		if (why)
 			cnb__buf_puts(why, "fail: no buildpack of the group passed detection\n");
 		*status = CNB_GROUP_FAILED;

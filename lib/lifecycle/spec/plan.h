@@ -34,6 +34,7 @@ typedef struct cnb__group_elem {
 	char *api;
 	char *homepage;
 	bool optional;
+	bool extension; /* an image extension: only provides; goes to [[group-extensions]] */
 } cnb__group_elem;
 
 /* bin/detect outcome codes (lifecycle buildpack/detect.go). */
