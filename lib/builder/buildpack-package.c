@@ -68,10 +68,10 @@ static int package_one(cnb_ctx *ctx, const cnb__package_config *c, const char *c
 	return r;
 }
 
-/* The buildpack's own buildpack.toml [[targets]] that name an architecture. */
+/* The buildpack's own buildpack.toml (or extension.toml) [[targets]] that name an architecture. */
 static int buildpack_targets(const cnb__package_config *c, char ***out, size_t *n, cnb_error **err)
 {
-	_cleanup_free_ char *path = cnb__path_join(c->buildpack_uri, "buildpack.toml");
+	_cleanup_free_ char *path = cnb__bp_set_descriptor_path(c->buildpack_uri);
 	cnb_toml *doc = NULL;
 	if (!path)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");

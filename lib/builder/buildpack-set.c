@@ -72,19 +72,29 @@ static int add_module(cnb__bp_set *s, cnb__bp_module *m, size_t *out_index, cnb_
 	return 0;
 }
 
-static int load_descriptor(const char *dir, const char *id, const char *version, cnb__bp_descriptor **out,
-			   cnb_error **err)
+char *cnb__bp_set_descriptor_path(const char *dir)
 {
 	/* An image extension's directory has extension.toml instead (image_extension.md "extension.toml"). */
-	_cleanup_free_ char *toml_path = cnb__path_join(dir, "buildpack.toml");
+	char *toml_path = cnb__path_join(dir, "buildpack.toml");
 	_cleanup_free_ char *ext_path = cnb__path_join(dir, "extension.toml");
 	struct stat st;
-	if (!toml_path || !ext_path)
-		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	if (!toml_path || !ext_path) {
+		free(toml_path);
+		return NULL;
+	}
 	if (lstat(toml_path, &st) < 0 && lstat(ext_path, &st) == 0) {
 		free(toml_path);
 		toml_path = TAKE_PTR(ext_path);
 	}
+	return toml_path;
+}
+
+static int load_descriptor(const char *dir, const char *id, const char *version, cnb__bp_descriptor **out,
+			   cnb_error **err)
+{
+	_cleanup_free_ char *toml_path = cnb__bp_set_descriptor_path(dir);
+	if (!toml_path)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	_cleanup_toml_ cnb_toml *doc = NULL;
 	int r = cnb__toml_parse_file(&doc, toml_path, err);
 	if (r == 0)

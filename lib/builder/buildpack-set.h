@@ -29,6 +29,9 @@ typedef struct cnb__bp_set {
 int cnb__bp_set_init(cnb__bp_set *s, cnb_error **err);
 void cnb__bp_set_clear(cnb__bp_set *s);
 
+/* DIR/buildpack.toml, or DIR/extension.toml when only that exists (an image extension); NULL on OOM. */
+char *cnb__bp_set_descriptor_path(const char *dir);
+
 /*
  * Adds the buildpack in directory `dir` (its layer is written and compressed into the store).
  * `id`/`version` (may be NULL) must match its buildpack.toml. *out_index (may be NULL): its module.
