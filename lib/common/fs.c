@@ -286,3 +286,12 @@ int cnb__mkdtemp(const char *prefix, char **out, cnb_error **err)
 	*out = path;
 	return 0;
 }
+
+int cnb__readlink_at(int dir_fd, const char *name, char *target, const char *what, cnb_error **err)
+{
+	ssize_t len = readlinkat(dir_fd, name, target, PATH_MAX - 1);
+	if (len < 0)
+		return cnb__error_errno(err, CNB_EIO, errno, "read link %s", what);
+	target[len] = '\0';
+	return 0;
+}

@@ -72,4 +72,7 @@ ssize_t cnb__read_some(int fd, void *buf, size_t len);
 /* Writes all of buf to fd, retrying on EINTR/short writes. Returns 0 or -1 (errno set). */
 int cnb__write_all(int fd, const void *buf, size_t len);
 
+/* The target of the link `name` in dir_fd, NUL-terminated in target[PATH_MAX]; `what` names it in errors. */
+int cnb__readlink_at(int dir_fd, const char *name, char *target, const char *what, cnb_error **err);
+
 #endif

@@ -256,11 +256,8 @@ int cnb__tar_add_symlink_at(cnb__tar *t, int dirfd, const char *name, const char
 			    cnb_error **err)
 {
 	char target[PATH_MAX];
-	ssize_t len = readlinkat(dirfd, name, target, sizeof(target) - 1);
-	if (len < 0)
-		return cnb__error_errno(err, CNB_EIO, errno, "read link %s", path);
-	target[len] = '\0';
-	return cnb__tar_add_symlink(t, path, target, 0777, n, err);
+	int r = cnb__readlink_at(dirfd, name, target, path, err);
+	return r < 0 ? r : cnb__tar_add_symlink(t, path, target, 0777, n, err);
 }
 
 int cnb__tar_add_data(cnb__tar *t, const char *path, mode_t mode, const void *data, size_t len,

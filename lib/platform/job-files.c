@@ -173,10 +173,9 @@ static int copy_symlink(int src_dir, int dst_dir, const char *name, const cnb__o
 			cnb_error **err)
 {
 	char target[PATH_MAX];
-	ssize_t len = readlinkat(src_dir, name, target, sizeof(target) - 1);
-	if (len < 0)
-		return cnb__error_errno(err, CNB_EIO, errno, "read link %s", what);
-	target[len] = '\0';
+	int r = cnb__readlink_at(src_dir, name, target, what, err);
+	if (r < 0)
+		return r;
 	if (symlinkat(target, dst_dir, name) < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "create link %s", what);
 	return own_entry(dst_dir, name, S_IFLNK | 0777, owner, what, err);
