@@ -15,6 +15,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 static int add_dependency(cnb__bp_set *set, cnb_ctx *ctx, const char *uri, const char *platform, cnb_error **err)
@@ -68,13 +69,19 @@ static int package_one(cnb_ctx *ctx, const cnb__package_config *c, const char *c
 	return r;
 }
 
-/* The buildpack's own buildpack.toml [[targets]] that name an architecture. */
+/* The buildpack's own buildpack.toml [[targets]] that name an architecture (an image extension's
+ * extension.toml when the directory has no buildpack.toml). */
 static int buildpack_targets(const cnb__package_config *c, char ***out, size_t *n, cnb_error **err)
 {
 	_cleanup_free_ char *path = cnb__path_join(c->buildpack_uri, "buildpack.toml");
+	_cleanup_free_ char *ext_path = cnb__path_join(c->buildpack_uri, "extension.toml");
 	cnb_toml *doc = NULL;
-	if (!path)
+	if (!path || !ext_path)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	if (access(path, F_OK) < 0 && access(ext_path, F_OK) == 0) {
+		free(path);
+		path = TAKE_PTR(ext_path);
+	}
 	if (cnb__toml_parse_file(&doc, path, err) < 0)
 		return cnb__error_prefix(err, "buildpack");
 	int r = cnb__builder_targets_parse(out, n, cnb__toml_get(doc, "targets"), path, true, err);
