@@ -18,10 +18,6 @@
 
 #include <cnb/ctx.h>
 
-/* Internal hook for tests that bring Dockerfiles without an extension: a generated dir to extend
- * from, its directories in sorted order. */
-#define CNB_EXTEND_GENERATED_ENV "CNB_EXTEND_GENERATED_DIR"
-
 /*
  * What the lifecycle job left in <out_dir> for the extend steps: the generated dir <out_dir>/generated
  * (NULL when the group had no extension) and the group's extension ids in order, from

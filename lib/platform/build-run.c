@@ -788,22 +788,11 @@ static int run_lifecycle(run_state *s, cnb_error **err)
 	return r;
 }
 
-/*
- * Image extensions (lib/platform/build-extend.h): the generated dir and the group's extension ids,
- * as the lifecycle job left them in out/, or (tests without an extension) as the internal hook
- * CNB_EXTEND_GENERATED_DIR names them, its extensions in sorted order.
- */
+/* Image extensions (lib/platform/build-extend.h): the generated dir and the group's extension ids, as
+ * the lifecycle job left them in out/. */
 static int find_generated(run_state *s, cnb_error **err)
 {
 	if (s->generated)
-		return 0;
-	const char *dir = getenv(CNB_EXTEND_GENERATED_ENV);
-	if (dir && *dir) {
-		if (!(s->generated = strdup(dir)))
-			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-		return cnb__extend_generated_ids(dir, &s->ext_ids, err);
-	}
-	if (!s->job_dir || !builder_has_extensions(s))
 		return 0;
 	_cleanup_free_ char *out_dir = cnb__path_join(s->job_dir, "out");
 	int r = out_dir ? cnb__build_extend_handed_back(out_dir, &s->generated, &s->ext_ids, err)
@@ -827,11 +816,9 @@ static int builder_tree(void *userdata, const char **rootfs, cnb_error **err)
  * the Env they leave (the reference lifecycle's extender sets it for the builder). */
 static int extend_build(run_state *s, cnb_error **err)
 {
-	/* before the lifecycle only the hook's; after generate stopped the job, out/'s */
-	int r = s->job_dir && builder_has_extensions(s) && !s->generated && !getenv(CNB_EXTEND_GENERATED_ENV)
-			? 0 : find_generated(s, err);
-	if (r < 0 || !s->generated)
-		return r;
+	if (!s->generated)
+		return 0;
+	int r;
 	const char *chain = strrchr(s->rootfs, '/') ? strrchr(s->rootfs, '/') + 1 : s->rootfs;
 	cnb__extend_base base = { s->b->opts.builder, chain, json_object_get(s->builder->config, "config") };
 	cnb__extend_job_in job = extend_job(s);
@@ -1148,7 +1135,7 @@ static int build_platform(run_state *s, cnb_error **err)
 		int (*run)(run_state *, cnb_error **);
 	} phases[] = {
 		{ "pull", pull_builder }, { "buildpacks", resolve_buildpacks }, { "rootfs", assemble_rootfs }, { "analyze", analyze }, { "prepare", prepare_job },
-		{ "extend-build", extend_build }, { "lifecycle", run_lifecycle }, { "run-image", switch_run_image },
+		{ "lifecycle", run_lifecycle }, { "run-image", switch_run_image },
 		{ "extend-run", extend_run }, { "assemble", export_image },
 	};
 	cnb_build *b = s->b;

@@ -15,24 +15,7 @@ reg=${CNB_TEST_REGISTRY:?run me through with-registry.sh}
 tap_workdir e2e-extend
 
 push_base_images ext/base || { echo "Bail out! push base images"; exit 1; }
-cp -r "$src/tests/e2e/extend-extensions" "$work/extensions"
-sed -e "s|BUILD_IMAGE|$reg/ext/base:build|; s|RUN_IMAGE|$reg/ext/base:run|" \
-	-e "s|\.\./buildpacks/shell|$src/tests/e2e/extend-buildpack|; s|examples/shell|tests/extend-check|" \
-	"$src/examples/builder/builder.toml" > "$work/builder.toml"
-cat >> "$work/builder.toml" <<TOML
-[[extensions]]
-  uri = "$work/extensions/build-ext"
-[[extensions]]
-  uri = "$work/extensions/run-ext"
-[[order-extensions]]
-  [[order-extensions.group]]
-    id = "tests/build-ext"
-    version = "0.1.0"
-  [[order-extensions.group]]
-    id = "tests/run-ext"
-    version = "0.1.0"
-TOML
-"$cnb" builder create "$reg/ext/builder" --config "$work/builder.toml" --publish >"$work/builder.out" 2>&1 ||
+extension_builder ext/builder ext/base "$src/tests/e2e/extend-buildpack" tests/extend-check ||
 	{ echo "Bail out! builder create"; sed 's/^/# /' "$work/builder.out"; exit 1; }
 cp -r "$src/examples/sample-app" "$work/app"
 
