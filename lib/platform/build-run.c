@@ -818,12 +818,11 @@ static int extend_build(run_state *s, cnb_error **err)
 {
 	if (!s->generated)
 		return 0;
-	int r;
 	const char *chain = strrchr(s->rootfs, '/') ? strrchr(s->rootfs, '/') + 1 : s->rootfs;
 	cnb__extend_base base = { s->b->opts.builder, chain, json_object_get(s->builder->config, "config") };
 	cnb__extend_job_in job = extend_job(s);
-	r = cnb__build_extend(s->b->ctx, &job, s->generated, (const char *const *)s->ext_ids, CNB_EXTEND_BUILD, &base,
-			      builder_tree, s, cnb__oci_image_arch(s->builder), &s->ext_build, err);
+	int r = cnb__build_extend(s->b->ctx, &job, s->generated, (const char *const *)s->ext_ids, CNB_EXTEND_BUILD, &base,
+				  builder_tree, s, cnb__oci_image_arch(s->builder), &s->ext_build, err);
 	if (r == 0 && s->ext_build.layer.digest) { /* no layer when the Dockerfiles only set ENV/USER/LABEL */
 		close(s->rootfs_lock);
 		s->rootfs_lock = -1;
