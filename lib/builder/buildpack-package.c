@@ -15,6 +15,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 static int add_dependency(cnb__bp_set *set, cnb_ctx *ctx, const char *uri, const char *platform, cnb_error **err)

@@ -26,19 +26,6 @@ void cnb__extend_plan_clear(cnb__extend_plan *p)
 	memset(p, 0, sizeof(*p));
 }
 
-/* A directory entry the generate phase made: a plain directory (never followed through a link). */
-static bool is_plain_dir(int dirfd, const char *name, void *ud)
-{
-	(void)ud;
-	struct stat st;
-	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
-}
-
-int cnb__extend_generated_ids(const char *generated_dir, char ***out, cnb_error **err)
-{
-	size_t n = 0;
-	return cnb__dir_list_sorted_path(generated_dir, is_plain_dir, NULL, out, &n, err);
-}
 
 /* launch.EscapeID of the reference lifecycle: an id's "/" is "_" in directory names. */
 static char *escaped_id(const char *id)

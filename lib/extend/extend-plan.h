@@ -47,8 +47,4 @@ void cnb__extend_plan_clear(cnb__extend_plan *p);
 /* The guest's input: {"version":1,"ops":[...]} (caller frees). */
 char *cnb__extend_plan_json(const cnb__extend_plan *p);
 
-/* The extension ids that have a directory in `generated_dir`, sorted (when the caller has no group
- * order). *out: cnb__strv_free. */
-int cnb__extend_generated_ids(const char *generated_dir, char ***out, cnb_error **err);
-
 #endif

@@ -5,10 +5,12 @@
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
+#include "lib/common/strv.h"
 #include "lib/common/tar-writer.h"
 #include "lib/executor/executor.h"
 #include "lib/export/export-assemble.h"
 #include "lib/export/image-config.h"
+#include "lib/lifecycle/spec/group-plan-files.h"
 #include "oci/store.h"
 
 #include <cnb/build.h>
@@ -225,4 +227,37 @@ int cnb__extend_run_image(cnb__oci_image *run, const cnb__extend_out *ext, cnb_e
 	if (!failed && *p->config.workdir)
 		failed = json_object_set_new(cc, "WorkingDir", json_string(p->config.workdir)) < 0;
 	return failed ? cnb__error_set(err, CNB_ENOMEM, "out of memory") : 0;
+}
+
+int cnb__build_extend_handed_back(const char *out_dir, char **generated, char ***ids, cnb_error **err)
+{
+	*generated = NULL;
+	*ids = NULL;
+	_cleanup_free_ char *dir = cnb__path_join(out_dir, "generated"), *group = cnb__path_join(out_dir, "group.toml");
+	if (!dir || !group)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	struct stat st;
+	if (lstat(dir, &st) < 0)
+		return errno == ENOENT ? 0 : cnb__error_errno(err, CNB_EIO, errno, "generated directory %s", dir);
+	if (!S_ISDIR(st.st_mode))
+		return cnb__error_set(err, CNB_EUNSAFE, "generated directory %s: not a directory (the build left a %s)",
+				      dir, S_ISLNK(st.st_mode) ? "symlink" : "file");
+	cnb__group_elem *exts = NULL;
+	size_t n = 0;
+	int r = cnb__group_extensions_read(group, &exts, &n, err);
+	if (r < 0)
+		return cnb__error_prefix(err, "the build's group.toml");
+	_cleanup_strv_list_ cnb__strv_list list = CNB_STRV_LIST_INIT;
+	for (size_t i = 0; i < n && r == 0; i++)
+		if (cnb__strv_push(&list, exts[i].id) < 0)
+			r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		cnb__group_elem_free(&exts[i]);
+	free(exts);
+	if (r == 0 && (!(*ids = cnb__strv_steal(&list)) || !(*generated = strdup(dir)))) {
+		cnb__strv_free(*ids);
+		*ids = NULL;
+		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	}
+	return r;
 }

@@ -18,9 +18,13 @@
 
 #include <cnb/ctx.h>
 
-/* Internal hook until the generate phase fills it: a generated dir to extend from. The ids are its
- * directories in sorted order. */
-#define CNB_EXTEND_GENERATED_ENV "CNB_EXTEND_GENERATED_DIR"
+/*
+ * What the lifecycle job left in <out_dir> for the extend steps: the generated dir <out_dir>/generated
+ * (NULL when the group had no extension) and the group's extension ids in order, from
+ * <out_dir>/group.toml [[group-extensions]]. Both are the guest's: a symlink or a non-directory is
+ * refused, every file is read bounded and without following links. Caller frees both.
+ */
+int cnb__build_extend_handed_back(const char *out_dir, char **generated, char ***ids, cnb_error **err);
 
 /* How to run the extend job: the build's executor settings. */
 typedef struct cnb__extend_job_in {

@@ -15,6 +15,7 @@
 #include "build-volumes.h"
 #include "build-extend.h"
 #include "job-files.h"
+#include "lib/lifecycle/phases/phase.h"
 #include "lib/lifecycle/spec/project-descriptor.h"
 #include "lib/api/ctx-internal.h"
 #include "lib/common/cleanup.h"
@@ -50,6 +51,12 @@
 #define LAUNCHER "/cnb/libcnb/cnb-launcher"
 #define GUEST_OUT "/cnb/out"
 #define GUEST_CACHE_IN "/cnb/cache-in"
+/* With image extensions, the files detect and generate leave for the host and for a second job live
+ * in out/ rather than in the VM's own /layers (docs/image-extensions.md "The jobs"). */
+#define OUT_GENERATED "generated"
+#define OUT_GROUP "group.toml"
+#define OUT_PLAN "plan.toml"
+#define OUT_ANALYZED "analyzed.toml"
 #define STEP_TIMEOUT_S (60 * 60)
 /* The build VM's memory unless --memory says otherwise. /workspace, /layers and the steps' other
  * files live in a tmpfs of 75% of it (lib/executor/guest-local.h); QEMU only allocates what the guest
@@ -514,6 +521,17 @@ static int pack_app(run_state *s, const cnb__owner *owner, const char *seed_path
 	return cnb__job_pack_tree(s->b->ctx, s->app, seed_path, owner, true, filter, time(NULL), err);
 }
 
+/* Whether the builder has image extensions (pack's io.buildpacks.buildpack.order-extensions label). */
+static bool builder_has_extensions(const run_state *s)
+{
+	const json_t *labels = json_object_get(json_object_get(s->builder->config, "config"), "Labels");
+	const char *text = json_string_value(json_object_get(labels, "io.buildpacks.buildpack.order-extensions"));
+	json_t *order = text ? json_loads(text, 0, NULL) : NULL;
+	bool some = json_array_size(order) > 0;
+	json_decref(order);
+	return some;
+}
+
 static int prepare_job(run_state *s, cnb_error **err)
 {
 	cnb__owner owner;
@@ -529,7 +547,8 @@ static int prepare_job(run_state *s, cnb_error **err)
 	}
 	_cleanup_free_ char *workspace = cnb__path_join(s->job_dir, "workspace");
 	_cleanup_free_ char *platform = cnb__path_join(s->job_dir, "platform");
-	_cleanup_free_ char *analyzed = cnb__path_join(s->job_dir, "layers/analyzed.toml");
+	_cleanup_free_ char *analyzed = cnb__path_join(s->job_dir, builder_has_extensions(s) ? "out/" OUT_ANALYZED
+											      : "layers/analyzed.toml");
 	_cleanup_free_ char *job_cache = cnb__path_join(s->job_dir, "cache");
 	_cleanup_free_ char *seed_path = cnb__path_join(s->job_dir, WORKSPACE_SEED);
 	if (!workspace || !platform || !analyzed || !job_cache || !seed_path || cache_dir_of(s) < 0)
@@ -578,7 +597,7 @@ static char **step_env(run_state *s)
 	size_t n = json_array_size(env), extra = 0;
 	for (const char *const *e = s->b->opts.lifecycle_env; e && *e; e++)
 		extra++;
-	char **out = calloc(n + extra + 6, sizeof(char *));
+	char **out = calloc(n + extra + 11, sizeof(char *));
 	size_t k = 0;
 	bool oom = !out;
 	for (size_t i = 0; out && i < n; i++)
@@ -592,6 +611,13 @@ static char **step_env(run_state *s)
 			out[--k] = NULL, oom = true;
 		if (s->b->opts.exec_env && asprintf(&out[k++], "CNB_EXEC_ENV=%s", s->b->opts.exec_env) < 0)
 			out[--k] = NULL, oom = true;
+		static const char *const extension_env[] = {
+			"CNB_GROUP_PATH=" GUEST_OUT "/" OUT_GROUP, "CNB_PLAN_PATH=" GUEST_OUT "/" OUT_PLAN,
+			"CNB_ANALYZED_PATH=" GUEST_OUT "/" OUT_ANALYZED, "CNB_GENERATED_DIR=" GUEST_OUT "/" OUT_GENERATED,
+			"CNB_GENERATE_STOP_FOR_EXTEND=true",
+		};
+		for (size_t i = 0; builder_has_extensions(s) && i < CNB_ARRAY_SIZE(extension_env); i++)
+			oom |= !(out[k++] = strdup(extension_env[i]));
 		for (const char *const *e = s->b->opts.lifecycle_env; e && *e; e++)
 			oom |= !(out[k++] = strdup(*e));
 	}
@@ -639,17 +665,71 @@ static int step_failure(run_state *s, const cnb__job_step *step, const cnb__step
 			      res->exit_code);
 }
 
-/* Whether the builder has image extensions (pack's io.buildpacks.buildpack.order-extensions label). */
-static bool builder_has_extensions(const run_state *s)
+/*
+ * One job of the lifecycle's steps. *extend_pending: generate stopped it (a build.Dockerfile, exit
+ * CNB_LC_EXIT_EXTEND_BUILD_PENDING) so that the build image is extended before the rest runs.
+ */
+static int run_steps(run_state *s, cnb__job_step *steps, size_t n_steps, bool *extend_pending, cnb_error **err)
 {
-	const json_t *labels = json_object_get(json_object_get(s->builder->config, "config"), "Labels");
-	const char *text = json_string_value(json_object_get(labels, "io.buildpacks.buildpack.order-extensions"));
-	json_t *order = text ? json_loads(text, 0, NULL) : NULL;
-	bool some = json_array_size(order) > 0;
-	json_decref(order);
-	return some;
+	*extend_pending = false;
+	/* The host executor binds the job dir's trees; the VM keeps /workspace and /layers in its own
+	 * memory, seeded from tars, so that only whole streams cross 9p (out and cache-in are tars). */
+	bool vm = cnb__executor_uses_mapped_xattr(s->b->opts.executor);
+	const cnb__job_mount base[] = {
+		{ .source = vm ? NULL : "workspace", .target = workspace(s->b), .seed = vm ? WORKSPACE_SEED : NULL },
+		{ .source = "platform", .target = "/platform", .read_only = true },
+		{ .source = vm ? NULL : "layers", .target = "/layers", .seed = vm ? LAYERS_SEED : NULL },
+		{ .source = "out", .target = GUEST_OUT },
+		{ .source = "cache", .target = GUEST_CACHE_IN, .read_only = true },
+	};
+	size_t n_mounts = CNB_ARRAY_SIZE(base) + s->b->n_volumes;
+	_cleanup_free_ cnb__job_mount *mounts = calloc(n_mounts, sizeof(*mounts));
+	if (!mounts)
+		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	memcpy(mounts, base, sizeof(base));
+	for (size_t i = 0; i < s->b->n_volumes; i++) {
+		const cnb__volume *v = &s->b->volumes_parsed[i];
+		mounts[CNB_ARRAY_SIZE(base) + i] =
+			(cnb__job_mount){ .target = v->target, .read_only = v->read_only, .host_dir = v->host };
+	}
+	cnb__job job = { .rootfs = s->rootfs, .job_dir = s->job_dir, .mounts = mounts, .n_mounts = n_mounts,
+			 .steps = steps, .n_steps = n_steps, .network = s->b->opts.network != 0,
+			 .hostname = "cnb-build", .cpus = s->b->opts.cpus, .memory_mb = vm_memory_mb(s),
+			 .arch = cnb__oci_image_arch(s->builder) /* the phases run the builder's binaries */ };
+	cnb__job_result res = { 0 };
+	int r = cnb__executor_run(s->b->ctx, s->b->opts.executor, &job, s->b->cancel_pipe[0], &res, err);
+	s->b->vm_boot_ms += res.boot_ms;
+	s->b->results[s->index].vm_boot_ms += res.boot_ms;
+	snprintf(s->b->accel, sizeof(s->b->accel), "%s", res.accel);
+	s->b->accel_fell_back = res.accel_fell_back;
+	if (res.n_steps_run > 0 && s->b->n_phases < CNB_BUILD_MAX_PHASES)
+		s->b->phases[s->b->n_phases++] = (cnb__phase_time){ "setup", res.setup_ms };
+	for (size_t i = 0; i < res.n_steps_run; i++)
+		if (s->b->n_phases < CNB_BUILD_MAX_PHASES)
+			s->b->phases[s->b->n_phases++] = (cnb__phase_time){ steps[i].name, res.steps[i].duration_ms };
+	const cnb__step_result *last = res.n_steps_run > 0 ? &res.steps[res.n_steps_run - 1] : NULL;
+	const cnb__job_step *last_step = last ? &steps[res.n_steps_run - 1] : NULL;
+	if (r == 0 && last && last->exit_code == CNB_LC_EXIT_EXTEND_BUILD_PENDING && !last->timed_out &&
+	    !strcmp(last_step->name, "generate"))
+		*extend_pending = true;
+	else if (r == 0 && last && last->exit_code != 0)
+		r = step_failure(s, last_step, last, err);
+	else if (r == 0 && res.n_steps_run < n_steps)
+		r = cnb__error_set(err, CNB_EVM, "build %s: the executor ran %zu of %zu steps", s->b->opts.image,
+				   res.n_steps_run, n_steps);
+	cnb__job_result_free(&res);
+	return r;
 }
 
+static int extend_build(run_state *s, cnb_error **err);
+static int find_generated(run_state *s, cnb_error **err);
+
+/*
+ * detect, generate (with image extensions), restore, build, export: one job, or two when generate
+ * stops the first for a build.Dockerfile: then the build image is extended on the host (and in an
+ * extend VM), and a second job runs restore, build and export on it, reading group, plan and
+ * analyzed from out/ where the first left them.
+ */
 static int run_lifecycle(run_state *s, cnb_error **err)
 {
 	char uid[16], gid[16];
@@ -681,68 +761,43 @@ static int run_lifecycle(run_state *s, cnb_error **err)
 	for (size_t i = 0; i < CNB_ARRAY_SIZE(all_steps); i++)
 		if (extensions || strcmp(all_steps[i].name, "generate"))
 			steps[n_steps++] = all_steps[i];
-	/* The host executor binds the job dir's trees; the VM keeps /workspace and /layers in its own
-	 * memory, seeded from tars, so that only whole streams cross 9p (out and cache-in are tars). */
-	bool vm = cnb__executor_uses_mapped_xattr(s->b->opts.executor);
-	const cnb__job_mount base[] = {
-		{ .source = vm ? NULL : "workspace", .target = workspace(s->b), .seed = vm ? WORKSPACE_SEED : NULL },
-		{ .source = "platform", .target = "/platform", .read_only = true },
-		{ .source = vm ? NULL : "layers", .target = "/layers", .seed = vm ? LAYERS_SEED : NULL },
-		{ .source = "out", .target = GUEST_OUT },
-		{ .source = "cache", .target = GUEST_CACHE_IN, .read_only = true },
-	};
-	size_t n_mounts = CNB_ARRAY_SIZE(base) + s->b->n_volumes;
-	_cleanup_free_ cnb__job_mount *mounts = calloc(n_mounts, sizeof(*mounts));
-	if (!mounts) {
-		cnb__strv_free(env);
-		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	}
-	memcpy(mounts, base, sizeof(base));
-	for (size_t i = 0; i < s->b->n_volumes; i++) {
-		const cnb__volume *v = &s->b->volumes_parsed[i];
-		mounts[CNB_ARRAY_SIZE(base) + i] =
-			(cnb__job_mount){ .target = v->target, .read_only = v->read_only, .host_dir = v->host };
-	}
-	cnb__job job = { .rootfs = s->rootfs, .job_dir = s->job_dir, .mounts = mounts, .n_mounts = n_mounts,
-			 .steps = steps, .n_steps = n_steps, .network = s->b->opts.network != 0,
-			 .hostname = "cnb-build", .cpus = s->b->opts.cpus, .memory_mb = vm_memory_mb(s),
-			 .arch = cnb__oci_image_arch(s->builder) /* the phases run the builder's binaries */ };
-	cnb__job_result res = { 0 };
 	cnb__log(s->b->ctx, CNB_LOG_INFO, "===> DETECT,%s RESTORE, BUILD, EXPORT (executor: %s)",
 		 extensions ? " GENERATE," : "", s->b->opts.executor ? s->b->opts.executor : "vm");
-	int r = cnb__executor_run(s->b->ctx, s->b->opts.executor, &job, s->b->cancel_pipe[0], &res, err);
-	s->b->vm_boot_ms += res.boot_ms;
-	s->b->results[s->index].vm_boot_ms = res.boot_ms;
-	snprintf(s->b->accel, sizeof(s->b->accel), "%s", res.accel);
-	s->b->accel_fell_back = res.accel_fell_back;
-	if (res.n_steps_run > 0 && s->b->n_phases < CNB_BUILD_MAX_PHASES)
-		s->b->phases[s->b->n_phases++] = (cnb__phase_time){ "setup", res.setup_ms };
-	for (size_t i = 0; i < res.n_steps_run; i++)
-		if (s->b->n_phases < CNB_BUILD_MAX_PHASES)
-			s->b->phases[s->b->n_phases++] = (cnb__phase_time){ steps[i].name, res.steps[i].duration_ms };
-	if (r == 0 && res.n_steps_run > 0 && res.steps[res.n_steps_run - 1].exit_code != 0)
-		r = step_failure(s, &steps[res.n_steps_run - 1], &res.steps[res.n_steps_run - 1], err);
-	else if (r == 0 && res.n_steps_run < n_steps)
-		r = cnb__error_set(err, CNB_EVM, "build %s: the executor ran %zu of %zu steps", s->b->opts.image,
-				   res.n_steps_run, n_steps);
-	cnb__job_result_free(&res);
+	bool pending = false;
+	int r = run_steps(s, steps, n_steps, &pending, err);
+	if (r == 0 && extensions)
+		r = find_generated(s, err);
+	if (r == 0 && pending) {
+		uint64_t start = cnb__monotonic_ms();
+		if ((r = extend_build(s, err)) == 0) {
+			phase_done(s->b, "extend-build", start);
+			/* the extended build image's Env (ENV of the build.Dockerfiles) for the buildpacks */
+			cnb__strv_free(env);
+			env = step_env(s);
+			cnb__job_step again[3]; /* restore, build, export */
+			for (size_t i = 0; i < CNB_ARRAY_SIZE(again); i++) {
+				again[i] = all_steps[CNB_ARRAY_SIZE(all_steps) - CNB_ARRAY_SIZE(again) + i];
+				again[i].env = env;
+			}
+			cnb__log(s->b->ctx, CNB_LOG_INFO, "===> RESTORE, BUILD, EXPORT on the extended build image");
+			r = env ? run_steps(s, again, CNB_ARRAY_SIZE(again), &pending, err)
+				: cnb__error_set(err, CNB_ENOMEM, "out of memory");
+		}
+	}
 	cnb__strv_free(env);
 	return r;
 }
 
-/*
- * Image extensions (lib/platform/build-extend.h): the generated dir and the group's extension ids.
- * Until the generate phase provides them, the internal hook CNB_EXTEND_GENERATED_DIR names a
- * directory in the Platform 0.13 layout, its extensions in sorted order.
- */
+/* Image extensions (lib/platform/build-extend.h): the generated dir and the group's extension ids, as
+ * the lifecycle job left them in out/. */
 static int find_generated(run_state *s, cnb_error **err)
 {
-	const char *dir = getenv(CNB_EXTEND_GENERATED_ENV);
-	if (s->generated || !dir || !*dir)
+	if (s->generated)
 		return 0;
-	if (!(s->generated = strdup(dir)))
-		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	return cnb__extend_generated_ids(dir, &s->ext_ids, err);
+	_cleanup_free_ char *out_dir = cnb__path_join(s->job_dir, "out");
+	int r = out_dir ? cnb__build_extend_handed_back(out_dir, &s->generated, &s->ext_ids, err)
+			: cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	return r < 0 ? cnb__error_prefix(err, "build %s", s->b->opts.image) : 0;
 }
 
 static cnb__extend_job_in extend_job(const run_state *s)
@@ -761,14 +816,13 @@ static int builder_tree(void *userdata, const char **rootfs, cnb_error **err)
  * the Env they leave (the reference lifecycle's extender sets it for the builder). */
 static int extend_build(run_state *s, cnb_error **err)
 {
-	int r = find_generated(s, err);
-	if (r < 0 || !s->generated)
-		return r;
+	if (!s->generated)
+		return 0;
 	const char *chain = strrchr(s->rootfs, '/') ? strrchr(s->rootfs, '/') + 1 : s->rootfs;
 	cnb__extend_base base = { s->b->opts.builder, chain, json_object_get(s->builder->config, "config") };
 	cnb__extend_job_in job = extend_job(s);
-	r = cnb__build_extend(s->b->ctx, &job, s->generated, (const char *const *)s->ext_ids, CNB_EXTEND_BUILD, &base,
-			      builder_tree, s, cnb__oci_image_arch(s->builder), &s->ext_build, err);
+	int r = cnb__build_extend(s->b->ctx, &job, s->generated, (const char *const *)s->ext_ids, CNB_EXTEND_BUILD, &base,
+				  builder_tree, s, cnb__oci_image_arch(s->builder), &s->ext_build, err);
 	if (r == 0 && s->ext_build.layer.digest) { /* no layer when the Dockerfiles only set ENV/USER/LABEL */
 		close(s->rootfs_lock);
 		s->rootfs_lock = -1;
@@ -818,12 +872,11 @@ static int switch_run_image(run_state *s, cnb_error **err)
 			: cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	if (r < 0)
 		return cnb__error_prefix(err, "build %s", s->b->opts.image);
-	/* The Dockerfile stays in <generated>/<extension>/run.Dockerfile for the extend step (docs/image-extensions.md). */
-	if (extend)
-		return cnb__error_set(err, CNB_EUNSUPPORTED,
-				      "build %s: an image extension's run.Dockerfile has instructions beyond FROM, and "
-				      "extending the run image is not supported yet: use an extension that only switches "
-				      "the run image (FROM <image>)", s->b->opts.image);
+	/* the run.Dockerfiles stay in <generated>/<extension>/ for extend-run, which applies them on top of
+	 * the run image chosen here (docs/image-extensions.md) */
+	if (extend && !s->generated)
+		return cnb__error_set(err, CNB_EEXPORT, "build %s: analyzed.toml asks to extend the run image, but the "
+				      "build left no generated directory of image extensions", s->b->opts.image);
 	if (!image || !strcmp(image, s->run_name))
 		return 0;
 	cnb__log(s->b->ctx, CNB_LOG_INFO, "===> RUN IMAGE %s (chosen by an image extension)", image);
@@ -1081,7 +1134,7 @@ static int build_platform(run_state *s, cnb_error **err)
 		int (*run)(run_state *, cnb_error **);
 	} phases[] = {
 		{ "pull", pull_builder }, { "buildpacks", resolve_buildpacks }, { "rootfs", assemble_rootfs }, { "analyze", analyze }, { "prepare", prepare_job },
-		{ "extend-build", extend_build }, { "lifecycle", run_lifecycle }, { "run-image", switch_run_image },
+		{ "lifecycle", run_lifecycle }, { "run-image", switch_run_image },
 		{ "extend-run", extend_run }, { "assemble", export_image },
 	};
 	cnb_build *b = s->b;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# End-to-end: image extensions' Dockerfiles applied in the VM (no daemon, no kaniko). A generated
-# dir in the Platform 0.13 layout (what the generate phase writes) is handed to the build through
-# the internal hook CNB_EXTEND_GENERATED_DIR:
+# End-to-end: image extensions' Dockerfiles applied in the VM (no daemon, no kaniko). Two real
+# extensions (tests/e2e/extend-extensions) write, in bin/generate, the Dockerfiles this test passes
+# in the platform env; the build runs generate, then extends:
 #   - a build.Dockerfile whose RUN writes files, deletes one and sets ENV PATH: the buildpack sees all three;
 #   - a run.Dockerfile whose RUN writes a file: it is in the app image (whiteouts and an opaque dir in
 #     its layer), the image is labeled io.buildpacks.rebasable=false, `cnb rebase` refuses it;
@@ -15,7 +15,7 @@ reg=${CNB_TEST_REGISTRY:?run me through with-registry.sh}
 tap_workdir e2e-extend
 
 push_base_images ext/base || { echo "Bail out! push base images"; exit 1; }
-example_builder ext/builder ext/base "$src/tests/e2e/extend-buildpack" tests/extend-check ||
+extension_builder ext/builder ext/base "$src/tests/e2e/extend-buildpack" tests/extend-check ||
 	{ echo "Bail out! builder create"; sed 's/^/# /' "$work/builder.out"; exit 1; }
 cp -r "$src/examples/sample-app" "$work/app"
 
@@ -55,10 +55,24 @@ LABEL org.example.extended=true
 USER ${user_id}:${group_id}
 EOF
 
-build() { # build NAME [FLAGS...]: the app built with the generated dir
+# with_dockerfiles DIR: the platform env that has the extensions write DIR's Dockerfiles (a generated dir)
+with_dockerfiles() {
+	local d
+	dfenv=()
+	for d in "$1"/*/; do
+		[ -f "$d/build.Dockerfile" ] && dfenv+=(-e "EXT_BUILD_DOCKERFILE=$(cat "$d/build.Dockerfile")")
+		[ -f "$d/extend-config.toml" ] && dfenv+=(-e "EXT_BUILD_CONFIG=$(cat "$d/extend-config.toml")")
+		[ -f "$d/run.Dockerfile" ] && dfenv+=(-e "EXT_RUN_DOCKERFILE=$(cat "$d/run.Dockerfile")")
+	done
+}
+build() { # build NAME [FLAGS...]: the app built with the Dockerfiles of $gen
 	local name=$1; shift
-	run "$name" env CNB_EXTEND_GENERATED_DIR="$gen" "$cnb" build "$reg/ext/app" --builder "$reg/ext/builder" \
-		--path "$work/app" --publish "$@"
+	with_dockerfiles "$gen"
+	run "$name" "$cnb" build "$reg/ext/app" --builder "$reg/ext/builder" --path "$work/app" --publish "${dfenv[@]}" "$@"
+}
+build_other() { # build_other NAME IMAGE GENERATED [FLAGS...]
+	local name=$1 image=$2; with_dockerfiles "$3"; shift 3
+	run "$name" "$cnb" build "$reg/ext/$image" --builder "$reg/ext/builder" --path "$work/app" --publish "${dfenv[@]}" "$@"
 }
 build build1 --report-json "$work/report1.json"
 ok $rc "a build with a build.Dockerfile and a run.Dockerfile succeeds in the VM"; [ $rc = 0 ] || show "$work/build1.out" 40
@@ -129,7 +143,7 @@ ok $? "changing the run.Dockerfile runs it again, the build.Dockerfile's layer s
 envonly=$work/generated-env
 mkdir -p "$envonly/tests_env-only"
 printf 'ARG base_image\nFROM ${base_image}\nENV PATH=/opt/env-only/bin:${PATH}\n' > "$envonly/tests_env-only/build.Dockerfile"
-run envonly env CNB_EXTEND_GENERATED_DIR="$envonly" "$cnb" build "$reg/ext/envonly" --builder "$reg/ext/builder" --path "$work/app" --publish
+build_other envonly envonly "$envonly"
 [ $rc = 0 ] && grep -q "not on PATH (/opt/env-only/bin:" "$work/envonly.out" && ! grep -q "EXTEND build image (executor" "$work/envonly.out"
 ok $? "a build.Dockerfile without RUN changes the build's PATH without a VM run or a layer"; [ $rc = 0 ] || show "$work/envonly.out" 10
 
@@ -137,9 +151,8 @@ net=$work/generated-net
 mkdir -p "$net/tests_net"
 printf 'ARG base_image\nFROM ${base_image}\nARG build_id\nRUN echo "interfaces $build_id:" $(grep -o "^ *[a-z0-9]*:" /proc/net/dev | tr -d " :")\n' \
 	> "$net/tests_net/build.Dockerfile"
-run net1 env CNB_EXTEND_GENERATED_DIR="$net" "$cnb" build "$reg/ext/net" --builder "$reg/ext/builder" --path "$work/app" --publish
-run net2 env CNB_EXTEND_GENERATED_DIR="$net" "$cnb" build "$reg/ext/net" --builder "$reg/ext/builder" --path "$work/app" --publish \
-	--network none
+build_other net1 net "$net"
+build_other net2 net "$net" --network none
 grep -q "interfaces [0-9a-f-]*: .*eth0" "$work/net1.out" && grep -q "interfaces [0-9a-f-]*: lo$" "$work/net2.out"
 ok $? "RUN steps get the network, and only loopback with --network none (ARG build_id: never cached)"
 grep -h "interfaces" "$work/net1.out" "$work/net2.out" | sed 's/^/# /'
@@ -148,20 +161,18 @@ grep -h "interfaces" "$work/net1.out" "$work/net2.out" | sed 's/^/# /'
 bad=$work/generated-bad
 mkdir -p "$bad/tests_bad"
 printf 'ARG base_image\nFROM ${base_image}\nRUN true\nCOPY x /x\n' > "$bad/tests_bad/build.Dockerfile"
-run bad env CNB_EXTEND_GENERATED_DIR="$bad" "$cnb" build "$reg/ext/bad" --builder "$reg/ext/builder" --path "$work/app" --publish
-[ $rc = 6 ] && grep -q "extension tests_bad: build.Dockerfile line 4: COPY is not supported" "$work/bad.out"
+build_other bad bad "$bad"
+[ $rc = 6 ] && grep -q "extension tests/build-ext: build.Dockerfile line 4: COPY is not supported" "$work/bad.out"
 ok $? "an unsupported instruction fails the build naming extension, file and line (exit $rc)"; show "$work/bad.out" 3
 printf 'FROM ${base_image}\nRUN true\n' > "$bad/tests_bad/build.Dockerfile"
-run bad2 env CNB_EXTEND_GENERATED_DIR="$bad" "$cnb" build "$reg/ext/bad" --builder "$reg/ext/builder" --path "$work/app" --publish
+build_other bad2 bad "$bad"
 [ $rc = 6 ] && grep -q "must begin with ARG base_image" "$work/bad2.out"
 ok $? "a build.Dockerfile without the ARG base_image preamble is refused"; show "$work/bad2.out" 3
 printf 'ARG base_image\nFROM ${base_image}\nRUN echo failing step; exit 3\n' > "$bad/tests_bad/build.Dockerfile"
-run bad3 env CNB_EXTEND_GENERATED_DIR="$bad" "$cnb" build "$reg/ext/bad" --builder "$reg/ext/builder" --path "$work/app" --publish
+build_other bad3 bad "$bad"
 [ $rc = 6 ] && grep -q "build.Dockerfile line 3: RUN failed (exit 3)" "$work/bad3.out" && grep -q "failing step" "$work/bad3.out"
 ok $? "a failing RUN step fails the build with its line and exit code"; show "$work/bad3.out" 5
-rm -f "$bad/tests_bad/build.Dockerfile"
-ln -s /etc/passwd "$bad/tests_bad/build.Dockerfile"
-run bad4 env CNB_EXTEND_GENERATED_DIR="$bad" "$cnb" build "$reg/ext/bad" --builder "$reg/ext/builder" --path "$work/app" --publish
+run bad4 "$cnb" build "$reg/ext/bad" --builder "$reg/ext/builder" --path "$work/app" --publish -e EXT_BUILD_SYMLINK=/etc/passwd
 [ $rc != 0 ] && grep -q "build.Dockerfile" "$work/bad4.out" && ! grep -q "root:x:0" "$work/bad4.out"
 ok $? "a Dockerfile that is a symlink is refused, never followed"; show "$work/bad4.out" 3
 

@@ -3,7 +3,9 @@
 # [[order-extensions]] by `cnb builder create` (labels, /cnb/extensions, setuid stripped), then builds
 # in the VM: an extension that switches the run image to another pushed run image (the app image is
 # based on it, run with `cnb run`), an extension whose provide meets a buildpack's require (and leaves
-# its plan), an app that selects no extension; the switch once more with the host executor.
+# its plan), an extension whose build.Dockerfile RUN writes a file the buildpack sees and whose
+# run.Dockerfile RUN adds a file to the app image (on top of the switched run image), an app that
+# selects no extension; the switch once more with the host executor, which refuses a build.Dockerfile.
 # Fixtures: tests/e2e/extensions. Prints TAP.   test-extensions.sh CNB_EXE SOURCE_ROOT (through with-registry.sh)
 set -u
 cnb=$1 src=$2
@@ -50,6 +52,8 @@ cat > "$work/builder.toml" <<TOML
   uri = "$work/modules/switch-run"
 [[extensions]]
   uri = "$work/curl.cnb"
+[[extensions]]
+  uri = "$work/modules/dockerfiles"
 [[order]]
   [[order.group]]
     id = "test/curl-user"
@@ -60,6 +64,9 @@ cat > "$work/builder.toml" <<TOML
     version = "0.1.0"
   [[order-extensions.group]]
     id = "test/switch-run"
+    version = "0.1.0"
+  [[order-extensions.group]]
+    id = "test/dockerfiles"
     version = "0.1.0"
 [build]
   image = "$reg/ext/base:build"
@@ -76,13 +83,14 @@ cfg = json.load(open(sys.argv[1]))
 labels = cfg["config"]["Labels"]
 meta = json.loads(labels["io.buildpacks.builder.metadata"])
 assert [m["id"] for m in meta["buildpacks"]] == ["test/curl-user"], meta["buildpacks"]
-assert sorted(m["id"] for m in meta["extensions"]) == ["test/curl", "test/switch-run"], meta.get("extensions")
+assert sorted(m["id"] for m in meta["extensions"]) == ["test/curl", "test/dockerfiles", "test/switch-run"], meta.get("extensions")
 ext = json.loads(labels["io.buildpacks.extension.layers"])
 assert ext["test/switch-run"]["0.1.0"]["layerDiffID"] in cfg["rootfs"]["diff_ids"], ext
 assert ext["test/switch-run"]["0.1.0"]["api"] == "0.10", ext
 assert "test/switch-run" not in json.loads(labels["io.buildpacks.buildpack.layers"])
 assert json.loads(labels["io.buildpacks.buildpack.order-extensions"]) == [{"group": [
-    {"id": "test/curl", "version": "0.1.0"}, {"id": "test/switch-run", "version": "0.1.0"}]}], labels
+    {"id": "test/curl", "version": "0.1.0"}, {"id": "test/switch-run", "version": "0.1.0"},
+    {"id": "test/dockerfiles", "version": "0.1.0"}]}], labels
 hist = [h["created_by"] for h in cfg["history"] if not h.get("empty_layer")]
 assert "Extension: test/switch-run@0.1.0" in hist, hist
 PY
@@ -100,7 +108,7 @@ run build-b "$cnb" build "$reg/ext/app-b" --builder "$reg/ext/builder" --path "$
 	-e "RUN_B=$reg/ext/base:run-b" --report-json "$work/b.json"
 ok $rc "a build whose extension switches the run image (VM)"; [ $rc = 0 ] || show "$work/build-b.out" 40
 echo "# phases (ms): $(phases "$work/b.json" 2>/dev/null)"
-has "$work/build-b.out" "switch-run: generating into /layers/generated/test_switch-run as 1000" \
+has "$work/build-b.out" "switch-run: generating into /cnb/out/generated/test_switch-run as 1000" \
 	"generate: bin/generate runs as the CNB user into <generated>/<escaped id>"
 has "$work/build-b.out" "RUN IMAGE $reg/ext/base:run-b" "the run image is switched"
 has "$work/build-b.out" "new runtime base image '$reg/ext/base:run-b' not found in run metadata" \
@@ -137,6 +145,41 @@ python3 -c 'import json,sys; a,b=(json.load(open(p)) for p in sys.argv[1:]); n=l
 	"$work/app-curl.json" "$work/run.json"
 ok $? "without a switch the image is based on the builder's run image"
 
+# 2b. Dockerfiles from a real extension's bin/generate, with the run image switched as well: the job
+# stops after generate, the build image is extended, restore/build/export run on it; the run.Dockerfile
+# extends run-b.
+mkdir -p "$work/app-df" && touch "$work/app-df/use-dockerfiles" "$work/app-df/use-run-b"
+run build-df "$cnb" build "$reg/ext/app-df" --builder "$reg/ext/builder" --path "$work/app-df" --publish \
+	-e "RUN_B=$reg/ext/base:run-b" --report-json "$work/df.json"
+ok $rc "a build whose extension writes a build.Dockerfile and a run.Dockerfile with RUN (VM)"
+[ $rc = 0 ] || show "$work/build-df.out" 60
+echo "# phases (ms): $(phases "$work/df.json" 2>/dev/null)"
+has "$work/build-df.out" "dockerfiles: wrote build.Dockerfile and run.Dockerfile" "generate: the extension wrote both Dockerfiles"
+has "$work/build-df.out" "RESTORE, BUILD, EXPORT on the extended build image" "the lifecycle job is split around extend-build"
+has "$work/build-df.out" "curl-user: build marker: build.Dockerfile from-extend-config" \
+	"build: the buildpack sees the file the build.Dockerfile's RUN wrote (with the extend-config.toml arg)"
+has "$work/build-df.out" "RUN IMAGE $reg/ext/base:run-b" "the run image is switched, then extended"
+config_of "$reg/ext/app-df" > "$work/app-df.json"
+python3 - "$work/app-df.json" "$work/run-b.json" >"$work/app-df.check" 2>&1 <<'PY'
+import json, sys
+app, base = (json.load(open(p)) for p in sys.argv[1:])
+n = len(base["rootfs"]["diff_ids"])
+assert app["rootfs"]["diff_ids"][:n] == base["rootfs"]["diff_ids"], "not based on run-b"
+assert app["config"]["Labels"].get("io.buildpacks.rebasable") == "false", app["config"]["Labels"]
+assert app["config"]["Labels"].get("io.libcnb.test.flavor") == "b", "run-b's label is missing"
+PY
+ok $? "the app image is run-b plus the extended layer, labeled io.buildpacks.rebasable=false"; show "$work/app-df.check" 10
+rm -rf "$work/df-layout" "$work/df-bundle"
+skopeo copy -q --src-tls-verify=false "docker://$reg/ext/app-df" "oci:$work/df-layout:a" >/dev/null 2>&1 &&
+	umoci unpack --rootless --image "$work/df-layout:a" "$work/df-bundle" >/dev/null 2>&1
+[ "$(cat "$work/df-bundle/rootfs/opt/ext-run/marker" 2>&1)" = run.Dockerfile ]
+ok $? "the run.Dockerfile's RUN file is in the app image"
+[ ! -e "$work/df-bundle/rootfs/opt/ext-build" ]
+ok $? "the build.Dockerfile's file is not in the app image"
+run rebase-df "$cnb" rebase "$reg/ext/app-df" --run-image "$reg/ext/base:run-b"
+[ $rc != 0 ]
+ok $? "cnb rebase refuses the extended app image without --force"
+
 # 3. An app that selects no extension (was: exit 3 in detect).
 mkdir -p "$work/app-plain" && echo plain > "$work/app-plain/README"
 run build-plain "$cnb" build "$reg/ext/app-plain" --builder "$reg/ext/builder" --path "$work/app-plain" --publish \
@@ -160,5 +203,11 @@ config_of "$reg/ext/app-host" > "$work/app-host.json"
 python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); assert a["config"]["Labels"].get("io.libcnb.test.flavor")=="b"' \
 	"$work/app-host.json"
 ok $? "host executor: the image is based on run-b"
+
+# 6. The host executor cannot extend: a build.Dockerfile is refused with a clear message.
+run build-host-df "$cnb" build "$reg/ext/app-host-df" --builder "$reg/ext/builder" --path "$work/app-df" --publish \
+	--executor host -e "RUN_B=$reg/ext/base:run-b" -e DF_FLAVOR=host-only # not in the extend cache
+[ $rc != 0 ] && grep -qi "extend" "$work/build-host-df.out"
+ok $? "host executor: a build.Dockerfile is refused, naming extend"; show "$work/build-host-df.out" 10
 
 tap_done

@@ -35,11 +35,38 @@ push_base_images() {
 	for tag in build run; do "$cnb" copy "oci:$work/base:$tag" "docker://$reg/$1:$tag" >/dev/null || return 1; done
 }
 
-# example_builder NAME BASE_REPO BUILDPACK_DIR [BUILDPACK_ID]: examples/builder/builder.toml on
-# $reg/BASE_REPO:{build,run} with the buildpack in BUILDPACK_DIR (id BUILDPACK_ID, default
-# examples/shell), published at $reg/NAME.
+# builder_toml BASE_REPO BUILDPACK_DIR BUILDPACK_ID: examples/builder/builder.toml on $reg/BASE_REPO:{build,run}
+# with the buildpack in BUILDPACK_DIR, on stdout.
+builder_toml() {
+	sed -e "s|BUILD_IMAGE|$reg/$1:build|; s|RUN_IMAGE|$reg/$1:run|; s|\.\./buildpacks/shell|$2|" \
+		-e "s|examples/shell|$3|" "$src/examples/builder/builder.toml"
+}
+
+# example_builder NAME BASE_REPO BUILDPACK_DIR [BUILDPACK_ID]: builder_toml's builder (BUILDPACK_ID
+# default examples/shell), published at $reg/NAME.
 example_builder() {
-	sed -e "s|BUILD_IMAGE|$reg/$2:build|; s|RUN_IMAGE|$reg/$2:run|; s|\.\./buildpacks/shell|$3|" \
-		-e "s|examples/shell|${4:-examples/shell}|" "$src/examples/builder/builder.toml" > "$work/builder-${1//\//_}.toml"
+	builder_toml "$2" "$3" "${4:-examples/shell}" > "$work/builder-${1//\//_}.toml"
 	"$cnb" builder create "$reg/$1" --config "$work/builder-${1//\//_}.toml" --publish >"$work/builder.out" 2>&1
+}
+
+# extension_builder NAME BASE_REPO BUILDPACK_DIR BUILDPACK_ID: example_builder plus the image extensions
+# of tests/e2e/extend-extensions, which write the Dockerfiles given in the platform env
+# (EXT_BUILD_DOCKERFILE, EXT_BUILD_CONFIG, EXT_BUILD_SYMLINK, EXT_RUN_DOCKERFILE).
+extension_builder() {
+	local toml=$work/builder-${1//\//_}.toml
+	builder_toml "$2" "$3" "$4" > "$toml"
+	cat >> "$toml" <<TOML
+[[extensions]]
+  uri = "$src/tests/e2e/extend-extensions/build-ext"
+[[extensions]]
+  uri = "$src/tests/e2e/extend-extensions/run-ext"
+[[order-extensions]]
+  [[order-extensions.group]]
+    id = "tests/build-ext"
+    version = "0.1.0"
+  [[order-extensions.group]]
+    id = "tests/run-ext"
+    version = "0.1.0"
+TOML
+	"$cnb" builder create "$reg/$1" --config "$toml" --publish >"$work/builder.out" 2>&1
 }

@@ -138,8 +138,11 @@ static int resolve_opts(cnb__export_opts *o, const raw_flags *f, cnb_error **err
 	    (r = absolute_dir(&o->app_dir, f->app ? f->app : env_or("CNB_APP_DIR", "/workspace"), "app", err)) < 0 ||
 	    (r = absolute_dir(&o->out_dir, f->out ? f->out : "/cnb/out", "out", err)) < 0)
 		return r;
-	o->group_path = f->group ? strdup(f->group) : cnb__path_join(o->layers_dir, "group.toml");
-	o->analyzed_path = f->analyzed ? strdup(f->analyzed) : cnb__path_join(o->layers_dir, "analyzed.toml");
+	/* flag, then CNB_* variable, then <layers>/ (lifecycle cmd/lifecycle/cli/flags.go) */
+	const char *group = f->group ? f->group : getenv("CNB_GROUP_PATH");
+	const char *analyzed = f->analyzed ? f->analyzed : getenv("CNB_ANALYZED_PATH");
+	o->group_path = group && *group ? strdup(group) : cnb__path_join(o->layers_dir, "group.toml");
+	o->analyzed_path = analyzed && *analyzed ? strdup(analyzed) : cnb__path_join(o->layers_dir, "analyzed.toml");
 	o->project_metadata_path = f->project_metadata ? strdup(f->project_metadata)
 						       : cnb__path_join(o->layers_dir, "project-metadata.toml");
 	o->launcher_path = strdup(f->launcher ? f->launcher : "/cnb/libcnb/cnb-launcher");

@@ -39,7 +39,7 @@ static int run_export(cnb__export *ex, cnb_error **err)
 		r = cnb__export_check_processes(ex, err);
 	if (r >= 0)
 		r = prepare_out(ex->opts->out_dir, err);
-	/* image order, platform.md "exporter" (no extension layers: extensions are not supported) */
+	/* image order, platform.md "exporter" (the run.Dockerfiles' layer is the host's: extend-run) */
 	static int (*const image_layers[])(cnb__export *, cnb_error **) = {
 		cnb__export_buildpack_layers, cnb__export_sbom_layer, cnb__export_app_layers,
 		cnb__export_launcher_layer, cnb__export_config_layer, cnb__export_process_types_layer,

@@ -42,7 +42,19 @@ typedef struct generator {
 	cnb_toml *plan;
 	cnb__env base;
 	cnb__target target;
+	bool extend_build_pending; /* a build.Dockerfile, and the platform extends the build image */
 } generator;
+
+/* Our platform's request (CNB_GENERATE_STOP_FOR_EXTEND=true): a build.Dockerfile ends the job with
+ * CNB_LC_EXIT_EXTEND_BUILD_PENDING, so that the build image is extended before restore and build run. */
+static bool stop_for_extend(const cnb__phase_inputs *in)
+{
+	static const char name[] = "CNB_GENERATE_STOP_FOR_EXTEND=";
+	for (char *const *e = in->environ; e && *e; e++)
+		if (!strncmp(*e, name, sizeof(name) - 1))
+			return !strcmp(*e + sizeof(name) - 1, "true") || !strcmp(*e + sizeof(name) - 1, "1");
+	return false;
+}
 
 /* 1 = a regular file at dir/name, 0 = none, or an error for anything else (a symlink, a directory). */
 static int output_file(const char *dir, const char *name, const char *who, cnb_error **err)
@@ -326,12 +338,16 @@ static int generate_all(generator *g, const cnb__group_elem *exts, size_t n, int
 		rc = cnb__toml_doc_write_file(g->plan, in->plan_path, err);
 	if (rc == 0 && extend_run)
 		cnb__phase_log(in, CNB_LOG_INFO, "The run image must be extended (run.Dockerfile instructions beyond FROM)");
-	/* Until the extend step applies them (docs/image-extensions.md "Not done yet"): said, not silently dropped. */
-	for (size_t i = 0; rc == 0 && i < n; i++)
+	if (rc == 0 && extend_build && stop_for_extend(in)) {
+		cnb__phase_log(in, CNB_LOG_INFO, "The build image must be extended (build.Dockerfile): stopping for the platform");
+		g->extend_build_pending = true;
+	}
+	/* A platform that did not ask to stop does not apply them: said, not silently dropped. */
+	for (size_t i = 0; rc == 0 && !g->extend_build_pending && i < n; i++)
 		if (outs[i].has_build)
 			cnb__phase_log(in, CNB_LOG_WARN,
-				       "Warning: extension %s wrote a build.Dockerfile; this lifecycle does not apply "
-				       "build.Dockerfiles yet: the build runs on the unextended build image",
+				       "Warning: extension %s wrote a build.Dockerfile, but the platform did not ask to "
+				       "apply it (CNB_GENERATE_STOP_FOR_EXTEND): the build runs on the unextended build image",
 				       exts[i].id);
 	for (size_t i = 0; i < n; i++) {
 		free(outs[i].dir);
@@ -359,7 +375,7 @@ int cnb__generate_phase(const cnb__phase_inputs *in, int *exit_code, cnb_error *
 		rc = generate_all(&g, exts, n, exit_code, err);
 	}
 	if (rc == 0)
-		*exit_code = CNB_LC_EXIT_OK;
+		*exit_code = g.extend_build_pending ? CNB_LC_EXIT_EXTEND_BUILD_PENDING : CNB_LC_EXIT_OK;
 	else
 		cnb__error_prefix(err, "generate");
 	for (size_t i = 0; i < n; i++)

@@ -24,6 +24,9 @@ enum {
 	CNB_LC_EXIT_EXPORT = 62,          /* generic export error */
 	CNB_LC_EXIT_EXTENSION_GENERATE = 91, /* an extension's bin/generate failed */
 	CNB_LC_EXIT_GENERATE = 92,           /* generic generate error */
+	/* ours, not the spec's: generate stopped the job so that the platform applies the build.Dockerfiles
+	 * before restore and build run (CNB_GENERATE_STOP_FOR_EXTEND, docs/image-extensions.md) */
+	CNB_LC_EXIT_EXTEND_BUILD_PENDING = 93,
 };
 
 typedef struct cnb__phase_inputs {
