@@ -158,13 +158,13 @@ static int fetch_token(cnb__oci_auth *a, CURL *curl, const char *scope, token *o
 	_cleanup_free_ char *line = NULL;
 	if (basic && asprintf(&line, "Authorization: %s", basic) >= 0)
 		headers = curl_slist_append(headers, line);
-	cnb__http_req req = CNB_HTTP_REQ_INIT;
+	cnb__oci_http_req req = CNB_HTTP_REQ_INIT;
 	req.url = url.data;
 	req.headers = headers;
 	req.max_body = TOKEN_MAX;
 	req.tls = a->tls;
-	_cleanup_http_resp_ cnb__http_resp resp = { 0 };
-	int rc = cnb__http_perform(curl, &req, &resp, err);
+	_cleanup_http_resp_ cnb__oci_http_resp resp = { 0 };
+	int rc = cnb__oci_http_perform(curl, &req, &resp, err);
 	curl_slist_free_all(headers);
 	if (line)
 		explicit_bzero(line, strlen(line));
@@ -173,7 +173,7 @@ static int fetch_token(cnb__oci_auth *a, CURL *curl, const char *scope, token *o
 	if (resp.status == 401 || resp.status == 403)
 		return cnb__oci_auth_refused(a, "token server refused the credentials", err);
 	if (resp.status != 200) {
-		_cleanup_free_ char *why = cnb__http_describe(&resp);
+		_cleanup_free_ char *why = cnb__oci_http_describe(&resp);
 		return cnb__error_set(err, CNB_EREGISTRY, "%s: token server %s: %s", a->registry, c->realm, why ? why : "error");
 	}
 	json_t *j = json_loadb(resp.body.data, resp.body.len, 0, NULL);

@@ -73,7 +73,7 @@ int cnb__oci_layer_from_fd(cnb_ctx *ctx, int fd, const char *tar_path, cnb__oci_
 			deflate(&zs, flush);
 			rc = cnb__oci_blob_writer_write(&w, outbuf, OUT_CHUNK - zs.avail_out, err);
 		} while (rc == 0 && zs.avail_out == 0);
-		if (rc == 0 && cnb__progress(ctx, label, done, 0))
+		if (rc == 0 && cnb__api_progress(ctx, label, done, 0))
 			rc = cnb__error_set(err, CNB_ECANCELED, "layer %s: canceled", tar_path);
 	}
 	char diff_id[CNB_OCI_DIGEST_SIZE], digest[CNB_OCI_DIGEST_SIZE];

@@ -162,7 +162,7 @@ int cnb__oci_docker_archive_write(cnb_ctx *ctx, cnb__oci_image *img, const char 
 		rc = cnb__atomic_finish(fd, tmp, file, 0644, rc, err);
 	if (rc < 0)
 		return cnb__error_prefix(err, "write %s", dst);
-	cnb__log(ctx, CNB_LOG_DEBUG, "wrote %s: %s, %zu layers", dst, img->manifest_digest, img->n_layers);
+	cnb__api_log(ctx, CNB_LOG_DEBUG, "wrote %s: %s, %zu layers", dst, img->manifest_digest, img->n_layers);
 	if (out_digest && !(*out_digest = strdup(img->manifest_digest)))
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	return 0;

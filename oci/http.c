@@ -14,7 +14,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-void cnb__http_resp_clear(cnb__http_resp *r)
+void cnb__oci_http_resp_clear(cnb__oci_http_resp *r)
 {
 	cnb__buf_reset(&r->body);
 	free(r->www_authenticate);
@@ -26,8 +26,8 @@ void cnb__http_resp_clear(cnb__http_resp *r)
 }
 
 typedef struct exchange {
-	const cnb__http_req *req;
-	cnb__http_resp *resp;
+	const cnb__oci_http_req *req;
+	cnb__oci_http_resp *resp;
 	cnb_error **err;
 	int sink_rc;
 	bool too_large;
@@ -62,7 +62,7 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *userdata)
 {
 	exchange *x = userdata;
 	size_t len = size * nmemb;
-	cnb__http_resp *r = x->resp;
+	cnb__oci_http_resp *r = x->resp;
 	/* A new status line (redirects, 100-continue) starts a fresh set of headers. */
 	if (len > 5 && !strncmp(line, "HTTP/", 5)) {
 		free(r->www_authenticate), r->www_authenticate = NULL;
@@ -116,7 +116,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 static size_t on_read(char *buf, size_t size, size_t nmemb, void *userdata)
 {
 	exchange *x = userdata;
-	const cnb__http_req *req = x->req;
+	const cnb__oci_http_req *req = x->req;
 	size_t want = size * nmemb;
 	size_t left;
 	if (req->body_fd >= 0) {
@@ -153,9 +153,9 @@ static int seek_body(void *userdata, curl_off_t offset, int origin)
 	return CURL_SEEKFUNC_OK;
 }
 
-int cnb__http_perform(CURL *curl, const cnb__http_req *req, cnb__http_resp *resp, cnb_error **err)
+int cnb__oci_http_perform(CURL *curl, const cnb__oci_http_req *req, cnb__oci_http_resp *resp, cnb_error **err)
 {
-	cnb__http_resp_clear(resp);
+	cnb__oci_http_resp_clear(resp);
 	resp->content_length = -1;
 	exchange x = { .req = req, .resp = resp, .err = err, .curl = curl };
 	const char *method = req->method ? req->method : "GET";
@@ -223,7 +223,7 @@ int cnb__http_perform(CURL *curl, const cnb__http_req *req, cnb__http_resp *resp
 	return 0;
 }
 
-char *cnb__http_describe(const cnb__http_resp *resp)
+char *cnb__oci_http_describe(const cnb__oci_http_resp *resp)
 {
 	char *out = NULL;
 	json_t *j = resp->body.len ? json_loadb(resp->body.data, resp->body.len, 0, NULL) : NULL;

@@ -21,7 +21,7 @@ int cnb_image_copy(char **out_digest, cnb_ctx *ctx, const char *src, const char 
 		*out_digest = NULL;
 	if (!ctx || !src || !dst)
 		return cnb__error_set(err, CNB_EINVAL, "cnb_image_copy: ctx, src and dst are required");
-	if (!(opts = cnb__opts_resolve(opts, &defaults, CNB_IMAGE_COPY_OPTS_VERSION, "cnb_image_copy_opts", err)))
+	if (!(opts = cnb__api_opts_resolve(opts, &defaults, CNB_IMAGE_COPY_OPTS_VERSION, "cnb_image_copy_opts", err)))
 		return CNB_EINVAL;
 	return cnb__oci_image_copy(ctx, src, dst, opts->platform, out_digest, err);
 }
@@ -63,7 +63,7 @@ int cnb_image_inspect(char **out_json, cnb_ctx *ctx, const char *location, const
 	if (!out_json || !ctx || !location)
 		return cnb__error_set(err, CNB_EINVAL, "cnb_image_inspect: out_json, ctx and location are required");
 	*out_json = NULL;
-	if (!(opts = cnb__opts_resolve(opts, &defaults, CNB_IMAGE_INSPECT_OPTS_VERSION, "cnb_image_inspect_opts", err)))
+	if (!(opts = cnb__api_opts_resolve(opts, &defaults, CNB_IMAGE_INSPECT_OPTS_VERSION, "cnb_image_inspect_opts", err)))
 		return CNB_EINVAL;
 	_cleanup_oci_image_ cnb__oci_image *img = NULL;
 	if (cnb__oci_image_pull_config(ctx, location, opts->platform, &img, err) < 0)

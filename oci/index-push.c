@@ -115,7 +115,7 @@ int cnb__oci_index_push(cnb_ctx *ctx, cnb__oci_image *const *imgs, size_t n, con
 	}
 	if (r < 0)
 		return cnb__error_prefix(err, "push %s: index", dst);
-	cnb__log(ctx, CNB_LOG_DEBUG, "pushed index %s: %s (%zu images)", dst, digest, n);
+	cnb__api_log(ctx, CNB_LOG_DEBUG, "pushed index %s: %s (%zu images)", dst, digest, n);
 	if (out_size)
 		*out_size = strlen(data);
 	if (out_digest && !(*out_digest = strdup(digest)))

@@ -95,7 +95,7 @@ int cnb__oci_layer_write_tar(cnb_ctx *ctx, const cnb__oci_layer *l, int out_fd, 
 			if (cnb__write_all(out_fd, data, produced) < 0)
 				rc = cnb__error_errno(err, CNB_EIO, errno, "layer %s: write", l->digest);
 		}
-		if (rc == 0 && cnb__progress(ctx, label, done, l->size))
+		if (rc == 0 && cnb__api_progress(ctx, label, done, l->size))
 			rc = cnb__error_set(err, CNB_ECANCELED, "layer %s: canceled", l->digest);
 		if (rc < 0)
 			break;

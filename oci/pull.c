@@ -187,7 +187,7 @@ static int pull(cnb_ctx *ctx, const char *src, const char *platform, bool with_l
 		*out = NULL;
 		return cnb__error_prefix(err, "pull %s", name ? name : src);
 	}
-	cnb__log(ctx, CNB_LOG_DEBUG, "pulled %s%s: %s, %zu layers", name ? name : src, stored == 1 ? " (from the store)" : "",
+	cnb__api_log(ctx, CNB_LOG_DEBUG, "pulled %s%s: %s, %zu layers", name ? name : src, stored == 1 ? " (from the store)" : "",
 		 (*out)->manifest_digest, (*out)->n_layers);
 	return 0;
 }

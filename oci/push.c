@@ -183,7 +183,7 @@ int cnb__oci_image_push(cnb_ctx *ctx, cnb__oci_image *img, const char *dst, cons
 	cnb__oci_fetcher_clear(&f);
 	if (rc < 0)
 		return cnb__error_prefix(err, "push %s", name ? name : dst);
-	cnb__log(ctx, CNB_LOG_DEBUG, "pushed %s: %s", name ? name : dst, img->manifest_digest);
+	cnb__api_log(ctx, CNB_LOG_DEBUG, "pushed %s: %s", name ? name : dst, img->manifest_digest);
 	if (out_digest && !(*out_digest = strdup(img->manifest_digest)))
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	return 0;

@@ -105,15 +105,15 @@ static int endpoint(const cnb__oci_registry *r, const char *repo, const char *ki
 	return 0;
 }
 
-static int http_error(const cnb__http_resp *resp, const char *what, cnb_error **err)
+static int http_error(const cnb__oci_http_resp *resp, const char *what, cnb_error **err)
 {
-	_cleanup_free_ char *why = cnb__http_describe(resp);
+	_cleanup_free_ char *why = cnb__oci_http_describe(resp);
 	int code = resp->status == 404 ? CNB_ENOTFOUND : resp->status == 401 || resp->status == 403 ? CNB_EAUTH : CNB_EREGISTRY;
 	return cnb__error_set(err, code, "%s: %s", what, why ? why : "HTTP error");
 }
 
 /* One request with authorization and, when `retry`, retries of resets, 429 and 5xx. */
-static int reg_do(cnb__oci_registry *r, CURL *curl, const char *scope, const cnb__http_req *req, cnb__http_resp *resp,
+static int reg_do(cnb__oci_registry *r, CURL *curl, const char *scope, const cnb__oci_http_req *req, cnb__oci_http_resp *resp,
 		  bool retry, cnb_error **err)
 {
 	if (!curl)
@@ -127,16 +127,16 @@ static int reg_do(cnb__oci_registry *r, CURL *curl, const char *scope, const cnb
 			headers = curl_slist_append(headers, h->data);
 		if (auth_line)
 			headers = curl_slist_append(headers, auth_line);
-		cnb__http_req rq = *req;
+		cnb__oci_http_req rq = *req;
 		rq.headers = headers;
 		rq.tls = &r->tls;
 		cnb_error *e = NULL;
-		int rc = cnb__http_perform(curl, &rq, resp, &e);
+		int rc = cnb__oci_http_perform(curl, &rq, resp, &e);
 		curl_slist_free_all(headers);
 		if (auth_line)
 			explicit_bzero(auth_line, strlen(auth_line));
 		if (rc == CNB_ENETWORK && retry && attempt + 1 < MAX_ATTEMPTS) {
-			cnb__log(r->ctx, CNB_LOG_DEBUG, "%s; retrying", cnb_error_message(e));
+			cnb__api_log(r->ctx, CNB_LOG_DEBUG, "%s; retrying", cnb_error_message(e));
 			cnb_error_free(e);
 			backoff(attempt, 0);
 			continue;
@@ -153,7 +153,7 @@ static int reg_do(cnb__oci_registry *r, CURL *curl, const char *scope, const cnb
 			return cnb__oci_auth_refused(r->auth, scope, err);
 		}
 		if ((resp->status == 429 || resp->status >= 500) && retry && attempt + 1 < MAX_ATTEMPTS) {
-			cnb__log(r->ctx, CNB_LOG_DEBUG, "%s %s: HTTP %ld; retrying", req->method ? req->method : "GET", req->url,
+			cnb__api_log(r->ctx, CNB_LOG_DEBUG, "%s %s: HTTP %ld; retrying", req->method ? req->method : "GET", req->url,
 				 resp->status);
 			backoff(attempt, resp->retry_after);
 			continue;
@@ -163,10 +163,10 @@ static int reg_do(cnb__oci_registry *r, CURL *curl, const char *scope, const cnb
 }
 
 /* reg_do() with retries on a handle from the pool; `header`, when set, is the request's one extra header. */
-static int reg_call(cnb__oci_registry *r, const char *scope, const cnb__http_req *req, const char *header,
-		    cnb__http_resp *resp, cnb_error **err)
+static int reg_call(cnb__oci_registry *r, const char *scope, const cnb__oci_http_req *req, const char *header,
+		    cnb__oci_http_resp *resp, cnb_error **err)
 {
-	cnb__http_req rq = *req;
+	cnb__oci_http_req rq = *req;
 	rq.headers = header ? curl_slist_append(NULL, header) : NULL;
 	if (header && !rq.headers)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
@@ -209,7 +209,7 @@ static void verdict_put(const char *key, scheme s)
 }
 
 /* GET /v2/ on `s`: sets r->base. A transport failure leaves its CURLcode in resp->transport_code. */
-static int ping(cnb__oci_registry *r, CURL *curl, const char *host, scheme s, cnb__http_resp *resp, cnb_error **err)
+static int ping(cnb__oci_registry *r, CURL *curl, const char *host, scheme s, cnb__oci_http_resp *resp, cnb_error **err)
 {
 	_cleanup_free_ char *url = NULL;
 	free(r->base);
@@ -219,10 +219,10 @@ static int ping(cnb__oci_registry *r, CURL *curl, const char *host, scheme s, cn
 	}
 	if (asprintf(&url, "%s/v2/", r->base) < 0)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	cnb__http_req req = CNB_HTTP_REQ_INIT;
+	cnb__oci_http_req req = CNB_HTTP_REQ_INIT;
 	req.url = url;
 	req.tls = &r->tls;
-	return cnb__http_perform(curl, &req, resp, err);
+	return cnb__oci_http_perform(curl, &req, resp, err);
 }
 
 /* The error for a registry that speaks TLS but where our HTTPS attempt failed. A failure that is not plainly
@@ -242,7 +242,7 @@ static int tls_failure(cnb__oci_registry *r, long code, const char *why, cnb_err
  * does a 400 to plain HTTP after HTTPS failed: TLS servers answer HTTP that way ("Client sent an HTTP
  * request to an HTTPS server", Go's net/http; nginx's "plain HTTP request was sent to HTTPS port"). */
 static int probe(cnb__oci_registry *r, CURL *curl, const char *host, bool plain_ok, const char *key,
-		 cnb__http_resp *resp, cnb_error **err)
+		 cnb__oci_http_resp *resp, cnb_error **err)
 {
 	scheme cached = verdict_get(key);
 	scheme order[2] = { cached ? cached : SCHEME_HTTPS, SCHEME_HTTP };
@@ -276,7 +276,7 @@ static int probe(cnb__oci_registry *r, CURL *curl, const char *host, bool plain_
 				https_why = strdup(msg);
 				https_code = resp->transport_code;
 				if (n > 1)
-					cnb__log(r->ctx, CNB_LOG_DEBUG, "registry %s: no HTTPS (%s); trying plain HTTP", r->name, msg);
+					cnb__api_log(r->ctx, CNB_LOG_DEBUG, "registry %s: no HTTPS (%s); trying plain HTTP", r->name, msg);
 			}
 			cnb__buf_printf(&why, "%s%s", why.len ? "; " : "", msg);
 			cnb_error_free(e);
@@ -299,8 +299,8 @@ int cnb__oci_registry_open(cnb__oci_registry **out, cnb_ctx *ctx, const char *re
 	pthread_mutex_init(&r->lock, NULL);
 	r->ctx = ctx;
 	const char *host = strcmp(registry, "docker.io") ? registry : "registry-1.docker.io";
-	bool listed = cnb__ctx_registry_is_listed_insecure(ctx, registry);
-	bool plain_ok = listed || cnb__ctx_registry_is_loopback(registry);
+	bool listed = cnb__api_ctx_registry_is_listed_insecure(ctx, registry);
+	bool plain_ok = listed || cnb__api_ctx_registry_is_loopback(registry);
 	_cleanup_free_ char *key = NULL;
 	if (!(r->name = strdup(registry)) || asprintf(&key, "%s %d", registry, listed) < 0) {
 		key = NULL;
@@ -317,7 +317,7 @@ int cnb__oci_registry_open(cnb__oci_registry **out, cnb_ctx *ctx, const char *re
 		return cnb__error_code(err, CNB_ENOMEM);
 	}
 	_cleanup_handle_ handle h = HANDLE(r);
-	_cleanup_http_resp_ cnb__http_resp resp = { 0 };
+	_cleanup_http_resp_ cnb__oci_http_resp resp = { 0 };
 	int rc = h.c ? probe(r, h.c, host, plain_ok, key, &resp, err) : cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	if (rc == 0 && resp.status == 401)
 		rc = cnb__oci_auth_challenge(r->auth, resp.www_authenticate, err);
@@ -329,7 +329,7 @@ int cnb__oci_registry_open(cnb__oci_registry **out, cnb_ctx *ctx, const char *re
 		cnb__oci_registry_free(r);
 		return rc;
 	}
-	cnb__log(ctx, CNB_LOG_DEBUG, "registry %s: %s", registry, r->base);
+	cnb__api_log(ctx, CNB_LOG_DEBUG, "registry %s: %s", registry, r->base);
 	*out = r;
 	return 0;
 }
@@ -359,9 +359,9 @@ int cnb__oci_registry_get_manifest(cnb__oci_registry *r, const char *repo, const
 	_cleanup_free_ char *url = NULL, *scope = NULL;
 	if (endpoint(r, repo, "manifests", selector, false, &url, &scope, err) < 0)
 		return CNB_ENOMEM;
-	cnb__http_req req = CNB_HTTP_REQ_INIT;
+	cnb__oci_http_req req = CNB_HTTP_REQ_INIT;
 	req.url = url;
-	_cleanup_http_resp_ cnb__http_resp resp = { 0 };
+	_cleanup_http_resp_ cnb__oci_http_resp resp = { 0 };
 	if (reg_call(r, scope, &req, "Accept: " CNB_OCI_MANIFEST_ACCEPT, &resp, err) < 0)
 		return cnb__error_prefix(err, "manifest");
 	if (resp.status != 200)
@@ -386,10 +386,10 @@ int cnb__oci_registry_get_blob(cnb__oci_registry *r, const char *repo, const cha
 	_cleanup_free_ char *url = NULL, *scope = NULL;
 	if (endpoint(r, repo, "blobs", digest, false, &url, &scope, err) < 0)
 		return CNB_ENOMEM;
-	cnb__http_req req = CNB_HTTP_REQ_INIT;
+	cnb__oci_http_req req = CNB_HTTP_REQ_INIT;
 	req.url = url;
 	req.max_body = max;
-	_cleanup_http_resp_ cnb__http_resp resp = { 0 };
+	_cleanup_http_resp_ cnb__oci_http_resp resp = { 0 };
 	if (reg_call(r, scope, &req, NULL, &resp, err) < 0)
 		return cnb__error_prefix(err, "blob %s", digest);
 	if (resp.status != 200)
@@ -406,7 +406,7 @@ int cnb__oci_registry_get_blob(cnb__oci_registry *r, const char *repo, const cha
 typedef struct fetch {
 	cnb__oci_registry *r;
 	cnb__oci_blob_writer w;
-	cnb__http_resp *resp;
+	cnb__oci_http_resp *resp;
 	uint64_t range_from;
 	bool started;
 	uint64_t reported;
@@ -417,7 +417,7 @@ typedef struct fetch {
 static int report(cnb__oci_registry *r, const char *label, uint64_t done, uint64_t total)
 {
 	pthread_mutex_lock(&r->lock);
-	int cancel = cnb__progress(r->ctx, label, done, total);
+	int cancel = cnb__api_progress(r->ctx, label, done, total);
 	pthread_mutex_unlock(&r->lock);
 	return cancel;
 }
@@ -447,7 +447,7 @@ static int fetch_once(cnb__oci_registry *r, CURL *curl, const char *repo, const 
 	_cleanup_free_ char *url = NULL, *scope = NULL;
 	if (endpoint(r, repo, "blobs", digest, false, &url, &scope, err) < 0)
 		return CNB_ENOMEM;
-	_cleanup_http_resp_ cnb__http_resp resp = { 0 };
+	_cleanup_http_resp_ cnb__oci_http_resp resp = { 0 };
 	fetch f = { .r = r, .resp = &resp, .size = size, .label = label };
 	if (cnb__oci_blob_writer_open(&f.w, store_root, digest, size, resume, err) < 0)
 		return cnb__error_code(err, CNB_EIO);
@@ -462,9 +462,9 @@ static int fetch_once(cnb__oci_registry *r, CURL *curl, const char *repo, const 
 		if (f.range_from > 0 && f.range_from < size) {
 			snprintf(range, sizeof(range), "Range: bytes=%llu-", (unsigned long long)f.range_from);
 			headers = curl_slist_append(headers, range);
-			cnb__log(r->ctx, CNB_LOG_DEBUG, "%s: resuming at byte %llu", digest, (unsigned long long)f.range_from);
+			cnb__api_log(r->ctx, CNB_LOG_DEBUG, "%s: resuming at byte %llu", digest, (unsigned long long)f.range_from);
 		}
-		cnb__http_req req = CNB_HTTP_REQ_INIT;
+		cnb__oci_http_req req = CNB_HTTP_REQ_INIT;
 		req.url = url;
 		req.headers = headers;
 		req.sink = fetch_sink;
@@ -484,7 +484,7 @@ static int fetch_once(cnb__oci_registry *r, CURL *curl, const char *repo, const 
 			}
 		}
 		if (transient && attempt + 1 < MAX_ATTEMPTS) {
-			cnb__log(r->ctx, CNB_LOG_DEBUG, "%s: %s; retrying", digest, e ? cnb_error_message(e) : "server busy");
+			cnb__api_log(r->ctx, CNB_LOG_DEBUG, "%s: %s; retrying", digest, e ? cnb_error_message(e) : "server busy");
 			cnb_error_free(e);
 			backoff(attempt, resp.retry_after);
 			continue;
@@ -516,7 +516,7 @@ int cnb__oci_registry_fetch_blob(cnb__oci_registry *r, const char *repo, const c
 	int rc = fetch_once(r, h.c, repo, digest, size, store_root, label, true, &e);
 	/* A resumed blob that fails its check may have a bad prefix from an earlier run: one clean retry. */
 	if (rc == CNB_EDIGEST) {
-		cnb__log(r->ctx, CNB_LOG_DEBUG, "%s; downloading it again from the start", cnb_error_message(e));
+		cnb__api_log(r->ctx, CNB_LOG_DEBUG, "%s; downloading it again from the start", cnb_error_message(e));
 		cnb_error_free(e);
 		e = NULL;
 		rc = fetch_once(r, h.c, repo, digest, size, store_root, label, false, &e);
@@ -534,10 +534,10 @@ int cnb__oci_registry_blob_exists(cnb__oci_registry *r, const char *repo, const 
 	_cleanup_free_ char *url = NULL, *scope = NULL;
 	if (endpoint(r, repo, "blobs", digest, true, &url, &scope, err) < 0)
 		return CNB_ENOMEM;
-	cnb__http_req req = CNB_HTTP_REQ_INIT;
+	cnb__oci_http_req req = CNB_HTTP_REQ_INIT;
 	req.url = url;
 	req.method = "HEAD";
-	_cleanup_http_resp_ cnb__http_resp resp = { 0 };
+	_cleanup_http_resp_ cnb__oci_http_resp resp = { 0 };
 	if (reg_call(r, scope, &req, NULL, &resp, err) < 0)
 		return cnb__error_prefix(err, "blob %s", digest);
 	if (resp.status != 200 && resp.status != 404)
@@ -563,10 +563,10 @@ int cnb__oci_registry_mount_blob(cnb__oci_registry *r, const char *repo, const c
 	if (asprintf(&scope, "repository:%s:pull,push repository:%s:pull", repo, from_repo) < 0 ||
 	    asprintf(&url, "%s/v2/%s/blobs/uploads/?mount=%s&from=%s", r->base, repo, digest, from_repo) < 0)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	cnb__http_req req = CNB_HTTP_REQ_INIT;
+	cnb__oci_http_req req = CNB_HTTP_REQ_INIT;
 	req.url = url;
 	req.method = "POST";
-	_cleanup_http_resp_ cnb__http_resp resp = { 0 };
+	_cleanup_http_resp_ cnb__oci_http_resp resp = { 0 };
 	if (reg_call(r, scope, &req, NULL, &resp, err) < 0)
 		return cnb__error_prefix(err, "mount %s from %s", digest, from_repo);
 	if (resp.status != 201 && resp.status != 202)
@@ -614,8 +614,8 @@ static int upload_once(cnb__oci_registry *r, CURL *curl, const char *repo, const
 	_cleanup_free_ char *url = NULL, *location = NULL;
 	if (asprintf(&url, "%s/v2/%s/blobs/uploads/", r->base, repo) < 0)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	_cleanup_http_resp_ cnb__http_resp resp = { 0 };
-	cnb__http_req req = CNB_HTTP_REQ_INIT;
+	_cleanup_http_resp_ cnb__oci_http_resp resp = { 0 };
+	cnb__oci_http_req req = CNB_HTTP_REQ_INIT;
 	req.url = url;
 	req.method = "POST";
 	if (reg_do(r, curl, scope, &req, &resp, true, err) < 0)
@@ -636,7 +636,7 @@ static int upload_once(cnb__oci_registry *r, CURL *curl, const char *repo, const
 		snprintf(range, sizeof(range), "Content-Range: %llu-%llu", (unsigned long long)off,
 			 (unsigned long long)(off + n - 1));
 		struct curl_slist *headers = curl_slist_append(curl_slist_append(NULL, range), "Content-Type: application/octet-stream");
-		cnb__http_req patch = CNB_HTTP_REQ_INIT;
+		cnb__oci_http_req patch = CNB_HTTP_REQ_INIT;
 		patch.url = location;
 		patch.method = "PATCH";
 		patch.headers = headers;
@@ -661,7 +661,7 @@ static int upload_once(cnb__oci_registry *r, CURL *curl, const char *repo, const
 	if (rc == 0 && !put_url)
 		rc = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	if (rc == 0) {
-		cnb__http_req put = CNB_HTTP_REQ_INIT;
+		cnb__oci_http_req put = CNB_HTTP_REQ_INIT;
 		put.url = put_url;
 		put.method = "PUT";
 		put.headers = octet;
@@ -699,7 +699,7 @@ int cnb__oci_registry_upload_blob(cnb__oci_registry *r, const char *repo, const 
 		cnb_error *e = NULL;
 		int rc = upload_once(r, h.c, repo, scope, digest, size, fd, label, &e);
 		if ((rc == CNB_ENETWORK || rc == CNB_EREGISTRY) && attempt + 1 < 3) {
-			cnb__log(r->ctx, CNB_LOG_DEBUG, "upload %s: %s; starting over", digest, cnb_error_message(e));
+			cnb__api_log(r->ctx, CNB_LOG_DEBUG, "upload %s: %s; starting over", digest, cnb_error_message(e));
 			cnb_error_free(e);
 			backoff(attempt, 0);
 			continue;
@@ -720,12 +720,12 @@ int cnb__oci_registry_put_manifest(cnb__oci_registry *r, const char *repo, const
 		return CNB_ENOMEM;
 	if (asprintf(&ct, "Content-Type: %s", media_type) < 0)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	cnb__http_req req = CNB_HTTP_REQ_INIT;
+	cnb__oci_http_req req = CNB_HTTP_REQ_INIT;
 	req.url = url;
 	req.method = "PUT";
 	req.body = data;
 	req.body_len = len;
-	_cleanup_http_resp_ cnb__http_resp resp = { 0 };
+	_cleanup_http_resp_ cnb__oci_http_resp resp = { 0 };
 	if (reg_call(r, scope, &req, ct, &resp, err) < 0)
 		return cnb__error_prefix(err, "put manifest %s", ref);
 	if (resp.status != 201 && resp.status != 200)

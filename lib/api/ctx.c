@@ -33,7 +33,7 @@ int cnb_ctx_new(cnb_ctx **out, const cnb_ctx_opts *opts, cnb_error **err)
 	if (!out)
 		return cnb__error_set(err, CNB_EINVAL, "cnb_ctx_new: out is NULL");
 	*out = NULL;
-	if (!(opts = cnb__opts_resolve(opts, &defaults, CNB_CTX_OPTS_VERSION, "cnb_ctx_opts", err)))
+	if (!(opts = cnb__api_opts_resolve(opts, &defaults, CNB_CTX_OPTS_VERSION, "cnb_ctx_opts", err)))
 		return CNB_EINVAL;
 	cnb_ctx *ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
@@ -67,7 +67,7 @@ const char *cnb_ctx_cache_dir(const cnb_ctx *ctx)
 	return ctx ? ctx->cache_dir : NULL;
 }
 
-void cnb__log(const cnb_ctx *ctx, int level, const char *fmt, ...)
+void cnb__api_log(const cnb_ctx *ctx, int level, const char *fmt, ...)
 {
 	if (!ctx || !ctx->log || level > ctx->log_level)
 		return;
@@ -80,7 +80,7 @@ void cnb__log(const cnb_ctx *ctx, int level, const char *fmt, ...)
 		ctx->log(level, msg, ctx->userdata);
 }
 
-cnb_ctx *cnb__ctx_with_cancel(const cnb_ctx *ctx, int cancel_fd)
+cnb_ctx *cnb__api_ctx_with_cancel(const cnb_ctx *ctx, int cancel_fd)
 {
 	cnb_ctx *copy = malloc(sizeof(*copy));
 	if (copy) {
@@ -90,15 +90,15 @@ cnb_ctx *cnb__ctx_with_cancel(const cnb_ctx *ctx, int cancel_fd)
 	return copy;
 }
 
-bool cnb__ctx_canceled(const cnb_ctx *ctx)
+bool cnb__api_ctx_canceled(const cnb_ctx *ctx)
 {
 	struct pollfd p = { ctx ? ctx->cancel_fd : -1, POLLIN, 0 };
 	return p.fd >= 0 && poll(&p, 1, 0) > 0;
 }
 
-int cnb__progress(const cnb_ctx *ctx, const char *what, uint64_t done, uint64_t total)
+int cnb__api_progress(const cnb_ctx *ctx, const char *what, uint64_t done, uint64_t total)
 {
-	if (cnb__ctx_canceled(ctx))
+	if (cnb__api_ctx_canceled(ctx))
 		return 1;
 	if (!ctx || !ctx->progress)
 		return 0;
@@ -118,12 +118,12 @@ static size_t host_len(const char *host)
 	return colon ? (size_t)(colon - host) : strlen(host);
 }
 
-bool cnb__ctx_registry_is_loopback(const char *host)
+bool cnb__api_ctx_registry_is_loopback(const char *host)
 {
 	return host_is_loopback(host, host_len(host));
 }
 
-bool cnb__ctx_registry_is_listed_insecure(const cnb_ctx *ctx, const char *host)
+bool cnb__api_ctx_registry_is_listed_insecure(const cnb_ctx *ctx, const char *host)
 {
 	size_t hostlen = host_len(host);
 	for (char **p = ctx ? ctx->insecure_registries : NULL; p && *p; p++) {
@@ -135,7 +135,7 @@ bool cnb__ctx_registry_is_listed_insecure(const cnb_ctx *ctx, const char *host)
 	return false;
 }
 
-bool cnb__ctx_registry_is_insecure(const cnb_ctx *ctx, const char *host)
+bool cnb__api_ctx_registry_is_insecure(const cnb_ctx *ctx, const char *host)
 {
-	return cnb__ctx_registry_is_loopback(host) || cnb__ctx_registry_is_listed_insecure(ctx, host);
+	return cnb__api_ctx_registry_is_loopback(host) || cnb__api_ctx_registry_is_listed_insecure(ctx, host);
 }

@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-const void *cnb__opts_resolve(const void *opts, const void *defaults, unsigned int current, const char *type,
+const void *cnb__api_opts_resolve(const void *opts, const void *defaults, unsigned int current, const char *type,
 			      cnb_error **err)
 {
 	if (!opts)
@@ -19,7 +19,7 @@ const void *cnb__opts_resolve(const void *opts, const void *defaults, unsigned i
 	return NULL;
 }
 
-int cnb__opts_init(void *opts, size_t size, const void *defaults, unsigned int version, unsigned int current)
+int cnb__api_opts_init(void *opts, size_t size, const void *defaults, unsigned int version, unsigned int current)
 {
 	if (!opts || version < 1 || version > current)
 		return CNB_EINVAL;
@@ -28,10 +28,10 @@ int cnb__opts_init(void *opts, size_t size, const void *defaults, unsigned int v
 	return 0;
 }
 
-const void *cnb__opts_resolve_sized(void *copy, size_t full, const size_t *sizes, const void *opts,
+const void *cnb__api_opts_resolve_sized(void *copy, size_t full, const size_t *sizes, const void *opts,
 				    const void *defaults, unsigned int current, const char *type, cnb_error **err)
 {
-	const void *resolved = cnb__opts_resolve(opts, defaults, current, type, err);
+	const void *resolved = cnb__api_opts_resolve(opts, defaults, current, type, err);
 	if (!resolved)
 		return NULL;
 	memcpy(copy, defaults, full);
@@ -39,10 +39,10 @@ const void *cnb__opts_resolve_sized(void *copy, size_t full, const size_t *sizes
 	return copy;
 }
 
-int cnb__opts_init_sized(void *opts, const size_t *sizes, const void *defaults, unsigned int version,
+int cnb__api_opts_init_sized(void *opts, const size_t *sizes, const void *defaults, unsigned int version,
 			 unsigned int current)
 {
 	if (!opts || version < 1 || version > current)
 		return CNB_EINVAL;
-	return cnb__opts_init(opts, sizes[version - 1], defaults, version, current);
+	return cnb__api_opts_init(opts, sizes[version - 1], defaults, version, current);
 }

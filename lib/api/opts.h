@@ -16,7 +16,7 @@
  *     opts->version >= V (an older caller's struct ends before it).
  * Returns NULL (and sets *err) on the failure above.
  */
-const void *cnb__opts_resolve(const void *opts, const void *defaults, unsigned int current, const char *type,
+const void *cnb__api_opts_resolve(const void *opts, const void *defaults, unsigned int current, const char *type,
 			      cnb_error **err);
 
 /*
@@ -25,7 +25,7 @@ const void *cnb__opts_resolve(const void *opts, const void *defaults, unsigned i
  * version 1 today, so the whole struct is written; once one grows, its _init must write only the
  * part an older `version` knows (offsetof its first newer field).
  */
-int cnb__opts_init(void *opts, size_t size, const void *defaults, unsigned int version, unsigned int current);
+int cnb__api_opts_init(void *opts, size_t size, const void *defaults, unsigned int version, unsigned int current);
 
 /*
  * For a struct that grew after version 1: sizes[v - 1] is the size of its version v (offsetof the
@@ -34,9 +34,9 @@ int cnb__opts_init(void *opts, size_t size, const void *defaults, unsigned int v
  * so every field of *copy may be read whatever the caller's version; returns copy (or NULL).
  * _init_sized writes only what the caller's version has.
  */
-const void *cnb__opts_resolve_sized(void *copy, size_t full, const size_t *sizes, const void *opts,
+const void *cnb__api_opts_resolve_sized(void *copy, size_t full, const size_t *sizes, const void *opts,
 				    const void *defaults, unsigned int current, const char *type, cnb_error **err);
-int cnb__opts_init_sized(void *opts, const size_t *sizes, const void *defaults, unsigned int version,
+int cnb__api_opts_init_sized(void *opts, const size_t *sizes, const void *defaults, unsigned int version,
 			 unsigned int current);
 
 /* Defines `int TYPE_init(TYPE *opts, unsigned int version)` from TYPE's VERSION and INIT macros. */
@@ -44,15 +44,15 @@ int cnb__opts_init_sized(void *opts, const size_t *sizes, const void *defaults, 
 	int type##_init(type *opts, unsigned int version)                                                  \
 	{                                                                                                  \
 		const type defaults = INIT;                                                                \
-		return cnb__opts_init(opts, sizeof(*opts), &defaults, version, VERSION);                   \
+		return cnb__api_opts_init(opts, sizeof(*opts), &defaults, version, VERSION);                   \
 	}
 
-/* The same for a struct with a TYPE_sizes[] table (see cnb__opts_resolve_sized). */
+/* The same for a struct with a TYPE_sizes[] table (see cnb__api_opts_resolve_sized). */
 #define CNB__DEFINE_OPTS_INIT_SIZED(type, VERSION, INIT)                                                   \
 	int type##_init(type *opts, unsigned int version)                                                  \
 	{                                                                                                  \
 		const type defaults = INIT;                                                                \
-		return cnb__opts_init_sized(opts, type##_sizes, &defaults, version, VERSION);              \
+		return cnb__api_opts_init_sized(opts, type##_sizes, &defaults, version, VERSION);              \
 	}
 
 #endif

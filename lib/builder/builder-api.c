@@ -18,7 +18,7 @@ int cnb_builder_create(char **out_digest, cnb_ctx *ctx, const cnb_builder_create
 	const cnb_builder_create_opts defaults = CNB_BUILDER_CREATE_OPTS_INIT;
 	if (out_digest)
 		*out_digest = NULL;
-	if (!(opts = cnb__opts_resolve(opts, &defaults, CNB_BUILDER_CREATE_OPTS_VERSION, "cnb_builder_create_opts", err)))
+	if (!(opts = cnb__api_opts_resolve(opts, &defaults, CNB_BUILDER_CREATE_OPTS_VERSION, "cnb_builder_create_opts", err)))
 		return CNB_EINVAL;
 	if (!ctx || !opts->config_path || !opts->destination)
 		return cnb__error_set(err, CNB_EINVAL, "builder create: a context, a builder.toml and a destination are required");
@@ -33,7 +33,7 @@ int cnb_buildpack_package(char **out_digest, cnb_ctx *ctx, const cnb_buildpack_p
 	const cnb_buildpack_package_opts defaults = CNB_BUILDPACK_PACKAGE_OPTS_INIT;
 	if (out_digest)
 		*out_digest = NULL;
-	if (!(opts = cnb__opts_resolve(opts, &defaults, CNB_BUILDPACK_PACKAGE_OPTS_VERSION, "cnb_buildpack_package_opts",
+	if (!(opts = cnb__api_opts_resolve(opts, &defaults, CNB_BUILDPACK_PACKAGE_OPTS_VERSION, "cnb_buildpack_package_opts",
 				       err)))
 		return CNB_EINVAL;
 	if (!ctx || !opts->config_path || !opts->destination)
@@ -44,6 +44,6 @@ int cnb_buildpack_package(char **out_digest, cnb_ctx *ctx, const cnb_buildpack_p
 	if (opts->format != CNB_BUILDPACK_PACKAGE_IMAGE && opts->format != CNB_BUILDPACK_PACKAGE_FILE)
 		return cnb__error_set(err, CNB_EINVAL, "buildpack package: format %d is neither image (0) nor file (1)",
 				      (int)opts->format);
-	return cnb__buildpack_package(ctx, opts->config_path, opts->destination, opts->format == CNB_BUILDPACK_PACKAGE_FILE,
+	return cnb__builder_buildpack_package(ctx, opts->config_path, opts->destination, opts->format == CNB_BUILDPACK_PACKAGE_FILE,
 				      opts->platform, out_digest, err);
 }

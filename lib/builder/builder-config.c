@@ -128,13 +128,13 @@ static int parse_run(cnb__builder_config *c, const cnb_toml *run, const cnb_toml
 		const char *ref = cnb__toml_get_string(img, "image");
 		if (!ref)
 			return cnb__error_set(err, CNB_EINVAL, "%s: run.images[%zu] has no image", path, i);
-		cnb__run_image *out = &c->run_images[c->n_run_images++];
+		cnb__builder_run_image *out = &c->run_images[c->n_run_images++];
 		if (!(out->image = strdup(ref)) || !(out->mirrors = string_array(cnb__toml_get(img, "mirrors"))))
 			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	}
 	const char *stack_run = cnb__toml_get_string(stack, "run-image");
 	if (!c->n_run_images && stack_run) {
-		cnb__run_image *out = &c->run_images[c->n_run_images++];
+		cnb__builder_run_image *out = &c->run_images[c->n_run_images++];
 		if (!(out->image = strdup(stack_run)) ||
 		    !(out->mirrors = string_array(cnb__toml_get(stack, "run-image-mirrors"))))
 			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
@@ -145,7 +145,7 @@ static int parse_run(cnb__builder_config *c, const cnb_toml *run, const cnb_toml
 }
 
 /* [system.pre] or [system.post]: buildpacks = [{ id, version, optional }] (pack builder.toml). */
-static int parse_system_group(cnb__order_group *out, const cnb_toml *part, const char *which, const char *path,
+static int parse_system_group(cnb__lifecycle_order_group *out, const cnb_toml *part, const char *which, const char *path,
 			      cnb_error **err)
 {
 	const cnb_toml *list = cnb__toml_get(part, "buildpacks");
@@ -159,7 +159,7 @@ static int parse_system_group(cnb__order_group *out, const cnb_toml *part, const
 		const char *id = cnb__toml_get_string(bp, "id");
 		if (!id)
 			return cnb__error_set(err, CNB_EINVAL, "%s: [system.%s] buildpacks[%zu] needs an id", path, which, i);
-		cnb__order_elem *e = &out->elems[out->n++];
+		cnb__lifecycle_order_elem *e = &out->elems[out->n++];
 		cnb__toml_bool(cnb__toml_get(bp, "optional"), &e->optional);
 		e->id = strdup(id);
 		e->version = dup_or_null(cnb__toml_get_string(bp, "version"));
@@ -229,9 +229,9 @@ int cnb__builder_config_load(cnb__builder_config **out, const char *path, cnb_er
 	if (r == 0 && !cnb__toml_get(doc, "order"))
 		r = cnb__error_set(err, CNB_EINVAL, "%s: no [[order]]: a builder needs at least one group", path);
 	if (r == 0)
-		r = cnb__order_parse(&c->order, cnb__toml_get(doc, "order"), path, err);
+		r = cnb__lifecycle_order_parse(&c->order, cnb__toml_get(doc, "order"), path, err);
 	if (r == 0)
-		r = cnb__order_parse(&c->order_ext, cnb__toml_get(doc, "order-extensions"), path, err);
+		r = cnb__lifecycle_order_parse(&c->order_ext, cnb__toml_get(doc, "order-extensions"), path, err);
 	for (size_t g = 0; r == 0 && g < c->order_ext.n; g++)
 		for (size_t i = 0; i < c->order_ext.groups[g].n; i++)
 			c->order_ext.groups[g].elems[i].extension = true;
@@ -267,9 +267,9 @@ void cnb__builder_config_free(cnb__builder_config *c)
 		free(c->buildpacks[i].uri);
 	}
 	free(c->buildpacks);
-	cnb__order_free(&c->order);
-	cnb__order_free(&c->order_ext);
-	cnb__order_free(&c->system);
+	cnb__lifecycle_order_free(&c->order);
+	cnb__lifecycle_order_free(&c->order_ext);
+	cnb__lifecycle_order_free(&c->system);
 	cnb__strv_free(c->targets);
 	cnb__strv_free(c->unknown);
 	for (size_t i = 0; i < c->n_build_env; i++) {

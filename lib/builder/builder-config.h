@@ -26,24 +26,24 @@ typedef struct cnb__builder_env {
 	char *delim;  /* may be NULL */
 } cnb__builder_env;
 
-typedef struct cnb__run_image {
+typedef struct cnb__builder_run_image {
 	char *image;
 	char **mirrors; /* NULL-terminated */
-} cnb__run_image;
+} cnb__builder_run_image;
 
 typedef struct cnb__builder_config {
 	char *description;
 	cnb__builder_bp *buildpacks;
 	size_t n_buildpacks;
-	cnb__order order;
-	cnb__order order_ext; /* [[order-extensions]]: every element marked extension */
+	cnb__lifecycle_order order;
+	cnb__lifecycle_order order_ext; /* [[order-extensions]]: every element marked extension */
 	char *build_image;
 	cnb__builder_env *build_env;
 	size_t n_build_env;
-	cnb__run_image *run_images;
+	cnb__builder_run_image *run_images;
 	size_t n_run_images;
 	char *stack_id; /* [stack] id, for io.buildpacks.stack.id and stack.toml */
-	cnb__order system; /* [system]: groups[0] = [system.pre], groups[1] = [system.post]; n = 0 when absent */
+	cnb__lifecycle_order system; /* [system]: groups[0] = [system.pre], groups[1] = [system.post]; n = 0 when absent */
 	char **targets;    /* [[targets]] as "linux/arch[/variant]", NULL-terminated; NULL without targets */
 	size_t n_targets;
 	bool lifecycle;    /* [lifecycle] given: libcnb builders run libcnb's lifecycle, so it is reported */

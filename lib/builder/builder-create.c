@@ -23,18 +23,18 @@
 
 typedef struct builder_state {
 	cnb__builder_config *config;
-	cnb__bp_set bps;  /* the [[buildpacks]] (and what packages bring along), in file order */
-	cnb__order order; /* [[order]] with every version filled in */
-	cnb__order order_ext; /* [[order-extensions]], the same */
-	cnb__order system; /* [system] pre and post, the same */
+	cnb__builder_bp_set bps;  /* the [[buildpacks]] (and what packages bring along), in file order */
+	cnb__lifecycle_order order; /* [[order]] with every version filled in */
+	cnb__lifecycle_order order_ext; /* [[order-extensions]], the same */
+	cnb__lifecycle_order system; /* [system] pre and post, the same */
 } builder_state;
 
 static void state_clear(builder_state *s)
 {
-	cnb__bp_set_clear(&s->bps);
-	cnb__order_free(&s->order);
-	cnb__order_free(&s->order_ext);
-	cnb__order_free(&s->system);
+	cnb__builder_bp_set_clear(&s->bps);
+	cnb__lifecycle_order_free(&s->order);
+	cnb__lifecycle_order_free(&s->order_ext);
+	cnb__lifecycle_order_free(&s->system);
 	cnb__builder_config_free(s->config);
 }
 
@@ -46,9 +46,9 @@ static int add_buildpack(builder_state *s, cnb_ctx *ctx, const cnb__builder_bp *
 	struct stat st;
 	size_t at = 0;
 	int r = ref->uri[0] == '/' && stat(ref->uri, &st) == 0 && S_ISDIR(st.st_mode)
-			? cnb__bp_set_add_dir(&s->bps, ctx, ref->uri, ref->id, ref->version, &at, err)
-			: cnb__bp_set_add_package(&s->bps, ctx, ref->uri, platform, ref->id, ref->version, &at, err);
-	const cnb__bp_descriptor *bp = r == 0 ? s->bps.mods[at].bp : NULL;
+			? cnb__builder_bp_set_add_dir(&s->bps, ctx, ref->uri, ref->id, ref->version, &at, err)
+			: cnb__builder_bp_set_add_package(&s->bps, ctx, ref->uri, platform, ref->id, ref->version, &at, err);
+	const cnb__lifecycle_bp_descriptor *bp = r == 0 ? s->bps.mods[at].bp : NULL;
 	if (bp && bp->extension != ref->extension)
 		r = cnb__error_set(err, CNB_EINVAL, "%s is %s %s@%s: list it under [[%s]]", ref->uri,
 				   bp->extension ? "an image extension" : "a buildpack", bp->id, bp->version,
@@ -58,7 +58,7 @@ static int add_buildpack(builder_state *s, cnb_ctx *ctx, const cnb__builder_bp *
 
 static int env_uint(const json_t *config, const char *name, uint32_t *out)
 {
-	const char *v = cnb__image_env_get(cnb__image_config_env(config), name);
+	const char *v = cnb__export_image_env_get(cnb__export_image_config_env(config), name);
 	char *end = NULL;
 	unsigned long n = v ? strtoul(v, &end, 10) : 0;
 	if (!v || !*v || *end || n > UINT32_MAX)
@@ -78,7 +78,7 @@ static int add_config_layer(cnb_ctx *ctx, builder_state *s, cnb__oci_image *img,
 	if (r == 0)
 		r = cnb__oci_layer_from_tar(ctx, tar, &layer, err);
 	if (r == 0)
-		r = cnb__bp_layer_append(img, &layer, "Builder config: order, run image, build-config env", err);
+		r = cnb__builder_bp_layer_append(img, &layer, "Builder config: order, run image, build-config env", err);
 	cnb__oci_layer_clear(&layer);
 	return r;
 }
@@ -91,11 +91,11 @@ static int build_image(cnb_ctx *ctx, builder_state *s, cnb__oci_image *img, cnb_
 				      "build image %s: config Env needs numeric CNB_USER_ID and CNB_GROUP_ID (platform spec, "
 				      "Build Image): set them on the build image",
 				      s->config->build_image);
-	int r = cnb__bp_set_append_layers(&s->bps, img, err);
+	int r = cnb__builder_bp_set_append_layers(&s->bps, img, err);
 	if (r == 0)
 		r = add_config_layer(ctx, s, img, uid, gid, err);
 	json_t *config = r == 0 ? cnb__oci_image_config_edit(img) : NULL;
-	json_t *labels = config ? cnb__image_config_labels(config) : NULL;
+	json_t *labels = config ? cnb__export_image_config_labels(config) : NULL;
 	if (r == 0 && !labels)
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	if (r == 0)
@@ -124,10 +124,10 @@ static int build_image(cnb_ctx *ctx, builder_state *s, cnb__oci_image *img, cnb_
 static void report_unused(cnb_ctx *ctx, const cnb__builder_config *c, const char *config_path)
 {
 	if (c->lifecycle)
-		cnb__log(ctx, CNB_LOG_WARN, "%s: [lifecycle] is not used: a libcnb builder runs libcnb's own lifecycle "
+		cnb__api_log(ctx, CNB_LOG_WARN, "%s: [lifecycle] is not used: a libcnb builder runs libcnb's own lifecycle "
 			 "(cnb-lifecycle, Platform API 0.12 to 0.15), whatever uri or version it names", config_path);
 	for (char **k = c->unknown; k && *k; k++)
-		cnb__log(ctx, CNB_LOG_WARN, "%s: unknown key \"%s\" is ignored (not part of builder.toml)", config_path, *k);
+		cnb__api_log(ctx, CNB_LOG_WARN, "%s: unknown key \"%s\" is ignored (not part of builder.toml)", config_path, *k);
 }
 
 /* One builder manifest for `platform` (NULL: the host's): buildpacks and build image of that platform.
@@ -138,17 +138,17 @@ static int create_one(cnb_ctx *ctx, const char *config_path, const char *platfor
 	_cleanup_oci_image_ cnb__oci_image *img = NULL;
 	int r = cnb__builder_config_load(&s->config, config_path, err);
 	if (r == 0)
-		r = cnb__bp_set_init(&s->bps, err);
+		r = cnb__builder_bp_set_init(&s->bps, err);
 	for (size_t i = 0; r == 0 && i < s->config->n_buildpacks; i++)
 		r = add_buildpack(s, ctx, &s->config->buildpacks[i], platform, err);
 	if (r == 0)
-		r = cnb__bp_set_resolve_order(&s->bps, &s->config->order, config_path, &s->order, err);
+		r = cnb__builder_bp_set_resolve_order(&s->bps, &s->config->order, config_path, &s->order, err);
 	if (r == 0 && s->config->order_ext.n)
-		r = cnb__bp_set_resolve_order(&s->bps, &s->config->order_ext, config_path, &s->order_ext, err);
+		r = cnb__builder_bp_set_resolve_order(&s->bps, &s->config->order_ext, config_path, &s->order_ext, err);
 	if (r == 0 && s->config->system.n)
-		r = cnb__bp_set_resolve_order(&s->bps, &s->config->system, config_path, &s->system, err);
+		r = cnb__builder_bp_set_resolve_order(&s->bps, &s->config->system, config_path, &s->system, err);
 	if (r == 0)
-		r = cnb__bp_set_check_composites(&s->bps, err);
+		r = cnb__builder_bp_set_check_composites(&s->bps, err);
 	if (r == 0 && ((r = cnb__oci_image_pull(ctx, s->config->build_image, platform, &img, err)) < 0 ||
 		       (r = cnb__oci_image_check_platform(img, platform, err)) < 0))
 		cnb__error_prefix(err, "build image");
@@ -175,7 +175,7 @@ int cnb__builder_create(cnb_ctx *ctx, const char *config_path, const char *dst, 
 	builder_state states[CNB_BUILDER_MAX_TARGETS] = { 0 };
 	for (size_t i = 0; r == 0 && i < (n ? n : 1); i++) {
 		if (n)
-			cnb__log(ctx, CNB_LOG_INFO, "builder %s: target %s", dst, config->targets[i]);
+			cnb__api_log(ctx, CNB_LOG_INFO, "builder %s: target %s", dst, config->targets[i]);
 		r = create_one(ctx, config_path, n ? config->targets[i] : platform, &states[i], &imgs[i], err);
 		if (r < 0 && n)
 			cnb__error_prefix(err, "target %s", config->targets[i]);

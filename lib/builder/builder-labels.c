@@ -15,7 +15,7 @@ static json_t *string_list(const char *const *list)
 	return arr;
 }
 
-static json_t *run_image_json(const cnb__run_image *ri)
+static json_t *run_image_json(const cnb__builder_run_image *ri)
 {
 	return json_pack("{s:s, s:o}", "image", ri->image, "mirrors", string_list((const char *const *)ri->mirrors));
 }
@@ -31,7 +31,7 @@ static void set_if(json_t *obj, const char *key, const char *value)
 		json_object_set_new(obj, key, json_string(value));
 }
 
-static json_t *module_info(const cnb__bp_descriptor *bp)
+static json_t *module_info(const cnb__lifecycle_bp_descriptor *bp)
 {
 	json_t *info = json_pack("{s:s, s:s}", "id", bp->id, "version", bp->version);
 	set_if(info, "homepage", bp->homepage);
@@ -39,7 +39,7 @@ static json_t *module_info(const cnb__bp_descriptor *bp)
 	return info;
 }
 
-json_t *cnb__builder_metadata_label(const cnb__builder_config *c, const cnb__bp_set *set)
+json_t *cnb__builder_metadata_label(const cnb__builder_config *c, const cnb__builder_bp_set *set)
 {
 	json_t *bps = json_array(), *exts = json_array(), *images = json_array();
 	for (size_t i = 0; bps && exts && i < set->n; i++)
@@ -62,13 +62,13 @@ json_t *cnb__builder_metadata_label(const cnb__builder_config *c, const cnb__bp_
 	return meta;
 }
 
-static json_t *order_json(const cnb__order *order)
+static json_t *order_json(const cnb__lifecycle_order *order)
 {
 	json_t *groups = json_array();
 	for (size_t g = 0; groups && g < order->n; g++) {
 		json_t *group = json_array();
 		for (size_t i = 0; group && i < order->groups[g].n; i++) {
-			const cnb__order_elem *e = &order->groups[g].elems[i];
+			const cnb__lifecycle_order_elem *e = &order->groups[g].elems[i];
 			json_t *elem = json_pack("{s:s, s:s}", "id", e->id, "version", e->version);
 			if (e->optional)
 				json_object_set_new(elem, "optional", json_true());
@@ -79,11 +79,11 @@ static json_t *order_json(const cnb__order *order)
 	return groups;
 }
 
-static json_t *targets_json(const cnb__bp_descriptor *bp)
+static json_t *targets_json(const cnb__lifecycle_bp_descriptor *bp)
 {
 	json_t *arr = json_array();
 	for (size_t i = 0; arr && i < bp->n_targets; i++) {
-		const cnb__target *t = &bp->targets[i];
+		const cnb__lifecycle_target *t = &bp->targets[i];
 		json_t *target = json_object();
 		set_if(target, "os", t->os);
 		set_if(target, "arch", t->arch);
@@ -103,11 +103,11 @@ static json_t *targets_json(const cnb__bp_descriptor *bp)
 	return arr;
 }
 
-static json_t *layer_info(const cnb__bp_module *m)
+static json_t *layer_info(const cnb__builder_bp_module *m)
 {
 	if (m->info)
 		return json_deep_copy(m->info);
-	const cnb__bp_descriptor *bp = m->bp;
+	const cnb__lifecycle_bp_descriptor *bp = m->bp;
 	json_t *info = json_pack("{s:s, s:s}", "api", bp->api_text, "layerDiffID", m->layer.diff_id);
 	set_if(info, "homepage", bp->homepage);
 	set_if(info, "name", bp->name);
@@ -118,11 +118,11 @@ static json_t *layer_info(const cnb__bp_module *m)
 	return info;
 }
 
-json_t *cnb__builder_layers_label(const cnb__bp_set *set, bool extensions)
+json_t *cnb__builder_layers_label(const cnb__builder_bp_set *set, bool extensions)
 {
 	json_t *root = json_object();
 	for (size_t i = 0; root && i < set->n; i++) {
-		const cnb__bp_descriptor *bp = set->mods[i].bp;
+		const cnb__lifecycle_bp_descriptor *bp = set->mods[i].bp;
 		if (bp->extension != extensions)
 			continue;
 		json_t *info = layer_info(&set->mods[i]);
@@ -134,12 +134,12 @@ json_t *cnb__builder_layers_label(const cnb__bp_set *set, bool extensions)
 	return root;
 }
 
-json_t *cnb__buildpackage_metadata_label(const cnb__bp_descriptor *top)
+json_t *cnb__builder_buildpackage_metadata_label(const cnb__lifecycle_bp_descriptor *top)
 {
 	return module_info(top);
 }
 
-json_t *cnb__builder_order_label(const cnb__order *order)
+json_t *cnb__builder_order_label(const cnb__lifecycle_order *order)
 {
 	return order_json(order);
 }

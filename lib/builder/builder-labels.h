@@ -9,14 +9,14 @@
 #include "lib/lifecycle/spec/buildpack-descriptor.h"
 
 /* io.buildpacks.builder.metadata */
-json_t *cnb__builder_metadata_label(const cnb__builder_config *c, const cnb__bp_set *bps);
+json_t *cnb__builder_metadata_label(const cnb__builder_config *c, const cnb__builder_bp_set *bps);
 /* io.buildpacks.buildpack.layers (builders and buildpackages): entries from packages are kept as they are.
  * With `extensions`: io.buildpacks.extension.layers, the same shape for the image extensions. */
-json_t *cnb__builder_layers_label(const cnb__bp_set *bps, bool extensions);
+json_t *cnb__builder_layers_label(const cnb__builder_bp_set *bps, bool extensions);
 /* io.buildpacks.buildpackage.metadata: {"id","version","name"?,"homepage"?} of the top buildpack. */
-json_t *cnb__buildpackage_metadata_label(const cnb__bp_descriptor *top);
+json_t *cnb__builder_buildpackage_metadata_label(const cnb__lifecycle_bp_descriptor *top);
 /* io.buildpacks.buildpack.order (and io.buildpacks.buildpack.order-extensions) */
-json_t *cnb__builder_order_label(const cnb__order *order);
+json_t *cnb__builder_order_label(const cnb__lifecycle_order *order);
 
 /* Sets labels[key] to the compact, key-sorted JSON text of `value` (taken; NULL means OOM). */
 int cnb__builder_set_label(json_t *labels, const char *key, json_t *value, cnb_error **err);

@@ -33,16 +33,16 @@ static int with_tar(const char *tar_path, int (*fill)(cnb__tar *, const void *, 
 }
 
 typedef struct bp_layer_args {
-	const cnb__bp_descriptor *bp;
+	const cnb__lifecycle_bp_descriptor *bp;
 	size_t *setid_stripped;
 } bp_layer_args;
 
 static int fill_bp(cnb__tar *t, const void *arg, cnb_error **err)
 {
 	const bp_layer_args *a = arg;
-	const cnb__bp_descriptor *bp = a->bp;
+	const cnb__lifecycle_bp_descriptor *bp = a->bp;
 	const cnb__tar_norm files = { 0, 0, CNB_TAR_EPOCH, a->setid_stripped };
-	_cleanup_free_ char *esc = cnb__bp_escape_id(bp->id);
+	_cleanup_free_ char *esc = cnb__lifecycle_bp_escape_id(bp->id);
 	_cleanup_free_ char *dest = NULL;
 	/* Image extensions go to /cnb/extensions (platform.md "Image Extensions Directory Layout"). */
 	if (!esc || asprintf(&dest, "/cnb/%s/%s/%s", bp->extension ? "extensions" : "buildpacks", esc, bp->version) < 0)
@@ -50,10 +50,10 @@ static int fill_bp(cnb__tar *t, const void *arg, cnb_error **err)
 	int r = cnb__tar_add_parents(t, dest, 0755, &root_owned, err);
 	if (r == 0)
 		r = cnb__tar_add_tree(t, AT_FDCWD, bp->dir, dest, &files, err);
-	return r < 0 ? cnb__error_prefix(err, "%s %s@%s", cnb__bp_kind(bp), bp->id, bp->version) : 0;
+	return r < 0 ? cnb__error_prefix(err, "%s %s@%s", cnb__lifecycle_bp_kind(bp), bp->id, bp->version) : 0;
 }
 
-int cnb__builder_write_bp_layer(const cnb__bp_descriptor *bp, const char *tar_path, size_t *setid_stripped,
+int cnb__builder_write_bp_layer(const cnb__lifecycle_bp_descriptor *bp, const char *tar_path, size_t *setid_stripped,
 				cnb_error **err)
 {
 	*setid_stripped = 0;
@@ -81,12 +81,12 @@ static int write_doc(cnb_toml *root, bool built, cnb__buf *out, cnb_error **err)
 }
 
 /* The elements of one group as an array of {id, version[, optional]} tables. */
-static cnb_toml *group_array(const cnb__order_group *g)
+static cnb_toml *group_array(const cnb__lifecycle_order_group *g)
 {
 	cnb_toml *group = cnb__toml_new_array();
 	bool ok = group != NULL;
 	for (size_t i = 0; ok && i < g->n; i++) {
-		const cnb__order_elem *e = &g->elems[i];
+		const cnb__lifecycle_order_elem *e = &g->elems[i];
 		cnb_toml *bp = cnb__toml_new_table();
 		ok = bp && cnb__toml_set(bp, "id", cnb__toml_new_string(e->id)) == 0 &&
 		     cnb__toml_set(bp, "version", cnb__toml_new_string(e->version)) == 0 &&
@@ -99,7 +99,7 @@ static cnb_toml *group_array(const cnb__order_group *g)
 }
 
 /* root[key] = [{group = [...]}, ...]; false on OOM. */
-static bool add_groups(cnb_toml *root, const char *key, const cnb__order *order)
+static bool add_groups(cnb_toml *root, const char *key, const cnb__lifecycle_order *order)
 {
 	cnb_toml *groups = cnb__toml_new_array();
 	bool ok = groups && cnb__toml_set(root, key, groups) == 0;
@@ -110,7 +110,7 @@ static bool add_groups(cnb_toml *root, const char *key, const cnb__order *order)
 	return ok;
 }
 
-int cnb__builder_order_toml(const cnb__order *order, const cnb__order *extensions, cnb__buf *out, cnb_error **err)
+int cnb__builder_order_toml(const cnb__lifecycle_order *order, const cnb__lifecycle_order *extensions, cnb__buf *out, cnb_error **err)
 {
 	cnb_toml *root = cnb__toml_new_table();
 	bool ok = root && add_groups(root, "order", order) &&
@@ -119,7 +119,7 @@ int cnb__builder_order_toml(const cnb__order *order, const cnb__order *extension
 }
 
 /* system.toml (platform.md "system.toml"): [[system.pre.buildpacks]], [[system.post.buildpacks]]. */
-static int system_toml(const cnb__order *system, cnb__buf *out, cnb_error **err)
+static int system_toml(const cnb__lifecycle_order *system, cnb__buf *out, cnb_error **err)
 {
 	cnb_toml *root = cnb__toml_new_table(), *sys = cnb__toml_new_table();
 	bool ok = root && sys && cnb__toml_set(root, "system", sys) == 0;
@@ -157,9 +157,9 @@ static int stack_toml(const cnb__builder_config *c, cnb__buf *out, cnb_error **e
 
 typedef struct config_layer_args {
 	const cnb__builder_config *c;
-	const cnb__order *order;
-	const cnb__order *extensions; /* resolved [[order-extensions]], or one with n = 0 */
-	const cnb__order *system; /* resolved [system], or one with n = 0 */
+	const cnb__lifecycle_order *order;
+	const cnb__lifecycle_order *extensions; /* resolved [[order-extensions]], or one with n = 0 */
+	const cnb__lifecycle_order *system; /* resolved [system], or one with n = 0 */
 	uint32_t uid, gid;
 } config_layer_args;
 
@@ -217,8 +217,8 @@ static int fill_config(cnb__tar *t, const void *arg, cnb_error **err)
 	return r;
 }
 
-int cnb__builder_write_config_layer(const cnb__builder_config *c, const cnb__order *order,
-				    const cnb__order *extensions, const cnb__order *system, uint32_t uid, uint32_t gid,
+int cnb__builder_write_config_layer(const cnb__builder_config *c, const cnb__lifecycle_order *order,
+				    const cnb__lifecycle_order *extensions, const cnb__lifecycle_order *system, uint32_t uid, uint32_t gid,
 				    const char *tar_path, cnb_error **err)
 {
 	config_layer_args a = { c, order, extensions, system, uid, gid };

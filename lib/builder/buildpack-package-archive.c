@@ -84,7 +84,7 @@ static int fill_archive(cnb__tar *t, const cnb__oci_image *img, cnb_error **err)
 	return r;
 }
 
-int cnb__bp_archive_write(cnb__oci_image *img, const char *path, cnb_error **err)
+int cnb__builder_bp_archive_write(cnb__oci_image *img, const char *path, cnb_error **err)
 {
 	int r = cnb__oci_image_serialize(img, err);
 	if (r < 0)
@@ -106,13 +106,13 @@ int cnb__bp_archive_write(cnb__oci_image *img, const char *path, cnb_error **err
 
 /* ---- reading ---- */
 
-void cnb__bp_archive_reader_free(struct archive **a)
+void cnb__builder_bp_archive_reader_free(struct archive **a)
 {
 	if (*a)
 		archive_read_free(*a);
 }
 
-int cnb__bp_archive_open(struct archive **out, int fd, cnb_error **err)
+int cnb__builder_bp_archive_open(struct archive **out, int fd, cnb_error **err)
 {
 	struct archive *a = archive_read_new();
 	if (!a)
@@ -128,7 +128,7 @@ int cnb__bp_archive_open(struct archive **out, int fd, cnb_error **err)
 	return 0;
 }
 
-int cnb__bp_archive_next(struct archive *a, struct archive_entry **e, size_t n, cnb_error **err)
+int cnb__builder_bp_archive_next(struct archive *a, struct archive_entry **e, size_t n, cnb_error **err)
 {
 	int ar = archive_read_next_header(a, e);
 	if (ar == ARCHIVE_EOF)
@@ -213,7 +213,7 @@ static int unpack_entries(struct archive *a, const char *layout_dir, cnb_error *
 	uint64_t total = 0;
 	bool have_index = false;
 	for (size_t n = 0;; n++) {
-		int more = cnb__bp_archive_next(a, &e, n, err);
+		int more = cnb__builder_bp_archive_next(a, &e, n, err);
 		if (more <= 0) {
 			if (more < 0)
 				return more;
@@ -241,15 +241,15 @@ static int unpack_entries(struct archive *a, const char *layout_dir, cnb_error *
 	return 0;
 }
 
-int cnb__bp_archive_unpack(const char *path, const char *layout_dir, cnb_error **err)
+int cnb__builder_bp_archive_unpack(const char *path, const char *layout_dir, cnb_error **err)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return cnb__error_errno(err, errno == ENOENT ? CNB_ENOTFOUND : CNB_EIO, errno, "open %s", path);
-	_cleanup_(cnb__bp_archive_reader_free) struct archive *a = NULL;
+	_cleanup_(cnb__builder_bp_archive_reader_free) struct archive *a = NULL;
 	int r = cnb__mkdir_p(layout_dir, 0700, err);
 	if (r == 0)
-		r = cnb__bp_archive_open(&a, fd, err);
+		r = cnb__builder_bp_archive_open(&a, fd, err);
 	if (r == 0)
 		r = unpack_entries(a, layout_dir, err);
 	return r < 0 ? cnb__error_prefix(err, "%s is not a buildpackage (.cnb: an OCI image layout in a tar)", path) : 0;

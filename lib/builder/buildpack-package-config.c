@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int parse(cnb__package_config *c, const cnb_toml *doc, const char *path, const char *base, cnb_error **err)
+static int parse(cnb__builder_package_config *c, const cnb_toml *doc, const char *path, const char *base, cnb_error **err)
 {
 	/* An image extension's package.toml says [extension] (pack extension package). */
 	const char *uri = cnb__toml_get_string(cnb__toml_get(doc, "buildpack"), "uri");
@@ -46,24 +46,24 @@ static int parse(cnb__package_config *c, const cnb_toml *doc, const char *path, 
 	return cnb__builder_targets_parse(&c->targets, &c->n_targets, cnb__toml_get(doc, "targets"), path, false, err);
 }
 
-int cnb__package_config_load(cnb__package_config **out, const char *path, cnb_error **err)
+int cnb__builder_package_config_load(cnb__builder_package_config **out, const char *path, cnb_error **err)
 {
 	cnb_toml *doc = NULL;
 	if (cnb__toml_parse_file(&doc, path, err) < 0)
 		return cnb__error_prefix(err, "package config");
 	_cleanup_free_ char *path_copy = strdup(path);
-	cnb__package_config *c = calloc(1, sizeof(*c));
+	cnb__builder_package_config *c = calloc(1, sizeof(*c));
 	int r = c && path_copy ? parse(c, doc, path, dirname(path_copy), err) : cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	cnb__toml_free(doc);
 	if (r < 0) {
-		cnb__package_config_free(c);
+		cnb__builder_package_config_free(c);
 		return r;
 	}
 	*out = c;
 	return 0;
 }
 
-void cnb__package_config_free(cnb__package_config *c)
+void cnb__builder_package_config_free(cnb__builder_package_config *c)
 {
 	if (!c)
 		return;

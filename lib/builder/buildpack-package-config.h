@@ -10,16 +10,16 @@
 #include <stddef.h>
 #include <cnb/error.h>
 
-typedef struct cnb__package_config {
+typedef struct cnb__builder_package_config {
 	char *buildpack_uri; /* absolute path */
 	char **dependencies; /* resolved uris, n_dependencies of them */
 	size_t n_dependencies;
 	char *os;            /* "linux" */
 	char **targets;      /* [[targets]] as "linux/arch[/variant]" (platform-targets.h), or NULL */
 	size_t n_targets;
-} cnb__package_config;
+} cnb__builder_package_config;
 
-int cnb__package_config_load(cnb__package_config **out, const char *path, cnb_error **err);
-void cnb__package_config_free(cnb__package_config *c);
+int cnb__builder_package_config_load(cnb__builder_package_config **out, const char *path, cnb_error **err);
+void cnb__builder_package_config_free(cnb__builder_package_config *c);
 
 #endif

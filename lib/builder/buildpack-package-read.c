@@ -14,14 +14,14 @@
 #define EXT_LAYERS_LABEL "io.buildpacks.extension.layers"
 #define METADATA_LABEL "io.buildpacks.buildpackage.metadata"
 
-void cnb__bp_package_clear(cnb__bp_package *p)
+void cnb__builder_bp_package_clear(cnb__builder_bp_package *p)
 {
 	free(p->uri);
 	cnb__oci_image_free(p->img);
 	json_decref(p->layers);
 	free(p->id);
 	free(p->version);
-	*p = (cnb__bp_package){ 0 };
+	*p = (cnb__builder_bp_package){ 0 };
 }
 
 static const char *label_text(const cnb__oci_image *img, const char *key)
@@ -58,7 +58,7 @@ static bool layers_label_valid(const json_t *layers)
 	return true;
 }
 
-static int read_labels(cnb__bp_package *p, cnb_error **err)
+static int read_labels(cnb__builder_bp_package *p, cnb_error **err)
 {
 	json_t *meta = label_json(p->img, METADATA_LABEL);
 	const char *id = json_string_value(json_object_get(meta, "id"));
@@ -82,17 +82,17 @@ static int read_labels(cnb__bp_package *p, cnb_error **err)
 	return r;
 }
 
-int cnb__bp_package_open(cnb__bp_package *out, cnb_ctx *ctx, const char *uri, const char *platform,
+int cnb__builder_bp_package_open(cnb__builder_bp_package *out, cnb_ctx *ctx, const char *uri, const char *platform,
 			 const char *scratch_dir, cnb_error **err)
 {
-	*out = (cnb__bp_package){ 0 };
+	*out = (cnb__builder_bp_package){ 0 };
 	if (!(out->uri = strdup(uri)))
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	_cleanup_free_ char *src = NULL;
 	struct stat st;
 	int r = 0;
 	if (uri[0] == '/' && stat(uri, &st) == 0 && S_ISREG(st.st_mode)) {
-		if ((r = cnb__bp_archive_unpack(uri, scratch_dir, err)) == 0 && asprintf(&src, "oci:%s", scratch_dir) < 0)
+		if ((r = cnb__builder_bp_archive_unpack(uri, scratch_dir, err)) == 0 && asprintf(&src, "oci:%s", scratch_dir) < 0)
 			r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	} else if (uri[0] == '/') {
 		r = cnb__error_set(err, CNB_ENOTFOUND, "%s: no such file or directory", uri);
@@ -105,13 +105,13 @@ int cnb__bp_package_open(cnb__bp_package *out, cnb_ctx *ctx, const char *uri, co
 	if (r == 0)
 		r = read_labels(out, err);
 	if (r < 0) {
-		cnb__bp_package_clear(out);
+		cnb__builder_bp_package_clear(out);
 		return cnb__error_prefix(err, "buildpackage %s", uri);
 	}
 	return 0;
 }
 
-const cnb__oci_layer *cnb__bp_package_layer(const cnb__bp_package *p, const json_t *info)
+const cnb__oci_layer *cnb__builder_bp_package_layer(const cnb__builder_bp_package *p, const json_t *info)
 {
 	const char *diff_id = json_string_value(json_object_get(info, "layerDiffID"));
 	for (size_t i = 0; diff_id && i < p->img->n_layers; i++)
@@ -186,7 +186,7 @@ static cnb_toml *descriptor_doc(const char *id, const char *version, const json_
 	return doc;
 }
 
-int cnb__bp_package_descriptor(cnb__bp_descriptor **out, const cnb__bp_package *p, const char *id,
+int cnb__builder_bp_package_descriptor(cnb__lifecycle_bp_descriptor **out, const cnb__builder_bp_package *p, const char *id,
 			       const char *version, const json_t *info, cnb_error **err)
 {
 	cnb_toml *doc = descriptor_doc(id, version, info, p->extension);
@@ -196,7 +196,7 @@ int cnb__bp_package_descriptor(cnb__bp_descriptor **out, const cnb__bp_package *
 		cnb__toml_free(doc);
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	}
-	int r = cnb__bp_descriptor_parse(out, doc, p->uri, where, err);
+	int r = cnb__lifecycle_bp_descriptor_parse(out, doc, p->uri, where, err);
 	cnb__toml_free(doc);
 	return r < 0 ? cnb__error_prefix(err, "buildpackage %s", p->uri) : 0;
 }

@@ -12,28 +12,28 @@
 #include "lib/lifecycle/spec/buildpack-descriptor.h"
 #include "oci/image.h"
 
-typedef struct cnb__bp_package {
+typedef struct cnb__builder_bp_package {
 	char *uri;          /* as given, for messages */
 	cnb__oci_image *img;
 	json_t *layers;     /* io.buildpacks.buildpack.layers: {"<id>":{"<version>":{…}}} */
 	bool extension;     /* an image extension's package: the layers come from io.buildpacks.extension.layers */
 	char *id, *version; /* io.buildpacks.buildpackage.metadata: the top buildpack */
-} cnb__bp_package;
+} cnb__builder_bp_package;
 
 /*
  * Opens the buildpackage at `uri` (a .cnb path, "docker://REF", "oci:DIR[:TAG]" or a plain REF);
  * a .cnb is unpacked below `scratch_dir`, which must outlive the package. Every layer is local and
  * verified afterwards. Not a buildpackage: CNB_EINVAL, naming what is missing.
  */
-int cnb__bp_package_open(cnb__bp_package *out, cnb_ctx *ctx, const char *uri, const char *platform,
+int cnb__builder_bp_package_open(cnb__builder_bp_package *out, cnb_ctx *ctx, const char *uri, const char *platform,
 			 const char *scratch_dir, cnb_error **err);
-void cnb__bp_package_clear(cnb__bp_package *p);
+void cnb__builder_bp_package_clear(cnb__builder_bp_package *p);
 
 /* The layer of label entry `info` (its layerDiffID), or NULL when the image has none. */
-const cnb__oci_layer *cnb__bp_package_layer(const cnb__bp_package *p, const json_t *info);
+const cnb__oci_layer *cnb__builder_bp_package_layer(const cnb__builder_bp_package *p, const json_t *info);
 
 /* A descriptor for label entry `info` of id@version: API checked as for buildpack.toml, order, targets. */
-int cnb__bp_package_descriptor(cnb__bp_descriptor **out, const cnb__bp_package *p, const char *id,
+int cnb__builder_bp_package_descriptor(cnb__lifecycle_bp_descriptor **out, const cnb__builder_bp_package *p, const char *id,
 			       const char *version, const json_t *info, cnb_error **err);
 
 #endif

@@ -11,7 +11,7 @@
  * labels. `as_file`: `dst` is a .cnb path; else "docker://REF" or "oci:DIR[:TAG]". Reproducible.
  * *out_digest (may be NULL): the manifest digest.
  */
-int cnb__buildpack_package(cnb_ctx *ctx, const char *config_path, const char *dst, bool as_file, const char *platform,
+int cnb__builder_buildpack_package(cnb_ctx *ctx, const char *config_path, const char *dst, bool as_file, const char *platform,
 			   char **out_digest, cnb_error **err);
 
 #endif

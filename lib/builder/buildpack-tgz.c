@@ -85,13 +85,13 @@ static int extract(const char *path, const char *dst, cnb_error **err)
 	_cleanup_close_ int root = r == 0 ? open(dst, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
 	if (r == 0 && root < 0)
 		r = cnb__error_errno(err, CNB_EIO, errno, "open %s", dst);
-	_cleanup_(cnb__bp_archive_reader_free) struct archive *a = NULL;
+	_cleanup_(cnb__builder_bp_archive_reader_free) struct archive *a = NULL;
 	if (r == 0)
-		r = cnb__bp_archive_open(&a, fd, err);
+		r = cnb__builder_bp_archive_open(&a, fd, err);
 	uint64_t total = 0;
 	struct archive_entry *e;
 	for (size_t n = 0; r == 0; n++) {
-		int more = cnb__bp_archive_next(a, &e, n, err);
+		int more = cnb__builder_bp_archive_next(a, &e, n, err);
 		if (more <= 0)
 			return more;
 		_cleanup_free_ char *rel = entry_path(e);
@@ -104,7 +104,7 @@ static int extract(const char *path, const char *dst, cnb_error **err)
 	return r;
 }
 
-int cnb__bp_set_add_archive(cnb__bp_set *s, cnb_ctx *ctx, const char *path, size_t *out_index, cnb_error **err)
+int cnb__builder_bp_set_add_archive(cnb__builder_bp_set *s, cnb_ctx *ctx, const char *path, size_t *out_index, cnb_error **err)
 {
 	_cleanup_free_ char *dir = NULL;
 	if (asprintf(&dir, "%s/archive-%zu", s->tmp_dir, s->n) < 0)
@@ -112,5 +112,5 @@ int cnb__bp_set_add_archive(cnb__bp_set *s, cnb_ctx *ctx, const char *path, size
 	int r = extract(path, dir, err);
 	if (r < 0)
 		return cnb__error_prefix(err, "buildpack %s (a tar or .tgz of a buildpack directory)", path);
-	return cnb__bp_set_add_dir(s, ctx, dir, NULL, NULL, out_index, err);
+	return cnb__builder_bp_set_add_dir(s, ctx, dir, NULL, NULL, out_index, err);
 }

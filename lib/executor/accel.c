@@ -18,12 +18,12 @@
 
 static const char *const names[] = { [CNB_ACCEL_KVM] = "kvm", [CNB_ACCEL_HVF] = "hvf", [CNB_ACCEL_TCG] = "tcg" };
 
-const char *cnb__accel_name(cnb__accel a)
+const char *cnb__executor_accel_name(cnb__accel a)
 {
 	return names[a];
 }
 
-unsigned cnb__accel_ready_timeout_ms(cnb__accel a)
+unsigned cnb__executor_accel_ready_timeout_ms(cnb__accel a)
 {
 	/* Accelerated, the guest is ready in well under a second; TCG on a loaded 2-core host in ~3 s. */
 	return a == CNB_ACCEL_TCG ? 120000 : 8000;
@@ -56,7 +56,7 @@ static bool known_to_fail(const cnb_ctx *ctx, const char *kernel, cnb__accel a)
 	return strstr(data, key) != NULL;
 }
 
-void cnb__accel_remember_failure(const cnb_ctx *ctx, const char *kernel, cnb__accel a)
+void cnb__executor_accel_remember_failure(const cnb_ctx *ctx, const char *kernel, cnb__accel a)
 {
 	_cleanup_free_ char *file = verdict_file(ctx), *key = verdict_key(kernel, a);
 	_cleanup_free_ char *dir = file ? strdup(file) : NULL;
@@ -70,7 +70,7 @@ void cnb__accel_remember_failure(const cnb_ctx *ctx, const char *kernel, cnb__ac
 		cnb__write_all(fd, key, strlen(key));
 }
 
-int cnb__accel_choose(const cnb_ctx *ctx, const char *kernel, cnb__accel *out)
+int cnb__executor_accel_choose(const cnb_ctx *ctx, const char *kernel, cnb__accel *out)
 {
 	const char *env = getenv("CNB_VM_ACCEL");
 	if (env && *env) {
@@ -89,7 +89,7 @@ int cnb__accel_choose(const cnb_ctx *ctx, const char *kernel, cnb__accel *out)
 	if (fd >= 0)
 		close(fd);
 	if (*out == CNB_ACCEL_KVM && known_to_fail(ctx, kernel, CNB_ACCEL_KVM)) {
-		cnb__log(ctx, CNB_LOG_DEBUG, "KVM failed with %s before: using TCG (CNB_VM_ACCEL=kvm retries)", kernel);
+		cnb__api_log(ctx, CNB_LOG_DEBUG, "KVM failed with %s before: using TCG (CNB_VM_ACCEL=kvm retries)", kernel);
 		*out = CNB_ACCEL_TCG;
 	}
 #endif

@@ -14,7 +14,7 @@
  *     (cnb-init, cnb-lifecycle, cnb-launcher...) from CNB_LIBEXEC_DIR (default: the installed
  *     libexecdir; tests point it at <build>/vmshim/image/libexec).
  *   - exactly `env` (nothing inherited), `cwd`, uid/gid with no supplementary groups, stdin
- *     /dev/null, stdout and stderr delivered line by line, live, to cnb__log(ctx, CNB_LOG_OUTPUT,
+ *     /dev/null, stdout and stderr delivered line by line, live, to cnb__api_log(ctx, CNB_LOG_OUTPUT,
  *     ...), or byte for byte to raw_stdout_fd and raw_stderr_fd (raw_output).
  *   - argv[0] without a '/' is searched in the step's own PATH.
  * Steps run in order; the first one that fails (exit code != 0, signal, timeout) ends the job.
@@ -39,7 +39,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct cnb__job_mount {
+typedef struct cnb__executor_job_mount {
 	const char *source; /* directory relative to job_dir (no "..", no symlinks), or NULL for a tmpfs */
 	const char *target; /* absolute path inside the root; created (no symlinks followed) if missing */
 	bool read_only;
@@ -50,18 +50,18 @@ typedef struct cnb__job_mount {
 	 * VM (writable job mounts, host directories); serialised for cnb-init. */
 	bool own_share;
 	/* With source NULL: a tar file relative to job_dir. The target is then a directory in the job's
-	 * local scratch storage (see cnb__jobrun_setup), filled from that tar read as one stream, owners
+	 * local scratch storage (see cnb__executor_jobrun_setup), filled from that tar read as one stream, owners
 	 * and modes as recorded in it: what the steps do there never crosses to the host file by file. */
 	const char *seed;
-} cnb__job_mount;
+} cnb__executor_job_mount;
 
 /* Whether `m` needs a 9p share of its own in the VM (the job share is read-only). */
-static inline bool cnb__job_mount_needs_share(const cnb__job_mount *m)
+static inline bool cnb__job_mount_needs_share(const cnb__executor_job_mount *m)
 {
 	return m->host_dir || (m->source && !m->read_only);
 }
 
-typedef struct cnb__job_step {
+typedef struct cnb__executor_job_step {
 	const char *name;   /* for logs and results */
 	char **argv;        /* NULL-terminated, at least one entry */
 	char **env;         /* NULL-terminated "K=V" list, or NULL for an empty environment */
@@ -72,14 +72,14 @@ typedef struct cnb__job_step {
 	 * untrusted code themselves (the image extender mounts an overlay and runs Dockerfile RUN steps
 	 * in namespaces of their own); the host executor refuses a job with such a step. */
 	bool privileged;
-} cnb__job_step;
+} cnb__executor_job_step;
 
-typedef struct cnb__job {
+typedef struct cnb__executor_job {
 	const char *rootfs;    /* host directory, read-only */
 	const char *job_dir;   /* host directory, read-write */
-	cnb__job_mount *mounts;
+	cnb__executor_job_mount *mounts;
 	size_t n_mounts;
-	cnb__job_step *steps;
+	cnb__executor_job_step *steps;
 	size_t n_steps;
 	bool network;          /* VM: slirp NIC 10.0.2.15/24; host: false = private net namespace */
 	const char *hostname;  /* NULL: "cnb" */
@@ -93,25 +93,25 @@ typedef struct cnb__job {
 	 * instead of the log (what `cnb vm run` and `cnb run` print, like docker run) */
 	bool raw_output;
 	int raw_stdout_fd, raw_stderr_fd;
-} cnb__job;
+} cnb__executor_job;
 
 /* Exit codes follow the shell: 128+N when killed by signal N. */
-typedef struct cnb__step_result {
+typedef struct cnb__executor_step_result {
 	int exit_code;
 	bool timed_out;
 	uint64_t duration_ms;
-	bool out_of_space; /* it failed with the job's local storage (cnb__job_mount.seed, /tmp...) full */
-} cnb__step_result;
+	bool out_of_space; /* it failed with the job's local storage (cnb__executor_job_mount.seed, /tmp...) full */
+} cnb__executor_step_result;
 
-typedef struct cnb__job_result {
-	cnb__step_result *steps; /* n_steps_run entries; the last one failed if the job stopped early */
+typedef struct cnb__executor_job_result {
+	cnb__executor_step_result *steps; /* n_steps_run entries; the last one failed if the job stopped early */
 	size_t n_steps_run;
 	uint64_t boot_ms;        /* executor start -> job environment ready (guest "ready" event) */
 	uint64_t setup_ms;       /* ready -> first step started: mounts, seeded directories filled */
 	uint64_t total_ms;       /* executor start -> everything torn down */
 	char accel[8];           /* "kvm", "hvf", "tcg" or "host" */
 	bool accel_fell_back;    /* the first accelerator hung at boot and TCG took over */
-} cnb__job_result;
+} cnb__executor_job_result;
 
 /*
  * Runs `job` with `executor` ("vm", "host", or NULL for "vm"). Blocks until the job ends; returns
@@ -121,12 +121,12 @@ typedef struct cnb__job_result {
  * Returns CNB_EVM when the VM/namespace could not start or died without a result (message carries
  * the last console lines), CNB_EINVAL for a bad job, CNB_EUNSUPPORTED for "host" off Linux, an
  * unknown architecture, or "host" with another architecture than the host's.
- * `out` is filled in either case; free it with cnb__job_result_free().
+ * `out` is filled in either case; free it with cnb__executor_job_result_free().
  */
-int cnb__executor_run(cnb_ctx *ctx, const char *executor, const cnb__job *job, int cancel_fd,
-		      cnb__job_result *out, cnb_error **err);
+int cnb__executor_run(cnb_ctx *ctx, const char *executor, const cnb__executor_job *job, int cancel_fd,
+		      cnb__executor_job_result *out, cnb_error **err);
 
-void cnb__job_result_free(cnb__job_result *r);
+void cnb__executor_job_result_free(cnb__executor_job_result *r);
 
 /* Directory holding the static guest tools on the host: $CNB_LIBEXEC_DIR or CNB_LIBEXECDIR. */
 const char *cnb__executor_libexec_dir(void);

@@ -30,7 +30,7 @@ typedef struct line_stream {
 	bool discarding; /* inside an over-long event line: drop it up to the next newline */
 } line_stream;
 
-int cnb__guest_watch_init(cnb__guest_watch *w, cnb__job_result *result, size_t n_steps, int cancel_fd)
+int cnb__executor_guest_watch_init(cnb__executor_guest_watch *w, cnb__executor_job_result *result, size_t n_steps, int cancel_fd)
 {
 	memset(w, 0, sizeof(*w));
 	w->output_fd = w->error_fd = w->event_fd = w->console_fd = w->pid_fd = -1;
@@ -39,24 +39,24 @@ int cnb__guest_watch_init(cnb__guest_watch *w, cnb__job_result *result, size_t n
 	w->result = result;
 	w->n_steps = n_steps;
 	w->start_ms = cnb__monotonic_ms();
-	result->steps = calloc(n_steps ? n_steps : 1, sizeof(cnb__step_result));
+	result->steps = calloc(n_steps ? n_steps : 1, sizeof(cnb__executor_step_result));
 	return result->steps ? 0 : -1;
 }
 
-static void protocol_error(cnb__guest_watch *w, const char *what)
+static void protocol_error(cnb__executor_guest_watch *w, const char *what)
 {
 	if (!w->error[0])
 		snprintf(w->error, sizeof(w->error), "bad event from the job runner: %s", what);
 }
 
-static void on_event(cnb_ctx *ctx, cnb__guest_watch *w, const char *line, size_t len)
+static void on_event(cnb_ctx *ctx, cnb__executor_guest_watch *w, const char *line, size_t len)
 {
-	cnb__guest_event ev;
-	if (cnb__guest_event_parse(line, len, &ev) < 0) {
+	cnb__executor_guest_event ev;
+	if (cnb__executor_guest_event_parse(line, len, &ev) < 0) {
 		protocol_error(w, "malformed line");
 		return;
 	}
-	cnb__job_result *r = w->result;
+	cnb__executor_job_result *r = w->result;
 	switch (ev.type) {
 	case CNB_GUEST_EVENT_BOOTED:
 		if (w->booted || w->ready) {
@@ -70,11 +70,11 @@ static void on_event(cnb_ctx *ctx, cnb__guest_watch *w, const char *line, size_t
 	case CNB_GUEST_EVENT_READY:
 		w->ready = true;
 		r->boot_ms = cnb__monotonic_ms() - w->start_ms;
-		cnb__log(ctx, CNB_LOG_DEBUG, "job environment ready after %llu ms (%llu ms inside)",
+		cnb__api_log(ctx, CNB_LOG_DEBUG, "job environment ready after %llu ms (%llu ms inside)",
 			 (unsigned long long)r->boot_ms, (unsigned long long)ev.ms);
 		break;
 	case CNB_GUEST_EVENT_LOG:
-		cnb__log(ctx, CNB_LOG_WARN, "job runner: %s", ev.message);
+		cnb__api_log(ctx, CNB_LOG_WARN, "job runner: %s", ev.message);
 		break;
 	case CNB_GUEST_EVENT_STEP_START:
 		if (ev.step != r->n_steps_run || ev.step >= w->n_steps) {
@@ -90,7 +90,7 @@ static void on_event(cnb_ctx *ctx, cnb__guest_watch *w, const char *line, size_t
 			protocol_error(w, "end of a step that did not start");
 			break;
 		}
-		r->steps[ev.step] = (cnb__step_result){ ev.exit_code, ev.timed_out, ev.ms, ev.no_space };
+		r->steps[ev.step] = (cnb__executor_step_result){ ev.exit_code, ev.timed_out, ev.ms, ev.no_space };
 		break;
 	case CNB_GUEST_EVENT_ERROR:
 		snprintf(w->error, sizeof(w->error), "%s", ev.message);
@@ -101,21 +101,21 @@ static void on_event(cnb_ctx *ctx, cnb__guest_watch *w, const char *line, size_t
 	}
 }
 
-static void on_console(cnb_ctx *ctx, cnb__guest_watch *w, const char *line, size_t len)
+static void on_console(cnb_ctx *ctx, cnb__executor_guest_watch *w, const char *line, size_t len)
 {
-	cnb__log(ctx, CNB_LOG_DEBUG, "vm: %.*s", (int)len, line);
+	cnb__api_log(ctx, CNB_LOG_DEBUG, "vm: %.*s", (int)len, line);
 	char **slot = &w->console_tail[w->console_next++ % CNB_CONSOLE_TAIL_LINES];
 	free(*slot);
 	*slot = strndup(line, len);
 }
 
-static void deliver(cnb_ctx *ctx, cnb__guest_watch *w, int kind, char *line, size_t len)
+static void deliver(cnb_ctx *ctx, cnb__executor_guest_watch *w, int kind, char *line, size_t len)
 {
 	if (len && line[len - 1] == '\r')
 		len--;
 	line[len] = '\0';
 	if (kind == STREAM_OUTPUT || kind == STREAM_ERROR)
-		cnb__log(ctx, CNB_LOG_OUTPUT, "%s", line);
+		cnb__api_log(ctx, CNB_LOG_OUTPUT, "%s", line);
 	else if (kind == STREAM_EVENT)
 		on_event(ctx, w, line, len);
 	else
@@ -123,14 +123,14 @@ static void deliver(cnb_ctx *ctx, cnb__guest_watch *w, int kind, char *line, siz
 }
 
 /* The fd a stream's bytes are copied to unsplit, or -1 (lines to the log). */
-static int raw_sink(const cnb__guest_watch *w, int kind)
+static int raw_sink(const cnb__executor_guest_watch *w, int kind)
 {
 	return kind == STREAM_OUTPUT ? w->raw_stdout_fd : kind == STREAM_ERROR ? w->raw_stderr_fd : -1;
 }
 
 /* Reads what is there; delivers complete lines, or copies the bytes to the stream's raw sink.
  * Returns false at EOF or error (fd closed). */
-static bool stream_read(cnb_ctx *ctx, cnb__guest_watch *w, int kind, line_stream *s)
+static bool stream_read(cnb_ctx *ctx, cnb__executor_guest_watch *w, int kind, line_stream *s)
 {
 	int sink = raw_sink(w, kind);
 	ssize_t n = read(*s->fd, s->buf + s->len, s->max - s->len);
@@ -172,13 +172,13 @@ static bool stream_read(cnb_ctx *ctx, cnb__guest_watch *w, int kind, line_stream
 	return true;
 }
 
-cnb__watch_end cnb__guest_watch_run(cnb_ctx *ctx, cnb__guest_watch *w)
+cnb__executor_watch_end cnb__executor_guest_watch_run(cnb_ctx *ctx, cnb__executor_guest_watch *w)
 {
 	static const size_t max[N_STREAMS] = { OUTPUT_MAX_LINE, OUTPUT_MAX_LINE, CNB_GUEST_EVENT_MAX_LINE, CONSOLE_MAX_LINE };
 	line_stream streams[N_STREAMS] = { { .fd = &w->output_fd }, { .fd = &w->error_fd }, { .fd = &w->event_fd },
 					   { .fd = &w->console_fd } };
 	char *bufs[N_STREAMS] = { NULL };
-	cnb__watch_end end = CNB_WATCH_EXITED;
+	cnb__executor_watch_end end = CNB_WATCH_EXITED;
 	for (int i = 0; i < N_STREAMS; i++) {
 		/* +1: room for the NUL that deliver() writes after a full-length line */
 		streams[i].max = max[i];
@@ -239,7 +239,7 @@ out:
 	return end;
 }
 
-char *cnb__guest_watch_console(const cnb__guest_watch *w)
+char *cnb__executor_guest_watch_console(const cnb__executor_guest_watch *w)
 {
 	_cleanup_buf_ cnb__buf b = CNB_BUF_INIT;
 	for (size_t i = 0; i < CNB_CONSOLE_TAIL_LINES; i++) {
@@ -250,7 +250,7 @@ char *cnb__guest_watch_console(const cnb__guest_watch *w)
 	return cnb__buf_steal(&b);
 }
 
-void cnb__guest_watch_close(cnb__guest_watch *w)
+void cnb__executor_guest_watch_close(cnb__executor_guest_watch *w)
 {
 	int *fds[] = { &w->output_fd, &w->error_fd, &w->event_fd, &w->console_fd, &w->pid_fd };
 	for (size_t i = 0; i < CNB_ARRAY_SIZE(fds); i++)

@@ -42,7 +42,7 @@ static uint64_t storage_mb(const char *scratch)
 	return statfs(scratch, &s) == 0 ? (uint64_t)s.f_blocks * (uint64_t)s.f_bsize >> 20 : 0;
 }
 
-int cnb__guest_local_seed(int jobfd, const char *scratch, size_t index, const cnb__job_mount *m, int *dir_fd,
+int cnb__executor_guest_local_seed(int jobfd, const char *scratch, size_t index, const cnb__executor_job_mount *m, int *dir_fd,
 			  cnb_error **err)
 {
 	*dir_fd = -1;
@@ -63,7 +63,7 @@ int cnb__guest_local_seed(int jobfd, const char *scratch, size_t index, const cn
 	/* mtimes of now, as the host executor's copy of the app has: one syscall less per file */
 	cnb__tar_extract_opts opts = { .owners = true, .now_mtimes = true };
 	if (cnb__tar_extract(tar, dfd, NULL, &opts, err) < 0) {
-		if (cnb__guest_local_full(scratch))
+		if (cnb__executor_guest_local_full(scratch))
 			return cnb__error_prefix(err, "mount %s: the job's local storage (%llu MB) is full: raise --memory; "
 						      "seed %s", m->target, (unsigned long long)storage_mb(scratch), m->seed);
 		return cnb__error_prefix(err, "mount %s: seed %s", m->target, m->seed);
@@ -73,7 +73,7 @@ int cnb__guest_local_seed(int jobfd, const char *scratch, size_t index, const cn
 	return 0;
 }
 
-bool cnb__guest_local_full(const char *scratch)
+bool cnb__executor_guest_local_full(const char *scratch)
 {
 	struct statfs s;
 	return statfs(scratch, &s) == 0 && (uint64_t)s.f_bavail * (uint64_t)s.f_bsize < FULL_BELOW_BYTES;

@@ -29,7 +29,7 @@ static int if_ioctl(int sock, const char *ifname, unsigned long req, const char 
 	return ioctl(sock, SIOCSIFFLAGS, &ifr);
 }
 
-int cnb__net_loopback_up(cnb_error **err)
+int cnb__executor_net_loopback_up(cnb_error **err)
 {
 	_cleanup_close_ int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (sock < 0 || if_ioctl(sock, "lo", 0, NULL) < 0)
@@ -37,7 +37,7 @@ int cnb__net_loopback_up(cnb_error **err)
 	return 0;
 }
 
-int cnb__net_slirp_up(cnb_error **err)
+int cnb__executor_net_slirp_up(cnb_error **err)
 {
 	_cleanup_close_ int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (sock < 0 || if_ioctl(sock, "eth0", SIOCSIFADDR, "10.0.2.15") < 0 ||

@@ -24,7 +24,7 @@ static size_t utf8_prefix(const char *s, size_t max)
 	return max;
 }
 
-int cnb__guest_event_write(int fd, const cnb__guest_event *ev)
+int cnb__executor_guest_event_write(int fd, const cnb__executor_guest_event *ev)
 {
 	json_t *o = json_pack("{s:s}", "event", type_names[ev->type]);
 	if (!o)
@@ -59,9 +59,9 @@ int cnb__guest_event_write(int fd, const cnb__guest_event *ev)
 	size_t n = strlen(s);
 	if (n >= CNB_GUEST_EVENT_MAX_LINE) { /* only a huge message can get here: cut it, keep the line valid */
 		free(s);
-		cnb__guest_event cut = *ev;
+		cnb__executor_guest_event cut = *ev;
 		cut.message[utf8_prefix(cut.message, CNB_GUEST_EVENT_MAX_LINE / 8)] = '\0';
-		return cnb__guest_event_write(fd, &cut);
+		return cnb__executor_guest_event_write(fd, &cut);
 	}
 	s[n] = '\n';
 	int rc = cnb__write_all(fd, s, n + 1);
@@ -78,7 +78,7 @@ static bool get_int(json_t *o, const char *key, long long min, long long max, lo
 	return true;
 }
 
-int cnb__guest_event_parse(const char *line, size_t len, cnb__guest_event *ev)
+int cnb__executor_guest_event_parse(const char *line, size_t len, cnb__executor_guest_event *ev)
 {
 	memset(ev, 0, sizeof(*ev));
 	if (len >= CNB_GUEST_EVENT_MAX_LINE)
@@ -91,7 +91,7 @@ int cnb__guest_event_parse(const char *line, size_t len, cnb__guest_event *ev)
 			type = (int)i;
 	bool ok = type >= 0;
 	long long v = 0;
-	ev->type = (cnb__guest_event_type)type;
+	ev->type = (cnb__executor_guest_event_type)type;
 	switch (ok ? ev->type : CNB_GUEST_EVENT_DONE) {
 	case CNB_GUEST_EVENT_READY:
 		ok = get_int(o, "ms", 0, INT64_MAX, &v);
@@ -127,7 +127,7 @@ int cnb__guest_event_parse(const char *line, size_t len, cnb__guest_event *ev)
 	return ok ? 0 : -1;
 }
 
-int cnb__guest_go_write(int fd, const cnb__guest_go *go)
+int cnb__executor_guest_go_write(int fd, const cnb__executor_guest_go *go)
 {
 	char hex[2 * CNB_GUEST_GO_SEED_BYTES + 1], line[160];
 	for (size_t i = 0; i < CNB_GUEST_GO_SEED_BYTES; i++)
@@ -141,7 +141,7 @@ static int hex_value(char c)
 	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-int cnb__guest_go_parse(const char *line, size_t len, cnb__guest_go *go)
+int cnb__executor_guest_go_parse(const char *line, size_t len, cnb__executor_guest_go *go)
 {
 	memset(go, 0, sizeof(*go));
 	if (len >= CNB_GUEST_EVENT_MAX_LINE)

@@ -35,7 +35,7 @@
 
 #define CNB_GUEST_EVENT_MAX_LINE 4096
 
-typedef enum cnb__guest_event_type {
+typedef enum cnb__executor_guest_event_type {
 	CNB_GUEST_EVENT_BOOTED,
 	CNB_GUEST_EVENT_READY,
 	CNB_GUEST_EVENT_LOG,
@@ -43,35 +43,35 @@ typedef enum cnb__guest_event_type {
 	CNB_GUEST_EVENT_STEP_END,
 	CNB_GUEST_EVENT_ERROR,
 	CNB_GUEST_EVENT_DONE,
-} cnb__guest_event_type;
+} cnb__executor_guest_event_type;
 
-typedef struct cnb__guest_event {
-	cnb__guest_event_type type;
+typedef struct cnb__executor_guest_event {
+	cnb__executor_guest_event_type type;
 	uint32_t step;
 	int exit_code;
 	bool timed_out;
 	bool no_space;
 	uint64_t ms;
 	char message[1024];
-} cnb__guest_event;
+} cnb__executor_guest_event;
 
 /* Writes one event line to fd (guest side). Returns 0 or -1. */
-int cnb__guest_event_write(int fd, const cnb__guest_event *ev);
+int cnb__executor_guest_event_write(int fd, const cnb__executor_guest_event *ev);
 
 /* Parses one line (without the newline). Returns 0, or -1 for anything malformed or unknown. */
-int cnb__guest_event_parse(const char *line, size_t len, cnb__guest_event *ev);
+int cnb__executor_guest_event_parse(const char *line, size_t len, cnb__executor_guest_event *ev);
 
 #define CNB_GUEST_GO_SEED_BYTES 32
 
-typedef struct cnb__guest_go {
+typedef struct cnb__executor_guest_go {
 	int64_t time_ns; /* host CLOCK_REALTIME */
 	uint8_t seed[CNB_GUEST_GO_SEED_BYTES];
-} cnb__guest_go;
+} cnb__executor_guest_go;
 
 /* Writes the "go" line (host side). Returns 0 or -1. */
-int cnb__guest_go_write(int fd, const cnb__guest_go *go);
+int cnb__executor_guest_go_write(int fd, const cnb__executor_guest_go *go);
 
 /* Parses one "go" line (guest side). Returns 0, or -1 for anything malformed. */
-int cnb__guest_go_parse(const char *line, size_t len, cnb__guest_go *go);
+int cnb__executor_guest_go_parse(const char *line, size_t len, cnb__executor_guest_go *go);
 
 #endif

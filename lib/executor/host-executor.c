@@ -10,7 +10,7 @@
  * of its own, pivoted into the job root, without capabilities, with no_new_privs, on nosuid mounts
  * (lib/executor/job-runner.c). The user namespace maps the step's ids to a range no host account
  * uses (host-idmap.h): the caller owns what steps write in the job dir by those host ids
- * (cnb__idmap_to_host), the rootfs is seen through an idmapped mount.
+ * (cnb__executor_idmap_to_host), the rootfs is seen through an idmapped mount.
  */
 #include "vm-run.h"
 #include "guest-channel.h"
@@ -42,32 +42,32 @@ typedef struct runner_fds {
 	int event, output, error;
 } runner_fds;
 
-static void __attribute__((noreturn)) runner(const cnb__job *job, const cnb__idmap *idmap, const char *scratch,
+static void __attribute__((noreturn)) runner(const cnb__executor_job *job, const cnb__executor_idmap *idmap, const char *scratch,
 					     runner_fds fds)
 {
 	cnb_error *err = NULL;
 	int event_fd = fds.event;
-	cnb__jobrun_env env = { .lower = job->rootfs, .job_dir = job->job_dir,
+	cnb__executor_jobrun_env env = { .lower = job->rootfs, .job_dir = job->job_dir,
 				.tools_dir = cnb__executor_libexec_dir(), .scratch = scratch,
 				.output_fd = fds.output, .error_fd = fds.error, .event_fd = event_fd, .idmap = idmap };
 	_cleanup_free_ char *root = NULL;
 	/* Our PID namespace's own /proc: the id maps of a step are written to /proc/<pid>, pids as we see them. */
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
-		cnb__jobrun_report(event_fd, CNB_GUEST_EVENT_ERROR, "mount /proc of the job's PID namespace: %s",
+		cnb__executor_jobrun_report(event_fd, CNB_GUEST_EVENT_ERROR, "mount /proc of the job's PID namespace: %s",
 				   strerror(errno));
 		_exit(1);
 	}
-	if ((!job->network && cnb__net_loopback_up(&err) < 0) || cnb__jobrun_setup(job, &env, &root, &err) < 0) {
-		cnb__jobrun_report(event_fd, CNB_GUEST_EVENT_ERROR, "%s", cnb_error_message(err));
+	if ((!job->network && cnb__executor_net_loopback_up(&err) < 0) || cnb__executor_jobrun_setup(job, &env, &root, &err) < 0) {
+		cnb__executor_jobrun_report(event_fd, CNB_GUEST_EVENT_ERROR, "%s", cnb_error_message(err));
 		_exit(1);
 	}
-	cnb__jobrun_steps(job, root, &env);
-	cnb__guest_event done = { .type = CNB_GUEST_EVENT_DONE };
-	cnb__guest_event_write(event_fd, &done);
+	cnb__executor_jobrun_steps(job, root, &env);
+	cnb__executor_guest_event done = { .type = CNB_GUEST_EVENT_DONE };
+	cnb__executor_guest_event_write(event_fd, &done);
 	_exit(0);
 }
 
-static void __attribute__((noreturn)) keeper(const cnb__job *job, const cnb__idmap *idmap, const char *scratch,
+static void __attribute__((noreturn)) keeper(const cnb__executor_job *job, const cnb__executor_idmap *idmap, const char *scratch,
 					     runner_fds fds, pid_t parent)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -75,7 +75,7 @@ static void __attribute__((noreturn)) keeper(const cnb__job *job, const cnb__idm
 		_exit(1);
 	int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | (job->network ? 0 : CLONE_NEWNET);
 	if (unshare(flags) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
-		cnb__jobrun_report(fds.event, CNB_GUEST_EVENT_ERROR, "create namespaces: %s", strerror(errno));
+		cnb__executor_jobrun_report(fds.event, CNB_GUEST_EVENT_ERROR, "create namespaces: %s", strerror(errno));
 		_exit(1);
 	}
 	/* The runner cannot see the keeper's pid from inside its pid namespace: it learns whether the
@@ -102,7 +102,7 @@ static void __attribute__((noreturn)) keeper(const cnb__job *job, const cnb__idm
 	_exit(pid > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : 1);
 }
 
-int cnb__host_run(cnb_ctx *ctx, const cnb__job *job, int cancel_fd, cnb__job_result *out, cnb_error **err)
+int cnb__executor_host_run(cnb_ctx *ctx, const cnb__executor_job *job, int cancel_fd, cnb__executor_job_result *out, cnb_error **err)
 {
 #ifndef __linux__
 	return cnb__error_set(err, CNB_EUNSUPPORTED, "the host executor needs Linux: use the vm executor");
@@ -119,12 +119,12 @@ int cnb__host_run(cnb_ctx *ctx, const cnb__job *job, int cancel_fd, cnb__job_res
 				      "the host executor needs root (it mounts the job's root and maps build steps to "
 				      "subordinate ids, see docs/design-notes.md; rootless runs are not supported): run as "
 				      "root or use the vm executor");
-	cnb__idmap idmap;
+	cnb__executor_idmap idmap;
 	uint32_t host_uid, host_gid;
-	if (cnb__idmap_check_kernel(NULL, err) < 0 || cnb__idmap_get(&idmap, NULL, NULL, err) < 0)
+	if (cnb__executor_idmap_check_kernel(NULL, err) < 0 || cnb__executor_idmap_get(&idmap, NULL, NULL, err) < 0)
 		return cnb__error_prefix(err, "host executor");
 	for (size_t i = 0; i < job->n_steps; i++)
-		if (cnb__idmap_to_host(&idmap, job->steps[i].uid, job->steps[i].gid, &host_uid, &host_gid, err) < 0)
+		if (cnb__executor_idmap_to_host(&idmap, job->steps[i].uid, job->steps[i].gid, &host_uid, &host_gid, err) < 0)
 			return cnb__error_prefix(err, "host executor: step %s", job->steps[i].name);
 	_cleanup_free_ char *scratch = NULL;
 	if (cnb__mkdtemp("cnb-host-", &scratch, err) < 0)
@@ -139,9 +139,9 @@ int cnb__host_run(cnb_ctx *ctx, const cnb__job *job, int cancel_fd, cnb__job_res
 		rmdir(scratch);
 		return cnb__error_errno(err, CNB_EIO, e, "create a pipe");
 	}
-	cnb__guest_watch w;
+	cnb__executor_guest_watch w;
 	pid_t parent = getpid(), pid = -1;
-	if (cnb__guest_watch_init(&w, out, job->n_steps, cancel_fd) == 0)
+	if (cnb__executor_guest_watch_init(&w, out, job->n_steps, cancel_fd) == 0)
 		pid = fork();
 	if (pid == 0) {
 		close(ev[0]);
@@ -162,7 +162,7 @@ int cnb__host_run(cnb_ctx *ctx, const cnb__job *job, int cancel_fd, cnb__job_res
 		rc = cnb__error_errno(err, CNB_EVM, errno, "fork the host executor");
 	} else {
 		w.pid_fd = (int)syscall(SYS_pidfd_open, pid, 0);
-		cnb__watch_end end = cnb__guest_watch_run(ctx, &w);
+		cnb__executor_watch_end end = cnb__executor_guest_watch_run(ctx, &w);
 		if (end != CNB_WATCH_EXITED)
 			kill(pid, SIGKILL);
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
@@ -175,7 +175,7 @@ int cnb__host_run(cnb_ctx *ctx, const cnb__job *job, int cancel_fd, cnb__job_res
 		else if (!w.done)
 			rc = cnb__error_set(err, CNB_EVM, "host executor: the job runner died without reporting a result");
 	}
-	cnb__guest_watch_close(&w);
+	cnb__executor_guest_watch_close(&w);
 	rmdir(scratch);
 	return rc;
 #endif

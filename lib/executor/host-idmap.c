@@ -56,13 +56,13 @@ static int read_subid(const char *path, uint32_t *base, cnb_error **err)
 	return 0;
 }
 
-int cnb__idmap_get(cnb__idmap *out, const char *subuid, const char *subgid, cnb_error **err)
+int cnb__executor_idmap_get(cnb__executor_idmap *out, const char *subuid, const char *subgid, cnb_error **err)
 {
 	int r = read_subid(subuid ? subuid : "/etc/subuid", &out->uid_base, err);
 	return r < 0 ? r : read_subid(subgid ? subgid : "/etc/subgid", &out->gid_base, err);
 }
 
-int cnb__idmap_check_kernel(const char *max_path, cnb_error **err)
+int cnb__executor_idmap_check_kernel(const char *max_path, cnb_error **err)
 {
 	char buf[32] = "";
 	_cleanup_fclose_ FILE *f = fopen(max_path ? max_path : "/proc/sys/user/max_user_namespaces", "re");
@@ -79,7 +79,7 @@ int cnb__idmap_check_kernel(const char *max_path, cnb_error **err)
 	return 0;
 }
 
-int cnb__idmap_to_host(const cnb__idmap *m, uint32_t uid, uint32_t gid, uint32_t *host_uid, uint32_t *host_gid,
+int cnb__executor_idmap_to_host(const cnb__executor_idmap *m, uint32_t uid, uint32_t gid, uint32_t *host_uid, uint32_t *host_gid,
 		       cnb_error **err)
 {
 	if (uid >= CNB_HOST_IDS || gid >= CNB_HOST_IDS)
@@ -103,13 +103,13 @@ static int write_map(pid_t pid, const char *which, uint32_t base)
 	return write(fd, map, (size_t)len) == len ? 0 : -1;
 }
 
-int cnb__idmap_write(pid_t pid, const cnb__idmap *m)
+int cnb__executor_idmap_write(pid_t pid, const cnb__executor_idmap *m)
 {
 	return write_map(pid, "uid_map", m->uid_base) == 0 && write_map(pid, "gid_map", m->gid_base) == 0 ? 0 : -1;
 }
 
 /* A child that only holds a new user namespace until its maps are written and the namespace opened. */
-static int userns_open(const cnb__idmap *m)
+static int userns_open(const cnb__executor_idmap *m)
 {
 	int ready[2];
 	if (pipe2(ready, O_CLOEXEC) < 0)
@@ -123,7 +123,7 @@ static int userns_open(const cnb__idmap *m)
 	}
 	close(ready[0]);
 	int fd = -1, e = errno;
-	if (pid > 0 && cnb__idmap_write(pid, m) == 0) {
+	if (pid > 0 && cnb__executor_idmap_write(pid, m) == 0) {
 		char path[64];
 		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -136,7 +136,7 @@ static int userns_open(const cnb__idmap *m)
 	return fd;
 }
 
-int cnb__idmap_bind(const cnb__idmap *m, const char *path, const char *target)
+int cnb__executor_idmap_bind(const cnb__executor_idmap *m, const char *path, const char *target)
 {
 	_cleanup_close_ int userns = userns_open(m);
 	_cleanup_close_ int fd = userns < 0 ? -1 : (int)syscall(SYS_open_tree, AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);

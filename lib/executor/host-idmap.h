@@ -16,28 +16,28 @@
 #define CNB_HOST_ID_BASE 0x7E000000u /* 2113929216: above systemd's container range, below 2^31 */
 #define CNB_HOST_ID_OWNER "cnb"
 
-typedef struct cnb__idmap {
+typedef struct cnb__executor_idmap {
 	uint32_t uid_base, gid_base;
-} cnb__idmap;
+} cnb__executor_idmap;
 
 /* The range from /etc/subuid and /etc/subgid (paths for tests: NULL means the system's). */
-int cnb__idmap_get(cnb__idmap *out, const char *subuid, const char *subgid, cnb_error **err);
+int cnb__executor_idmap_get(cnb__executor_idmap *out, const char *subuid, const char *subgid, cnb_error **err);
 
 /* 0 when this kernel lets root create user namespaces, else CNB_EUNSUPPORTED saying what to enable.
  * max_path: the sysctl file (tests; NULL means /proc/sys/user/max_user_namespaces). */
-int cnb__idmap_check_kernel(const char *max_path, cnb_error **err);
+int cnb__executor_idmap_check_kernel(const char *max_path, cnb_error **err);
 
 /* Host ids of the step ids uid/gid; -1 (CNB_EINVAL in *err) when they are outside the mapped range. */
-int cnb__idmap_to_host(const cnb__idmap *m, uint32_t uid, uint32_t gid, uint32_t *host_uid, uint32_t *host_gid,
+int cnb__executor_idmap_to_host(const cnb__executor_idmap *m, uint32_t uid, uint32_t gid, uint32_t *host_uid, uint32_t *host_gid,
 		       cnb_error **err);
 
 /* Writes the uid and gid maps of the user namespace `pid` is in (it was just created for it).
  * -1 with errno set on failure. */
-int cnb__idmap_write(pid_t pid, const cnb__idmap *m);
+int cnb__executor_idmap_write(pid_t pid, const cnb__executor_idmap *m);
 
 /* Mounts a copy of the directory `path` on `target` whose files appear owned through the mapping:
  * host root's as step root, host uid 1000's as step uid 1000 (mount_setattr(2) MOUNT_ATTR_IDMAP).
  * -1 with errno set (EINVAL: the file system cannot be idmapped). */
-int cnb__idmap_bind(const cnb__idmap *m, const char *path, const char *target);
+int cnb__executor_idmap_bind(const cnb__executor_idmap *m, const char *path, const char *target);
 
 #endif

@@ -29,14 +29,14 @@
 #define SAFE_MOUNT (MS_NOSUID | MS_NODEV)
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-void cnb__jobrun_report(int event_fd, int type, const char *fmt, ...)
+void cnb__executor_jobrun_report(int event_fd, int type, const char *fmt, ...)
 {
-	cnb__guest_event ev = { .type = (cnb__guest_event_type)type };
+	cnb__executor_guest_event ev = { .type = (cnb__executor_guest_event_type)type };
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(ev.message, sizeof(ev.message), fmt, ap);
 	va_end(ap);
-	cnb__guest_event_write(event_fd, &ev);
+	cnb__executor_guest_event_write(event_fd, &ev);
 }
 
 /*
@@ -177,13 +177,13 @@ static int open_job_source(int jobfd, const char *source)
  * cannot be idmapped, the rootfs is used as is: its files then appear owned by the overflow ids
  * (nobody), readable but not writable by any step (reported as a "log" event). NULL on OOM.
  */
-static char *idmapped_lower(const cnb__jobrun_env *env)
+static char *idmapped_lower(const cnb__executor_jobrun_env *env)
 {
 	if (!env->idmap)
 		return strdup(env->lower);
 	char *lower = cnb__path_join(env->scratch, "lower");
-	if (lower && (mkdir(lower, 0755) < 0 || cnb__idmap_bind(env->idmap, env->lower, lower) < 0)) {
-		cnb__jobrun_report(env->event_fd, CNB_GUEST_EVENT_LOG,
+	if (lower && (mkdir(lower, 0755) < 0 || cnb__executor_idmap_bind(env->idmap, env->lower, lower) < 0)) {
+		cnb__executor_jobrun_report(env->event_fd, CNB_GUEST_EVENT_LOG,
 				   "the rootfs %s cannot be idmapped (%s): steps see its files owned by nobody", env->lower,
 				   strerror(errno));
 		free(lower);
@@ -192,7 +192,7 @@ static char *idmapped_lower(const cnb__jobrun_env *env)
 	return lower;
 }
 
-static int setup_overlay(const cnb__jobrun_env *env, const char *root, cnb_error **err)
+static int setup_overlay(const cnb__executor_jobrun_env *env, const char *root, cnb_error **err)
 {
 	_cleanup_free_ char *upper = NULL, *work = NULL, *opts = NULL;
 	if (asprintf(&upper, "%s/upper", env->scratch) < 0 || asprintf(&work, "%s/work", env->scratch) < 0)
@@ -216,13 +216,13 @@ static int setup_overlay(const cnb__jobrun_env *env, const char *root, cnb_error
 	    mount(NULL, root, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | SAFE_MOUNT, NULL) < 0)
 		return cnb__error_errno(err, CNB_EVM, errno, "mount the rootfs %s (overlay failed: %s)", env->lower,
 					strerror(e));
-	cnb__jobrun_report(env->event_fd, CNB_GUEST_EVENT_LOG,
+	cnb__executor_jobrun_report(env->event_fd, CNB_GUEST_EVENT_LOG,
 			   "overlayfs unavailable (%s): the rootfs is mounted read-only, steps cannot write to /",
 			   strerror(e));
 	return 0;
 }
 
-int cnb__jobrun_setup(const cnb__job *job, const cnb__jobrun_env *env, char **root_out, cnb_error **err)
+int cnb__executor_jobrun_setup(const cnb__executor_job *job, const cnb__executor_jobrun_env *env, char **root_out, cnb_error **err)
 {
 	*root_out = NULL;
 	if (mount("cnb-scratch", env->scratch, "tmpfs", SAFE_MOUNT, "mode=0755,size=" CNB_JOB_SCRATCH_SIZE) < 0)
@@ -243,10 +243,10 @@ int cnb__jobrun_setup(const cnb__job *job, const cnb__jobrun_env *env, char **ro
 	if (rc == 0)
 		rc = bind_path(rootfd, CNB_TOOLS_TARGET, env->tools_dir, false, SAFE_MOUNT, true, err);
 	for (size_t i = 0; rc == 0 && i < job->n_mounts; i++) {
-		const cnb__job_mount *m = &job->mounts[i];
+		const cnb__executor_job_mount *m = &job->mounts[i];
 		if (m->seed) {
 			_cleanup_close_ int dfd = -1;
-			rc = cnb__guest_local_seed(jobfd, env->scratch, i, m, &dfd, err);
+			rc = cnb__executor_guest_local_seed(jobfd, env->scratch, i, m, &dfd, err);
 			if (rc == 0)
 				rc = mount_in_root(rootfd, m->target, false, dfd, NULL, NULL, SAFE_MOUNT, m->read_only, err);
 			continue;
@@ -286,7 +286,7 @@ static const char *env_get(char **env, const char *key)
 }
 
 /* execvpe() searches the caller's PATH; a step must be resolved with its own. */
-static void exec_step(const cnb__job_step *step)
+static void exec_step(const cnb__executor_job_step *step)
 {
 	static char *const empty_env[] = { NULL };
 	char *const *envp = step->env ? step->env : empty_env;
@@ -314,9 +314,9 @@ static void exec_step(const cnb__job_step *step)
  * (so no later execve can gain any back), then the effective/permitted/inheritable sets; with
  * no_new_privs a setuid or file-capability binary cannot raise them either.
  */
-static int drop_privileges(const cnb__job_step *step)
+static int drop_privileges(const cnb__executor_job_step *step)
 {
-	if (step->privileged) /* our own sandboxing tool, as root (cnb__job_validate); VM only */
+	if (step->privileged) /* our own sandboxing tool, as root (cnb__executor_job_validate); VM only */
 		return 0;
 	for (int cap = 0; cap <= 63; cap++)
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
@@ -337,7 +337,7 @@ typedef struct step_io {
 	int out, err;
 } step_io;
 
-static void __attribute__((noreturn)) step_child(const cnb__job_step *step, step_io io)
+static void __attribute__((noreturn)) step_child(const cnb__executor_job_step *step, step_io io)
 {
 	const char *cwd = step->cwd ? step->cwd : "/";
 	const char *what = "drop privileges";
@@ -376,7 +376,7 @@ static int enter_root(const char *root, bool own_mount_ns)
 }
 
 /* Runs the step as a child and returns its status the way a shell reports it. Reaps orphans on the way. */
-static void __attribute__((noreturn)) step_init(const cnb__job_step *step, step_io io)
+static void __attribute__((noreturn)) step_init(const cnb__executor_job_step *step, step_io io)
 {
 	pid_t pid = fork();
 	if (pid == 0)
@@ -397,7 +397,7 @@ static void __attribute__((noreturn)) step_init(const cnb__job_step *step, step_
  * anew, so /proc/1 is this init and /proc/1/root the job root, never the runner's.
  * Kernels without PID namespaces: the step runs directly; see kill_step_leftovers().
  */
-static void __attribute__((noreturn)) step_sandbox(const cnb__job_step *step, const char *root, step_io io,
+static void __attribute__((noreturn)) step_sandbox(const cnb__executor_job_step *step, const char *root, step_io io,
 						   bool own_pid_ns, bool own_mount_ns)
 {
 	sigset_t all;
@@ -441,7 +441,7 @@ static pid_t fork_sandbox(bool *own_pid_ns, bool *own_mount_ns)
  * clone() into new user, PID and mount namespaces (the host executor: no fallback, the step must not
  * run with host ids). The child goes on once we wrote its id maps; it exits if we could not.
  */
-static pid_t fork_sandbox_userns(const cnb__idmap *idmap)
+static pid_t fork_sandbox_userns(const cnb__executor_idmap *idmap)
 {
 	int ready[2];
 	if (pipe2(ready, O_CLOEXEC) < 0)
@@ -457,7 +457,7 @@ static pid_t fork_sandbox_userns(const cnb__idmap *idmap)
 	}
 	int e = errno;
 	close(ready[0]);
-	if (pid > 0 && cnb__idmap_write(pid, idmap) < 0) {
+	if (pid > 0 && cnb__executor_idmap_write(pid, idmap) < 0) {
 		e = errno;
 		kill(pid, SIGKILL);
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
@@ -530,13 +530,13 @@ static int wait_step(pid_t pid, int timeout_s, bool *timed_out)
 	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 255;
 }
 
-int cnb__jobrun_steps(const cnb__job *job, const char *root, const cnb__jobrun_env *env)
+int cnb__executor_jobrun_steps(const cnb__executor_job *job, const char *root, const cnb__executor_jobrun_env *env)
 {
 	step_io io = { env->output_fd, env->error_fd >= 0 ? env->error_fd : env->output_fd };
 	for (size_t i = 0; i < job->n_steps; i++) {
-		const cnb__job_step *step = &job->steps[i];
-		cnb__guest_event ev = { .type = CNB_GUEST_EVENT_STEP_START, .step = (uint32_t)i };
-		cnb__guest_event_write(env->event_fd, &ev);
+		const cnb__executor_job_step *step = &job->steps[i];
+		cnb__executor_guest_event ev = { .type = CNB_GUEST_EVENT_STEP_START, .step = (uint32_t)i };
+		cnb__executor_guest_event_write(env->event_fd, &ev);
 		uint64_t t0 = cnb__monotonic_ms();
 		bool own_pid_ns = env->idmap != NULL, own_mount_ns = own_pid_ns;
 		pid_t pid = env->idmap ? fork_sandbox_userns(env->idmap) : fork_sandbox(&own_pid_ns, &own_mount_ns);
@@ -553,8 +553,8 @@ int cnb__jobrun_steps(const cnb__job *job, const char *root, const cnb__jobrun_e
 				kill_step_leftovers(step->uid);
 		}
 		ev.ms = cnb__monotonic_ms() - t0;
-		ev.no_space = (ev.exit_code != 0 || ev.timed_out) && cnb__guest_local_full(env->scratch);
-		cnb__guest_event_write(env->event_fd, &ev);
+		ev.no_space = (ev.exit_code != 0 || ev.timed_out) && cnb__executor_guest_local_full(env->scratch);
+		cnb__executor_guest_event_write(env->event_fd, &ev);
 		if (ev.exit_code != 0 || ev.timed_out)
 			return -1;
 	}

@@ -14,7 +14,7 @@
 /* The VM's 9p mount tag of job mount number i when it is writable (lib/executor/qemu-argv.c). */
 #define CNB_GUEST_RW_TAG_FMT "cnb-rw%zu"
 
-typedef struct cnb__jobrun_env {
+typedef struct cnb__executor_jobrun_env {
 	const char *lower;     /* the rootfs as seen here (guest: the 9p mount; host: job->rootfs) */
 	const char *job_dir;   /* the job dir as seen here */
 	const char *tools_dir; /* bind-mounted read-only at CNB_TOOLS_TARGET */
@@ -27,8 +27,8 @@ typedef struct cnb__jobrun_env {
 	int event_fd;          /* guest-protocol events */
 	/* non-NULL (host executor): each step runs in a user namespace of its own with this mapping,
 	 * and the rootfs is seen through it (an idmapped mount). NULL (the VM): steps keep ours. */
-	const cnb__idmap *idmap;
-} cnb__jobrun_env;
+	const cnb__executor_idmap *idmap;
+} cnb__executor_jobrun_env;
 
 /*
  * Builds the root under env->scratch: overlay(lower, tmpfs) (a read-only bind of lower when the
@@ -37,12 +37,12 @@ typedef struct cnb__jobrun_env {
  * guest-local.h); sets the hostname. Needs to run in a mount namespace of its own (or the guest).
  * *root_out: the merged root (caller frees).
  */
-int cnb__jobrun_setup(const cnb__job *job, const cnb__jobrun_env *env, char **root_out, cnb_error **err);
+int cnb__executor_jobrun_setup(const cnb__executor_job *job, const cnb__executor_jobrun_env *env, char **root_out, cnb_error **err);
 
 /* Runs the steps in `root`, writing step_start/step_end events. Returns 0 when all steps passed. */
-int cnb__jobrun_steps(const cnb__job *job, const char *root, const cnb__jobrun_env *env);
+int cnb__executor_jobrun_steps(const cnb__executor_job *job, const char *root, const cnb__executor_jobrun_env *env);
 
 /* Sends a "log"/"error" event with a formatted message. */
-void cnb__jobrun_report(int event_fd, int type, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void cnb__executor_jobrun_report(int event_fd, int type, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

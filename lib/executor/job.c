@@ -20,7 +20,7 @@ static json_t *strv_to_json(char **v)
 	return a;
 }
 
-int cnb__job_to_json(const cnb__job *job, char **out, cnb_error **err)
+int cnb__executor_job_to_json(const cnb__executor_job *job, char **out, cnb_error **err)
 {
 	json_t *root = json_pack("{s:i, s:s, s:b, s:[], s:[]}", "version", 1, "hostname",
 				 job->hostname ? job->hostname : "cnb", "network", job->network, "mounts", "steps");
@@ -29,7 +29,7 @@ int cnb__job_to_json(const cnb__job *job, char **out, cnb_error **err)
 	json_t *mounts = json_object_get(root, "mounts"), *steps = json_object_get(root, "steps");
 	int bad = 0;
 	for (size_t i = 0; i < job->n_mounts; i++) {
-		const cnb__job_mount *m = &job->mounts[i];
+		const cnb__executor_job_mount *m = &job->mounts[i];
 		bad |= json_array_append_new(mounts, json_pack("{s:o, s:s, s:b, s:b, s:o}", "source",
 					     m->source ? json_string(m->source) : json_null(), "target",
 					     m->target, "read_only", m->read_only, "own_share",
@@ -37,7 +37,7 @@ int cnb__job_to_json(const cnb__job *job, char **out, cnb_error **err)
 					     m->seed ? json_string(m->seed) : json_null()));
 	}
 	for (size_t i = 0; i < job->n_steps; i++) {
-		const cnb__job_step *s = &job->steps[i];
+		const cnb__executor_job_step *s = &job->steps[i];
 		bad |= json_array_append_new(steps, json_pack("{s:s, s:o, s:o, s:s, s:I, s:I, s:i, s:b}", "name",
 					     s->name ? s->name : "", "argv", strv_to_json(s->argv), "env",
 					     strv_to_json(s->env), "cwd", s->cwd ? s->cwd : "/", "uid",
@@ -84,7 +84,7 @@ static bool get_u32(json_t *o, const char *key, uint32_t *out)
 	return true;
 }
 
-int cnb__job_from_json(const char *data, size_t len, cnb__job **out, cnb_error **err)
+int cnb__executor_job_from_json(const char *data, size_t len, cnb__executor_job **out, cnb_error **err)
 {
 	*out = NULL;
 	if (len > CNB_JOB_MAX_BYTES)
@@ -100,18 +100,18 @@ int cnb__job_from_json(const char *data, size_t len, cnb__job **out, cnb_error *
 		return cnb__error_set(err, CNB_EPARSE, "job: \"mounts\" and \"steps\" must be arrays (at most %d)",
 				      CNB_JOB_MAX_STEPS);
 	}
-	cnb__job *job = calloc(1, sizeof(*job));
+	cnb__executor_job *job = calloc(1, sizeof(*job));
 	bool ok = job != NULL;
 	if (ok) {
 		job->network = json_is_true(json_object_get(root, "network"));
 		job->hostname = dup_string(json_object_get(root, "hostname"));
-		job->mounts = calloc(json_array_size(mounts) + 1, sizeof(cnb__job_mount));
-		job->steps = calloc(json_array_size(steps) + 1, sizeof(cnb__job_step));
+		job->mounts = calloc(json_array_size(mounts) + 1, sizeof(cnb__executor_job_mount));
+		job->steps = calloc(json_array_size(steps) + 1, sizeof(cnb__executor_job_step));
 		ok = job->hostname && job->mounts && job->steps;
 	}
 	for (size_t i = 0; ok && i < json_array_size(mounts); i++) {
 		json_t *m = json_array_get(mounts, i);
-		cnb__job_mount *jm = &job->mounts[job->n_mounts++];
+		cnb__executor_job_mount *jm = &job->mounts[job->n_mounts++];
 		json_t *src = json_object_get(m, "source");
 		jm->source = dup_string(src);
 		jm->target = dup_string(json_object_get(m, "target"));
@@ -123,7 +123,7 @@ int cnb__job_from_json(const char *data, size_t len, cnb__job **out, cnb_error *
 	}
 	for (size_t i = 0; ok && i < json_array_size(steps); i++) {
 		json_t *s = json_array_get(steps, i);
-		cnb__job_step *js = &job->steps[job->n_steps++];
+		cnb__executor_job_step *js = &job->steps[job->n_steps++];
 		js->name = dup_string(json_object_get(s, "name"));
 		js->cwd = dup_string(json_object_get(s, "cwd"));
 		js->argv = strv_from_json(json_object_get(s, "argv"), &ok);
@@ -135,19 +135,19 @@ int cnb__job_from_json(const char *data, size_t len, cnb__job **out, cnb_error *
 	}
 	json_decref(root);
 	if (!ok) {
-		cnb__job_free(job);
+		cnb__executor_job_free(job);
 		return cnb__error_set(err, CNB_EPARSE, "job: a mount or step is missing a field or has the wrong type");
 	}
-	int rc = cnb__job_validate(job, err);
+	int rc = cnb__executor_job_validate(job, err);
 	if (rc < 0) {
-		cnb__job_free(job);
+		cnb__executor_job_free(job);
 		return rc;
 	}
 	*out = job;
 	return 0;
 }
 
-void cnb__job_free(cnb__job *job)
+void cnb__executor_job_free(cnb__executor_job *job)
 {
 	if (!job)
 		return;
@@ -176,10 +176,10 @@ static bool has_dotdot(const char *p)
 	return false;
 }
 
-int cnb__job_validate(const cnb__job *job, cnb_error **err)
+int cnb__executor_job_validate(const cnb__executor_job *job, cnb_error **err)
 {
 	for (size_t i = 0; i < job->n_mounts; i++) {
-		const cnb__job_mount *m = &job->mounts[i];
+		const cnb__executor_job_mount *m = &job->mounts[i];
 		if (!m->target || m->target[0] != '/' || has_dotdot(m->target))
 			return cnb__error_set(err, CNB_EINVAL, "mount %zu: target \"%s\" must be an absolute path without \"..\"",
 					      i, m->target ? m->target : "");
@@ -196,7 +196,7 @@ int cnb__job_validate(const cnb__job *job, cnb_error **err)
 					      "on a mount without a source", m->target, m->seed);
 	}
 	for (size_t i = 0; i < job->n_steps; i++) {
-		const cnb__job_step *s = &job->steps[i];
+		const cnb__executor_job_step *s = &job->steps[i];
 		if (!s->argv || !s->argv[0] || !*s->argv[0])
 			return cnb__error_set(err, CNB_EINVAL, "step %zu (%s): argv is empty", i, s->name ? s->name : "");
 		if (s->cwd && s->cwd[0] != '/')

@@ -23,14 +23,14 @@
 #define CNB_JOB_MAX_ARGS 65536
 
 /* Serialises the guest-relevant part of `job` (caller frees the string). */
-int cnb__job_to_json(const cnb__job *job, char **out, cnb_error **err);
+int cnb__executor_job_to_json(const cnb__executor_job *job, char **out, cnb_error **err);
 
-/* Parses and validates; *out owns every string and is freed with cnb__job_free(). */
-int cnb__job_from_json(const char *data, size_t len, cnb__job **out, cnb_error **err);
-void cnb__job_free(cnb__job *job);
+/* Parses and validates; *out owns every string and is freed with cnb__executor_job_free(). */
+int cnb__executor_job_from_json(const char *data, size_t len, cnb__executor_job **out, cnb_error **err);
+void cnb__executor_job_free(cnb__executor_job *job);
 
 /* Checks what both executors rely on: argv present, absolute targets, relative sources and seeds
  * without "..", a seed only on a mount without a source. */
-int cnb__job_validate(const cnb__job *job, cnb_error **err);
+int cnb__executor_job_validate(const cnb__executor_job *job, cnb_error **err);
 
 #endif

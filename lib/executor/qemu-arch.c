@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-static const cnb__qemu_arch arches[] = {
+static const cnb__executor_qemu_arch arches[] = {
 	[CNB_VM_ARCH_AMD64] = { .name = "amd64", .qemu = "qemu-system-x86_64", .qemu_env = "CNB_QEMU",
 				.qemu_package = "qemu-system-x86", .machine = "pc", .console = "ttyS0",
 				.env_suffix = "", .subdir = "", .vmgenid = true },
@@ -15,12 +15,12 @@ static const cnb__qemu_arch arches[] = {
 				.console = "ttyAMA0", .env_suffix = "_ARM64", .subdir = "arm64/" },
 };
 
-const cnb__qemu_arch *cnb__qemu_arch_get(cnb__vm_arch a)
+const cnb__executor_qemu_arch *cnb__executor_qemu_arch_get(cnb__vm_arch a)
 {
 	return &arches[a];
 }
 
-cnb__vm_arch cnb__vm_arch_host(void)
+cnb__vm_arch cnb__executor_vm_arch_host(void)
 {
 #if defined(__aarch64__)
 	return CNB_VM_ARCH_ARM64;
@@ -29,10 +29,10 @@ cnb__vm_arch cnb__vm_arch_host(void)
 #endif
 }
 
-int cnb__vm_arch_parse(const char *name, cnb__vm_arch *out, cnb_error **err)
+int cnb__executor_vm_arch_parse(const char *name, cnb__vm_arch *out, cnb_error **err)
 {
 	if (!name || !*name) {
-		*out = cnb__vm_arch_host();
+		*out = cnb__executor_vm_arch_host();
 		return 0;
 	}
 	for (size_t i = 0; i < CNB_ARRAY_SIZE(arches); i++)

@@ -8,7 +8,7 @@
 
 typedef enum cnb__vm_arch { CNB_VM_ARCH_AMD64, CNB_VM_ARCH_ARM64 } cnb__vm_arch;
 
-typedef struct cnb__qemu_arch {
+typedef struct cnb__executor_qemu_arch {
 	const char *name;        /* the OCI/Go architecture: "amd64", "arm64" */
 	const char *qemu;        /* default binary, overridden by $<qemu_env> */
 	const char *qemu_env;    /* "CNB_QEMU", "CNB_QEMU_ARM64" */
@@ -19,14 +19,14 @@ typedef struct cnb__qemu_arch {
 	const char *env_suffix;  /* "" or "_ARM64": CNB_VM_KERNEL<suffix>, CNB_LIBEXEC_DIR<suffix>... */
 	const char *subdir;      /* "" or "arm64/": under DATADIR/vm and LIBEXECDIR */
 	bool vmgenid;            /* has the ACPI VM generation ID device (x86 only) */
-} cnb__qemu_arch;
+} cnb__executor_qemu_arch;
 
-const cnb__qemu_arch *cnb__qemu_arch_get(cnb__vm_arch a);
+const cnb__executor_qemu_arch *cnb__executor_qemu_arch_get(cnb__vm_arch a);
 
 /* The architecture this library was compiled for (the one the host executor and KVM run). */
-cnb__vm_arch cnb__vm_arch_host(void);
+cnb__vm_arch cnb__executor_vm_arch_host(void);
 
 /* "amd64"/"arm64" (NULL or "": the host's) -> *out; CNB_EUNSUPPORTED naming what is supported. */
-int cnb__vm_arch_parse(const char *name, cnb__vm_arch *out, cnb_error **err);
+int cnb__executor_vm_arch_parse(const char *name, cnb__vm_arch *out, cnb_error **err);
 
 #endif

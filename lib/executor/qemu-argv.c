@@ -51,7 +51,7 @@ static void add_share(argv_builder *b, const char *bus, const char *id, const ch
 	add(b, "virtio-9p-%s,fsdev=%s,mount_tag=%s", bus, id, tag);
 }
 
-unsigned cnb__qemu_cpus(unsigned requested, cnb__accel accel)
+unsigned cnb__executor_qemu_cpus(unsigned requested, cnb__accel accel)
 {
 	/* Under TCG a second vCPU is a second translating thread (MTTCG), and it costs more than it
 	 * gives: on a 2-core host, one cold run of a 2.3 MB Go binary took 150-350 ms of QEMU CPU time
@@ -67,22 +67,22 @@ unsigned cnb__qemu_cpus(unsigned requested, cnb__accel accel)
 	return online < 1 ? 1 : online > 8 ? 8 : (unsigned)online;
 }
 
-const char *cnb__qemu_binary(cnb__vm_arch arch)
+const char *cnb__executor_qemu_binary(cnb__vm_arch arch)
 {
-	const cnb__qemu_arch *a = cnb__qemu_arch_get(arch);
+	const cnb__executor_qemu_arch *a = cnb__executor_qemu_arch_get(arch);
 	const char *q = getenv(a->qemu_env);
 	return q && *q ? q : a->qemu;
 }
 
-int cnb__qemu_argv(const cnb__qemu_config *c, char ***out, cnb_error **err)
+int cnb__executor_qemu_argv(const cnb__executor_qemu_config *c, char ***out, cnb_error **err)
 {
 	argv_builder b = { 0 };
 	char *rootfs = qemu_escape(c->rootfs), *job = qemu_escape(c->job_dir);
 	char *kernel = qemu_escape(c->kernel), *initrd = qemu_escape(c->initrd);
 	/* virtio-mmio on microvm, virtio-pci on pc: same devices, different transport names */
 	const char *bus = c->microvm ? "device" : "pci";
-	const cnb__qemu_arch *arch = cnb__qemu_arch_get(c->arch);
-	add(&b, "%s", cnb__qemu_binary(c->arch));
+	const cnb__executor_qemu_arch *arch = cnb__executor_qemu_arch_get(c->arch);
+	add(&b, "%s", cnb__executor_qemu_binary(c->arch));
 	add(&b, "-nodefaults");
 	add(&b, "-no-user-config");
 	add(&b, "-nographic");
@@ -94,7 +94,7 @@ int cnb__qemu_argv(const cnb__qemu_config *c, char ***out, cnb_error **err)
 	 * 1 s for the clock to answer. */
 	add(&b, "%s", c->microvm ? "microvm,acpi=off,pit=on,pic=on,rtc=on,isa-serial=on" : arch->machine);
 	add(&b, "-accel");
-	add(&b, "%s", cnb__accel_name(c->accel));
+	add(&b, "%s", cnb__executor_accel_name(c->accel));
 	if (c->accel != CNB_ACCEL_TCG || arch->tcg_cpu) {
 		add(&b, "-cpu");
 		add(&b, "%s", c->accel != CNB_ACCEL_TCG ? "host" : arch->tcg_cpu);
@@ -102,7 +102,7 @@ int cnb__qemu_argv(const cnb__qemu_config *c, char ***out, cnb_error **err)
 	add(&b, "-m");
 	add(&b, "%u", c->memory_mb ? c->memory_mb : 512);
 	add(&b, "-smp");
-	add(&b, "%u", cnb__qemu_cpus(c->cpus, c->accel));
+	add(&b, "%u", cnb__executor_qemu_cpus(c->cpus, c->accel));
 	if (c->restore) { /* the kernel is in the saved RAM; loading it again only costs time */
 		add(&b, "-incoming");
 		add(&b, "fd:%d", c->incoming_fd);
@@ -156,7 +156,7 @@ int cnb__qemu_argv(const cnb__qemu_config *c, char ***out, cnb_error **err)
 	add_share(&b, bus, "rootfs", rootfs ? rootfs : "", c->rootfs_real, true, "cnb-rootfs");
 	add_share(&b, bus, "job", job ? job : "", false, true, "cnb-job");
 	for (size_t i = 0; i < c->n_mounts; i++) {
-		const cnb__job_mount *m = &c->mounts[i];
+		const cnb__executor_job_mount *m = &c->mounts[i];
 		if (!cnb__job_mount_needs_share(m))
 			continue;
 		_cleanup_free_ char *dir = NULL, *esc = NULL;
@@ -199,7 +199,7 @@ int cnb__qemu_argv(const cnb__qemu_config *c, char ***out, cnb_error **err)
 	return 0;
 }
 
-void cnb__qemu_argv_free(char **argv)
+void cnb__executor_qemu_argv_free(char **argv)
 {
 	cnb__strv_free(argv);
 }

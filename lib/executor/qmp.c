@@ -17,7 +17,7 @@
 #define QMP_MAX_LINE (1u << 20)
 
 /* The next complete JSON line from QEMU (caller decrefs). */
-static int read_message(cnb__qmp *q, uint64_t deadline_ms, json_t **out, cnb_error **err)
+static int read_message(cnb__executor_qmp *q, uint64_t deadline_ms, json_t **out, cnb_error **err)
 {
 	for (;;) {
 		char *nl = q->in.data ? memchr(q->in.data, '\n', q->in.len) : NULL;
@@ -82,7 +82,7 @@ static int send_line(int fd, const char *line, int pass_fd)
 	return 0;
 }
 
-int cnb__qmp_call(cnb__qmp *q, const char *command, json_t *args, int pass_fd, json_t **ret, uint64_t deadline_ms,
+int cnb__executor_qmp_call(cnb__executor_qmp *q, const char *command, json_t *args, int pass_fd, json_t **ret, uint64_t deadline_ms,
 		  cnb_error **err)
 {
 	json_t *req = json_pack("{s:s}", "execute", command);
@@ -120,7 +120,7 @@ int cnb__qmp_call(cnb__qmp *q, const char *command, json_t *args, int pass_fd, j
 	}
 }
 
-int cnb__qmp_connect(cnb__qmp *q, int fd, uint64_t deadline_ms, cnb_error **err)
+int cnb__executor_qmp_connect(cnb__executor_qmp *q, int fd, uint64_t deadline_ms, cnb_error **err)
 {
 	q->fd = fd;
 	q->in = (cnb__buf)CNB_BUF_INIT;
@@ -134,10 +134,10 @@ int cnb__qmp_connect(cnb__qmp *q, int fd, uint64_t deadline_ms, cnb_error **err)
 	}
 	if (!is_qmp)
 		return cnb__error_set(err, CNB_EVM, "QMP: QEMU's first line is not a QMP greeting");
-	return cnb__qmp_call(q, "qmp_capabilities", NULL, -1, NULL, deadline_ms, err);
+	return cnb__executor_qmp_call(q, "qmp_capabilities", NULL, -1, NULL, deadline_ms, err);
 }
 
-void cnb__qmp_close(cnb__qmp *q)
+void cnb__executor_qmp_close(cnb__executor_qmp *q)
 {
 	cnb__buf_reset(&q->in);
 }

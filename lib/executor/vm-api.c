@@ -23,7 +23,7 @@ int cnb_vm_run(int *exit_code, cnb_ctx *ctx, const cnb_vm_run_opts *opts, cnb_er
 	CNB__ERROR_NEVER_NULL(err);
 	const cnb_vm_run_opts defaults = CNB_VM_RUN_OPTS_INIT;
 	cnb_vm_run_opts copy;
-	if (!(opts = cnb__opts_resolve_sized(&copy, sizeof(copy), cnb_vm_run_opts_sizes, opts, &defaults,
+	if (!(opts = cnb__api_opts_resolve_sized(&copy, sizeof(copy), cnb_vm_run_opts_sizes, opts, &defaults,
 					     CNB_VM_RUN_OPTS_VERSION, "cnb_vm_run_opts", err)))
 		return CNB_EINVAL;
 	if (!exit_code || !opts->rootfs || !opts->argv || !opts->argv[0])
@@ -42,13 +42,13 @@ int cnb_vm_run(int *exit_code, cnb_ctx *ctx, const cnb_vm_run_opts *opts, cnb_er
 	_cleanup_free_ char *job_dir = NULL;
 	if (cnb__mkdtemp("cnb-job-", &job_dir, err) < 0)
 		return cnb__error_prefix(err, "cnb_vm_run");
-	cnb__job_step step = { .name = "command", .argv = (char **)opts->argv,
+	cnb__executor_job_step step = { .name = "command", .argv = (char **)opts->argv,
 			       .env = (char **)(opts->env ? opts->env : default_env), .cwd = opts->cwd,
 			       .uid = opts->uid, .gid = opts->gid, .timeout_s = (int)opts->timeout_s };
 	/* With a share, the caller's directory is the job dir itself (it briefly holds the job file), mounted
 	 * at /share; without one, an empty temporary job dir. */
-	cnb__job_mount share = { .source = ".", .target = "/share" };
-	cnb__job job = { .rootfs = opts->rootfs, .job_dir = opts->share_dir ? opts->share_dir : job_dir,
+	cnb__executor_job_mount share = { .source = ".", .target = "/share" };
+	cnb__executor_job job = { .rootfs = opts->rootfs, .job_dir = opts->share_dir ? opts->share_dir : job_dir,
 			 .steps = &step, .n_steps = 1, .network = opts->network != 0, .cpus = opts->cpus,
 			 .memory_mb = opts->memory_mb, .kernel = opts->kernel, .initrd = opts->initrd, .arch = platform.arch,
 			 .raw_output = opts->stdout_fd >= 0 && opts->stderr_fd >= 0, .raw_stdout_fd = opts->stdout_fd,
@@ -57,7 +57,7 @@ int cnb_vm_run(int *exit_code, cnb_ctx *ctx, const cnb_vm_run_opts *opts, cnb_er
 		job.mounts = &share;
 		job.n_mounts = 1;
 	}
-	cnb__job_result res = { 0 };
+	cnb__executor_job_result res = { 0 };
 	if (rc == 0)
 		rc = cnb__executor_run(ctx, opts->executor, &job, opts->cancel_fd, &res, err);
 	if (rc == 0 && res.n_steps_run == 1) {
@@ -66,7 +66,7 @@ int cnb_vm_run(int *exit_code, cnb_ctx *ctx, const cnb_vm_run_opts *opts, cnb_er
 			rc = cnb__error_set(err, CNB_ETIMEOUT, "the command did not finish within %u s and was killed",
 					    opts->timeout_s);
 	}
-	cnb__job_result_free(&res);
+	cnb__executor_job_result_free(&res);
 	cnb__rm_rf(job_dir, NULL);
 	return rc;
 }

@@ -24,11 +24,11 @@ static char *pick(const char *explicit_path, const char *env_name, const char *c
 	return strdup(installed);
 }
 
-int cnb__vm_image_find(const cnb_ctx *ctx, const cnb__job *job, cnb__vm_arch arch, cnb__vm_image *out,
+int cnb__executor_vm_image_find(const cnb_ctx *ctx, const cnb__executor_job *job, cnb__vm_arch arch, cnb__executor_vm_image *out,
 		       cnb_error **err)
 {
 	memset(out, 0, sizeof(*out));
-	const cnb__qemu_arch *a = cnb__qemu_arch_get(arch);
+	const cnb__executor_qemu_arch *a = cnb__executor_qemu_arch_get(arch);
 	bool amd64 = arch == CNB_VM_ARCH_AMD64;
 	/* the cached minimal kernel is built for amd64 only (vmshim/image/build-kernel.sh) */
 	_cleanup_free_ char *cached = amd64 ? cnb__path_join(cnb_ctx_cache_dir(ctx), "vm/kernel/vmlinux") : NULL;
@@ -41,7 +41,7 @@ int cnb__vm_image_find(const cnb_ctx *ctx, const cnb__job *job, cnb__vm_arch arc
 		out->initrd = pick(job->initrd, initrd_env, NULL, initrd);
 	}
 	if (!out->kernel || !out->initrd) {
-		cnb__vm_image_free(out);
+		cnb__executor_vm_image_free(out);
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	}
 	const char *missing = access(out->kernel, R_OK) < 0 ? out->kernel : access(out->initrd, R_OK) < 0 ? out->initrd : NULL;
@@ -51,7 +51,7 @@ int cnb__vm_image_find(const cnb_ctx *ctx, const cnb__job *job, cnb__vm_arch arc
 			       "toolchain of scripts/install-deps.sh), or point %s and %s at a build tree's "
 			       "vmshim/%s/{vmlinux,initramfs.cpio}",
 			       a->name, missing, kernel_env, initrd_env, amd64 ? "image" : a->name);
-		cnb__vm_image_free(out);
+		cnb__executor_vm_image_free(out);
 		return CNB_ENOTFOUND;
 	}
 	_cleanup_free_ char *machine_file = NULL, *machine = NULL;
@@ -62,7 +62,7 @@ int cnb__vm_image_find(const cnb_ctx *ctx, const cnb__job *job, cnb__vm_arch arc
 	return 0;
 }
 
-void cnb__vm_image_free(cnb__vm_image *img)
+void cnb__executor_vm_image_free(cnb__executor_vm_image *img)
 {
 	free(img->kernel);
 	free(img->initrd);

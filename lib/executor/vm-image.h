@@ -5,11 +5,11 @@
 #include "executor.h"
 #include "qemu-arch.h"
 
-typedef struct cnb__vm_image {
+typedef struct cnb__executor_vm_image {
 	char *kernel;
 	char *initrd;
 	bool microvm; /* the kernel has virtio-mmio built in: boot it on -machine microvm */
-} cnb__vm_image;
+} cnb__executor_vm_image;
 
 /*
  * For amd64 guests: kernel: job->kernel, $CNB_VM_KERNEL, <cache>/vm/kernel/vmlinux (the minimal
@@ -18,8 +18,8 @@ typedef struct cnb__vm_image {
  * selects microvm. For arm64 guests: $CNB_VM_KERNEL_ARM64, DATADIR/cnb/vm/arm64/vmlinux and
  * $CNB_VM_INITRD_ARM64, DATADIR/cnb/vm/arm64/initramfs.cpio (job->kernel/initrd still win).
  */
-int cnb__vm_image_find(const cnb_ctx *ctx, const cnb__job *job, cnb__vm_arch arch, cnb__vm_image *out,
+int cnb__executor_vm_image_find(const cnb_ctx *ctx, const cnb__executor_job *job, cnb__vm_arch arch, cnb__executor_vm_image *out,
 		       cnb_error **err);
-void cnb__vm_image_free(cnb__vm_image *img);
+void cnb__executor_vm_image_free(cnb__executor_vm_image *img);
 
 #endif

@@ -46,7 +46,7 @@ typedef enum boot_outcome { BOOT_DONE, BOOT_HUNG, BOOT_NOT_READY, BOOT_FAILED } 
 
 /* fds[i] becomes QEMU_CONSOLE_FD + i in QEMU (-1: left closed). */
 static void __attribute__((noreturn)) exec_qemu(char **argv, const int fds[QEMU_N_FDS], pid_t parent,
-						const cnb__qemu_arch *arch)
+						const cnb__executor_qemu_arch *arch)
 {
 	/* QEMU must not outlive us, even when we are SIGKILLed. */
 	cnb__os_die_with_parent();
@@ -73,7 +73,7 @@ static void __attribute__((noreturn)) exec_qemu(char **argv, const int fds[QEMU_
 }
 
 /* Deadline for the whole VM: only when every step has a timeout (a job without one may run forever). */
-static uint64_t job_deadline_ms(const cnb__job *job, uint64_t start, unsigned boot_ms)
+static uint64_t job_deadline_ms(const cnb__executor_job *job, uint64_t start, unsigned boot_ms)
 {
 	uint64_t total = boot_ms + 30000;
 	for (size_t i = 0; i < job->n_steps; i++) {
@@ -121,50 +121,50 @@ static int channels_open(qemu_channels *c, int incoming_fd, cnb_error **err)
 /* The guest waits for this before it mounts anything: clock and RNG seed for this VM alone. */
 static int send_go(int control_fd)
 {
-	cnb__guest_go go;
+	cnb__executor_guest_go go;
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	go.time_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 	if (cnb__os_random(go.seed, sizeof(go.seed)) < 0)
 		return -1;
-	return cnb__guest_go_write(control_fd, &go);
+	return cnb__executor_guest_go_write(control_fd, &go);
 }
 
 typedef struct boot_session {
 	qemu_channels *ch;
-	cnb__vm_snapshot *snap; /* path set and nothing restored: save one at "booted" */
+	cnb__executor_vm_snapshot *snap; /* path set and nothing restored: save one at "booted" */
 } boot_session;
 
-static void on_booted(cnb_ctx *ctx, cnb__guest_watch *w, void *userdata)
+static void on_booted(cnb_ctx *ctx, cnb__executor_guest_watch *w, void *userdata)
 {
 	boot_session *s = userdata;
 	if (s->snap->path && s->snap->restore_fd < 0) {
 		uint64_t t0 = cnb__monotonic_ms();
-		cnb__qmp qmp;
+		cnb__executor_qmp qmp;
 		cnb_error *e = NULL;
-		if (cnb__qmp_connect(&qmp, HOST_FD(s->ch, QEMU_QMP_FD), t0 + 10000, &e) < 0 ||
-		    cnb__vm_snapshot_save(s->snap, &qmp, &e) < 0)
-			cnb__log(ctx, CNB_LOG_DEBUG, "VM snapshot not saved: %s", cnb_error_message(e));
+		if (cnb__executor_qmp_connect(&qmp, HOST_FD(s->ch, QEMU_QMP_FD), t0 + 10000, &e) < 0 ||
+		    cnb__executor_vm_snapshot_save(s->snap, &qmp, &e) < 0)
+			cnb__api_log(ctx, CNB_LOG_DEBUG, "VM snapshot not saved: %s", cnb_error_message(e));
 		else
-			cnb__log(ctx, CNB_LOG_DEBUG, "VM snapshot saved in %llu ms: %s",
+			cnb__api_log(ctx, CNB_LOG_DEBUG, "VM snapshot saved in %llu ms: %s",
 				 (unsigned long long)(cnb__monotonic_ms() - t0), s->snap->path);
-		cnb__qmp_close(&qmp);
+		cnb__executor_qmp_close(&qmp);
 		cnb_error_free(e);
 	}
 	if (send_go(HOST_FD(s->ch, QEMU_CONTROL_FD)) < 0)
 		snprintf(w->error, sizeof(w->error), "could not send the guest its start message: %s", strerror(errno));
 }
 
-static boot_outcome outcome_of(const cnb__guest_watch *w, cnb__watch_end end, int status, unsigned ready_ms,
+static boot_outcome outcome_of(const cnb__executor_guest_watch *w, cnb__executor_watch_end end, int status, unsigned ready_ms,
 			       cnb__accel accel, cnb_error **err)
 {
-	_cleanup_free_ char *console = cnb__guest_watch_console(w);
+	_cleanup_free_ char *console = cnb__executor_guest_watch_console(w);
 	const char *sep = console && *console ? "; last console lines: " : "", *tail = console ? console : "";
 	if (end == CNB_WATCH_CANCELED)
 		return cnb__error_set(err, CNB_ECANCELED, "canceled: the VM was stopped"), BOOT_FAILED;
 	if (end == CNB_WATCH_READY_TIMEOUT)
 		return cnb__error_set(err, CNB_EVM, "the VM did not become ready within %u s under %s%s%s", ready_ms / 1000,
-				      cnb__accel_name(accel), sep, tail),
+				      cnb__executor_accel_name(accel), sep, tail),
 		       BOOT_HUNG;
 	if (end == CNB_WATCH_TIMEOUT)
 		return cnb__error_set(err, CNB_ETIMEOUT, "the VM ran past the sum of the step timeouts and was stopped"),
@@ -180,26 +180,26 @@ static boot_outcome outcome_of(const cnb__guest_watch *w, cnb__watch_end end, in
 
 /* One QEMU run: from the snapshot when `snap` has one open, else a cold boot (saving a snapshot
  * when `snap` has a path). */
-static boot_outcome boot_once(cnb_ctx *ctx, const cnb__job *job, const cnb__vm_image *img,
-			      const cnb__qemu_config *base, cnb__vm_snapshot *snap, int cancel_fd, cnb__job_result *out,
+static boot_outcome boot_once(cnb_ctx *ctx, const cnb__executor_job *job, const cnb__executor_vm_image *img,
+			      const cnb__executor_qemu_config *base, cnb__executor_vm_snapshot *snap, int cancel_fd, cnb__executor_job_result *out,
 			      cnb_error **err)
 {
 	qemu_channels ch;
 	if (channels_open(&ch, snap->restore_fd, err) < 0)
 		return BOOT_FAILED;
 	bool restore = snap->restore_fd >= 0;
-	cnb__qemu_config qc = *base;
+	cnb__executor_qemu_config qc = *base;
 	qc.restore = restore;
 	cnb__accel accel = qc.accel;
 	cnb__vm_arch arch = qc.arch;
 	char **argv = NULL;
-	cnb__guest_watch w;
-	bool ok = cnb__qemu_argv(&qc, &argv, err) == 0 && cnb__guest_watch_init(&w, out, job->n_steps, cancel_fd) == 0;
+	cnb__executor_guest_watch w;
+	bool ok = cnb__executor_qemu_argv(&qc, &argv, err) == 0 && cnb__executor_guest_watch_init(&w, out, job->n_steps, cancel_fd) == 0;
 	pid_t parent = getpid(), pid = ok ? fork() : -1;
 	if (pid == 0)
-		exec_qemu(argv, ch.qemu, parent, cnb__qemu_arch_get(arch));
+		exec_qemu(argv, ch.qemu, parent, cnb__executor_qemu_arch_get(arch));
 	int fork_errno = errno;
-	cnb__qemu_argv_free(argv);
+	cnb__executor_qemu_argv_free(argv);
 	channels_close(ch.qemu, QEMU_N_FDS - 1);
 	if (pid < 0) {
 		channels_close(ch.host, QEMU_N_FDS - 1);
@@ -211,7 +211,7 @@ static boot_outcome boot_once(cnb_ctx *ctx, const cnb__job *job, const cnb__vm_i
 	}
 	/* A restored guest is already waiting for "go": the socket holds it until the port is read. */
 	if (restore && send_go(HOST_FD(&ch, QEMU_CONTROL_FD)) < 0)
-		cnb__log(ctx, CNB_LOG_DEBUG, "could not send the restored guest its start message: %s", strerror(errno));
+		cnb__api_log(ctx, CNB_LOG_DEBUG, "could not send the restored guest its start message: %s", strerror(errno));
 	boot_session session = { &ch, snap };
 	w.on_booted = on_booted;
 	w.booted_userdata = &session;
@@ -222,25 +222,25 @@ static boot_outcome boot_once(cnb_ctx *ctx, const cnb__job *job, const cnb__vm_i
 	if (job->raw_output)
 		w.raw_stdout_fd = job->raw_stdout_fd, w.raw_stderr_fd = job->raw_stderr_fd;
 	w.pid_fd = cnb__os_pid_watch(pid);
-	unsigned ready_ms = restore ? RESTORE_READY_TIMEOUT_MS : cnb__accel_ready_timeout_ms(accel);
+	unsigned ready_ms = restore ? RESTORE_READY_TIMEOUT_MS : cnb__executor_accel_ready_timeout_ms(accel);
 	w.ready_deadline_ms = w.start_ms + ready_ms;
 	w.deadline_ms = job_deadline_ms(job, w.start_ms, ready_ms);
-	cnb__log(ctx, CNB_LOG_DEBUG, "started QEMU (pid %d, %s, %s, %s, %s)", (int)pid, cnb__qemu_arch_get(arch)->name,
-		 cnb__accel_name(accel), img->microvm ? "microvm" : cnb__qemu_arch_get(arch)->machine,
+	cnb__api_log(ctx, CNB_LOG_DEBUG, "started QEMU (pid %d, %s, %s, %s, %s)", (int)pid, cnb__executor_qemu_arch_get(arch)->name,
+		 cnb__executor_accel_name(accel), img->microvm ? "microvm" : cnb__executor_qemu_arch_get(arch)->machine,
 		 restore ? "restoring a snapshot" : "cold boot");
-	cnb__watch_end end = cnb__guest_watch_run(ctx, &w);
+	cnb__executor_watch_end end = cnb__executor_guest_watch_run(ctx, &w);
 	if (end != CNB_WATCH_EXITED)
 		kill(pid, SIGKILL);
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	boot_outcome outcome = outcome_of(&w, end, status, ready_ms, accel, err);
-	cnb__guest_watch_close(&w);
+	cnb__executor_guest_watch_close(&w);
 	channels_close(ch.host, QEMU_N_FDS - 1);
 	return outcome;
 }
 
-static void reset_result(cnb__job_result *out)
+static void reset_result(cnb__executor_job_result *out)
 {
 	free(out->steps);
 	bool fell_back = out->accel_fell_back;
@@ -248,67 +248,67 @@ static void reset_result(cnb__job_result *out)
 	out->accel_fell_back = fell_back;
 }
 
-int cnb__vm_run(cnb_ctx *ctx, const cnb__job *job, int cancel_fd, cnb__job_result *out, cnb_error **err)
+int cnb__executor_vm_run(cnb_ctx *ctx, const cnb__executor_job *job, int cancel_fd, cnb__executor_job_result *out, cnb_error **err)
 {
 	cnb__vm_arch arch;
-	cnb__vm_image img;
-	int rc = cnb__vm_arch_parse(job->arch, &arch, err);
+	cnb__executor_vm_image img;
+	int rc = cnb__executor_vm_arch_parse(job->arch, &arch, err);
 	if (rc == 0)
-		rc = cnb__vm_image_find(ctx, job, arch, &img, err);
+		rc = cnb__executor_vm_image_find(ctx, job, arch, &img, err);
 	if (rc < 0)
 		return rc;
 	cnb__accel accel;
-	if (cnb__accel_choose(ctx, img.kernel, &accel) < 0) {
-		cnb__vm_image_free(&img);
+	if (cnb__executor_accel_choose(ctx, img.kernel, &accel) < 0) {
+		cnb__executor_vm_image_free(&img);
 		return cnb__error_set(err, CNB_EINVAL, "CNB_VM_ACCEL=%s: use kvm, hvf or tcg", getenv("CNB_VM_ACCEL"));
 	}
-	if (arch != cnb__vm_arch_host()) /* KVM and HVF run only the host's own architecture */
+	if (arch != cnb__executor_vm_arch_host()) /* KVM and HVF run only the host's own architecture */
 		accel = CNB_ACCEL_TCG;
 	_cleanup_free_ char *json = NULL, *job_file = cnb__path_join(job->job_dir, CNB_JOB_FILE);
-	rc = job_file ? cnb__job_to_json(job, &json, err) : cnb__error_set(err, CNB_ENOMEM, "out of memory");
+	rc = job_file ? cnb__executor_job_to_json(job, &json, err) : cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	if (rc == 0)
 		rc = cnb__write_file_atomic(job_file, json, strlen(json), 0644, err);
 	cnb__accel failed_accel = accel;
-	bool may_restore = true, rootfs_real = !cnb__mapped_xattr_tree(job->rootfs);
+	bool may_restore = true, rootfs_real = !cnb__rootfs_mapped_xattr_tree(job->rootfs);
 	while (rc == 0) {
 		cnb_error *boot_err = NULL;
-		snprintf(out->accel, sizeof(out->accel), "%s", cnb__accel_name(accel));
-		cnb__vm_snapshot snap = { .restore_fd = -1 };
+		snprintf(out->accel, sizeof(out->accel), "%s", cnb__executor_accel_name(accel));
+		cnb__executor_vm_snapshot snap = { .restore_fd = -1 };
 		/* one configuration for the snapshot key and the boot (the key leaves the job's paths out) */
-		cnb__qemu_config qc = { .accel = accel, .arch = arch, .microvm = img.microvm, .kernel = img.kernel,
+		cnb__executor_qemu_config qc = { .accel = accel, .arch = arch, .microvm = img.microvm, .kernel = img.kernel,
 					.initrd = img.initrd, .cpus = job->cpus, .memory_mb = job->memory_mb,
 					.rootfs = job->rootfs, .job_dir = job->job_dir, .rootfs_real = rootfs_real,
 					.mounts = job->mounts, .n_mounts = job->n_mounts, .network = job->network,
 					.console_fd = QEMU_CONSOLE_FD, .event_fd = QEMU_EVENT_FD, .output_fd = QEMU_OUTPUT_FD,
 					.error_fd = QEMU_ERROR_FD, .qmp_fd = QEMU_QMP_FD, .control_fd = QEMU_CONTROL_FD,
 					.incoming_fd = QEMU_INCOMING_FD };
-		cnb__vm_snapshot_find(ctx, &qc, &snap);
+		cnb__executor_vm_snapshot_find(ctx, &qc, &snap);
 		if (!may_restore && snap.restore_fd >= 0)
 			close(TAKE_FD(snap.restore_fd));
 		bool restored = snap.restore_fd >= 0;
 		boot_outcome o = boot_once(ctx, job, &img, &qc, &snap, cancel_fd, out, &boot_err);
 		bool bad_snapshot = restored && (o == BOOT_HUNG || o == BOOT_NOT_READY);
 		if (bad_snapshot) {
-			cnb__log(ctx, CNB_LOG_DEBUG, "restoring the VM snapshot failed (%s): booting cold and saving a new one",
+			cnb__api_log(ctx, CNB_LOG_DEBUG, "restoring the VM snapshot failed (%s): booting cold and saving a new one",
 				 cnb_error_message(boot_err));
-			cnb__vm_snapshot_discard(&snap);
+			cnb__executor_vm_snapshot_discard(&snap);
 			cnb__error_clear(&boot_err);
 			reset_result(out);
 			may_restore = false;
 		}
 		if (restored && o == BOOT_DONE)
-			cnb__vm_snapshot_restored(&snap);
-		cnb__vm_snapshot_free(&snap);
+			cnb__executor_vm_snapshot_restored(&snap);
+		cnb__executor_vm_snapshot_free(&snap);
 		if (bad_snapshot)
 			continue;
 		if (o == BOOT_DONE) {
 			/* Only a verdict once TCG got through: a VM that fails everywhere says nothing of KVM. */
 			if (out->accel_fell_back)
-				cnb__accel_remember_failure(ctx, img.kernel, failed_accel);
+				cnb__executor_accel_remember_failure(ctx, img.kernel, failed_accel);
 			break;
 		}
 		if ((o == BOOT_HUNG || o == BOOT_NOT_READY) && accel != CNB_ACCEL_TCG && !out->accel_fell_back) {
-			cnb__log(ctx, CNB_LOG_WARN, "%s; retrying with TCG (slower). Set CNB_VM_ACCEL=tcg to skip the wait.",
+			cnb__api_log(ctx, CNB_LOG_WARN, "%s; retrying with TCG (slower). Set CNB_VM_ACCEL=tcg to skip the wait.",
 				 cnb_error_message(boot_err));
 			cnb__error_clear(&boot_err);
 			reset_result(out);
@@ -324,6 +324,6 @@ int cnb__vm_run(cnb_ctx *ctx, const cnb__job *job, int cancel_fd, cnb__job_resul
 	}
 	if (job_file)
 		unlink(job_file);
-	cnb__vm_image_free(&img);
+	cnb__executor_vm_image_free(&img);
 	return rc;
 }

@@ -5,9 +5,9 @@
 #include "executor.h"
 
 /* QEMU + cnb-init; retries with TCG when the first accelerator never reaches "ready". */
-int cnb__vm_run(cnb_ctx *ctx, const cnb__job *job, int cancel_fd, cnb__job_result *out, cnb_error **err);
+int cnb__executor_vm_run(cnb_ctx *ctx, const cnb__executor_job *job, int cancel_fd, cnb__executor_job_result *out, cnb_error **err);
 
 /* Private mount/pid/uts/ipc(/net) namespaces + chroot on this host; Linux, root only for now. */
-int cnb__host_run(cnb_ctx *ctx, const cnb__job *job, int cancel_fd, cnb__job_result *out, cnb_error **err);
+int cnb__executor_host_run(cnb_ctx *ctx, const cnb__executor_job *job, int cancel_fd, cnb__executor_job_result *out, cnb_error **err);
 
 #endif

@@ -53,14 +53,14 @@ static int add_identity(cnb__buf *b, const char *what, const char *path)
 }
 
 /* sha256 hex of the configuration; NULL when a file it depends on cannot be identified. */
-static char *snapshot_key(const cnb__qemu_config *qc)
+static char *snapshot_key(const cnb__executor_qemu_config *qc)
 {
-	cnb__qemu_config keyed = *qc;
+	cnb__executor_qemu_config keyed = *qc;
 	keyed.rootfs = "<rootfs>";
 	keyed.job_dir = "<job>";
 	keyed.restore = false;
 	/* Where a volume lives on the host does not matter to a snapshot taken before any 9p mount. */
-	_cleanup_free_ cnb__job_mount *mounts = qc->n_mounts ? calloc(qc->n_mounts, sizeof(*mounts)) : NULL;
+	_cleanup_free_ cnb__executor_job_mount *mounts = qc->n_mounts ? calloc(qc->n_mounts, sizeof(*mounts)) : NULL;
 	if (qc->n_mounts && !mounts)
 		return NULL;
 	for (size_t i = 0; i < qc->n_mounts; i++) {
@@ -70,7 +70,7 @@ static char *snapshot_key(const cnb__qemu_config *qc)
 	}
 	keyed.mounts = mounts;
 	char **argv = NULL;
-	if (cnb__qemu_argv(&keyed, &argv, NULL) < 0)
+	if (cnb__executor_qemu_argv(&keyed, &argv, NULL) < 0)
 		return NULL;
 	_cleanup_buf_ cnb__buf b = CNB_BUF_INIT;
 	_cleanup_free_ char *qemu = resolve_binary(argv[0]);
@@ -79,7 +79,7 @@ static char *snapshot_key(const cnb__qemu_config *qc)
 		  add_identity(&b, "initrd", qc->initrd) == 0;
 	for (size_t i = 1; ok && argv[i]; i++)
 		ok = cnb__buf_printf(&b, "arg %s\n", argv[i]) == 0;
-	cnb__qemu_argv_free(argv);
+	cnb__executor_qemu_argv_free(argv);
 	if (!ok)
 		return NULL;
 	char digest[CNB_OCI_DIGEST_SIZE];
@@ -123,15 +123,15 @@ static int failure_count(const char *path)
 	return atoi(data);
 }
 
-void cnb__vm_snapshot_find(const cnb_ctx *ctx, const cnb__qemu_config *qc, cnb__vm_snapshot *out)
+void cnb__executor_vm_snapshot_find(const cnb_ctx *ctx, const cnb__executor_qemu_config *qc, cnb__executor_vm_snapshot *out)
 {
-	*out = (cnb__vm_snapshot){ .restore_fd = -1 };
+	*out = (cnb__executor_vm_snapshot){ .restore_fd = -1 };
 	const char *env = getenv("CNB_VM_SNAPSHOT");
 	if (env && !strcmp(env, "off"))
 		return;
 	_cleanup_free_ char *dir = trusted_dir(ctx), *key = snapshot_key(qc);
 	if (!dir || !key) {
-		cnb__log(ctx, CNB_LOG_DEBUG, "VM snapshots off: %s", dir ? "cannot identify QEMU, kernel or initramfs"
+		cnb__api_log(ctx, CNB_LOG_DEBUG, "VM snapshots off: %s", dir ? "cannot identify QEMU, kernel or initramfs"
 									: "no private cache dir");
 		return;
 	}
@@ -140,21 +140,21 @@ void cnb__vm_snapshot_find(const cnb_ctx *ctx, const cnb__qemu_config *qc, cnb__
 		return;
 	}
 	if (failure_count(out->path) >= MAX_RESTORE_FAILURES) {
-		cnb__log(ctx, CNB_LOG_DEBUG, "VM snapshot %s failed to restore %d times: booting cold (remove %s.failed to "
+		cnb__api_log(ctx, CNB_LOG_DEBUG, "VM snapshot %s failed to restore %d times: booting cold (remove %s.failed to "
 					     "retry)", key, MAX_RESTORE_FAILURES, out->path);
 		free(TAKE_PTR(out->path));
 		return;
 	}
 	out->restore_fd = open_trusted(out->path);
-	cnb__log(ctx, CNB_LOG_DEBUG, "VM snapshot %s: %s", key, out->restore_fd >= 0 ? "restoring" : "none yet, booting cold");
+	cnb__api_log(ctx, CNB_LOG_DEBUG, "VM snapshot %s: %s", key, out->restore_fd >= 0 ? "restoring" : "none yet, booting cold");
 }
 
 /* Polls query-migrate until the state is written. */
-static int wait_migrated(cnb__qmp *qmp, uint64_t deadline, cnb_error **err)
+static int wait_migrated(cnb__executor_qmp *qmp, uint64_t deadline, cnb_error **err)
 {
 	for (;;) {
 		json_t *info = NULL;
-		int r = cnb__qmp_call(qmp, "query-migrate", NULL, -1, &info, deadline, err);
+		int r = cnb__executor_qmp_call(qmp, "query-migrate", NULL, -1, &info, deadline, err);
 		if (r < 0)
 			return r;
 		const char *status = json_string_value(json_object_get(info, "status"));
@@ -174,31 +174,31 @@ static int wait_migrated(cnb__qmp *qmp, uint64_t deadline, cnb_error **err)
 	}
 }
 
-static int migrate_to(cnb__qmp *qmp, int fd, uint64_t deadline, cnb_error **err)
+static int migrate_to(cnb__executor_qmp *qmp, int fd, uint64_t deadline, cnb_error **err)
 {
 	json_t *bw = json_pack("{s:I}", "max-bandwidth", (json_int_t)SAVE_BANDWIDTH);
 	json_t *name = json_pack("{s:s}", "fdname", "cnb-snapshot");
 	json_t *uri = json_pack("{s:s}", "uri", "fd:cnb-snapshot");
 	int r = bw && name && uri ? 0 : cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	if (r == 0)
-		r = cnb__qmp_call(qmp, "migrate-set-parameters", bw, -1, NULL, deadline, err);
+		r = cnb__executor_qmp_call(qmp, "migrate-set-parameters", bw, -1, NULL, deadline, err);
 	if (r == 0)
-		r = cnb__qmp_call(qmp, "getfd", name, fd, NULL, deadline, err);
+		r = cnb__executor_qmp_call(qmp, "getfd", name, fd, NULL, deadline, err);
 	if (r == 0)
-		r = cnb__qmp_call(qmp, "migrate", uri, -1, NULL, deadline, err);
+		r = cnb__executor_qmp_call(qmp, "migrate", uri, -1, NULL, deadline, err);
 	json_decref(bw);
 	json_decref(name);
 	json_decref(uri);
 	return r == 0 ? wait_migrated(qmp, deadline, err) : r;
 }
 
-int cnb__vm_snapshot_save(const cnb__vm_snapshot *s, cnb__qmp *qmp, cnb_error **err)
+int cnb__executor_vm_snapshot_save(const cnb__executor_vm_snapshot *s, cnb__executor_qmp *qmp, cnb_error **err)
 {
 	uint64_t deadline = cnb__monotonic_ms() + SAVE_TIMEOUT_MS;
 	_cleanup_free_ char *tmp = NULL;
 	if (asprintf(&tmp, "%s.tmp-XXXXXX", s->path) < 0)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	int r = cnb__qmp_call(qmp, "stop", NULL, -1, NULL, deadline, err);
+	int r = cnb__executor_qmp_call(qmp, "stop", NULL, -1, NULL, deadline, err);
 	if (r < 0)
 		return r;
 	_cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
@@ -213,14 +213,14 @@ int cnb__vm_snapshot_save(const cnb__vm_snapshot *s, cnb__qmp *qmp, cnb_error **
 	if (r < 0 && fd >= 0)
 		unlink(tmp);
 	cnb_error *cont_err = NULL;
-	if (cnb__qmp_call(qmp, "cont", NULL, -1, NULL, cnb__monotonic_ms() + 10000, &cont_err) < 0 && r == 0)
+	if (cnb__executor_qmp_call(qmp, "cont", NULL, -1, NULL, cnb__monotonic_ms() + 10000, &cont_err) < 0 && r == 0)
 		r = cnb__error_pass(err, cont_err, CNB_EVM);
 	else
 		cnb_error_free(cont_err);
 	return r;
 }
 
-void cnb__vm_snapshot_discard(cnb__vm_snapshot *s)
+void cnb__executor_vm_snapshot_discard(cnb__executor_vm_snapshot *s)
 {
 	struct stat used, now;
 	if (s->restore_fd >= 0 && s->path && fstat(s->restore_fd, &used) == 0 && stat(s->path, &now) == 0 &&
@@ -238,7 +238,7 @@ void cnb__vm_snapshot_discard(cnb__vm_snapshot *s)
 	s->restore_fd = -1;
 }
 
-void cnb__vm_snapshot_restored(const cnb__vm_snapshot *s)
+void cnb__executor_vm_snapshot_restored(const cnb__executor_vm_snapshot *s)
 {
 	_cleanup_free_ char *failed = NULL;
 	if (s->path && asprintf(&failed, "%s.failed", s->path) > 0)
@@ -247,12 +247,12 @@ void cnb__vm_snapshot_restored(const cnb__vm_snapshot *s)
 		utimensat(AT_FDCWD, s->path, NULL, 0);
 }
 
-void cnb__vm_snapshot_free(cnb__vm_snapshot *s)
+void cnb__executor_vm_snapshot_free(cnb__executor_vm_snapshot *s)
 {
 	if (s->restore_fd >= 0)
 		close(s->restore_fd);
 	free(s->path);
-	*s = (cnb__vm_snapshot){ .restore_fd = -1 };
+	*s = (cnb__executor_vm_snapshot){ .restore_fd = -1 };
 }
 
 /* What a name in the snapshot dir is: 's' a snapshot, 'f' a failure count, 't' a save's temp file, 0 other. */
@@ -264,7 +264,7 @@ static int snapshot_file_kind(const char *name)
 	return !*rest ? 's' : !strcmp(rest, ".failed") ? 'f' : !strncmp(rest, ".tmp-", 5) ? 't' : 0;
 }
 
-void cnb__vm_snapshot_prune(const cnb_ctx *ctx, bool all, int64_t older_than, uint64_t *freed, size_t *removed)
+void cnb__executor_vm_snapshot_prune(const cnb_ctx *ctx, bool all, int64_t older_than, uint64_t *freed, size_t *removed)
 {
 	const char *cache = cnb_ctx_cache_dir(ctx);
 	_cleanup_free_ char *dir = cache ? cnb__path_join(cache, "vm/snapshots") : NULL;

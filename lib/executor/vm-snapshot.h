@@ -25,26 +25,26 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-typedef struct cnb__vm_snapshot {
+typedef struct cnb__executor_vm_snapshot {
 	char *path;     /* NULL: snapshots are off ($CNB_VM_SNAPSHOT=off, or no cache dir) */
 	int restore_fd; /* a verified state to start from, or -1: boot cold */
-} cnb__vm_snapshot;
+} cnb__executor_vm_snapshot;
 
 /* Looks up the snapshot for `qc` (a cold-boot configuration). Never fails: trouble is a miss. */
-void cnb__vm_snapshot_find(const cnb_ctx *ctx, const cnb__qemu_config *qc, cnb__vm_snapshot *out);
+void cnb__executor_vm_snapshot_find(const cnb_ctx *ctx, const cnb__executor_qemu_config *qc, cnb__executor_vm_snapshot *out);
 
 /* Saves the stopped-at-"booted" VM behind `qmp` to s->path, then lets it run on. Returns 0 or a
  * negative code; the VM runs on in either case (a failed save only costs the next build a boot). */
-int cnb__vm_snapshot_save(const cnb__vm_snapshot *s, cnb__qmp *qmp, cnb_error **err);
+int cnb__executor_vm_snapshot_save(const cnb__executor_vm_snapshot *s, cnb__executor_qmp *qmp, cnb_error **err);
 
 /* After a restore from s->restore_fd failed: removes that file (unless it was replaced meanwhile)
  * and closes the fd, so the next boot is cold and saves a fresh one. */
-void cnb__vm_snapshot_discard(cnb__vm_snapshot *s);
+void cnb__executor_vm_snapshot_discard(cnb__executor_vm_snapshot *s);
 
 /* After a VM restored from it ran: the failure count starts again, and the snapshot was used now. */
-void cnb__vm_snapshot_restored(const cnb__vm_snapshot *s);
+void cnb__executor_vm_snapshot_restored(const cnb__executor_vm_snapshot *s);
 
-void cnb__vm_snapshot_free(cnb__vm_snapshot *s);
+void cnb__executor_vm_snapshot_free(cnb__executor_vm_snapshot *s);
 
 /*
  * `cnb cache prune`'s rule for <cache>/vm/snapshots: removes the snapshots not saved or restored
@@ -53,6 +53,6 @@ void cnb__vm_snapshot_free(cnb__vm_snapshot *s);
  * a live save is left alone). A VM restoring from a removed file keeps its open fd. Adds to *freed
  * (bytes) and *removed (snapshots). Never fails: a file that cannot be examined stays.
  */
-void cnb__vm_snapshot_prune(const cnb_ctx *ctx, bool all, int64_t older_than, uint64_t *freed, size_t *removed);
+void cnb__executor_vm_snapshot_prune(const cnb_ctx *ctx, bool all, int64_t older_than, uint64_t *freed, size_t *removed);
 
 #endif

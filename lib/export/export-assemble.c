@@ -56,7 +56,7 @@ static void log_layer(cnb_ctx *ctx, const pending_layer *p, bool reused, size_t 
 		*app_reused += reused;
 		return;
 	}
-	cnb__log(ctx, CNB_LOG_INFO, "%s layer '%s'", reused ? "Reusing" : "Adding", p->id);
+	cnb__api_log(ctx, CNB_LOG_INFO, "%s layer '%s'", reused ? "Reusing" : "Adding", p->id);
 }
 
 /* "layers/NNN.tar" or "cache/NNN.tar" with a plain name: nothing else may come from the guest. */
@@ -101,8 +101,8 @@ int cnb__export_guest_tar_open(const char *out_dir, const char *file, const char
 		return cnb__error_set(err, CNB_EUNSAFE, "layer %s from the build is not a regular file", file);
 	/* Through the VM's 9p share (mapped-xattr) a guest symlink or device is a host regular file
 	 * holding the target; its real type is in the xattrs. */
-	cnb__mapped_attr guest;
-	if (cnb__mapped_xattr_read(fd, &guest) == 0 && !S_ISREG(guest.mode))
+	cnb__rootfs_mapped_attr guest;
+	if (cnb__rootfs_mapped_xattr_read(fd, &guest) == 0 && !S_ISREG(guest.mode))
 		return cnb__error_set(err, CNB_EUNSAFE, "layer %s from the build is not a regular file in the guest "
 				      "(mode %o): refusing it", file, guest.mode);
 	*size = (uint64_t)st.st_size;
@@ -248,15 +248,15 @@ static int apply_config(const json_t *desc, const cnb__export_inputs *in, json_t
 	json_t *cc = object_member(config, "config", json_object);
 	json_t *env = object_member(cc, "Env", json_array);
 	_cleanup_free_ char *path = NULL;
-	const char *old_path = cnb__image_env_get(env, "PATH");
+	const char *old_path = cnb__export_image_env_get(env, "PATH");
 	const char *prefix = json_string_value(json_object_get(desc, "path_prefix"));
 	if (prefix && asprintf(&path, "PATH=%s%s%s", prefix, old_path && *old_path ? ":" : "", old_path ? old_path : "") < 0)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	size_t i;
 	json_t *v;
-	json_array_foreach(json_object_get(desc, "env"), i, v) if (json_is_string(v)) cnb__image_env_set(env, json_string_value(v));
+	json_array_foreach(json_object_get(desc, "env"), i, v) if (json_is_string(v)) cnb__export_image_env_set(env, json_string_value(v));
 	if (path)
-		cnb__image_env_set(env, path);
+		cnb__export_image_env_set(env, path);
 	json_t *entrypoint = json_object_get(desc, "entrypoint");
 	if (!json_is_array(entrypoint) || json_array_size(entrypoint) == 0)
 		return cnb__error_set(err, CNB_EEXPORT, "export.json has no entrypoint");
@@ -283,7 +283,7 @@ static int apply_config(const json_t *desc, const cnb__export_inputs *in, json_t
 	json_object_set_new(labels, "io.buildpacks.lifecycle.metadata", json_string(text));
 	free(text);
 	char created[32];
-	cnb__rfc3339(in->created, created);
+	cnb__export_rfc3339(in->created, created);
 	json_object_set_new(config, "created", json_string(created));
 	return 0;
 }
@@ -378,7 +378,7 @@ int cnb__export_assemble(cnb_ctx *ctx, const cnb__export_inputs *in, cnb__oci_im
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	json_t *config = r == 0 ? cnb__oci_image_config_edit(img) : NULL;
 	char created[32];
-	cnb__rfc3339(in->created, created);
+	cnb__export_rfc3339(in->created, created);
 	size_t app_layers = 0, app_reused = 0;
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		const cnb__oci_layer *l = layers[i].file ? &layers[i].layer : previous_layer(in->previous, layers[i].reuse);
@@ -394,13 +394,13 @@ int cnb__export_assemble(cnb_ctx *ctx, const cnb__export_inputs *in, cnb__oci_im
 		}
 		log_layer(ctx, &layers[i], stats->layers_reused > reused_before, &app_layers, &app_reused);
 		r = cnb__oci_image_append_layer(img, l, err);
-		if (r == 0 && cnb__image_history_add(config, created, layers[i].created_by) < 0)
+		if (r == 0 && cnb__export_image_history_add(config, created, layers[i].created_by) < 0)
 			r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	}
 	if (r == 0 && app_reused)
-		cnb__log(ctx, CNB_LOG_INFO, "Reused %zu/%zu app layer(s)", app_reused, app_layers);
+		cnb__api_log(ctx, CNB_LOG_INFO, "Reused %zu/%zu app layer(s)", app_reused, app_layers);
 	if (r == 0 && app_layers > app_reused)
-		cnb__log(ctx, CNB_LOG_INFO, "Added %zu/%zu app layer(s)", app_layers - app_reused, app_layers);
+		cnb__api_log(ctx, CNB_LOG_INFO, "Added %zu/%zu app layer(s)", app_layers - app_reused, app_layers);
 	json_t *metadata = json_deep_copy(json_object_get(desc, "lifecycle_metadata"));
 	if (r == 0 && !json_is_object(metadata))
 		r = cnb__error_set(err, CNB_EEXPORT, "export.json has no lifecycle_metadata object");

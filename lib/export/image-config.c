@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-void cnb__rfc3339(int64_t epoch, char buf[32])
+void cnb__export_rfc3339(int64_t epoch, char buf[32])
 {
 	time_t t = (time_t)epoch;
 	struct tm tm;
@@ -15,7 +15,7 @@ void cnb__rfc3339(int64_t epoch, char buf[32])
 		snprintf(buf, 32, "1970-01-01T00:00:00Z");
 }
 
-int cnb__image_history_add(json_t *config, const char *created, const char *created_by)
+int cnb__export_image_history_add(json_t *config, const char *created, const char *created_by)
 {
 	json_t *history = json_object_get(config, "history");
 	if (!json_is_array(history)) {
@@ -27,7 +27,7 @@ int cnb__image_history_add(json_t *config, const char *created, const char *crea
 	return entry && json_array_append_new(history, entry) == 0 ? 0 : -1;
 }
 
-const char *cnb__image_env_get(const json_t *env, const char *name)
+const char *cnb__export_image_env_get(const json_t *env, const char *name)
 {
 	size_t i, len = strlen(name);
 	const json_t *v;
@@ -39,7 +39,7 @@ const char *cnb__image_env_get(const json_t *env, const char *name)
 	return NULL;
 }
 
-int cnb__image_env_set(json_t *env, const char *kv)
+int cnb__export_image_env_set(json_t *env, const char *kv)
 {
 	const char *eq = strchr(kv, '=');
 	if (!eq)
@@ -54,7 +54,7 @@ int cnb__image_env_set(json_t *env, const char *kv)
 	return json_array_append_new(env, json_string(kv));
 }
 
-const json_t *cnb__image_config_env(const json_t *config)
+const json_t *cnb__export_image_config_env(const json_t *config)
 {
 	return json_object_get(json_object_get(config, "config"), "Env");
 }
@@ -71,7 +71,7 @@ static json_t *member_object(json_t *obj, const char *key)
 	return v;
 }
 
-json_t *cnb__image_config_labels(json_t *config)
+json_t *cnb__export_image_config_labels(json_t *config)
 {
 	json_t *cc = member_object(config, "config");
 	return cc ? member_object(cc, "Labels") : NULL;

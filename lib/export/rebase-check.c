@@ -19,7 +19,7 @@ static const char *config_string(const cnb__oci_image *img, const char *key)
 	return json_string_value(json_object_get(img->config, key));
 }
 
-int cnb__rebase_metadata(const cnb__oci_image *app, const char *app_name, json_t **out, cnb_error **err)
+int cnb__export_rebase_metadata(const cnb__oci_image *app, const char *app_name, json_t **out, cnb_error **err)
 {
 	*out = NULL;
 	const char *text = label(app, CNB_LIFECYCLE_METADATA_LABEL);
@@ -55,7 +55,7 @@ static char *registry_of(const char *name)
 	return TAKE_PTR(loc.ref.registry);
 }
 
-int cnb__rebase_default_run_image(const json_t *metadata, const char *app_name, char **out, cnb_error **err)
+int cnb__export_rebase_default_run_image(const json_t *metadata, const char *app_name, char **out, cnb_error **err)
 {
 	*out = NULL;
 	const json_t *entry = run_image_entry(metadata);
@@ -177,14 +177,14 @@ static int check_target(const cnb__oci_image *app, const cnb__oci_image *run, co
 	return 0;
 }
 
-int cnb__rebase_check(const cnb__oci_image *app, const json_t *metadata, const cnb__oci_image *run,
+int cnb__export_rebase_check(const cnb__oci_image *app, const json_t *metadata, const cnb__oci_image *run,
 		      const char *run_name, bool force, cnb_error **err)
 {
-	const char *api_text = cnb__image_env_get(cnb__image_config_env(app->config), "CNB_PLATFORM_API");
-	cnb__api api = { 0, 0 };
-	if (api_text && cnb__api_parse(api_text, &api) < 0)
+	const char *api_text = cnb__export_image_env_get(cnb__export_image_config_env(app->config), "CNB_PLATFORM_API");
+	cnb__lifecycle_api api = { 0, 0 };
+	if (api_text && cnb__lifecycle_api_parse(api_text, &api) < 0)
 		return cnb__error_set(err, CNB_EPARSE, "the app image's CNB_PLATFORM_API '%s' is not <major>.<minor>", api_text);
-	if (!api_text || !cnb__api_at_least(api, 0, 12))
+	if (!api_text || !cnb__lifecycle_api_at_least(api, 0, 12))
 		return check_stack(app, run, run_name, err);
 	if (force)
 		return 0;

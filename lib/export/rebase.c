@@ -122,7 +122,7 @@ static int rebase_config(json_t *config, json_t *metadata, const cnb__oci_image 
 			 size_t base_layers, size_t app_layers)
 {
 	char created[32];
-	cnb__rfc3339(CNB_TAR_EPOCH, created);
+	cnb__export_rfc3339(CNB_TAR_EPOCH, created);
 	if (copy_platform(config, run->config) < 0 || replace_base_labels(config, run->config) < 0 ||
 	    splice_history(config, run->config, base_layers, app_layers) < 0 ||
 	    update_metadata(metadata, run, run_name, force) < 0 ||
@@ -136,7 +136,7 @@ static int rebase_config(json_t *config, json_t *metadata, const cnb__oci_image 
 	return rc;
 }
 
-int cnb__rebase_apply(cnb__oci_image **out, const cnb__oci_image *app, json_t *metadata, const cnb__oci_image *run,
+int cnb__export_rebase_apply(cnb__oci_image **out, const cnb__oci_image *app, json_t *metadata, const cnb__oci_image *run,
 		      const char *run_name, bool force, cnb_error **err)
 {
 	*out = NULL;
@@ -198,19 +198,19 @@ static int rebase(char **out_digest, cnb_ctx *ctx, const cnb_image_rebase_opts *
 	_cleanup_free_ char *default_run = NULL;
 	int rc = cnb__oci_image_pull_config(ctx, src, NULL, &app, err);
 	if (rc == 0)
-		rc = cnb__rebase_metadata(app, src, &metadata, err);
+		rc = cnb__export_rebase_metadata(app, src, &metadata, err);
 	if (rc == 0 && !opts->run_image)
-		rc = cnb__rebase_default_run_image(metadata, opts->image, &default_run, err);
+		rc = cnb__export_rebase_default_run_image(metadata, opts->image, &default_run, err);
 	if (rc < 0)
 		return rc;
 	const char *run_name = opts->run_image ? opts->run_image : default_run;
 	_cleanup_free_ char *platform = platform_of(app);
-	cnb__log(ctx, CNB_LOG_INFO, "===> REBASE %s onto %s", src, run_name);
+	cnb__api_log(ctx, CNB_LOG_INFO, "===> REBASE %s onto %s", src, run_name);
 	rc = cnb__oci_image_pull_config(ctx, run_name, platform, &run, err);
 	if (rc == 0)
-		rc = cnb__rebase_check(app, metadata, run, run_name, opts->force, err);
+		rc = cnb__export_rebase_check(app, metadata, run, run_name, opts->force, err);
 	if (rc == 0)
-		rc = cnb__rebase_apply(&rebased, app, metadata, run, run_name, opts->force, err);
+		rc = cnb__export_rebase_apply(&rebased, app, metadata, run, run_name, opts->force, err);
 	if (rc < 0)
 		return rc;
 	return cnb__oci_image_push(ctx, rebased, opts->image, NULL, out_digest, err);
@@ -224,7 +224,7 @@ int cnb_image_rebase(char **out_digest, cnb_ctx *ctx, const cnb_image_rebase_opt
 	const cnb_image_rebase_opts defaults = CNB_IMAGE_REBASE_OPTS_INIT;
 	if (out_digest)
 		*out_digest = NULL;
-	if (!(opts = cnb__opts_resolve(opts, &defaults, CNB_IMAGE_REBASE_OPTS_VERSION, "cnb_image_rebase_opts", err)))
+	if (!(opts = cnb__api_opts_resolve(opts, &defaults, CNB_IMAGE_REBASE_OPTS_VERSION, "cnb_image_rebase_opts", err)))
 		return CNB_EINVAL;
 	if (!ctx || !opts->image || !*opts->image)
 		return cnb__error_set(err, CNB_EINVAL, "cnb_image_rebase: a context and opts->image are required");

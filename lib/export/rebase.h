@@ -15,11 +15,11 @@
 
 /* The app image's io.buildpacks.lifecycle.metadata, parsed (caller decrefs); CNB_EINVAL naming `app_name`
  * when the label is missing or has no runImage.topLayer (not a buildpacks app image). */
-int cnb__rebase_metadata(const cnb__oci_image *app, const char *app_name, json_t **out, cnb_error **err);
+int cnb__export_rebase_metadata(const cnb__oci_image *app, const char *app_name, json_t **out, cnb_error **err);
 
 /* The run image to use without --run-image: runImage.image and mirrors (fallback stack.runImage), the first
  * on the registry of `app_name`, else runImage.image (platform.md "Run Image Resolution"). Caller frees. */
-int cnb__rebase_default_run_image(const json_t *metadata, const char *app_name, char **out, cnb_error **err);
+int cnb__export_rebase_default_run_image(const json_t *metadata, const char *app_name, char **out, cnb_error **err);
 
 /*
  * The validations (platform.md "rebaser") of rebasing `app` onto `run` (named `run_name` by the user). Platform API < 0.12
@@ -27,7 +27,7 @@ int cnb__rebase_default_run_image(const json_t *metadata, const char *app_name, 
  * (os/arch exact, variant and distro when both sides set them) and the run image name listed in runImage.
  * Refusals are CNB_EUNSUPPORTED and say how to override.
  */
-int cnb__rebase_check(const cnb__oci_image *app, const json_t *metadata, const cnb__oci_image *run,
+int cnb__export_rebase_check(const cnb__oci_image *app, const json_t *metadata, const cnb__oci_image *run,
 		      const char *run_name, bool force, cnb_error **err);
 
 /*
@@ -37,7 +37,7 @@ int cnb__rebase_check(const cnb__oci_image *app, const json_t *metadata, const c
  * runImage.topLayer/reference updated in `metadata` (image and mirrors too when `force`); history re-paired
  * with the layers; created set to the reproducible epoch. Caller frees *out.
  */
-int cnb__rebase_apply(cnb__oci_image **out, const cnb__oci_image *app, json_t *metadata, const cnb__oci_image *run,
+int cnb__export_rebase_apply(cnb__oci_image **out, const cnb__oci_image *app, json_t *metadata, const cnb__oci_image *run,
 		      const char *run_name, bool force, cnb_error **err);
 
 #endif

@@ -99,7 +99,7 @@ static int words(eval *e, const char *raw, bool split, char ***out)
 	char **vars = scope(e);
 	if (!vars)
 		return oom(e->err);
-	int r = cnb__df_words(raw, (const char *const *)vars, split, out, e->err);
+	int r = cnb__extend_df_words(raw, (const char *const *)vars, split, out, e->err);
 	cnb__strv_free(vars);
 	return r < 0 ? prefix(e) : 0;
 }
@@ -114,7 +114,7 @@ static int do_arg(eval *e, const char *raw)
 			*eq = '\0';
 		if (!*w[i])
 			return bad(e, "ARG needs a name: ARG name[=default]", NULL);
-		const char *given = cnb__df_var(e->given, w[i], strlen(w[i]));
+		const char *given = cnb__extend_df_var(e->given, w[i], strlen(w[i]));
 		const char *value = given ? given : eq ? eq + 1 : NULL;
 		if (value && env_set(&e->args, w[i], value) < 0)
 			return oom(e->err);
@@ -133,7 +133,7 @@ static int do_from(eval *e, const char *raw, bool build_kind)
 		r = bad(e, "FROM takes one image (stages with AS are not supported)", NULL);
 	/* build.Dockerfiles MUST extend the build image (image_extension.md); a run.Dockerfile naming
 	 * another image switched the run image at generate: the platform applies it to that one. */
-	const char *base = cnb__df_var(e->given, "base_image", 10);
+	const char *base = cnb__extend_df_var(e->given, "base_image", 10);
 	if (r == 0 && build_kind && (!base || strcmp(w[0], base)))
 		r = bad(e, "a build.Dockerfile must begin with ARG base_image and FROM ${base_image}", NULL);
 	cnb__strv_list_free(&e->args); /* ARGs before FROM are FROM's only */
@@ -199,7 +199,7 @@ static int do_workdir(eval *e, const char *raw, json_t *ops)
 	return json_array_append_new(ops, json_pack("{s:s, s:s}", "where", at, "mkdir", e->c->workdir)) < 0 ? oom(e->err) : 0;
 }
 
-static int do_run(eval *e, const cnb__df_instr *in, json_t *ops)
+static int do_run(eval *e, const cnb__extend_df_instr *in, json_t *ops)
 {
 	static const char *const default_shell[] = { "/bin/sh", "-c", NULL };
 	json_t *argv = json_array(), *env = json_array();
@@ -211,7 +211,7 @@ static int do_run(eval *e, const cnb__df_instr *in, json_t *ops)
 	/* ARGs reach RUN as environment variables; ENV of the same name wins (docker's rule). */
 	for (size_t i = 0; i < e->args.n; i++) {
 		const char *eq = strchr(e->args.v[i], '=');
-		if (!cnb__df_var((const char *const *)e->c->env.v, e->args.v[i], (size_t)(eq - e->args.v[i])))
+		if (!cnb__extend_df_var((const char *const *)e->c->env.v, e->args.v[i], (size_t)(eq - e->args.v[i])))
 			json_array_append_new(env, json_string(e->args.v[i]));
 	}
 	for (size_t i = 0; i < e->c->env.n; i++)
@@ -229,7 +229,7 @@ static int do_run(eval *e, const cnb__df_instr *in, json_t *ops)
 	return 0;
 }
 
-static int step(eval *e, const cnb__df_instr *in, bool build_kind, json_t *ops)
+static int step(eval *e, const cnb__extend_df_instr *in, bool build_kind, json_t *ops)
 {
 	e->line = in->line;
 	if (in->kind == CNB_DF_ARG)
@@ -237,7 +237,7 @@ static int step(eval *e, const cnb__df_instr *in, bool build_kind, json_t *ops)
 	if (in->kind == CNB_DF_FROM)
 		return do_from(e, in->raw, build_kind);
 	if (!e->from_seen)
-		return bad(e, cnb__df_kind_name(in->kind), " before FROM: only ARG may come before FROM");
+		return bad(e, cnb__extend_df_kind_name(in->kind), " before FROM: only ARG may come before FROM");
 	switch (in->kind) {
 	case CNB_DF_ENV:
 		return do_env_or_label(e, in->raw, false);
@@ -264,7 +264,7 @@ static int step(eval *e, const cnb__df_instr *in, bool build_kind, json_t *ops)
 	}
 }
 
-int cnb__dockerfile_eval(const cnb__dockerfile *df, const char *name, bool build_kind, const char *const *args,
+int cnb__extend_dockerfile_eval(const cnb__extend_dockerfile *df, const char *name, bool build_kind, const char *const *args,
 			 cnb__extend_config *c, json_t *ops, cnb_error **err)
 {
 	eval e = { .name = name, .c = c, .given = args, .args = CNB_STRV_LIST_INIT, .err = err };

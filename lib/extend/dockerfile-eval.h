@@ -38,7 +38,7 @@ void cnb__extend_config_clear(cnb__extend_config *c);
  * {"where": "<name> line N", "argv": [...], "env": [...], "user": "...", "workdir": "..."} or
  * {"where": ..., "mkdir": "/abs/dir"}.
  */
-int cnb__dockerfile_eval(const cnb__dockerfile *df, const char *name, bool build_kind, const char *const *args,
+int cnb__extend_dockerfile_eval(const cnb__extend_dockerfile *df, const char *name, bool build_kind, const char *const *args,
 			 cnb__extend_config *c, json_t *ops, cnb_error **err);
 
 #endif

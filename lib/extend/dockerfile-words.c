@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *cnb__df_var(const char *const *vars, const char *name, size_t name_len)
+const char *cnb__extend_df_var(const char *const *vars, const char *name, size_t name_len)
 {
 	const char *found = NULL;
 	for (const char *const *v = vars; v && *v; v++)
@@ -50,7 +50,7 @@ static int expand_braced(lexer *l)
 	const char *close = strchr(p, '}');
 	if (!name_len || !close)
 		return cnb__error_set(l->err, CNB_EINVAL, "bad variable reference \"%.40s\": write ${NAME}", l->s);
-	const char *value = cnb__df_var(l->vars, name, name_len);
+	const char *value = cnb__extend_df_var(l->vars, name, name_len);
 	int r = 0;
 	if (p == close)
 		r = value ? put(l, value, strlen(value)) : 0;
@@ -80,7 +80,7 @@ static int expand(lexer *l)
 		l->s++;
 		return put(l, "$", 1);
 	}
-	const char *value = cnb__df_var(l->vars, l->s + 1, (size_t)(p - l->s - 1));
+	const char *value = cnb__extend_df_var(l->vars, l->s + 1, (size_t)(p - l->s - 1));
 	l->s = p;
 	l->in_word = true;
 	return value ? put(l, value, strlen(value)) : 0;
@@ -119,7 +119,7 @@ static int end_word(lexer *l, cnb__strv_list *words)
 	return !w || cnb__strv_push_take(words, w) < 0 ? cnb__error_set(l->err, CNB_ENOMEM, "out of memory") : 0;
 }
 
-int cnb__df_words(const char *raw, const char *const *vars, bool split, char ***out, cnb_error **err)
+int cnb__extend_df_words(const char *raw, const char *const *vars, bool split, char ***out, cnb_error **err)
 {
 	lexer l = { .s = raw, .vars = vars, .err = err };
 	_cleanup_strv_list_ cnb__strv_list words = CNB_STRV_LIST_INIT;

@@ -19,9 +19,9 @@
  * *out (NULL-terminated, cnb__strv_free), expanding from `vars` ("K=V" list, the last one of a name
  * wins; NULL: none). Errors (CNB_EINVAL) say what is wrong; the caller adds file and line.
  */
-int cnb__df_words(const char *raw, const char *const *vars, bool split, char ***out, cnb_error **err);
+int cnb__extend_df_words(const char *raw, const char *const *vars, bool split, char ***out, cnb_error **err);
 
 /* The value of `name` in a "K=V" list (the last one wins), NULL when unset. */
-const char *cnb__df_var(const char *const *vars, const char *name, size_t name_len);
+const char *cnb__extend_df_var(const char *const *vars, const char *name, size_t name_len);
 
 #endif

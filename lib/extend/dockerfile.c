@@ -17,12 +17,12 @@ static const char *const kind_names[] = {
 	[CNB_DF_RUN] = "RUN",	[CNB_DF_SHELL] = "SHELL", [CNB_DF_USER] = "USER", [CNB_DF_WORKDIR] = "WORKDIR",
 };
 
-const char *cnb__df_kind_name(cnb__df_kind kind)
+const char *cnb__extend_df_kind_name(cnb__extend_df_kind kind)
 {
 	return kind_names[kind];
 }
 
-void cnb__dockerfile_free(cnb__dockerfile *df)
+void cnb__extend_dockerfile_free(cnb__extend_dockerfile *df)
 {
 	if (!df)
 		return;
@@ -36,7 +36,7 @@ void cnb__dockerfile_free(cnb__dockerfile *df)
 
 typedef struct parser {
 	const char *name;
-	cnb__dockerfile *df;
+	cnb__extend_dockerfile *df;
 	char *buf;       /* the instruction being read, continuation lines joined */
 	size_t len;
 	unsigned start;  /* its first line */
@@ -91,7 +91,7 @@ static const char *refusal(const char *word)
 	return NULL;
 }
 
-static int add_instr(parser *p, cnb__df_kind kind, const char *raw, cnb_error **err)
+static int add_instr(parser *p, cnb__extend_df_kind kind, const char *raw, cnb_error **err)
 {
 	if (p->df->n >= CNB_DOCKERFILE_MAX_INSTRUCTIONS)
 		return cnb__error_set(err, CNB_EINVAL, "%s line %u: more than %d instructions", p->name, p->start,
@@ -99,7 +99,7 @@ static int add_instr(parser *p, cnb__df_kind kind, const char *raw, cnb_error **
 	if (!*raw)
 		return cnb__error_set(err, CNB_EINVAL, "%s line %u: %s needs an argument", p->name, p->start,
 				      kind_names[kind]);
-	cnb__df_instr in = { .kind = kind, .line = p->start };
+	cnb__extend_df_instr in = { .kind = kind, .line = p->start };
 	bool oom = (kind == CNB_DF_RUN || kind == CNB_DF_SHELL) && raw[0] == '[' && json_argv(raw, &in.argv) < 0;
 	if (kind == CNB_DF_SHELL && !in.argv && !oom)
 		return fail(p, p->start, err, "SHELL takes a JSON array of strings: SHELL [\"/bin/sh\", \"-c\"]");
@@ -109,7 +109,7 @@ static int add_instr(parser *p, cnb__df_kind kind, const char *raw, cnb_error **
 		return fail(p, p->start, err, "RUN heredocs are not supported: write the script on the RUN line");
 	if (kind == CNB_DF_FROM && !strncmp(raw, "--", 2))
 		return fail(p, p->start, err, "FROM flags (--platform) are not supported");
-	cnb__df_instr *grown = realloc(p->df->instrs, (p->df->n + 1) * sizeof(*grown));
+	cnb__extend_df_instr *grown = realloc(p->df->instrs, (p->df->n + 1) * sizeof(*grown));
 	if (grown)
 		p->df->instrs = grown;
 	if (oom || !grown || !(in.raw = strdup(raw))) {
@@ -133,7 +133,7 @@ static int finish(parser *p, cnb_error **err)
 	p->seen_instr = true;
 	for (size_t k = 0; k < CNB_ARRAY_SIZE(kind_names); k++)
 		if (!strcasecmp(word, kind_names[k]))
-			return add_instr(p, (cnb__df_kind)k, rest, err);
+			return add_instr(p, (cnb__extend_df_kind)k, rest, err);
 	const char *why = refusal(word);
 	if (why)
 		return fail(p, p->start, err, why);
@@ -194,7 +194,7 @@ static int parse_line(parser *p, const char *line, size_t n, unsigned lineno, cn
 	return finish(p, err);
 }
 
-int cnb__dockerfile_parse(cnb__dockerfile **out, const char *text, size_t len, const char *name, cnb_error **err)
+int cnb__extend_dockerfile_parse(cnb__extend_dockerfile **out, const char *text, size_t len, const char *name, cnb_error **err)
 {
 	*out = NULL;
 	if (len > CNB_DOCKERFILE_MAX_BYTES)
@@ -207,7 +207,7 @@ int cnb__dockerfile_parse(cnb__dockerfile **out, const char *text, size_t len, c
 		return cnb__error_set(err, CNB_EINVAL, "%s: not UTF-8 text", name);
 	json_decref(utf8);
 	_cleanup_free_ char *buf = malloc(CNB_DOCKERFILE_MAX_LINE + 1);
-	parser p = { .name = name, .df = calloc(1, sizeof(cnb__dockerfile)), .buf = buf };
+	parser p = { .name = name, .df = calloc(1, sizeof(cnb__extend_dockerfile)), .buf = buf };
 	if (!buf || !p.df) {
 		free(p.df);
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
@@ -225,7 +225,7 @@ int cnb__dockerfile_parse(cnb__dockerfile **out, const char *text, size_t len, c
 	if (r == 0 && p.len)
 		r = finish(&p, err);
 	if (r < 0) {
-		cnb__dockerfile_free(p.df);
+		cnb__extend_dockerfile_free(p.df);
 		return r;
 	}
 	*out = p.df;

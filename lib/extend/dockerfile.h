@@ -22,7 +22,7 @@
 #define CNB_DOCKERFILE_MAX_INSTRUCTIONS 512
 #define CNB_DOCKERFILE_MAX_LINE (64u << 10) /* one instruction, continuation lines joined */
 
-typedef enum cnb__df_kind {
+typedef enum cnb__extend_df_kind {
 	CNB_DF_ARG,
 	CNB_DF_FROM,
 	CNB_DF_ENV,
@@ -31,29 +31,29 @@ typedef enum cnb__df_kind {
 	CNB_DF_SHELL,
 	CNB_DF_USER,
 	CNB_DF_WORKDIR,
-} cnb__df_kind;
+} cnb__extend_df_kind;
 
-typedef struct cnb__df_instr {
-	cnb__df_kind kind;
+typedef struct cnb__extend_df_instr {
+	cnb__extend_df_kind kind;
 	unsigned line;  /* where it starts, 1-based */
 	char *raw;      /* the arguments as written (continuations joined), trimmed */
 	char **argv;    /* RUN/SHELL exec form: the JSON array; NULL for the shell form */
-} cnb__df_instr;
+} cnb__extend_df_instr;
 
-typedef struct cnb__dockerfile {
-	cnb__df_instr *instrs;
+typedef struct cnb__extend_dockerfile {
+	cnb__extend_df_instr *instrs;
 	size_t n;
-} cnb__dockerfile;
+} cnb__extend_dockerfile;
 
 /*
  * Parses `len` bytes of `text`. `name` prefixes every error ("extension x: build.Dockerfile"), which
  * then says the line: "... line 7: COPY is not supported ...". Checks the grammar only; the
- * ARG/FROM preamble is dockerfile-eval's. *out: free with cnb__dockerfile_free().
+ * ARG/FROM preamble is dockerfile-eval's. *out: free with cnb__extend_dockerfile_free().
  */
-int cnb__dockerfile_parse(cnb__dockerfile **out, const char *text, size_t len, const char *name, cnb_error **err);
-void cnb__dockerfile_free(cnb__dockerfile *df);
+int cnb__extend_dockerfile_parse(cnb__extend_dockerfile **out, const char *text, size_t len, const char *name, cnb_error **err);
+void cnb__extend_dockerfile_free(cnb__extend_dockerfile *df);
 
 /* The keyword of `kind` ("RUN"). */
-const char *cnb__df_kind_name(cnb__df_kind kind);
+const char *cnb__extend_df_kind_name(cnb__extend_df_kind kind);
 
 #endif

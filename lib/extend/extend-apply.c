@@ -104,7 +104,7 @@ static int write_layer(const char *scratch, const char *out_tar, const cnb__strv
 	if (ufd < 0 || out < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "open %s", ufd < 0 ? "the overlay's upper dir" : out_tar);
 	uint64_t entries = 0;
-	int r = cnb__overlay_diff_tar(ufd, out, (const char *const *)cnb__strv_argv(skip), &entries, err);
+	int r = cnb__extend_overlay_diff_tar(ufd, out, (const char *const *)cnb__strv_argv(skip), &entries, err);
 	if (r == 0 && fsync(out) < 0)
 		r = cnb__error_errno(err, CNB_EIO, errno, "write %s", out_tar);
 	if (r == 0)

@@ -1,6 +1,6 @@
 /*
  * The guest half of extend (`cnb-lifecycle extend`), run as root with its capabilities in the
- * build VM (a privileged job step: cnb__job_step.privileged), whose root is the image being
+ * build VM (a privileged job step: cnb__executor_job_step.privileged), whose root is the image being
  * extended (the build or run image's tree under the job's overlay):
  *   1. a tmpfs at `scratch` holds an overlay's upper and work dirs; the overlay's lower is "/"
  *      (the image as the job sees it, without the job's mounts), mounted at scratch/merged;

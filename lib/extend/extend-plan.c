@@ -115,7 +115,7 @@ static void new_uuid(char out[37])
 
 /* A run.Dockerfile of ARGs and FROM only switches the run image (the generate phase's business,
  * platform.md generator): there is nothing to extend. */
-static bool only_from(const cnb__dockerfile *df)
+static bool only_from(const cnb__extend_dockerfile *df)
 {
 	for (size_t i = 0; i < df->n; i++)
 		if (df->instrs[i].kind != CNB_DF_ARG && df->instrs[i].kind != CNB_DF_FROM)
@@ -125,7 +125,7 @@ static bool only_from(const cnb__dockerfile *df)
 
 /* Whether the Dockerfile declares ARG build_id: then it asked to be rebuilt every build, and the
  * cache key takes the (new) build_id too. */
-static bool uses_build_id(const cnb__dockerfile *df)
+static bool uses_build_id(const cnb__extend_dockerfile *df)
 {
 	for (size_t i = 0; i < df->n; i++)
 		if (df->instrs[i].kind == CNB_DF_ARG && strstr(df->instrs[i].raw, "build_id"))
@@ -154,10 +154,10 @@ static int one_dockerfile(cnb__extend_plan *p, int gen_fd, const char *id, cnb__
 	if (r < 0)
 		return cnb__error_prefix(err, "%s", name);
 	_cleanup_strv_list_ cnb__strv_list args = CNB_STRV_LIST_INIT;
-	cnb__dockerfile *df = NULL;
-	r = cnb__dockerfile_parse(&df, text, len, name, err);
+	cnb__extend_dockerfile *df = NULL;
+	r = cnb__extend_dockerfile_parse(&df, text, len, name, err);
 	if (r == 0 && kind == CNB_EXTEND_RUN && only_from(df)) {
-		cnb__dockerfile_free(df);
+		cnb__extend_dockerfile_free(df);
 		return 0;
 	}
 	if (r == 0 && platform_args(&p->config, base, build_id, &args) < 0)
@@ -170,9 +170,9 @@ static int one_dockerfile(cnb__extend_plan *p, int gen_fd, const char *id, cnb__
 		if (strncmp(args.v[i], "build_id=", 9) || uses_build_id(df))
 			cnb__oci_hash_update(key, args.v[i], strlen(args.v[i]) + 1);
 	if (r == 0)
-		r = cnb__dockerfile_eval(df, name, kind == CNB_EXTEND_BUILD, (const char *const *)args.v, &p->config, p->ops,
+		r = cnb__extend_dockerfile_eval(df, name, kind == CNB_EXTEND_BUILD, (const char *const *)args.v, &p->config, p->ops,
 					 err);
-	cnb__dockerfile_free(df);
+	cnb__extend_dockerfile_free(df);
 	if (r == 0 && kind == CNB_EXTEND_RUN)
 		p->rebasable = p->rebasable && label_true(p->config.labels);
 	p->n_dockerfiles += r == 0;

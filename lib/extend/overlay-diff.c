@@ -102,7 +102,7 @@ static int walk_dir(walk *w, int dirfd, const char *dir, unsigned depth, cnb_err
 	return r;
 }
 
-int cnb__overlay_diff_tar(int upper_fd, int out_fd, const char *const *skip, uint64_t *entries, cnb_error **err)
+int cnb__extend_overlay_diff_tar(int upper_fd, int out_fd, const char *const *skip, uint64_t *entries, cnb_error **err)
 {
 	walk w = { .skip = skip };
 	int r = cnb__tar_open(&w.tar, out_fd, err);

@@ -17,6 +17,6 @@
 
 /* Writes the tar of `upper_fd` to `out_fd`, leaving out the top-level names in `skip` (NULL-
  * terminated, may be NULL: mount points the extender made). *entries: how many it wrote. */
-int cnb__overlay_diff_tar(int upper_fd, int out_fd, const char *const *skip, uint64_t *entries, cnb_error **err);
+int cnb__extend_overlay_diff_tar(int upper_fd, int out_fd, const char *const *skip, uint64_t *entries, cnb_error **err);
 
 #endif

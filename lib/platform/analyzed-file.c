@@ -71,7 +71,7 @@ static cnb_toml *run_target(const cnb__oci_image *run)
 	return t;
 }
 
-int cnb__stage_previous_sbom(cnb_ctx *ctx, cnb__oci_image *previous, const char *job_cache, cnb_error **err)
+int cnb__platform_stage_previous_sbom(cnb_ctx *ctx, cnb__oci_image *previous, const char *job_cache, cnb_error **err)
 {
 	json_t *md = previous ? previous_metadata(previous) : NULL;
 	const char *sha = json_string_value(json_object_get(json_object_get(md, "sbom"), "sha"));
@@ -100,8 +100,8 @@ int cnb__stage_previous_sbom(cnb_ctx *ctx, cnb__oci_image *previous, const char 
 	return r < 0 ? cnb__error_prefix(err, "SBOM layer of the previous image") : 0;
 }
 
-int cnb__write_analyzed(const char *path, const cnb__oci_image *previous, const cnb__oci_image *run,
-			const char *run_name, const cnb__owner *owner, cnb_error **err)
+int cnb__platform_write_analyzed(const char *path, const cnb__oci_image *previous, const cnb__oci_image *run,
+			const char *run_name, const cnb__platform_owner *owner, cnb_error **err)
 {
 	cnb_toml *root = cnb__toml_new_table();
 	_cleanup_free_ char *run_ref = digest_ref(run, run_name);
@@ -124,6 +124,6 @@ int cnb__write_analyzed(const char *path, const cnb__oci_image *previous, const 
 	if (r == 0)
 		r = cnb__write_file_atomic(path, text.data ? text.data : "", text.len, 0644, err);
 	if (r == 0)
-		r = cnb__job_chown_file(path, owner, err);
+		r = cnb__platform_job_chown_file(path, owner, err);
 	return r;
 }

@@ -17,7 +17,7 @@
 static void read_freep(struct archive **a) { if (*a) archive_read_free(*a); }
 static void write_freep(struct archive **a) { if (*a) archive_write_free(*a); }
 
-bool cnb__app_archive_is(const char *path)
+bool cnb__platform_app_archive_is(const char *path)
 {
 	size_t n = path ? strlen(path) : 0;
 	return n > 4 && (!strcasecmp(path + n - 4, ".zip") || !strcasecmp(path + n - 4, ".jar"));
@@ -54,7 +54,7 @@ static int extract_entry(struct archive *in, struct archive *out, struct archive
 	return archive_write_finish_entry(out) == ARCHIVE_OK ? 0 : cnb__error_set(err, CNB_EIO, "%s: %s", name, archive_error_string(out));
 }
 
-int cnb__app_archive_extract(const char *path, const char *dst, cnb_error **err)
+int cnb__platform_app_archive_extract(const char *path, const char *dst, cnb_error **err)
 {
 	_cleanup_(read_freep) struct archive *in = archive_read_new();
 	_cleanup_(write_freep) struct archive *out = archive_write_disk_new();

@@ -6,10 +6,10 @@
 #include <cnb/error.h>
 
 /* True when `path` names a .zip or .jar file (by its name, as pack decides). */
-bool cnb__app_archive_is(const char *path);
+bool cnb__platform_app_archive_is(const char *path);
 
 /* Unpacks the zip `path` into the existing directory `dst`: directories and regular files only
  * (symlinks and special entries skipped), no absolute or ".." paths, at most 1M entries and 8 GiB. */
-int cnb__app_archive_extract(const char *path, const char *dst, cnb_error **err);
+int cnb__platform_app_archive_extract(const char *path, const char *dst, cnb_error **err);
 
 #endif

@@ -120,7 +120,7 @@ static bool glob(const char *p, size_t pn, const char *s, size_t sn)
 	return true;
 }
 
-bool cnb__app_pattern_matches(const char *pattern, const char *path, bool is_dir)
+bool cnb__platform_app_pattern_matches(const char *pattern, const char *path, bool is_dir)
 {
 	size_t pn = strnlen(pattern, CNB_APP_PATTERN_MAX + 1);
 	if (pn > CNB_APP_PATTERN_MAX)
@@ -155,7 +155,7 @@ static int check_list(char *const *list, const char *key, cnb_error **err)
 	return 0;
 }
 
-int cnb__app_filter_check(const cnb__app_filter *f, cnb_error **err)
+int cnb__platform_app_filter_check(const cnb__platform_app_filter *f, cnb_error **err)
 {
 	int r = check_list(f->include, "include", err);
 	return r < 0 ? r : check_list(f->exclude, "exclude", err);
@@ -173,10 +173,10 @@ static int decide(char *const *list, const char *path, bool is_dir)
 		bool negate = (*p)[0] == '!';
 		const char *pattern = *p + negate;
 		memcpy(buf, path, len + 1);
-		bool matched = cnb__app_pattern_matches(pattern, buf, is_dir);
+		bool matched = cnb__platform_app_pattern_matches(pattern, buf, is_dir);
 		for (char *slash = strrchr(buf, '/'); !matched && slash; slash = strrchr(buf, '/')) {
 			*slash = '\0';
-			matched = cnb__app_pattern_matches(pattern, buf, true);
+			matched = cnb__platform_app_pattern_matches(pattern, buf, true);
 		}
 		if (matched)
 			verdict = negate ? -1 : 1;
@@ -185,7 +185,7 @@ static int decide(char *const *list, const char *path, bool is_dir)
 	return verdict;
 }
 
-bool cnb__app_filter_keep(const cnb__app_filter *f, const char *path, bool is_dir)
+bool cnb__platform_app_filter_keep(const cnb__platform_app_filter *f, const char *path, bool is_dir)
 {
 	if (f->include && *f->include)
 		return is_dir || decide(f->include, path, is_dir) == 1;

@@ -17,19 +17,19 @@
 #define CNB_APP_PATTERN_MAX 4096
 #define CNB_APP_PATTERNS_MAX 1024
 
-typedef struct cnb__app_filter {
+typedef struct cnb__platform_app_filter {
 	char *const *include; /* NULL-terminated or NULL: at most one of the two is used */
 	char *const *exclude;
-} cnb__app_filter;
+} cnb__platform_app_filter;
 
 /* CNB_EINVAL naming the list and pattern when a pattern or the count exceeds the bounds above. */
-int cnb__app_filter_check(const cnb__app_filter *f, cnb_error **err);
+int cnb__platform_app_filter_check(const cnb__platform_app_filter *f, cnb_error **err);
 
 /* Whether `path` (relative to the app root, no leading "/") is sent to the build. Directories
  * are always kept for include lists (their matching files need them). */
-bool cnb__app_filter_keep(const cnb__app_filter *f, const char *path, bool is_dir);
+bool cnb__platform_app_filter_keep(const cnb__platform_app_filter *f, const char *path, bool is_dir);
 
 /* The match of one pattern (without `!`) against `path`, as described above. */
-bool cnb__app_pattern_matches(const char *pattern, const char *path, bool is_dir);
+bool cnb__platform_app_pattern_matches(const char *pattern, const char *path, bool is_dir);
 
 #endif

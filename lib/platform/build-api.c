@@ -109,8 +109,8 @@ static int resolve_builder(cnb_build *b, cnb_error **err)
 	struct stat st;
 	if (!path && in_app && lstat(in_app, &st) == 0 && S_ISREG(st.st_mode))
 		path = in_app;
-	cnb__project_descriptor *project = NULL;
-	if (path && cnb__project_descriptor_load(&project, path, err) < 0)
+	cnb__lifecycle_project_descriptor *project = NULL;
+	if (path && cnb__lifecycle_project_descriptor_load(&project, path, err) < 0)
 		return cnb__error_prefix(err, "build %s: project descriptor", b->opts.image);
 	const char *name = project && *project->builder ? project->builder : b->opts.default_builder;
 	int r = 0;
@@ -119,7 +119,7 @@ static int resolve_builder(cnb_build *b, cnb_error **err)
 						    "[io.buildpacks] builder, or `cnb config default-builder REF`)", b->opts.image);
 	else if (!(b->opts.builder = strdup(name)))
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	cnb__project_descriptor_free(project);
+	cnb__lifecycle_project_descriptor_free(project);
 	return r;
 }
 
@@ -131,7 +131,7 @@ int cnb_build_new(cnb_build **out, cnb_ctx *ctx, const cnb_build_opts *opts, cnb
 		return cnb__error_set(err, CNB_EINVAL, "cnb_build_new: out and context are required");
 	*out = NULL;
 	cnb_build_opts copy;
-	if (!(opts = cnb__opts_resolve_sized(&copy, sizeof(copy), cnb_build_opts_sizes, opts, &defaults,
+	if (!(opts = cnb__api_opts_resolve_sized(&copy, sizeof(copy), cnb_build_opts_sizes, opts, &defaults,
 					     CNB_BUILD_OPTS_VERSION, "cnb_build_opts", err)))
 		return CNB_EINVAL;
 	if (!opts->image || !*opts->image)
@@ -158,7 +158,7 @@ int cnb_build_new(cnb_build **out, cnb_ctx *ctx, const cnb_build_opts *opts, cnb
 			return CNB_EINVAL;
 	if (check_v3(opts, err) < 0)
 		return CNB_EINVAL;
-	if (cnb__require_path(opts->app_dir, "--path", cnb__app_archive_is(opts->app_dir) ? S_IFREG : S_IFDIR, err) < 0 ||
+	if (cnb__require_path(opts->app_dir, "--path", cnb__platform_app_archive_is(opts->app_dir) ? S_IFREG : S_IFDIR, err) < 0 ||
 	    cnb__require_path(opts->descriptor, "--descriptor", S_IFREG, err) < 0)
 		return cnb__error_prefix(err, "build %s", opts->image);
 	if (opts->cache_image && opts->cache_dir)
@@ -189,13 +189,13 @@ int cnb_build_new(cnb_build **out, cnb_ctx *ctx, const cnb_build_opts *opts, cnb
 		cnb_build_free(b);
 		return r;
 	}
-	if (!oom && cnb__volumes_parse(b->opts.volumes, b->opts.env, b->opts.workspace, &b->volumes_parsed, &b->n_volumes,
+	if (!oom && cnb__platform_volumes_parse(b->opts.volumes, b->opts.env, b->opts.workspace, &b->volumes_parsed, &b->n_volumes,
 				       err) < 0) {
 		cnb_build_free(b);
 		return cnb__error_prefix(err, "build %s", opts->image);
 	}
 	if (oom || cnb__os_pipe(b->cancel_pipe, O_NONBLOCK) < 0 ||
-	    !(b->ctx = cnb__ctx_with_cancel(ctx, b->cancel_pipe[0]))) {
+	    !(b->ctx = cnb__api_ctx_with_cancel(ctx, b->cancel_pipe[0]))) {
 		cnb_build_free(b);
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	}
@@ -213,7 +213,7 @@ void cnb_build_free(cnb_build *b)
 #define FREE(f) cnb__strv_free(b->f);
 	STRV_FIELDS(FREE)
 #undef FREE
-	cnb__volumes_free(b->volumes_parsed, b->n_volumes);
+	cnb__platform_volumes_free(b->volumes_parsed, b->n_volumes);
 	for (size_t i = 0; i < b->n_platforms; i++) {
 		free(b->platforms[i]);
 		if (b->results) {
@@ -251,7 +251,7 @@ int cnb_build_run(cnb_build *b, cnb_error **err)
 	if (b->ran)
 		return cnb__error_set(err, CNB_EINVAL, "build %s: a build runs once; create a new one", b->opts.image);
 	b->ran = true;
-	return cnb__build_execute(b, err);
+	return cnb__platform_build_execute(b, err);
 }
 
 const char *cnb_build_digest(const cnb_build *b)

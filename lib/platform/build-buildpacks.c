@@ -28,8 +28,8 @@ static bool looks_like_path(const char *ref)
 	       ends_with(ref, ".tar.gz") || ends_with(ref, ".tar");
 }
 
-int cnb__bp_locate(const char *ref, bool (*in_builder)(const char *id, void *), void *userdata,
-		   cnb__bp_locator *out, const char **out_rest, cnb_error **err)
+int cnb__platform_bp_locate(const char *ref, bool (*in_builder)(const char *id, void *), void *userdata,
+		   cnb__platform_bp_locator *out, const char **out_rest, cnb_error **err)
 {
 	*out_rest = ref;
 	if (!*ref)
@@ -67,18 +67,18 @@ int cnb__bp_locate(const char *ref, bool (*in_builder)(const char *id, void *), 
 	return 0;
 }
 
-static int check_target(const cnb__bp_descriptor *bp, const char *ref, const char *os, const char *arch,
+static int check_target(const cnb__lifecycle_bp_descriptor *bp, const char *ref, const char *os, const char *arch,
 			cnb_error **err)
 {
-	cnb__target build = { .os = (char *)os, .arch = (char *)arch };
-	if (cnb__bp_target_matches(bp, &build))
+	cnb__lifecycle_target build = { .os = (char *)os, .arch = (char *)arch };
+	if (cnb__lifecycle_bp_target_matches(bp, &build))
 		return 0;
 	return cnb__error_set(err, CNB_EINVAL,
 			      "--buildpack %s: %s@%s declares no target for %s/%s, the builder's platform: use a buildpack "
 			      "built for it", ref, bp->id, bp->version, os ? os : "", arch ? arch : "");
 }
 
-int cnb__bp_fetch(cnb__bp_set *set, cnb_ctx *ctx, const char *ref, cnb__bp_locator kind, const char *platform,
+int cnb__platform_bp_fetch(cnb__builder_bp_set *set, cnb_ctx *ctx, const char *ref, cnb__platform_bp_locator kind, const char *platform,
 		  const char *os, const char *arch, size_t *out_index, cnb_error **err)
 {
 	char abs[PATH_MAX];
@@ -88,11 +88,11 @@ int cnb__bp_fetch(cnb__bp_set *set, cnb_ctx *ctx, const char *ref, cnb__bp_locat
 		return cnb__error_errno(err, CNB_EINVAL, errno, "--buildpack %s: cannot read it", ref);
 	int r;
 	if (kind == CNB_BP_DIR)
-		r = cnb__bp_set_add_dir(set, ctx, abs, NULL, NULL, out_index, err);
+		r = cnb__builder_bp_set_add_dir(set, ctx, abs, NULL, NULL, out_index, err);
 	else if (kind == CNB_BP_FILE && !ends_with(abs, ".cnb"))
-		r = cnb__bp_set_add_archive(set, ctx, abs, out_index, err);
+		r = cnb__builder_bp_set_add_archive(set, ctx, abs, out_index, err);
 	else
-		r = cnb__bp_set_add_package(set, ctx, kind == CNB_BP_FILE ? abs : ref, platform, NULL, NULL, out_index, err);
+		r = cnb__builder_bp_set_add_package(set, ctx, kind == CNB_BP_FILE ? abs : ref, platform, NULL, NULL, out_index, err);
 	if (r < 0)
 		return cnb__error_prefix(err, "--buildpack %s", ref);
 	if (*out_index >= set->n)
@@ -112,7 +112,7 @@ static int write_script(int dfd, const char *name, const char *shell, const char
 	return 0;
 }
 
-int cnb__bp_script_dir(const cnb__bp_set *set, const cnb__project_buildpack *bp, size_t n, char **out_dir,
+int cnb__platform_bp_script_dir(const cnb__builder_bp_set *set, const cnb__lifecycle_project_buildpack *bp, size_t n, char **out_dir,
 		       cnb_error **err)
 {
 	const char *shell = bp->script_shell && *bp->script_shell ? bp->script_shell : "/bin/sh";

@@ -16,8 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int cnb__build_cache_image_stage_in(cnb_ctx *ctx, const char *ref, const char *platform, const char *job_cache,
-				    cnb__cache_stats *stats, cnb_error **err)
+int cnb__platform_build_cache_image_stage_in(cnb_ctx *ctx, const char *ref, const char *platform, const char *job_cache,
+				    cnb__platform_cache_stats *stats, cnb_error **err)
 {
 	_cleanup_oci_image_ cnb__oci_image *img = NULL;
 	cnb_error *perr = NULL;
@@ -32,7 +32,7 @@ int cnb__build_cache_image_stage_in(cnb_ctx *ctx, const char *ref, const char *p
 	}
 	/* A one-platform cache image of another platform (an index gave us ours, or nothing) */
 	if (cnb__oci_image_check_platform(img, platform, &perr) < 0) {
-		cnb__log(ctx, CNB_LOG_WARN, "cache image %s: %s: building without it", ref, cnb_error_message(perr));
+		cnb__api_log(ctx, CNB_LOG_WARN, "cache image %s: %s: building without it", ref, cnb_error_message(perr));
 		cnb_error_free(perr);
 		return 0;
 	}
@@ -60,24 +60,24 @@ int cnb__build_cache_image_stage_in(cnb_ctx *ctx, const char *ref, const char *p
 			 : cnb__error_set(err, CNB_ENOMEM, "out of memory");
 }
 
-int cnb__build_cache_image_make(cnb_ctx *ctx, const char *out_dir, const char *platform, cnb__cache_stats *stats,
+int cnb__platform_build_cache_image_make(cnb_ctx *ctx, const char *out_dir, const char *platform, cnb__platform_cache_stats *stats,
 				cnb__oci_image **out, cnb_error **err)
 {
-	cnb__cache_plan plan;
-	int r = cnb__cache_plan_read(out_dir, &plan, err);
+	cnb__platform_cache_plan plan;
+	int r = cnb__platform_cache_plan_read(out_dir, &plan, err);
 	_cleanup_oci_image_ cnb__oci_image *img = NULL;
 	if (r == 0)
 		r = cnb__oci_image_new(&img, err);
 	if (r == 0)
 		r = cnb__oci_image_set_platform(img, platform, err);
 	char created[32];
-	cnb__rfc3339(CNB_TAR_EPOCH, created);
+	cnb__export_rfc3339(CNB_TAR_EPOCH, created);
 	for (size_t i = 0; r == 0 && i < plan.n; i++) {
 		cnb__oci_layer layer = { 0 };
 		r = cnb__oci_layer_from_tar(ctx, plan.layers[i].path, &layer, err);
 		if (r == 0)
 			r = cnb__oci_image_append_layer(img, &layer, err);
-		if (r == 0 && cnb__image_history_add(cnb__oci_image_config_edit(img), created, "Build cache layer") < 0)
+		if (r == 0 && cnb__export_image_history_add(cnb__oci_image_config_edit(img), created, "Build cache layer") < 0)
 			r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 		cnb__oci_layer_clear(&layer);
 		stats->committed += r == 0;
@@ -87,23 +87,23 @@ int cnb__build_cache_image_make(cnb_ctx *ctx, const char *out_dir, const char *p
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	if (r == 0) {
 		json_t *config = cnb__oci_image_config_edit(img);
-		json_t *labels = cnb__image_config_labels(config);
+		json_t *labels = cnb__export_image_config_labels(config);
 		if (!labels || json_object_set_new(labels, CNB_CACHE_IMAGE_LABEL, json_string(text)) < 0)
 			r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 		json_object_set_new(config, "created", json_string(created));
 	}
 	free(text);
-	cnb__cache_plan_free(&plan);
+	cnb__platform_cache_plan_free(&plan);
 	if (r == 0)
 		*out = TAKE_PTR(img);
 	return r;
 }
 
-int cnb__build_cache_image_commit(cnb_ctx *ctx, const char *ref, const char *out_dir, const char *platform,
-				  cnb__cache_stats *stats, cnb_error **err)
+int cnb__platform_build_cache_image_commit(cnb_ctx *ctx, const char *ref, const char *out_dir, const char *platform,
+				  cnb__platform_cache_stats *stats, cnb_error **err)
 {
 	_cleanup_oci_image_ cnb__oci_image *img = NULL;
-	int r = cnb__build_cache_image_make(ctx, out_dir, platform, stats, &img, err);
+	int r = cnb__platform_build_cache_image_make(ctx, out_dir, platform, stats, &img, err);
 	if (r == 0)
 		r = cnb__oci_image_push(ctx, img, ref, NULL, NULL, err);
 	return r < 0 ? cnb__error_prefix(err, "cache image %s", ref) : 0;

@@ -13,16 +13,16 @@
 
 /* Pulls `ref`'s image of `platform` (absent, or of another platform: nothing to do) and fills
  * <job_cache> like the directory cache. */
-int cnb__build_cache_image_stage_in(cnb_ctx *ctx, const char *ref, const char *platform, const char *job_cache,
-				    cnb__cache_stats *stats, cnb_error **err);
+int cnb__platform_build_cache_image_stage_in(cnb_ctx *ctx, const char *ref, const char *platform, const char *job_cache,
+				    cnb__platform_cache_stats *stats, cnb_error **err);
 
 /* The cache of a finished build (<out_dir>/export.json "cache") as an image of `platform`
  * ("os/arch[/variant]"); a multi-platform build pushes one per platform under an index. */
-int cnb__build_cache_image_make(cnb_ctx *ctx, const char *out_dir, const char *platform, cnb__cache_stats *stats,
+int cnb__platform_build_cache_image_make(cnb_ctx *ctx, const char *out_dir, const char *platform, cnb__platform_cache_stats *stats,
 				cnb__oci_image **out, cnb_error **err);
 
 /* Makes the cache image of `platform` and pushes it as `ref`. */
-int cnb__build_cache_image_commit(cnb_ctx *ctx, const char *ref, const char *out_dir, const char *platform,
-				  cnb__cache_stats *stats, cnb_error **err);
+int cnb__platform_build_cache_image_commit(cnb_ctx *ctx, const char *ref, const char *out_dir, const char *platform,
+				  cnb__platform_cache_stats *stats, cnb_error **err);
 
 #endif

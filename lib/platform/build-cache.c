@@ -20,7 +20,7 @@
 
 #define CACHE_JSON "cache.json"
 
-char *cnb__build_cache_dir(const cnb_ctx *ctx, const char *explicit_dir, const char *image, const char *platform_key)
+char *cnb__platform_build_cache_dir(const cnb_ctx *ctx, const char *explicit_dir, const char *image, const char *platform_key)
 {
 	char *out = NULL;
 	if (explicit_dir)
@@ -96,7 +96,7 @@ static const char *layer_id_of(const json_t *meta, const char *sha, char *buf, s
 	return buf;
 }
 
-int cnb__build_cache_stage_in(cnb_ctx *ctx, const char *cache_dir, const char *job_cache, cnb__cache_stats *stats,
+int cnb__platform_build_cache_stage_in(cnb_ctx *ctx, const char *cache_dir, const char *job_cache, cnb__platform_cache_stats *stats,
 			      cnb_error **err)
 {
 	_cleanup_free_ char *committed = cnb__path_join(cache_dir, "committed");
@@ -127,7 +127,7 @@ int cnb__build_cache_stage_in(cnb_ctx *ctx, const char *cache_dir, const char *j
 		if (r < 0 && mismatch) {
 			/* a corrupt layer is left out, never handed to the build; its next commit rewrites it */
 			char id[512];
-			cnb__log(ctx, CNB_LOG_WARN, "Skipping restore for layer %s: %s", layer_id_of(meta, sha, id, sizeof(id)),
+			cnb__api_log(ctx, CNB_LOG_WARN, "Skipping restore for layer %s: %s", layer_id_of(meta, sha, id, sizeof(id)),
 				 cnb_error_message(copy_err));
 			cnb_error_free(copy_err);
 			continue;
@@ -188,7 +188,7 @@ static json_t *buildpack_versions(const json_t *desc)
 	return out;
 }
 
-void cnb__cache_plan_free(cnb__cache_plan *p)
+void cnb__platform_cache_plan_free(cnb__platform_cache_plan *p)
 {
 	for (size_t i = 0; i < p->n; i++) {
 		free(p->layers[i].path);
@@ -199,7 +199,7 @@ void cnb__cache_plan_free(cnb__cache_plan *p)
 	memset(p, 0, sizeof(*p));
 }
 
-int cnb__cache_plan_read(const char *out_dir, cnb__cache_plan *plan, cnb_error **err)
+int cnb__platform_cache_plan_read(const char *out_dir, cnb__platform_cache_plan *plan, cnb_error **err)
 {
 	memset(plan, 0, sizeof(*plan));
 	_cleanup_free_ char *json_path = cnb__path_join(out_dir, "export.json");
@@ -218,7 +218,7 @@ int cnb__cache_plan_read(const char *out_dir, cnb__cache_plan *plan, cnb_error *
 	for (size_t i = 0; r == 0 && i < json_array_size(list); i++) {
 		const json_t *entry = json_array_get(list, i);
 		const char *file = json_string_value(json_object_get(entry, "file"));
-		cnb__cache_layer *l = &plan->layers[plan->n];
+		cnb__platform_cache_layer *l = &plan->layers[plan->n];
 		uint64_t size;
 		if (!file)
 			r = cnb__error_set(err, CNB_EEXPORT, "export.json: cache entry %zu has no file", i);
@@ -243,7 +243,7 @@ int cnb__cache_plan_read(const char *out_dir, cnb__cache_plan *plan, cnb_error *
 	json_decref(versions);
 	json_decref(desc);
 	if (r < 0)
-		cnb__cache_plan_free(plan);
+		cnb__platform_cache_plan_free(plan);
 	return r;
 }
 
@@ -251,11 +251,11 @@ int cnb__cache_plan_read(const char *out_dir, cnb__cache_plan *plan, cnb_error *
  * An unchanged layer is kept from the committed cache once it is checked; a committed copy that no
  * longer hashes to its name is replaced by the build's (lifecycle phase/cache.go addOrReuseCacheLayer).
  */
-static int fill_staging(cnb_ctx *ctx, const char *staging, const cnb__cache_plan *plan, const char *committed,
-			cnb__cache_stats *stats, cnb_error **err)
+static int fill_staging(cnb_ctx *ctx, const char *staging, const cnb__platform_cache_plan *plan, const char *committed,
+			cnb__platform_cache_stats *stats, cnb_error **err)
 {
 	for (size_t i = 0; i < plan->n; i++) {
-		const cnb__cache_layer *l = &plan->layers[i];
+		const cnb__platform_cache_layer *l = &plan->layers[i];
 		_cleanup_free_ char *name = NULL, *dst = NULL, *old = NULL;
 		if (asprintf(&name, "%s.tar", l->sha + 7) < 0 || !(dst = cnb__path_join(staging, name)) ||
 		    !(old = cnb__path_join(committed, name)))
@@ -269,11 +269,11 @@ static int fill_staging(cnb_ctx *ctx, const char *staging, const cnb__cache_plan
 		if (unchanged && copy_verified(old, dst, l->sha, &mismatch, &old_err) < 0) {
 			if (!mismatch)
 				return cnb__error_pass(err, old_err, cnb_error_code_of(old_err));
-			cnb__log(ctx, CNB_LOG_WARN, "Skipping reuse for layer %s: %s", l->id, cnb_error_message(old_err));
+			cnb__api_log(ctx, CNB_LOG_WARN, "Skipping reuse for layer %s: %s", l->id, cnb_error_message(old_err));
 			cnb_error_free(old_err);
 			unchanged = false;
 		}
-		cnb__log(ctx, CNB_LOG_INFO, "%s cache layer '%s'", unchanged ? "Reusing" : "Adding", l->id);
+		cnb__api_log(ctx, CNB_LOG_INFO, "%s cache layer '%s'", unchanged ? "Reusing" : "Adding", l->id);
 		int r = unchanged ? 0 : copy_verified(l->path, dst, l->sha, &mismatch, err);
 		if (r < 0)
 			return r;
@@ -284,7 +284,7 @@ static int fill_staging(cnb_ctx *ctx, const char *staging, const cnb__cache_plan
 	return meta_path ? write_json(meta_path, plan->metadata, err) : cnb__error_set(err, CNB_ENOMEM, "out of memory");
 }
 
-int cnb__build_cache_commit(cnb_ctx *ctx, const char *cache_dir, const char *out_dir, cnb__cache_stats *stats,
+int cnb__platform_build_cache_commit(cnb_ctx *ctx, const char *cache_dir, const char *out_dir, cnb__platform_cache_stats *stats,
 			    cnb_error **err)
 {
 	_cleanup_free_ char *committed = cnb__path_join(cache_dir, "committed");
@@ -292,8 +292,8 @@ int cnb__build_cache_commit(cnb_ctx *ctx, const char *cache_dir, const char *out
 	_cleanup_free_ char *old = cnb__path_join(cache_dir, "committed-old");
 	if (!committed || !staging || !old)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	cnb__cache_plan plan;
-	int r = cnb__cache_plan_read(out_dir, &plan, err);
+	cnb__platform_cache_plan plan;
+	int r = cnb__platform_cache_plan_read(out_dir, &plan, err);
 	/* Leftovers of an interrupted commit go first; the committed cache stays until the swap. */
 	if (r == 0 && ((r = cnb__rm_rf(staging, err)) < 0 || (r = cnb__rm_rf(old, err)) < 0 ||
 		       (r = cnb__mkdir_p(staging, 0755, err)) < 0))
@@ -314,6 +314,6 @@ int cnb__build_cache_commit(cnb_ctx *ctx, const char *cache_dir, const char *out
 		cnb__rm_rf(old, NULL);
 	else
 		cnb__rm_rf(staging, NULL);
-	cnb__cache_plan_free(&plan);
+	cnb__platform_cache_plan_free(&plan);
 	return r < 0 ? cnb__error_prefix(err, "build cache") : 0;
 }

@@ -12,41 +12,41 @@
 #include <jansson.h>
 #include "job-files.h"
 
-typedef struct cnb__cache_stats {
+typedef struct cnb__platform_cache_stats {
 	size_t restored;  /* layers handed to the build */
 	size_t committed; /* layers in the new cache */
 	size_t kept;      /* of those, unchanged since the last build */
-} cnb__cache_stats;
+} cnb__platform_cache_stats;
 
 /* One cache layer of a finished build: its tar in the job's out dir and its diffID. */
-typedef struct cnb__cache_layer {
+typedef struct cnb__platform_cache_layer {
 	char *path;
 	char *id; /* "<bp>:<layer>", for messages */
 	char sha[72];
-} cnb__cache_layer;
+} cnb__platform_cache_layer;
 
 /* What a build leaves for the cache: its layers and the cache metadata JSON
  * ({"buildpacks":[{"key","version","layers":{name:{sha,data,build,launch,cache}}}]}). */
-typedef struct cnb__cache_plan {
-	cnb__cache_layer *layers;
+typedef struct cnb__platform_cache_plan {
+	cnb__platform_cache_layer *layers;
 	size_t n;
 	json_t *metadata;
-} cnb__cache_plan;
+} cnb__platform_cache_plan;
 
 /* Reads the "cache" list of <out_dir>/export.json and hashes its tars. */
-int cnb__cache_plan_read(const char *out_dir, cnb__cache_plan *plan, cnb_error **err);
-void cnb__cache_plan_free(cnb__cache_plan *plan);
+int cnb__platform_cache_plan_read(const char *out_dir, cnb__platform_cache_plan *plan, cnb_error **err);
+void cnb__platform_cache_plan_free(cnb__platform_cache_plan *plan);
 
 /* The cache dir of an image: `explicit_dir`, else <ctx cache>/build-cache/<sha256 of the image name>;
  * with `platform_key` ("linux-arm64"): <explicit_dir>/<key>, or the default with "-<key>" appended. */
-char *cnb__build_cache_dir(const cnb_ctx *ctx, const char *explicit_dir, const char *image, const char *platform_key);
+char *cnb__platform_build_cache_dir(const cnb_ctx *ctx, const char *explicit_dir, const char *image, const char *platform_key);
 
 /*
  * Fills <job_cache> (an existing, owned directory) from the committed cache, readable by the build user.
  * A cache tar whose content does not hash to its name is left out with a warning ("Skipping restore for
  * layer …"): the build rebuilds that layer and its commit rewrites it.
  */
-int cnb__build_cache_stage_in(cnb_ctx *ctx, const char *cache_dir, const char *job_cache, cnb__cache_stats *stats,
+int cnb__platform_build_cache_stage_in(cnb_ctx *ctx, const char *cache_dir, const char *job_cache, cnb__platform_cache_stats *stats,
 			      cnb_error **err);
 
 /*
@@ -54,7 +54,7 @@ int cnb__build_cache_stage_in(cnb_ctx *ctx, const char *cache_dir, const char *j
  * layer" for an unchanged one, "Adding cache layer" else, "Skipping reuse for layer …" when the
  * committed copy of an unchanged layer is corrupt (the build's copy replaces it).
  */
-int cnb__build_cache_commit(cnb_ctx *ctx, const char *cache_dir, const char *out_dir, cnb__cache_stats *stats,
+int cnb__platform_build_cache_commit(cnb_ctx *ctx, const char *cache_dir, const char *out_dir, cnb__platform_cache_stats *stats,
 			    cnb_error **err);
 
 #endif

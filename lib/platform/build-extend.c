@@ -28,7 +28,7 @@
 #define EXTEND_TIMEOUT_S (60 * 60)
 #define CACHE_ENTRY_MAX 4096
 
-void cnb__extend_out_clear(cnb__extend_out *out)
+void cnb__platform_extend_out_clear(cnb__platform_extend_out *out)
 {
 	cnb__extend_plan_clear(&out->plan);
 	cnb__oci_layer_clear(&out->layer);
@@ -82,7 +82,7 @@ static void cache_store(cnb_ctx *ctx, const char *key, const cnb__oci_layer *l)
 	cnb_error *e = NULL;
 	if (path && text && asprintf(&dir, "%s/extend", ctx->cache_dir) >= 0 &&
 	    (cnb__mkdir_p(dir, 0700, &e) < 0 || cnb__write_file_atomic(path, text, strlen(text), 0600, &e) < 0))
-		cnb__log(ctx, CNB_LOG_WARN, "extend cache: %s (the next build runs the Dockerfiles again)", cnb_error_message(e));
+		cnb__api_log(ctx, CNB_LOG_WARN, "extend cache: %s (the next build runs the Dockerfiles again)", cnb_error_message(e));
 	cnb_error_free(e);
 	free(text);
 }
@@ -99,36 +99,36 @@ static int prepare_dir(const char *job_dir, const cnb__extend_plan *plan, cnb_er
 	return cnb__write_file_atomic(plan_path, text, strlen(text), 0644, err);
 }
 
-static int run_job(cnb_ctx *ctx, const cnb__extend_job_in *in, const char *job_dir, const char *rootfs, const char *arch,
+static int run_job(cnb_ctx *ctx, const cnb__platform_extend_job_in *in, const char *job_dir, const char *rootfs, const char *arch,
 		   const char *what, cnb_error **err)
 {
 	char *argv[] = { "/cnb/libcnb/cnb-lifecycle", "extend", "-plan", GUEST_PLAN, "-scratch", GUEST_SCRATCH, "-out",
 			 "/cnb/out/" LAYER_FILE, NULL };
 	char *env[] = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL };
-	cnb__job_step step = { .name = "extend", .argv = argv, .env = env, .cwd = "/", .uid = 0, .gid = 0,
+	cnb__executor_job_step step = { .name = "extend", .argv = argv, .env = env, .cwd = "/", .uid = 0, .gid = 0,
 			       .timeout_s = EXTEND_TIMEOUT_S, .privileged = true };
-	cnb__job_mount mounts[] = {
+	cnb__executor_job_mount mounts[] = {
 		{ .source = "extend-in", .target = "/cnb/extend-in", .read_only = true },
 		{ .source = "out", .target = "/cnb/out" },
 	};
-	cnb__job job = { .rootfs = rootfs, .job_dir = job_dir, .mounts = mounts, .n_mounts = CNB_ARRAY_SIZE(mounts),
+	cnb__executor_job job = { .rootfs = rootfs, .job_dir = job_dir, .mounts = mounts, .n_mounts = CNB_ARRAY_SIZE(mounts),
 			 .steps = &step, .n_steps = 1, .network = in->network, .hostname = "cnb-extend", .cpus = in->cpus,
 			 .memory_mb = in->memory_mb, .arch = arch };
-	cnb__job_result res = { 0 };
-	cnb__log(ctx, CNB_LOG_INFO, "===> EXTEND %s image (executor: %s)", what, in->executor ? in->executor : "vm");
+	cnb__executor_job_result res = { 0 };
+	cnb__api_log(ctx, CNB_LOG_INFO, "===> EXTEND %s image (executor: %s)", what, in->executor ? in->executor : "vm");
 	int r = cnb__executor_run(ctx, in->executor, &job, in->cancel_fd, &res, err);
-	cnb__log(ctx, CNB_LOG_DEBUG, "extend %s image: boot %llu ms, setup %llu ms, RUN steps and layer %llu ms", what,
+	cnb__api_log(ctx, CNB_LOG_DEBUG, "extend %s image: boot %llu ms, setup %llu ms, RUN steps and layer %llu ms", what,
 		 (unsigned long long)res.boot_ms, (unsigned long long)res.setup_ms,
 		 (unsigned long long)(res.n_steps_run ? res.steps[0].duration_ms : 0));
 	if (r == 0 && (res.n_steps_run != 1 || res.steps[0].exit_code != 0 || res.steps[0].timed_out))
 		r = cnb__error_set(err, CNB_EBUILD, "extending the %s image failed (%s): see the Dockerfile output above", what,
 				   res.n_steps_run && res.steps[0].timed_out ? "timed out" : "a RUN step or the extender failed");
-	cnb__job_result_free(&res);
+	cnb__executor_job_result_free(&res);
 	return r;
 }
 
 /* The guest's tar: checked (a regular file, well-formed, within the size limit), then compressed. */
-static int store_layer(cnb_ctx *ctx, const cnb__extend_job_in *in, const char *job_dir, cnb__oci_layer *l,
+static int store_layer(cnb_ctx *ctx, const cnb__platform_extend_job_in *in, const char *job_dir, cnb__oci_layer *l,
 		       cnb_error **err)
 {
 	_cleanup_free_ char *out = cnb__path_join(job_dir, "out"), *path = NULL;
@@ -143,9 +143,9 @@ static int store_layer(cnb_ctx *ctx, const cnb__extend_job_in *in, const char *j
 	return r;
 }
 
-int cnb__build_extend(cnb_ctx *ctx, const cnb__extend_job_in *job, const char *generated, const char *const *ids,
-		      cnb__extend_kind kind, const cnb__extend_base *base, cnb__extend_rootfs_fn rootfs_fn,
-		      void *userdata, const char *arch, cnb__extend_out *out, cnb_error **err)
+int cnb__platform_build_extend(cnb_ctx *ctx, const cnb__platform_extend_job_in *job, const char *generated, const char *const *ids,
+		      cnb__extend_kind kind, const cnb__extend_base *base, cnb__platform_extend_rootfs_fn rootfs_fn,
+		      void *userdata, const char *arch, cnb__platform_extend_out *out, cnb_error **err)
 {
 	memset(out, 0, sizeof(*out));
 	const char *what = kind == CNB_EXTEND_BUILD ? "build" : "run";
@@ -163,7 +163,7 @@ int cnb__build_extend(cnb_ctx *ctx, const cnb__extend_job_in *job, const char *g
 	if (out->plan.n_dockerfiles == 0 || json_array_size(out->plan.ops) == 0)
 		return r; /* no Dockerfile, or no RUN/WORKDIR: the config changes alone, no layer */
 	if ((out->cached = cache_lookup(ctx, out->plan.key, &out->layer))) {
-		cnb__log(ctx, CNB_LOG_INFO, "===> EXTEND %s image: %zu Dockerfile(s), layer %.19s from the cache", what,
+		cnb__api_log(ctx, CNB_LOG_INFO, "===> EXTEND %s image: %zu Dockerfile(s), layer %.19s from the cache", what,
 			 out->plan.n_dockerfiles, out->layer.diff_id);
 		out->ms = now_ms() - start;
 		return 0;
@@ -173,7 +173,7 @@ int cnb__build_extend(cnb_ctx *ctx, const cnb__extend_job_in *job, const char *g
 	int lock = -1;
 	r = rootfs_fn(userdata, &rootfs, err);
 	if (r == 0)
-		r = cnb__job_dir_create(&job_dir, &lock, err);
+		r = cnb__platform_job_dir_create(&job_dir, &lock, err);
 	if (r == 0)
 		r = prepare_dir(job_dir, &out->plan, err);
 	if (r == 0)
@@ -181,7 +181,7 @@ int cnb__build_extend(cnb_ctx *ctx, const cnb__extend_job_in *job, const char *g
 	if (r == 0)
 		r = store_layer(ctx, job, job_dir, &out->layer, err);
 	if (job_dir)
-		cnb__job_dir_remove(job_dir, lock);
+		cnb__platform_job_dir_remove(job_dir, lock);
 	if (r == 0)
 		cache_store(ctx, out->plan.key, &out->layer);
 	out->ms = now_ms() - start;
@@ -196,7 +196,7 @@ static int set_env(json_t *cc, const cnb__extend_plan *p)
 	return env ? json_object_set_new(cc, "Env", env) : -1;
 }
 
-int cnb__extend_build_env(cnb__oci_image *builder, const cnb__extend_out *ext, cnb_error **err)
+int cnb__platform_extend_build_env(cnb__oci_image *builder, const cnb__platform_extend_out *ext, cnb_error **err)
 {
 	if (!ext->plan.n_dockerfiles)
 		return 0;
@@ -207,7 +207,7 @@ int cnb__extend_build_env(cnb__oci_image *builder, const cnb__extend_out *ext, c
 	return set_env(cc, &ext->plan) < 0 ? cnb__error_set(err, CNB_ENOMEM, "out of memory") : 0;
 }
 
-int cnb__extend_run_image(cnb__oci_image *run, const cnb__extend_out *ext, cnb_error **err)
+int cnb__platform_extend_run_image(cnb__oci_image *run, const cnb__platform_extend_out *ext, cnb_error **err)
 {
 	if (!ext->plan.n_dockerfiles)
 		return 0;
@@ -220,16 +220,16 @@ int cnb__extend_run_image(cnb__oci_image *run, const cnb__extend_out *ext, cnb_e
 		json_object_set_new(config, "config", cc = json_object());
 	const cnb__extend_plan *p = &ext->plan;
 	char created[32];
-	cnb__rfc3339(CNB_TAR_EPOCH, created);
+	cnb__export_rfc3339(CNB_TAR_EPOCH, created);
 	bool failed = set_env(cc, p) < 0 || json_object_set_new(cc, "User", json_string(p->config.user)) < 0 ||
 		      json_object_set_new(cc, "Labels", json_deep_copy(p->config.labels)) < 0 ||
-		      cnb__image_history_add(config, created, "Layer: 'RUN steps of run.Dockerfiles', Created by extensions") < 0;
+		      cnb__export_image_history_add(config, created, "Layer: 'RUN steps of run.Dockerfiles', Created by extensions") < 0;
 	if (!failed && *p->config.workdir)
 		failed = json_object_set_new(cc, "WorkingDir", json_string(p->config.workdir)) < 0;
 	return failed ? cnb__error_set(err, CNB_ENOMEM, "out of memory") : 0;
 }
 
-int cnb__build_extend_handed_back(const char *out_dir, char **generated, char ***ids, cnb_error **err)
+int cnb__platform_build_extend_handed_back(const char *out_dir, char **generated, char ***ids, cnb_error **err)
 {
 	*generated = NULL;
 	*ids = NULL;
@@ -242,9 +242,9 @@ int cnb__build_extend_handed_back(const char *out_dir, char **generated, char **
 	if (!S_ISDIR(st.st_mode))
 		return cnb__error_set(err, CNB_EUNSAFE, "generated directory %s: not a directory (the build left a %s)",
 				      dir, S_ISLNK(st.st_mode) ? "symlink" : "file");
-	cnb__group_elem *exts = NULL;
+	cnb__lifecycle_group_elem *exts = NULL;
 	size_t n = 0;
-	int r = cnb__group_extensions_read(group, &exts, &n, err);
+	int r = cnb__lifecycle_group_extensions_read(group, &exts, &n, err);
 	if (r < 0)
 		return cnb__error_prefix(err, "the build's group.toml");
 	_cleanup_strv_list_ cnb__strv_list list = CNB_STRV_LIST_INIT;
@@ -252,7 +252,7 @@ int cnb__build_extend_handed_back(const char *out_dir, char **generated, char **
 		if (cnb__strv_push(&list, exts[i].id) < 0)
 			r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++)
-		cnb__group_elem_free(&exts[i]);
+		cnb__lifecycle_group_elem_free(&exts[i]);
 	free(exts);
 	if (r == 0 && (!(*ids = cnb__strv_steal(&list)) || !(*generated = strdup(dir)))) {
 		cnb__strv_free(*ids);

@@ -10,10 +10,10 @@
 
 #define CNB_BUILD_MAX_PHASES 64
 
-typedef struct cnb__phase_time {
+typedef struct cnb__platform_phase_time {
 	const char *name;
 	uint64_t ms;
-} cnb__phase_time;
+} cnb__platform_phase_time;
 
 /* One platform's part of a build: its image and where its phases sit in cnb_build.phases. */
 typedef struct cnb__platform_result {
@@ -25,10 +25,10 @@ typedef struct cnb__platform_result {
 } cnb__platform_result;
 
 struct cnb_build {
-	cnb_ctx *ctx;        /* the caller's context, with this build's cancel fd (cnb__ctx_with_cancel) */
+	cnb_ctx *ctx;        /* the caller's context, with this build's cancel fd (cnb__api_ctx_with_cancel) */
 	cnb_build_opts opts; /* strings and arrays below are our own copies */
 	char **env, **tags, **buildpacks, **lifecycle_env, **registry_mirrors, **pre_buildpacks, **post_buildpacks, **volumes;
-	cnb__volume *volumes_parsed; /* opts.volumes, checked by cnb_build_new() */
+	cnb__platform_volume *volumes_parsed; /* opts.volumes, checked by cnb_build_new() */
 	size_t n_volumes;
 	char **platforms; /* opts.platform split: one entry (NULL for the host's) or a comma list's, normalized */
 	size_t n_platforms;
@@ -37,7 +37,7 @@ struct cnb_build {
 	/* results */
 	char *digest;
 	char *reference;
-	cnb__phase_time phases[CNB_BUILD_MAX_PHASES];
+	cnb__platform_phase_time phases[CNB_BUILD_MAX_PHASES];
 	size_t n_phases;
 	cnb__export_stats export_stats; /* all platforms' */
 	cnb__platform_result *results;  /* n_platforms of them, filled as each finishes */
@@ -47,6 +47,6 @@ struct cnb_build {
 };
 
 /* The pipeline itself (build-run.c); build-run.c calls nothing back in build-api.c. */
-int cnb__build_execute(cnb_build *b, cnb_error **err);
+int cnb__platform_build_execute(cnb_build *b, cnb_error **err);
 
 #endif

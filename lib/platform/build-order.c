@@ -36,14 +36,14 @@ static const char *single_version(const json_t *layers, const char *id, size_t *
 	return *count == 1 ? json_object_iter_key(json_object_iter((json_t *)versions)) : NULL;
 }
 
-static int push(cnb__order_group *g, const char *id, const char *version, bool optional, cnb_error **err)
+static int push(cnb__lifecycle_order_group *g, const char *id, const char *version, bool optional, cnb_error **err)
 {
-	cnb__order_elem *elems = realloc(g->elems, (g->n + 2) * sizeof(*elems));
+	cnb__lifecycle_order_elem *elems = realloc(g->elems, (g->n + 2) * sizeof(*elems));
 	if (!elems)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	g->elems = elems;
-	cnb__order_elem *e = &g->elems[g->n];
-	*e = (cnb__order_elem){ strdup(id), version ? strdup(version) : NULL, optional };
+	cnb__lifecycle_order_elem *e = &g->elems[g->n];
+	*e = (cnb__lifecycle_order_elem){ strdup(id), version ? strdup(version) : NULL, optional };
 	if (!e->id || (version && !e->version)) {
 		free(e->id);
 		free(e->version);
@@ -53,7 +53,7 @@ static int push(cnb__order_group *g, const char *id, const char *version, bool o
 	return 0;
 }
 
-static int push_in_builder(cnb__order_group *g, const builder_info *b, const char *ref, const char *rest,
+static int push_in_builder(cnb__lifecycle_order_group *g, const builder_info *b, const char *ref, const char *rest,
 			   cnb_error **err)
 {
 	const char *at = strchr(rest, '@');
@@ -75,14 +75,14 @@ static int push_in_builder(cnb__order_group *g, const builder_info *b, const cha
 }
 
 /* Appends what `refs` name to `g`; a from=builder sets *from_builder at its position (main list only). */
-static int resolve_list(cnb__order_group *g, cnb_ctx *ctx, const builder_info *b, const char *platform,
-			cnb__bp_set *extra, const char *const *refs, bool main, size_t *from_builder, cnb_error **err)
+static int resolve_list(cnb__lifecycle_order_group *g, cnb_ctx *ctx, const builder_info *b, const char *platform,
+			cnb__builder_bp_set *extra, const char *const *refs, bool main, size_t *from_builder, cnb_error **err)
 {
 	for (size_t i = 0; refs && refs[i]; i++) {
-		cnb__bp_locator kind;
+		cnb__platform_bp_locator kind;
 		const char *rest;
 		size_t index = 0;
-		int r = cnb__bp_locate(refs[i], builder_has, (void *)b, &kind, &rest, err);
+		int r = cnb__platform_bp_locate(refs[i], builder_has, (void *)b, &kind, &rest, err);
 		if (r == 0 && kind == CNB_BP_FROM_BUILDER && (!main || *from_builder != SIZE_MAX))
 			r = cnb__error_set(err, CNB_EINVAL, "--buildpack from=builder: at most once, and not as a pre or post "
 							    "buildpack");
@@ -90,7 +90,7 @@ static int resolve_list(cnb__order_group *g, cnb_ctx *ctx, const builder_info *b
 			*from_builder = g->n;
 		else if (r == 0 && kind == CNB_BP_IN_BUILDER)
 			r = push_in_builder(g, b, refs[i], rest, err);
-		else if (r == 0 && (r = cnb__bp_fetch(extra, ctx, refs[i], kind, platform, b->os, b->arch, &index, err)) == 0)
+		else if (r == 0 && (r = cnb__platform_bp_fetch(extra, ctx, refs[i], kind, platform, b->os, b->arch, &index, err)) == 0)
 			r = push(g, extra->mods[index].bp->id, extra->mods[index].bp->version, false, err);
 		if (r < 0)
 			return r;
@@ -99,8 +99,8 @@ static int resolve_list(cnb__order_group *g, cnb_ctx *ctx, const builder_info *b
 }
 
 /* pre + main[..at] + builder group + main[at..] + post, for each of the builder's groups. */
-static int splice_builder(cnb__order *order, const builder_info *b, const cnb__order_group *pre,
-			  const cnb__order_group *main, size_t at, const cnb__order_group *post, cnb_error **err)
+static int splice_builder(cnb__lifecycle_order *order, const builder_info *b, const cnb__lifecycle_order_group *pre,
+			  const cnb__lifecycle_order_group *main, size_t at, const cnb__lifecycle_order_group *post, cnb_error **err)
 {
 	size_t n = json_array_size(b->order);
 	if (!n)
@@ -109,7 +109,7 @@ static int splice_builder(cnb__order *order, const builder_info *b, const cnb__o
 	if (!(order->groups = calloc(n, sizeof(*order->groups))))
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	for (size_t gi = 0; gi < n; gi++) {
-		cnb__order_group *g = &order->groups[order->n++];
+		cnb__lifecycle_order_group *g = &order->groups[order->n++];
 		const json_t *group = json_object_get(json_array_get(b->order, gi), "group"), *e;
 		size_t i;
 		int r = 0;
@@ -139,7 +139,7 @@ static int splice_builder(cnb__order *order, const builder_info *b, const cnb__o
 	return 0;
 }
 
-static int concat(cnb__order *order, const cnb__order_group *parts[3], cnb_error **err)
+static int concat(cnb__lifecycle_order *order, const cnb__lifecycle_order_group *parts[3], cnb_error **err)
 {
 	if (!(order->groups = calloc(1, sizeof(*order->groups))))
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
@@ -151,7 +151,7 @@ static int concat(cnb__order *order, const cnb__order_group *parts[3], cnb_error
 	return 0;
 }
 
-int cnb__build_order_resolve(cnb_ctx *ctx, const cnb__build_order_in *in, cnb__bp_set *extra, char **out,
+int cnb__platform_build_order_resolve(cnb_ctx *ctx, const cnb__platform_build_order_in *in, cnb__builder_bp_set *extra, char **out,
 			     cnb_error **err)
 {
 	*out = NULL;
@@ -162,35 +162,35 @@ int cnb__build_order_resolve(cnb_ctx *ctx, const cnb__build_order_in *in, cnb__b
 			   label_json(in->builder_config, "io.buildpacks.buildpack.order"), in->builder_name,
 			   json_string_value(json_object_get(in->builder_config, "os")),
 			   json_string_value(json_object_get(in->builder_config, "architecture")) };
-	cnb__order_group pre = { 0 }, main = { 0 }, post = { 0 };
-	cnb__order order = { 0 };
+	cnb__lifecycle_order_group pre = { 0 }, main = { 0 }, post = { 0 };
+	cnb__lifecycle_order order = { 0 };
 	size_t from_builder = has_main ? SIZE_MAX : 0, unused = SIZE_MAX;
 	int r = resolve_list(&pre, ctx, &b, in->platform, extra, in->pre, false, &unused, err);
 	if (r == 0)
 		r = resolve_list(&main, ctx, &b, in->platform, extra, in->main, true, &from_builder, err);
 	if (r == 0)
 		r = resolve_list(&post, ctx, &b, in->platform, extra, in->post, false, &unused, err);
-	const cnb__order_group *parts[3] = { &pre, &main, &post };
+	const cnb__lifecycle_order_group *parts[3] = { &pre, &main, &post };
 	if (r == 0)
 		r = from_builder != SIZE_MAX ? splice_builder(&order, &b, &pre, &main, from_builder, &post, err)
 					     : concat(&order, parts, err);
 	/* The builder's image extensions stay: only the buildpacks' order is replaced (as pack's ephemeral builder). */
 	json_t *ext_json = label_json(in->builder_config, "io.buildpacks.buildpack.order-extensions");
 	cnb_toml *ext_toml = ext_json ? cnb__toml_from_json(ext_json) : NULL;
-	cnb__order extensions = { 0 };
+	cnb__lifecycle_order extensions = { 0 };
 	if (r == 0 && ext_json && !ext_toml)
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	json_decref(ext_json);
 	if (r == 0 && ext_toml)
-		r = cnb__order_parse(&extensions, ext_toml, "the builder's io.buildpacks.buildpack.order-extensions label", err);
+		r = cnb__lifecycle_order_parse(&extensions, ext_toml, "the builder's io.buildpacks.buildpack.order-extensions label", err);
 	cnb__toml_free(ext_toml);
 	_cleanup_buf_ cnb__buf buf = CNB_BUF_INIT;
 	if (r == 0)
 		r = cnb__builder_order_toml(&order, &extensions, &buf, err);
-	cnb__order_free(&extensions);
+	cnb__lifecycle_order_free(&extensions);
 	if (r == 0 && !(*out = cnb__buf_steal(&buf)))
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	cnb__order_group *lists[] = { &pre, &main, &post };
+	cnb__lifecycle_order_group *lists[] = { &pre, &main, &post };
 	for (size_t l = 0; l < CNB_ARRAY_SIZE(lists); l++) {
 		for (size_t k = 0; k < lists[l]->n; k++) {
 			free(lists[l]->elems[k].id);
@@ -198,7 +198,7 @@ int cnb__build_order_resolve(cnb_ctx *ctx, const cnb__build_order_in *in, cnb__b
 		}
 		free(lists[l]->elems);
 	}
-	cnb__order_free(&order);
+	cnb__lifecycle_order_free(&order);
 	json_decref(b.layers);
 	json_decref(b.order);
 	return r;

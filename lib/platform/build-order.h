@@ -16,17 +16,17 @@
 #include <cnb/error.h>
 #include "lib/builder/buildpack-set.h"
 
-typedef struct cnb__build_order_in {
-	const char *const *main; /* NULL-terminated refs (cnb__bp_locate's forms); NULL or empty: from=builder */
+typedef struct cnb__platform_build_order_in {
+	const char *const *main; /* NULL-terminated refs (cnb__platform_bp_locate's forms); NULL or empty: from=builder */
 	const char *const *pre;
 	const char *const *post;
 	const json_t *builder_config;
 	const char *builder_name;
 	const char *platform;
-} cnb__build_order_in;
+} cnb__platform_build_order_in;
 
 /* *out: order.toml text (caller frees), or NULL when the builder's order stays as it is. */
-int cnb__build_order_resolve(cnb_ctx *ctx, const cnb__build_order_in *in, cnb__bp_set *extra, char **out,
+int cnb__platform_build_order_resolve(cnb_ctx *ctx, const cnb__platform_build_order_in *in, cnb__builder_bp_set *extra, char **out,
 			     cnb_error **err);
 
 #endif

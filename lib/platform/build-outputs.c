@@ -23,7 +23,7 @@ static int put_string(cnb__buf *b, const char *s)
 	return r == 0 ? cnb__buf_append(b, "\"", 1) : r;
 }
 
-int cnb__build_write_report_toml(const char *dir, const char *const *names, const char *digest, size_t manifest_size,
+int cnb__platform_build_write_report_toml(const char *dir, const char *const *names, const char *digest, size_t manifest_size,
 				 cnb_error **err)
 {
 	_cleanup_buf_ cnb__buf b = CNB_BUF_INIT;
@@ -43,7 +43,7 @@ int cnb__build_write_report_toml(const char *dir, const char *const *names, cons
 	return 0;
 }
 
-int cnb__build_copy_sboms(const cnb_ctx *ctx, const char *layers_dir, const char *dir, cnb_error **err)
+int cnb__platform_build_copy_sboms(const cnb_ctx *ctx, const char *layers_dir, const char *dir, cnb_error **err)
 {
 	_cleanup_free_ char *sbom = cnb__path_join(layers_dir, "sbom");
 	if (!sbom)
@@ -55,7 +55,7 @@ int cnb__build_copy_sboms(const cnb_ctx *ctx, const char *layers_dir, const char
 		return 0;
 	/* The buildpacks wrote these: copied as the app is (symlinks never followed, special files skipped),
 	 * owned by whoever runs the build. */
-	cnb__owner me = { (uint32_t)getuid(), (uint32_t)getgid(), false };
-	int r = cnb__job_copy_app(ctx, sbom, dir, &me, NULL, err);
+	cnb__platform_owner me = { (uint32_t)getuid(), (uint32_t)getgid(), false };
+	int r = cnb__platform_job_copy_app(ctx, sbom, dir, &me, NULL, err);
 	return r < 0 ? cnb__error_prefix(err, "--sbom-output-dir %s", dir) : 0;
 }

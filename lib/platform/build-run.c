@@ -75,7 +75,7 @@
 static void phase_done(cnb_build *b, const char *name, uint64_t start_ms)
 {
 	if (b->n_phases < CNB_BUILD_MAX_PHASES)
-		b->phases[b->n_phases++] = (cnb__phase_time){ name, cnb__monotonic_ms() - start_ms };
+		b->phases[b->n_phases++] = (cnb__platform_phase_time){ name, cnb__monotonic_ms() - start_ms };
 }
 
 typedef struct run_state {
@@ -99,14 +99,14 @@ typedef struct run_state {
 	char **run_mirrors;
 	char *destination;
 	char *cache_dir;
-	cnb__cache_stats cache;
+	cnb__platform_cache_stats cache;
 	char *app;         /* the app directory: --path, or where its .zip/.jar was unpacked (in job_dir) */
-	cnb__project_descriptor *project;
-	cnb__bp_set extra; /* buildpacks from outside the builder: extra rootfs layers */
+	cnb__lifecycle_project_descriptor *project;
+	cnb__builder_bp_set extra; /* buildpacks from outside the builder: extra rootfs layers */
 	char *order_toml;  /* the build's own order, or NULL */
 	char *generated;   /* the generate phase's Dockerfiles (Platform 0.13 layout), or NULL */
 	char **ext_ids;    /* the group's extensions, in order */
-	cnb__extend_out ext_build, ext_run;
+	cnb__platform_extend_out ext_build, ext_run;
 	char *run_rootfs;  /* the run image's tree, only when a run.Dockerfile is applied */
 	int run_rootfs_lock;
 	char *run_digest;  /* the run image's manifest digest before run.Dockerfiles extended it */
@@ -120,7 +120,7 @@ static void state_clear(run_state *s)
 	free(s->rootfs);
 	if (s->rootfs_lock >= 0)
 		close(s->rootfs_lock);
-	cnb__job_dir_remove(s->job_dir, s->job_lock);
+	cnb__platform_job_dir_remove(s->job_dir, s->job_lock);
 	free(s->job_dir);
 	if (s->store_hold >= 0)
 		close(s->store_hold);
@@ -132,13 +132,13 @@ static void state_clear(run_state *s)
 	free(s->destination);
 	free(s->cache_dir);
 	free(s->app);
-	cnb__project_descriptor_free(s->project);
-	cnb__bp_set_clear(&s->extra);
+	cnb__lifecycle_project_descriptor_free(s->project);
+	cnb__builder_bp_set_clear(&s->extra);
 	free(s->order_toml);
 	free(s->generated);
 	cnb__strv_free(s->ext_ids);
-	cnb__extend_out_clear(&s->ext_build);
-	cnb__extend_out_clear(&s->ext_run);
+	cnb__platform_extend_out_clear(&s->ext_build);
+	cnb__platform_extend_out_clear(&s->ext_run);
 	free(s->run_rootfs);
 	if (s->run_rootfs_lock >= 0)
 		close(s->run_rootfs_lock);
@@ -147,13 +147,13 @@ static void state_clear(run_state *s)
 
 static int check_cancel(run_state *s, cnb_error **err)
 {
-	return cnb__ctx_canceled(s->b->ctx) ? cnb__error_set(err, CNB_ECANCELED, "build %s: canceled", s->b->opts.image) : 0;
+	return cnb__api_ctx_canceled(s->b->ctx) ? cnb__error_set(err, CNB_ECANCELED, "build %s: canceled", s->b->opts.image) : 0;
 }
 
 static int builder_ids(run_state *s, cnb_error **err)
 {
-	const json_t *env = cnb__image_config_env(s->builder->config);
-	const char *uid = cnb__image_env_get(env, "CNB_USER_ID"), *gid = cnb__image_env_get(env, "CNB_GROUP_ID");
+	const json_t *env = cnb__export_image_config_env(s->builder->config);
+	const char *uid = cnb__export_image_env_get(env, "CNB_USER_ID"), *gid = cnb__export_image_env_get(env, "CNB_GROUP_ID");
 	char *end1 = NULL, *end2 = NULL;
 	unsigned long u = uid ? strtoul(uid, &end1, 10) : 0, g = gid ? strtoul(gid, &end2, 10) : 0;
 	if (!uid || !gid || !*uid || !*gid || *end1 || *end2 || u > UINT32_MAX || g > UINT32_MAX)
@@ -206,12 +206,12 @@ static int choose_run_image(run_state *s, const char *switched, cnb_error **err)
 	json_t *wrapped = json_pack("{s:O?}", "runImage", entry);
 	_cleanup_free_ char *near = NULL;
 	cnb_error *ignored = NULL;
-	if (name && !exact && wrapped && cnb__rebase_default_run_image(wrapped, s->destination, &near, &ignored) < 0)
+	if (name && !exact && wrapped && cnb__export_rebase_default_run_image(wrapped, s->destination, &near, &ignored) < 0)
 		cnb_error_free(ignored);
 	json_decref(wrapped);
 	const char *pull = exact ? exact : near ? near : name;
 	int r = 0;
-	if (name && !(s->run_pull = cnb__build_mirror_name(pull, s->b->opts.registry_mirrors)))
+	if (name && !(s->run_pull = cnb__platform_build_mirror_name(pull, s->b->opts.registry_mirrors)))
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	if (r == 0 && !name)
 		r = cnb__error_set(err, CNB_EINVAL,
@@ -230,8 +230,8 @@ static int choose_run_image(run_state *s, const char *switched, cnb_error **err)
 
 static int pull_builder(run_state *s, cnb_error **err)
 {
-	cnb__log(s->b->ctx, CNB_LOG_INFO, "===> PULL builder %s", s->b->opts.builder);
-	_cleanup_free_ char *from = cnb__build_mirror_name(s->b->opts.builder, s->b->opts.registry_mirrors);
+	cnb__api_log(s->b->ctx, CNB_LOG_INFO, "===> PULL builder %s", s->b->opts.builder);
+	_cleanup_free_ char *from = cnb__platform_build_mirror_name(s->b->opts.builder, s->b->opts.registry_mirrors);
 	if (!from)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	int r = cnb__oci_image_pull_policy(s->b->ctx, from, s->platform, true, s->b->opts.pull_policy, &s->builder, err);
@@ -271,7 +271,7 @@ static int assemble_rootfs(run_state *s, cnb_error **err)
 	if (r == 0 && ext->digest)
 		layers[n++] = (cnb__rootfs_layer){ ext->path, ext->media_type, ext->digest, ext->diff_id };
 	if (r == 0)
-		r = cnb__rootfs_assemble(s->b->ctx, layers, n, cnb__executor_uses_mapped_xattr(s->b->opts.executor),
+		r = cnb__rootfs_assemble(s->b->ctx, layers, n, cnb__platform_executor_uses_mapped_xattr(s->b->opts.executor),
 					 &s->rootfs, &s->rootfs_lock, err);
 	return r < 0 ? cnb__error_prefix(err, "builder %s: rootfs", s->b->opts.builder) : 0;
 }
@@ -279,7 +279,7 @@ static int assemble_rootfs(run_state *s, cnb_error **err)
 /* The run image's config (its layers stay in the registry: the push mounts them). */
 static int pull_run_image(run_state *s, cnb_error **err)
 {
-	cnb__log(s->b->ctx, CNB_LOG_DEBUG, "run image %s (from %s)", s->run_name, s->run_pull);
+	cnb__api_log(s->b->ctx, CNB_LOG_DEBUG, "run image %s (from %s)", s->run_name, s->run_pull);
 	/* An image that is not pushed needs the run image's layers too: never may not fetch them later. */
 	bool local_out = !strncmp(s->destination, "oci:", 4) || !strncmp(s->destination, "docker-archive:", 15);
 	bool need_layers = s->b->opts.pull_policy == CNB_PULL_NEVER && local_out;
@@ -304,7 +304,7 @@ static int analyze(run_state *s, cnb_error **err)
 	    cnb__oci_image_check_platform(s->previous, s->target, &perr) < 0) {
 		/* another platform's image (a single-platform build before): its layers are not this one's */
 		if (cnb_error_code_of(perr) != CNB_ENOTFOUND)
-			cnb__log(s->b->ctx, CNB_LOG_WARN, "previous image %s: %s (building without it)", prev,
+			cnb__api_log(s->b->ctx, CNB_LOG_WARN, "previous image %s: %s (building without it)", prev,
 				 cnb_error_message(perr));
 		cnb_error_free(perr);
 		cnb__oci_image_free(s->previous);
@@ -317,17 +317,17 @@ static int analyze(run_state *s, cnb_error **err)
  * buildpacks its uris name) are read from what the build will copy. */
 static int open_app(run_state *s, cnb_error **err)
 {
-	int r = cnb__job_dir_create(&s->job_dir, &s->job_lock, err);
+	int r = cnb__platform_job_dir_create(&s->job_dir, &s->job_lock, err);
 	if (r < 0)
 		return r;
 	const char *app = s->b->opts.app_dir ? s->b->opts.app_dir : ".";
 	if (s->first) /* a .zip/.jar is unpacked once, for the first platform */
 		return (s->app = strdup(s->first->app)) ? 0 : cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	if (!cnb__app_archive_is(app))
+	if (!cnb__platform_app_archive_is(app))
 		return (s->app = strdup(app)) ? 0 : cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	if (!(s->app = cnb__path_join(s->job_dir, "app-archive")))
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	if (cnb__mkdir_p(s->app, 0700, err) < 0 || cnb__app_archive_extract(app, s->app, err) < 0)
+	if (cnb__mkdir_p(s->app, 0700, err) < 0 || cnb__platform_app_archive_extract(app, s->app, err) < 0)
 		return cnb__error_prefix(err, "build %s", s->b->opts.image);
 	return 0;
 }
@@ -340,7 +340,7 @@ static int load_project(run_state *s, cnb_error **err)
 		path = in_app;
 	if (!path)
 		return 0;
-	int r = cnb__project_descriptor_load(&s->project, path, err);
+	int r = cnb__lifecycle_project_descriptor_load(&s->project, path, err);
 	return r < 0 ? cnb__error_prefix(err, "build %s: project descriptor", s->b->opts.image) : 0;
 }
 
@@ -379,11 +379,11 @@ static char *project_uri_ref(const char *app, const char *uri, cnb_error **err)
 
 /* A project.toml entry as a --buildpack value: its uri (a path relative to the app), its inline
  * script as a directory, or ID[@VERSION]. */
-static char *project_ref(run_state *s, const cnb__project_buildpack *bp, size_t n, cnb_error **err)
+static char *project_ref(run_state *s, const cnb__lifecycle_project_buildpack *bp, size_t n, cnb_error **err)
 {
 	char *ref = NULL;
 	if (bp->script_inline) {
-		if (cnb__bp_script_dir(&s->extra, bp, n, &ref, err) < 0)
+		if (cnb__platform_bp_script_dir(&s->extra, bp, n, &ref, err) < 0)
 			return NULL;
 	} else if (*bp->uri) {
 		return project_uri_ref(s->app, bp->uri, err);
@@ -395,7 +395,7 @@ static char *project_ref(run_state *s, const cnb__project_buildpack *bp, size_t 
 	return ref;
 }
 
-static char **project_refs(run_state *s, const cnb__project_buildpack *bps, size_t n, size_t *counter, cnb_error **err)
+static char **project_refs(run_state *s, const cnb__lifecycle_project_buildpack *bps, size_t n, size_t *counter, cnb_error **err)
 {
 	char **refs = calloc(n + 1, sizeof(char *));
 	if (!refs) {
@@ -417,11 +417,11 @@ static int resolve_buildpacks(run_state *s, cnb_error **err)
 	if (r == 0)
 		r = load_project(s, err);
 	if (r == 0)
-		r = cnb__bp_set_init(&s->extra, err);
+		r = cnb__builder_bp_set_init(&s->extra, err);
 	if (r < 0)
 		return r;
 	const cnb_build_opts *o = &s->b->opts;
-	const cnb__project_descriptor *p = s->project;
+	const cnb__lifecycle_project_descriptor *p = s->project;
 	size_t counter = 0;
 	char **main = NULL, **pre = NULL, **post = NULL;
 	if (!(o->buildpacks && o->buildpacks[0]) && p && p->n_group &&
@@ -433,39 +433,39 @@ static int resolve_buildpacks(run_state *s, cnb_error **err)
 	if (r == 0 && !(o->post_buildpacks && o->post_buildpacks[0]) && p && p->post.n &&
 	    !(post = project_refs(s, p->post.bps, p->post.n, &counter, err)))
 		r = CNB_EINVAL;
-	cnb__build_order_in in = { main ? (const char *const *)main : o->buildpacks,
+	cnb__platform_build_order_in in = { main ? (const char *const *)main : o->buildpacks,
 				   pre ? (const char *const *)pre : o->pre_buildpacks,
 				   post ? (const char *const *)post : o->post_buildpacks, s->builder->config,
 				   o->builder, s->target };
 	if (r == 0)
-		r = cnb__build_order_resolve(s->b->ctx, &in, &s->extra, &s->order_toml, err);
+		r = cnb__platform_build_order_resolve(s->b->ctx, &in, &s->extra, &s->order_toml, err);
 	cnb__strv_free(main);
 	cnb__strv_free(pre);
 	cnb__strv_free(post);
 	if (r == 0 && s->extra.n)
-		cnb__log(s->b->ctx, CNB_LOG_INFO, "===> BUILDPACKS %zu from outside the builder", s->extra.n);
+		cnb__api_log(s->b->ctx, CNB_LOG_INFO, "===> BUILDPACKS %zu from outside the builder", s->extra.n);
 	return r < 0 ? cnb__error_prefix(err, "build %s", o->image) : 0;
 }
 
-static int write_order(run_state *s, const cnb__owner *owner, cnb_error **err)
+static int write_order(run_state *s, const cnb__platform_owner *owner, cnb_error **err)
 {
 	if (!s->order_toml)
 		return 0;
 	_cleanup_free_ char *path = cnb__path_join(s->job_dir, "layers/order.toml");
 	int r = path ? cnb__write_file_atomic(path, s->order_toml, strlen(s->order_toml), 0644, err)
 		     : cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	return r == 0 ? cnb__job_chown_file(path, owner, err) : r;
+	return r == 0 ? cnb__platform_job_chown_file(path, owner, err) : r;
 }
 
 /* Volume targets below /platform must exist in the job's (read-only) platform dir to be mounted on. */
-static int make_platform_targets(run_state *s, const cnb__owner *owner, cnb_error **err)
+static int make_platform_targets(run_state *s, const cnb__platform_owner *owner, cnb_error **err)
 {
 	for (size_t i = 0; i < s->b->n_volumes; i++) {
 		const char *t = s->b->volumes_parsed[i].target;
 		if (strncmp(t, "/platform/", 10))
 			continue;
 		_cleanup_free_ char *dir = cnb__path_join(s->job_dir, t + 1);
-		int r = dir ? cnb__job_mkdir_owned(dir, owner, err) : cnb__error_set(err, CNB_ENOMEM, "out of memory");
+		int r = dir ? cnb__platform_job_mkdir_owned(dir, owner, err) : cnb__error_set(err, CNB_ENOMEM, "out of memory");
 		if (r < 0)
 			return r;
 	}
@@ -473,13 +473,13 @@ static int make_platform_targets(run_state *s, const cnb__owner *owner, cnb_erro
 }
 
 /* The VM's /layers starts as what the host put into <job>/layers (analyzed.toml, order.toml). */
-static int pack_layers(run_state *s, const cnb__owner *owner, cnb_error **err)
+static int pack_layers(run_state *s, const cnb__platform_owner *owner, cnb_error **err)
 {
 	_cleanup_free_ char *layers = cnb__path_join(s->job_dir, "layers");
 	_cleanup_free_ char *tar = cnb__path_join(s->job_dir, LAYERS_SEED);
 	if (!layers || !tar)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	return cnb__job_pack_tree(s->b->ctx, layers, tar, owner, false, NULL, time(NULL), err);
+	return cnb__platform_job_pack_tree(s->b->ctx, layers, tar, owner, false, NULL, time(NULL), err);
 }
 
 /* The platform as a file name: "linux-arm64-v8". */
@@ -500,7 +500,7 @@ static int cache_dir_of(run_state *s)
 	char key[CNB_OCI_PLATFORM_NAME_MAX];
 	platform_key(s, key);
 	bool keyed = s->b->opts.cache_dir ? s->b->n_platforms > 1 : s->foreign;
-	s->cache_dir = cnb__build_cache_dir(s->b->ctx, s->b->opts.cache_dir, s->b->opts.image, keyed ? key : NULL);
+	s->cache_dir = cnb__platform_build_cache_dir(s->b->ctx, s->b->opts.cache_dir, s->b->opts.image, keyed ? key : NULL);
 	return s->cache_dir ? 0 : -1;
 }
 
@@ -509,7 +509,7 @@ static int cache_dir_of(run_state *s)
  * user is the same (the guest reads its seed from the job dir, which no buildpack can reach): the
  * app tree is walked and filtered once per build.
  */
-static int pack_app(run_state *s, const cnb__owner *owner, const char *seed_path, const cnb__app_filter *filter,
+static int pack_app(run_state *s, const cnb__platform_owner *owner, const char *seed_path, const cnb__platform_app_filter *filter,
 		    cnb_error **err)
 {
 	if (s->first && s->first->uid == s->uid && s->first->gid == s->gid) {
@@ -518,7 +518,7 @@ static int pack_app(run_state *s, const cnb__owner *owner, const char *seed_path
 			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 		return cnb__copy_file(first_seed, seed_path, err);
 	}
-	return cnb__job_pack_tree(s->b->ctx, s->app, seed_path, owner, true, filter, time(NULL), err);
+	return cnb__platform_job_pack_tree(s->b->ctx, s->app, seed_path, owner, true, filter, time(NULL), err);
 }
 
 /* Whether the builder has image extensions (pack's io.buildpacks.buildpack.order-extensions label). */
@@ -534,14 +534,14 @@ static bool builder_has_extensions(const run_state *s)
 
 static int prepare_job(run_state *s, cnb_error **err)
 {
-	cnb__owner owner;
-	if (cnb__job_owner(&owner, s->b->opts.executor, s->uid, s->gid, err) < 0)
+	cnb__platform_owner owner;
+	if (cnb__platform_job_owner(&owner, s->b->opts.executor, s->uid, s->gid, err) < 0)
 		return cnb__error_prefix(err, "build %s", s->b->opts.image);
 	static const char *const owned[] = { "platform", "layers", "out", "cache", "workspace" };
 	/* the last one only for the host executor: the VM's workspace is packed straight from the app */
 	for (size_t i = 0; i < CNB_ARRAY_SIZE(owned) - (owner.mapped ? 1 : 0); i++) {
 		_cleanup_free_ char *dir = cnb__path_join(s->job_dir, owned[i]);
-		int r = dir ? cnb__job_mkdir_owned(dir, &owner, err) : cnb__error_set(err, CNB_ENOMEM, "out of memory");
+		int r = dir ? cnb__platform_job_mkdir_owned(dir, &owner, err) : cnb__error_set(err, CNB_ENOMEM, "out of memory");
 		if (r < 0)
 			return r;
 	}
@@ -553,30 +553,30 @@ static int prepare_job(run_state *s, cnb_error **err)
 	_cleanup_free_ char *seed_path = cnb__path_join(s->job_dir, WORKSPACE_SEED);
 	if (!workspace || !platform || !analyzed || !job_cache || !seed_path || cache_dir_of(s) < 0)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	const cnb__project_descriptor *project = s->project;
-	cnb__app_filter filter = { project ? project->include : NULL, project ? project->exclude : NULL };
+	const cnb__lifecycle_project_descriptor *project = s->project;
+	cnb__platform_app_filter filter = { project ? project->include : NULL, project ? project->exclude : NULL };
 	int r = owner.mapped ? pack_app(s, &owner, seed_path, &filter, err)
-			     : cnb__job_copy_app(s->b->ctx, s->app, workspace, &owner, &filter, err);
+			     : cnb__platform_job_copy_app(s->b->ctx, s->app, workspace, &owner, &filter, err);
 	/* project.toml's build env first, so that --env given on the command line wins */
-	if (r == 0 && project && (r = cnb__project_descriptor_write_env(project, platform, err)) < 0)
+	if (r == 0 && project && (r = cnb__lifecycle_project_descriptor_write_env(project, platform, err)) < 0)
 		cnb__error_prefix(err, "project descriptor");
 	if (r == 0)
-		r = cnb__job_write_platform_env(platform, s->b->opts.env, &owner, err);
+		r = cnb__platform_job_write_platform_env(platform, s->b->opts.env, &owner, err);
 	if (r == 0)
 		r = write_order(s, &owner, err);
 	if (r == 0)
 		r = make_platform_targets(s, &owner, err);
 	if (r == 0)
-		r = cnb__write_analyzed(analyzed, s->previous, s->run, s->run_name, &owner, err);
+		r = cnb__platform_write_analyzed(analyzed, s->previous, s->run, s->run_name, &owner, err);
 	if (r == 0 && !s->b->opts.clear_cache && s->b->opts.cache_image)
-		r = cnb__build_cache_image_stage_in(s->b->ctx, s->b->opts.cache_image, s->target, job_cache, &s->cache, err);
+		r = cnb__platform_build_cache_image_stage_in(s->b->ctx, s->b->opts.cache_image, s->target, job_cache, &s->cache, err);
 	else if (r == 0 && !s->b->opts.clear_cache)
-		r = cnb__build_cache_stage_in(s->b->ctx, s->cache_dir, job_cache, &s->cache, err);
+		r = cnb__platform_build_cache_stage_in(s->b->ctx, s->cache_dir, job_cache, &s->cache, err);
 	/* Layer SBOMs come back as the layers do: not with --clear-cache. Without them a build still works.
 	 * They go to the cache dir (a read-only share in the VM, where the restorer reads them). */
 	cnb_error *sbom_err = NULL;
-	if (r == 0 && !s->b->opts.clear_cache && cnb__stage_previous_sbom(s->b->ctx, s->previous, job_cache, &sbom_err) < 0)
-		cnb__log(s->b->ctx, CNB_LOG_WARN, "%s (layer SBOMs of the previous build are not restored)",
+	if (r == 0 && !s->b->opts.clear_cache && cnb__platform_stage_previous_sbom(s->b->ctx, s->previous, job_cache, &sbom_err) < 0)
+		cnb__api_log(s->b->ctx, CNB_LOG_WARN, "%s (layer SBOMs of the previous build are not restored)",
 			 cnb_error_message(sbom_err));
 	cnb_error_free(sbom_err);
 	if (r == 0 && owner.mapped)
@@ -593,7 +593,7 @@ static const char *workspace(const cnb_build *b)
  * the caller's lifecycle_env (proxies), which wins. NULL on OOM. */
 static char **step_env(run_state *s)
 {
-	const json_t *env = cnb__image_config_env(s->builder->config);
+	const json_t *env = cnb__export_image_config_env(s->builder->config);
 	size_t n = json_array_size(env), extra = 0;
 	for (const char *const *e = s->b->opts.lifecycle_env; e && *e; e++)
 		extra++;
@@ -605,7 +605,7 @@ static char **step_env(run_state *s)
 			oom |= !(out[k++] = strdup(json_string_value(json_array_get(env, i))));
 	if (out) {
 		oom |= !(out[k++] = strdup("CNB_PLATFORM_API=" PLATFORM_API));
-		if (!cnb__image_env_get(env, "HOME"))
+		if (!cnb__export_image_env_get(env, "HOME"))
 			oom |= !(out[k++] = strdup("HOME=/home/cnb"));
 		if (asprintf(&out[k++], "CNB_APP_DIR=%s", workspace(s->b)) < 0)
 			out[--k] = NULL, oom = true;
@@ -633,12 +633,12 @@ static unsigned vm_memory_mb(const run_state *s)
 	return s->b->opts.memory_mb ? s->b->opts.memory_mb : BUILD_VM_MEMORY_MB;
 }
 
-static int step_failure(run_state *s, const cnb__job_step *step, const cnb__step_result *res, cnb_error **err)
+static int step_failure(run_state *s, const cnb__executor_job_step *step, const cnb__executor_step_result *res, cnb_error **err)
 {
 	const char *image = s->b->opts.image;
 	if (res->timed_out)
 		return cnb__error_set(err, CNB_ETIMEOUT, "build %s: %s timed out after %d s", image, step->name, step->timeout_s);
-	if (res->out_of_space && cnb__executor_uses_mapped_xattr(s->b->opts.executor))
+	if (res->out_of_space && cnb__platform_executor_uses_mapped_xattr(s->b->opts.executor))
 		return cnb__error_set(err, CNB_EIO,
 				      "build %s: %s ran out of space in the build VM (/workspace, /layers and temporary files "
 				      "share %s of its %u MB of memory): raise --memory", image, step->name,
@@ -669,13 +669,13 @@ static int step_failure(run_state *s, const cnb__job_step *step, const cnb__step
  * One job of the lifecycle's steps. *extend_pending: generate stopped it (a build.Dockerfile, exit
  * CNB_LC_EXIT_EXTEND_BUILD_PENDING) so that the build image is extended before the rest runs.
  */
-static int run_steps(run_state *s, cnb__job_step *steps, size_t n_steps, bool *extend_pending, cnb_error **err)
+static int run_steps(run_state *s, cnb__executor_job_step *steps, size_t n_steps, bool *extend_pending, cnb_error **err)
 {
 	*extend_pending = false;
 	/* The host executor binds the job dir's trees; the VM keeps /workspace and /layers in its own
 	 * memory, seeded from tars, so that only whole streams cross 9p (out and cache-in are tars). */
-	bool vm = cnb__executor_uses_mapped_xattr(s->b->opts.executor);
-	const cnb__job_mount base[] = {
+	bool vm = cnb__platform_executor_uses_mapped_xattr(s->b->opts.executor);
+	const cnb__executor_job_mount base[] = {
 		{ .source = vm ? NULL : "workspace", .target = workspace(s->b), .seed = vm ? WORKSPACE_SEED : NULL },
 		{ .source = "platform", .target = "/platform", .read_only = true },
 		{ .source = vm ? NULL : "layers", .target = "/layers", .seed = vm ? LAYERS_SEED : NULL },
@@ -683,32 +683,32 @@ static int run_steps(run_state *s, cnb__job_step *steps, size_t n_steps, bool *e
 		{ .source = "cache", .target = GUEST_CACHE_IN, .read_only = true },
 	};
 	size_t n_mounts = CNB_ARRAY_SIZE(base) + s->b->n_volumes;
-	_cleanup_free_ cnb__job_mount *mounts = calloc(n_mounts, sizeof(*mounts));
+	_cleanup_free_ cnb__executor_job_mount *mounts = calloc(n_mounts, sizeof(*mounts));
 	if (!mounts)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	memcpy(mounts, base, sizeof(base));
 	for (size_t i = 0; i < s->b->n_volumes; i++) {
-		const cnb__volume *v = &s->b->volumes_parsed[i];
+		const cnb__platform_volume *v = &s->b->volumes_parsed[i];
 		mounts[CNB_ARRAY_SIZE(base) + i] =
-			(cnb__job_mount){ .target = v->target, .read_only = v->read_only, .host_dir = v->host };
+			(cnb__executor_job_mount){ .target = v->target, .read_only = v->read_only, .host_dir = v->host };
 	}
-	cnb__job job = { .rootfs = s->rootfs, .job_dir = s->job_dir, .mounts = mounts, .n_mounts = n_mounts,
+	cnb__executor_job job = { .rootfs = s->rootfs, .job_dir = s->job_dir, .mounts = mounts, .n_mounts = n_mounts,
 			 .steps = steps, .n_steps = n_steps, .network = s->b->opts.network != 0,
 			 .hostname = "cnb-build", .cpus = s->b->opts.cpus, .memory_mb = vm_memory_mb(s),
 			 .arch = cnb__oci_image_arch(s->builder) /* the phases run the builder's binaries */ };
-	cnb__job_result res = { 0 };
+	cnb__executor_job_result res = { 0 };
 	int r = cnb__executor_run(s->b->ctx, s->b->opts.executor, &job, s->b->cancel_pipe[0], &res, err);
 	s->b->vm_boot_ms += res.boot_ms;
 	s->b->results[s->index].vm_boot_ms += res.boot_ms;
 	snprintf(s->b->accel, sizeof(s->b->accel), "%s", res.accel);
 	s->b->accel_fell_back = res.accel_fell_back;
 	if (res.n_steps_run > 0 && s->b->n_phases < CNB_BUILD_MAX_PHASES)
-		s->b->phases[s->b->n_phases++] = (cnb__phase_time){ "setup", res.setup_ms };
+		s->b->phases[s->b->n_phases++] = (cnb__platform_phase_time){ "setup", res.setup_ms };
 	for (size_t i = 0; i < res.n_steps_run; i++)
 		if (s->b->n_phases < CNB_BUILD_MAX_PHASES)
-			s->b->phases[s->b->n_phases++] = (cnb__phase_time){ steps[i].name, res.steps[i].duration_ms };
-	const cnb__step_result *last = res.n_steps_run > 0 ? &res.steps[res.n_steps_run - 1] : NULL;
-	const cnb__job_step *last_step = last ? &steps[res.n_steps_run - 1] : NULL;
+			s->b->phases[s->b->n_phases++] = (cnb__platform_phase_time){ steps[i].name, res.steps[i].duration_ms };
+	const cnb__executor_step_result *last = res.n_steps_run > 0 ? &res.steps[res.n_steps_run - 1] : NULL;
+	const cnb__executor_job_step *last_step = last ? &steps[res.n_steps_run - 1] : NULL;
 	if (r == 0 && last && last->exit_code == CNB_LC_EXIT_EXTEND_BUILD_PENDING && !last->timed_out &&
 	    !strcmp(last_step->name, "generate"))
 		*extend_pending = true;
@@ -717,7 +717,7 @@ static int run_steps(run_state *s, cnb__job_step *steps, size_t n_steps, bool *e
 	else if (r == 0 && res.n_steps_run < n_steps)
 		r = cnb__error_set(err, CNB_EVM, "build %s: the executor ran %zu of %zu steps", s->b->opts.image,
 				   res.n_steps_run, n_steps);
-	cnb__job_result_free(&res);
+	cnb__executor_job_result_free(&res);
 	return r;
 }
 
@@ -747,7 +747,7 @@ static int run_lifecycle(run_state *s, cnb_error **err)
 	char **env = step_env(s);
 	if (!env)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	const cnb__job_step all_steps[] = {
+	const cnb__executor_job_step all_steps[] = {
 		{ "detect", detect, env, workspace(s->b), s->uid, s->gid, STEP_TIMEOUT_S },
 		{ "generate", generate, env, workspace(s->b), s->uid, s->gid, STEP_TIMEOUT_S },
 		{ "restore", restore, env, workspace(s->b), s->uid, s->gid, STEP_TIMEOUT_S },
@@ -756,12 +756,12 @@ static int run_lifecycle(run_state *s, cnb_error **err)
 	};
 	/* Without extensions in the builder there is no generate step at all. */
 	bool extensions = builder_has_extensions(s);
-	cnb__job_step steps[CNB_ARRAY_SIZE(all_steps)];
+	cnb__executor_job_step steps[CNB_ARRAY_SIZE(all_steps)];
 	size_t n_steps = 0;
 	for (size_t i = 0; i < CNB_ARRAY_SIZE(all_steps); i++)
 		if (extensions || strcmp(all_steps[i].name, "generate"))
 			steps[n_steps++] = all_steps[i];
-	cnb__log(s->b->ctx, CNB_LOG_INFO, "===> DETECT,%s RESTORE, BUILD, EXPORT (executor: %s)",
+	cnb__api_log(s->b->ctx, CNB_LOG_INFO, "===> DETECT,%s RESTORE, BUILD, EXPORT (executor: %s)",
 		 extensions ? " GENERATE," : "", s->b->opts.executor ? s->b->opts.executor : "vm");
 	bool pending = false;
 	int r = run_steps(s, steps, n_steps, &pending, err);
@@ -774,12 +774,12 @@ static int run_lifecycle(run_state *s, cnb_error **err)
 			/* the extended build image's Env (ENV of the build.Dockerfiles) for the buildpacks */
 			cnb__strv_free(env);
 			env = step_env(s);
-			cnb__job_step again[3]; /* restore, build, export */
+			cnb__executor_job_step again[3]; /* restore, build, export */
 			for (size_t i = 0; i < CNB_ARRAY_SIZE(again); i++) {
 				again[i] = all_steps[CNB_ARRAY_SIZE(all_steps) - CNB_ARRAY_SIZE(again) + i];
 				again[i].env = env;
 			}
-			cnb__log(s->b->ctx, CNB_LOG_INFO, "===> RESTORE, BUILD, EXPORT on the extended build image");
+			cnb__api_log(s->b->ctx, CNB_LOG_INFO, "===> RESTORE, BUILD, EXPORT on the extended build image");
 			r = env ? run_steps(s, again, CNB_ARRAY_SIZE(again), &pending, err)
 				: cnb__error_set(err, CNB_ENOMEM, "out of memory");
 		}
@@ -795,14 +795,14 @@ static int find_generated(run_state *s, cnb_error **err)
 	if (s->generated)
 		return 0;
 	_cleanup_free_ char *out_dir = cnb__path_join(s->job_dir, "out");
-	int r = out_dir ? cnb__build_extend_handed_back(out_dir, &s->generated, &s->ext_ids, err)
+	int r = out_dir ? cnb__platform_build_extend_handed_back(out_dir, &s->generated, &s->ext_ids, err)
 			: cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	return r < 0 ? cnb__error_prefix(err, "build %s", s->b->opts.image) : 0;
 }
 
-static cnb__extend_job_in extend_job(const run_state *s)
+static cnb__platform_extend_job_in extend_job(const run_state *s)
 {
-	return (cnb__extend_job_in){ s->b->opts.executor, s->b->cancel_pipe[0], s->b->opts.network != 0, s->b->opts.cpus,
+	return (cnb__platform_extend_job_in){ s->b->opts.executor, s->b->cancel_pipe[0], s->b->opts.network != 0, s->b->opts.cpus,
 				     vm_memory_mb(s), s->b->opts.max_layer_bytes };
 }
 
@@ -820,8 +820,8 @@ static int extend_build(run_state *s, cnb_error **err)
 		return 0;
 	const char *chain = strrchr(s->rootfs, '/') ? strrchr(s->rootfs, '/') + 1 : s->rootfs;
 	cnb__extend_base base = { s->b->opts.builder, chain, json_object_get(s->builder->config, "config") };
-	cnb__extend_job_in job = extend_job(s);
-	int r = cnb__build_extend(s->b->ctx, &job, s->generated, (const char *const *)s->ext_ids, CNB_EXTEND_BUILD, &base,
+	cnb__platform_extend_job_in job = extend_job(s);
+	int r = cnb__platform_build_extend(s->b->ctx, &job, s->generated, (const char *const *)s->ext_ids, CNB_EXTEND_BUILD, &base,
 				  builder_tree, s, cnb__oci_image_arch(s->builder), &s->ext_build, err);
 	if (r == 0 && s->ext_build.layer.digest) { /* no layer when the Dockerfiles only set ENV/USER/LABEL */
 		close(s->rootfs_lock);
@@ -830,7 +830,7 @@ static int extend_build(run_state *s, cnb_error **err)
 		s->rootfs = NULL;
 		r = assemble_rootfs(s, err);
 	}
-	return r == 0 ? cnb__extend_build_env(s->builder, &s->ext_build, err) : r;
+	return r == 0 ? cnb__platform_extend_build_env(s->builder, &s->ext_build, err) : r;
 }
 
 static int run_tree(void *userdata, const char **rootfs, cnb_error **err)
@@ -838,7 +838,7 @@ static int run_tree(void *userdata, const char **rootfs, cnb_error **err)
 	run_state *s = userdata;
 	int r = cnb__oci_image_fetch_layers(s->b->ctx, s->run, err);
 	if (r == 0)
-		r = cnb__rootfs_assemble_image(s->b->ctx, s->run, cnb__executor_uses_mapped_xattr(s->b->opts.executor),
+		r = cnb__rootfs_assemble_image(s->b->ctx, s->run, cnb__platform_executor_uses_mapped_xattr(s->b->opts.executor),
 					       &s->run_rootfs, &s->run_rootfs_lock, err);
 	*rootfs = s->run_rootfs;
 	return r < 0 ? cnb__error_prefix(err, "run image %s", s->run_name) : 0;
@@ -851,12 +851,12 @@ static int extend_run(run_state *s, cnb_error **err)
 		return 0;
 	const char *digest = s->run->manifest_digest ? s->run->manifest_digest : s->run->config_digest;
 	cnb__extend_base base = { s->run_name, digest ? digest : "", json_object_get(s->run->config, "config") };
-	cnb__extend_job_in job = extend_job(s);
+	cnb__platform_extend_job_in job = extend_job(s);
 	if (digest && !(s->run_digest = strdup(digest)))
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	int r = cnb__build_extend(s->b->ctx, &job, s->generated, (const char *const *)s->ext_ids, CNB_EXTEND_RUN, &base,
+	int r = cnb__platform_build_extend(s->b->ctx, &job, s->generated, (const char *const *)s->ext_ids, CNB_EXTEND_RUN, &base,
 				  run_tree, s, cnb__oci_image_arch(s->run), &s->ext_run, err);
-	return r == 0 ? cnb__extend_run_image(s->run, &s->ext_run, err) : r;
+	return r == 0 ? cnb__platform_extend_run_image(s->run, &s->ext_run, err) : r;
 }
 
 /*
@@ -879,7 +879,7 @@ static int switch_run_image(run_state *s, cnb_error **err)
 				      "build left no generated directory of image extensions", s->b->opts.image);
 	if (!image || !strcmp(image, s->run_name))
 		return 0;
-	cnb__log(s->b->ctx, CNB_LOG_INFO, "===> RUN IMAGE %s (chosen by an image extension)", image);
+	cnb__api_log(s->b->ctx, CNB_LOG_INFO, "===> RUN IMAGE %s (chosen by an image extension)", image);
 	uint64_t start = cnb__monotonic_ms();
 	cnb__oci_image_free(s->run);
 	s->run = NULL;
@@ -939,7 +939,7 @@ static int split_tags(char **tags, bool registry, cnb__strv_list *same_repo, cnb
 static int push_elsewhere(run_state *s, const char *dst, cnb_error **err)
 {
 	_cleanup_free_ char *digest = NULL;
-	cnb__log(s->b->ctx, CNB_LOG_INFO, "===> PUBLISH %s", dst);
+	cnb__api_log(s->b->ctx, CNB_LOG_INFO, "===> PUBLISH %s", dst);
 	int r = cnb__oci_image_push(s->b->ctx, s->run, dst, NULL, &digest, err);
 	if (r == 0 && strcmp(digest, s->b->digest))
 		r = cnb__error_set(err, CNB_EINTERNAL, "%s got digest %s, not the image's %s", dst, digest, s->b->digest);
@@ -994,7 +994,7 @@ static int write_outputs(run_state *states, size_t n, size_t manifest_size, cnb_
 	for (size_t i = 0; o->sbom_output_dir && i < n; i++) {
 		_cleanup_free_ char *layers = cnb__path_join(states[i].job_dir, "layers");
 		_cleanup_free_ char *dir = platform_subdir(&states[i], o->sbom_output_dir);
-		int r = layers && dir ? cnb__build_copy_sboms(states[i].b->ctx, layers, dir, err)
+		int r = layers && dir ? cnb__platform_build_copy_sboms(states[i].b->ctx, layers, dir, err)
 				      : cnb__error_set(err, CNB_ENOMEM, "out of memory");
 		if (r < 0)
 			return r;
@@ -1004,7 +1004,7 @@ static int write_outputs(run_state *states, size_t n, size_t manifest_size, cnb_
 	_cleanup_strv_list_ cnb__strv_list names = CNB_STRV_LIST_INIT;
 	if (written_names(&states[0], &names) < 0)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	return cnb__build_write_report_toml(o->report_output_dir, (const char *const *)cnb__strv_argv(&names),
+	return cnb__platform_build_write_report_toml(o->report_output_dir, (const char *const *)cnb__strv_argv(&names),
 					    states[0].b->digest, manifest_size, err);
 }
 
@@ -1058,7 +1058,7 @@ static int push_index(run_state *states, size_t n, size_t *index_size, cnb_error
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	for (size_t i = 0; r == 0 && i < tags.n; i++) {
 		_cleanup_free_ char *digest = NULL;
-		cnb__log(s->b->ctx, CNB_LOG_INFO, "===> PUBLISH %s", tags.v[i]);
+		cnb__api_log(s->b->ctx, CNB_LOG_INFO, "===> PUBLISH %s", tags.v[i]);
 		r = cnb__oci_index_push(s->b->ctx, imgs, n, tags.v[i], &digest, NULL, err);
 		if (r == 0 && strcmp(digest, s->b->digest))
 			r = cnb__error_set(err, CNB_EINTERNAL, "%s got digest %s, not the index's %s", tags.v[i], digest,
@@ -1085,17 +1085,17 @@ static void commit_caches(run_state *states, size_t n)
 		if (!out_dir)
 			r = cnb__error_set(&cerr, CNB_ENOMEM, "out of memory");
 		else if (!b->opts.cache_image)
-			r = cnb__build_cache_commit(b->ctx, s->cache_dir, out_dir, &s->cache, &cerr);
+			r = cnb__platform_build_cache_commit(b->ctx, s->cache_dir, out_dir, &s->cache, &cerr);
 		else if (n == 1)
-			r = cnb__build_cache_image_commit(b->ctx, b->opts.cache_image, out_dir, s->target, &s->cache, &cerr);
+			r = cnb__platform_build_cache_image_commit(b->ctx, b->opts.cache_image, out_dir, s->target, &s->cache, &cerr);
 		else
-			r = cnb__build_cache_image_make(b->ctx, out_dir, s->target, &s->cache, &imgs[i], &cerr);
+			r = cnb__platform_build_cache_image_make(b->ctx, out_dir, s->target, &s->cache, &imgs[i], &cerr);
 	}
 	if (r == 0 && b->opts.cache_image && n > 1 &&
 	    cnb__oci_index_push(b->ctx, imgs, n, b->opts.cache_image, NULL, NULL, &cerr) < 0)
 		r = cnb__error_prefix(&cerr, "cache image %s", b->opts.cache_image);
 	if (r < 0)
-		cnb__log(b->ctx, CNB_LOG_WARN, "%s", cnb_error_message(cerr));
+		cnb__api_log(b->ctx, CNB_LOG_WARN, "%s", cnb_error_message(cerr));
 	cnb_error_free(cerr);
 	for (size_t i = 0; i < n; i++)
 		cnb__oci_image_free(imgs[i]);
@@ -1105,9 +1105,9 @@ static int publish(run_state *states, size_t n, cnb_error **err)
 {
 	run_state *s = &states[0];
 	if (n > 1)
-		cnb__log(s->b->ctx, CNB_LOG_INFO, "===> PUBLISH %s (an image index of %zu platforms)", s->destination, n);
+		cnb__api_log(s->b->ctx, CNB_LOG_INFO, "===> PUBLISH %s (an image index of %zu platforms)", s->destination, n);
 	else
-		cnb__log(s->b->ctx, CNB_LOG_INFO, "===> PUBLISH %s", s->destination);
+		cnb__api_log(s->b->ctx, CNB_LOG_INFO, "===> PUBLISH %s", s->destination);
 	size_t manifest_size = 0;
 	int r = n > 1 ? push_index(states, n, &manifest_size, err) : push_image(s, err);
 	if (r < 0)
@@ -1141,7 +1141,7 @@ static int build_platform(run_state *s, cnb_error **err)
 	cnb__platform_result *res = &b->results[s->index];
 	res->first_phase = b->n_phases;
 	if (b->n_platforms > 1)
-		cnb__log(b->ctx, CNB_LOG_INFO, "===> PLATFORM %s (%zu of %zu)", b->platforms[s->index], s->index + 1,
+		cnb__api_log(b->ctx, CNB_LOG_INFO, "===> PLATFORM %s (%zu of %zu)", b->platforms[s->index], s->index + 1,
 			 b->n_platforms);
 	int r = 0;
 	for (size_t i = 0; r == 0 && i < CNB_ARRAY_SIZE(phases); i++) {
@@ -1159,7 +1159,7 @@ static int build_platform(run_state *s, cnb_error **err)
 	return r < 0 && b->n_platforms > 1 ? cnb__error_prefix(err, "platform %s", b->platforms[s->index]) : r;
 }
 
-int cnb__build_execute(cnb_build *b, cnb_error **err)
+int cnb__platform_build_execute(cnb_build *b, cnb_error **err)
 {
 	size_t n = b->n_platforms;
 	run_state *states = calloc(n, sizeof(*states));
@@ -1167,11 +1167,11 @@ int cnb__build_execute(cnb_build *b, cnb_error **err)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	int r = 0;
 	/* What builds killed before us left behind: their job dirs and temp blobs (never a live one's). */
-	size_t stale = cnb__job_dirs_clean_stale();
+	size_t stale = cnb__platform_job_dirs_clean_stale();
 	cnb__oci_gc_stats temps = { 0 };
 	cnb__oci_store_clean_temps(b->ctx->cache_dir, false, 0, &temps);
 	if (stale || temps.removed)
-		cnb__log(b->ctx, CNB_LOG_DEBUG, "removed %zu stale job directories and %zu temp blobs of dead builds", stale,
+		cnb__api_log(b->ctx, CNB_LOG_DEBUG, "removed %zu stale job directories and %zu temp blobs of dead builds", stale,
 			 temps.removed);
 	for (size_t i = 0; i < n; i++) {
 		run_state *s = &states[i];

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-void cnb__volumes_free(cnb__volume *v, size_t n)
+void cnb__platform_volumes_free(cnb__platform_volume *v, size_t n)
 {
 	for (size_t i = 0; v && i < n; i++) {
 		free(v[i].host);
@@ -69,7 +69,7 @@ static const char *env_value(const char *const *env, const char *name)
 }
 
 /* The binding's `type` (a file, or a link as Kubernetes projects them: never followed here). */
-static int check_binding(const cnb__volume *v, const char *spec, cnb_error **err)
+static int check_binding(const cnb__platform_volume *v, const char *spec, cnb_error **err)
 {
 	_cleanup_close_ int dfd = open(v->host, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
@@ -80,7 +80,7 @@ static int check_binding(const cnb__volume *v, const char *spec, cnb_error **err
 	return 0;
 }
 
-static int parse_one(const char *spec, const char *bindings_root, const char *workspace, cnb__volume *v, cnb_error **err)
+static int parse_one(const char *spec, const char *bindings_root, const char *workspace, cnb__platform_volume *v, cnb_error **err)
 {
 	/* HOST:TARGET[:ro|:rw]; a HOST or TARGET with ':' cannot be written, as with pack and docker. */
 	_cleanup_free_ char *copy = strdup(spec);
@@ -125,7 +125,7 @@ static int parse_one(const char *spec, const char *bindings_root, const char *wo
 	return v->binding ? check_binding(v, spec, err) : 0;
 }
 
-int cnb__volumes_parse(const char *const *specs, const char *const *env, const char *workspace, cnb__volume **out,
+int cnb__platform_volumes_parse(const char *const *specs, const char *const *env, const char *workspace, cnb__platform_volume **out,
 		       size_t *out_n, cnb_error **err)
 {
 	*out = NULL;
@@ -138,7 +138,7 @@ int cnb__volumes_parse(const char *const *specs, const char *const *env, const c
 	if (!root)
 		return cnb__error_set(err, CNB_EINVAL, "SERVICE_BINDING_ROOT=%s: must be an absolute path without \".\" or \"..\"",
 				      root_env);
-	cnb__volume *v = calloc(n + 1, sizeof(*v));
+	cnb__platform_volume *v = calloc(n + 1, sizeof(*v));
 	if (!v)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	int r = 0;
@@ -150,7 +150,7 @@ int cnb__volumes_parse(const char *const *specs, const char *const *env, const c
 						   v[i].target);
 	}
 	if (r < 0) {
-		cnb__volumes_free(v, n);
+		cnb__platform_volumes_free(v, n);
 		return r;
 	}
 	*out = v;

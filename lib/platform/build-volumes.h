@@ -12,12 +12,12 @@
 
 #define CNB_BINDINGS_DEFAULT_ROOT "/platform/bindings"
 
-typedef struct cnb__volume {
+typedef struct cnb__platform_volume {
 	char *host;   /* absolute host directory */
 	char *target; /* absolute path in the build, normalised (no "//", no trailing "/") */
 	bool read_only;
 	bool binding; /* directly under the bindings root */
-} cnb__volume;
+} cnb__platform_volume;
 
 /*
  * Parses and checks every spec of `specs` (NULL-terminated, may be NULL) before anything runs: the
@@ -25,10 +25,10 @@ typedef struct cnb__volume {
  * and outside /layers, the workspace (`workspace`; NULL: /workspace) and /cnb (the lifecycle's own;
  * what is there may be exported) and
  * is not / or /platform; two volumes never share a target; a binding has a `type` file.
- * `env` ("K=V", may be NULL) may set SERVICE_BINDING_ROOT. *out: n entries, cnb__volumes_free().
+ * `env` ("K=V", may be NULL) may set SERVICE_BINDING_ROOT. *out: n entries, cnb__platform_volumes_free().
  */
-int cnb__volumes_parse(const char *const *specs, const char *const *env, const char *workspace, cnb__volume **out,
+int cnb__platform_volumes_parse(const char *const *specs, const char *const *env, const char *workspace, cnb__platform_volume **out,
 		       size_t *out_n, cnb_error **err);
-void cnb__volumes_free(cnb__volume *v, size_t n);
+void cnb__platform_volumes_free(cnb__platform_volume *v, size_t n);
 
 #endif

@@ -17,7 +17,7 @@ static bool same_registry(const char *a, size_t a_len, const char *b)
 	return strlen(b) == a_len && !strncmp(a, b, a_len);
 }
 
-char *cnb__build_mirror_name(const char *name, const char *const *mirrors)
+char *cnb__platform_build_mirror_name(const char *name, const char *const *mirrors)
 {
 	_cleanup_oci_loc_ cnb__oci_loc loc = { 0 };
 	if (!mirrors || !*mirrors || cnb__oci_loc_parse(&loc, name, NULL) < 0 || loc.kind != CNB__OCI_LOC_REGISTRY)

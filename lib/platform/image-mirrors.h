@@ -6,6 +6,6 @@
  * ("REGISTRY=MIRROR", NULL-terminated, may be NULL) names for it, as "docker://MIRROR/REPO:TAG" (or
  * @DIGEST); a copy of `name` when none applies. "docker.io" and "index.docker.io" are one registry.
  * NULL on OOM. */
-char *cnb__build_mirror_name(const char *name, const char *const *mirrors);
+char *cnb__platform_build_mirror_name(const char *name, const char *const *mirrors);
 
 #endif

@@ -115,9 +115,9 @@ static char **run_env(const json_t *cc, const cnb_image_run_opts *opts)
 	if (!env)
 		env = json_array();
 	for (size_t i = 0; opts->env && opts->env[i]; i++)
-		cnb__image_env_set(env, opts->env[i]);
-	if (!cnb__image_env_get(env, "PATH"))
-		cnb__image_env_set(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+		cnb__export_image_env_set(env, opts->env[i]);
+	if (!cnb__export_image_env_get(env, "PATH"))
+		cnb__export_image_env_set(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	char **out = calloc(json_array_size(env) + 1, sizeof(char *));
 	for (size_t i = 0; out && i < json_array_size(env); i++)
 		out[i] = strdup(json_string_value(json_array_get(env, i)) ?: "");
@@ -135,7 +135,7 @@ int cnb_image_run(int *exit_code, cnb_ctx *ctx, const cnb_image_run_opts *opts, 
 	CNB__ERROR_NEVER_NULL(err);
 	const cnb_image_run_opts defaults = CNB_IMAGE_RUN_OPTS_INIT;
 	cnb_image_run_opts copy;
-	if (!(opts = cnb__opts_resolve_sized(&copy, sizeof(copy), cnb_image_run_opts_sizes, opts, &defaults,
+	if (!(opts = cnb__api_opts_resolve_sized(&copy, sizeof(copy), cnb_image_run_opts_sizes, opts, &defaults,
 					     CNB_IMAGE_RUN_OPTS_VERSION, "cnb_image_run_opts", err)))
 		return CNB_EINVAL;
 	if (!exit_code || !ctx || !opts->image)
@@ -151,7 +151,7 @@ int cnb_image_run(int *exit_code, cnb_ctx *ctx, const cnb_image_run_opts *opts, 
 		return cnb__error_prefix(err, "run %s", opts->image);
 	_cleanup_free_ char *rootfs = NULL;
 	_cleanup_close_ int lock = -1;
-	r = cnb__rootfs_assemble_image(ctx, img, cnb__executor_uses_mapped_xattr(opts->executor), &rootfs, &lock, err);
+	r = cnb__rootfs_assemble_image(ctx, img, cnb__platform_executor_uses_mapped_xattr(opts->executor), &rootfs, &lock, err);
 	if (r < 0)
 		return cnb__error_prefix(err, "run %s: rootfs", opts->image);
 	const json_t *cc = json_object_get(img->config, "config");
@@ -168,15 +168,15 @@ int cnb_image_run(int *exit_code, cnb_ctx *ctx, const cnb_image_run_opts *opts, 
 		return job_dir || !argv || !env ? cnb__error_set(err, CNB_ENOMEM, "out of memory") : cnb__error_prefix(err, "run %s", opts->image);
 	}
 	const char *wd = json_string_value(json_object_get(cc, "WorkingDir"));
-	cnb__job_step step = { "run", argv, env, wd && *wd ? wd : "/", uid, gid, (int)opts->timeout_s };
-	cnb__job job = { .rootfs = rootfs, .job_dir = job_dir, .steps = &step, .n_steps = 1, .network = opts->network != 0,
+	cnb__executor_job_step step = { "run", argv, env, wd && *wd ? wd : "/", uid, gid, (int)opts->timeout_s };
+	cnb__executor_job job = { .rootfs = rootfs, .job_dir = job_dir, .steps = &step, .n_steps = 1, .network = opts->network != 0,
 			 .hostname = "cnb-run", .arch = cnb__oci_image_arch(img), .raw_output = opts->stdout_fd >= 0 && opts->stderr_fd >= 0,
 			 .raw_stdout_fd = opts->stdout_fd, .raw_stderr_fd = opts->stderr_fd };
-	cnb__job_result res = { 0 };
+	cnb__executor_job_result res = { 0 };
 	r = cnb__executor_run(ctx, opts->executor, &job, -1, &res, err);
 	if (r == 0 && res.n_steps_run == 1)
 		*exit_code = res.steps[0].exit_code;
-	cnb__job_result_free(&res);
+	cnb__executor_job_result_free(&res);
 	cnb__rm_rf(job_dir, NULL);
 	cnb__strv_free(argv);
 	cnb__strv_free(env);

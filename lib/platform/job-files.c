@@ -26,7 +26,7 @@
 /* A job dir without a lock file comes from a version that had none; one of those may still run. */
 #define UNLOCKED_STALE_S (24 * 3600)
 
-int cnb__job_dir_create(char **out_dir, int *out_lock, cnb_error **err)
+int cnb__platform_job_dir_create(char **out_dir, int *out_lock, cnb_error **err)
 {
 	const char *base = cnb__tmp_base();
 	for (int tries = 0; tries < 100; tries++) {
@@ -54,7 +54,7 @@ int cnb__job_dir_create(char **out_dir, int *out_lock, cnb_error **err)
 	return cnb__error_set(err, CNB_EIO, "create the job directory in %s: no free name after 100 tries", base);
 }
 
-void cnb__job_dir_remove(const char *dir, int lock_fd)
+void cnb__platform_job_dir_remove(const char *dir, int lock_fd)
 {
 	if (dir) {
 		cnb__rm_rf(dir, NULL);
@@ -104,7 +104,7 @@ static bool remove_stale_job(int base_fd, const char *name, bool is_lock, time_t
 	return true;
 }
 
-size_t cnb__job_dirs_clean_stale(void)
+size_t cnb__platform_job_dirs_clean_stale(void)
 {
 	const char *base = cnb__tmp_base();
 	_cleanup_closedir_ DIR *d = cnb__opendir_at(AT_FDCWD, base, 0);
@@ -121,24 +121,24 @@ size_t cnb__job_dirs_clean_stale(void)
 	return removed;
 }
 
-bool cnb__executor_uses_mapped_xattr(const char *executor)
+bool cnb__platform_executor_uses_mapped_xattr(const char *executor)
 {
 	return !executor || strcmp(executor, "host") != 0;
 }
 
-int cnb__job_owner(cnb__owner *out, const char *executor, uint32_t uid, uint32_t gid, cnb_error **err)
+int cnb__platform_job_owner(cnb__platform_owner *out, const char *executor, uint32_t uid, uint32_t gid, cnb_error **err)
 {
-	*out = (cnb__owner){ uid, gid, cnb__executor_uses_mapped_xattr(executor) };
-	cnb__idmap idmap;
+	*out = (cnb__platform_owner){ uid, gid, cnb__platform_executor_uses_mapped_xattr(executor) };
+	cnb__executor_idmap idmap;
 	if (out->mapped)
 		return 0;
-	if (cnb__idmap_get(&idmap, NULL, NULL, err) < 0)
+	if (cnb__executor_idmap_get(&idmap, NULL, NULL, err) < 0)
 		return cnb__error_prefix(err, "host executor");
-	return cnb__idmap_to_host(&idmap, uid, gid, &out->uid, &out->gid, err);
+	return cnb__executor_idmap_to_host(&idmap, uid, gid, &out->uid, &out->gid, err);
 }
 
 /* Owns the entry `name` in `dirfd` (already created, of type in st_mode) as the guest must see it. */
-static int own_entry(int dirfd, const char *name, mode_t st_mode, const cnb__owner *owner, const char *what,
+static int own_entry(int dirfd, const char *name, mode_t st_mode, const cnb__platform_owner *owner, const char *what,
 		     cnb_error **err)
 {
 	if (!owner->mapped) {
@@ -149,19 +149,19 @@ static int own_entry(int dirfd, const char *name, mode_t st_mode, const cnb__own
 	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "open %s", what);
-	cnb__mapped_attr attr = { owner->uid, owner->gid, (uint32_t)st_mode, 0 };
-	if (cnb__mapped_xattr_write(fd, &attr) < 0)
+	cnb__rootfs_mapped_attr attr = { owner->uid, owner->gid, (uint32_t)st_mode, 0 };
+	if (cnb__rootfs_mapped_xattr_write(fd, &attr) < 0)
 		return cnb__error_errno(err, CNB_EIO, errno,
 					"write user.virtfs.* xattrs on %s (the file system must support user xattrs)", what);
 	return 0;
 }
 
-int cnb__job_chown_file(const char *path, const cnb__owner *owner, cnb_error **err)
+int cnb__platform_job_chown_file(const char *path, const cnb__platform_owner *owner, cnb_error **err)
 {
 	return own_entry(AT_FDCWD, path, S_IFREG | 0644, owner, path, err);
 }
 
-int cnb__job_mkdir_owned(const char *path, const cnb__owner *owner, cnb_error **err)
+int cnb__platform_job_mkdir_owned(const char *path, const cnb__platform_owner *owner, cnb_error **err)
 {
 	int r = cnb__mkdir_p(path, 0755, err);
 	if (r < 0)
@@ -169,7 +169,7 @@ int cnb__job_mkdir_owned(const char *path, const cnb__owner *owner, cnb_error **
 	return own_entry(AT_FDCWD, path, S_IFDIR | 0755, owner, path, err);
 }
 
-static int copy_symlink(int src_dir, int dst_dir, const char *name, const cnb__owner *owner, const char *what,
+static int copy_symlink(int src_dir, int dst_dir, const char *name, const cnb__platform_owner *owner, const char *what,
 			cnb_error **err)
 {
 	char target[PATH_MAX];
@@ -183,14 +183,14 @@ static int copy_symlink(int src_dir, int dst_dir, const char *name, const cnb__o
 
 /* What one app copy carries down the tree. */
 typedef struct app_copy {
-	const cnb__owner *owner;
-	const cnb__app_filter *filter;
+	const cnb__platform_owner *owner;
+	const cnb__platform_app_filter *filter;
 	const cnb_ctx *ctx; /* its cancel fd is polled per file and per chunk */
 } app_copy;
 
 static int check_cancel(const app_copy *c, const char *what, cnb_error **err)
 {
-	return cnb__ctx_canceled(c->ctx) ? cnb__error_set(err, CNB_ECANCELED, "copy %s: canceled", what) : 0;
+	return cnb__api_ctx_canceled(c->ctx) ? cnb__error_set(err, CNB_ECANCELED, "copy %s: canceled", what) : 0;
 }
 
 typedef struct chunk_check {
@@ -207,7 +207,7 @@ static int check_cancel_chunk(void *userdata, cnb_error **err)
 static int copy_regular(int src_dir, int dst_dir, const char *name, const struct stat *st, const app_copy *c,
 			const char *what, cnb_error **err)
 {
-	const cnb__owner *owner = c->owner;
+	const cnb__platform_owner *owner = c->owner;
 	_cleanup_close_ int in = openat(src_dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (in < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "open %s", what);
@@ -227,7 +227,7 @@ static int copy_regular(int src_dir, int dst_dir, const char *name, const struct
 static int copy_dir(int src_dir, int dst_dir, const char *what, const char *rel, const app_copy *c, int depth,
 		    cnb_error **err)
 {
-	const cnb__owner *owner = c->owner;
+	const cnb__platform_owner *owner = c->owner;
 	if (depth > MAX_APP_DEPTH)
 		return cnb__error_set(err, CNB_EINVAL, "%s: deeper than %d directories", what, MAX_APP_DEPTH);
 	_cleanup_closedir_ DIR *d = cnb__opendir_at(src_dir, NULL, 0);
@@ -245,7 +245,7 @@ static int copy_dir(int src_dir, int dst_dir, const char *what, const char *rel,
 		struct stat st;
 		if (fstatat(src_dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			return cnb__error_errno(err, CNB_EIO, errno, "stat %s", child);
-		if (c->filter && !cnb__app_filter_keep(c->filter, child_rel, S_ISDIR(st.st_mode)))
+		if (c->filter && !cnb__platform_app_filter_keep(c->filter, child_rel, S_ISDIR(st.st_mode)))
 			continue;
 		int r = check_cancel(c, child, err);
 		if (r < 0)
@@ -287,12 +287,12 @@ static int open_source(const char *src, bool is_app, cnb_error **err)
 	return fd;
 }
 
-int cnb__job_copy_app(const cnb_ctx *ctx, const char *src, const char *dst, const cnb__owner *owner,
-		      const cnb__app_filter *filter, cnb_error **err)
+int cnb__platform_job_copy_app(const cnb_ctx *ctx, const char *src, const char *dst, const cnb__platform_owner *owner,
+		      const cnb__platform_app_filter *filter, cnb_error **err)
 {
 	if (owner->mapped)
-		return cnb__error_set(err, CNB_EINVAL, "copy the app: the VM takes it as a tar (cnb__job_pack_tree)");
-	int r = filter ? cnb__app_filter_check(filter, err) : 0;
+		return cnb__error_set(err, CNB_EINVAL, "copy the app: the VM takes it as a tar (cnb__platform_job_pack_tree)");
+	int r = filter ? cnb__platform_app_filter_check(filter, err) : 0;
 	if (r < 0)
 		return r;
 	_cleanup_close_ int sfd = open_source(src, true, err);
@@ -318,7 +318,7 @@ static bool keep_app_entry(const char *rel, bool is_dir, void *userdata)
 		return true;
 	if (!strcmp(rel, ".git"))
 		return false;
-	return !p->c.filter || cnb__app_filter_keep(p->c.filter, rel, is_dir);
+	return !p->c.filter || cnb__platform_app_filter_keep(p->c.filter, rel, is_dir);
 }
 
 static int check_pack_cancel(const char *path, void *userdata, cnb_error **err)
@@ -327,10 +327,10 @@ static int check_pack_cancel(const char *path, void *userdata, cnb_error **err)
 	return check_cancel(&p->c, path, err);
 }
 
-int cnb__job_pack_tree(const cnb_ctx *ctx, const char *src, const char *tar_path, const cnb__owner *owner,
-		       bool is_app, const cnb__app_filter *filter, int64_t mtime, cnb_error **err)
+int cnb__platform_job_pack_tree(const cnb_ctx *ctx, const char *src, const char *tar_path, const cnb__platform_owner *owner,
+		       bool is_app, const cnb__platform_app_filter *filter, int64_t mtime, cnb_error **err)
 {
-	int r = is_app && filter ? cnb__app_filter_check(filter, err) : 0;
+	int r = is_app && filter ? cnb__platform_app_filter_check(filter, err) : 0;
 	if (r < 0)
 		return r;
 	_cleanup_close_ int sfd = open_source(src, is_app, err);
@@ -354,13 +354,13 @@ int cnb__job_pack_tree(const cnb_ctx *ctx, const char *src, const char *tar_path
 	return cnb__tar_finish(t, err) < 0 ? cnb__error_prefix(err, "pack %s into %s", src, tar_path) : 0;
 }
 
-int cnb__job_write_platform_env(const char *platform_dir, const char *const *env, const cnb__owner *owner,
+int cnb__platform_job_write_platform_env(const char *platform_dir, const char *const *env, const cnb__platform_owner *owner,
 				cnb_error **err)
 {
 	_cleanup_free_ char *dir = cnb__path_join(platform_dir, "env");
 	if (!dir)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	int r = cnb__job_mkdir_owned(dir, owner, err);
+	int r = cnb__platform_job_mkdir_owned(dir, owner, err);
 	if (r < 0)
 		return r;
 	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

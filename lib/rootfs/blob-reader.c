@@ -14,9 +14,9 @@
 
 #define BLOB_READ_SIZE (1u << 20)
 
-int cnb__blob_reader_open(cnb__blob_reader *r, const char *path, const char *digest, cnb_error **err)
+int cnb__rootfs_blob_reader_open(cnb__rootfs_blob_reader *r, const char *path, const char *digest, cnb_error **err)
 {
-	*r = (cnb__blob_reader){ .fd = -1 };
+	*r = (cnb__rootfs_blob_reader){ .fd = -1 };
 	r->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (r->fd < 0)
 		return cnb__error_errno(err, errno == ENOENT ? CNB_ENOTFOUND : CNB_EIO, errno, "open blob %s", path);
@@ -35,7 +35,7 @@ int cnb__blob_reader_open(cnb__blob_reader *r, const char *path, const char *dig
 
 static la_ssize_t on_read(struct archive *a, void *userdata, const void **out)
 {
-	cnb__blob_reader *r = userdata;
+	cnb__rootfs_blob_reader *r = userdata;
 	ssize_t n;
 	do
 		n = read(r->fd, r->buf, BLOB_READ_SIZE);
@@ -53,12 +53,12 @@ static la_ssize_t on_read(struct archive *a, void *userdata, const void **out)
 	return n;
 }
 
-int cnb__blob_reader_attach(cnb__blob_reader *r, struct archive *a)
+int cnb__rootfs_blob_reader_attach(cnb__rootfs_blob_reader *r, struct archive *a)
 {
 	return archive_read_open(a, r, NULL, on_read, NULL);
 }
 
-int cnb__blob_reader_finish(cnb__blob_reader *r, cnb_error **err)
+int cnb__rootfs_blob_reader_finish(cnb__rootfs_blob_reader *r, cnb_error **err)
 {
 	const void *ignored;
 	la_ssize_t n;
@@ -80,11 +80,11 @@ int cnb__blob_reader_finish(cnb__blob_reader *r, cnb_error **err)
 	return 0;
 }
 
-void cnb__blob_reader_close(cnb__blob_reader *r)
+void cnb__rootfs_blob_reader_close(cnb__rootfs_blob_reader *r)
 {
 	if (r->fd >= 0)
 		close(r->fd);
 	EVP_MD_CTX_free(r->md);
 	free(r->buf);
-	*r = (cnb__blob_reader){ .fd = -1 };
+	*r = (cnb__rootfs_blob_reader){ .fd = -1 };
 }

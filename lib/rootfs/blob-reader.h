@@ -9,7 +9,7 @@
 
 struct archive;
 
-typedef struct cnb__blob_reader {
+typedef struct cnb__rootfs_blob_reader {
 	int fd;
 	void *md;          /* EVP_MD_CTX, NULL when the digest is not sha256 or not given */
 	char want_hex[65];
@@ -17,17 +17,17 @@ typedef struct cnb__blob_reader {
 	uint64_t done;     /* bytes read so far */
 	uint64_t size;
 	int read_errno;
-} cnb__blob_reader;
+} cnb__rootfs_blob_reader;
 
-/* Opens `path`; `digest` "sha256:<hex>" (or NULL) is verified by cnb__blob_reader_finish(). */
-int cnb__blob_reader_open(cnb__blob_reader *r, const char *path, const char *digest, cnb_error **err);
+/* Opens `path`; `digest` "sha256:<hex>" (or NULL) is verified by cnb__rootfs_blob_reader_finish(). */
+int cnb__rootfs_blob_reader_open(cnb__rootfs_blob_reader *r, const char *path, const char *digest, cnb_error **err);
 
 /* Attaches the reader as `a`'s input (libarchive then detects gzip/zstd/plain by magic bytes). */
-int cnb__blob_reader_attach(cnb__blob_reader *r, struct archive *a);
+int cnb__rootfs_blob_reader_attach(cnb__rootfs_blob_reader *r, struct archive *a);
 
 /* Reads what libarchive left (tar padding after the end marker) and compares the digest. */
-int cnb__blob_reader_finish(cnb__blob_reader *r, cnb_error **err);
+int cnb__rootfs_blob_reader_finish(cnb__rootfs_blob_reader *r, cnb_error **err);
 
-void cnb__blob_reader_close(cnb__blob_reader *r);
+void cnb__rootfs_blob_reader_close(cnb__rootfs_blob_reader *r);
 
 #endif

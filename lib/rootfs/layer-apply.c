@@ -35,9 +35,9 @@ typedef struct dir_time {
 
 typedef struct applier {
 	const cnb_ctx *ctx;
-	cnb__tree tree;
+	cnb__rootfs_tree tree;
 	bool mapped;
-	cnb__path_set seen;  /* entries of the layer being applied */
+	cnb__rootfs_path_set seen;  /* entries of the layer being applied */
 	dir_time *dirs;      /* directory mtimes, set once the layer's entries are all in */
 	size_t n_dirs, cap_dirs;
 	uint64_t written;
@@ -81,12 +81,12 @@ static int apply_xattrs(applier *ap, int fd, struct archive_entry *e, cnb_error 
 		 * model's own metadata: a layer must not be able to forge ownership through it. */
 		bool virtfs = !strncmp(name, CNB_MAPPED_XATTR_PREFIX, strlen(CNB_MAPPED_XATTR_PREFIX));
 		if (virtfs || (ap->mapped && strncmp(name, "user.", 5))) {
-			cnb__log(ap->ctx, CNB_LOG_DEBUG, "layer %s: xattr %s not representable, skipped", ap->digest, name);
+			cnb__api_log(ap->ctx, CNB_LOG_DEBUG, "layer %s: xattr %s not representable, skipped", ap->digest, name);
 			continue;
 		}
 		if (cnb__os_fsetxattr(fd, name, value, size) < 0) {
 			if (errno == ENOTSUP || errno == EPERM) {
-				cnb__log(ap->ctx, CNB_LOG_WARN, "layer %s: xattr %s: %s, skipped", ap->digest, name, strerror(errno));
+				cnb__api_log(ap->ctx, CNB_LOG_WARN, "layer %s: xattr %s: %s, skipped", ap->digest, name, strerror(errno));
 				continue;
 			}
 			return cnb__error_errno(err, CNB_EIO, errno, "set xattr %s", name);
@@ -102,11 +102,11 @@ static int apply_meta_fd(applier *ap, int fd, struct archive_entry *e, mode_t ty
 		return -1;
 	uint32_t mode = type | (archive_entry_perm(e) & 07777);
 	if (ap->mapped) {
-		cnb__mapped_attr attr = { .uid = (uint32_t)archive_entry_uid(e), .gid = (uint32_t)archive_entry_gid(e),
+		cnb__rootfs_mapped_attr attr = { .uid = (uint32_t)archive_entry_uid(e), .gid = (uint32_t)archive_entry_gid(e),
 					  .mode = mode, .rdev = archive_entry_rdev(e) };
-		if (cnb__mapped_xattr_write(fd, &attr) < 0)
+		if (cnb__rootfs_mapped_xattr_write(fd, &attr) < 0)
 			return cnb__error_errno(err, CNB_EIO, errno, "write user.virtfs.* xattrs (does this file system support user xattrs?)");
-		if (fchmod(fd, cnb__mapped_host_mode(mode)) < 0)
+		if (fchmod(fd, cnb__rootfs_mapped_host_mode(mode)) < 0)
 			return cnb__error_errno(err, CNB_EIO, errno, "chmod");
 	} else {
 		/* chown first: it clears setuid/setgid, which chmod then sets. */
@@ -215,16 +215,16 @@ static int create_hardlink(applier *ap, int dir_fd, const char *path, const char
 			   cnb_error **err)
 {
 	_cleanup_free_ char *target = NULL;
-	if (cnb__tree_clean_path(target_name, &target, err) < 0)
+	if (cnb__rootfs_tree_clean_path(target_name, &target, err) < 0)
 		return cnb__error_prefix(err, "hardlink to '%s'", target_name);
 	if (!*target)
 		return cnb__error_set(err, CNB_EUNSAFE, "hardlink to the root directory refused");
 	if (!strcmp(target, path))
 		return 0;
 	const char *tleaf;
-	size_t tdir_len = cnb__tree_dir_len(target, &tleaf);
+	size_t tdir_len = cnb__rootfs_tree_dir_len(target, &tleaf);
 	int tdir_fd;
-	int r = cnb__tree_open_dir(&ap->tree, target, tdir_len, false, &tdir_fd, err);
+	int r = cnb__rootfs_tree_open_dir(&ap->tree, target, tdir_len, false, &tdir_fd, err);
 	struct stat st;
 	if (r == CNB_ENOTFOUND || (r == 0 && fstatat(tdir_fd, tleaf, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)) {
 		cnb__error_clear(err);
@@ -268,16 +268,16 @@ static int create_symlink(applier *ap, int dir_fd, const char *leaf, struct arch
 static int apply_entry(applier *ap, struct archive *a, struct archive_entry *e, const char *path, cnb_error **err)
 {
 	const char *leaf;
-	size_t dir_len = cnb__tree_dir_len(path, &leaf);
-	if (cnb__whiteout_is(leaf))
-		return cnb__whiteout_apply(&ap->tree, path, &ap->seen, err);
+	size_t dir_len = cnb__rootfs_tree_dir_len(path, &leaf);
+	if (cnb__rootfs_whiteout_is(leaf))
+		return cnb__rootfs_whiteout_apply(&ap->tree, path, &ap->seen, err);
 
 	mode_t type = archive_entry_filetype(e);
 	const char *hardlink = archive_entry_hardlink(e);
 	if (!*path && (hardlink || type != AE_IFDIR))
 		return cnb__error_set(err, CNB_EUNSAFE, "the root of the tree can only be a directory");
 	int borrowed;
-	if (cnb__tree_open_dir(&ap->tree, path, dir_len, true, &borrowed, err) < 0)
+	if (cnb__rootfs_tree_open_dir(&ap->tree, path, dir_len, true, &borrowed, err) < 0)
 		return -1;
 	/* Our own fd: resolving a hardlink target reuses the tree's cache. */
 	_cleanup_close_ int dir_fd = dup(borrowed);
@@ -298,12 +298,12 @@ static int apply_entry(applier *ap, struct archive *a, struct archive_entry *e, 
 	else if (type == AE_IFCHR || type == AE_IFBLK || type == AE_IFIFO)
 		r = create_node(ap, dir_fd, leaf, e, type, err);
 	else {
-		cnb__log(ap->ctx, CNB_LOG_DEBUG, "layer %s: '%s' has file type %o, skipped", ap->digest, path, type);
+		cnb__api_log(ap->ctx, CNB_LOG_DEBUG, "layer %s: '%s' has file type %o, skipped", ap->digest, path, type);
 		return 0;
 	}
 	if (r < 0)
 		return r;
-	if (cnb__path_set_add_with_parents(&ap->seen, path) < 0)
+	if (cnb__rootfs_path_set_add_with_parents(&ap->seen, path) < 0)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	return 0;
 }
@@ -313,13 +313,13 @@ static void set_dir_times(applier *ap)
 {
 	for (size_t i = ap->n_dirs; i-- > 0;) {
 		const char *path = ap->dirs[i].path, *leaf;
-		size_t dir_len = cnb__tree_dir_len(path, &leaf);
+		size_t dir_len = cnb__rootfs_tree_dir_len(path, &leaf);
 		struct timespec times[2] = { ap->dirs[i].mtime, ap->dirs[i].mtime };
 		int dir_fd;
 		cnb_error *ignored = NULL;
 		if (!*path)
 			futimens(ap->tree.root_fd, times);
-		else if (cnb__tree_open_dir(&ap->tree, path, dir_len, false, &dir_fd, &ignored) == 0)
+		else if (cnb__rootfs_tree_open_dir(&ap->tree, path, dir_len, false, &dir_fd, &ignored) == 0)
 			utimensat(dir_fd, leaf, times, AT_SYMLINK_NOFOLLOW); /* gone or replaced later in the layer: moot */
 		cnb__error_clear(&ignored);
 		free(ap->dirs[i].path);
@@ -338,9 +338,9 @@ static int apply_layer(applier *ap, const cnb__rootfs_layer *l, cnb_error **err)
 	archive_read_support_filter_zstd(a);
 	archive_read_support_format_tar(a);
 	archive_read_support_format_empty(a);
-	cnb__blob_reader reader;
-	int r = cnb__blob_reader_open(&reader, l->blob_path, l->digest, err);
-	if (r == 0 && cnb__blob_reader_attach(&reader, a) != ARCHIVE_OK)
+	cnb__rootfs_blob_reader reader;
+	int r = cnb__rootfs_blob_reader_open(&reader, l->blob_path, l->digest, err);
+	if (r == 0 && cnb__rootfs_blob_reader_attach(&reader, a) != ARCHIVE_OK)
 		r = cnb__error_set(err, CNB_EPARSE, "not a tar (plain, gzip or zstd): %s", archive_error_string(a));
 	uint64_t reported = 0;
 	struct archive_entry *e;
@@ -358,7 +358,7 @@ static int apply_layer(applier *ap, const cnb__rootfs_layer *l, cnb_error **err)
 		_cleanup_free_ char *path = NULL;
 		if (!name)
 			r = cnb__error_set(err, CNB_EPARSE, "entry without a name");
-		else if ((r = cnb__tree_clean_path(name, &path, err)) == 0)
+		else if ((r = cnb__rootfs_tree_clean_path(name, &path, err)) == 0)
 			r = apply_entry(ap, a, e, path, err);
 		if (r < 0) {
 			cnb__error_prefix(err, "entry '%s'", name ? name : "?");
@@ -366,15 +366,15 @@ static int apply_layer(applier *ap, const cnb__rootfs_layer *l, cnb_error **err)
 		}
 		if (reader.done - reported >= PROGRESS_STEP) {
 			reported = reader.done;
-			if (cnb__progress(ap->ctx, l->digest ? l->digest : l->blob_path, reader.done, reader.size))
+			if (cnb__api_progress(ap->ctx, l->digest ? l->digest : l->blob_path, reader.done, reader.size))
 				r = cnb__error_set(err, CNB_ECANCELED, "cancelled");
 		}
 	}
 	if (r == 0)
-		r = cnb__blob_reader_finish(&reader, err);
-	cnb__blob_reader_close(&reader);
+		r = cnb__rootfs_blob_reader_finish(&reader, err);
+	cnb__rootfs_blob_reader_close(&reader);
 	set_dir_times(ap);
-	cnb__path_set_clear(&ap->seen);
+	cnb__rootfs_path_set_clear(&ap->seen);
 	return r < 0 ? cnb__error_code(err, r) : 0;
 }
 
@@ -384,12 +384,12 @@ int cnb__rootfs_apply_layers(const cnb_ctx *ctx, int root_fd, const cnb__rootfs_
 	if (!mapped && geteuid() != 0)
 		return cnb__error_set(err, CNB_EINVAL, "real ownership and device nodes need root: use the mapped-xattr form");
 	applier ap = { .ctx = ctx, .mapped = mapped, .seen = CNB_PATH_SET_INIT };
-	cnb__tree_init(&ap.tree, root_fd, mapped);
+	cnb__rootfs_tree_init(&ap.tree, root_fd, mapped);
 	int r = 0;
 	if (mapped) {
 		/* The share's root is what the guest mounts: give it an owner before any layer does. */
-		cnb__mapped_attr root = { .mode = S_IFDIR | 0755 };
-		if (cnb__mapped_xattr_write(root_fd, &root) < 0 || fchmod(root_fd, 0755) < 0)
+		cnb__rootfs_mapped_attr root = { .mode = S_IFDIR | 0755 };
+		if (cnb__rootfs_mapped_xattr_write(root_fd, &root) < 0 || fchmod(root_fd, 0755) < 0)
 			r = cnb__error_errno(err, CNB_EIO, errno, "write user.virtfs.* xattrs on the tree root "
 					     "(does this file system support user xattrs?)");
 	}
@@ -398,9 +398,9 @@ int cnb__rootfs_apply_layers(const cnb_ctx *ctx, int root_fd, const cnb__rootfs_
 		r = apply_layer(&ap, &layers[i], err);
 		if (r < 0)
 			cnb__error_prefix(err, "layer %zu (%s)", i + 1, ap.digest);
-		cnb__log(ctx, CNB_LOG_DEBUG, "applied layer %zu/%zu %s", i + 1, n, ap.digest);
+		cnb__api_log(ctx, CNB_LOG_DEBUG, "applied layer %zu/%zu %s", i + 1, n, ap.digest);
 	}
-	cnb__tree_release(&ap.tree);
+	cnb__rootfs_tree_release(&ap.tree);
 	free(ap.dirs);
 	return r;
 }

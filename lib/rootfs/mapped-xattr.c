@@ -41,7 +41,7 @@ static int get32(int fd, const char *name, uint32_t *v)
 	return 0;
 }
 
-int cnb__mapped_xattr_write(int fd, const cnb__mapped_attr *a)
+int cnb__rootfs_mapped_xattr_write(int fd, const cnb__rootfs_mapped_attr *a)
 {
 	if (put(fd, CNB_MAPPED_XATTR_PREFIX "uid", a->uid, 4) < 0 || put(fd, CNB_MAPPED_XATTR_PREFIX "gid", a->gid, 4) < 0 ||
 	    put(fd, CNB_MAPPED_XATTR_PREFIX "mode", a->mode, 4) < 0)
@@ -51,9 +51,9 @@ int cnb__mapped_xattr_write(int fd, const cnb__mapped_attr *a)
 	return 0;
 }
 
-int cnb__mapped_xattr_read(int fd, cnb__mapped_attr *out)
+int cnb__rootfs_mapped_xattr_read(int fd, cnb__rootfs_mapped_attr *out)
 {
-	*out = (cnb__mapped_attr){ 0 };
+	*out = (cnb__rootfs_mapped_attr){ 0 };
 	if (get32(fd, CNB_MAPPED_XATTR_PREFIX "uid", &out->uid) < 0 || get32(fd, CNB_MAPPED_XATTR_PREFIX "gid", &out->gid) < 0 ||
 	    get32(fd, CNB_MAPPED_XATTR_PREFIX "mode", &out->mode) < 0)
 		return -1;
@@ -62,7 +62,7 @@ int cnb__mapped_xattr_read(int fd, cnb__mapped_attr *out)
 	return 0;
 }
 
-mode_t cnb__mapped_host_mode(uint32_t guest_mode)
+mode_t cnb__rootfs_mapped_host_mode(uint32_t guest_mode)
 {
 	/* Group/other write and the special bits never reach the host inode: a setuid bit there
 	 * would be a real setuid binary owned by the host user. */
@@ -70,7 +70,7 @@ mode_t cnb__mapped_host_mode(uint32_t guest_mode)
 	return S_ISDIR(guest_mode) ? perm | 0700 : perm;
 }
 
-bool cnb__mapped_xattr_tree(const char *dir)
+bool cnb__rootfs_mapped_xattr_tree(const char *dir)
 {
 	char value[4];
 	if (cnb__os_lgetxattr(dir, CNB_MAPPED_XATTR_PREFIX "mode", value, sizeof(value)) == (ssize_t)sizeof(value))

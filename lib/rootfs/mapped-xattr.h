@@ -13,26 +13,26 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-typedef struct cnb__mapped_attr {
+typedef struct cnb__rootfs_mapped_attr {
 	uint32_t uid, gid;
 	uint32_t mode; /* S_IFMT bits + permissions, setuid/setgid/sticky included */
 	uint64_t rdev; /* makedev(major, minor); only for S_IFCHR/S_IFBLK */
-} cnb__mapped_attr;
+} cnb__rootfs_mapped_attr;
 
 #define CNB_MAPPED_XATTR_PREFIX "user.virtfs."
 
 /* Writes the attributes to an open file or directory. 0 or -1 (errno set). */
-int cnb__mapped_xattr_write(int fd, const cnb__mapped_attr *attr);
+int cnb__rootfs_mapped_xattr_write(int fd, const cnb__rootfs_mapped_attr *attr);
 
 /* Reads them back; `has_*` style: returns -1 (errno ENODATA) when uid, gid or mode is missing. */
-int cnb__mapped_xattr_read(int fd, cnb__mapped_attr *out);
+int cnb__rootfs_mapped_xattr_read(int fd, cnb__rootfs_mapped_attr *out);
 
 /* Host permissions for a file carrying mapped attributes: the owner (us, and QEMU running as us)
  * can always read and write; the image's modes live in the xattr only. */
-mode_t cnb__mapped_host_mode(uint32_t guest_mode);
+mode_t cnb__rootfs_mapped_host_mode(uint32_t guest_mode);
 
 /* Whether the tree at `dir` is in this form: the directory or one of its first entries carries
  * user.virtfs.mode. An ordinary tree (umoci unpack, debootstrap, `cnb unpack --real`) has none. */
-bool cnb__mapped_xattr_tree(const char *dir);
+bool cnb__rootfs_mapped_xattr_tree(const char *dir);
 
 #endif

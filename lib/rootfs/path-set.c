@@ -13,7 +13,7 @@ static uint64_t hash(const char *p, size_t len)
 	return h;
 }
 
-static char **find(const cnb__path_set *s, const char *path, size_t len)
+static char **find(const cnb__rootfs_path_set *s, const char *path, size_t len)
 {
 	size_t i = hash(path, len) & (s->cap - 1);
 	while (s->slots[i] && (strncmp(s->slots[i], path, len) || s->slots[i][len]))
@@ -21,15 +21,15 @@ static char **find(const cnb__path_set *s, const char *path, size_t len)
 	return &s->slots[i];
 }
 
-bool cnb__path_set_has(const cnb__path_set *s, const char *path, size_t len)
+bool cnb__rootfs_path_set_has(const cnb__rootfs_path_set *s, const char *path, size_t len)
 {
 	return s->cap && *find(s, path, len);
 }
 
-static int grow(cnb__path_set *s)
+static int grow(cnb__rootfs_path_set *s)
 {
 	size_t cap = s->cap ? s->cap * 2 : 1024;
-	cnb__path_set bigger = { calloc(cap, sizeof(char *)), cap, s->len };
+	cnb__rootfs_path_set bigger = { calloc(cap, sizeof(char *)), cap, s->len };
 	if (!bigger.slots)
 		return -1;
 	for (size_t i = 0; i < s->cap; i++)
@@ -40,7 +40,7 @@ static int grow(cnb__path_set *s)
 	return 0;
 }
 
-static int add(cnb__path_set *s, const char *path, size_t len)
+static int add(cnb__rootfs_path_set *s, const char *path, size_t len)
 {
 	if ((s->len + 1) * 2 > s->cap && grow(s) < 0)
 		return -1;
@@ -53,7 +53,7 @@ static int add(cnb__path_set *s, const char *path, size_t len)
 	return 0;
 }
 
-int cnb__path_set_add_with_parents(cnb__path_set *s, const char *path)
+int cnb__rootfs_path_set_add_with_parents(cnb__rootfs_path_set *s, const char *path)
 {
 	/* Longest first: once a prefix is already present, so are all shorter ones. */
 	for (size_t len = strlen(path); len > 0;) {
@@ -68,10 +68,10 @@ int cnb__path_set_add_with_parents(cnb__path_set *s, const char *path)
 	return 0;
 }
 
-void cnb__path_set_clear(cnb__path_set *s)
+void cnb__rootfs_path_set_clear(cnb__rootfs_path_set *s)
 {
 	for (size_t i = 0; i < s->cap; i++)
 		free(s->slots[i]);
 	free(s->slots);
-	*s = (cnb__path_set)CNB_PATH_SET_INIT;
+	*s = (cnb__rootfs_path_set)CNB_PATH_SET_INIT;
 }

@@ -5,18 +5,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-typedef struct cnb__path_set {
+typedef struct cnb__rootfs_path_set {
 	char **slots; /* open addressing, NULL = empty */
 	size_t cap;   /* power of two */
 	size_t len;
-} cnb__path_set;
+} cnb__rootfs_path_set;
 
 #define CNB_PATH_SET_INIT { NULL, 0, 0 }
 
 /* Adds `path` and every ancestor of it (an entry "a/b/c" keeps "a" and "a/b" alive under an
  * opaque marker of the same layer). 0, or -1 on OOM. */
-int cnb__path_set_add_with_parents(cnb__path_set *s, const char *path);
-bool cnb__path_set_has(const cnb__path_set *s, const char *path, size_t len);
-void cnb__path_set_clear(cnb__path_set *s);
+int cnb__rootfs_path_set_add_with_parents(cnb__rootfs_path_set *s, const char *path);
+bool cnb__rootfs_path_set_has(const cnb__rootfs_path_set *s, const char *path, size_t len);
+void cnb__rootfs_path_set_clear(cnb__rootfs_path_set *s);
 
 #endif

@@ -48,7 +48,7 @@ int cnb_image_unpack(cnb_ctx *ctx, const char *image_ref, const char *dest_dir, 
 	bool mapped = false;
 	if (!ctx || !image_ref || !dest_dir)
 		return cnb__error_set(err, CNB_EINVAL, "unpack: context, image and destination are required");
-	if (!(opts = cnb__opts_resolve(opts, &defaults, CNB_IMAGE_UNPACK_OPTS_VERSION, "cnb_image_unpack_opts", err)))
+	if (!(opts = cnb__api_opts_resolve(opts, &defaults, CNB_IMAGE_UNPACK_OPTS_VERSION, "cnb_image_unpack_opts", err)))
 		return CNB_EINVAL;
 	if (resolve_mapped(opts->metadata, &mapped, err) < 0)
 		return CNB_EINVAL;
@@ -81,7 +81,7 @@ int cnb_rootfs_cache_get(char **out_path, cnb_ctx *ctx, const char *image_ref, c
 	if (!out_path || !ctx || !image_ref)
 		return cnb__error_set(err, CNB_EINVAL, "rootfs: output, context and image are required");
 	*out_path = NULL;
-	if (!(opts = cnb__opts_resolve(opts, &defaults, CNB_ROOTFS_CACHE_GET_OPTS_VERSION, "cnb_rootfs_cache_get_opts", err)))
+	if (!(opts = cnb__api_opts_resolve(opts, &defaults, CNB_ROOTFS_CACHE_GET_OPTS_VERSION, "cnb_rootfs_cache_get_opts", err)))
 		return CNB_EINVAL;
 	if (resolve_mapped(opts->metadata, &mapped, err) < 0)
 		return CNB_EINVAL;
@@ -141,7 +141,7 @@ int cnb_rootfs_cache_prune(uint64_t *out_freed, uint32_t *out_removed, cnb_ctx *
 	const cnb_rootfs_cache_prune_opts defaults = CNB_ROOTFS_CACHE_PRUNE_OPTS_INIT;
 	if (!ctx)
 		return cnb__error_set(err, CNB_EINVAL, "rootfs cache prune: context required");
-	if (!(opts = cnb__opts_resolve(opts, &defaults, CNB_ROOTFS_CACHE_PRUNE_OPTS_VERSION, "cnb_rootfs_cache_prune_opts",
+	if (!(opts = cnb__api_opts_resolve(opts, &defaults, CNB_ROOTFS_CACHE_PRUNE_OPTS_VERSION, "cnb_rootfs_cache_prune_opts",
 				       err)))
 		return CNB_EINVAL;
 	size_t removed = 0;

@@ -100,7 +100,7 @@ static int build(const cnb_ctx *ctx, const char *root, const char *name, const c
 		cnb__rm_rf(tmp, NULL);
 		return r;
 	}
-	cnb__log(ctx, CNB_LOG_INFO, "rootfs %.19s… assembled from %zu layers in %.2f s", name, n,
+	cnb__api_log(ctx, CNB_LOG_INFO, "rootfs %.19s… assembled from %zu layers in %.2f s", name, n,
 		 (double)(cnb__monotonic_ms() - t0) / 1e3);
 	return 0;
 }
@@ -151,7 +151,7 @@ int cnb__rootfs_assemble(const cnb_ctx *ctx, const cnb__rootfs_layer *layers, si
 	if (lock < 0)
 		return lock;
 	if (tree_exists(final))
-		cnb__log(ctx, CNB_LOG_DEBUG, "rootfs %s: cached", name);
+		cnb__api_log(ctx, CNB_LOG_DEBUG, "rootfs %s: cached", name);
 	else if ((r = build(ctx, root, name, final, layers, n, mapped, err)) < 0)
 		return cnb__error_prefix(err, "assemble rootfs %s", name);
 	record_blobs(root, name, layers, n);
@@ -308,19 +308,19 @@ int cnb__rootfs_cache_prune(const cnb_ctx *ctx, bool all, int64_t older_than, ui
 	int r = cnb__oci_pull_memo_prune(ctx->cache_dir, all, older_than, &keep, &refs, err);
 	if (r < 0)
 		return r;
-	cnb__log(ctx, CNB_LOG_INFO, "references: removed %zu unused or stale records", refs);
+	cnb__api_log(ctx, CNB_LOG_INFO, "references: removed %zu unused or stale records", refs);
 	cnb__oci_gc_stats blobs = { 0 };
 	r = cnb__oci_store_gc(ctx->cache_dir, (const char *const *)keep.v, keep.n, all, older_than, &blobs, err);
 	if (r < 0)
 		return r;
 	freed += blobs.freed;
-	cnb__vm_snapshot_prune(ctx, all, older_than, &snapshot_bytes, &snapshots);
+	cnb__executor_vm_snapshot_prune(ctx, all, older_than, &snapshot_bytes, &snapshots);
 	freed += snapshot_bytes;
-	cnb__log(ctx, CNB_LOG_INFO, "VM snapshots: removed %zu (%.1f MB)", snapshots, (double)snapshot_bytes / 1e6);
+	cnb__api_log(ctx, CNB_LOG_INFO, "VM snapshots: removed %zu (%.1f MB)", snapshots, (double)snapshot_bytes / 1e6);
 	if (blobs.busy)
-		cnb__log(ctx, CNB_LOG_INFO, "blob store: a build is using it, unused blobs left for the next prune");
+		cnb__api_log(ctx, CNB_LOG_INFO, "blob store: a build is using it, unused blobs left for the next prune");
 	else
-		cnb__log(ctx, CNB_LOG_INFO, "blob store: removed %zu unused blobs and temp files (%.1f MB)", blobs.removed,
+		cnb__api_log(ctx, CNB_LOG_INFO, "blob store: removed %zu unused blobs and temp files (%.1f MB)", blobs.removed,
 			 (double)blobs.freed / 1e6);
 	if (out_freed)
 		*out_freed = freed;

@@ -11,12 +11,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-void cnb__tree_init(cnb__tree *t, int root_fd, bool mapped)
+void cnb__rootfs_tree_init(cnb__rootfs_tree *t, int root_fd, bool mapped)
 {
-	*t = (cnb__tree){ .root_fd = root_fd, .mapped = mapped, .cached_fd = -1 };
+	*t = (cnb__rootfs_tree){ .root_fd = root_fd, .mapped = mapped, .cached_fd = -1 };
 }
 
-void cnb__tree_forget(cnb__tree *t)
+void cnb__rootfs_tree_forget(cnb__rootfs_tree *t)
 {
 	free(t->cached_dir);
 	t->cached_dir = NULL;
@@ -25,12 +25,12 @@ void cnb__tree_forget(cnb__tree *t)
 	t->cached_fd = -1;
 }
 
-void cnb__tree_release(cnb__tree *t)
+void cnb__rootfs_tree_release(cnb__rootfs_tree *t)
 {
-	cnb__tree_forget(t);
+	cnb__rootfs_tree_forget(t);
 }
 
-int cnb__tree_clean_path(const char *name, char **out, cnb_error **err)
+int cnb__rootfs_tree_clean_path(const char *name, char **out, cnb_error **err)
 {
 	size_t n = strlen(name);
 	if (n >= PATH_MAX)
@@ -59,14 +59,14 @@ int cnb__tree_clean_path(const char *name, char **out, cnb_error **err)
 	return 0;
 }
 
-size_t cnb__tree_dir_len(const char *path, const char **leaf)
+size_t cnb__rootfs_tree_dir_len(const char *path, const char **leaf)
 {
 	const char *slash = strrchr(path, '/');
 	*leaf = slash ? slash + 1 : path;
 	return slash ? (size_t)(slash - path) : 0;
 }
 
-static int make_dir(cnb__tree *t, int parent, const char *name)
+static int make_dir(cnb__rootfs_tree *t, int parent, const char *name)
 {
 	if (mkdirat(parent, name, 0700) < 0)
 		return -1;
@@ -74,19 +74,19 @@ static int make_dir(cnb__tree *t, int parent, const char *name)
 	if (fd < 0)
 		return -1;
 	if (t->mapped) {
-		cnb__mapped_attr a = { .mode = S_IFDIR | 0755 };
-		return cnb__mapped_xattr_write(fd, &a) < 0 || fchmod(fd, cnb__mapped_host_mode(a.mode)) < 0 ? -1 : 0;
+		cnb__rootfs_mapped_attr a = { .mode = S_IFDIR | 0755 };
+		return cnb__rootfs_mapped_xattr_write(fd, &a) < 0 || fchmod(fd, cnb__rootfs_mapped_host_mode(a.mode)) < 0 ? -1 : 0;
 	}
 	return fchmod(fd, 0755);
 }
 
-int cnb__tree_open_dir(cnb__tree *t, const char *dir, size_t len, bool create, int *out_fd, cnb_error **err)
+int cnb__rootfs_tree_open_dir(cnb__rootfs_tree *t, const char *dir, size_t len, bool create, int *out_fd, cnb_error **err)
 {
 	if (t->cached_dir && strlen(t->cached_dir) == len && !memcmp(t->cached_dir, dir, len)) {
 		*out_fd = t->cached_fd;
 		return 0;
 	}
-	cnb__tree_forget(t);
+	cnb__rootfs_tree_forget(t);
 	_cleanup_close_ int fd = dup(t->root_fd);
 	if (fd < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "dup");

@@ -9,20 +9,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool cnb__whiteout_is(const char *leaf)
+bool cnb__rootfs_whiteout_is(const char *leaf)
 {
 	return !strncmp(leaf, CNB_WHITEOUT_PREFIX, strlen(CNB_WHITEOUT_PREFIX));
 }
 
-static bool spared(const cnb__path_set *layer_entries, const char *dir, size_t dir_len, const char *name)
+static bool spared(const cnb__rootfs_path_set *layer_entries, const char *dir, size_t dir_len, const char *name)
 {
 	char full[PATH_MAX];
 	int n = dir_len ? snprintf(full, sizeof(full), "%.*s/%s", (int)dir_len, dir, name) : snprintf(full, sizeof(full), "%s", name);
-	return n > 0 && (size_t)n < sizeof(full) && cnb__path_set_has(layer_entries, full, (size_t)n);
+	return n > 0 && (size_t)n < sizeof(full) && cnb__rootfs_path_set_has(layer_entries, full, (size_t)n);
 }
 
-static int empty_lower_entries(cnb__tree *t, int dir_fd, const char *dir, size_t dir_len,
-			       const cnb__path_set *layer_entries, cnb_error **err)
+static int empty_lower_entries(cnb__rootfs_tree *t, int dir_fd, const char *dir, size_t dir_len,
+			       const cnb__rootfs_path_set *layer_entries, cnb_error **err)
 {
 	_cleanup_closedir_ DIR *d = cnb__opendir_at(dir_fd, ".", 0);
 	if (!d)
@@ -37,12 +37,12 @@ static int empty_lower_entries(cnb__tree *t, int dir_fd, const char *dir, size_t
 	return 0;
 }
 
-int cnb__whiteout_apply(cnb__tree *t, const char *path, const cnb__path_set *layer_entries, cnb_error **err)
+int cnb__rootfs_whiteout_apply(cnb__rootfs_tree *t, const char *path, const cnb__rootfs_path_set *layer_entries, cnb_error **err)
 {
 	const char *leaf;
-	size_t dir_len = cnb__tree_dir_len(path, &leaf);
+	size_t dir_len = cnb__rootfs_tree_dir_len(path, &leaf);
 	int dir_fd;
-	int r = cnb__tree_open_dir(t, path, dir_len, false, &dir_fd, err);
+	int r = cnb__rootfs_tree_open_dir(t, path, dir_len, false, &dir_fd, err);
 	if (r == CNB_ENOTFOUND) {
 		cnb__error_clear(err); /* nothing below to hide */
 		return 0;
@@ -51,7 +51,7 @@ int cnb__whiteout_apply(cnb__tree *t, const char *path, const cnb__path_set *lay
 		return r;
 	if (!strcmp(leaf, CNB_WHITEOUT_OPAQUE)) {
 		r = empty_lower_entries(t, dir_fd, path, dir_len, layer_entries, err);
-		cnb__tree_forget(t);
+		cnb__rootfs_tree_forget(t);
 		return r;
 	}
 	const char *hidden = leaf + strlen(CNB_WHITEOUT_PREFIX);
@@ -59,11 +59,11 @@ int cnb__whiteout_apply(cnb__tree *t, const char *path, const cnb__path_set *lay
 	 * top of the tree that is everything beside the tree (found by fuzz_layer_apply). */
 	if (!strcmp(hidden, ".") || !strcmp(hidden, ".."))
 		return cnb__error_set(err, CNB_EUNSAFE, "whiteout of '%s' refused", hidden);
-	if (cnb__whiteout_is(hidden) || !*hidden)
+	if (cnb__rootfs_whiteout_is(hidden) || !*hidden)
 		return 0;
 	if (spared(layer_entries, path, dir_len, hidden))
 		return 0;
 	r = cnb__rm_rf_at(dir_fd, hidden, err);
-	cnb__tree_forget(t);
+	cnb__rootfs_tree_forget(t);
 	return r;
 }

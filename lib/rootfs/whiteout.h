@@ -11,13 +11,13 @@
 #define CNB_WHITEOUT_PREFIX ".wh."
 #define CNB_WHITEOUT_OPAQUE ".wh..wh..opq"
 
-bool cnb__whiteout_is(const char *leaf);
+bool cnb__rootfs_whiteout_is(const char *leaf);
 
 /*
  * Applies the whiteout entry at clean `path`. Entries of the current layer (`layer_entries`)
  * are spared: whiteouts only ever hide what lies below. Other `.wh..wh.*` names are aufs
  * bookkeeping and ignored.
  */
-int cnb__whiteout_apply(cnb__tree *t, const char *path, const cnb__path_set *layer_entries, cnb_error **err);
+int cnb__rootfs_whiteout_apply(cnb__rootfs_tree *t, const char *path, const cnb__rootfs_path_set *layer_entries, cnb_error **err);
 
 #endif

@@ -108,7 +108,7 @@ static char *argv_never[] = { "echo", "never", NULL };
 static char *env_1000[] = { "PATH=/bin", "FOO=bar", NULL };
 static char *env_plain[] = { "PATH=/bin", NULL };
 
-static cnb__job_step steps[] = {
+static cnb__executor_job_step steps[] = {
 	{ "checks", argv_1000, env_1000, "/home/app", 1000, 1000, 0 },
 	{ "root-write", argv_root, env_plain, NULL, 0, 0, 0 },
 	{ "stream", argv_stream, env_plain, NULL, 0, 0, 0 },
@@ -116,14 +116,14 @@ static cnb__job_step steps[] = {
 	{ "never", argv_never, env_plain, NULL, 0, 0, 0 },
 };
 
-static cnb__job_mount mounts[] = { { "out", "/out", false }, { NULL, "/scratch", false } };
+static cnb__executor_job_mount mounts[] = { { "out", "/out", false }, { NULL, "/scratch", false } };
 
 static char *run_main_job(cnb_ctx *ctx, const char *executor, const char *rootfs, const char *job_dir)
 {
 	reset_output();
-	cnb__job job = { .rootfs = rootfs, .job_dir = job_dir, .mounts = mounts, .n_mounts = 2, .steps = steps,
+	cnb__executor_job job = { .rootfs = rootfs, .job_dir = job_dir, .mounts = mounts, .n_mounts = 2, .steps = steps,
 			 .n_steps = CNB_ARRAY_SIZE(steps), .network = false, .hostname = "buildhost" };
-	cnb__job_result res;
+	cnb__executor_job_result res;
 	cnb_error *err = NULL;
 	uint64_t t0 = cnb__monotonic_ms();
 	int rc = cnb__executor_run(ctx, executor, &job, -1, &res, &err);
@@ -155,7 +155,7 @@ static char *run_main_job(cnb_ctx *ctx, const char *executor, const char *rootfs
 	unlink(written);
 	_cleanup_free_ char *leak = cnb__path_join(rootfs, "overlay-test");
 	ok(access(leak, F_OK) != 0, "%s: the rootfs on the host is unchanged", executor);
-	cnb__job_result_free(&res);
+	cnb__executor_job_result_free(&res);
 	return joined_common_output();
 }
 
@@ -213,12 +213,12 @@ static void test_vm_executor__cancel_leaves_nothing(cnb_ctx *ctx, const char *ro
 {
 	reset_output();
 	static char *argv[] = { "/bin/sh", "-c", "echo cancel-me; sleep 100", NULL };
-	cnb__job_step step = { "sleeper", argv, env_plain, NULL, 0, 0, 0 };
-	cnb__job job = { .rootfs = rootfs, .job_dir = job_dir, .steps = &step, .n_steps = 1 };
+	cnb__executor_job_step step = { "sleeper", argv, env_plain, NULL, 0, 0, 0 };
+	cnb__executor_job job = { .rootfs = rootfs, .job_dir = job_dir, .steps = &step, .n_steps = 1 };
 	ok(pipe(cancel_pipe) == 0, "cancel pipe");
 	pthread_t t;
 	pthread_create(&t, NULL, cancel_later, NULL);
-	cnb__job_result res;
+	cnb__executor_job_result res;
 	cnb_error *err = NULL;
 	uint64_t t0 = cnb__monotonic_ms();
 	time_t started = time(NULL);
@@ -238,7 +238,7 @@ static void test_vm_executor__cancel_leaves_nothing(cnb_ctx *ctx, const char *ro
 			    st.st_ctime >= started;
 	ok(!leftover, "%s: no scratch directory left in /tmp", executor);
 	cnb_error_free(err);
-	cnb__job_result_free(&res);
+	cnb__executor_job_result_free(&res);
 	close(cancel_pipe[0]);
 	close(cancel_pipe[1]);
 }
@@ -280,16 +280,16 @@ static void test_executor__hostile_steps_reach_nothing(cnb_ctx *ctx, const char 
 			       "while read -r k v; do case $k in Cap[PEBA]??:|NoNewPrivs:) echo \"$k$v\";; esac;"
 			       "done </proc/self/status",
 			       NULL };
-	cnb__job_step hostile[] = {
+	cnb__executor_job_step hostile[] = {
 		{ "escape", argv_escape, env_plain, "/", 1000, 1000, 60 },
 		{ "linger", argv_linger, env_plain, "/", 1000, 1000, 60 },
 		{ "wait", argv_wait, env_plain, "/", 1000, 1000, 60 },
 		{ "rewrite-cache", argv_cache, env_plain, "/", 0, 0, 60 },
 	};
-	cnb__job_mount hostile_mounts[] = { { "out", "/out", false }, { "cache", "/cache", true } };
-	cnb__job job = { .rootfs = rootfs, .job_dir = job_dir, .mounts = hostile_mounts, .n_mounts = 2, .steps = hostile,
+	cnb__executor_job_mount hostile_mounts[] = { { "out", "/out", false }, { "cache", "/cache", true } };
+	cnb__executor_job job = { .rootfs = rootfs, .job_dir = job_dir, .mounts = hostile_mounts, .n_mounts = 2, .steps = hostile,
 			 .n_steps = CNB_ARRAY_SIZE(hostile) };
-	cnb__job_result res;
+	cnb__executor_job_result res;
 	cnb_error *err = NULL;
 	int rc = cnb__executor_run(ctx, executor, &job, -1, &res, &err);
 	is_int(rc, 0, "%s: hostile job ran (%s)", executor, err ? cnb_error_message(err) : "ok");
@@ -320,7 +320,7 @@ static void test_executor__hostile_steps_reach_nothing(cnb_ctx *ctx, const char 
 	ok(cnb__read_file(cache_file, 100, &cache_text, NULL, NULL) == 0 && !strcmp(cache_text, "{\"intact\":true}"),
 	   "%s: the cache on the host is intact", executor);
 	cnb_error_free(err);
-	cnb__job_result_free(&res);
+	cnb__executor_job_result_free(&res);
 }
 
 /*
@@ -332,9 +332,9 @@ static void test_host_executor__steps_run_as_mapped_ids(cnb_ctx *ctx, const char
 							const char *base)
 {
 	reset_output();
-	cnb__idmap m;
+	cnb__executor_idmap m;
 	cnb_error *err = NULL;
-	ok(cnb__idmap_get(&m, NULL, NULL, &err) == 0, "host: the id range (%s)", err ? cnb_error_message(err) : "ok");
+	ok(cnb__executor_idmap_get(&m, NULL, NULL, &err) == 0, "host: the id range (%s)", err ? cnb_error_message(err) : "ok");
 	cnb_error_free(err);
 	err = NULL;
 	_cleanup_free_ char *mine = cnb__path_join(job_dir, "out/mine"), *volume = cnb__path_join(base, "volume");
@@ -353,16 +353,16 @@ static void test_host_executor__steps_run_as_mapped_ids(cnb_ctx *ctx, const char
 			      " cat $f 2>/dev/null && echo \"$(id -u) read $f\"; chmod 644 $f 2>/dev/null && echo chmod $f;"
 			      " done; echo \"$(id -u) tried\"",
 			      NULL };
-	cnb__job_step steps[] = {
+	cnb__executor_job_step steps[] = {
 		{ "ids", argv_ids, env_plain, "/", 1000, 1000, 60 },
 		{ "read-as-1000", argv_read, env_plain, "/", 1000, 1000, 60 },
 		{ "read-as-root", argv_read, env_plain, "/", 0, 0, 60 },
 	};
-	cnb__job_mount mounts[] = { { "out", "/out", false }, { "cache", "/cache", true },
+	cnb__executor_job_mount mounts[] = { { "out", "/out", false }, { "cache", "/cache", true },
 				    { .target = "/volume", .host_dir = volume } };
-	cnb__job job = { .rootfs = rootfs, .job_dir = job_dir, .mounts = mounts, .n_mounts = CNB_ARRAY_SIZE(mounts),
+	cnb__executor_job job = { .rootfs = rootfs, .job_dir = job_dir, .mounts = mounts, .n_mounts = CNB_ARRAY_SIZE(mounts),
 			 .steps = steps, .n_steps = CNB_ARRAY_SIZE(steps) };
-	cnb__job_result res;
+	cnb__executor_job_result res;
 	int rc = cnb__executor_run(ctx, "host", &job, -1, &res, &err);
 	is_int(rc, 0, "host: id job ran (%s)", err ? cnb_error_message(err) : "ok");
 	is_int(res.n_steps_run, 3, "host: all three steps ran");
@@ -380,7 +380,7 @@ static void test_host_executor__steps_run_as_mapped_ids(cnb_ctx *ctx, const char
 	   "host: a host file only host root reads (0600) is unreadable through the shares, to step root too (%zu leaks)",
 	   leaked);
 	cnb_error_free(err);
-	cnb__job_result_free(&res);
+	cnb__executor_job_result_free(&res);
 }
 
 /* A context whose log lands in `out`, with its own cache dir (caller frees with cnb_ctx_free). */
@@ -405,13 +405,13 @@ static bool kvm_usable(void)
 
 /* One forced-KVM run: the job must still run, under KVM or after a fallback to TCG. */
 static void run_forced_kvm(cnb_ctx *ctx, const char *rootfs, const char *job_dir, const char *what,
-			   cnb__job_result *res)
+			   cnb__executor_job_result *res)
 {
 	reset_output();
 	setenv("CNB_VM_ACCEL", "kvm", 1);
 	static char *argv[] = { "echo", "after-fallback", NULL };
-	cnb__job_step step = { "echo", argv, env_plain, NULL, 0, 0, 0 };
-	cnb__job job = { .rootfs = rootfs, .job_dir = job_dir, .steps = &step, .n_steps = 1 };
+	cnb__executor_job_step step = { "echo", argv, env_plain, NULL, 0, 0, 0 };
+	cnb__executor_job job = { .rootfs = rootfs, .job_dir = job_dir, .steps = &step, .n_steps = 1 };
 	cnb_error *err = NULL;
 	int rc = cnb__executor_run(ctx, "vm", &job, -1, res, &err);
 	setenv("CNB_VM_ACCEL", "tcg", 1);
@@ -432,9 +432,9 @@ static void check_verdict_remembered(cnb_ctx *ctx, const char *rootfs, const cha
 	reset_output();
 	unsetenv("CNB_VM_ACCEL");
 	static char *argv[] = { "echo", "remembered", NULL };
-	cnb__job_step step = { "echo", argv, env_plain, NULL, 0, 0, 0 };
-	cnb__job job = { .rootfs = rootfs, .job_dir = job_dir, .steps = &step, .n_steps = 1 };
-	cnb__job_result res;
+	cnb__executor_job_step step = { "echo", argv, env_plain, NULL, 0, 0, 0 };
+	cnb__executor_job job = { .rootfs = rootfs, .job_dir = job_dir, .steps = &step, .n_steps = 1 };
+	cnb__executor_job_result res;
 	cnb_error *err = NULL;
 	int rc = cnb__executor_run(ctx, "vm", &job, -1, &res, &err);
 	setenv("CNB_VM_ACCEL", "tcg", 1);
@@ -443,7 +443,7 @@ static void check_verdict_remembered(cnb_ctx *ctx, const char *rootfs, const cha
 	   "%s: the next automatic run went straight to TCG, without a retry or a warning (accel %s%s%s)", what,
 	   res.accel, out.warnings[0] ? ", warned: " : "", out.warnings);
 	cnb_error_free(err);
-	cnb__job_result_free(&res);
+	cnb__executor_job_result_free(&res);
 }
 
 /* A stand-in QEMU that fails under -accel kvm the way a host's broken KVM does (hang or abort):
@@ -455,12 +455,12 @@ static void test_vm_accel__failure_falls_back_and_is_remembered(const char *base
 	_cleanup_free_ char *cache = cnb__path_join(base, what);
 	cnb_ctx *ctx = capture_ctx(cache);
 	setenv("CNB_QEMU", getenv(wrapper_env), 1);
-	cnb__job_result res;
+	cnb__executor_job_result res;
 	run_forced_kvm(ctx, rootfs, job_dir, what, &res);
 	ok(res.accel_fell_back && !strcmp(res.accel, "tcg"), "%s: fell back to TCG", what);
 	ok(strstr(out.warnings, reason) && strstr(out.warnings, "retrying with TCG"),
 	   "%s: the fallback was reported with its reason ('%s')", what, reason);
-	cnb__job_result_free(&res);
+	cnb__executor_job_result_free(&res);
 	check_verdict_remembered(ctx, rootfs, job_dir, what);
 	unsetenv("CNB_QEMU");
 	cnb_ctx_free(ctx);
@@ -475,7 +475,7 @@ static void test_vm_accel__real_kvm_works_or_falls_back(const char *base, const 
 	}
 	_cleanup_free_ char *cache = cnb__path_join(base, "cache-real-kvm");
 	cnb_ctx *ctx = capture_ctx(cache);
-	cnb__job_result res;
+	cnb__executor_job_result res;
 	run_forced_kvm(ctx, rootfs, job_dir, "real kvm", &res);
 	if (!strcmp(res.accel, "kvm")) {
 		ok(1, "# SKIP real kvm: KVM works on this host, nothing to fall back from");
@@ -487,7 +487,7 @@ static void test_vm_accel__real_kvm_works_or_falls_back(const char *base, const 
 		   "real kvm: fell back to TCG and said why");
 		check_verdict_remembered(ctx, rootfs, job_dir, "real kvm");
 	}
-	cnb__job_result_free(&res);
+	cnb__executor_job_result_free(&res);
 	cnb_ctx_free(ctx);
 }
 

@@ -183,10 +183,10 @@ static void test_export_created__range_checked(void)
 {
 	char buf[32];
 	memset(buf, 'x', sizeof(buf));
-	cnb__rfc3339(CNB_BUILD_TIME_MAX, buf);
+	cnb__export_rfc3339(CNB_BUILD_TIME_MAX, buf);
 	is_str(buf, "9999-12-31T23:59:59Z", "the last accepted creation time");
 	memset(buf, 'x', sizeof(buf));
-	cnb__rfc3339(INT64_MAX, buf);
+	cnb__export_rfc3339(INT64_MAX, buf);
 	is_str(buf, "1970-01-01T00:00:00Z", "out of range gives a fixed string, not uninitialised bytes");
 	cnb_build_opts opts = CNB_BUILD_OPTS_INIT;
 	opts.image = "app";

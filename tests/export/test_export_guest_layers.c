@@ -89,8 +89,8 @@ int main(void)
 	{ /* a guest symlink in mapped-xattr form: a regular file holding the target, typed by user.virtfs.mode */
 		cnb__write_file_atomic(AT("link.tar"), "/layers/bp/other.tar", 20, 0644, NULL);
 		_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-		cnb__mapped_attr a = { 1000, 1000, S_IFLNK | 0777, 0 };
-		if (fd < 0 || cnb__mapped_xattr_write(fd, &a) < 0) {
+		cnb__rootfs_mapped_attr a = { 1000, 1000, S_IFLNK | 0777, 0 };
+		if (fd < 0 || cnb__rootfs_mapped_xattr_write(fd, &a) < 0) {
 			ok(1, "# SKIP no user xattrs on /tmp");
 		} else {
 			r = check(base, "link.tar", &msg);
@@ -98,8 +98,8 @@ int main(void)
 		}
 		write_tar(AT("mapped-file.tar"), "/layers/bp/f");
 		_cleanup_close_ int fd2 = open(path, O_RDONLY | O_CLOEXEC);
-		cnb__mapped_attr f = { 1000, 1000, S_IFREG | 0644, 0 };
-		if (fd2 >= 0 && cnb__mapped_xattr_write(fd2, &f) == 0) {
+		cnb__rootfs_mapped_attr f = { 1000, 1000, S_IFREG | 0644, 0 };
+		if (fd2 >= 0 && cnb__rootfs_mapped_xattr_write(fd2, &f) == 0) {
 			r = check(base, "mapped-file.tar", &msg);
 			is_int(r, 0, "a guest regular file with xattrs is accepted (%s)", msg);
 		}

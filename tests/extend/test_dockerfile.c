@@ -14,22 +14,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static cnb__dockerfile *parse(const char *text, cnb_error **err)
+static cnb__extend_dockerfile *parse(const char *text, cnb_error **err)
 {
-	cnb__dockerfile *df = NULL;
-	cnb__dockerfile_parse(&df, text, strlen(text), "extension x: build.Dockerfile", err);
+	cnb__extend_dockerfile *df = NULL;
+	cnb__extend_dockerfile_parse(&df, text, strlen(text), "extension x: build.Dockerfile", err);
 	return df;
 }
 
 /* The error message of parsing `text`, or "" when it parsed (caller frees). */
 static char *parse_error(const char *text, size_t len)
 {
-	cnb__dockerfile *df = NULL;
+	cnb__extend_dockerfile *df = NULL;
 	cnb_error *err = NULL;
-	int r = cnb__dockerfile_parse(&df, text, len, "extension x: build.Dockerfile", &err);
+	int r = cnb__extend_dockerfile_parse(&df, text, len, "extension x: build.Dockerfile", &err);
 	char *msg = strdup(r < 0 ? cnb_error_message(err) : "");
 	cnb_error_free(err);
-	cnb__dockerfile_free(df);
+	cnb__extend_dockerfile_free(df);
 	return msg;
 }
 
@@ -41,7 +41,7 @@ static bool contains(const char *s, const char *part)
 static void test_dockerfile__parses_continuations_comments_and_forms(void)
 {
 	cnb_error *err = NULL;
-	cnb__dockerfile *df = parse("# syntax comment\n"
+	cnb__extend_dockerfile *df = parse("# syntax comment\n"
 				    "arg base_image\n"
 				    "FROM ${base_image}\n"
 				    "\n"
@@ -66,7 +66,7 @@ static void test_dockerfile__parses_continuations_comments_and_forms(void)
 	ok(!df->instrs[4].argv, "a RUN that is no JSON array is the shell form (as docker reads it)");
 	is_str(df->instrs[5].raw, "A=1   B=2", "ENV continued");
 	is_int(df->instrs[6].line, 13, "the last line without a newline");
-	cnb__dockerfile_free(df);
+	cnb__extend_dockerfile_free(df);
 }
 
 static void test_dockerfile__refuses_what_the_spec_does_not_allow(void)
@@ -126,7 +126,7 @@ static void test_dockerfile__bounds_hostile_input(void)
 static char **words_of(const char *raw, const char *const *vars, bool split, cnb_error **err)
 {
 	char **w = NULL;
-	return cnb__df_words(raw, vars, split, &w, err) < 0 ? NULL : w;
+	return cnb__extend_df_words(raw, vars, split, &w, err) < 0 ? NULL : w;
 }
 
 static void test_dockerfile__expands_words_like_docker(void)
@@ -194,14 +194,14 @@ static void test_dockerfile__evaluates_into_ops_and_config(void)
 			   "RUN set -x\n"
 			   "USER ${user_id}\n";
 	cnb_error *err = NULL;
-	cnb__dockerfile *df = parse(text, &err);
+	cnb__extend_dockerfile *df = parse(text, &err);
 	json_t *cfg = json_pack("{s:[s], s:s, s:{s:s}}", "Env", "PATH=/bin", "User", "1000:1000", "Labels", "a", "b");
 	cnb__extend_config c;
 	cnb__extend_config_init(&c, cfg, NULL);
 	json_t *ops = json_array();
 	const char *const args[] = { "base_image=reg/builder", "build_id=u", "user_id=1000", "group_id=1000",
 				     "greeting=hello", NULL };
-	int r = df ? cnb__dockerfile_eval(df, "extension x: build.Dockerfile", true, args, &c, ops, &err) : -1;
+	int r = df ? cnb__extend_dockerfile_eval(df, "extension x: build.Dockerfile", true, args, &c, ops, &err) : -1;
 	ok(r == 0, "evaluates (%s)", err ? cnb_error_message(err) : "");
 	is_int(json_array_size(ops), 5, "two WORKDIR directories and three RUNs");
 	const json_t *run1 = json_array_get(ops, 2);
@@ -225,7 +225,7 @@ static void test_dockerfile__evaluates_into_ops_and_config(void)
 	ok(cnb__strv_contains(c.env.v, "OLD=value with blanks"), "ENV KEY value (the old form)");
 	is_str(json_string_value(json_object_get(c.labels, "other")), "x y", "LABEL");
 	is_str(json_string_value(json_object_get(c.labels, "a")), "b", "the base image's labels stay");
-	cnb__dockerfile_free(df);
+	cnb__extend_dockerfile_free(df);
 	cnb__extend_config_clear(&c);
 	json_decref(ops);
 	json_decref(cfg);
@@ -251,15 +251,15 @@ static void test_dockerfile__eval_refuses_bad_structure(void)
 	};
 	for (size_t i = 0; i < CNB_ARRAY_SIZE(cases); i++) {
 		cnb_error *err = NULL;
-		cnb__dockerfile *df = parse(cases[i].text, &err);
+		cnb__extend_dockerfile *df = parse(cases[i].text, &err);
 		cnb__extend_config c;
 		cnb__extend_config_init(&c, NULL, NULL);
 		json_t *ops = json_array();
 		const char *const args[] = { "base_image=b", NULL };
-		int r = df ? cnb__dockerfile_eval(df, "extension x: build.Dockerfile", cases[i].build, args, &c, ops, &err) : -1;
+		int r = df ? cnb__extend_dockerfile_eval(df, "extension x: build.Dockerfile", cases[i].build, args, &c, ops, &err) : -1;
 		ok(r < 0 && contains(err ? cnb_error_message(err) : NULL, cases[i].want), "refused: %s (%s)", cases[i].want,
 		   err ? cnb_error_message(err) : "accepted");
-		cnb__dockerfile_free(df);
+		cnb__extend_dockerfile_free(df);
 		cnb__extend_config_clear(&c);
 		json_decref(ops);
 		cnb_error_free(err);

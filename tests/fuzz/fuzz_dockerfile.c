@@ -6,7 +6,7 @@
 #include "fuzz-util.h"
 #include "lib/extend/dockerfile-eval.h"
 
-static void eval_as(const cnb__dockerfile *df, bool build)
+static void eval_as(const cnb__extend_dockerfile *df, bool build)
 {
 	const char *const args[] = { "base_image=reg/base", "build_id=0", "user_id=1000", "group_id=1000", NULL };
 	cnb__extend_config c;
@@ -14,7 +14,7 @@ static void eval_as(const cnb__dockerfile *df, bool build)
 	FUZZ_CHECK(cnb__extend_config_init(&c, cfg, NULL) == 0);
 	json_t *ops = json_array();
 	cnb_error *err = NULL;
-	if (cnb__dockerfile_eval(df, "fuzz.Dockerfile", build, args, &c, ops, &err) < 0)
+	if (cnb__extend_dockerfile_eval(df, "fuzz.Dockerfile", build, args, &c, ops, &err) < 0)
 		FUZZ_CHECK(err && strstr(cnb_error_message(err), "fuzz.Dockerfile"));
 	for (size_t i = 0; i < json_array_size(ops); i++) {
 		const json_t *op = json_array_get(ops, i);
@@ -28,15 +28,15 @@ static void eval_as(const cnb__dockerfile *df, bool build)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	cnb__dockerfile *df = NULL;
+	cnb__extend_dockerfile *df = NULL;
 	cnb_error *err = NULL;
-	if (cnb__dockerfile_parse(&df, (const char *)data, size, "fuzz.Dockerfile", &err) < 0) {
+	if (cnb__extend_dockerfile_parse(&df, (const char *)data, size, "fuzz.Dockerfile", &err) < 0) {
 		FUZZ_CHECK(err && !df && strstr(cnb_error_message(err), "fuzz.Dockerfile"));
 		cnb_error_free(err);
 		return 0;
 	}
 	eval_as(df, true);
 	eval_as(df, false);
-	cnb__dockerfile_free(df);
+	cnb__extend_dockerfile_free(df);
 	return 0;
 }

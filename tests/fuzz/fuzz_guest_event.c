@@ -1,7 +1,7 @@
 /*
  * libFuzzer target for the guest -> host event channel: the host parses lines a compromised
  * guest may have written. Any line parses or is refused; a parsed event has range-checked
- * fields, and what the guest side writes for it (cnb__guest_event_write) is one line under the
+ * fields, and what the guest side writes for it (cnb__executor_guest_event_write) is one line under the
  * limit that parses back to the same event.
  */
 #include "fuzz-util.h"
@@ -12,8 +12,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	cnb__guest_event ev;
-	if (cnb__guest_event_parse((const char *)data, size, &ev) < 0)
+	cnb__executor_guest_event ev;
+	if (cnb__executor_guest_event_parse((const char *)data, size, &ev) < 0)
 		return 0;
 	FUZZ_CHECK(ev.type >= CNB_GUEST_EVENT_READY && ev.type <= CNB_GUEST_EVENT_DONE);
 	FUZZ_CHECK(memchr(ev.message, 0, sizeof(ev.message)));
@@ -21,14 +21,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	int p[2];
 	FUZZ_CHECK(pipe2(p, O_CLOEXEC) == 0);
-	FUZZ_CHECK(cnb__guest_event_write(p[1], &ev) == 0);
+	FUZZ_CHECK(cnb__executor_guest_event_write(p[1], &ev) == 0);
 	close(p[1]);
 	char line[CNB_GUEST_EVENT_MAX_LINE + 1];
 	ssize_t n = read(p[0], line, sizeof(line));
 	close(p[0]);
 	FUZZ_CHECK(n > 0 && n <= CNB_GUEST_EVENT_MAX_LINE && line[n - 1] == '\n');
-	cnb__guest_event back;
-	if (cnb__guest_event_parse(line, (size_t)n - 1, &back) < 0) {
+	cnb__executor_guest_event back;
+	if (cnb__executor_guest_event_parse(line, (size_t)n - 1, &back) < 0) {
 		fprintf(stderr, "written line does not parse: %.*s\n", (int)n, line);
 		abort();
 	}

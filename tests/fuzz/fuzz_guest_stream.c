@@ -28,18 +28,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	size_t n_steps = 1 + data[0] % 8;
 	size_t rest = size - 1, split = rest ? (data[0] * rest) / 255 : 0;
-	cnb__job_result result = { 0 };
-	cnb__guest_watch w;
-	FUZZ_CHECK(cnb__guest_watch_init(&w, &result, n_steps, -1) == 0);
+	cnb__executor_job_result result = { 0 };
+	cnb__executor_guest_watch w;
+	FUZZ_CHECK(cnb__executor_guest_watch_init(&w, &result, n_steps, -1) == 0);
 	w.event_fd = fill_pipe(data + 1, split);
 	w.output_fd = fill_pipe(data + 1 + split, rest - split);
-	FUZZ_CHECK(cnb__guest_watch_run(NULL, &w) == CNB_WATCH_EXITED);
+	FUZZ_CHECK(cnb__executor_guest_watch_run(NULL, &w) == CNB_WATCH_EXITED);
 	FUZZ_CHECK(result.n_steps_run <= n_steps);
 	for (size_t i = 0; i < result.n_steps_run; i++)
 		FUZZ_CHECK(result.steps[i].exit_code >= 0 && result.steps[i].exit_code <= 255 + 128);
 	FUZZ_CHECK(memchr(w.error, 0, sizeof(w.error)));
-	free(cnb__guest_watch_console(&w));
-	cnb__guest_watch_close(&w);
+	free(cnb__executor_guest_watch_console(&w));
+	cnb__executor_guest_watch_close(&w);
 	free(result.steps);
 	return 0;
 }

@@ -8,14 +8,14 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	cnb__run_dockerfile d;
+	cnb__lifecycle_run_dockerfile d;
 	cnb_error *err = NULL;
-	if (cnb__run_dockerfile_parse(&d, (const char *)data, size, "fuzz", &err) < 0) {
+	if (cnb__lifecycle_run_dockerfile_parse(&d, (const char *)data, size, "fuzz", &err) < 0) {
 		FUZZ_CHECK(err && cnb_error_message(err));
 		cnb_error_free(err);
 		return 0;
 	}
 	FUZZ_CHECK(!d.base || *d.base);
-	cnb__run_dockerfile_free(&d);
+	cnb__lifecycle_run_dockerfile_free(&d);
 	return 0;
 }

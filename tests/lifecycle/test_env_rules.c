@@ -30,15 +30,15 @@ static const char *fresh(const char *name)
 	return path;
 }
 
-static const char *apply(cnb__env *env, const char *rel, cnb__env_action no_suffix)
+static const char *apply(cnb__lifecycle_env *env, const char *rel, cnb__lifecycle_env_action no_suffix)
 {
 	_cleanup_free_ char *dir = cnb__path_join(root, rel);
 	cnb_error *err = NULL;
-	int rc = cnb__env_apply_dir(env, dir, no_suffix, true, &err);
+	int rc = cnb__lifecycle_env_apply_dir(env, dir, no_suffix, true, &err);
 	if (rc)
 		printf("# %s\n", cnb_error_message(err));
 	cnb_error_free(err);
-	return rc ? "(error)" : cnb__env_get(env, "V");
+	return rc ? "(error)" : cnb__lifecycle_env_get(env, "V");
 }
 
 /*
@@ -49,7 +49,7 @@ typedef struct rule_case {
 	const char *name;
 	const char *files;
 	const char *before;
-	cnb__env_action no_suffix;
+	cnb__lifecycle_env_action no_suffix;
 	const char *want;
 } rule_case;
 
@@ -83,9 +83,9 @@ static void run_rule_case(const rule_case *c)
 		snprintf(path, sizeof(path), "%s/%s", rel, f);
 		put(path, eq + 1);
 	}
-	_cleanup_env_ cnb__env env = CNB_ENV_INIT;
+	_cleanup_env_ cnb__lifecycle_env env = CNB_ENV_INIT;
 	if (c->before)
-		cnb__env_set(&env, "V", c->before);
+		cnb__lifecycle_env_set(&env, "V", c->before);
 	is_str(apply(&env, rel, c->no_suffix), c->want, "%s", c->name);
 }
 
@@ -95,8 +95,8 @@ static void test_lifecycle_env_rules__delim_only_from_same_dir(void)
 	fresh("s2");
 	put("s1/V.delim", ":");
 	put("s2/V.append", "b");
-	_cleanup_env_ cnb__env env = CNB_ENV_INIT;
-	cnb__env_set(&env, "V", "a");
+	_cleanup_env_ cnb__lifecycle_env env = CNB_ENV_INIT;
+	cnb__lifecycle_env_set(&env, "V", "a");
 	apply(&env, "s1", CNB_ENV_OVERRIDE);
 	is_str(apply(&env, "s2", CNB_ENV_OVERRIDE), "ab", "a .delim in another dir does not apply");
 }
@@ -105,13 +105,13 @@ static void test_lifecycle_env_rules__subdirs_skipped(void)
 {
 	fresh("sd");
 	put("sd/V/inner", "x");
-	_cleanup_env_ cnb__env env = CNB_ENV_INIT;
+	_cleanup_env_ cnb__lifecycle_env env = CNB_ENV_INIT;
 	is_str(apply(&env, "sd", CNB_ENV_OVERRIDE), NULL, "a subdirectory is not a variable");
 }
 
 static void test_lifecycle_env_rules__missing_dir_is_nothing(void)
 {
-	_cleanup_env_ cnb__env env = CNB_ENV_INIT;
+	_cleanup_env_ cnb__lifecycle_env env = CNB_ENV_INIT;
 	is_str(apply(&env, "does-not-exist", CNB_ENV_OVERRIDE), NULL, "a missing env dir changes nothing");
 }
 
@@ -123,20 +123,20 @@ static void test_lifecycle_env_rules__root_dirs_prepend_paths(void)
 	put("layers/a/lib/.keep", "");
 	put("layers/b/bin/.keep", "");
 	put("layers/b/include/.keep", "");
-	_cleanup_env_ cnb__env env = CNB_ENV_INIT;
-	cnb__env_set(&env, "PATH", "/usr/bin");
-	ok(cnb__env_apply_build_layer(&env, la, NULL) == 0 && cnb__env_apply_build_layer(&env, lb, NULL) == 0,
+	_cleanup_env_ cnb__lifecycle_env env = CNB_ENV_INIT;
+	cnb__lifecycle_env_set(&env, "PATH", "/usr/bin");
+	ok(cnb__lifecycle_env_apply_build_layer(&env, la, NULL) == 0 && cnb__lifecycle_env_apply_build_layer(&env, lb, NULL) == 0,
 	   "apply two layers");
 	char want[512];
 	/* ⚠ DIFF (buildpack.md "Environment Variable Modification Rules"): prepending per layer lists later layers first. */
 	snprintf(want, sizeof(want), "%s/bin:%s/bin:/usr/bin", lb, la);
-	is_str(cnb__env_get(&env, "PATH"), want, "bin → PATH, later layers first");
+	is_str(cnb__lifecycle_env_get(&env, "PATH"), want, "bin → PATH, later layers first");
 	snprintf(want, sizeof(want), "%s/lib", la);
-	is_str(cnb__env_get(&env, "LD_LIBRARY_PATH"), want, "lib → LD_LIBRARY_PATH");
-	is_str(cnb__env_get(&env, "LIBRARY_PATH"), want, "lib → LIBRARY_PATH at build time");
+	is_str(cnb__lifecycle_env_get(&env, "LD_LIBRARY_PATH"), want, "lib → LD_LIBRARY_PATH");
+	is_str(cnb__lifecycle_env_get(&env, "LIBRARY_PATH"), want, "lib → LIBRARY_PATH at build time");
 	snprintf(want, sizeof(want), "%s/include", lb);
-	is_str(cnb__env_get(&env, "CPATH"), want, "include → CPATH");
-	is_str(cnb__env_get(&env, "PKG_CONFIG_PATH"), NULL, "no pkgconfig dir, no PKG_CONFIG_PATH");
+	is_str(cnb__lifecycle_env_get(&env, "CPATH"), want, "include → CPATH");
+	is_str(cnb__lifecycle_env_get(&env, "PKG_CONFIG_PATH"), NULL, "no pkgconfig dir, no PKG_CONFIG_PATH");
 }
 
 static void test_lifecycle_env_rules__launch_root_dirs_bin_lib_only(void)
@@ -144,11 +144,11 @@ static void test_lifecycle_env_rules__launch_root_dirs_bin_lib_only(void)
 	const char *l = fresh("layers/l");
 	put("layers/l/lib/.keep", "");
 	put("layers/l/include/.keep", "");
-	_cleanup_env_ cnb__env env = CNB_ENV_INIT;
-	ok(cnb__env_add_root_dir(&env, l, false, NULL) == 0, "launch root dir");
-	ok(cnb__env_get(&env, "LD_LIBRARY_PATH") != NULL, "lib → LD_LIBRARY_PATH at launch");
-	is_str(cnb__env_get(&env, "LIBRARY_PATH"), NULL, "no LIBRARY_PATH at launch");
-	is_str(cnb__env_get(&env, "CPATH"), NULL, "no CPATH at launch");
+	_cleanup_env_ cnb__lifecycle_env env = CNB_ENV_INIT;
+	ok(cnb__lifecycle_env_add_root_dir(&env, l, false, NULL) == 0, "launch root dir");
+	ok(cnb__lifecycle_env_get(&env, "LD_LIBRARY_PATH") != NULL, "lib → LD_LIBRARY_PATH at launch");
+	is_str(cnb__lifecycle_env_get(&env, "LIBRARY_PATH"), NULL, "no LIBRARY_PATH at launch");
+	is_str(cnb__lifecycle_env_get(&env, "CPATH"), NULL, "no CPATH at launch");
 }
 
 static void test_lifecycle_env_rules__layer_env_then_env_build(void)
@@ -157,24 +157,24 @@ static void test_lifecycle_env_rules__layer_env_then_env_build(void)
 	put("layers/e/env/V.override", "from-env");
 	put("layers/e/env.build/V.append", "+build");
 	put("layers/e/env.launch/V.override", "launch-only");
-	_cleanup_env_ cnb__env env = CNB_ENV_INIT;
-	ok(cnb__env_apply_build_layer(&env, l, NULL) == 0, "apply layer");
-	is_str(cnb__env_get(&env, "V"), "from-env+build", "env/ first, then env.build/; env.launch/ ignored at build");
+	_cleanup_env_ cnb__lifecycle_env env = CNB_ENV_INIT;
+	ok(cnb__lifecycle_env_apply_build_layer(&env, l, NULL) == 0, "apply layer");
+	is_str(cnb__lifecycle_env_get(&env, "V"), "from-env+build", "env/ first, then env.build/; env.launch/ ignored at build");
 }
 
 static void test_lifecycle_env_rules__build_allow_list(void)
 {
 	char *environ_[] = { "HOME=/home/cnb", "PATH=/bin", "SECRET=x", "CNB_STACK_ID=s", "http_proxy=p",
 			     "LD_PRELOAD=evil", "PATHX=no", NULL };
-	_cleanup_env_ cnb__env env = CNB_ENV_INIT;
-	cnb__env_init_build(&env, environ_);
-	is_str(cnb__env_get(&env, "HOME"), "/home/cnb", "HOME passes");
-	is_str(cnb__env_get(&env, "PATH"), "/bin", "PATH passes");
-	is_str(cnb__env_get(&env, "CNB_STACK_ID"), "s", "CNB_STACK_ID passes");
-	is_str(cnb__env_get(&env, "http_proxy"), "p", "proxies pass");
-	is_str(cnb__env_get(&env, "SECRET"), NULL, "other variables do not");
-	is_str(cnb__env_get(&env, "LD_PRELOAD"), NULL, "LD_PRELOAD does not");
-	is_str(cnb__env_get(&env, "PATHX"), NULL, "prefix matches do not");
+	_cleanup_env_ cnb__lifecycle_env env = CNB_ENV_INIT;
+	cnb__lifecycle_env_init_build(&env, environ_);
+	is_str(cnb__lifecycle_env_get(&env, "HOME"), "/home/cnb", "HOME passes");
+	is_str(cnb__lifecycle_env_get(&env, "PATH"), "/bin", "PATH passes");
+	is_str(cnb__lifecycle_env_get(&env, "CNB_STACK_ID"), "s", "CNB_STACK_ID passes");
+	is_str(cnb__lifecycle_env_get(&env, "http_proxy"), "p", "proxies pass");
+	is_str(cnb__lifecycle_env_get(&env, "SECRET"), NULL, "other variables do not");
+	is_str(cnb__lifecycle_env_get(&env, "LD_PRELOAD"), NULL, "LD_PRELOAD does not");
+	is_str(cnb__lifecycle_env_get(&env, "PATHX"), NULL, "prefix matches do not");
 }
 
 int main(void)

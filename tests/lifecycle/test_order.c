@@ -15,20 +15,20 @@ typedef struct world {
 	char trace[256];
 } world;
 
-/* Extensions as cnb__order_load leaves them: always optional. */
-static void parse_group(cnb__order_group *g, const char *text, bool extension)
+/* Extensions as cnb__lifecycle_order_load leaves them: always optional. */
+static void parse_group(cnb__lifecycle_order_group *g, const char *text, bool extension)
 {
 	char *copy = strdup(text), *save = NULL;
 	g->elems = calloc(16, sizeof(*g->elems));
 	for (char *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
 		size_t len = strlen(t);
 		bool opt = t[len - 1] == '?';
-		g->elems[g->n++] = (cnb__order_elem){ strndup(t, len - opt), strdup("1"), opt || extension, extension };
+		g->elems[g->n++] = (cnb__lifecycle_order_elem){ strndup(t, len - opt), strdup("1"), opt || extension, extension };
 	}
 	free(copy);
 }
 
-static void parse_order_kind(cnb__order *o, const char *text, bool extension)
+static void parse_order_kind(cnb__lifecycle_order *o, const char *text, bool extension)
 {
 	char *copy = strdup(text), *save = NULL;
 	o->groups = calloc(16, sizeof(*o->groups));
@@ -37,7 +37,7 @@ static void parse_order_kind(cnb__order *o, const char *text, bool extension)
 	free(copy);
 }
 
-static void parse_order(cnb__order *o, const char *text)
+static void parse_order(cnb__lifecycle_order *o, const char *text)
 {
 	parse_order_kind(o, text, false);
 }
@@ -58,18 +58,18 @@ static char *find_bp_kind(world *w, const char *id, bool extension, char *sep)
 	return NULL;
 }
 
-static int load(void *ud, const char *id, const char *version, bool extension, cnb__bp_descriptor **out,
+static int load(void *ud, const char *id, const char *version, bool extension, cnb__lifecycle_bp_descriptor **out,
 		cnb_error **err)
 {
 	char sep;
 	char *rest = find_bp_kind(ud, id, extension, &sep);
 	if (!rest)
 		return cnb__error_set(err, CNB_ENOTFOUND, "buildpack %s@%s not found", id, version);
-	cnb__bp_descriptor *d = calloc(1, sizeof(*d));
+	cnb__lifecycle_bp_descriptor *d = calloc(1, sizeof(*d));
 	d->id = strdup(id);
 	d->version = strdup(version);
 	d->api_text = strdup("0.10");
-	d->api = (cnb__api){ 0, 10 };
+	d->api = (cnb__lifecycle_api){ 0, 10 };
 	d->homepage = strdup("");
 	d->any_target = true;
 	d->extension = extension;
@@ -96,7 +96,7 @@ static char **names(const char *list, size_t len, size_t *n)
 	return v;
 }
 
-static int detect(void *ud, const cnb__bp_descriptor *bp, cnb__detect_run *run, cnb_error **err)
+static int detect(void *ud, const cnb__lifecycle_bp_descriptor *bp, cnb__lifecycle_detect_run *run, cnb_error **err)
 {
 	world *w = ud;
 	char sep;
@@ -107,7 +107,7 @@ static int detect(void *ud, const cnb__bp_descriptor *bp, cnb__detect_run *run, 
 		const char *req = strchr(prov + 1, '/');
 		run->options = calloc(1, sizeof(*run->options));
 		run->n_options = 1;
-		cnb__plan_option *o = &run->options[0];
+		cnb__lifecycle_plan_option *o = &run->options[0];
 		o->provides = names(prov + 1, req ? (size_t)(req - prov - 1) : strlen(prov + 1), &o->n_provides);
 		size_t nr = 0;
 		char **r = req ? names(req + 1, strlen(req + 1), &nr) : calloc(1, sizeof(char *));
@@ -124,7 +124,7 @@ static int detect(void *ud, const cnb__bp_descriptor *bp, cnb__detect_run *run, 
 }
 
 /* Records each batch as "(a b ) " in the trace, then detects its members. */
-static int detect_many(void *ud, const cnb__bp_descriptor *const *bps, cnb__detect_run *const *runs, size_t n,
+static int detect_many(void *ud, const cnb__lifecycle_bp_descriptor *const *bps, cnb__lifecycle_detect_run *const *runs, size_t n,
 		       cnb_error **err)
 {
 	world *w = ud;
@@ -143,17 +143,17 @@ static bool use_many;
  */
 static char *run_order_ext(world *w, const char *order_text, const char *ext_text)
 {
-	cnb__order order = { 0 }, extensions = { 0 };
+	cnb__lifecycle_order order = { 0 }, extensions = { 0 };
 	parse_order(&order, order_text);
 	if (ext_text)
 		parse_order_kind(&extensions, ext_text, true);
-	cnb__order_resolver r = { .ops = { load, detect, NULL, w, use_many ? detect_many : NULL },
+	cnb__lifecycle_order_resolver r = { .ops = { load, detect, NULL, w, use_many ? detect_many : NULL },
 				  .extensions = &extensions };
-	cnb__group_status st;
-	cnb__plan_result res;
+	cnb__lifecycle_group_status st;
+	cnb__lifecycle_plan_result res;
 	cnb_error *err = NULL;
 	char buf[256] = "";
-	int rc = cnb__order_resolve(&r, &order, &st, &res, &err);
+	int rc = cnb__lifecycle_order_resolve(&r, &order, &st, &res, &err);
 	if (rc)
 		snprintf(buf, sizeof(buf), "error: %s", cnb_error_code_name(rc));
 	else if (st != CNB_GROUP_PASSED)
@@ -170,11 +170,11 @@ static char *run_order_ext(world *w, const char *order_text, const char *ext_tex
 		strcat(buf, "]");
 	}
 	if (!rc)
-		cnb__plan_result_free(&res);
+		cnb__lifecycle_plan_result_free(&res);
 	cnb_error_free(err);
-	cnb__order_resolver_free(&r);
-	cnb__order_free(&order);
-	cnb__order_free(&extensions);
+	cnb__lifecycle_order_resolver_free(&r);
+	cnb__lifecycle_order_free(&order);
+	cnb__lifecycle_order_free(&extensions);
 	return strdup(buf);
 }
 

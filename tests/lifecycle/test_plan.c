@@ -7,8 +7,8 @@
 
 /* Test fixtures: options written as "provides a,b|requires c" strings, one per option. */
 typedef struct fixture {
-	cnb__group_elem elem;
-	cnb__detect_run run;
+	cnb__lifecycle_group_elem elem;
+	cnb__lifecycle_detect_run run;
 } fixture;
 
 static char **split(const char *list, size_t *n)
@@ -31,13 +31,13 @@ static void fx_elem(fixture *f, const char *id, bool optional, int code)
 	f->elem.version = strdup("1.0");
 	f->elem.optional = optional;
 	f->run.code = code;
-	f->run.options = calloc(8, sizeof(cnb__plan_option));
+	f->run.options = calloc(8, sizeof(cnb__lifecycle_plan_option));
 }
 
 /* One more option ([[or]] alternative) of provides and requires, as comma lists. */
 static void fx_option(fixture *f, const char *prov, const char *req)
 {
-	cnb__plan_option *o = &f->run.options[f->run.n_options++];
+	cnb__lifecycle_plan_option *o = &f->run.options[f->run.n_options++];
 	o->provides = split(prov, &o->n_provides);
 	size_t n = 0;
 	char **names = split(req, &n);
@@ -90,21 +90,21 @@ static size_t fx_parse(fixture *f, size_t max, const char *group)
 static void fx_free(fixture *f, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		cnb__group_elem_free(&f[i].elem);
-		cnb__detect_run_free(&f[i].run);
+		cnb__lifecycle_group_elem_free(&f[i].elem);
+		cnb__lifecycle_detect_run_free(&f[i].run);
 	}
 }
 
 /* Resolves and renders "group=a,b plan=name:p1+p2<r" for compact assertions. */
-static char *resolve(fixture *f, size_t n, cnb__group_status *status)
+static char *resolve(fixture *f, size_t n, cnb__lifecycle_group_status *status)
 {
-	cnb__plan_input in[16];
+	cnb__lifecycle_plan_input in[16];
 	for (size_t i = 0; i < n; i++)
-		in[i] = (cnb__plan_input){ &f[i].elem, &f[i].run };
-	cnb__plan_result res;
+		in[i] = (cnb__lifecycle_plan_input){ &f[i].elem, &f[i].run };
+	cnb__lifecycle_plan_result res;
 	cnb_error *err = NULL;
 	cnb__buf out = CNB_BUF_INIT;
-	if (cnb__plan_resolve(in, n, status, &res, NULL, &err)) {
+	if (cnb__lifecycle_plan_resolve(in, n, status, &res, NULL, &err)) {
 		cnb_error_free(err);
 		return strdup("error");
 	}
@@ -120,13 +120,13 @@ static char *resolve(fixture *f, size_t n, cnb__group_status *status)
 			cnb__buf_printf(&out, "%s%s", p ? "+" : "", res.entries[i].providers[p]->id);
 		cnb__buf_printf(&out, "<%zu", res.entries[i].n_requires);
 	}
-	cnb__plan_result_free(&res);
+	cnb__lifecycle_plan_result_free(&res);
 	return cnb__buf_steal(&out);
 }
 
 #define CHECK(f, n, want, ...)                                    \
 	do {                                                      \
-		cnb__group_status st_;                            \
+		cnb__lifecycle_group_status st_;                            \
 		char *got_ = resolve(f, n, &st_);                 \
 		is_str(got_, want, __VA_ARGS__);                  \
 		free(got_);                                       \
@@ -171,11 +171,11 @@ static void test_lifecycle_plan__why_names_the_requirement(void)
 	fixture f[2];
 	fx_init(&f[0], "npm", false, 0, "", "node", NULL);
 	fx_init(&f[1], "tool", false, 0, "t", "", NULL);
-	cnb__plan_input in[2] = { { &f[0].elem, &f[0].run }, { &f[1].elem, &f[1].run } };
-	cnb__plan_result res;
-	cnb__group_status st;
+	cnb__lifecycle_plan_input in[2] = { { &f[0].elem, &f[0].run }, { &f[1].elem, &f[1].run } };
+	cnb__lifecycle_plan_result res;
+	cnb__lifecycle_group_status st;
 	_cleanup_buf_ cnb__buf why = CNB_BUF_INIT;
-	cnb__plan_resolve(in, 2, &st, &res, &why, NULL);
+	cnb__lifecycle_plan_resolve(in, 2, &st, &res, &why, NULL);
 	ok(why.data && strstr(why.data, "fail: npm@1.0 requires \"node\", which no earlier buildpack provides"),
 	   "the reason names the buildpack and the unmet requirement");
 	fx_free(f, 2);

@@ -8,13 +8,13 @@
 /* "base=<image or ->, extend=<0|1>" or "error: <message>". */
 static char *scan_n(const char *text, size_t len)
 {
-	cnb__run_dockerfile d;
+	cnb__lifecycle_run_dockerfile d;
 	cnb_error *err = NULL;
 	char *out = NULL;
-	if (cnb__run_dockerfile_parse(&d, text, len, "run.Dockerfile", &err) == 0) {
+	if (cnb__lifecycle_run_dockerfile_parse(&d, text, len, "run.Dockerfile", &err) == 0) {
 		if (asprintf(&out, "base=%s, extend=%d", d.base ? d.base : "-", d.extend) < 0)
 			out = NULL;
-		cnb__run_dockerfile_free(&d);
+		cnb__lifecycle_run_dockerfile_free(&d);
 	} else if (asprintf(&out, "error: %s", cnb_error_message(err)) < 0) {
 		out = NULL;
 	}

@@ -133,7 +133,7 @@ static pid_t job_child(char path[128])
 	if (pid == 0) {
 		char *dir = NULL;
 		int lock = -1;
-		if (cnb__job_dir_create(&dir, &lock, NULL) == 0) {
+		if (cnb__platform_job_dir_create(&dir, &lock, NULL) == 0) {
 			_cleanup_free_ char *file = cnb__path_join(dir, "workspace");
 			mkdir(file, 0755);
 			if (write(p[1], dir, strlen(dir) + 1) > 0)
@@ -155,7 +155,7 @@ static void test_job_dirs__stale_ones_go_live_ones_stay(void)
 	setenv("TMPDIR", base, 1);
 	char *live = NULL;
 	int live_lock = -1;
-	int r = cnb__job_dir_create(&live, &live_lock, NULL);
+	int r = cnb__platform_job_dir_create(&live, &live_lock, NULL);
 	ok(r == 0 && live && !strncmp(live, base, strlen(base)), "a job dir in $TMPDIR: %s", live ? live : "(none)");
 	char killed[128];
 	pid_t child = job_child(killed);
@@ -163,11 +163,11 @@ static void test_job_dirs__stale_ones_go_live_ones_stay(void)
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
 	is_int(count(base, "cnb-job-"), 4, "two job dirs and their lock files");
-	is_int((int)cnb__job_dirs_clean_stale(), 1, "the cleaner removes one");
+	is_int((int)cnb__platform_job_dirs_clean_stale(), 1, "the cleaner removes one");
 	struct stat st;
 	ok(stat(killed, &st) != 0 && stat(live, &st) == 0, "the killed build's, not ours");
 	is_int(count(base, "cnb-job-"), 2, "ours and its lock stay");
-	cnb__job_dir_remove(live, live_lock);
+	cnb__platform_job_dir_remove(live, live_lock);
 	is_int(count(base, "cnb-job-"), 0, "removing ours leaves nothing");
 	free(live);
 	unsetenv("TMPDIR");

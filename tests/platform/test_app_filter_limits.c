@@ -44,12 +44,12 @@ static void test_app_filter__star_patterns_take_bounded_time(void)
 	_cleanup_free_ char *dstars = repeat("**/a/", 60, "b");     /* many "**" segments */
 	_cleanup_free_ char *max_stars = repeat("*", CNB_APP_PATTERN_MAX, "");
 	double t0 = now_s();
-	ok(!cnb__app_pattern_matches(stars, name, false), "'*a' x13 + 'b' does not match 200 a's");
-	ok(!cnb__app_pattern_matches(anchored, deep, false), "'**/*a' x13 + 'b' does not match a 100-deep path");
-	ok(!cnb__app_pattern_matches(dstars, deep, false), "'**/a/' x60 + 'b' does not match a 100-deep path");
-	ok(cnb__app_pattern_matches(max_stars, name, false), "%d stars match any name", CNB_APP_PATTERN_MAX);
+	ok(!cnb__platform_app_pattern_matches(stars, name, false), "'*a' x13 + 'b' does not match 200 a's");
+	ok(!cnb__platform_app_pattern_matches(anchored, deep, false), "'**/*a' x13 + 'b' does not match a 100-deep path");
+	ok(!cnb__platform_app_pattern_matches(dstars, deep, false), "'**/a/' x60 + 'b' does not match a 100-deep path");
+	ok(cnb__platform_app_pattern_matches(max_stars, name, false), "%d stars match any name", CNB_APP_PATTERN_MAX);
 	_cleanup_free_ char *hit = repeat("*a", 13, "");
-	ok(cnb__app_pattern_matches(hit, name, false), "'*a' x13 matches 200 a's");
+	ok(cnb__platform_app_pattern_matches(hit, name, false), "'*a' x13 matches 200 a's");
 	double took = now_s() - t0;
 	ok(took < 1.0, "all of it in %.3f s (was > 640 s for the first pattern alone)", took);
 }
@@ -57,29 +57,29 @@ static void test_app_filter__star_patterns_take_bounded_time(void)
 static void test_app_filter__oversized_lists_are_refused(const char *tmp)
 {
 	_cleanup_free_ char *huge = repeat("*", 50 * 1024, "");
-	ok(!cnb__app_pattern_matches(huge, "name", false), "a 50 KB pattern matches nothing and does not crash");
+	ok(!cnb__platform_app_pattern_matches(huge, "name", false), "a 50 KB pattern matches nothing and does not crash");
 	char *exclude[] = { "*.log", huge, NULL };
-	cnb__app_filter f = { NULL, exclude };
+	cnb__platform_app_filter f = { NULL, exclude };
 	cnb_error *err = NULL;
-	is_int(cnb__app_filter_check(&f, &err), CNB_EINVAL, "a 50 KB pattern is refused");
+	is_int(cnb__platform_app_filter_check(&f, &err), CNB_EINVAL, "a 50 KB pattern is refused");
 	ok(err && strstr(cnb_error_message(err), "exclude pattern 2") && strstr(cnb_error_message(err), "51200 bytes"),
 	   "the message names it: %s", cnb_error_message(err));
 	cnb__error_clear(&err);
 	char **many = calloc(CNB_APP_PATTERNS_MAX + 2, sizeof(char *));
 	for (size_t i = 0; i <= CNB_APP_PATTERNS_MAX; i++)
 		many[i] = "x";
-	cnb__app_filter g = { many, NULL };
-	is_int(cnb__app_filter_check(&g, &err), CNB_EINVAL, "more than %d patterns are refused", CNB_APP_PATTERNS_MAX);
+	cnb__platform_app_filter g = { many, NULL };
+	is_int(cnb__platform_app_filter_check(&g, &err), CNB_EINVAL, "more than %d patterns are refused", CNB_APP_PATTERNS_MAX);
 	ok(err && strstr(cnb_error_message(err), "include"), "message: %s", cnb_error_message(err));
 	cnb__error_clear(&err);
 	_cleanup_free_ char *tar = cnb__path_join(tmp, "refused.tar");
-	cnb__owner owner = { getuid(), getgid(), true };
-	is_int(cnb__job_pack_tree(NULL, tmp, tar, &owner, true, &g, 0, &err), CNB_EINVAL,
+	cnb__platform_owner owner = { getuid(), getgid(), true };
+	is_int(cnb__platform_job_pack_tree(NULL, tmp, tar, &owner, true, &g, 0, &err), CNB_EINVAL,
 	       "packing the app for the VM refuses them too");
 	ok(access(tar, F_OK) != 0, "before it writes anything");
 	cnb__error_clear(&err);
 	many[CNB_APP_PATTERNS_MAX] = NULL;
-	is_int(cnb__app_filter_check(&g, &err), 0, "exactly %d are fine", CNB_APP_PATTERNS_MAX);
+	is_int(cnb__platform_app_filter_check(&g, &err), 0, "exactly %d are fine", CNB_APP_PATTERNS_MAX);
 	free(many);
 }
 
@@ -117,14 +117,14 @@ static void test_app_filter__stops_on_cancel(const char *tmp, bool pack)
 	int pipefd[2];
 	if (pipe(pipefd) != 0)
 		return;
-	cnb_ctx *ctx = cnb__ctx_with_cancel(base_ctx, pipefd[0]);
+	cnb_ctx *ctx = cnb__api_ctx_with_cancel(base_ctx, pipefd[0]);
 	canceler c = { copied, pipefd[1] };
 	pthread_t th;
 	pthread_create(&th, NULL, cancel_when_started, &c);
-	cnb__owner owner = { getuid(), getgid(), pack };
+	cnb__platform_owner owner = { getuid(), getgid(), pack };
 	cnb_error *err = NULL;
-	int r = pack ? cnb__job_pack_tree(ctx, src, dst, &owner, true, NULL, 0, &err)
-		     : cnb__job_copy_app(ctx, src, dst, &owner, NULL, &err);
+	int r = pack ? cnb__platform_job_pack_tree(ctx, src, dst, &owner, true, NULL, 0, &err)
+		     : cnb__platform_job_copy_app(ctx, src, dst, &owner, NULL, &err);
 	is_int(r, CNB_ECANCELED, "the %s stops: %s", pack ? "pack" : "copy", cnb_error_message(err));
 	pthread_join(th, NULL);
 	struct stat st = { 0 };

@@ -78,9 +78,9 @@ int main(void)
 	if (root && chown(tar, 1000, 1000) < 0)
 		printf("# chown failed\n");
 
-	cnb__cache_stats stats = { 0 };
+	cnb__platform_cache_stats stats = { 0 };
 	cnb_error *err = NULL;
-	is_int(cnb__build_cache_commit(ctx, cache, out, &stats, &err), 0, "commit (%s)", err ? cnb_error_message(err) : "ok");
+	is_int(cnb__platform_build_cache_commit(ctx, cache, out, &stats, &err), 0, "commit (%s)", err ? cnb_error_message(err) : "ok");
 	cnb_error_free(err);
 	err = NULL;
 	_cleanup_free_ char *saved = the_tar(committed);
@@ -92,7 +92,7 @@ int main(void)
 	else
 		ok(1, "# SKIP ownership needs root to give the build's tar another owner");
 	write_layer_tar(tar, "tampered after the commit");
-	ok(cnb__build_cache_stage_in(ctx, cache, job_cache, &stats, &err) == 0,
+	ok(cnb__platform_build_cache_stage_in(ctx, cache, job_cache, &stats, &err) == 0,
 	   "a later write to the build's tar does not reach the cache (%s)", err ? cnb_error_message(err) : "ok");
 	cnb_error_free(err);
 	err = NULL;
@@ -104,7 +104,7 @@ int main(void)
 	}
 	cnb__rm_rf(job_cache, NULL);
 	cnb__mkdir_p(job_cache, 0755, NULL);
-	ok(cnb__build_cache_stage_in(ctx, cache, job_cache, &stats, &err) == 0, "the committed cache is still intact (%s)",
+	ok(cnb__platform_build_cache_stage_in(ctx, cache, job_cache, &stats, &err) == 0, "the committed cache is still intact (%s)",
 	   err ? cnb_error_message(err) : "ok");
 	cnb_error_free(err);
 	err = NULL;
@@ -117,7 +117,7 @@ int main(void)
 	cnb__mkdir_p(job_cache, 0755, NULL);
 	/* The reference's way (lifecycle phase/cache.go): a warning, the layer is rebuilt, the commit rewrites it. */
 	cnb__buf_reset(&logged);
-	int r = cnb__build_cache_stage_in(ctx, cache, job_cache, &stats, &err);
+	int r = cnb__platform_build_cache_stage_in(ctx, cache, job_cache, &stats, &err);
 	_cleanup_free_ char *not_staged = the_tar(job_cache);
 	ok(r == 0 && !not_staged, "a cache tar that does not hash to its name is not handed to the build (%s)",
 	   err ? cnb_error_message(err) : "ok");
@@ -127,7 +127,7 @@ int main(void)
 	err = NULL;
 	write_layer_tar(tar, "v1"); /* the build makes the same layer again */
 	cnb__buf_reset(&logged);
-	r = cnb__build_cache_commit(ctx, cache, out, &stats, &err);
+	r = cnb__platform_build_cache_commit(ctx, cache, out, &stats, &err);
 	ok(r == 0 && logged.data && strstr(logged.data, "Skipping reuse for layer bp:l: expected layer contents to have SHA"),
 	   "the commit does not keep the corrupt copy (%s): %s", err ? cnb_error_message(err) : "ok",
 	   logged.data ? logged.data : "(none)");
@@ -137,18 +137,18 @@ int main(void)
 	cnb__rm_rf(job_cache, NULL);
 	cnb__mkdir_p(job_cache, 0755, NULL);
 	cnb__buf_reset(&logged);
-	r = cnb__build_cache_stage_in(ctx, cache, job_cache, &stats, &err);
+	r = cnb__platform_build_cache_stage_in(ctx, cache, job_cache, &stats, &err);
 	_cleanup_free_ char *rewritten = the_tar(job_cache);
 	ok(r == 0 && rewritten && !logged.data, "the next build gets the rewritten layer, no warning (%s)",
 	   logged.data ? logged.data : "none");
 	cnb__buf_reset(&logged);
-	r = cnb__build_cache_commit(ctx, cache, out, &stats, &err);
+	r = cnb__platform_build_cache_commit(ctx, cache, out, &stats, &err);
 	ok(r == 0 && logged.data && strstr(logged.data, "Reusing cache layer 'bp:l'"), "an unchanged layer: Reusing cache layer");
 	cnb__error_clear(&err);
 
 	cnb__rm_rf(cache, NULL);
 	cnb__write_file_atomic(tar, "not a tar at all\n", 17, 0644, NULL);
-	r = cnb__build_cache_commit(ctx, cache, out, &stats, &err);
+	r = cnb__platform_build_cache_commit(ctx, cache, out, &stats, &err);
 	ok(r < 0 && strstr(cnb_error_message(err), "not a valid layer tar"), "a cache layer that is no tar is refused (%s)",
 	   err ? cnb_error_message(err) : "accepted");
 	ok(access(committed, F_OK) != 0, "and nothing was committed");

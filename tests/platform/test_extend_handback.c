@@ -1,5 +1,5 @@
 /*
- * What the lifecycle job hands back for the extend steps (cnb__build_extend_handed_back): the
+ * What the lifecycle job hands back for the extend steps (cnb__platform_build_extend_handed_back): the
  * generated dir under out/ and the group's extension ids in group.toml order; out/ is the guest's,
  * so a symlink in place of the generated dir is refused, never followed.
  */
@@ -40,12 +40,12 @@ int main(void)
 	char *generated = NULL, **ids = NULL;
 	cnb_error *err = NULL;
 
-	int r = cnb__build_extend_handed_back(out, &generated, &ids, &err);
+	int r = cnb__platform_build_extend_handed_back(out, &generated, &ids, &err);
 	ok(r == 0 && !generated && !ids, "no generated dir: nothing to extend (%s)", err ? cnb_error_message(err) : "ok");
 
 	mkdir(gen, 0755);
 	write_text(out, "group.toml", group);
-	r = cnb__build_extend_handed_back(out, &generated, &ids, &err);
+	r = cnb__platform_build_extend_handed_back(out, &generated, &ids, &err);
 	ok(r == 0 && generated && !strcmp(generated, gen), "the generated dir under out/ is found");
 	ok(ids && ids[0] && ids[1] && !ids[2] && !strcmp(ids[0], "z/last-sorted") && !strcmp(ids[1], "a/first-sorted"),
 	   "the extension ids come in group.toml order, not sorted");
@@ -54,7 +54,7 @@ int main(void)
 	generated = NULL, ids = NULL;
 
 	write_text(out, "group.toml", "[[group-extensions]]\n  version = \"1\"\n");
-	r = cnb__build_extend_handed_back(out, &generated, &ids, &err);
+	r = cnb__platform_build_extend_handed_back(out, &generated, &ids, &err);
 	ok(r < 0 && err && strstr(cnb_error_message(err), "group.toml") && !generated && !ids,
 	   "a bad group.toml fails, naming it: %s", err ? cnb_error_message(err) : "no error");
 	cnb_error_free(err), err = NULL;
@@ -63,7 +63,7 @@ int main(void)
 	if (symlink("/etc", gen) < 0)
 		printf("# symlink failed\n");
 	write_text(out, "group.toml", group);
-	r = cnb__build_extend_handed_back(out, &generated, &ids, &err);
+	r = cnb__platform_build_extend_handed_back(out, &generated, &ids, &err);
 	ok(r < 0 && err && strstr(cnb_error_message(err), "symlink") && !generated,
 	   "a symlink in place of the generated dir is refused: %s", err ? cnb_error_message(err) : "no error");
 	cnb_error_free(err), err = NULL;

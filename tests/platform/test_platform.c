@@ -41,39 +41,39 @@ static void test_platform_app_filter__gitignore_patterns(void)
 		{ "\\*literal", "*literal", false, true },
 	};
 	for (size_t i = 0; i < CNB_ARRAY_SIZE(cases); i++)
-		is_int(cnb__app_pattern_matches(cases[i].pattern, cases[i].path, cases[i].is_dir), cases[i].want,
+		is_int(cnb__platform_app_pattern_matches(cases[i].pattern, cases[i].path, cases[i].is_dir), cases[i].want,
 		       "pattern '%s' vs '%s'%s", cases[i].pattern, cases[i].path, cases[i].is_dir ? " (dir)" : "");
 }
 
 static void test_platform_app_filter__include_exclude_negation(void)
 {
 	char *exclude[] = { "secret/", "*.log", "!keep.log", NULL };
-	cnb__app_filter ex = { NULL, exclude };
-	ok(!cnb__app_filter_keep(&ex, "secret", true), "excluded directory");
-	ok(!cnb__app_filter_keep(&ex, "secret/key", false), "a file below an excluded directory goes with it");
-	ok(!cnb__app_filter_keep(&ex, "logs/a.log", false), "excluded by name at depth");
-	ok(cnb__app_filter_keep(&ex, "logs/keep.log", false), "a later ! pattern re-includes");
-	ok(cnb__app_filter_keep(&ex, "app.sh", false), "everything else stays");
+	cnb__platform_app_filter ex = { NULL, exclude };
+	ok(!cnb__platform_app_filter_keep(&ex, "secret", true), "excluded directory");
+	ok(!cnb__platform_app_filter_keep(&ex, "secret/key", false), "a file below an excluded directory goes with it");
+	ok(!cnb__platform_app_filter_keep(&ex, "logs/a.log", false), "excluded by name at depth");
+	ok(cnb__platform_app_filter_keep(&ex, "logs/keep.log", false), "a later ! pattern re-includes");
+	ok(cnb__platform_app_filter_keep(&ex, "app.sh", false), "everything else stays");
 	char *include[] = { "src/", "app.sh", NULL };
-	cnb__app_filter in = { include, NULL };
-	ok(cnb__app_filter_keep(&in, "src/main.c", false), "included through its directory");
-	ok(cnb__app_filter_keep(&in, "app.sh", false), "included by name");
-	ok(!cnb__app_filter_keep(&in, "README", false), "not included");
-	ok(cnb__app_filter_keep(&in, "other", true), "directories are walked for include lists");
-	cnb__app_filter none = { NULL, NULL };
-	ok(cnb__app_filter_keep(&none, "anything", false), "no lists: everything");
+	cnb__platform_app_filter in = { include, NULL };
+	ok(cnb__platform_app_filter_keep(&in, "src/main.c", false), "included through its directory");
+	ok(cnb__platform_app_filter_keep(&in, "app.sh", false), "included by name");
+	ok(!cnb__platform_app_filter_keep(&in, "README", false), "not included");
+	ok(cnb__platform_app_filter_keep(&in, "other", true), "directories are walked for include lists");
+	cnb__platform_app_filter none = { NULL, NULL };
+	ok(cnb__platform_app_filter_keep(&none, "anything", false), "no lists: everything");
 }
 
-/* cnb__build_order_resolve() for refs that need no fetching (the e2e tests fetch). */
+/* cnb__platform_build_order_resolve() for refs that need no fetching (the e2e tests fetch). */
 static int order_of(const json_t *config, const char *const *main, const char *const *pre, const char *const *post,
 		    char **text, cnb_error **err)
 {
-	cnb__bp_set extra;
-	cnb__build_order_in in = { main, pre, post, config, "builder", NULL };
-	int r = cnb__bp_set_init(&extra, err);
+	cnb__builder_bp_set extra;
+	cnb__platform_build_order_in in = { main, pre, post, config, "builder", NULL };
+	int r = cnb__builder_bp_set_init(&extra, err);
 	if (r == 0)
-		r = cnb__build_order_resolve(NULL, &in, &extra, text, err);
-	cnb__bp_set_clear(&extra);
+		r = cnb__platform_build_order_resolve(NULL, &in, &extra, text, err);
+	cnb__builder_bp_set_clear(&extra);
 	return r;
 }
 
@@ -144,42 +144,42 @@ static void test_platform_volumes__forms_and_refusals(void)
 	snprintf(binding, sizeof(binding), "%s/b", dir);
 	mkdir(binding, 0755);
 	cnb_error *err = NULL;
-	cnb__volume *v = NULL;
+	cnb__platform_volume *v = NULL;
 	size_t n = 0;
 	snprintf(spec, sizeof(spec), "%s:/data//x/", dir);
 	const char *one[] = { spec, NULL };
-	is_int(cnb__volumes_parse(one, NULL, NULL, &v, &n, &err), 0, "HOST:TARGET: %s", cnb_error_message(err));
+	is_int(cnb__platform_volumes_parse(one, NULL, NULL, &v, &n, &err), 0, "HOST:TARGET: %s", cnb_error_message(err));
 	ok(n == 1 && v[0].read_only && !strcmp(v[0].target, "/data/x") && !v[0].binding, "read-only by default, target normalised");
-	cnb__volumes_free(v, n);
+	cnb__platform_volumes_free(v, n);
 	snprintf(spec, sizeof(spec), "%s:/data:rw", dir);
-	is_int(cnb__volumes_parse(one, NULL, NULL, &v, &n, &err), 0, ":rw");
+	is_int(cnb__platform_volumes_parse(one, NULL, NULL, &v, &n, &err), 0, ":rw");
 	ok(n == 1 && !v[0].read_only, "rw taken");
-	cnb__volumes_free(v, n);
+	cnb__platform_volumes_free(v, n);
 	static const char *const bad_targets[] = { "/layers", "/workspace/x", "/cnb/buildpacks", "/", "/platform",
 						   "relative", "/a/../layers" };
 	for (size_t i = 0; i < sizeof(bad_targets) / sizeof(*bad_targets); i++) {
 		snprintf(spec, sizeof(spec), "%s:%s", dir, bad_targets[i]);
-		is_int(cnb__volumes_parse(one, NULL, NULL, &v, &n, &err), CNB_EINVAL, "target %s refused", bad_targets[i]);
+		is_int(cnb__platform_volumes_parse(one, NULL, NULL, &v, &n, &err), CNB_EINVAL, "target %s refused", bad_targets[i]);
 		cnb__error_clear(&err);
 	}
 	snprintf(spec, sizeof(spec), "%s:/platform/bindings/ca", binding);
-	is_int(cnb__volumes_parse(one, NULL, NULL, &v, &n, &err), CNB_EINVAL, "a binding without type refused");
+	is_int(cnb__platform_volumes_parse(one, NULL, NULL, &v, &n, &err), CNB_EINVAL, "a binding without type refused");
 	ok(err && strstr(cnb_error_message(err), "type"), "message: %s", cnb_error_message(err));
 	cnb__error_clear(&err);
 	snprintf(spec, sizeof(spec), "%s:/bindings/ca", binding);
 	const char *env[] = { "SERVICE_BINDING_ROOT=/bindings", NULL };
-	is_int(cnb__volumes_parse(one, env, NULL, &v, &n, &err), CNB_EINVAL, "SERVICE_BINDING_ROOT honoured");
+	is_int(cnb__platform_volumes_parse(one, env, NULL, &v, &n, &err), CNB_EINVAL, "SERVICE_BINDING_ROOT honoured");
 	cnb__error_clear(&err);
 	char type[96];
 	snprintf(type, sizeof(type), "%s/type", binding);
 	FILE *f = fopen(type, "w");
 	if (f)
 		fclose(f);
-	is_int(cnb__volumes_parse(one, env, NULL, &v, &n, &err), 0, "a binding with type: %s", cnb_error_message(err));
+	is_int(cnb__platform_volumes_parse(one, env, NULL, &v, &n, &err), 0, "a binding with type: %s", cnb_error_message(err));
 	ok(n == 1 && v[0].binding, "recognised as a binding");
-	cnb__volumes_free(v, n);
+	cnb__platform_volumes_free(v, n);
 	snprintf(spec, sizeof(spec), "%s/missing:/data", dir);
-	is_int(cnb__volumes_parse(one, NULL, NULL, &v, &n, &err), CNB_EINVAL, "a missing host directory refused");
+	is_int(cnb__platform_volumes_parse(one, NULL, NULL, &v, &n, &err), CNB_EINVAL, "a missing host directory refused");
 	cnb__error_clear(&err);
 	unlink(type);
 	rmdir(binding);
@@ -204,8 +204,8 @@ static void test_platform_analyzed__run_image_target(void)
 	json_object_set_new(config, "config", json_pack("{s:{s:s, s:s, s:s}}", "Labels", "io.buildpacks.base.distro.name",
 							"testos", "io.buildpacks.base.distro.version", "9.1",
 							"io.buildpacks.base.id", "example/base"));
-	cnb__owner owner = { getuid(), getgid(), false };
-	is_int(cnb__write_analyzed(path, NULL, run, "example/run", &owner, &err), 0, "analyzed.toml written: %s",
+	cnb__platform_owner owner = { getuid(), getgid(), false };
+	is_int(cnb__platform_write_analyzed(path, NULL, run, "example/run", &owner, &err), 0, "analyzed.toml written: %s",
 	       cnb_error_message(err));
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
@@ -213,20 +213,20 @@ static void test_platform_analyzed__run_image_target(void)
 	ok(text && strstr(text, "[run-image.target]\nid = \"example/base\"\nos = \"linux\"\narch = \"arm\"\n"
 				"arch-variant = \"v7\"\n\n[run-image.target.distro]\nname = \"testos\"\nversion = \"9.1\"\n"),
 	   "[run-image.target] as the reference writes it:\n%s", text ? text : "");
-	cnb__target t;
-	is_int(cnb__target_data_load(&t, path, &err), 0, "the lifecycle reads it back");
-	cnb__env env = CNB_ENV_INIT;
-	cnb__target_data_env(&env, &t);
+	cnb__lifecycle_target t;
+	is_int(cnb__lifecycle_target_data_load(&t, path, &err), 0, "the lifecycle reads it back");
+	cnb__lifecycle_env env = CNB_ENV_INIT;
+	cnb__lifecycle_target_data_env(&env, &t);
 	const char *want[] = { "CNB_TARGET_OS=linux", "CNB_TARGET_ARCH=arm", "CNB_TARGET_ARCH_VARIANT=v7",
 			       "CNB_TARGET_DISTRO_NAME=testos", "CNB_TARGET_DISTRO_VERSION=9.1" };
 	for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++) {
 		bool found = false;
-		for (char *const *e = cnb__env_envp(&env); e && *e && !found; e++)
+		for (char *const *e = cnb__lifecycle_env_envp(&env); e && *e && !found; e++)
 			found = !strcmp(*e, want[i]);
 		ok(found, "buildpacks get %s", want[i]);
 	}
-	cnb__env_free(&env);
-	cnb__target_free(&t);
+	cnb__lifecycle_env_free(&env);
+	cnb__lifecycle_target_free(&t);
 	cnb__oci_image_free(run);
 	cnb__error_clear(&err);
 	cnb__rm_rf(dir, NULL);

@@ -52,7 +52,7 @@ static int apply(const char *dest, const cnb__rootfs_layer *layers, size_t n, bo
 }
 
 /* What the guest would see for `rel` under tree `dest`: mapped xattrs or real lstat. */
-static int guest_stat(const char *dest, const char *rel, bool mapped, cnb__mapped_attr *out)
+static int guest_stat(const char *dest, const char *rel, bool mapped, cnb__rootfs_mapped_attr *out)
 {
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/%s/%s", work, dest, rel);
@@ -60,13 +60,13 @@ static int guest_stat(const char *dest, const char *rel, bool mapped, cnb__mappe
 	if (lstat(path, &st) < 0)
 		return -1;
 	if (!mapped) {
-		*out = (cnb__mapped_attr){ st.st_uid, st.st_gid, st.st_mode, st.st_rdev };
+		*out = (cnb__rootfs_mapped_attr){ st.st_uid, st.st_gid, st.st_mode, st.st_rdev };
 		return 0;
 	}
 	int fd = open(path, O_RDONLY | O_NOFOLLOW);
 	if (fd < 0)
 		return -1;
-	int r = cnb__mapped_xattr_read(fd, out);
+	int r = cnb__rootfs_mapped_xattr_read(fd, out);
 	close(fd);
 	return r;
 }
@@ -127,7 +127,7 @@ static void check_tree(const char *dest, bool mapped, const char *compression)
 		printf("# %s\n", cnb_error_message(err));
 	cnb_error_free(err);
 
-	cnb__mapped_attr a;
+	cnb__rootfs_mapped_attr a;
 	ok(guest_stat(dest, "etc/shadow", mapped, &a) == 0 && a.mode == (S_IFREG | 0640) && a.uid == 0 && a.gid == 42,
 	   "%s: root-owned 0640 file keeps owner, group and mode", dest);
 	is_str(content(dest, "etc/shadow"), "secret2\n", "%s: a later layer replaces a file", dest);

@@ -62,7 +62,7 @@ static void __attribute__((noreturn, format(printf, 1, 2))) fatal(const char *fm
 	va_end(ap);
 	dprintf(STDERR_FILENO, "cnb-init: %s\n", msg);
 	if (event_fd >= 0)
-		cnb__jobrun_report(event_fd, CNB_GUEST_EVENT_ERROR, "%s", msg);
+		cnb__executor_jobrun_report(event_fd, CNB_GUEST_EVENT_ERROR, "%s", msg);
 	power_off();
 }
 
@@ -153,7 +153,7 @@ static int open_port(const char *name, int flags)
 
 /* Blocks until the host's "go" line arrives on the control port. A VM restored from a snapshot
  * resumes right here, so everything that must differ between VMs happens after it. */
-static void wait_for_go(int control_fd, cnb__guest_go *go)
+static void wait_for_go(int control_fd, cnb__executor_guest_go *go)
 {
 	char line[CNB_GUEST_EVENT_MAX_LINE];
 	size_t len = 0;
@@ -167,7 +167,7 @@ static void wait_for_go(int control_fd, cnb__guest_go *go)
 		}
 		len += (size_t)n;
 		char *nl = memchr(line, '\n', len);
-		if (nl && cnb__guest_go_parse(line, (size_t)(nl - line), go) == 0)
+		if (nl && cnb__executor_guest_go_parse(line, (size_t)(nl - line), go) == 0)
 			return;
 		if (nl || len == sizeof(line) - 1)
 			fatal("malformed start message from the host");
@@ -175,7 +175,7 @@ static void wait_for_go(int control_fd, cnb__guest_go *go)
 }
 
 /* Clones of one snapshot share their RNG state and a clock from the save: take the host's. */
-static void apply_go(const cnb__guest_go *go)
+static void apply_go(const cnb__executor_guest_go *go)
 {
 	struct timespec ts = { .tv_sec = go->time_ns / 1000000000, .tv_nsec = go->time_ns % 1000000000 };
 	if (clock_settime(CLOCK_REALTIME, &ts) < 0)
@@ -194,7 +194,7 @@ static void apply_go(const cnb__guest_go *go)
 static void setup_network(bool nic, const char *root)
 {
 	cnb_error *err = NULL;
-	if (cnb__net_loopback_up(&err) < 0 || (nic && cnb__net_slirp_up(&err) < 0))
+	if (cnb__executor_net_loopback_up(&err) < 0 || (nic && cnb__executor_net_slirp_up(&err) < 0))
 		fatal("network: %s", cnb_error_message(err));
 	if (!nic)
 		return;
@@ -210,7 +210,7 @@ static void setup_network(bool nic, const char *root)
 }
 
 /* Mounts the shares of their own (writable job mounts, host directories); returns where, per mount. */
-static const char **mount_writable_shares(const cnb__job *job)
+static const char **mount_writable_shares(const cnb__executor_job *job)
 {
 	const char **dirs = calloc(job->n_mounts + 1, sizeof(char *));
 	static char paths[CNB_JOB_MAX_MOUNTS][32];
@@ -242,37 +242,37 @@ int main(void)
 	int output_fd = open_port("cnb.output", O_WRONLY);
 	int error_fd = open_port("cnb.errors", O_WRONLY);
 	int control_fd = open_port("cnb.control", O_RDONLY);
-	cnb__guest_event booted = { .type = CNB_GUEST_EVENT_BOOTED };
-	cnb__guest_event_write(event_fd, &booted);
-	cnb__guest_go go;
+	cnb__executor_guest_event booted = { .type = CNB_GUEST_EVENT_BOOTED };
+	cnb__executor_guest_event_write(event_fd, &booted);
+	cnb__executor_guest_go go;
 	wait_for_go(control_fd, &go);
 	apply_go(&go);
 	t0 = cnb__monotonic_ms(); /* "ready" counts from here: the boot before it may be a snapshot's */
 	mkdir("/mnt", 0755);
 	mount_or_die("cnb-rootfs", ROOTFS_MNT, "9p", MS_RDONLY | MS_NODEV, NINEP_OPTS);
 	mount_or_die("cnb-job", JOB_MNT, "9p", MS_RDONLY | MS_NODEV | MS_NOSUID, NINEP_OPTS);
-	cnb__guest_event ready = { .type = CNB_GUEST_EVENT_READY, .ms = cnb__monotonic_ms() - t0 };
-	cnb__guest_event_write(event_fd, &ready);
+	cnb__executor_guest_event ready = { .type = CNB_GUEST_EVENT_READY, .ms = cnb__monotonic_ms() - t0 };
+	cnb__executor_guest_event_write(event_fd, &ready);
 
 	cnb_error *err = NULL;
 	_cleanup_free_ char *data = NULL;
 	size_t len = 0;
-	cnb__job *job = NULL;
+	cnb__executor_job *job = NULL;
 	if (cnb__read_file(JOB_MNT "/" CNB_JOB_FILE, CNB_JOB_MAX_BYTES, &data, &len, &err) < 0 ||
-	    cnb__job_from_json(data, len, &job, &err) < 0)
+	    cnb__executor_job_from_json(data, len, &job, &err) < 0)
 		fatal("read the job: %s", cnb_error_message(err));
 	mkdir("/run/cnb", 0755);
 	_cleanup_free_ const char **rw_dirs = mount_writable_shares(job);
-	cnb__jobrun_env env = { .lower = ROOTFS_MNT, .job_dir = JOB_MNT, .tools_dir = "/cnb/libcnb",
+	cnb__executor_jobrun_env env = { .lower = ROOTFS_MNT, .job_dir = JOB_MNT, .tools_dir = "/cnb/libcnb",
 				.scratch = "/run/cnb", .mount_dirs = rw_dirs, .output_fd = output_fd,
 				.error_fd = error_fd,
 				.event_fd = event_fd };
 	_cleanup_free_ char *root = NULL;
-	if (cnb__jobrun_setup(job, &env, &root, &err) < 0)
+	if (cnb__executor_jobrun_setup(job, &env, &root, &err) < 0)
 		fatal("set up the job: %s", cnb_error_message(err));
 	setup_network(job->network, root);
-	cnb__jobrun_steps(job, root, &env);
-	cnb__guest_event done = { .type = CNB_GUEST_EVENT_DONE };
-	cnb__guest_event_write(event_fd, &done);
+	cnb__executor_jobrun_steps(job, root, &env);
+	cnb__executor_guest_event done = { .type = CNB_GUEST_EVENT_DONE };
+	cnb__executor_guest_event_write(event_fd, &done);
 	power_off();
 }

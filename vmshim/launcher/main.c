@@ -56,27 +56,27 @@ static char *absolute_dir(const char *dir)
 }
 
 /* Everything after the process is chosen; returns only on failure (exit 82). */
-static int launch(const cnb__launch_metadata *md, const cnb__launch_proc *proc, const char *layers_dir,
+static int launch(const cnb__lifecycle_launch_metadata *md, const cnb__lifecycle_launch_proc *proc, const char *layers_dir,
 		  const char *app_dir, const char *caller, cnb_error **err)
 {
-	_cleanup_env_ cnb__env env = CNB_ENV_INIT;
-	_cleanup_launch_layers_ cnb__launch_layers layers = { NULL, 0 };
+	_cleanup_env_ cnb__lifecycle_env env = CNB_ENV_INIT;
+	_cleanup_launch_layers_ cnb__lifecycle_launch_layers layers = { NULL, 0 };
 	int rc;
 	if (chdir(app_dir) < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "change to app directory %s", app_dir);
-	if (cnb__launch_env_init(&env, environ) < 0)
+	if (cnb__lifecycle_launch_env_init(&env, environ) < 0)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	if ((rc = cnb__launch_layers_find(&layers, md, layers_dir, err)))
+	if ((rc = cnb__lifecycle_launch_layers_find(&layers, md, layers_dir, err)))
 		return rc;
-	if ((rc = cnb__launch_env_apply_layers(&env, &layers, proc->type, err))) {
+	if ((rc = cnb__lifecycle_launch_env_apply_layers(&env, &layers, proc->type, err))) {
 		cnb__error_prefix(err, "modify env");
 		return rc;
 	}
-	if ((rc = cnb__launch_execd_run_layers(&env, &layers, proc->type, err))) {
+	if ((rc = cnb__lifecycle_launch_execd_run_layers(&env, &layers, proc->type, err))) {
 		cnb__error_prefix(err, "exec.d");
 		return rc;
 	}
-	return cnb__launch_exec(proc, &env, &layers, app_dir, caller, err);
+	return cnb__lifecycle_launch_exec(proc, &env, &layers, app_dir, caller, err);
 }
 
 int main(int argc, char **argv)
@@ -86,7 +86,7 @@ int main(int argc, char **argv)
 
 	/* platform.md "Platform API Compatibility": the launcher has no default Platform API (lifecycle cmd/apis.go). */
 	const char *platform_text = getenv("CNB_PLATFORM_API");
-	cnb__api platform;
+	cnb__lifecycle_api platform;
 	if (!platform_text || !*platform_text) {
 		cnb__error_set(&err, CNB_EUNSUPPORTED,
 			       "CNB_PLATFORM_API is not set; the image Env must set it (the exporter does), "
@@ -94,7 +94,7 @@ int main(int argc, char **argv)
 			       CNB_PLATFORM_API_RANGE);
 		return fail(EXIT_PLATFORM_API, "verify platform API", err);
 	}
-	if (cnb__api_check_platform(platform_text, &platform, &err))
+	if (cnb__lifecycle_api_check_platform(platform_text, &platform, &err))
 		return fail(EXIT_PLATFORM_API, "verify platform API", err);
 
 	_cleanup_free_ char *layers_dir = absolute_dir(env_or("CNB_LAYERS_DIR", "/layers"));
@@ -113,15 +113,15 @@ int main(int argc, char **argv)
 			"ENTRYPOINT '/cnb/process/%s' to invoke the '%s' process type\n",
 			platform_text, legacy_type, legacy_type);
 
-	_cleanup_launch_metadata_ cnb__launch_metadata *md = NULL;
-	int rc = cnb__launch_metadata_load(&md, layers_dir, &err);
+	_cleanup_launch_metadata_ cnb__lifecycle_launch_metadata *md = NULL;
+	int rc = cnb__lifecycle_launch_metadata_load(&md, layers_dir, &err);
 	if (rc == CNB_EUNSUPPORTED)
 		return fail(EXIT_BUILDPACK_API, "verify buildpack API", err);
 	if (rc)
 		return fail(EXIT_FAILED, "read metadata", err);
 
-	_cleanup_launch_proc_ cnb__launch_proc proc = { 0 };
-	if (cnb__launch_process_select(&proc, md, platform, exec_env, caller, argc > 1 ? argv + 1 : NULL,
+	_cleanup_launch_proc_ cnb__lifecycle_launch_proc proc = { 0 };
+	if (cnb__lifecycle_launch_process_select(&proc, md, platform, exec_env, caller, argc > 1 ? argv + 1 : NULL,
 				       argc > 1 ? (size_t)argc - 1 : 0, &err)) {
 		cnb__error_prefix(&err, "determine start command");
 		return fail(EXIT_LAUNCH, "launch", err);

@@ -130,7 +130,7 @@ static const char *env_or(const char *name, const char *fallback)
 	return v && *v ? v : fallback;
 }
 
-static int resolve_opts(cnb__export_opts *o, const raw_flags *f, cnb_error **err)
+static int resolve_opts(cnb__lifecycle_export_opts *o, const raw_flags *f, cnb_error **err)
 {
 	int r;
 	if ((r = absolute_dir(&o->layers_dir, f->layers ? f->layers : env_or("CNB_LAYERS_DIR", "/layers"), "layers",
@@ -158,7 +158,7 @@ static int resolve_opts(cnb__export_opts *o, const raw_flags *f, cnb_error **err
 	return 0;
 }
 
-static void opts_free(cnb__export_opts *o)
+static void opts_free(cnb__lifecycle_export_opts *o)
 {
 	free(o->layers_dir);
 	free(o->app_dir);
@@ -170,18 +170,18 @@ static void opts_free(cnb__export_opts *o)
 }
 
 /* The lifecycle has no default Platform API (platform.md "Platform API Compatibility"). */
-static int check_platform_api(cnb__export_opts *o, cnb_error **err)
+static int check_platform_api(cnb__lifecycle_export_opts *o, cnb_error **err)
 {
 	const char *api_text = getenv("CNB_PLATFORM_API");
-	cnb__api api;
+	cnb__lifecycle_api api;
 	if (!api_text || !*api_text)
 		return cnb__error_set(err, CNB_EUNSUPPORTED, "CNB_PLATFORM_API is not set; supported: %s",
 				      CNB_PLATFORM_API_RANGE);
-	int r = cnb__api_check_platform(api_text, &api, err);
+	int r = cnb__lifecycle_api_check_platform(api_text, &api, err);
 	if (r < 0)
 		return r;
 	o->platform_api = api_text;
-	o->platform_at_least_0_15 = cnb__api_at_least(api, 0, 15);
+	o->platform_at_least_0_15 = cnb__lifecycle_api_at_least(api, 0, 15);
 	return 0;
 }
 
@@ -189,7 +189,7 @@ int lc_export_main(int argc, char **argv)
 {
 	cnb_error *err = NULL;
 	raw_flags flags = { 0 };
-	cnb__export_opts opts = { 0 };
+	cnb__lifecycle_export_opts opts = { 0 };
 	int exit_code = CNB_LC_EXIT_INVALID_ARGS;
 	int r = parse_flags(&flags, argc, argv, &err);
 	if (r >= 0)
@@ -200,7 +200,7 @@ int lc_export_main(int argc, char **argv)
 	}
 	if (r >= 0) {
 		exit_code = CNB_LC_EXIT_EXPORT;
-		r = cnb__export_run(&opts, &err);
+		r = cnb__lifecycle_export_run(&opts, &err);
 	}
 	opts_free(&opts);
 	if (r >= 0)

@@ -200,13 +200,13 @@ int lc_options_parse(lc_options *o, const char *phase, unsigned allowed, int arg
 		return CNB_LC_EXIT_FAILED;
 
 	cnb_error *err = NULL;
-	if (cnb__api_check_platform(getenv("CNB_PLATFORM_API"), &o->in.platform_api, &err)) {
+	if (cnb__lifecycle_api_check_platform(getenv("CNB_PLATFORM_API"), &o->in.platform_api, &err)) {
 		fprintf(stderr, "cnb-lifecycle %s: %s\n", phase, cnb_error_message(err));
 		cnb_error_free(err);
 		return CNB_LC_EXIT_PLATFORM_API;
 	}
 	const char *exec_env = getenv("CNB_EXEC_ENV");
-	o->in = (cnb__phase_inputs){
+	o->in = (cnb__lifecycle_phase_inputs){
 		.app_dir = o->paths[bit_index(LC_FLAG_APP)],
 		.layers_dir = o->paths[bit_index(LC_FLAG_LAYERS)],
 		.platform_dir = o->paths[bit_index(LC_FLAG_PLATFORM)],

@@ -34,7 +34,7 @@ enum {
 typedef struct lc_options {
 	char *paths[17]; /* indexed by flag bit; absolute, owned */
 	cnb_log_level log_level; /* the highest level printed, as the library's own log callback */
-	cnb__phase_inputs in;
+	cnb__lifecycle_phase_inputs in;
 } lc_options;
 
 /*

@@ -22,7 +22,7 @@ typedef struct phase {
 	const char *alias; /* argv[0] basename of the reference lifecycle */
 	unsigned flags;
 	bool refuse_root; /* detector and builder run buildpack code: never as root (platform.md "Usage") */
-	int (*run)(const cnb__phase_inputs *in, int *exit_code, cnb_error **err);
+	int (*run)(const cnb__lifecycle_phase_inputs *in, int *exit_code, cnb_error **err);
 } phase;
 
 #define COMMON_FLAGS (LC_FLAG_APP | LC_FLAG_LAYERS | LC_FLAG_PLATFORM | LC_FLAG_BUILDPACKS | LC_FLAG_GROUP | \
@@ -30,14 +30,14 @@ typedef struct phase {
 
 static const phase phases[] = {
 	{ "detect", "detector", COMMON_FLAGS | LC_FLAG_ORDER | LC_FLAG_SYSTEM | LC_FLAG_RUN | LC_FLAG_EXTENSIONS |
-					LC_FLAG_GENERATED, true, cnb__detect_phase },
+					LC_FLAG_GENERATED, true, cnb__lifecycle_detect_phase },
 	/* Our own step (the reference's detector runs it in-process): image extensions' bin/generate. */
 	{ "generate", "generator", COMMON_FLAGS | LC_FLAG_RUN | LC_FLAG_EXTENSIONS | LC_FLAG_GENERATED, true,
-	  cnb__generate_phase },
+	  cnb__lifecycle_generate_phase },
 	{ "restore", "restorer", LC_FLAG_LAYERS | LC_FLAG_GROUP | LC_FLAG_ANALYZED | LC_FLAG_CACHE_DIR | LC_FLAG_LOG_LEVEL | LC_FLAG_NO_COLOR |
 			       LC_FLAG_SKIP_LAYERS,
-	  true, cnb__restore_phase },
-	{ "build", "builder", COMMON_FLAGS, true, cnb__build_phase },
+	  true, cnb__lifecycle_restore_phase },
+	{ "build", "builder", COMMON_FLAGS, true, cnb__lifecycle_build_phase },
 };
 
 static int usage(void)

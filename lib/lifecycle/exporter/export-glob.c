@@ -164,7 +164,7 @@ static int match_chunk(span chunk, span s, span *rest)
 	return 1;
 }
 
-int cnb__export_glob_match(const char *pattern_text, const char *name_text)
+int cnb__lifecycle_export_glob_match(const char *pattern_text, const char *name_text)
 {
 	span pattern = { pattern_text, strlen(pattern_text) }, name = { name_text, strlen(name_text) };
 	while (pattern.len) {
@@ -207,7 +207,7 @@ int cnb__export_glob_match(const char *pattern_text, const char *name_text)
 	return name.len == 0;
 }
 
-char *cnb__export_path_clean(const char *path)
+char *cnb__lifecycle_export_path_clean(const char *path)
 {
 	size_t cap = 1;
 	for (const char *p = path; *p; p++)

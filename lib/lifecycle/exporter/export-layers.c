@@ -21,9 +21,9 @@
 
 static const cnb__tar_norm root_norm = { 0, 0, CNB_TAR_EPOCH };
 
-int cnb__export_tar_begin(cnb__export *ex, cnb__export_tar *t, bool cache, cnb_error **err)
+int cnb__lifecycle_export_tar_begin(cnb__lifecycle_export *ex, cnb__lifecycle_export_tar *t, bool cache, cnb_error **err)
 {
-	*t = (cnb__export_tar){ .fd = -1 };
+	*t = (cnb__lifecycle_export_tar){ .fd = -1 };
 	unsigned *counter = cache ? &ex->n_cache_files : &ex->n_layer_files;
 	if (asprintf(&t->file, "%s/%03u.tar", cache ? "cache" : "layers", (*counter)++) < 0) {
 		t->file = NULL;
@@ -38,7 +38,7 @@ int cnb__export_tar_begin(cnb__export *ex, cnb__export_tar *t, bool cache, cnb_e
 	return cnb__tar_open(&t->tar, t->fd, err);
 }
 
-void cnb__export_tar_abort(cnb__export_tar *t)
+void cnb__lifecycle_export_tar_abort(cnb__lifecycle_export_tar *t)
 {
 	cnb__tar_free(t->tar);
 	t->tar = NULL;
@@ -49,7 +49,7 @@ void cnb__export_tar_abort(cnb__export_tar *t)
 	t->file = NULL;
 }
 
-int cnb__export_tar_end(cnb__export_tar *t, cnb_error **err)
+int cnb__lifecycle_export_tar_end(cnb__lifecycle_export_tar *t, cnb_error **err)
 {
 	int r = cnb__tar_finish(TAKE_PTR(t->tar), err);
 	if (r >= 0 && fsync(t->fd) < 0)
@@ -59,7 +59,7 @@ int cnb__export_tar_end(cnb__export_tar *t, cnb_error **err)
 	return r;
 }
 
-int cnb__export_tar_add_ancestors(cnb__export_tar *t, const char *path, cnb_error **err)
+int cnb__lifecycle_export_tar_add_ancestors(cnb__lifecycle_export_tar *t, const char *path, cnb_error **err)
 {
 	_cleanup_free_ char *p = strdup(path);
 	if (!p)
@@ -81,26 +81,26 @@ int cnb__export_tar_add_ancestors(cnb__export_tar *t, const char *path, cnb_erro
 	return 0;
 }
 
-int cnb__export_tar_add_dir_layer(cnb__export_tar *t, int dirfd, const char *name, const char *path,
+int cnb__lifecycle_export_tar_add_dir_layer(cnb__lifecycle_export_tar *t, int dirfd, const char *name, const char *path,
 				  uint32_t uid, uint32_t gid, cnb_error **err)
 {
 	cnb__tar_norm n = { uid, gid, CNB_TAR_EPOCH };
-	int r = cnb__export_tar_add_ancestors(t, path, err);
+	int r = cnb__lifecycle_export_tar_add_ancestors(t, path, err);
 	return r < 0 ? r : cnb__tar_add_tree(t->tar, dirfd, name, path, &n, err);
 }
 
-json_t *cnb__export_file_ref(const char *file)
+json_t *cnb__lifecycle_export_file_ref(const char *file)
 {
 	return json_sprintf("file:%s", file);
 }
 
-json_t *cnb__export_sha_ref(const char *file)
+json_t *cnb__lifecycle_export_sha_ref(const char *file)
 {
-	json_t *sha = cnb__export_file_ref(file);
+	json_t *sha = cnb__lifecycle_export_file_ref(file);
 	return sha ? json_pack("{so}", "sha", sha) : NULL;
 }
 
-int cnb__export_record_layer(cnb__export *ex, const char *file, const char *reuse, const char *created_by,
+int cnb__lifecycle_export_record_layer(cnb__lifecycle_export *ex, const char *file, const char *reuse, const char *created_by,
 			     const char *id, cnb_error **err)
 {
 	json_t *entry = json_pack("{ssssss}", file ? "file" : "reuse", file ? file : reuse, "created_by", created_by,
@@ -111,22 +111,22 @@ int cnb__export_record_layer(cnb__export *ex, const char *file, const char *reus
 }
 
 /* Records a finished lifecycle layer and sets lifecycle_metadata[key] = {"sha": "file:..."}. */
-static int finish_lifecycle_layer(cnb__export *ex, cnb__export_tar *t, const char *key, const char *created_by,
+static int finish_lifecycle_layer(cnb__lifecycle_export *ex, cnb__lifecycle_export_tar *t, const char *key, const char *created_by,
 				  const char *id, cnb_error **err)
 {
-	int r = cnb__export_tar_end(t, err);
+	int r = cnb__lifecycle_export_tar_end(t, err);
 	if (r >= 0)
-		r = cnb__export_record_layer(ex, t->file, NULL, created_by, id, err);
-	if (r >= 0 && json_object_set_new(ex->lifecycle, key, cnb__export_sha_ref(t->file)) < 0)
+		r = cnb__lifecycle_export_record_layer(ex, t->file, NULL, created_by, id, err);
+	if (r >= 0 && json_object_set_new(ex->lifecycle, key, cnb__lifecycle_export_sha_ref(t->file)) < 0)
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	cnb__export_tar_abort(t);
+	cnb__lifecycle_export_tar_abort(t);
 	return r;
 }
 
 /* A lifecycle layer's tar, begun with its root-owned directories /cnb and `dir` (under /cnb). */
-static int begin_cnb_layer(cnb__export *ex, cnb__export_tar *t, const char *dir, cnb_error **err)
+static int begin_cnb_layer(cnb__lifecycle_export *ex, cnb__lifecycle_export_tar *t, const char *dir, cnb_error **err)
 {
-	int r = cnb__export_tar_begin(ex, t, false, err);
+	int r = cnb__lifecycle_export_tar_begin(ex, t, false, err);
 	if (r >= 0)
 		r = cnb__tar_add_dir(t->tar, "/cnb", 0755, &root_norm, err);
 	if (r >= 0)
@@ -134,7 +134,7 @@ static int begin_cnb_layer(cnb__export *ex, cnb__export_tar *t, const char *dir,
 	return r;
 }
 
-int cnb__export_launcher_layer(cnb__export *ex, cnb_error **err)
+int cnb__lifecycle_export_launcher_layer(cnb__lifecycle_export *ex, cnb_error **err)
 {
 	const char *src = ex->opts->launcher_path;
 	_cleanup_close_ int fd = open(src, O_RDONLY | O_CLOEXEC);
@@ -143,29 +143,29 @@ int cnb__export_launcher_layer(cnb__export *ex, cnb_error **err)
 		return cnb__error_errno(err, CNB_EIO, errno, "open launcher %s (-launcher)", src);
 	if (!S_ISREG(st.st_mode))
 		return cnb__error_set(err, CNB_EINVAL, "launcher %s (-launcher) is not a regular file", src);
-	cnb__export_tar t;
+	cnb__lifecycle_export_tar t;
 	int r = begin_cnb_layer(ex, &t, "/cnb/lifecycle", err);
 	if (r >= 0)
 		r = cnb__tar_add_fd(t.tar, LAUNCHER_PATH, 0755, fd, (uint64_t)st.st_size, &root_norm, err);
 	if (r < 0) {
-		cnb__export_tar_abort(&t);
+		cnb__lifecycle_export_tar_abort(&t);
 		return cnb__error_prefix(err, "launcher layer");
 	}
 	return finish_lifecycle_layer(ex, &t, "launcher", "Buildpacks Application Launcher",
 				      "buildpacksio/lifecycle:launcher", err);
 }
 
-int cnb__export_config_layer(cnb__export *ex, cnb_error **err)
+int cnb__lifecycle_export_config_layer(cnb__lifecycle_export *ex, cnb_error **err)
 {
 	_cleanup_free_ char *path = cnb__path_join(ex->opts->layers_dir, "config");
 	if (!path)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	cnb__export_tar t;
-	int r = cnb__export_tar_begin(ex, &t, false, err);
+	cnb__lifecycle_export_tar t;
+	int r = cnb__lifecycle_export_tar_begin(ex, &t, false, err);
 	if (r >= 0)
-		r = cnb__export_tar_add_dir_layer(&t, AT_FDCWD, path, path, ex->opts->uid, ex->opts->gid, err);
+		r = cnb__lifecycle_export_tar_add_dir_layer(&t, AT_FDCWD, path, path, ex->opts->uid, ex->opts->gid, err);
 	if (r < 0) {
-		cnb__export_tar_abort(&t);
+		cnb__lifecycle_export_tar_abort(&t);
 		return cnb__error_prefix(err, "config layer");
 	}
 	return finish_lifecycle_layer(ex, &t, "config", "Buildpacks Launcher Config", "buildpacksio/lifecycle:config",
@@ -177,7 +177,7 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-int cnb__export_process_types_layer(cnb__export *ex, cnb_error **err)
+int cnb__lifecycle_export_process_types_layer(cnb__lifecycle_export *ex, cnb_error **err)
 {
 	const cnb_toml *processes = cnb__toml_get(ex->config, "processes");
 	size_t n = cnb__toml_len(processes);
@@ -194,7 +194,7 @@ int cnb__export_process_types_layer(cnb__export *ex, cnb_error **err)
 	for (size_t i = 0; i < n; i++)
 		types[i] = cnb__toml_get_string(cnb__toml_at(processes, i), "type"); /* checked beforehand */
 	qsort(types, n, sizeof(char *), cmp_str);
-	cnb__export_tar t;
+	cnb__lifecycle_export_tar t;
 	int r = begin_cnb_layer(ex, &t, "/cnb/process", err);
 	for (size_t i = 0; r >= 0 && i < n; i++) {
 		if (i && !strcmp(types[i], types[i - 1]))
@@ -205,7 +205,7 @@ int cnb__export_process_types_layer(cnb__export *ex, cnb_error **err)
 			 : cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	}
 	if (r < 0) {
-		cnb__export_tar_abort(&t);
+		cnb__lifecycle_export_tar_abort(&t);
 		return cnb__error_prefix(err, "process-types layer");
 	}
 	return finish_lifecycle_layer(ex, &t, "process-types", "Buildpacks Process Types",

@@ -23,7 +23,7 @@
 
 static const char *config_name = "config/metadata.toml";
 
-static const cnb_toml *find_process(const cnb__export *ex, const char *type)
+static const cnb_toml *find_process(const cnb__lifecycle_export *ex, const char *type)
 {
 	const cnb_toml *processes = cnb__toml_get(ex->config, "processes");
 	for (size_t i = 0; i < cnb__toml_len(processes); i++) {
@@ -40,7 +40,7 @@ static bool valid_process_type(const char *type)
 	return *type && strcmp(type, ".") && strcmp(type, "..") && !strpbrk(type, "/><:|&\\");
 }
 
-int cnb__export_check_processes(cnb__export *ex, cnb_error **err)
+int cnb__lifecycle_export_check_processes(cnb__lifecycle_export *ex, cnb_error **err)
 {
 	const cnb_toml *processes = cnb__toml_get(ex->config, "processes");
 	if (processes && cnb__toml_type(processes) != CNB_TOML_ARRAY)
@@ -108,12 +108,12 @@ oom:
 }
 
 /* {"id","version","homepage"?} of each [[group-extensions]] element, or NULL when there are none. */
-static json_t *extensions_json(const cnb__export *ex)
+static json_t *extensions_json(const cnb__lifecycle_export *ex)
 {
-	cnb__group_elem *exts = NULL;
+	cnb__lifecycle_group_elem *exts = NULL;
 	size_t n = 0;
 	cnb_error *ignored = NULL;
-	if (cnb__group_extensions_read(ex->opts->group_path, &exts, &n, &ignored) < 0) {
+	if (cnb__lifecycle_group_extensions_read(ex->opts->group_path, &exts, &n, &ignored) < 0) {
 		cnb_error_free(ignored);
 		return NULL;
 	}
@@ -124,19 +124,19 @@ static json_t *extensions_json(const cnb__export *ex)
 			json_object_set_new(el, "homepage", json_string(exts[i].homepage));
 		if (el)
 			json_array_append_new(out, el);
-		cnb__group_elem_free(&exts[i]);
+		cnb__lifecycle_group_elem_free(&exts[i]);
 	}
 	free(exts);
 	return out;
 }
 
-static json_t *build_metadata(const cnb__export *ex)
+static json_t *build_metadata(const cnb__lifecycle_export *ex)
 {
 	const cnb_toml *processes = cnb__toml_get(ex->config, "processes");
 	/* lifecycle platform/files/metadata.go BuildMetadata: no processes is a nil slice, null */
 	json_t *bps = json_array(), *procs = cnb__toml_len(processes) ? json_array() : json_null();
 	for (size_t i = 0; bps && i < ex->n_bps; i++) {
-		const cnb__export_bp *bp = &ex->bps[i];
+		const cnb__lifecycle_export_bp *bp = &ex->bps[i];
 		json_t *el = json_pack("{s s, s s}", "id", bp->id, "version", bp->version);
 		if (el && bp->homepage && *bp->homepage)
 			json_object_set_new(el, "homepage", json_string(bp->homepage));
@@ -166,7 +166,7 @@ oom:
 	return NULL;
 }
 
-static int project_metadata(const cnb__export *ex, json_t **out, cnb_error **err)
+static int project_metadata(const cnb__lifecycle_export *ex, json_t **out, cnb_error **err)
 {
 	const char *path = ex->opts->project_metadata_path;
 	*out = json_object();
@@ -175,7 +175,7 @@ static int project_metadata(const cnb__export *ex, json_t **out, cnb_error **err
 	if (access(path, F_OK) < 0 && errno == ENOENT)
 		return 0; /* no project metadata: "{}" */
 	cnb_toml *doc = NULL;
-	int r = cnb__layers_toml_load_at(&doc, AT_FDCWD, path, path, CNB_LAYERS_MAX_INPUT_TOML, err);
+	int r = cnb__lifecycle_layers_toml_load_at(&doc, AT_FDCWD, path, path, CNB_LAYERS_MAX_INPUT_TOML, err);
 	if (r < 0)
 		return cnb__error_prefix(err, "project metadata (-project-metadata)");
 	const cnb_toml *source = cnb__toml_get(doc, "source");
@@ -196,7 +196,7 @@ static int set_json_label(json_t *labels, const char *key, json_t *value, cnb_er
 	return 0;
 }
 
-static int labels_json(const cnb__export *ex, json_t **out, cnb_error **err)
+static int labels_json(const cnb__lifecycle_export *ex, json_t **out, cnb_error **err)
 {
 	json_t *labels = *out = json_object();
 	if (!labels)
@@ -225,7 +225,7 @@ static int labels_json(const cnb__export *ex, json_t **out, cnb_error **err)
 	return r;
 }
 
-static json_t *entrypoint_json(const cnb__export *ex)
+static json_t *entrypoint_json(const cnb__lifecycle_export *ex)
 {
 	const char *type = ex->opts->process_type;
 	if (!type || !*type) {
@@ -243,7 +243,7 @@ static json_t *entrypoint_json(const cnb__export *ex)
 }
 
 /* lifecycle_metadata with its keys in the label's usual order. */
-static json_t *lifecycle_json(const cnb__export *ex)
+static json_t *lifecycle_json(const cnb__lifecycle_export *ex)
 {
 	static const char *const order[] = { "app", "sbom", "config", "launcher", "process-types", "buildpacks" };
 	json_t *out = json_object();
@@ -261,7 +261,7 @@ static json_t *lifecycle_json(const cnb__export *ex)
  * {"image", "extend"} of analyzed.toml [run-image], or NULL when it names none: the run image the app
  * image goes on, which image extensions may have switched (generate) or marked to extend.
  */
-static json_t *run_image_json(const cnb__export *ex)
+static json_t *run_image_json(const cnb__lifecycle_export *ex)
 {
 	cnb_toml *doc = NULL;
 	cnb_error *ignored = NULL;
@@ -278,9 +278,9 @@ static json_t *run_image_json(const cnb__export *ex)
 	return out;
 }
 
-int cnb__export_write_json(cnb__export *ex, cnb_error **err)
+int cnb__lifecycle_export_write_json(cnb__lifecycle_export *ex, cnb_error **err)
 {
-	const cnb__export_opts *o = ex->opts;
+	const cnb__lifecycle_export_opts *o = ex->opts;
 	json_t *labels = NULL;
 	int r = labels_json(ex, &labels, err);
 	if (r < 0) {

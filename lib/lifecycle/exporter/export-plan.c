@@ -18,9 +18,9 @@
 #include <unistd.h>
 
 /* The previous image's sha of <bp>:<layer> (analyzed.toml [metadata]), or NULL. */
-static const char *previous_sha(const cnb__export *ex, const char *bp_id, const char *layer)
+static const char *previous_sha(const cnb__lifecycle_export *ex, const char *bp_id, const char *layer)
 {
-	const cnb_toml *bp = cnb__layers_metadata_buildpack(ex->previous, bp_id);
+	const cnb_toml *bp = cnb__lifecycle_layers_metadata_buildpack(ex->previous, bp_id);
 	return cnb__toml_get_string(cnb__toml_get(cnb__toml_get(bp, "layers"), layer), "sha");
 }
 
@@ -28,12 +28,12 @@ static const char *previous_sha(const cnb__export *ex, const char *bp_id, const 
  * The layer's entry in lifecycle_metadata: {"sha", "data", "build", "launch", "cache"}; "data" is null
  * without a [metadata] table, as the reference's `any` field marshals (lifecycle buildpack/layermetadata.go).
  */
-static json_t *layer_data(const cnb__export_layer_md *md)
+static json_t *layer_data(const cnb__lifecycle_export_layer_md *md)
 {
 	return md->metadata ? cnb__toml_to_json(md->metadata) : json_null();
 }
 
-static json_t *layer_json(const cnb__export_layer_md *md, json_t *sha)
+static json_t *layer_json(const cnb__lifecycle_export_layer_md *md, json_t *sha)
 {
 	json_t *data = layer_data(md);
 	if (!sha || !data) {
@@ -46,7 +46,7 @@ static json_t *layer_json(const cnb__export_layer_md *md, json_t *sha)
 }
 
 /* Opens <layers>/<bp> without following a symlink; -1 with errno ENOENT when absent. */
-static int open_bp_dir(const cnb__export *ex, const cnb__export_bp *bp)
+static int open_bp_dir(const cnb__lifecycle_export *ex, const cnb__lifecycle_export_bp *bp)
 {
 	_cleanup_free_ char *path = cnb__path_join(ex->opts->layers_dir, bp->escaped_id);
 	if (!path) {
@@ -57,7 +57,7 @@ static int open_bp_dir(const cnb__export *ex, const cnb__export_bp *bp)
 }
 
 /* Whether <layers>/<bp>/<name>/ exists; a symlink or a file there is refused. */
-static int layer_dir_exists(int bpfd, const cnb__export_bp *bp, const char *name, bool *exists, cnb_error **err)
+static int layer_dir_exists(int bpfd, const cnb__lifecycle_export_bp *bp, const char *name, bool *exists, cnb_error **err)
 {
 	struct stat st;
 	*exists = false;
@@ -75,22 +75,22 @@ static int layer_dir_exists(int bpfd, const cnb__export_bp *bp, const char *name
 }
 
 /* Tars the directory dirfd/name, recorded as `path`, into a new out/<kind>/NNN.tar; *file gets its name. */
-static int tar_dir(cnb__export *ex, int dirfd, const char *name, const char *path, bool cache, char **file,
+static int tar_dir(cnb__lifecycle_export *ex, int dirfd, const char *name, const char *path, bool cache, char **file,
 		   cnb_error **err)
 {
-	cnb__export_tar t;
-	int r = cnb__export_tar_begin(ex, &t, cache, err);
+	cnb__lifecycle_export_tar t;
+	int r = cnb__lifecycle_export_tar_begin(ex, &t, cache, err);
 	if (r >= 0)
-		r = cnb__export_tar_add_dir_layer(&t, dirfd, name, path, ex->opts->uid, ex->opts->gid, err);
+		r = cnb__lifecycle_export_tar_add_dir_layer(&t, dirfd, name, path, ex->opts->uid, ex->opts->gid, err);
 	if (r >= 0)
-		r = cnb__export_tar_end(&t, err);
+		r = cnb__lifecycle_export_tar_end(&t, err);
 	if (r >= 0)
 		*file = TAKE_PTR(t.file);
-	cnb__export_tar_abort(&t);
+	cnb__lifecycle_export_tar_abort(&t);
 	return r;
 }
 
-static int tar_layer_dir(cnb__export *ex, int bpfd, const cnb__export_bp *bp, const char *name, bool cache,
+static int tar_layer_dir(cnb__lifecycle_export *ex, int bpfd, const cnb__lifecycle_export_bp *bp, const char *name, bool cache,
 			 char **file, cnb_error **err)
 {
 	_cleanup_free_ char *path = NULL;
@@ -100,7 +100,7 @@ static int tar_layer_dir(cnb__export *ex, int bpfd, const cnb__export_bp *bp, co
 	return r < 0 ? cnb__error_prefix(err, "layer '%s' of buildpack %s", name, bp->id) : r;
 }
 
-static int export_launch_layer(cnb__export *ex, int bpfd, const cnb__export_bp *bp, const cnb__export_layer_md *md,
+static int export_launch_layer(cnb__lifecycle_export *ex, int bpfd, const cnb__lifecycle_export_bp *bp, const cnb__lifecycle_export_layer_md *md,
 			       json_t *layers_md, cnb_error **err)
 {
 	bool exists;
@@ -128,25 +128,25 @@ static int export_launch_layer(cnb__export *ex, int bpfd, const cnb__export_bp *
 					      "cannot reuse '%s', previous image has no metadata for layer '%s': "
 					      "buildpack %s must create <layers>/%s/%s or set [types] launch = false",
 					      id, id, bp->id, bp->escaped_id, md->name);
-		if (!cnb__layers_diff_id_valid(reuse))
+		if (!cnb__lifecycle_layers_diff_id_valid(reuse))
 			return cnb__error_set(err, CNB_EPARSE, "%s: previous image metadata has an invalid sha '%s' "
 					      "for layer '%s'", ex->opts->analyzed_path, reuse, id);
 	}
-	if ((r = cnb__export_record_layer(ex, file, reuse, created_by, id, err)) < 0)
+	if ((r = cnb__lifecycle_export_record_layer(ex, file, reuse, created_by, id, err)) < 0)
 		return r;
-	json_t *entry = layer_json(md, file ? cnb__export_file_ref(file) : json_string(reuse));
+	json_t *entry = layer_json(md, file ? cnb__lifecycle_export_file_ref(file) : json_string(reuse));
 	if (!entry || json_object_set_new(layers_md, md->name, entry) < 0)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	return 0;
 }
 
-int cnb__export_buildpack_layers(cnb__export *ex, cnb_error **err)
+int cnb__lifecycle_export_buildpack_layers(cnb__lifecycle_export *ex, cnb_error **err)
 {
 	json_t *bps_md = json_array();
 	if (!bps_md || json_object_set_new(ex->lifecycle, "buildpacks", bps_md) < 0)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	for (size_t i = 0; i < ex->n_bps; i++) {
-		const cnb__export_bp *bp = &ex->bps[i];
+		const cnb__lifecycle_export_bp *bp = &ex->bps[i];
 		_cleanup_close_ int bpfd = open_bp_dir(ex, bp);
 		if (bpfd < 0 && errno != ENOENT)
 			return cnb__error_errno(err, CNB_EIO, errno, "open <layers>/%s of buildpack %s", bp->escaped_id,
@@ -174,7 +174,7 @@ int cnb__export_buildpack_layers(cnb__export *ex, cnb_error **err)
 }
 
 /* Tars <layers>/sbom/<kind> (an image or a cache tar); *file NULL when there is none. */
-static int tar_sbom_dir(cnb__export *ex, const char *kind, bool cache, char **path, char **file, cnb_error **err)
+static int tar_sbom_dir(cnb__lifecycle_export *ex, const char *kind, bool cache, char **path, char **file, cnb_error **err)
 {
 	*file = NULL;
 	if (asprintf(path, "%s/sbom/%s", ex->opts->layers_dir, kind) < 0) {
@@ -188,22 +188,22 @@ static int tar_sbom_dir(cnb__export *ex, const char *kind, bool cache, char **pa
 	return r < 0 ? cnb__error_prefix(err, "SBOM layer %s", *path) : r;
 }
 
-int cnb__export_sbom_layer(cnb__export *ex, cnb_error **err)
+int cnb__lifecycle_export_sbom_layer(cnb__lifecycle_export *ex, cnb_error **err)
 {
 	_cleanup_free_ char *path = NULL, *file = NULL;
 	int r = tar_sbom_dir(ex, "launch", false, &path, &file, err);
 	if (r < 0 || !file)
 		return r;
 	if (r >= 0)
-		r = cnb__export_record_layer(ex, file, NULL, "Software Bill-of-Materials",
+		r = cnb__lifecycle_export_record_layer(ex, file, NULL, "Software Bill-of-Materials",
 					     "buildpacksio/lifecycle:launch.sbom", err);
-	if (r >= 0 && json_object_set_new(ex->lifecycle, "sbom", cnb__export_sha_ref(file)) < 0)
+	if (r >= 0 && json_object_set_new(ex->lifecycle, "sbom", cnb__lifecycle_export_sha_ref(file)) < 0)
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	return r < 0 ? cnb__error_prefix(err, "SBOM layer %s", path) : r;
 }
 
 /* <layers>/sbom/cache as the cache's SBOM layer (lifecycle phase/cache.go addSBOMCacheLayer). */
-static int export_cache_sbom(cnb__export *ex, cnb_error **err)
+static int export_cache_sbom(cnb__lifecycle_export *ex, cnb_error **err)
 {
 	_cleanup_free_ char *path = NULL, *file = NULL;
 	int r = tar_sbom_dir(ex, "cache", true, &path, &file, err);
@@ -216,7 +216,7 @@ static int export_cache_sbom(cnb__export *ex, cnb_error **err)
 }
 
 /* The image layer already written for <bp>:<layer>, if any ("layers/NNN.tar"). */
-static const char *image_file_of(const cnb__export *ex, const char *bp_id, const char *layer)
+static const char *image_file_of(const cnb__lifecycle_export *ex, const char *bp_id, const char *layer)
 {
 	size_t i;
 	json_t *entry;
@@ -230,13 +230,13 @@ static const char *image_file_of(const cnb__export *ex, const char *bp_id, const
 	return NULL;
 }
 
-int cnb__export_cache_layers(cnb__export *ex, cnb_error **err)
+int cnb__lifecycle_export_cache_layers(cnb__lifecycle_export *ex, cnb_error **err)
 {
 	for (size_t i = 0; i < ex->n_bps; i++) {
-		const cnb__export_bp *bp = &ex->bps[i];
+		const cnb__lifecycle_export_bp *bp = &ex->bps[i];
 		_cleanup_close_ int bpfd = open_bp_dir(ex, bp);
 		for (size_t j = 0; j < bp->n_layers; j++) {
-			const cnb__export_layer_md *md = &bp->layers[j];
+			const cnb__lifecycle_export_layer_md *md = &bp->layers[j];
 			bool exists;
 			if (!md->cache)
 				continue;

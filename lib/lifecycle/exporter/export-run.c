@@ -32,30 +32,30 @@ static int prepare_out(const char *out, cnb_error **err)
 	return r;
 }
 
-static int run_export(cnb__export *ex, cnb_error **err)
+static int run_export(cnb__lifecycle_export *ex, cnb_error **err)
 {
-	int r = cnb__export_inputs_load(ex, err);
+	int r = cnb__lifecycle_export_inputs_load(ex, err);
 	if (r >= 0)
-		r = cnb__export_check_processes(ex, err);
+		r = cnb__lifecycle_export_check_processes(ex, err);
 	if (r >= 0)
 		r = prepare_out(ex->opts->out_dir, err);
 	/* image order, platform.md "exporter" (the run.Dockerfiles' layer is the host's: extend-run) */
-	static int (*const image_layers[])(cnb__export *, cnb_error **) = {
-		cnb__export_buildpack_layers, cnb__export_sbom_layer, cnb__export_app_layers,
-		cnb__export_launcher_layer, cnb__export_config_layer, cnb__export_process_types_layer,
+	static int (*const image_layers[])(cnb__lifecycle_export *, cnb_error **) = {
+		cnb__lifecycle_export_buildpack_layers, cnb__lifecycle_export_sbom_layer, cnb__lifecycle_export_app_layers,
+		cnb__lifecycle_export_launcher_layer, cnb__lifecycle_export_config_layer, cnb__lifecycle_export_process_types_layer,
 	};
 	for (size_t i = 0; r >= 0 && i < sizeof(image_layers) / sizeof(image_layers[0]); i++)
 		r = image_layers[i](ex, err);
 	if (r >= 0 && ex->opts->cache)
-		r = cnb__export_cache_layers(ex, err);
+		r = cnb__lifecycle_export_cache_layers(ex, err);
 	if (r >= 0)
-		r = cnb__export_write_json(ex, err);
+		r = cnb__lifecycle_export_write_json(ex, err);
 	return r;
 }
 
-int cnb__export_run(const cnb__export_opts *opts, cnb_error **err)
+int cnb__lifecycle_export_run(const cnb__lifecycle_export_opts *opts, cnb_error **err)
 {
-	cnb__export ex = { .opts = opts };
+	cnb__lifecycle_export ex = { .opts = opts };
 	ex.layers = json_array();
 	ex.lifecycle = json_object();
 	ex.cache = json_array();
@@ -64,6 +64,6 @@ int cnb__export_run(const cnb__export_opts *opts, cnb_error **err)
 	json_decref(ex.layers);
 	json_decref(ex.lifecycle);
 	json_decref(ex.cache);
-	cnb__export_inputs_free(&ex);
+	cnb__lifecycle_export_inputs_free(&ex);
 	return r;
 }

@@ -134,14 +134,14 @@ static void take(app_tree *t, size_t i, int slice)
 
 static int apply_pattern(app_tree *t, const char *pattern, int slice, cnb_error **err)
 {
-	_cleanup_free_ char *clean = cnb__export_path_clean(pattern[0] == '/' ? pattern + 1 : pattern);
+	_cleanup_free_ char *clean = cnb__lifecycle_export_path_clean(pattern[0] == '/' ? pattern + 1 : pattern);
 	if (!clean)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	if (!strcmp(clean, "..") || !strncmp(clean, "../", 3))
 		return cnb__error_set(err, CNB_EINVAL, "slice path '%s' is outside the app directory", pattern);
 	bool all = !strcmp(clean, ".");
 	for (size_t i = 0; i < t->n; i++) {
-		int m = all ? 1 : cnb__export_glob_match(clean, t->v[i].rel);
+		int m = all ? 1 : cnb__lifecycle_export_glob_match(clean, t->v[i].rel);
 		if (m < 0)
 			return cnb__error_set(err, CNB_EINVAL, "slice path '%s' is not a valid glob (Go filepath.Match)",
 					      pattern);
@@ -191,7 +191,7 @@ static int open_parent(int appfd, const char *rel, const char **base)
 	return fd;
 }
 
-static int add_entry(cnb__export_tar *t, int appfd, const app_entry *e, const char *dest, const cnb__tar_norm *n,
+static int add_entry(cnb__lifecycle_export_tar *t, int appfd, const app_entry *e, const char *dest, const cnb__tar_norm *n,
 		     cnb_error **err)
 {
 	if (S_ISDIR(e->mode))
@@ -217,7 +217,7 @@ static int add_entry(cnb__export_tar *t, int appfd, const app_entry *e, const ch
 	return cnb__tar_add_fd(t->tar, dest, st.st_mode, fd, (uint64_t)st.st_size, n, err);
 }
 
-static int write_app_layer(cnb__export *ex, app_tree *tree, int appfd, int layer, bool last, json_t *app_md,
+static int write_app_layer(cnb__lifecycle_export *ex, app_tree *tree, int appfd, int layer, bool last, json_t *app_md,
 			   cnb_error **err)
 {
 	const char *app = ex->opts->app_dir;
@@ -226,10 +226,10 @@ static int write_app_layer(cnb__export *ex, app_tree *tree, int appfd, int layer
 	if (fstat(appfd, &st) < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "stat %s", app);
 	mark_parents(tree, layer);
-	cnb__export_tar t;
-	int r = cnb__export_tar_begin(ex, &t, false, err);
+	cnb__lifecycle_export_tar t;
+	int r = cnb__lifecycle_export_tar_begin(ex, &t, false, err);
 	if (r >= 0)
-		r = cnb__export_tar_add_ancestors(&t, app, err);
+		r = cnb__lifecycle_export_tar_add_ancestors(&t, app, err);
 	if (r >= 0)
 		r = cnb__tar_add_dir(t.tar, app, st.st_mode, &norm, err);
 	for (size_t i = 0; r >= 0 && i < tree->n; i++) {
@@ -240,7 +240,7 @@ static int write_app_layer(cnb__export *ex, app_tree *tree, int appfd, int layer
 		r = dest ? add_entry(&t, appfd, e, dest, &norm, err) : cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	}
 	if (r >= 0)
-		r = cnb__export_tar_end(&t, err);
+		r = cnb__lifecycle_export_tar_end(&t, err);
 	_cleanup_free_ char *created_by = NULL, *id = NULL;
 	if (r >= 0 && last && (!(created_by = strdup("Application Layer")) || !(id = strdup("app"))))
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
@@ -248,10 +248,10 @@ static int write_app_layer(cnb__export *ex, app_tree *tree, int appfd, int layer
 				asprintf(&id, "slice-%d", layer + 1) < 0))
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	if (r >= 0)
-		r = cnb__export_record_layer(ex, t.file, NULL, created_by, id, err);
-	if (r >= 0 && json_array_append_new(app_md, cnb__export_sha_ref(t.file)) < 0)
+		r = cnb__lifecycle_export_record_layer(ex, t.file, NULL, created_by, id, err);
+	if (r >= 0 && json_array_append_new(app_md, cnb__lifecycle_export_sha_ref(t.file)) < 0)
 		r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	cnb__export_tar_abort(&t);
+	cnb__lifecycle_export_tar_abort(&t);
 	return r;
 }
 
@@ -274,7 +274,7 @@ static int assign_slices(app_tree *tree, const cnb_toml *slices, const char *whe
 	return 0;
 }
 
-int cnb__export_app_layers(cnb__export *ex, cnb_error **err)
+int cnb__lifecycle_export_app_layers(cnb__lifecycle_export *ex, cnb_error **err)
 {
 	const char *app = ex->opts->app_dir;
 	const cnb_toml *slices = cnb__toml_get(ex->config, "slices");

@@ -11,7 +11,7 @@
 #include <cnb/error.h>
 
 /* What the exporter works on: absolute paths, resolved from flags, CNB_* variables and defaults. */
-typedef struct cnb__export_opts {
+typedef struct cnb__lifecycle_export_opts {
 	char *layers_dir, *app_dir, *group_path, *analyzed_path, *launcher_path, *out_dir;
 	char *project_metadata_path;
 	const char *process_type; /* NULL when not given */
@@ -20,12 +20,12 @@ typedef struct cnb__export_opts {
 	bool platform_at_least_0_15;
 	uint32_t uid, gid;
 	bool cache;
-} cnb__export_opts;
+} cnb__lifecycle_export_opts;
 
 /*
  * Reads <layers>, writes out/layers/NNN.tar, out/cache/NNN.tar and out/export.json (last).
  * Returns 0, or a negative CNB_E* code with err saying why (the command exits 62 then).
  */
-int cnb__export_run(const cnb__export_opts *opts, cnb_error **err);
+int cnb__lifecycle_export_run(const cnb__lifecycle_export_opts *opts, cnb_error **err);
 
 #endif

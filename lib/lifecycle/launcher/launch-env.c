@@ -44,7 +44,7 @@ static char *strip_launcher_dirs(const char *path)
 	return out;
 }
 
-int cnb__launch_env_init(cnb__env *env, char *const *environ)
+int cnb__lifecycle_launch_env_init(cnb__lifecycle_env *env, char *const *environ)
 {
 	for (; environ && *environ; environ++) {
 		const char *eq = strchr(*environ, '=');
@@ -58,14 +58,14 @@ int cnb__launch_env_init(cnb__env *env, char *const *environ)
 			continue;
 		_cleanup_free_ char *name = strndup(*environ, len);
 		_cleanup_free_ char *value = name_is(*environ, len, "PATH") ? strip_launcher_dirs(eq + 1) : strdup(eq + 1);
-		if (!name || !value || cnb__env_set(env, name, value) < 0)
+		if (!name || !value || cnb__lifecycle_env_set(env, name, value) < 0)
 			return CNB_ENOMEM;
 	}
 	return 0;
 }
 
 /* env/, env.launch/, env.launch/<type>/ of one layer (buildpack.md "Environment Variable Modification Rules"). */
-static int apply_env_files(cnb__env *env, const char *layer_dir, const char *type, cnb_error **err)
+static int apply_env_files(cnb__lifecycle_env *env, const char *layer_dir, const char *type, cnb_error **err)
 {
 	_cleanup_free_ char *common = cnb__path_join(layer_dir, "env");
 	_cleanup_free_ char *launch = cnb__path_join(layer_dir, "env.launch");
@@ -75,7 +75,7 @@ static int apply_env_files(cnb__env *env, const char *layer_dir, const char *typ
 	const char *dirs[] = { common, launch, typed };
 	for (size_t i = 0; i < CNB_ARRAY_SIZE(dirs) && dirs[i]; i++) {
 		/* No suffix = override for every supported Buildpack API; symlinks followed as lifecycle env/env.go does. */
-		int rc = cnb__env_apply_dir(env, dirs[i], CNB_ENV_OVERRIDE, true, err);
+		int rc = cnb__lifecycle_env_apply_dir(env, dirs[i], CNB_ENV_OVERRIDE, true, err);
 		if (rc) {
 			cnb__error_prefix(err, "layer %s", layer_dir);
 			return rc;
@@ -84,13 +84,13 @@ static int apply_env_files(cnb__env *env, const char *layer_dir, const char *typ
 	return 0;
 }
 
-int cnb__launch_env_apply_layers(cnb__env *env, const cnb__launch_layers *layers, const char *type,
+int cnb__lifecycle_launch_env_apply_layers(cnb__lifecycle_env *env, const cnb__lifecycle_launch_layers *layers, const char *type,
 				 cnb_error **err)
 {
 	/* One buildpack at a time: all of its root dirs before any of its env files (lifecycle launch doEnv). */
 	for (size_t first = 0, end; first < layers->n; first = end) {
 		for (end = first; end < layers->n && layers->v[end].bp == layers->v[first].bp; end++) {
-			int rc = cnb__env_add_root_dir(env, layers->v[end].dir, false, err);
+			int rc = cnb__lifecycle_env_add_root_dir(env, layers->v[end].dir, false, err);
 			if (rc)
 				return rc;
 		}

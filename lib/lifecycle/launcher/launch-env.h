@@ -15,14 +15,14 @@
  * CNB_DEPRECATION_MODE), and with /cnb/process and /cnb/lifecycle taken out of PATH.
  * 0 or CNB_ENOMEM.
  */
-int cnb__launch_env_init(cnb__env *env, char *const *environ);
+int cnb__lifecycle_launch_env_init(cnb__lifecycle_env *env, char *const *environ);
 
 /*
  * For each buildpack in order: every layer's bin→PATH and lib→LD_LIBRARY_PATH (prepended), then
  * every layer's env/, env.launch/ and, when `type` is not empty, env.launch/<type>/ (a file
  * without a suffix overrides).
  */
-int cnb__launch_env_apply_layers(cnb__env *env, const cnb__launch_layers *layers, const char *type,
+int cnb__lifecycle_launch_env_apply_layers(cnb__lifecycle_env *env, const cnb__lifecycle_launch_layers *layers, const char *type,
 				 cnb_error **err);
 
 #endif

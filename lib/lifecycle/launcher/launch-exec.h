@@ -17,18 +17,18 @@
  * directory). A hit in a relative directory is made absolute against the current directory, so
  * that it survives the change to the working dir. CNB_ENOTFOUND when there is none.
  */
-int cnb__launch_lookpath(char **out, const char *name, const char *path, cnb_error **err);
+int cnb__lifecycle_launch_lookpath(char **out, const char *name, const char *path, cnb_error **err);
 
 /* The process's working dir: its `working-dir` (relative = against `app_dir`), else `app_dir`. Caller frees. */
-char *cnb__launch_working_dir(const cnb__launch_proc *proc, const char *app_dir);
+char *cnb__lifecycle_launch_working_dir(const cnb__lifecycle_launch_proc *proc, const char *app_dir);
 
 /*
  * Execs the process: direct = PATH lookup in `env`, chdir to the working dir, execve; shell =
- * execve of /bin/bash with the profile.d scripts of `layers` (cnb__launch_shell_argv).
+ * execve of /bin/bash with the profile.d scripts of `layers` (cnb__lifecycle_launch_shell_argv).
  * `caller` is the launcher's argv[0]. The current directory must be `app_dir`. Returns only on
  * failure.
  */
-int cnb__launch_exec(const cnb__launch_proc *proc, cnb__env *env, const cnb__launch_layers *layers,
+int cnb__lifecycle_launch_exec(const cnb__lifecycle_launch_proc *proc, cnb__lifecycle_env *env, const cnb__lifecycle_launch_layers *layers,
 		     const char *app_dir, const char *caller, cnb_error **err);
 
 #endif

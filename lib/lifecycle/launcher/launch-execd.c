@@ -18,7 +18,7 @@
 /* buildpack.md "Exec.d": the program writes its output to file descriptor 3. */
 #define EXECD_OUTPUT_FD 3
 
-int cnb__launch_execd_apply_output(cnb__env *env, const char *data, size_t len, const char *name, cnb_error **err)
+int cnb__lifecycle_launch_execd_apply_output(cnb__lifecycle_env *env, const char *data, size_t len, const char *name, cnb_error **err)
 {
 	cnb_toml *doc = NULL;
 	int rc = cnb__toml_parse(&doc, data, len, name, err);
@@ -35,7 +35,7 @@ int cnb__launch_execd_apply_output(cnb__env *env, const char *data, size_t len, 
 					    "%s: output value of %s must be a string (without NUL): exec.d writes "
 					    "NAME = \"value\" lines to fd 3",
 					    name, key);
-		else if (cnb__env_setn(env, key, value, value_len) < 0)
+		else if (cnb__lifecycle_env_setn(env, key, value, value_len) < 0)
 			rc = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	}
 	cnb__toml_free(doc);
@@ -92,7 +92,7 @@ static int spawn(pid_t *pid, const char *path, int write_fd, char *const *envp)
 	return rc;
 }
 
-int cnb__launch_execd_run(cnb__env *env, const char *path, cnb_error **err)
+int cnb__lifecycle_launch_execd_run(cnb__lifecycle_env *env, const char *path, cnb_error **err)
 {
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC) < 0)
@@ -107,7 +107,7 @@ int cnb__launch_execd_run(cnb__env *env, const char *path, cnb_error **err)
 		write_fd = moved;
 	}
 	pid_t pid;
-	int rc = spawn(&pid, path, write_fd, cnb__env_envp(env));
+	int rc = spawn(&pid, path, write_fd, cnb__lifecycle_env_envp(env));
 	if (rc)
 		return cnb__error_errno(err, CNB_EIO, rc, "run exec.d program %s", path);
 	close(TAKE_FD(write_fd)); /* EOF on read_fd once the program (and its children) close fd 3 */
@@ -121,17 +121,17 @@ int cnb__launch_execd_run(cnb__env *env, const char *path, cnb_error **err)
 		cnb_error_free(read_err);
 		return rc ? rc : read_rc;
 	}
-	return cnb__launch_execd_apply_output(env, out.data ? out.data : "", out.len, path, err);
+	return cnb__lifecycle_launch_execd_apply_output(env, out.data ? out.data : "", out.len, path, err);
 }
 
-int cnb__launch_execd_run_layers(cnb__env *env, const cnb__launch_layers *layers, const char *type,
+int cnb__lifecycle_launch_execd_run_layers(cnb__lifecycle_env *env, const cnb__lifecycle_launch_layers *layers, const char *type,
 				 cnb_error **err)
 {
 	for (size_t i = 0; i < layers->n; i++) {
 		_cleanup_strv_list_ cnb__strv_list programs = CNB_STRV_LIST_INIT;
-		int rc = cnb__launch_layer_files(&programs, layers->v[i].dir, "exec.d", type, err);
+		int rc = cnb__lifecycle_launch_layer_files(&programs, layers->v[i].dir, "exec.d", type, err);
 		for (size_t j = 0; rc == 0 && j < programs.n; j++)
-			rc = cnb__launch_execd_run(env, programs.v[j], err);
+			rc = cnb__lifecycle_launch_execd_run(env, programs.v[j], err);
 		if (rc)
 			return rc;
 	}

@@ -18,17 +18,17 @@
  * values; each overrides the variable. `name` (the program's path) is used in errors. Anything
  * else (a table, a non-string, a name holding `=`) is CNB_EPARSE.
  */
-int cnb__launch_execd_apply_output(cnb__env *env, const char *data, size_t len, const char *name, cnb_error **err);
+int cnb__lifecycle_launch_execd_apply_output(cnb__lifecycle_env *env, const char *data, size_t len, const char *name, cnb_error **err);
 
 /*
  * Runs one exec.d program with argv[0] = `path`, the environment `env`, the launcher's working
  * directory (<app>), stdout and stderr inherited, stdin from /dev/null, and fd 3 the write end of
  * a pipe; then applies its output. A non-zero exit is an error.
  */
-int cnb__launch_execd_run(cnb__env *env, const char *path, cnb_error **err);
+int cnb__lifecycle_launch_execd_run(cnb__lifecycle_env *env, const char *path, cnb_error **err);
 
 /* Runs every layer's exec.d/ entries then exec.d/<type>/ entries (when `type` is not empty), in layer order. */
-int cnb__launch_execd_run_layers(cnb__env *env, const cnb__launch_layers *layers, const char *type,
+int cnb__lifecycle_launch_execd_run_layers(cnb__lifecycle_env *env, const cnb__lifecycle_launch_layers *layers, const char *type,
 				 cnb_error **err);
 
 #endif

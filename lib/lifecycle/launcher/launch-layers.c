@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-void cnb__launch_layers_free(cnb__launch_layers *l)
+void cnb__lifecycle_launch_layers_free(cnb__lifecycle_launch_layers *l)
 {
 	for (size_t i = 0; i < l->n; i++)
 		free(l->v[i].dir);
@@ -49,22 +49,22 @@ static bool ends_with(const char *s, const char *suffix)
 	return ls >= lx && !strcmp(s + ls - lx, suffix);
 }
 
-static int add_layer(cnb__launch_layers *out, char *dir, size_t bp, cnb_error **err)
+static int add_layer(cnb__lifecycle_launch_layers *out, char *dir, size_t bp, cnb_error **err)
 {
-	cnb__launch_layer *v = dir ? realloc(out->v, (out->n + 1) * sizeof(*v)) : NULL;
+	cnb__lifecycle_launch_layer *v = dir ? realloc(out->v, (out->n + 1) * sizeof(*v)) : NULL;
 	if (!v) {
 		free(dir);
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	}
-	v[out->n++] = (cnb__launch_layer){ dir, bp };
+	v[out->n++] = (cnb__lifecycle_launch_layer){ dir, bp };
 	out->v = v;
 	return 0;
 }
 
-static int find_buildpack_layers(cnb__launch_layers *out, const char *layers_dir, const char *id, size_t bp,
+static int find_buildpack_layers(cnb__lifecycle_launch_layers *out, const char *layers_dir, const char *id, size_t bp,
 				 cnb_error **err)
 {
-	_cleanup_free_ char *esc = cnb__bp_escape_id(id);
+	_cleanup_free_ char *esc = cnb__lifecycle_bp_escape_id(id);
 	_cleanup_free_ char *bp_dir = esc ? cnb__path_join(layers_dir, esc) : NULL;
 	if (!bp_dir)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
@@ -79,7 +79,7 @@ static int find_buildpack_layers(cnb__launch_layers *out, const char *layers_dir
 	return rc;
 }
 
-int cnb__launch_layers_find(cnb__launch_layers *out, const cnb__launch_metadata *md, const char *layers_dir,
+int cnb__lifecycle_launch_layers_find(cnb__lifecycle_launch_layers *out, const cnb__lifecycle_launch_metadata *md, const char *layers_dir,
 			    cnb_error **err)
 {
 	for (size_t i = 0; i < md->n_buildpacks; i++) {
@@ -101,7 +101,7 @@ static int add_files(cnb__strv_list *out, const char *dir, cnb_error **err)
 	return rc;
 }
 
-int cnb__launch_layer_files(cnb__strv_list *out, const char *layer_dir, const char *sub, const char *type,
+int cnb__lifecycle_launch_layer_files(cnb__strv_list *out, const char *layer_dir, const char *sub, const char *type,
 			    cnb_error **err)
 {
 	_cleanup_free_ char *dir = cnb__path_join(layer_dir, sub);

@@ -77,7 +77,7 @@ static int get_command(const cnb_toml *table, const char *name, const char *wher
 static int parse_buildpack(void *elem, const cnb_toml *t, const char *name, const char *where,
 			   cnb_error **err)
 {
-	cnb__launch_buildpack *bp = elem;
+	cnb__lifecycle_launch_buildpack *bp = elem;
 	_cleanup_free_ char *api = NULL;
 	int rc;
 	if ((rc = get_string(t, "id", name, where, &bp->id, err)) || (rc = get_string(t, "version", name, where, &bp->version, err)) ||
@@ -87,17 +87,17 @@ static int parse_buildpack(void *elem, const cnb_toml *t, const char *name, cons
 		return cnb__error_set(err, CNB_EPARSE, "%s: %s has no `id`; " REBUILD_HINT, name, where);
 	if (!bp->version && !(bp->version = strdup("")))
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	_cleanup_free_ char *who = cnb__bp_ref(bp->id, bp->version);
+	_cleanup_free_ char *who = cnb__lifecycle_bp_ref(bp->id, bp->version);
 	if (!who)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	/* platform.md "launcher": a buildpack API the launcher does not know means exit 12, as in every phase. */
-	return cnb__api_check_buildpack(api, who, &bp->api, err);
+	return cnb__lifecycle_api_check_buildpack(api, who, &bp->api, err);
 }
 
 static int parse_process(void *elem, const cnb_toml *t, const char *name, const char *where,
 			 cnb_error **err)
 {
-	cnb__launch_process *p = elem;
+	cnb__lifecycle_launch_process *p = elem;
 	int rc;
 	if ((rc = get_string(t, "type", name, where, &p->type, err)) || (rc = get_command(t, name, where, &p->command, err)) ||
 	    (rc = get_strings(t, "args", name, where, &p->args, err)) || (rc = get_bool(t, "direct", name, where, &p->direct, err)) ||
@@ -113,7 +113,7 @@ static int parse_process(void *elem, const cnb_toml *t, const char *name, const 
 
 static int parse_label(void *elem, const cnb_toml *t, const char *name, const char *where, cnb_error **err)
 {
-	cnb__launch_label *l = elem;
+	cnb__lifecycle_launch_label *l = elem;
 	int rc;
 	if ((rc = get_string(t, "key", name, where, &l->key, err)) || (rc = get_string(t, "value", name, where, &l->value, err)))
 		return rc;
@@ -153,9 +153,9 @@ static int parse_tables(const cnb_toml *doc, const char *key, const char *name, 
 	return 0;
 }
 
-int cnb__launch_metadata_parse(cnb__launch_metadata **out, const cnb_toml *doc, const char *name, cnb_error **err)
+int cnb__lifecycle_launch_metadata_parse(cnb__lifecycle_launch_metadata **out, const cnb_toml *doc, const char *name, cnb_error **err)
 {
-	_cleanup_launch_metadata_ cnb__launch_metadata *md = calloc(1, sizeof(*md));
+	_cleanup_launch_metadata_ cnb__lifecycle_launch_metadata *md = calloc(1, sizeof(*md));
 	if (!md)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	int rc;
@@ -171,7 +171,7 @@ int cnb__launch_metadata_parse(cnb__launch_metadata **out, const cnb_toml *doc, 
 	return 0;
 }
 
-int cnb__launch_metadata_load(cnb__launch_metadata **out, const char *layers_dir, cnb_error **err)
+int cnb__lifecycle_launch_metadata_load(cnb__lifecycle_launch_metadata **out, const char *layers_dir, cnb_error **err)
 {
 	_cleanup_free_ char *config = cnb__path_join(layers_dir, "config");
 	_cleanup_free_ char *path = config ? cnb__path_join(config, "metadata.toml") : NULL;
@@ -179,10 +179,10 @@ int cnb__launch_metadata_load(cnb__launch_metadata **out, const char *layers_dir
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	_cleanup_toml_ cnb_toml *doc = NULL;
 	int rc = cnb__toml_parse_file(&doc, path, err);
-	return rc < 0 ? rc : cnb__launch_metadata_parse(out, doc, path, err);
+	return rc < 0 ? rc : cnb__lifecycle_launch_metadata_parse(out, doc, path, err);
 }
 
-static void process_free(cnb__launch_process *p)
+static void process_free(cnb__lifecycle_launch_process *p)
 {
 	free(p->type);
 	cnb__strv_list_free(&p->command);
@@ -192,7 +192,7 @@ static void process_free(cnb__launch_process *p)
 	cnb__strv_list_free(&p->exec_env);
 }
 
-void cnb__launch_metadata_free(cnb__launch_metadata *md)
+void cnb__lifecycle_launch_metadata_free(cnb__lifecycle_launch_metadata *md)
 {
 	if (!md)
 		return;
@@ -213,7 +213,7 @@ void cnb__launch_metadata_free(cnb__launch_metadata *md)
 	free(md);
 }
 
-const cnb__launch_process *cnb__launch_metadata_find_process(const cnb__launch_metadata *md, const char *type)
+const cnb__lifecycle_launch_process *cnb__lifecycle_launch_metadata_find_process(const cnb__lifecycle_launch_metadata *md, const char *type)
 {
 	for (size_t i = 0; i < md->n_processes; i++)
 		if (!strcmp(md->processes[i].type, type))
@@ -221,7 +221,7 @@ const cnb__launch_process *cnb__launch_metadata_find_process(const cnb__launch_m
 	return NULL;
 }
 
-const cnb__launch_buildpack *cnb__launch_metadata_find_buildpack(const cnb__launch_metadata *md, const char *id)
+const cnb__lifecycle_launch_buildpack *cnb__lifecycle_launch_metadata_find_buildpack(const cnb__lifecycle_launch_metadata *md, const char *id)
 {
 	for (size_t i = 0; i < md->n_buildpacks; i++)
 		if (!strcmp(md->buildpacks[i].id, id))

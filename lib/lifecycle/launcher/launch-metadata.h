@@ -13,13 +13,13 @@
 #include "lib/common/strv.h"
 #include "lib/toml/toml.h"
 
-typedef struct cnb__launch_buildpack {
+typedef struct cnb__lifecycle_launch_buildpack {
 	char *id;
 	char *version; /* "" when absent: only used in messages */
-	cnb__api api;
-} cnb__launch_buildpack;
+	cnb__lifecycle_api api;
+} cnb__lifecycle_launch_buildpack;
 
-typedef struct cnb__launch_process {
+typedef struct cnb__lifecycle_launch_process {
 	char *type;
 	cnb__strv_list command; /* a string `command` (Buildpack API < 0.9 builders) gives one entry */
 	cnb__strv_list args;
@@ -28,39 +28,39 @@ typedef struct cnb__launch_process {
 	char *buildpack_id;       /* NULL when absent */
 	char *working_dir;        /* NULL = <app> */
 	cnb__strv_list exec_env; /* empty = every execution environment */
-} cnb__launch_process;
+} cnb__lifecycle_launch_process;
 
-typedef struct cnb__launch_label {
+typedef struct cnb__lifecycle_launch_label {
 	char *key;
 	char *value;
-} cnb__launch_label;
+} cnb__lifecycle_launch_label;
 
-typedef struct cnb__launch_metadata {
+typedef struct cnb__lifecycle_launch_metadata {
 	char *default_process_type; /* buildpack-default-process-type; NULL when absent */
-	cnb__launch_buildpack *buildpacks; /* group order: the order env layering follows */
+	cnb__lifecycle_launch_buildpack *buildpacks; /* group order: the order env layering follows */
 	size_t n_buildpacks;
-	cnb__launch_process *processes;
+	cnb__lifecycle_launch_process *processes;
 	size_t n_processes;
-	cnb__launch_label *labels;
+	cnb__lifecycle_launch_label *labels;
 	size_t n_labels;
-} cnb__launch_metadata;
+} cnb__lifecycle_launch_metadata;
 
 /*
  * Reads a parsed metadata.toml; `name` is used in messages. Unknown keys are ignored; a known key
  * of the wrong type is CNB_EPARSE. Every buildpack `api` is checked: CNB_EUNSUPPORTED (exit 12).
  */
-int cnb__launch_metadata_parse(cnb__launch_metadata **out, const cnb_toml *doc, const char *name, cnb_error **err);
+int cnb__lifecycle_launch_metadata_parse(cnb__lifecycle_launch_metadata **out, const cnb_toml *doc, const char *name, cnb_error **err);
 
 /* Reads <layers_dir>/config/metadata.toml. */
-int cnb__launch_metadata_load(cnb__launch_metadata **out, const char *layers_dir, cnb_error **err);
+int cnb__lifecycle_launch_metadata_load(cnb__lifecycle_launch_metadata **out, const char *layers_dir, cnb_error **err);
 
-void cnb__launch_metadata_free(cnb__launch_metadata *md);
-static inline void cnb__launch_metadata_freep(cnb__launch_metadata **md) { cnb__launch_metadata_free(*md); }
+void cnb__lifecycle_launch_metadata_free(cnb__lifecycle_launch_metadata *md);
+static inline void cnb__launch_metadata_freep(cnb__lifecycle_launch_metadata **md) { cnb__lifecycle_launch_metadata_free(*md); }
 #define _cleanup_launch_metadata_ __attribute__((cleanup(cnb__launch_metadata_freep)))
 
 /* The first process of `type` (NULL when none). */
-const cnb__launch_process *cnb__launch_metadata_find_process(const cnb__launch_metadata *md, const char *type);
+const cnb__lifecycle_launch_process *cnb__lifecycle_launch_metadata_find_process(const cnb__lifecycle_launch_metadata *md, const char *type);
 /* The buildpack with `id` (NULL when none). */
-const cnb__launch_buildpack *cnb__launch_metadata_find_buildpack(const cnb__launch_metadata *md, const char *id);
+const cnb__lifecycle_launch_buildpack *cnb__lifecycle_launch_metadata_find_buildpack(const cnb__lifecycle_launch_metadata *md, const char *id);
 
 #endif

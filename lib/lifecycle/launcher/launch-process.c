@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void cnb__launch_proc_free(cnb__launch_proc *p)
+void cnb__lifecycle_launch_proc_free(cnb__lifecycle_launch_proc *p)
 {
 	free(p->type);
 	cnb__strv_list_free(&p->command);
@@ -18,22 +18,22 @@ void cnb__launch_proc_free(cnb__launch_proc *p)
 	memset(p, 0, sizeof(*p));
 }
 
-const char *cnb__launch_process_type_of(const char *argv0)
+const char *cnb__lifecycle_launch_process_type_of(const char *argv0)
 {
 	const char *slash = strrchr(argv0, '/');
 	return slash ? slash + 1 : argv0;
 }
 
 /* platform.md "launcher" (Platform API 0.15): a process declares the execution environments it runs in. */
-static bool eligible(const cnb__launch_process *p, cnb__api platform, const char *exec_env)
+static bool eligible(const cnb__lifecycle_launch_process *p, cnb__lifecycle_api platform, const char *exec_env)
 {
-	if (!cnb__api_at_least(platform, 0, 15) || p->exec_env.n == 0)
+	if (!cnb__lifecycle_api_at_least(platform, 0, 15) || p->exec_env.n == 0)
 		return true;
 	return cnb__strv_contains(p->exec_env.v, "*") || cnb__strv_contains(p->exec_env.v, exec_env);
 }
 
 /* platform.md "launcher" › "Execution": with no default process the whole command line is the process. */
-static int user_process(cnb__launch_proc *out, char *const *user, size_t n, cnb_error **err)
+static int user_process(cnb__lifecycle_launch_proc *out, char *const *user, size_t n, cnb_error **err)
 {
 	if (n == 0)
 		return cnb__error_set(err, CNB_EINVAL,
@@ -50,10 +50,10 @@ static int user_process(cnb__launch_proc *out, char *const *user, size_t n, cnb_
 	return 0;
 }
 
-static int buildpack_of(const cnb__launch_buildpack **out, const cnb__launch_metadata *md, const cnb__launch_process *p,
+static int buildpack_of(const cnb__lifecycle_launch_buildpack **out, const cnb__lifecycle_launch_metadata *md, const cnb__lifecycle_launch_process *p,
 			cnb_error **err)
 {
-	*out = p->buildpack_id ? cnb__launch_metadata_find_buildpack(md, p->buildpack_id) : NULL;
+	*out = p->buildpack_id ? cnb__lifecycle_launch_metadata_find_buildpack(md, p->buildpack_id) : NULL;
 	if (!*out)
 		return cnb__error_set(err, CNB_ENOTFOUND,
 				      "process type %s comes from buildpack \"%s\", which is not among the image's "
@@ -63,12 +63,12 @@ static int buildpack_of(const cnb__launch_buildpack **out, const cnb__launch_met
 }
 
 /* User args against the process's own args (platform.md "launcher" › "Execution"). */
-static int apply_user_args(cnb__launch_proc *out, const cnb__launch_metadata *md, const cnb__launch_process *p,
-			   cnb__api platform, char *const *user, size_t n, cnb_error **err)
+static int apply_user_args(cnb__lifecycle_launch_proc *out, const cnb__lifecycle_launch_metadata *md, const cnb__lifecycle_launch_process *p,
+			   cnb__lifecycle_api platform, char *const *user, size_t n, cnb_error **err)
 {
 	int rc;
 	/* Platform API < 0.10: user args always follow the process args. */
-	if (!cnb__api_at_least(platform, 0, 10)) {
+	if (!cnb__lifecycle_api_at_least(platform, 0, 10)) {
 		if ((rc = cnb__strv_extend(&out->command, p->command.v, p->command.n)) ||
 		    (rc = cnb__strv_extend(&out->args, p->args.v, p->args.n)))
 			return rc;
@@ -86,19 +86,19 @@ static int apply_user_args(cnb__launch_proc *out, const cnb__launch_metadata *md
 		return rc;
 	if (n == 0)
 		return cnb__strv_extend(&out->args, p->args.v, p->args.n);
-	const cnb__launch_buildpack *bp;
+	const cnb__lifecycle_launch_buildpack *bp;
 	if ((rc = buildpack_of(&bp, md, p, err)))
 		return rc;
 	/* Buildpack API < 0.9 processes have no overridable args: user args are appended. */
-	if (!cnb__api_at_least(bp->api, 0, 9) && (rc = cnb__strv_extend(&out->args, p->args.v, p->args.n)))
+	if (!cnb__lifecycle_api_at_least(bp->api, 0, 9) && (rc = cnb__strv_extend(&out->args, p->args.v, p->args.n)))
 		return rc;
 	return cnb__strv_extend(&out->args, user, n);
 }
 
-static int default_process(cnb__launch_proc *out, const cnb__launch_metadata *md, cnb__api platform,
+static int default_process(cnb__lifecycle_launch_proc *out, const cnb__lifecycle_launch_metadata *md, cnb__lifecycle_api platform,
 			   const char *exec_env, const char *type, char *const *user, size_t n, cnb_error **err)
 {
-	const cnb__launch_process *p = NULL;
+	const cnb__lifecycle_launch_process *p = NULL;
 	for (size_t i = 0; i < md->n_processes && !p; i++)
 		if (!strcmp(md->processes[i].type, type) && eligible(&md->processes[i], platform, exec_env))
 			p = &md->processes[i];
@@ -122,17 +122,17 @@ static int default_process(cnb__launch_proc *out, const cnb__launch_metadata *md
 	return 0;
 }
 
-int cnb__launch_process_select(cnb__launch_proc *out, const cnb__launch_metadata *md, cnb__api platform,
+int cnb__lifecycle_launch_process_select(cnb__lifecycle_launch_proc *out, const cnb__lifecycle_launch_metadata *md, cnb__lifecycle_api platform,
 			       const char *exec_env, const char *argv0, char *const *user_args, size_t n_user_args,
 			       cnb_error **err)
 {
 	memset(out, 0, sizeof(*out));
 	/* argv[0] selects the default process when it names a type, eligible or not (lifecycle cmd/launcher). */
-	const char *type = cnb__launch_process_type_of(argv0);
-	int rc = cnb__launch_metadata_find_process(md, type)
+	const char *type = cnb__lifecycle_launch_process_type_of(argv0);
+	int rc = cnb__lifecycle_launch_metadata_find_process(md, type)
 			 ? default_process(out, md, platform, exec_env, type, user_args, n_user_args, err)
 			 : user_process(out, user_args, n_user_args, err);
 	if (rc)
-		cnb__launch_proc_free(out);
+		cnb__lifecycle_launch_proc_free(out);
 	return rc;
 }

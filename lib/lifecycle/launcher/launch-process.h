@@ -14,21 +14,21 @@
 #include "lib/common/strv.h"
 
 /* A process ready to launch. */
-typedef struct cnb__launch_proc {
+typedef struct cnb__lifecycle_launch_proc {
 	char *type;               /* "" for a command given by the user */
 	cnb__strv_list command; /* one entry, except a multi-entry command of a string-command shell process */
 	cnb__strv_list args;
 	bool direct;              /* exec without a shell; false = /bin/bash with profile.d */
 	char *working_dir;        /* NULL = <app>; relative = against <app> */
 	char *buildpack_id;       /* NULL for a command given by the user */
-} cnb__launch_proc;
+} cnb__lifecycle_launch_proc;
 
-void cnb__launch_proc_free(cnb__launch_proc *p);
-static inline void cnb__launch_proc_freep(cnb__launch_proc *p) { cnb__launch_proc_free(p); }
+void cnb__lifecycle_launch_proc_free(cnb__lifecycle_launch_proc *p);
+static inline void cnb__launch_proc_freep(cnb__lifecycle_launch_proc *p) { cnb__lifecycle_launch_proc_free(p); }
 #define _cleanup_launch_proc_ __attribute__((cleanup(cnb__launch_proc_freep)))
 
 /* The process type argv[0] names: its basename (`/cnb/process/web` → "web"). Points into argv0. */
-const char *cnb__launch_process_type_of(const char *argv0);
+const char *cnb__lifecycle_launch_process_type_of(const char *argv0);
 
 /*
  * Builds the process for this launch. `argv0` selects the default process when its basename is a
@@ -37,7 +37,7 @@ const char *cnb__launch_process_type_of(const char *argv0);
  * Errors (all exit 82): no default process and no command (CNB_EINVAL), the default process not
  * eligible for `exec_env` (CNB_ENOTFOUND), a process of an unknown buildpack (CNB_ENOTFOUND).
  */
-int cnb__launch_process_select(cnb__launch_proc *out, const cnb__launch_metadata *md, cnb__api platform,
+int cnb__lifecycle_launch_process_select(cnb__lifecycle_launch_proc *out, const cnb__lifecycle_launch_metadata *md, cnb__lifecycle_api platform,
 			       const char *exec_env, const char *argv0, char *const *user_args, size_t n_user_args,
 			       cnb_error **err);
 

@@ -10,11 +10,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-int cnb__launch_shell_profiles(cnb__strv_list *out, const cnb__launch_layers *layers, const char *type,
+int cnb__lifecycle_launch_shell_profiles(cnb__strv_list *out, const cnb__lifecycle_launch_layers *layers, const char *type,
 			       const char *app_dir, cnb_error **err)
 {
 	for (size_t i = 0; i < layers->n; i++) {
-		int rc = cnb__launch_layer_files(out, layers->v[i].dir, "profile.d", type, err);
+		int rc = cnb__lifecycle_launch_layer_files(out, layers->v[i].dir, "profile.d", type, err);
 		if (rc)
 			return rc;
 	}
@@ -66,8 +66,8 @@ static int build_script(cnb__buf *b, const cnb__strv_list *profiles, const char 
 	return cnb__buf_puts(b, "' \"${@:1}\"");
 }
 
-int cnb__launch_shell_argv(cnb__strv_list *out, const cnb__strv_list *profiles, const char *working_dir,
-			   const char *caller, const cnb__launch_proc *proc, cnb_error **err)
+int cnb__lifecycle_launch_shell_argv(cnb__strv_list *out, const cnb__strv_list *profiles, const char *working_dir,
+			   const char *caller, const cnb__lifecycle_launch_proc *proc, cnb_error **err)
 {
 	_cleanup_buf_ cnb__buf script = CNB_BUF_INIT;
 	/* A multi-entry command reaches the shell as one string, as lifecycle launch/shell.go joins it. */

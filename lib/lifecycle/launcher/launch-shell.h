@@ -19,7 +19,7 @@
  * The scripts to source, in order: each layer's profile.d/ files then profile.d/<type>/ files (when `type`
  * is not empty), then <app_dir>/.profile when it exists and is not a directory.
  */
-int cnb__launch_shell_profiles(cnb__strv_list *out, const cnb__launch_layers *layers, const char *type,
+int cnb__lifecycle_launch_shell_profiles(cnb__strv_list *out, const cnb__lifecycle_launch_layers *layers, const char *type,
 			       const char *app_dir, cnb_error **err);
 
 /*
@@ -28,7 +28,7 @@ int cnb__launch_shell_profiles(cnb__strv_list *out, const cnb__launch_layers *la
  * or runs the env-expanded tokens <command> <args...>. `caller` (the launcher's argv[0]) is $0
  * while the profiles run.
  */
-int cnb__launch_shell_argv(cnb__strv_list *out, const cnb__strv_list *profiles, const char *working_dir,
-			   const char *caller, const cnb__launch_proc *proc, cnb_error **err);
+int cnb__lifecycle_launch_shell_argv(cnb__strv_list *out, const cnb__strv_list *profiles, const char *working_dir,
+			   const char *caller, const cnb__lifecycle_launch_proc *proc, cnb_error **err);
 
 #endif

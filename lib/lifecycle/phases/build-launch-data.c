@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static void process_free(cnb__bp_process *p)
+static void process_free(cnb__lifecycle_bp_process *p)
 {
 	free(p->type);
 	cnb__strv_free(p->command);
@@ -21,7 +21,7 @@ static void process_free(cnb__bp_process *p)
 	memset(p, 0, sizeof(*p));
 }
 
-void cnb__launch_toml_free(cnb__launch_data *l)
+void cnb__lifecycle_launch_toml_free(cnb__lifecycle_launch_data *l)
 {
 	for (size_t i = 0; i < l->n_processes; i++)
 		process_free(&l->processes[i]);
@@ -75,14 +75,14 @@ static bool valid_type(const char *t)
 
 #define warnf(warn, ud, ...) cnb__line_printf(warn, ud, __VA_ARGS__)
 
-static int parse_process(cnb__bp_process *p, const cnb_toml *t, const cnb__bp_descriptor *bp, const char *where,
-			 cnb__launch_toml_warn_fn warn, void *ud, cnb_error **err)
+static int parse_process(cnb__lifecycle_bp_process *p, const cnb_toml *t, const cnb__lifecycle_bp_descriptor *bp, const char *where,
+			 cnb__lifecycle_launch_toml_warn_fn warn, void *ud, cnb_error **err)
 {
 	const char *type = cnb__toml_get_string(t, "type");
 	if (!type || !valid_type(type))
 		return cnb__error_set(err, CNB_EPARSE, "%s: process type \"%s\" is invalid (letters, digits, `.`, `_`, `-`)",
 				      where, type ? type : "");
-	bool api09 = cnb__api_at_least(bp->api, 0, 9);
+	bool api09 = cnb__lifecycle_api_at_least(bp->api, 0, 9);
 	const cnb_toml *command = cnb__toml_get(t, "command");
 	if (!command || (api09 && cnb__toml_type(command) != CNB_TOML_ARRAY) ||
 	    (!api09 && cnb__toml_type(command) != CNB_TOML_STRING))
@@ -110,15 +110,15 @@ static int parse_process(cnb__bp_process *p, const cnb_toml *t, const cnb__bp_de
 		cnb__toml_bool(cnb__toml_get(t, "direct"), &p->direct);
 	cnb__toml_bool(cnb__toml_get(t, "default"), &p->is_default);
 	const char *wd = cnb__toml_get_string(t, "working-dir");
-	if (wd && *wd && !cnb__api_at_least(bp->api, 0, 8))
+	if (wd && *wd && !cnb__lifecycle_api_at_least(bp->api, 0, 8))
 		warnf(warn, ud, "warning: %s: process \"%s\": working-dir needs Buildpack API 0.8; ignored", where, type);
 	else if (wd && *wd && !(p->working_dir = strdup(wd)))
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	return 0;
 }
 
-int cnb__launch_toml_parse(cnb__launch_data *out, const cnb_toml *doc, const cnb__bp_descriptor *bp, const char *path,
-			   cnb__launch_toml_warn_fn warn, void *ud, cnb_error **err)
+int cnb__lifecycle_launch_toml_parse(cnb__lifecycle_launch_data *out, const cnb_toml *doc, const cnb__lifecycle_bp_descriptor *bp, const char *path,
+			   cnb__lifecycle_launch_toml_warn_fn warn, void *ud, cnb_error **err)
 {
 	memset(out, 0, sizeof(*out));
 	const cnb_toml *procs = cnb__toml_get(doc, "processes"), *labels = cnb__toml_get(doc, "labels"),
@@ -131,7 +131,7 @@ int cnb__launch_toml_parse(cnb__launch_data *out, const cnb_toml *doc, const cnb
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	bool have_default = false;
 	for (size_t i = 0; i < np; i++) {
-		cnb__bp_process *p = &out->processes[out->n_processes++];
+		cnb__lifecycle_bp_process *p = &out->processes[out->n_processes++];
 		int rc = parse_process(p, cnb__toml_at(procs, i), bp, path, warn, ud, err);
 		if (rc)
 			return rc;
@@ -144,7 +144,7 @@ int cnb__launch_toml_parse(cnb__launch_data *out, const cnb_toml *doc, const cnb
 		const char *value = cnb__toml_get_string(cnb__toml_at(labels, i), "value");
 		if (!key || !value)
 			return cnb__error_set(err, CNB_EPARSE, "%s: every [[labels]] needs a string `key` and `value`", path);
-		cnb__bp_label *l = &out->labels[out->n_labels++];
+		cnb__lifecycle_bp_label *l = &out->labels[out->n_labels++];
 		if (!(l->key = strdup(key)) || !(l->value = strdup(value)))
 			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	}
@@ -158,8 +158,8 @@ int cnb__launch_toml_parse(cnb__launch_data *out, const cnb_toml *doc, const cnb
 	return 0;
 }
 
-int cnb__launch_toml_read(cnb__launch_data *out, const char *path, const cnb__bp_descriptor *bp,
-			  cnb__launch_toml_warn_fn warn, void *ud, cnb_error **err)
+int cnb__lifecycle_launch_toml_read(cnb__lifecycle_launch_data *out, const char *path, const cnb__lifecycle_bp_descriptor *bp,
+			  cnb__lifecycle_launch_toml_warn_fn warn, void *ud, cnb_error **err)
 {
 	memset(out, 0, sizeof(*out));
 	struct stat st;
@@ -168,10 +168,10 @@ int cnb__launch_toml_read(cnb__launch_data *out, const char *path, const cnb__bp
 	cnb_toml *doc = NULL;
 	int rc = cnb__toml_parse_file(&doc, path, err);
 	if (rc == 0)
-		rc = cnb__launch_toml_parse(out, doc, bp, path, warn, ud, err);
+		rc = cnb__lifecycle_launch_toml_parse(out, doc, bp, path, warn, ud, err);
 	cnb__toml_free(doc);
 	if (rc) {
-		cnb__launch_toml_free(out);
+		cnb__lifecycle_launch_toml_free(out);
 		cnb__error_prefix(err, "buildpack %s@%s", bp->id, bp->version);
 	}
 	return rc;
@@ -187,15 +187,15 @@ static int grow(void *arrayp, size_t n, size_t add, size_t size)
 	return 0;
 }
 
-int cnb__launch_toml_merge(cnb__launch_data *merged, cnb__launch_data *bp, cnb__launch_toml_warn_fn warn, void *ud,
+int cnb__lifecycle_launch_toml_merge(cnb__lifecycle_launch_data *merged, cnb__lifecycle_launch_data *bp, cnb__lifecycle_launch_toml_warn_fn warn, void *ud,
 			   cnb_error **err)
 {
-	if (grow(&merged->processes, merged->n_processes, bp->n_processes, sizeof(cnb__bp_process)) < 0 ||
-	    grow(&merged->labels, merged->n_labels, bp->n_labels, sizeof(cnb__bp_label)) < 0 ||
+	if (grow(&merged->processes, merged->n_processes, bp->n_processes, sizeof(cnb__lifecycle_bp_process)) < 0 ||
+	    grow(&merged->labels, merged->n_labels, bp->n_labels, sizeof(cnb__lifecycle_bp_label)) < 0 ||
 	    grow(&merged->slices, merged->n_slices, bp->n_slices, sizeof(char **)) < 0)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	for (size_t i = 0; i < bp->n_processes; i++) {
-		cnb__bp_process *p = &bp->processes[i];
+		cnb__lifecycle_bp_process *p = &bp->processes[i];
 		if (p->is_default) {
 			free(merged->default_type);
 			if (!(merged->default_type = strdup(p->type)))
@@ -217,12 +217,12 @@ int cnb__launch_toml_merge(cnb__launch_data *merged, cnb__launch_data *bp, cnb__
 		merged->processes[j] = *p;
 		memset(p, 0, sizeof(*p));
 	}
-	memcpy(merged->labels + merged->n_labels, bp->labels, bp->n_labels * sizeof(cnb__bp_label));
+	memcpy(merged->labels + merged->n_labels, bp->labels, bp->n_labels * sizeof(cnb__lifecycle_bp_label));
 	merged->n_labels += bp->n_labels;
 	memcpy(merged->slices + merged->n_slices, bp->slices, bp->n_slices * sizeof(char **));
 	merged->n_slices += bp->n_slices;
 	bp->n_labels = bp->n_slices = 0;
-	cnb__launch_toml_free(bp);
+	cnb__lifecycle_launch_toml_free(bp);
 	return 0;
 }
 
@@ -243,7 +243,7 @@ static int put(cnb_toml *table, const char *key, cnb_toml *value)
 	return value ? cnb__toml_set(table, key, value) : -1;
 }
 
-static cnb_toml *process_table(const cnb__bp_process *p)
+static cnb_toml *process_table(const cnb__lifecycle_bp_process *p)
 {
 	cnb_toml *t = cnb__toml_new_table();
 	if (!t || put(t, "type", cnb__toml_new_string(p->type)) < 0 || put(t, "command", strv_array(p->command)) < 0 ||
@@ -260,10 +260,10 @@ static cnb_toml *process_table(const cnb__bp_process *p)
 
 static int cmp_process(const void *a, const void *b)
 {
-	return strcmp((*(const cnb__bp_process *const *)a)->type, (*(const cnb__bp_process *const *)b)->type);
+	return strcmp((*(const cnb__lifecycle_bp_process *const *)a)->type, (*(const cnb__lifecycle_bp_process *const *)b)->type);
 }
 
-static int build_metadata(cnb_toml *doc, const cnb__launch_data *m, const cnb__group_elem *group, size_t n_group)
+static int build_metadata(cnb_toml *doc, const cnb__lifecycle_launch_data *m, const cnb__lifecycle_group_elem *group, size_t n_group)
 {
 	if (m->default_type && put(doc, "buildpack-default-process-type", cnb__toml_new_string(m->default_type)) < 0)
 		return -1;
@@ -281,7 +281,7 @@ static int build_metadata(cnb_toml *doc, const cnb__launch_data *m, const cnb__g
 		    (*group[i].homepage && put(t, "homepage", cnb__toml_new_string(group[i].homepage)) < 0))
 			return -1;
 	}
-	_cleanup_free_ const cnb__bp_process **sorted = calloc(m->n_processes + 1, sizeof(*sorted));
+	_cleanup_free_ const cnb__lifecycle_bp_process **sorted = calloc(m->n_processes + 1, sizeof(*sorted));
 	if (!sorted)
 		return -1;
 	for (size_t i = 0; i < m->n_processes; i++)
@@ -305,12 +305,12 @@ static int build_metadata(cnb_toml *doc, const cnb__launch_data *m, const cnb__g
 	return 0;
 }
 
-int cnb__launch_toml_write_metadata(const char *path, const cnb__launch_data *merged, const cnb__group_elem *group,
+int cnb__lifecycle_launch_toml_write_metadata(const char *path, const cnb__lifecycle_launch_data *merged, const cnb__lifecycle_group_elem *group,
 			       size_t n_group, cnb_error **err)
 {
 	cnb_toml *doc = cnb__toml_new_table();
 	int rc = doc && build_metadata(doc, merged, group, n_group) == 0
-			 ? cnb__toml_doc_write_file(doc, path, err)
+			 ? cnb__lifecycle_toml_doc_write_file(doc, path, err)
 			 : cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	cnb__toml_free(doc);
 	return rc;

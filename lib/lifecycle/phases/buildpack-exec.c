@@ -33,7 +33,7 @@ static void close_pair(int p[2])
 		close(p[1]);
 }
 
-int cnb__exec_spawn(cnb__child *child, char *const argv[], char *const envp[], const char *cwd, bool capture,
+int cnb__lifecycle_exec_spawn(cnb__lifecycle_child *child, char *const argv[], char *const envp[], const char *cwd, bool capture,
 		    cnb_error **err)
 {
 	struct stat st;
@@ -70,7 +70,7 @@ int cnb__exec_spawn(cnb__child *child, char *const argv[], char *const envp[], c
 	close(report[1]);
 	if (capture)
 		close(out[1]);
-	*child = (cnb__child){ pid, out[0], report[0], argv[0] };
+	*child = (cnb__lifecycle_child){ pid, out[0], report[0], argv[0] };
 	return 0;
 }
 
@@ -88,7 +88,7 @@ static bool read_some(int fd, cnb__buf *capture)
 	return true;
 }
 
-void cnb__exec_collect(cnb__child *children, size_t n, cnb__buf *capture, int *status, int *errno_out)
+void cnb__lifecycle_exec_collect(cnb__lifecycle_child *children, size_t n, cnb__buf *capture, int *status, int *errno_out)
 {
 	_cleanup_free_ struct pollfd *fds = calloc(n ? n : 1, sizeof(*fds));
 	size_t open_fds = 0;
@@ -133,22 +133,22 @@ void cnb__exec_collect(cnb__child *children, size_t n, cnb__buf *capture, int *s
 	}
 }
 
-int cnb__exec_run(char *const argv[], char *const envp[], const char *cwd, cnb__buf *capture, int *status,
+int cnb__lifecycle_exec_run(char *const argv[], char *const envp[], const char *cwd, cnb__buf *capture, int *status,
 		  cnb_error **err)
 {
-	cnb__child child;
-	int rc = cnb__exec_spawn(&child, argv, envp, cwd, capture != NULL, err);
+	cnb__lifecycle_child child;
+	int rc = cnb__lifecycle_exec_spawn(&child, argv, envp, cwd, capture != NULL, err);
 	if (rc)
 		return rc;
 	cnb__buf none = CNB_BUF_INIT;
 	int child_errno = 0;
-	cnb__exec_collect(&child, 1, capture ? capture : &none, status, &child_errno);
+	cnb__lifecycle_exec_collect(&child, 1, capture ? capture : &none, status, &child_errno);
 	cnb__buf_reset(&none);
 	return child_errno ? cnb__error_errno(err, CNB_EIO, child_errno, "run %s", argv[0]) : 0;
 }
 
 /* Writes the buildpack plan to $TMPDIR/<esc>-XXXXXX/<esc>/plan.toml (lifecycle buildpack/build.go). */
-int cnb__exec_write_plan(const cnb_toml *plan, const char *esc, char **tmpdir, char **path, cnb_error **err)
+int cnb__lifecycle_exec_write_plan(const cnb_toml *plan, const char *esc, char **tmpdir, char **path, cnb_error **err)
 {
 	const char *tmp = getenv("TMPDIR");
 	_cleanup_free_ char *sub = NULL;
@@ -160,5 +160,5 @@ int cnb__exec_write_plan(const cnb_toml *plan, const char *esc, char **tmpdir, c
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	if (mkdir(sub, 0755) < 0)
 		return cnb__error_errno(err, CNB_EIO, errno, "create %s", sub);
-	return cnb__toml_doc_write_file(plan, *path, err);
+	return cnb__lifecycle_toml_doc_write_file(plan, *path, err);
 }

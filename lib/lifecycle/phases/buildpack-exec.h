@@ -12,18 +12,18 @@
 #define CNB_EXEC_CAPTURE_MAX (256u * 1024)
 
 /* A started child: its pid, the read end of its captured output (or -1), its exec-error pipe. */
-typedef struct cnb__child {
+typedef struct cnb__lifecycle_child {
 	pid_t pid;
 	int out_fd;
 	int report_fd;
 	const char *path; /* argv[0], for messages; borrowed */
-} cnb__child;
+} cnb__lifecycle_child;
 
 /*
  * Starts argv[0] with argv and envp in `cwd`. With `capture`, stdout and stderr go to one pipe
  * (child->out_fd); without, they are inherited (live output). stdin is /dev/null.
  */
-int cnb__exec_spawn(cnb__child *child, char *const argv[], char *const envp[], const char *cwd, bool capture,
+int cnb__lifecycle_exec_spawn(cnb__lifecycle_child *child, char *const argv[], char *const envp[], const char *cwd, bool capture,
 		    cnb_error **err);
 
 /*
@@ -32,16 +32,16 @@ int cnb__exec_spawn(cnb__child *child, char *const argv[], char *const envp[], c
  * A child whose exec failed gets status[i] = -1 and errno_out[i] set. Never fails: every child
  * is reaped.
  */
-void cnb__exec_collect(cnb__child *children, size_t n, cnb__buf *capture, int *status, int *errno_out);
+void cnb__lifecycle_exec_collect(cnb__lifecycle_child *children, size_t n, cnb__buf *capture, int *status, int *errno_out);
 
 /* spawn + collect for one child; spawn or exec failures are errors naming argv[0]. */
-int cnb__exec_run(char *const argv[], char *const envp[], const char *cwd, cnb__buf *capture, int *status,
+int cnb__lifecycle_exec_run(char *const argv[], char *const envp[], const char *cwd, cnb__buf *capture, int *status,
 		  cnb_error **err);
 
 /*
  * Writes a module's plan to $TMPDIR/<esc>-XXXXXX/<esc>/plan.toml (lifecycle buildpack/build.go
  * prepareInputPaths). *tmpdir (to remove) and *path are set; the caller frees them.
  */
-int cnb__exec_write_plan(const cnb_toml *plan, const char *esc, char **tmpdir, char **path, cnb_error **err);
+int cnb__lifecycle_exec_write_plan(const cnb_toml *plan, const char *esc, char **tmpdir, char **path, cnb_error **err);
 
 #endif

@@ -23,7 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-void cnb__phase_log(const cnb__phase_inputs *in, cnb_log_level level, const char *fmt, ...)
+void cnb__lifecycle_phase_log(const cnb__lifecycle_phase_inputs *in, cnb_log_level level, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -37,30 +37,30 @@ void cnb__phase_log(const cnb__phase_inputs *in, cnb_log_level level, const char
 typedef struct held_line held_line;
 
 typedef struct detector {
-	const cnb__phase_inputs *in;
-	cnb__env base;
-	cnb__target target;
+	const cnb__lifecycle_phase_inputs *in;
+	cnb__lifecycle_env base;
+	cnb__lifecycle_target target;
 	bool have_target;
 	held_line *held; /* the resolver's lines, until the outcome is known */
 	size_t n_held;
 	bool held_lost;
 } detector;
 
-static int load_module(const cnb__phase_inputs *in, const char *id, const char *version, bool extension,
-		       cnb__bp_descriptor **out, cnb_error **err)
+static int load_module(const cnb__lifecycle_phase_inputs *in, const char *id, const char *version, bool extension,
+		       cnb__lifecycle_bp_descriptor **out, cnb_error **err)
 {
-	return extension ? cnb__ext_descriptor_load(out, in->extensions_dir, id, version, err)
-			 : cnb__bp_descriptor_load(out, in->buildpacks_dir, id, version, err);
+	return extension ? cnb__lifecycle_ext_descriptor_load(out, in->extensions_dir, id, version, err)
+			 : cnb__lifecycle_bp_descriptor_load(out, in->buildpacks_dir, id, version, err);
 }
 
-static int load_bp(void *ud, const char *id, const char *version, bool extension, cnb__bp_descriptor **out,
+static int load_bp(void *ud, const char *id, const char *version, bool extension, cnb__lifecycle_bp_descriptor **out,
 		   cnb_error **err)
 {
 	detector *d = ud;
 	int rc = load_module(d->in, id, version, extension, out, err);
-	_cleanup_free_ char *warning = rc == 0 ? cnb__bp_id_warning(id) : NULL;
+	_cleanup_free_ char *warning = rc == 0 ? cnb__lifecycle_bp_id_warning(id) : NULL;
 	if (warning)
-		cnb__phase_log(d->in, CNB_LOG_WARN, "Warning: %s", warning);
+		cnb__lifecycle_phase_log(d->in, CNB_LOG_WARN, "Warning: %s", warning);
 	return rc;
 }
 
@@ -91,9 +91,9 @@ static void hold_line(void *ud, bool debug, const char *line)
 static void release_lines(detector *d, bool passed)
 {
 	if (d->held_lost)
-		cnb__phase_log(d->in, CNB_LOG_WARN, "Warning: out of memory: some detect output was dropped");
+		cnb__lifecycle_phase_log(d->in, CNB_LOG_WARN, "Warning: out of memory: some detect output was dropped");
 	for (size_t i = 0; i < d->n_held; i++) {
-		cnb__phase_log(d->in, d->held[i].debug && passed ? CNB_LOG_DEBUG : CNB_LOG_INFO, "%s", d->held[i].text);
+		cnb__lifecycle_phase_log(d->in, d->held[i].debug && passed ? CNB_LOG_DEBUG : CNB_LOG_INFO, "%s", d->held[i].text);
 		free(d->held[i].text);
 	}
 	free(d->held);
@@ -102,25 +102,25 @@ static void release_lines(detector *d, bool passed)
 }
 
 /* The passing group as the reference prints it: "N of M buildpacks participating", ids in a column. */
-static void log_group(const cnb__phase_inputs *in, const cnb__plan_result *res)
+static void log_group(const cnb__lifecycle_phase_inputs *in, const cnb__lifecycle_plan_result *res)
 {
 	if (res->n_group != res->n_tried)
-		cnb__phase_log(in, CNB_LOG_INFO, "%zu of %zu buildpacks participating", res->n_group, res->n_tried);
+		cnb__lifecycle_phase_log(in, CNB_LOG_INFO, "%zu of %zu buildpacks participating", res->n_group, res->n_tried);
 	int width = 0;
 	for (size_t i = 0; i < res->n_group; i++)
 		if ((int)strlen(res->group[i]->id) > width)
 			width = (int)strlen(res->group[i]->id);
 	for (size_t i = 0; i < res->n_group; i++)
-		cnb__phase_log(in, CNB_LOG_INFO, "%-*s %s", width, res->group[i]->id, res->group[i]->version);
+		cnb__lifecycle_phase_log(in, CNB_LOG_INFO, "%-*s %s", width, res->group[i]->id, res->group[i]->version);
 }
 
 /* One bin/detect run: prepared, spawned, collected with the others of its batch, finished. */
 typedef struct detect_job {
-	const cnb__bp_descriptor *bp;
-	cnb__detect_run *run;
+	const cnb__lifecycle_bp_descriptor *bp;
+	cnb__lifecycle_detect_run *run;
 	char *who, *bin, *tmpdir, *plan;
-	cnb__env env;
-	cnb__child child;
+	cnb__lifecycle_env env;
+	cnb__lifecycle_child child;
 	bool spawned;
 	cnb__buf output;
 	int status;
@@ -136,16 +136,16 @@ static void job_free(detect_job *j)
 	free(j->bin);
 	free(j->tmpdir);
 	free(j->plan);
-	cnb__env_free(&j->env);
+	cnb__lifecycle_env_free(&j->env);
 	cnb__buf_reset(&j->output);
 }
 
 /* A fresh, empty plan file per buildpack ($TMPDIR/plan.XXXXXX/plan.toml) and the environment. */
 static int job_prepare(detector *d, detect_job *j, cnb_error **err)
 {
-	const cnb__phase_inputs *in = d->in;
+	const cnb__lifecycle_phase_inputs *in = d->in;
 	const char *tmp = getenv("TMPDIR");
-	if (!(j->who = cnb__bp_ref(j->bp->id, j->bp->version)) || !(j->bin = cnb__path_join(j->bp->dir, "bin/detect")) ||
+	if (!(j->who = cnb__lifecycle_bp_ref(j->bp->id, j->bp->version)) || !(j->bin = cnb__path_join(j->bp->dir, "bin/detect")) ||
 	    asprintf(&j->tmpdir, "%s/plan.XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0) {
 		j->tmpdir = NULL;
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
@@ -160,8 +160,8 @@ static int job_prepare(detector *d, detect_job *j, cnb_error **err)
 	if (rc == 0)
 		rc = cnb__write_file_atomic(j->plan, "", 0, 0644, err);
 	if (rc == 0)
-		rc = cnb__platform_env_for_buildpack(&j->env, &d->base, j->bp, in, d->have_target ? &d->target : NULL, err);
-	if (rc == 0 && cnb__api_at_least(j->bp->api, 0, 8) && cnb__env_set(&j->env, "CNB_BUILD_PLAN_PATH", j->plan) < 0)
+		rc = cnb__lifecycle_platform_env_for_buildpack(&j->env, &d->base, j->bp, in, d->have_target ? &d->target : NULL, err);
+	if (rc == 0 && cnb__lifecycle_api_at_least(j->bp->api, 0, 8) && cnb__lifecycle_env_set(&j->env, "CNB_BUILD_PLAN_PATH", j->plan) < 0)
 		rc = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	return rc;
 }
@@ -179,8 +179,8 @@ static void job_spawn(detector *d, detect_job *j)
 		return;
 	}
 	cnb_error *spawn_err = NULL;
-	cnb__phase_log(d->in, CNB_LOG_DEBUG, "Running %s for %s", j->bin, j->who);
-	if (cnb__exec_spawn(&j->child, argv, cnb__env_envp(&j->env), d->in->app_dir, true, &spawn_err) == 0) {
+	cnb__lifecycle_phase_log(d->in, CNB_LOG_DEBUG, "Running %s for %s", j->bin, j->who);
+	if (cnb__lifecycle_exec_spawn(&j->child, argv, cnb__lifecycle_env_envp(&j->env), d->in->app_dir, true, &spawn_err) == 0) {
 		j->spawned = true;
 		return;
 	}
@@ -191,7 +191,7 @@ static void job_spawn(detector *d, detect_job *j)
 
 static void job_finish(detect_job *j)
 {
-	cnb__detect_run *run = j->run;
+	cnb__lifecycle_detect_run *run = j->run;
 	if (j->spawned && j->child_errno) {
 		run->code = CNB_DETECT_ERROR;
 		if (asprintf(&run->error, "run %s: %s", j->bin, strerror(j->child_errno)) < 0)
@@ -208,7 +208,7 @@ static void job_finish(detect_job *j)
 			return; /* nothing to provide */
 	}
 	cnb_error *plan_err = NULL;
-	if (run->code == CNB_DETECT_PASS && cnb__build_plan_load(run, j->plan, j->who, &plan_err)) {
+	if (run->code == CNB_DETECT_PASS && cnb__lifecycle_build_plan_load(run, j->plan, j->who, &plan_err)) {
 		/* A build plan we cannot read makes the buildpack errored, not the whole detector. */
 		run->code = CNB_DETECT_ERROR;
 		run->error = strdup(cnb_error_message(plan_err));
@@ -232,7 +232,7 @@ static int detect_batch(detector *d, detect_job *jobs, size_t n, cnb_error **err
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		if ((rc = job_prepare(d, &jobs[i], err)) == 0)
 			job_spawn(d, &jobs[i]);
-	_cleanup_free_ cnb__child *children = calloc(n + 1, sizeof(*children));
+	_cleanup_free_ cnb__lifecycle_child *children = calloc(n + 1, sizeof(*children));
 	_cleanup_free_ cnb__buf *outputs = calloc(n + 1, sizeof(*outputs));
 	_cleanup_free_ int *status = calloc(n + 1, sizeof(int)), *errnos = calloc(n + 1, sizeof(int));
 	size_t k = 0;
@@ -241,7 +241,7 @@ static int detect_batch(detector *d, detect_job *jobs, size_t n, cnb_error **err
 			children[k++] = jobs[i].child;
 	/* Every spawned child is reaped, even after an error preparing a later one. */
 	if (children && outputs && status && errnos)
-		cnb__exec_collect(children, k, outputs, status, errnos);
+		cnb__lifecycle_exec_collect(children, k, outputs, status, errnos);
 	else
 		for (size_t i = 0; i < k; i++)
 			waitpid(children[i].pid, NULL, 0);
@@ -279,7 +279,7 @@ static size_t detect_jobs(void)
  * Detects of one group run in parallel, as in the reference (lifecycle phase/detector.go, unbounded
  * there), bounded by detect_jobs(). Results and output come out in the group's order.
  */
-static int detect_many(void *ud, const cnb__bp_descriptor *const *bps, cnb__detect_run *const *runs, size_t n,
+static int detect_many(void *ud, const cnb__lifecycle_bp_descriptor *const *bps, cnb__lifecycle_detect_run *const *runs, size_t n,
 		       cnb_error **err)
 {
 	size_t batch = detect_jobs();
@@ -296,20 +296,20 @@ static int detect_many(void *ud, const cnb__bp_descriptor *const *bps, cnb__dete
 	return rc;
 }
 
-static int detect_bp(void *ud, const cnb__bp_descriptor *bp, cnb__detect_run *run, cnb_error **err)
+static int detect_bp(void *ud, const cnb__lifecycle_bp_descriptor *bp, cnb__lifecycle_detect_run *run, cnb_error **err)
 {
 	return detect_many(ud, &bp, &run, 1, err);
 }
 
 /* lifecycle phase/hermetic_factory.go verifyOrder: every top-level element exists and has a supported API. */
-static int verify_order(const cnb__phase_inputs *in, const cnb__order *order, int *exit_code, cnb_error **err)
+static int verify_order(const cnb__lifecycle_phase_inputs *in, const cnb__lifecycle_order *order, int *exit_code, cnb_error **err)
 {
 	for (size_t g = 0; g < order->n; g++)
 		for (size_t i = 0; i < order->groups[g].n; i++) {
-			const cnb__order_elem *el = &order->groups[g].elems[i];
-			cnb__bp_descriptor *d = NULL;
+			const cnb__lifecycle_order_elem *el = &order->groups[g].elems[i];
+			cnb__lifecycle_bp_descriptor *d = NULL;
 			int rc = load_module(in, el->id, el->version, el->extension, &d, err);
-			cnb__bp_descriptor_free(d);
+			cnb__lifecycle_bp_descriptor_free(d);
 			if (rc) {
 				*exit_code = rc == CNB_EUNSUPPORTED ? CNB_LC_EXIT_BUILDPACK_API : CNB_LC_EXIT_FAILED;
 				return rc;
@@ -318,35 +318,35 @@ static int verify_order(const cnb__phase_inputs *in, const cnb__order *order, in
 	return 0;
 }
 
-int cnb__detect_phase(const cnb__phase_inputs *in, int *exit_code, cnb_error **err)
+int cnb__lifecycle_detect_phase(const cnb__lifecycle_phase_inputs *in, int *exit_code, cnb_error **err)
 {
 	*exit_code = CNB_LC_EXIT_FAILED;
-	cnb__order order = { 0 }, extensions = { 0 };
-	int rc = cnb__order_load(&order, &extensions, in->order_path, err);
-	if (rc == 0 && cnb__api_at_least(in->platform_api, 0, 15))
-		rc = cnb__order_add_system(&order, in->system_path, err);
+	cnb__lifecycle_order order = { 0 }, extensions = { 0 };
+	int rc = cnb__lifecycle_order_load(&order, &extensions, in->order_path, err);
+	if (rc == 0 && cnb__lifecycle_api_at_least(in->platform_api, 0, 15))
+		rc = cnb__lifecycle_order_add_system(&order, in->system_path, err);
 	if (rc) {
-		cnb__order_free(&order);
-		cnb__order_free(&extensions);
+		cnb__lifecycle_order_free(&order);
+		cnb__lifecycle_order_free(&extensions);
 		return rc;
 	}
 	detector d = { .in = in };
-	cnb__order_resolver r = { .ops = { load_bp, detect_bp, hold_line, &d, detect_many }, .extensions = &extensions };
-	cnb__plan_result res = { 0 };
-	cnb__group_status status = CNB_GROUP_FAILED;
+	cnb__lifecycle_order_resolver r = { .ops = { load_bp, detect_bp, hold_line, &d, detect_many }, .extensions = &extensions };
+	cnb__lifecycle_plan_result res = { 0 };
+	cnb__lifecycle_group_status status = CNB_GROUP_FAILED;
 	if ((rc = verify_order(in, &order, exit_code, err)) || (rc = verify_order(in, &extensions, exit_code, err)))
 		goto out;
-	if (cnb__env_init_build(&d.base, in->environ) < 0) {
+	if (cnb__lifecycle_env_init_build(&d.base, in->environ) < 0) {
 		rc = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 		goto out;
 	}
 	/* Targets are checked from Platform 0.12 on; CNB_TARGET_* is given to every API >= 0.10 buildpack. */
-	if ((rc = cnb__target_data_load(&d.target, in->analyzed_path, err)))
+	if ((rc = cnb__lifecycle_target_data_load(&d.target, in->analyzed_path, err)))
 		goto out;
 	d.have_target = true;
-	r.run_target = cnb__api_at_least(in->platform_api, 0, 12) ? &d.target : NULL;
-	r.exec_env = cnb__api_at_least(in->platform_api, 0, 15) ? in->exec_env : NULL;
-	rc = cnb__order_resolve(&r, &order, &status, &res, err);
+	r.run_target = cnb__lifecycle_api_at_least(in->platform_api, 0, 12) ? &d.target : NULL;
+	r.exec_env = cnb__lifecycle_api_at_least(in->platform_api, 0, 15) ? in->exec_env : NULL;
+	rc = cnb__lifecycle_order_resolve(&r, &order, &status, &res, err);
 	release_lines(&d, rc == 0 && status == CNB_GROUP_PASSED);
 	if (rc) {
 		*exit_code = rc == CNB_EUNSUPPORTED ? CNB_LC_EXIT_BUILDPACK_API : CNB_LC_EXIT_DETECT;
@@ -355,9 +355,9 @@ int cnb__detect_phase(const cnb__phase_inputs *in, int *exit_code, cnb_error **e
 	}
 	if (status != CNB_GROUP_PASSED) {
 		/* The reference's words (lifecycle cmd/lifecycle/detector.go doDetect), then ours. */
-		cnb__phase_log(in, CNB_LOG_ERROR, "No buildpack groups passed detection.");
+		cnb__lifecycle_phase_log(in, CNB_LOG_ERROR, "No buildpack groups passed detection.");
 		if (status == CNB_GROUP_FAILED)
-			cnb__phase_log(in, CNB_LOG_ERROR, "Please check that you are running against the correct path.");
+			cnb__lifecycle_phase_log(in, CNB_LOG_ERROR, "Please check that you are running against the correct path.");
 		*exit_code = status == CNB_GROUP_ERRORED ? CNB_LC_EXIT_DETECT_ERRORED : CNB_LC_EXIT_DETECT_FAILED;
 		rc = cnb__error_set(err, CNB_EDETECT, "%s",
 				    status == CNB_GROUP_ERRORED
@@ -367,8 +367,8 @@ int cnb__detect_phase(const cnb__phase_inputs *in, int *exit_code, cnb_error **e
 					      "what the buildpacks look for (results above)");
 		goto out;
 	}
-	if ((rc = cnb__group_file_write(in->group_path, res.group, res.n_group, err)) ||
-	    (rc = cnb__plan_file_write(in->plan_path, &res, err))) {
+	if ((rc = cnb__lifecycle_group_file_write(in->group_path, res.group, res.n_group, err)) ||
+	    (rc = cnb__lifecycle_plan_file_write(in->plan_path, &res, err))) {
 		*exit_code = CNB_LC_EXIT_DETECT;
 		goto out;
 	}
@@ -376,11 +376,11 @@ int cnb__detect_phase(const cnb__phase_inputs *in, int *exit_code, cnb_error **e
 	*exit_code = CNB_LC_EXIT_OK;
 out:
 	release_lines(&d, false);
-	cnb__plan_result_free(&res);
-	cnb__order_resolver_free(&r);
-	cnb__order_free(&order);
-	cnb__order_free(&extensions);
-	cnb__env_free(&d.base);
-	cnb__target_free(&d.target);
+	cnb__lifecycle_plan_result_free(&res);
+	cnb__lifecycle_order_resolver_free(&r);
+	cnb__lifecycle_order_free(&order);
+	cnb__lifecycle_order_free(&extensions);
+	cnb__lifecycle_env_free(&d.base);
+	cnb__lifecycle_target_free(&d.target);
 	return rc;
 }

@@ -30,24 +30,24 @@ static const char *const output_files[] = { "build.Dockerfile", "run.Dockerfile"
 
 /* What one extension generated. */
 typedef struct ext_output {
-	const cnb__group_elem *elem;
+	const cnb__lifecycle_group_elem *elem;
 	char *dir;           /* <generated>/<escaped id> */
 	bool has_build;      /* build.Dockerfile */
 	bool has_run;        /* run.Dockerfile */
-	cnb__run_dockerfile run;
+	cnb__lifecycle_run_dockerfile run;
 } ext_output;
 
 typedef struct generator {
-	const cnb__phase_inputs *in;
+	const cnb__lifecycle_phase_inputs *in;
 	cnb_toml *plan;
-	cnb__env base;
-	cnb__target target;
+	cnb__lifecycle_env base;
+	cnb__lifecycle_target target;
 	bool extend_build_pending; /* a build.Dockerfile, and the platform extends the build image */
 } generator;
 
 /* Our platform's request (CNB_GENERATE_STOP_FOR_EXTEND=true): a build.Dockerfile ends the job with
  * CNB_LC_EXIT_EXTEND_BUILD_PENDING, so that the build image is extended before restore and build run. */
-static bool stop_for_extend(const cnb__phase_inputs *in)
+static bool stop_for_extend(const cnb__lifecycle_phase_inputs *in)
 {
 	static const char name[] = "CNB_GENERATE_STOP_FOR_EXTEND=";
 	for (char *const *e = in->environ; e && *e; e++)
@@ -83,7 +83,7 @@ static cnb_toml *ext_plan(const cnb_toml *plan, const char *id)
 	const cnb_toml *all = cnb__toml_get(plan, "entries");
 	for (size_t i = 0; i < cnb__toml_len(all); i++) {
 		const cnb_toml *entry = cnb__toml_at(all, i), *requires = cnb__toml_get(entry, "requires");
-		if (!cnb__plan_entry_has_provider(entry, id, true))
+		if (!cnb__lifecycle_plan_entry_has_provider(entry, id, true))
 			continue;
 		for (size_t r = 0; r < cnb__toml_len(requires); r++)
 			if (cnb__toml_push(entries, cnb__toml_clone(cnb__toml_at(requires, r))) < 0) {
@@ -119,7 +119,7 @@ static int filter_plan(cnb_toml *plan, const cnb_toml *met)
 }
 
 /* An extension without bin/generate: its <dir>/generate is its pre-populated output (image_extension.md "Generation"). */
-static int copy_prepopulated(const cnb__bp_descriptor *ext, const char *out_dir, const char *who, cnb_error **err)
+static int copy_prepopulated(const cnb__lifecycle_bp_descriptor *ext, const char *out_dir, const char *who, cnb_error **err)
 {
 	_cleanup_free_ char *src = cnb__path_join(ext->dir, "generate");
 	if (!src)
@@ -139,14 +139,14 @@ static int copy_prepopulated(const cnb__bp_descriptor *ext, const char *out_dir,
 	return 0;
 }
 
-static int run_generate(generator *g, const cnb__bp_descriptor *ext, ext_output *o, const char *who, int *exit_code,
+static int run_generate(generator *g, const cnb__lifecycle_bp_descriptor *ext, ext_output *o, const char *who, int *exit_code,
 			cnb_error **err)
 {
-	const cnb__phase_inputs *in = g->in;
-	_cleanup_free_ char *esc = cnb__bp_escape_id(ext->id);
+	const cnb__lifecycle_phase_inputs *in = g->in;
+	_cleanup_free_ char *esc = cnb__lifecycle_bp_escape_id(ext->id);
 	_cleanup_free_ char *bin = cnb__path_join(ext->dir, "bin/generate");
 	_cleanup_free_ char *tmpdir = NULL, *plan_path = NULL;
-	_cleanup_env_ cnb__env env = CNB_ENV_INIT;
+	_cleanup_env_ cnb__lifecycle_env env = CNB_ENV_INIT;
 	cnb_toml *plan = ext_plan(g->plan, ext->id);
 	if (!esc || !bin || !plan || !(o->dir = cnb__path_join(in->generated_dir, esc))) {
 		cnb__toml_free(plan);
@@ -156,20 +156,20 @@ static int run_generate(generator *g, const cnb__bp_descriptor *ext, ext_output 
 	if (rc == 0)
 		rc = cnb__mkdir_p(o->dir, 0755, err);
 	if (rc == 0)
-		rc = cnb__exec_write_plan(plan, esc, &tmpdir, &plan_path, err);
+		rc = cnb__lifecycle_exec_write_plan(plan, esc, &tmpdir, &plan_path, err);
 	if (rc == 0 && faccessat(AT_FDCWD, bin, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT) {
 		rc = copy_prepopulated(ext, o->dir, who, err);
 	} else if (rc == 0) {
-		rc = cnb__platform_env_for_buildpack(&env, &g->base, ext, in, &g->target, err);
-		if (rc == 0 && (cnb__env_set(&env, "CNB_OUTPUT_DIR", o->dir) < 0 ||
-				cnb__env_set(&env, "CNB_BP_PLAN_PATH", plan_path) < 0 ||
-				cnb__env_set(&env, "CNB_PLATFORM_DIR", in->platform_dir) < 0))
+		rc = cnb__lifecycle_platform_env_for_buildpack(&env, &g->base, ext, in, &g->target, err);
+		if (rc == 0 && (cnb__lifecycle_env_set(&env, "CNB_OUTPUT_DIR", o->dir) < 0 ||
+				cnb__lifecycle_env_set(&env, "CNB_BP_PLAN_PATH", plan_path) < 0 ||
+				cnb__lifecycle_env_set(&env, "CNB_PLATFORM_DIR", in->platform_dir) < 0))
 			rc = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 		/* Positional args as the reference passes them: <output> <platform> <plan>. */
 		char *argv[] = { bin, o->dir, (char *)in->platform_dir, plan_path, NULL };
 		int status = 0;
-		cnb__phase_log(in, CNB_LOG_DEBUG, "Running %s for %s", bin, who);
-		if (rc == 0 && (rc = cnb__exec_run(argv, cnb__env_envp(&env), in->app_dir, NULL, &status, err)) == 0 &&
+		cnb__lifecycle_phase_log(in, CNB_LOG_DEBUG, "Running %s for %s", bin, who);
+		if (rc == 0 && (rc = cnb__lifecycle_exec_run(argv, cnb__lifecycle_env_envp(&env), in->app_dir, NULL, &status, err)) == 0 &&
 		    status != 0) {
 			*exit_code = CNB_LC_EXIT_EXTENSION_GENERATE;
 			rc = cnb__error_set(err, CNB_EBUILD, "extension %s: bin/generate exited with status %d", who, status);
@@ -204,7 +204,7 @@ static int read_outputs(ext_output *o, const char *who, cnb_error **err)
 		if (rc)
 			return cnb__error_prefix(err, "extension %s: extend-config.toml", who);
 	}
-	if (have_run && cnb__run_dockerfile_read(&o->run, run, err))
+	if (have_run && cnb__lifecycle_run_dockerfile_read(&o->run, run, err))
 		return cnb__error_prefix(err, "extension %s", who);
 	return 0;
 }
@@ -253,13 +253,13 @@ static int choose_run_image(const generator *g, ext_output *outs, size_t n, cons
 				return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 			if (rename(from, to) < 0)
 				return cnb__error_errno(err, CNB_EIO, errno, "rename %s", from);
-			cnb__phase_log(g->in, CNB_LOG_DEBUG, "%s: a later extension switches the run image: ignored", from);
+			cnb__lifecycle_phase_log(g->in, CNB_LOG_DEBUG, "%s: a later extension switches the run image: ignored", from);
 			continue;
 		}
 		*extend |= o->run.extend;
 		if (o->run.base) {
 			*base = o->run.base;
-			cnb__phase_log(g->in, CNB_LOG_DEBUG, "Found a run.Dockerfile from extension '%s' setting run image to '%s'",
+			cnb__lifecycle_phase_log(g->in, CNB_LOG_DEBUG, "Found a run.Dockerfile from extension '%s' setting run image to '%s'",
 				       o->elem->id, *base);
 		}
 	}
@@ -269,7 +269,7 @@ static int choose_run_image(const generator *g, ext_output *outs, size_t n, cons
 /* Rewrites <analyzed> [run-image] (and [build-image] extend) after the extensions' choice. */
 static int update_analyzed(const generator *g, const char *base, bool extend_run, bool extend_build, cnb_error **err)
 {
-	const cnb__phase_inputs *in = g->in;
+	const cnb__lifecycle_phase_inputs *in = g->in;
 	cnb_toml *doc = NULL;
 	int rc = cnb__toml_parse_file(&doc, in->analyzed_path, err);
 	if (rc)
@@ -279,9 +279,9 @@ static int update_analyzed(const generator *g, const char *base, bool extend_run
 	cnb_toml *run = NULL;
 	if (base && (!old_image || strcmp(old_image, base))) {
 		if (!run_toml_lists(in->run_path, base))
-			cnb__phase_log(in, CNB_LOG_WARN, "Warning: new runtime base image '%s' not found in run metadata (%s)",
+			cnb__lifecycle_phase_log(in, CNB_LOG_WARN, "Warning: new runtime base image '%s' not found in run metadata (%s)",
 				       base, in->run_path ? in->run_path : "no run.toml");
-		cnb__phase_log(in, CNB_LOG_INFO, "Run image switched by an image extension to %s", base);
+		cnb__lifecycle_phase_log(in, CNB_LOG_INFO, "Run image switched by an image extension to %s", base);
 		/* reference and target are cleared: they described the old image. */
 		run = cnb__toml_new_table();
 		if (run && (cnb__toml_set(run, "reference", cnb__toml_new_string(base)) < 0 ||
@@ -303,30 +303,30 @@ static int update_analyzed(const generator *g, const char *base, bool extend_run
 		oom |= !build || cnb__toml_set(build, "extend", cnb__toml_new_bool(true)) < 0 ||
 		       cnb__toml_set(doc, "build-image", build) < 0;
 	}
-	rc = oom ? cnb__error_set(err, CNB_ENOMEM, "out of memory") : cnb__toml_doc_write_file(doc, in->analyzed_path, err);
+	rc = oom ? cnb__error_set(err, CNB_ENOMEM, "out of memory") : cnb__lifecycle_toml_doc_write_file(doc, in->analyzed_path, err);
 	cnb__toml_free(doc);
 	return rc;
 }
 
-static int generate_all(generator *g, const cnb__group_elem *exts, size_t n, int *exit_code, cnb_error **err)
+static int generate_all(generator *g, const cnb__lifecycle_group_elem *exts, size_t n, int *exit_code, cnb_error **err)
 {
-	const cnb__phase_inputs *in = g->in;
+	const cnb__lifecycle_phase_inputs *in = g->in;
 	ext_output *outs = calloc(n + 1, sizeof(*outs));
 	if (!outs)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	int rc = cnb__mkdir_p(in->generated_dir, 0755, err);
 	bool extend_build = false;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		_cleanup_free_ char *who = cnb__bp_ref(exts[i].id, exts[i].version);
-		cnb__bp_descriptor *ext = NULL;
+		_cleanup_free_ char *who = cnb__lifecycle_bp_ref(exts[i].id, exts[i].version);
+		cnb__lifecycle_bp_descriptor *ext = NULL;
 		outs[i].elem = &exts[i];
 		if (!who)
 			rc = cnb__error_set(err, CNB_ENOMEM, "out of memory");
-		else if ((rc = cnb__ext_descriptor_load(&ext, in->extensions_dir, exts[i].id, exts[i].version, err)) == 0 &&
+		else if ((rc = cnb__lifecycle_ext_descriptor_load(&ext, in->extensions_dir, exts[i].id, exts[i].version, err)) == 0 &&
 			 (rc = run_generate(g, ext, &outs[i], who, exit_code, err)) == 0)
 			rc = read_outputs(&outs[i], who, err);
 		extend_build |= outs[i].has_build;
-		cnb__bp_descriptor_free(ext);
+		cnb__lifecycle_bp_descriptor_free(ext);
 	}
 	const char *base = NULL;
 	bool extend_run = false;
@@ -335,42 +335,42 @@ static int generate_all(generator *g, const cnb__group_elem *exts, size_t n, int
 	if (rc == 0)
 		rc = update_analyzed(g, base, extend_run, extend_build, err);
 	if (rc == 0)
-		rc = cnb__toml_doc_write_file(g->plan, in->plan_path, err);
+		rc = cnb__lifecycle_toml_doc_write_file(g->plan, in->plan_path, err);
 	if (rc == 0 && extend_run)
-		cnb__phase_log(in, CNB_LOG_INFO, "The run image must be extended (run.Dockerfile instructions beyond FROM)");
+		cnb__lifecycle_phase_log(in, CNB_LOG_INFO, "The run image must be extended (run.Dockerfile instructions beyond FROM)");
 	if (rc == 0 && extend_build && stop_for_extend(in)) {
-		cnb__phase_log(in, CNB_LOG_INFO, "The build image must be extended (build.Dockerfile): stopping for the platform");
+		cnb__lifecycle_phase_log(in, CNB_LOG_INFO, "The build image must be extended (build.Dockerfile): stopping for the platform");
 		g->extend_build_pending = true;
 	}
 	/* A platform that did not ask to stop does not apply them: said, not silently dropped. */
 	for (size_t i = 0; rc == 0 && !g->extend_build_pending && i < n; i++)
 		if (outs[i].has_build)
-			cnb__phase_log(in, CNB_LOG_WARN,
+			cnb__lifecycle_phase_log(in, CNB_LOG_WARN,
 				       "Warning: extension %s wrote a build.Dockerfile, but the platform did not ask to "
 				       "apply it (CNB_GENERATE_STOP_FOR_EXTEND): the build runs on the unextended build image",
 				       exts[i].id);
 	for (size_t i = 0; i < n; i++) {
 		free(outs[i].dir);
-		cnb__run_dockerfile_free(&outs[i].run);
+		cnb__lifecycle_run_dockerfile_free(&outs[i].run);
 	}
 	free(outs);
 	return rc;
 }
 
-int cnb__generate_phase(const cnb__phase_inputs *in, int *exit_code, cnb_error **err)
+int cnb__lifecycle_generate_phase(const cnb__lifecycle_phase_inputs *in, int *exit_code, cnb_error **err)
 {
 	*exit_code = CNB_LC_EXIT_GENERATE;
-	cnb__group_elem *exts = NULL;
+	cnb__lifecycle_group_elem *exts = NULL;
 	size_t n = 0;
-	int rc = cnb__group_extensions_read(in->group_path, &exts, &n, err);
+	int rc = cnb__lifecycle_group_extensions_read(in->group_path, &exts, &n, err);
 	if (rc)
 		return rc;
 	generator g = { .in = in };
 	if (n == 0) {
-		cnb__phase_log(in, CNB_LOG_DEBUG, "No image extension in %s: nothing to generate", in->group_path);
-	} else if (cnb__env_init_build(&g.base, in->environ) < 0) {
+		cnb__lifecycle_phase_log(in, CNB_LOG_DEBUG, "No image extension in %s: nothing to generate", in->group_path);
+	} else if (cnb__lifecycle_env_init_build(&g.base, in->environ) < 0) {
 		rc = cnb__error_set(err, CNB_ENOMEM, "out of memory");
-	} else if ((rc = cnb__target_data_load(&g.target, in->analyzed_path, err)) == 0 &&
+	} else if ((rc = cnb__lifecycle_target_data_load(&g.target, in->analyzed_path, err)) == 0 &&
 		   (rc = cnb__toml_parse_file(&g.plan, in->plan_path, err)) == 0) {
 		rc = generate_all(&g, exts, n, exit_code, err);
 	}
@@ -379,10 +379,10 @@ int cnb__generate_phase(const cnb__phase_inputs *in, int *exit_code, cnb_error *
 	else
 		cnb__error_prefix(err, "generate");
 	for (size_t i = 0; i < n; i++)
-		cnb__group_elem_free(&exts[i]);
+		cnb__lifecycle_group_elem_free(&exts[i]);
 	free(exts);
 	cnb__toml_free(g.plan);
-	cnb__env_free(&g.base);
-	cnb__target_free(&g.target);
+	cnb__lifecycle_env_free(&g.base);
+	cnb__lifecycle_target_free(&g.target);
 	return rc;
 }

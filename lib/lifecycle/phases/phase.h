@@ -29,7 +29,7 @@ enum {
 	CNB_LC_EXIT_EXTEND_BUILD_PENDING = 93,
 };
 
-typedef struct cnb__phase_inputs {
+typedef struct cnb__lifecycle_phase_inputs {
 	const char *app_dir;
 	const char *layers_dir;
 	const char *platform_dir;
@@ -46,23 +46,23 @@ typedef struct cnb__phase_inputs {
 	const char *cache_dir;   /* restore: the previous build's cache (docs/cache-protocol.md) */
 	const char *exec_env; /* CNB_EXEC_ENV, "production" by default */
 	bool skip_layers;     /* restore: store.toml only, no layer (platform.md "restorer" <skip-layers>) */
-	cnb__api platform_api;
+	cnb__lifecycle_api platform_api;
 	char *const *environ; /* the lifecycle's own environment: the allow-list filters it */
 	/* Our own messages (a library never prints): one line without newline. */
 	void (*log)(void *ud, cnb_log_level level, const char *line); /* the public levels (cnb/log.h) */
 	void *log_ud;
-} cnb__phase_inputs;
+} cnb__lifecycle_phase_inputs;
 
-void cnb__phase_log(const cnb__phase_inputs *in, cnb_log_level level, const char *fmt, ...)
+void cnb__lifecycle_phase_log(const cnb__lifecycle_phase_inputs *in, cnb_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /*
  * Runs a phase; *exit_code gets the spec's exit code, and on failure err says why. detect writes
  * <group> and <plan>; build writes <layers>/config/metadata.toml and the SBOM dirs.
  */
-int cnb__detect_phase(const cnb__phase_inputs *in, int *exit_code, cnb_error **err);
-int cnb__build_phase(const cnb__phase_inputs *in, int *exit_code, cnb_error **err);
+int cnb__lifecycle_detect_phase(const cnb__lifecycle_phase_inputs *in, int *exit_code, cnb_error **err);
+int cnb__lifecycle_build_phase(const cnb__lifecycle_phase_inputs *in, int *exit_code, cnb_error **err);
 /* generate: each extension of <group>'s bin/generate; writes <generated>, updates <analyzed> and <plan>. */
-int cnb__generate_phase(const cnb__phase_inputs *in, int *exit_code, cnb_error **err);
+int cnb__lifecycle_generate_phase(const cnb__lifecycle_phase_inputs *in, int *exit_code, cnb_error **err);
 
 #endif

@@ -20,7 +20,7 @@
 
 #define MAX_CACHE_JSON (16u * 1024 * 1024)
 
-int cnb__restore_cache_read(const cnb__phase_inputs *in, cnb_toml **out, cnb_error **err)
+int cnb__lifecycle_restore_cache_read(const cnb__lifecycle_phase_inputs *in, cnb_toml **out, cnb_error **err)
 {
 	*out = NULL;
 	_cleanup_free_ char *path = cnb__path_join(in->cache_dir, "cache.json");
@@ -31,16 +31,16 @@ int cnb__restore_cache_read(const cnb__phase_inputs *in, cnb_toml **out, cnb_err
 	cnb_error *rerr = NULL;
 	if (cnb__read_file(path, MAX_CACHE_JSON, &text, &len, &rerr) < 0) {
 		if (access(path, F_OK) < 0 && errno == ENOENT)
-			cnb__phase_log(in, CNB_LOG_DEBUG, "no cache (%s missing)", path);
+			cnb__lifecycle_phase_log(in, CNB_LOG_DEBUG, "no cache (%s missing)", path);
 		else
-			cnb__phase_log(in, CNB_LOG_WARN, "ignoring the cache: %s", cnb_error_message(rerr));
+			cnb__lifecycle_phase_log(in, CNB_LOG_WARN, "ignoring the cache: %s", cnb_error_message(rerr));
 		cnb_error_free(rerr);
 		return 0;
 	}
 	json_error_t jerr;
 	json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!json_is_object(doc) || (json_object_get(doc, "buildpacks") && !json_is_array(json_object_get(doc, "buildpacks")))) {
-		cnb__phase_log(in, CNB_LOG_WARN, "ignoring the cache: %s: %s", path,
+		cnb__lifecycle_phase_log(in, CNB_LOG_WARN, "ignoring the cache: %s: %s", path,
 			       doc ? "not an object with a \"buildpacks\" array" : jerr.text);
 		json_decref(doc);
 		return 0;
@@ -50,10 +50,10 @@ int cnb__restore_cache_read(const cnb__phase_inputs *in, cnb_toml **out, cnb_err
 	return *out ? 0 : cnb__error_set(err, CNB_ENOMEM, "out of memory (or %s nested too deeply)", path);
 }
 
-static int extract(const cnb__phase_inputs *in, int bp_dirfd, const char *escaped_id, const char *layer,
+static int extract(const cnb__lifecycle_phase_inputs *in, int bp_dirfd, const char *escaped_id, const char *layer,
 		   const char *sha, cnb_error **err)
 {
-	if (!cnb__layers_diff_id_valid(sha))
+	if (!cnb__lifecycle_layers_diff_id_valid(sha))
 		return cnb__error_set(err, CNB_EPARSE, "cache sha '%s' is not a diffID", sha);
 	_cleanup_free_ char *name = NULL, *prefix = NULL;
 	if (asprintf(&name, "%s/%s.tar", in->cache_dir, sha + 7) < 0 ||
@@ -74,7 +74,7 @@ static int extract(const cnb__phase_inputs *in, int bp_dirfd, const char *escape
 	return r < 0 ? cnb__error_prefix(err, "%s", name) : 0;
 }
 
-int cnb__restore_cache_extract(const cnb__phase_inputs *in, int bp_dirfd, const char *escaped_id,
+int cnb__lifecycle_restore_cache_extract(const cnb__lifecycle_phase_inputs *in, int bp_dirfd, const char *escaped_id,
 			       const char *layer, const char *sha, cnb_error **err)
 {
 	int r = extract(in, bp_dirfd, escaped_id, layer, sha, err);

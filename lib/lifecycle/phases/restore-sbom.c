@@ -25,28 +25,28 @@
 #include <unistd.h>
 
 /* Entries of one SBOM layer tar under <layers>/sbom/ into `sbom_dir`; a bad tar is a warning. */
-static int unpack(const cnb__phase_inputs *in, int sbom_dirfd, const char *tar_path, const char *what)
+static int unpack(const cnb__lifecycle_phase_inputs *in, int sbom_dirfd, const char *tar_path, const char *what)
 {
 	_cleanup_close_ int fd = open(tar_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno != ENOENT)
-			cnb__phase_log(in, CNB_LOG_WARN, "Warning: SBOMs of the %s not restored: open %s: %s", what, tar_path,
+			cnb__lifecycle_phase_log(in, CNB_LOG_WARN, "Warning: SBOMs of the %s not restored: open %s: %s", what, tar_path,
 				       strerror(errno));
 		return 0;
 	}
 	_cleanup_free_ char *prefix = NULL;
 	if (asprintf(&prefix, "%s/sbom/", in->layers_dir) < 0)
 		return -1;
-	cnb__phase_log(in, CNB_LOG_INFO, "Restoring data for SBOM from %s", what);
+	cnb__lifecycle_phase_log(in, CNB_LOG_INFO, "Restoring data for SBOM from %s", what);
 	cnb_error *xerr = NULL;
 	if (cnb__tar_extract(fd, sbom_dirfd, prefix, NULL, &xerr) < 0)
-		cnb__phase_log(in, CNB_LOG_WARN, "Warning: SBOMs of the %s not all restored: %s", what,
+		cnb__lifecycle_phase_log(in, CNB_LOG_WARN, "Warning: SBOMs of the %s not all restored: %s", what,
 			       cnb_error_message(xerr));
 	cnb_error_free(xerr);
 	return 0;
 }
 
-int cnb__restore_sbom_unpack(const cnb__phase_inputs *in, const cnb_toml *cache, cnb_error **err)
+int cnb__lifecycle_restore_sbom_unpack(const cnb__lifecycle_phase_inputs *in, const cnb_toml *cache, cnb_error **err)
 {
 	_cleanup_free_ char *dir = cnb__path_join(in->layers_dir, "sbom");
 	_cleanup_free_ char *launch_tar = cnb__path_join(in->cache_dir, "sbom-launch.tar");
@@ -62,7 +62,7 @@ int cnb__restore_sbom_unpack(const cnb__phase_inputs *in, const cnb_toml *cache,
 		return cnb__error_errno(err, CNB_EIO, errno, "open %s", dir);
 	/* the cache first, the previous image's launch SBOMs last (the reference's order) */
 	const char *sha = cnb__toml_get_string(cnb__toml_get(cache, "sbom"), "sha");
-	if (sha && cnb__layers_diff_id_valid(sha)) {
+	if (sha && cnb__lifecycle_layers_diff_id_valid(sha)) {
 		_cleanup_free_ char *cache_tar = NULL;
 		if (asprintf(&cache_tar, "%s/%s.tar", in->cache_dir, sha + 7) < 0)
 			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
@@ -88,7 +88,7 @@ static bool is_dir(int dirfd, const char *name, void *ud)
 }
 
 /* <layers>/sbom/<kind>/<esc>/<layer>/sbom.<ext>.json → <bp dir>/<layer>.sbom.<ext>.json */
-static int copy_kind(const cnb__phase_inputs *in, const char *kind, const char *escaped_id, int bp_dirfd,
+static int copy_kind(const cnb__lifecycle_phase_inputs *in, const char *kind, const char *escaped_id, int bp_dirfd,
 		     cnb_error **err)
 {
 	_cleanup_free_ char *kind_dir = NULL, *src_bp = NULL;
@@ -129,13 +129,13 @@ static int copy_kind(const cnb__phase_inputs *in, const char *kind, const char *
 	return r;
 }
 
-int cnb__restore_sbom_copy(const cnb__phase_inputs *in, const char *escaped_id, int bp_dirfd, cnb_error **err)
+int cnb__lifecycle_restore_sbom_copy(const cnb__lifecycle_phase_inputs *in, const char *escaped_id, int bp_dirfd, cnb_error **err)
 {
 	int r = copy_kind(in, "cache", escaped_id, bp_dirfd, err);
 	return r ? r : copy_kind(in, "launch", escaped_id, bp_dirfd, err);
 }
 
-int cnb__restore_sbom_cleanup(const cnb__phase_inputs *in, cnb_error **err)
+int cnb__lifecycle_restore_sbom_cleanup(const cnb__lifecycle_phase_inputs *in, cnb_error **err)
 {
 	_cleanup_free_ char *dir = cnb__path_join(in->layers_dir, "sbom");
 	return dir ? cnb__rm_rf(dir, err) : cnb__error_set(err, CNB_ENOMEM, "out of memory");

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 typedef struct restore {
-	const cnb__phase_inputs *in;
+	const cnb__lifecycle_phase_inputs *in;
 	const cnb_toml *previous; /* analyzed.toml [metadata], or NULL */
 	const cnb_toml *cache;    /* cache.json as TOML, or NULL */
 } restore;
@@ -64,7 +64,7 @@ static const cnb_toml *layer_at(restore *rs, restore_bp *bp, const cnb_toml *lay
 {
 	if (valid_layer_name(layers, i, name))
 		return cnb__toml_at(layers, i);
-	cnb__phase_log(rs->in, CNB_LOG_WARN, "buildpack %s: %s has a layer with an invalid name '%s': not restored",
+	cnb__lifecycle_phase_log(rs->in, CNB_LOG_WARN, "buildpack %s: %s has a layer with an invalid name '%s': not restored",
 		       bp->id, source, *name ? *name : "");
 	return NULL;
 }
@@ -113,14 +113,14 @@ static int restore_cached(restore *rs, restore_bp *bp, const char *layer, const 
 			  const char *sha, cnb_error **err)
 {
 	cnb_error *cerr = NULL;
-	if (cnb__restore_cache_extract(rs->in, bp->dirfd, bp->escaped_id, layer, sha ? sha : "", &cerr) < 0) {
-		cnb__phase_log(rs->in, CNB_LOG_WARN, "not restoring cached layer \"%s:%s\": %s", bp->id, layer,
+	if (cnb__lifecycle_restore_cache_extract(rs->in, bp->dirfd, bp->escaped_id, layer, sha ? sha : "", &cerr) < 0) {
+		cnb__lifecycle_phase_log(rs->in, CNB_LOG_WARN, "not restoring cached layer \"%s:%s\": %s", bp->id, layer,
 			       cnb_error_message(cerr));
 		cnb_error_free(cerr);
 		remove_layer(bp, layer);
 		return 0;
 	}
-	cnb__phase_log(rs->in, CNB_LOG_INFO, "Restoring data for \"%s:%s\" from cache", bp->id, layer);
+	cnb__lifecycle_phase_log(rs->in, CNB_LOG_INFO, "Restoring data for \"%s:%s\" from cache", bp->id, layer);
 	int r = write_layer_toml(rs, bp, layer, metadata, err);
 	if (r < 0)
 		remove_layer(bp, layer);
@@ -145,14 +145,14 @@ static int restore_image_layers(restore *rs, restore_bp *bp, const cnb_toml *ima
 			if (!cl || !flag(cl, "cache"))
 				continue;
 			if (!sha || !cache_sha || strcmp(sha, cache_sha)) {
-				cnb__phase_log(rs->in, CNB_LOG_INFO, "Not restoring \"%s:%s\": the cache's sha differs from "
+				cnb__lifecycle_phase_log(rs->in, CNB_LOG_INFO, "Not restoring \"%s:%s\": the cache's sha differs from "
 					       "the previous image's", bp->id, name);
 				remove_layer(bp, name);
 				continue;
 			}
 			r = restore_cached(rs, bp, name, layer_data(l), sha, err);
 		} else if (!flag(l, "build")) {
-			cnb__phase_log(rs->in, CNB_LOG_INFO, "Restoring metadata for \"%s:%s\" from app image", bp->id, name);
+			cnb__lifecycle_phase_log(rs->in, CNB_LOG_INFO, "Restoring metadata for \"%s:%s\" from app image", bp->id, name);
 			r = write_layer_toml(rs, bp, name, layer_data(l), err);
 		}
 		if (r < 0)
@@ -172,7 +172,7 @@ static int restore_cache_only_layers(restore *rs, restore_bp *bp, const cnb_toml
 			continue;
 		if (!flag(cl, "cache") || flag(cnb__toml_get(image_layers, name), "launch"))
 			continue;
-		if (flag(cl, "launch") && !cnb__api_at_least(rs->in->platform_api, 0, 14))
+		if (flag(cl, "launch") && !cnb__lifecycle_api_at_least(rs->in->platform_api, 0, 14))
 			continue; /* before 0.14 a launch layer missing from the image was rebuilt */
 		int r = restore_cached(rs, bp, name, layer_data(cl), cnb__toml_get_string(cl, "sha"), err);
 		if (r < 0)
@@ -183,8 +183,8 @@ static int restore_cache_only_layers(restore *rs, restore_bp *bp, const cnb_toml
 
 static int restore_buildpack(restore *rs, restore_bp *bp, cnb_error **err)
 {
-	const cnb_toml *image_bp = cnb__layers_metadata_buildpack(rs->previous, bp->id);
-	const cnb_toml *cache_bp = cnb__layers_metadata_buildpack(rs->cache, bp->id);
+	const cnb_toml *image_bp = cnb__lifecycle_layers_metadata_buildpack(rs->previous, bp->id);
+	const cnb_toml *cache_bp = cnb__lifecycle_layers_metadata_buildpack(rs->cache, bp->id);
 	if (!image_bp && !cache_bp)
 		return 0;
 	_cleanup_free_ char *dir = cnb__path_join(rs->in->layers_dir, bp->escaped_id);
@@ -208,49 +208,49 @@ static int restore_buildpack(restore *rs, restore_bp *bp, cnb_error **err)
 	if (r >= 0)
 		r = restore_cache_only_layers(rs, bp, image_layers, cache_layers, err);
 	if (r >= 0)
-		r = cnb__restore_sbom_copy(rs->in, bp->escaped_id, bp->dirfd, err);
+		r = cnb__lifecycle_restore_sbom_copy(rs->in, bp->escaped_id, bp->dirfd, err);
 	return r;
 }
 
 static int restore_group(restore *rs, cnb_error **err)
 {
 	const char *path = rs->in->group_path;
-	cnb__group_elem *elems = NULL;
+	cnb__lifecycle_group_elem *elems = NULL;
 	size_t n = 0;
-	int r = cnb__group_file_read(path, &elems, &n, err);
+	int r = cnb__lifecycle_group_file_read(path, &elems, &n, err);
 	if (r < 0)
 		return cnb__error_prefix(err, "%s (written by the detector)", path);
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_free_ char *escaped = NULL;
-		if (r >= 0 && !cnb__bp_id_valid(elems[i].id))
+		if (r >= 0 && !cnb__lifecycle_bp_id_valid(elems[i].id))
 			r = cnb__error_set(err, CNB_EPARSE, "%s: invalid buildpack id '%s'", path, elems[i].id);
-		else if (r >= 0 && !(escaped = cnb__bp_escape_id(elems[i].id)))
+		else if (r >= 0 && !(escaped = cnb__lifecycle_bp_escape_id(elems[i].id)))
 			r = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 		else if (r >= 0) {
 			restore_bp bp = { .id = elems[i].id, .escaped_id = escaped, .dirfd = -1 };
 			r = restore_buildpack(rs, &bp, err);
 		}
-		cnb__group_elem_free(&elems[i]);
+		cnb__lifecycle_group_elem_free(&elems[i]);
 	}
 	free(elems);
 	return r;
 }
 
-int cnb__restore_phase(const cnb__phase_inputs *in, int *exit_code, cnb_error **err)
+int cnb__lifecycle_restore_phase(const cnb__lifecycle_phase_inputs *in, int *exit_code, cnb_error **err)
 {
 	*exit_code = CNB_LC_EXIT_RESTORE;
 	cnb_toml *previous = NULL, *cache = NULL;
-	int r = cnb__layers_analyzed_metadata_read(&previous, in->analyzed_path, err);
+	int r = cnb__lifecycle_layers_analyzed_metadata_read(&previous, in->analyzed_path, err);
 	if (r >= 0 && !in->skip_layers)
-		r = cnb__restore_cache_read(in, &cache, err);
+		r = cnb__lifecycle_restore_cache_read(in, &cache, err);
 	if (r >= 0 && !in->skip_layers)
-		r = cnb__restore_sbom_unpack(in, cache, err);
+		r = cnb__lifecycle_restore_sbom_unpack(in, cache, err);
 	if (r >= 0) {
 		restore rs = { .in = in, .previous = previous, .cache = cache };
 		r = restore_group(&rs, err);
 	}
 	if (r >= 0 && !in->skip_layers)
-		r = cnb__restore_sbom_cleanup(in, err);
+		r = cnb__lifecycle_restore_sbom_cleanup(in, err);
 	cnb__toml_free(previous);
 	cnb__toml_free(cache);
 	if (r >= 0)

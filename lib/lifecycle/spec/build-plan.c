@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int add_require(cnb__plan_option *o, const cnb_toml *req, const char *who, cnb_error **err)
+static int add_require(cnb__lifecycle_plan_option *o, const cnb_toml *req, const char *who, cnb_error **err)
 {
 	const char *name = cnb__toml_get_string(req, "name");
 	if (!name || !*name)
@@ -16,7 +16,7 @@ static int add_require(cnb__plan_option *o, const cnb_toml *req, const char *who
 		return cnb__error_set(err, CNB_EPARSE,
 				      "%s: requires `%s` has a top-level `version`; put it in [requires.metadata]", who,
 				      name);
-	cnb__plan_require *r = &o->requires[o->n_requires];
+	cnb__lifecycle_plan_require *r = &o->requires[o->n_requires];
 	const cnb_toml *meta = cnb__toml_get(req, "metadata");
 	r->name = strdup(name);
 	r->metadata = meta ? cnb__toml_clone(meta) : NULL;
@@ -24,7 +24,7 @@ static int add_require(cnb__plan_option *o, const cnb_toml *req, const char *who
 	return r->name && (!meta || r->metadata) ? 0 : cnb__error_set(err, CNB_ENOMEM, "out of memory");
 }
 
-static int parse_option(cnb__plan_option *o, const cnb_toml *t, const char *who, cnb_error **err)
+static int parse_option(cnb__lifecycle_plan_option *o, const cnb_toml *t, const char *who, cnb_error **err)
 {
 	const cnb_toml *provides = cnb__toml_get(t, "provides"), *requires = cnb__toml_get(t, "requires");
 	size_t np = cnb__toml_len(provides), nr = cnb__toml_len(requires);
@@ -47,7 +47,7 @@ static int parse_option(cnb__plan_option *o, const cnb_toml *t, const char *who,
 	return 0;
 }
 
-int cnb__build_plan_parse(cnb__detect_run *run, const cnb_toml *doc, const char *who, cnb_error **err)
+int cnb__lifecycle_build_plan_parse(cnb__lifecycle_detect_run *run, const cnb_toml *doc, const char *who, cnb_error **err)
 {
 	int rc = 0;
 	const cnb_toml *ors = cnb__toml_get(doc, "or");
@@ -61,10 +61,10 @@ int cnb__build_plan_parse(cnb__detect_run *run, const cnb_toml *doc, const char 
 	return rc;
 }
 
-int cnb__build_plan_load(cnb__detect_run *run, const char *path, const char *who, cnb_error **err)
+int cnb__lifecycle_build_plan_load(cnb__lifecycle_detect_run *run, const char *path, const char *who, cnb_error **err)
 {
 	_cleanup_toml_ cnb_toml *doc = NULL;
 	int rc = cnb__toml_parse_file(&doc, path, err);
-	return rc < 0 ? rc : cnb__build_plan_parse(run, doc, who, err);
+	return rc < 0 ? rc : cnb__lifecycle_build_plan_parse(run, doc, who, err);
 }
 

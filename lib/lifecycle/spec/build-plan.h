@@ -12,11 +12,11 @@
 /*
  * Fills run->options: [0] = the top level, then one per [[or]]. A requires without `name`, or
  * with a top-level `version` (buildpack.md "Deprecations" › "requires.version"), is an error naming `who`.
- * On error run->options may be partly filled (cnb__detect_run_free frees it).
+ * On error run->options may be partly filled (cnb__lifecycle_detect_run_free frees it).
  */
-int cnb__build_plan_parse(cnb__detect_run *run, const cnb_toml *doc, const char *who, cnb_error **err);
+int cnb__lifecycle_build_plan_parse(cnb__lifecycle_detect_run *run, const cnb_toml *doc, const char *who, cnb_error **err);
 
 /* Same from a file (bounded, no symlink as the last component). */
-int cnb__build_plan_load(cnb__detect_run *run, const char *path, const char *who, cnb_error **err);
+int cnb__lifecycle_build_plan_load(cnb__lifecycle_detect_run *run, const char *path, const char *who, cnb_error **err);
 
 #endif

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-char *cnb__bp_escape_id(const char *id)
+char *cnb__lifecycle_bp_escape_id(const char *id)
 {
 	char *out = strdup(id);
 	for (char *p = out; p && *p; p++)
@@ -19,7 +19,7 @@ char *cnb__bp_escape_id(const char *id)
 	return out;
 }
 
-char *cnb__bp_ref(const char *id, const char *version)
+char *cnb__lifecycle_bp_ref(const char *id, const char *version)
 {
 	char *out = NULL;
 	return asprintf(&out, "%s@%s", id, version ? version : "") < 0 ? NULL : out;
@@ -58,7 +58,7 @@ static int strv_field(char ***out, size_t *n, const cnb_toml *table, const char 
 	return 0;
 }
 
-void cnb__order_free(cnb__order *o)
+void cnb__lifecycle_order_free(cnb__lifecycle_order *o)
 {
 	for (size_t g = 0; g < o->n; g++) {
 		for (size_t i = 0; i < o->groups[g].n; i++) {
@@ -71,7 +71,7 @@ void cnb__order_free(cnb__order *o)
 	memset(o, 0, sizeof(*o));
 }
 
-int cnb__order_parse(cnb__order *out, const cnb_toml *order, const char *where, cnb_error **err)
+int cnb__lifecycle_order_parse(cnb__lifecycle_order *out, const cnb_toml *order, const char *where, cnb_error **err)
 {
 	memset(out, 0, sizeof(*out));
 	if (!order)
@@ -85,14 +85,14 @@ int cnb__order_parse(cnb__order *out, const cnb_toml *order, const char *where, 
 		const cnb_toml *group = cnb__toml_get(cnb__toml_at(order, g), "group");
 		size_t m = cnb__toml_len(group);
 		/* Counted before it is filled, so an error half way frees it too. */
-		cnb__order_group *og = &out->groups[out->n++];
+		cnb__lifecycle_order_group *og = &out->groups[out->n++];
 		if (m && !(og->elems = calloc(m, sizeof(*og->elems))))
 			goto oom;
 		for (size_t i = 0; i < m; i++, og->n++) {
 			const cnb_toml *el = cnb__toml_at(group, i);
 			const char *id = cnb__toml_get_string(el, "id");
 			if (!id || !*id) {
-				cnb__order_free(out);
+				cnb__lifecycle_order_free(out);
 				return cnb__error_set(err, CNB_EPARSE, "%s: order group %zu element %zu has no `id`",
 						      where, g + 1, i + 1);
 			}
@@ -107,20 +107,20 @@ int cnb__order_parse(cnb__order *out, const cnb_toml *order, const char *where, 
 	}
 	return 0;
 oom:
-	cnb__order_free(out);
+	cnb__lifecycle_order_free(out);
 	return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 }
 
-int cnb__order_load(cnb__order *out, cnb__order *extensions, const char *path, cnb_error **err)
+int cnb__lifecycle_order_load(cnb__lifecycle_order *out, cnb__lifecycle_order *extensions, const char *path, cnb_error **err)
 {
 	memset(extensions, 0, sizeof(*extensions));
 	cnb_toml *doc = NULL;
 	int rc = cnb__toml_parse_file(&doc, path, err);
 	if (rc)
 		return cnb__error_prefix(err, "read order");
-	rc = cnb__order_parse(out, cnb__toml_get(doc, "order"), path, err);
-	if (rc == 0 && (rc = cnb__order_parse(extensions, cnb__toml_get(doc, "order-extensions"), path, err)))
-		cnb__order_free(out);
+	rc = cnb__lifecycle_order_parse(out, cnb__toml_get(doc, "order"), path, err);
+	if (rc == 0 && (rc = cnb__lifecycle_order_parse(extensions, cnb__toml_get(doc, "order-extensions"), path, err)))
+		cnb__lifecycle_order_free(out);
 	/* lifecycle phase/detector.go PrependExtensions: extensions are optional, whatever the file says. */
 	for (size_t g = 0; rc == 0 && g < extensions->n; g++)
 		for (size_t i = 0; i < extensions->groups[g].n; i++)
@@ -129,7 +129,7 @@ int cnb__order_load(cnb__order *out, cnb__order *extensions, const char *path, c
 	return rc;
 }
 
-static bool group_has(const cnb__order_group *g, const char *id)
+static bool group_has(const cnb__lifecycle_order_group *g, const char *id)
 {
 	for (size_t i = 0; i < g->n; i++)
 		if (!strcmp(g->elems[i].id, id))
@@ -138,12 +138,12 @@ static bool group_has(const cnb__order_group *g, const char *id)
 }
 
 /* Appends copies of the `sys` elements whose IDs `g` lacks (checked against `orig`). */
-static int add_system_elems(cnb__order_group *g, const cnb__order_group *orig, const cnb__order_group *sys)
+static int add_system_elems(cnb__lifecycle_order_group *g, const cnb__lifecycle_order_group *orig, const cnb__lifecycle_order_group *sys)
 {
 	for (size_t i = 0; sys && i < sys->n; i++) {
 		if (group_has(orig, sys->elems[i].id))
 			continue;
-		cnb__order_elem *e = &g->elems[g->n];
+		cnb__lifecycle_order_elem *e = &g->elems[g->n];
 		e->id = strdup(sys->elems[i].id);
 		e->version = strdup(sys->elems[i].version);
 		e->optional = false;
@@ -154,7 +154,7 @@ static int add_system_elems(cnb__order_group *g, const cnb__order_group *orig, c
 	return 0;
 }
 
-int cnb__order_add_system(cnb__order *order, const char *system_path, cnb_error **err)
+int cnb__lifecycle_order_add_system(cnb__lifecycle_order *order, const char *system_path, cnb_error **err)
 {
 	struct stat st;
 	if (!system_path || stat(system_path, &st) < 0)
@@ -165,10 +165,10 @@ int cnb__order_add_system(cnb__order *order, const char *system_path, cnb_error 
 		return cnb__error_prefix(err, "read system buildpacks");
 	const cnb_toml *system = cnb__toml_get(doc, "system");
 	/* Each list has the shape of one order group: parse it as a one-group order. */
-	cnb__order pre = { 0 }, post = { 0 };
+	cnb__lifecycle_order pre = { 0 }, post = { 0 };
 	cnb_toml *wrap[2] = { NULL, NULL };
 	const char *keys[2] = { "pre", "post" };
-	cnb__order *out[2] = { &pre, &post };
+	cnb__lifecycle_order *out[2] = { &pre, &post };
 	for (size_t k = 0; rc == 0 && k < 2; k++) {
 		const cnb_toml *list = cnb__toml_get(cnb__toml_get(system, keys[k]), "buildpacks");
 		cnb_toml *group = cnb__toml_new_table(), *arr = cnb__toml_new_array();
@@ -179,15 +179,15 @@ int cnb__order_add_system(cnb__order *order, const char *system_path, cnb_error 
 			break;
 		}
 		wrap[k] = arr;
-		rc = cnb__order_parse(out[k], arr, system_path, err);
+		rc = cnb__lifecycle_order_parse(out[k], arr, system_path, err);
 	}
 	for (size_t g = 0; rc == 0 && g < order->n; g++) {
-		cnb__order_group *og = &order->groups[g];
+		cnb__lifecycle_order_group *og = &order->groups[g];
 		size_t cap = og->n + pre.groups[0].n + post.groups[0].n + 1;
-		cnb__order_group merged = { calloc(cap, sizeof(cnb__order_elem)), 0 };
+		cnb__lifecycle_order_group merged = { calloc(cap, sizeof(cnb__lifecycle_order_elem)), 0 };
 		int added = merged.elems ? add_system_elems(&merged, og, &pre.groups[0]) : -1;
 		if (added == 0) {
-			memcpy(merged.elems + merged.n, og->elems, og->n * sizeof(cnb__order_elem));
+			memcpy(merged.elems + merged.n, og->elems, og->n * sizeof(cnb__lifecycle_order_elem));
 			merged.n += og->n;
 			free(og->elems);
 			*og = merged; /* the group's elements moved; post elements dedupe against all of it */
@@ -202,15 +202,15 @@ int cnb__order_add_system(cnb__order *order, const char *system_path, cnb_error 
 		if (added < 0)
 			rc = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	}
-	cnb__order_free(&pre);
-	cnb__order_free(&post);
+	cnb__lifecycle_order_free(&pre);
+	cnb__lifecycle_order_free(&post);
 	cnb__toml_free(wrap[0]);
 	cnb__toml_free(wrap[1]);
 	cnb__toml_free(doc);
 	return rc;
 }
 
-void cnb__target_free(cnb__target *t)
+void cnb__lifecycle_target_free(cnb__lifecycle_target *t)
 {
 	free(t->os);
 	free(t->arch);
@@ -223,7 +223,7 @@ void cnb__target_free(cnb__target *t)
 	memset(t, 0, sizeof(*t));
 }
 
-void cnb__bp_descriptor_free(cnb__bp_descriptor *d)
+void cnb__lifecycle_bp_descriptor_free(cnb__lifecycle_bp_descriptor *d)
 {
 	if (!d)
 		return;
@@ -236,14 +236,14 @@ void cnb__bp_descriptor_free(cnb__bp_descriptor *d)
 	free(d->homepage);
 	cnb__strv_free(d->exec_env);
 	cnb__strv_free(d->sbom_formats);
-	cnb__order_free(&d->order);
+	cnb__lifecycle_order_free(&d->order);
 	for (size_t i = 0; i < d->n_targets; i++)
-		cnb__target_free(&d->targets[i]);
+		cnb__lifecycle_target_free(&d->targets[i]);
 	free(d->targets);
 	free(d);
 }
 
-static int parse_target(cnb__target *t, const cnb_toml *table)
+static int parse_target(cnb__lifecycle_target *t, const cnb_toml *table)
 {
 	/* ⚠ DIFF: pack writes `variant`, the lifecycle reads `arch-variant`: accept both. */
 	const char *variant = cnb__toml_get_string(table, "arch-variant");
@@ -270,14 +270,14 @@ static int parse_target(cnb__target *t, const cnb_toml *table)
 }
 
 /* An inferred target: os/arch/one distro, any of them NULL for a wildcard. */
-static int add_target(cnb__bp_descriptor *d, const char *os, const char *arch, const char *distro,
+static int add_target(cnb__lifecycle_bp_descriptor *d, const char *os, const char *arch, const char *distro,
 		      const char *distro_version)
 {
-	cnb__target *grown = realloc(d->targets, (d->n_targets + 1) * sizeof(*grown));
+	cnb__lifecycle_target *grown = realloc(d->targets, (d->n_targets + 1) * sizeof(*grown));
 	if (!grown)
 		return -1;
 	d->targets = grown;
-	cnb__target *t = memset(&d->targets[d->n_targets++], 0, sizeof(cnb__target));
+	cnb__lifecycle_target *t = memset(&d->targets[d->n_targets++], 0, sizeof(cnb__lifecycle_target));
 	t->os = strdup(os ? os : "");
 	t->arch = strdup(arch ? arch : "");
 	t->variant = strdup("");
@@ -296,7 +296,7 @@ static int add_target(cnb__bp_descriptor *d, const char *os, const char *arch, c
 }
 
 /* buildpack.md "Targets" inference when no [[targets]] are declared (lifecycle buildpack/bp_descriptor.go). */
-static int infer_targets(cnb__bp_descriptor *d, const cnb_toml *stacks)
+static int infer_targets(cnb__lifecycle_bp_descriptor *d, const cnb_toml *stacks)
 {
 	size_t n = cnb__toml_len(stacks);
 	for (size_t i = 0; i < n; i++) {
@@ -306,7 +306,7 @@ static int infer_targets(cnb__bp_descriptor *d, const cnb_toml *stacks)
 		if (!strcmp(id, "*")) {
 			d->any_target = true;
 		} else if (!strcmp(id, "io.buildpacks.stacks.bionic") &&
-			   (cnb__api_at_least(d->api, 0, 10) || n == 1)) {
+			   (cnb__lifecycle_api_at_least(d->api, 0, 10) || n == 1)) {
 			if (add_target(d, "linux", "amd64", "ubuntu", "18.04") < 0)
 				return -1;
 		}
@@ -323,7 +323,7 @@ static int infer_targets(cnb__bp_descriptor *d, const cnb_toml *stacks)
 	return bin_a && bin_b ? 0 : -1;
 }
 
-bool cnb__bp_id_valid(const char *id)
+bool cnb__lifecycle_bp_id_valid(const char *id)
 {
 	static const char *const reserved[] = { "app", "config", "generated", "sbom", ".", ".." };
 	if (!*id)
@@ -334,7 +334,7 @@ bool cnb__bp_id_valid(const char *id)
 	return strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789./-_") == strlen(id);
 }
 
-char *cnb__bp_id_warning(const char *id)
+char *cnb__lifecycle_bp_id_warning(const char *id)
 {
 	if (!strchr(id, '_'))
 		return NULL;
@@ -345,10 +345,10 @@ char *cnb__bp_id_warning(const char *id)
 			id) < 0 ? NULL : out;
 }
 
-int cnb__bp_descriptor_parse(cnb__bp_descriptor **out, const cnb_toml *doc, const char *dir, const char *path,
+int cnb__lifecycle_bp_descriptor_parse(cnb__lifecycle_bp_descriptor **out, const cnb_toml *doc, const char *dir, const char *path,
 			     cnb_error **err)
 {
-	cnb__bp_descriptor *d = calloc(1, sizeof(*d));
+	cnb__lifecycle_bp_descriptor *d = calloc(1, sizeof(*d));
 	if (!d)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	const cnb_toml *bp = cnb__toml_get(doc, "buildpack");
@@ -370,23 +370,23 @@ int cnb__bp_descriptor_parse(cnb__bp_descriptor **out, const cnb_toml *doc, cons
 		rc = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (!cnb__bp_id_valid(d->id)) {
+	if (!cnb__lifecycle_bp_id_valid(d->id)) {
 		rc = cnb__error_set(err, CNB_EPARSE,
 				    "%s: [%s] id \"%s\" is missing or invalid (allowed: letters, digits, `.`, `/`, "
 				    "`-` and, with a warning, `_`; not app, config, generated or sbom)",
-				    path, cnb__bp_kind(d), d->id);
+				    path, cnb__lifecycle_bp_kind(d), d->id);
 		goto out;
 	}
 	if (asprintf(&who, "%s@%s (%s)", d->id, d->version, path) < 0) {
 		rc = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = cnb__api_check_buildpack(d->api_text, who, &d->api, err)))
+	if ((rc = cnb__lifecycle_api_check_buildpack(d->api_text, who, &d->api, err)))
 		goto out;
 	cnb__toml_bool(cnb__toml_get(bp, "clear-env"), &d->clear_env);
 	if ((rc = strv_field(&d->exec_env, &d->n_exec_env, bp, "exec-env", path, err)) ||
 	    (rc = strv_field(&d->sbom_formats, &d->n_sbom_formats, bp, "sbom-formats", path, err)) ||
-	    (rc = cnb__order_parse(&d->order, d->extension ? NULL : cnb__toml_get(doc, "order"), path, err)))
+	    (rc = cnb__lifecycle_order_parse(&d->order, d->extension ? NULL : cnb__toml_get(doc, "order"), path, err)))
 		goto out;
 	const cnb_toml *targets = cnb__toml_get(doc, "targets");
 	size_t n = cnb__toml_len(targets);
@@ -405,23 +405,23 @@ int cnb__bp_descriptor_parse(cnb__bp_descriptor **out, const cnb_toml *doc, cons
 		rc = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 out:
 	if (rc) {
-		cnb__bp_descriptor_free(d);
+		cnb__lifecycle_bp_descriptor_free(d);
 		return rc;
 	}
 	*out = d;
 	return 0;
 }
 
-const char *cnb__bp_kind(const cnb__bp_descriptor *d)
+const char *cnb__lifecycle_bp_kind(const cnb__lifecycle_bp_descriptor *d)
 {
 	return d->extension ? "extension" : "buildpack";
 }
 
 /* <dir>/<escaped id>/<version>/<kind>.toml, which must describe a module of that kind. */
-static int descriptor_load(cnb__bp_descriptor **out, const char *modules_dir, const char *kind, const char *id,
+static int descriptor_load(cnb__lifecycle_bp_descriptor **out, const char *modules_dir, const char *kind, const char *id,
 			   const char *version, cnb_error **err)
 {
-	_cleanup_free_ char *esc = cnb__bp_escape_id(id);
+	_cleanup_free_ char *esc = cnb__lifecycle_bp_escape_id(id);
 	_cleanup_free_ char *dir = NULL, *path = NULL;
 	if (!esc || asprintf(&dir, "%s/%s/%s", modules_dir, esc, version) < 0 ||
 	    asprintf(&path, "%s/%s.toml", dir, kind) < 0)
@@ -433,25 +433,25 @@ static int descriptor_load(cnb__bp_descriptor **out, const char *modules_dir, co
 	cnb_toml *doc = NULL;
 	int rc = cnb__toml_parse_file(&doc, path, err);
 	if (rc == 0)
-		rc = cnb__bp_descriptor_parse(out, doc, dir, path, err);
+		rc = cnb__lifecycle_bp_descriptor_parse(out, doc, dir, path, err);
 	else
 		cnb__error_prefix(err, "%s %s@%s", kind, id, version);
 	cnb__toml_free(doc);
-	if (rc == 0 && strcmp(cnb__bp_kind(*out), kind)) {
-		cnb__bp_descriptor_free(*out);
+	if (rc == 0 && strcmp(cnb__lifecycle_bp_kind(*out), kind)) {
+		cnb__lifecycle_bp_descriptor_free(*out);
 		*out = NULL;
 		return cnb__error_set(err, CNB_EPARSE, "%s: has no [%s] table", path, kind);
 	}
 	return rc;
 }
 
-int cnb__bp_descriptor_load(cnb__bp_descriptor **out, const char *buildpacks_dir, const char *id,
+int cnb__lifecycle_bp_descriptor_load(cnb__lifecycle_bp_descriptor **out, const char *buildpacks_dir, const char *id,
 			    const char *version, cnb_error **err)
 {
 	return descriptor_load(out, buildpacks_dir, "buildpack", id, version, err);
 }
 
-int cnb__ext_descriptor_load(cnb__bp_descriptor **out, const char *extensions_dir, const char *id,
+int cnb__lifecycle_ext_descriptor_load(cnb__lifecycle_bp_descriptor **out, const char *extensions_dir, const char *id,
 			     const char *version, cnb_error **err)
 {
 	return descriptor_load(out, extensions_dir, "extension", id, version, err);
@@ -462,12 +462,12 @@ static bool field_matches(const char *a, const char *b)
 	return !a || !b || !*a || !*b || !strcmp(a, b);
 }
 
-bool cnb__bp_target_matches(const cnb__bp_descriptor *d, const cnb__target *run)
+bool cnb__lifecycle_bp_target_matches(const cnb__lifecycle_bp_descriptor *d, const cnb__lifecycle_target *run)
 {
 	if (d->any_target || !d->n_targets)
 		return true;
 	for (size_t i = 0; i < d->n_targets; i++) {
-		const cnb__target *t = &d->targets[i];
+		const cnb__lifecycle_target *t = &d->targets[i];
 		if (!field_matches(t->os, run->os) || !field_matches(t->arch, run->arch) ||
 		    !field_matches(t->variant, run->variant))
 			continue;
@@ -482,7 +482,7 @@ bool cnb__bp_target_matches(const cnb__bp_descriptor *d, const cnb__target *run)
 	return false;
 }
 
-bool cnb__bp_exec_env_allows(const cnb__bp_descriptor *d, const char *exec_env)
+bool cnb__lifecycle_bp_exec_env_allows(const cnb__lifecycle_bp_descriptor *d, const char *exec_env)
 {
 	return !d->n_exec_env || cnb__strv_contains(d->exec_env, "*") || cnb__strv_contains(d->exec_env, exec_env);
 }

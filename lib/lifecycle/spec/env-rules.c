@@ -14,12 +14,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-void cnb__env_free(cnb__env *env)
+void cnb__lifecycle_env_free(cnb__lifecycle_env *env)
 {
 	cnb__strv_list_free(&env->vars);
 }
 
-static ssize_t find(const cnb__env *env, const char *name, size_t name_len)
+static ssize_t find(const cnb__lifecycle_env *env, const char *name, size_t name_len)
 {
 	for (size_t i = 0; i < env->vars.n; i++)
 		if (!strncmp(env->vars.v[i], name, name_len) && env->vars.v[i][name_len] == '=')
@@ -27,13 +27,13 @@ static ssize_t find(const cnb__env *env, const char *name, size_t name_len)
 	return -1;
 }
 
-const char *cnb__env_get(const cnb__env *env, const char *name)
+const char *cnb__lifecycle_env_get(const cnb__lifecycle_env *env, const char *name)
 {
 	ssize_t i = find(env, name, strlen(name));
 	return i < 0 ? NULL : env->vars.v[i] + strlen(name) + 1;
 }
 
-int cnb__env_setn(cnb__env *env, const char *name, const char *value, size_t value_len)
+int cnb__lifecycle_env_setn(cnb__lifecycle_env *env, const char *name, const char *value, size_t value_len)
 {
 	size_t name_len = strlen(name);
 	char *entry = malloc(name_len + value_len + 2);
@@ -52,23 +52,23 @@ int cnb__env_setn(cnb__env *env, const char *name, const char *value, size_t val
 	return cnb__strv_push_take(&env->vars, entry);
 }
 
-int cnb__env_set(cnb__env *env, const char *name, const char *value)
+int cnb__lifecycle_env_set(cnb__lifecycle_env *env, const char *name, const char *value)
 {
-	return cnb__env_setn(env, name, value, strlen(value));
+	return cnb__lifecycle_env_setn(env, name, value, strlen(value));
 }
 
-int cnb__env_copy(cnb__env *dst, const cnb__env *src)
+int cnb__lifecycle_env_copy(cnb__lifecycle_env *dst, const cnb__lifecycle_env *src)
 {
 	for (size_t i = 0; i < src->vars.n; i++) {
 		const char *eq = strchr(src->vars.v[i], '=');
 		_cleanup_free_ char *name = strndup(src->vars.v[i], (size_t)(eq - src->vars.v[i]));
-		if (!name || cnb__env_set(dst, name, eq + 1) < 0)
+		if (!name || cnb__lifecycle_env_set(dst, name, eq + 1) < 0)
 			return CNB_ENOMEM;
 	}
 	return 0;
 }
 
-char *const *cnb__env_envp(const cnb__env *env)
+char *const *cnb__lifecycle_env_envp(const cnb__lifecycle_env *env)
 {
 	return cnb__strv_argv(&env->vars);
 }
@@ -76,7 +76,7 @@ char *const *cnb__env_envp(const cnb__env *env)
 /* The POSIX path variables a layer root dir feeds (lifecycle env/build.go). */
 static const char *const path_vars[] = { "PATH", "LD_LIBRARY_PATH", "LIBRARY_PATH", "CPATH", "PKG_CONFIG_PATH" };
 
-int cnb__env_init_build(cnb__env *env, char *const *environ)
+int cnb__lifecycle_env_init_build(cnb__lifecycle_env *env, char *const *environ)
 {
 	static const char *const allowed[] = { "HOME", "HOSTNAME", "HTTP_PROXY", "http_proxy", "HTTPS_PROXY",
 					       "https_proxy", "NO_PROXY", "no_proxy", "CNB_STACK_ID" };
@@ -93,28 +93,28 @@ int cnb__env_init_build(cnb__env *env, char *const *environ)
 		if (!keep)
 			continue;
 		_cleanup_free_ char *name = strndup(*environ, len);
-		if (!name || cnb__env_set(env, name, eq + 1) < 0)
+		if (!name || cnb__lifecycle_env_set(env, name, eq + 1) < 0)
 			return CNB_ENOMEM;
 	}
 	return 0;
 }
 
-int cnb__env_modify(cnb__env *env, const char *name, cnb__env_action action, const char *value, size_t value_len,
+int cnb__lifecycle_env_modify(cnb__lifecycle_env *env, const char *name, cnb__lifecycle_env_action action, const char *value, size_t value_len,
 		    const char *delim)
 {
-	const char *cur = cnb__env_get(env, name);
+	const char *cur = cnb__lifecycle_env_get(env, name);
 	bool empty = !cur || !*cur; /* "empty counts as unset" for default, prepend and append */
 	switch (action) {
 	case CNB_ENV_OVERRIDE:
-		return cnb__env_setn(env, name, value, value_len);
+		return cnb__lifecycle_env_setn(env, name, value, value_len);
 	case CNB_ENV_DEFAULT:
-		return empty ? cnb__env_setn(env, name, value, value_len) : 0;
+		return empty ? cnb__lifecycle_env_setn(env, name, value, value_len) : 0;
 	case CNB_ENV_PREPEND:
 	case CNB_ENV_APPEND:
 		break;
 	}
 	if (empty)
-		return cnb__env_setn(env, name, value, value_len);
+		return cnb__lifecycle_env_setn(env, name, value, value_len);
 	size_t cur_len = strlen(cur), delim_len = strlen(delim);
 	_cleanup_free_ char *joined = malloc(cur_len + delim_len + value_len + 1);
 	if (!joined)
@@ -125,7 +125,7 @@ int cnb__env_modify(cnb__env *env, const char *name, cnb__env_action action, con
 	} else {
 		p = mempcpy(mempcpy(mempcpy(p, cur, cur_len), delim, delim_len), value, value_len);
 	}
-	return cnb__env_setn(env, name, joined, (size_t)(p - joined));
+	return cnb__lifecycle_env_setn(env, name, joined, (size_t)(p - joined));
 }
 
 typedef struct list_opts {
@@ -140,7 +140,7 @@ static bool is_env_file(int dirfd, const char *name, void *ud)
 	return fstatat(dirfd, name, &st, o->follow ? 0 : AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
 }
 
-int cnb__env_read_file(int dirfd, const char *dir, const char *name, bool follow, char **out, size_t *len,
+int cnb__lifecycle_env_read_file(int dirfd, const char *dir, const char *name, bool follow, char **out, size_t *len,
 			 cnb_error **err)
 {
 	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
@@ -168,7 +168,7 @@ int cnb__env_read_file(int dirfd, const char *dir, const char *name, bool follow
 	return 0;
 }
 
-static bool parse_suffix(const char *suffix, cnb__env_action no_suffix, cnb__env_action *action)
+static bool parse_suffix(const char *suffix, cnb__lifecycle_env_action no_suffix, cnb__lifecycle_env_action *action)
 {
 	if (!suffix) {
 		*action = no_suffix;
@@ -176,7 +176,7 @@ static bool parse_suffix(const char *suffix, cnb__env_action no_suffix, cnb__env
 	}
 	static const struct {
 		const char *name;
-		cnb__env_action action;
+		cnb__lifecycle_env_action action;
 	} table[] = {
 		{ "override", CNB_ENV_OVERRIDE },
 		{ "default", CNB_ENV_DEFAULT },
@@ -191,7 +191,7 @@ static bool parse_suffix(const char *suffix, cnb__env_action no_suffix, cnb__env
 	return false; /* ".delim" and unknown suffixes do nothing by themselves */
 }
 
-int cnb__env_apply_dir(cnb__env *env, const char *dir, cnb__env_action no_suffix, bool follow, cnb_error **err)
+int cnb__lifecycle_env_apply_dir(cnb__lifecycle_env *env, const char *dir, cnb__lifecycle_env_action no_suffix, bool follow, cnb_error **err)
 {
 	_cleanup_close_ int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
 	if (dirfd < 0) {
@@ -206,7 +206,7 @@ int cnb__env_apply_dir(cnb__env *env, const char *dir, cnb__env_action no_suffix
 	for (size_t i = 0; rc == 0 && i < n_files; i++) {
 		const char *file = files[i];
 		const char *dot = strchr(file, '.');
-		cnb__env_action action;
+		cnb__lifecycle_env_action action;
 		if (!parse_suffix(dot ? dot + 1 : NULL, no_suffix, &action) || dot == file)
 			continue;
 		_cleanup_free_ char *name = dot ? strndup(file, (size_t)(dot - file)) : strdup(file);
@@ -216,20 +216,20 @@ int cnb__env_apply_dir(cnb__env *env, const char *dir, cnb__env_action no_suffix
 			rc = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 			break;
 		}
-		if ((rc = cnb__env_read_file(dirfd, dir, file, follow, &value, &value_len, err)))
+		if ((rc = cnb__lifecycle_env_read_file(dirfd, dir, file, follow, &value, &value_len, err)))
 			break;
 		/* The delimiter only counts when it sits in the same directory. */
 		if (cnb__strv_contains(files, delim_file) &&
-		    (rc = cnb__env_read_file(dirfd, dir, delim_file, follow, &delim, &delim_len, err)))
+		    (rc = cnb__lifecycle_env_read_file(dirfd, dir, delim_file, follow, &delim, &delim_len, err)))
 			break;
-		if (cnb__env_modify(env, name, action, value, value_len, delim ? delim : "") < 0)
+		if (cnb__lifecycle_env_modify(env, name, action, value, value_len, delim ? delim : "") < 0)
 			rc = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	}
 	cnb__strv_free(files);
 	return rc;
 }
 
-int cnb__env_add_root_dir(cnb__env *env, const char *layer_dir, bool build, cnb_error **err)
+int cnb__lifecycle_env_add_root_dir(cnb__lifecycle_env *env, const char *layer_dir, bool build, cnb_error **err)
 {
 	static const struct {
 		const char *sub;
@@ -251,22 +251,22 @@ int cnb__env_add_root_dir(cnb__env *env, const char *layer_dir, bool build, cnb_
 		struct stat st;
 		if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
 			continue;
-		if (cnb__env_modify(env, map[i].var, CNB_ENV_PREPEND, path, strlen(path), ":") < 0)
+		if (cnb__lifecycle_env_modify(env, map[i].var, CNB_ENV_PREPEND, path, strlen(path), ":") < 0)
 			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	}
 	return 0;
 }
 
-int cnb__env_apply_build_layer(cnb__env *env, const char *layer_dir, cnb_error **err)
+int cnb__lifecycle_env_apply_build_layer(cnb__lifecycle_env *env, const char *layer_dir, cnb_error **err)
 {
-	int rc = cnb__env_add_root_dir(env, layer_dir, true, err);
+	int rc = cnb__lifecycle_env_add_root_dir(env, layer_dir, true, err);
 	static const char *const dirs[] = { "env", "env.build" };
 	for (size_t i = 0; rc == 0 && i < CNB_ARRAY_SIZE(dirs); i++) {
 		_cleanup_free_ char *dir = cnb__path_join(layer_dir, dirs[i]);
 		if (!dir)
 			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 		/* Every supported Buildpack API (>= 0.5) means override for a file without a suffix. */
-		rc = cnb__env_apply_dir(env, dir, CNB_ENV_OVERRIDE, true, err);
+		rc = cnb__lifecycle_env_apply_dir(env, dir, CNB_ENV_OVERRIDE, true, err);
 	}
 	return rc;
 }

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int cnb__toml_doc_write_file(const cnb_toml *doc, const char *path, cnb_error **err)
+int cnb__lifecycle_toml_doc_write_file(const cnb_toml *doc, const char *path, cnb_error **err)
 {
 	_cleanup_buf_ cnb__buf text = CNB_BUF_INIT;
 	int rc = cnb__toml_write(doc, &text, err);
@@ -25,7 +25,7 @@ static int set_str(cnb_toml *table, const char *key, const char *value, bool omi
 	return cnb__toml_set(table, key, cnb__toml_new_string(value ? value : ""));
 }
 
-static cnb_toml *elem_table(const cnb__group_elem *e, bool with_api)
+static cnb_toml *elem_table(const cnb__lifecycle_group_elem *e, bool with_api)
 {
 	cnb_toml *t = cnb__toml_new_table();
 	if (!t || set_str(t, "id", e->id, false) < 0 || set_str(t, "version", e->version, false) < 0 ||
@@ -45,7 +45,7 @@ static cnb_toml *add_array(cnb_toml *doc, const char *key)
 	return arr;
 }
 
-int cnb__group_file_write(const char *path, const cnb__group_elem *const *group, size_t n, cnb_error **err)
+int cnb__lifecycle_group_file_write(const char *path, const cnb__lifecycle_group_elem *const *group, size_t n, cnb_error **err)
 {
 	bool any_extension = false;
 	for (size_t i = 0; i < n; i++)
@@ -56,12 +56,12 @@ int cnb__group_file_write(const char *path, const cnb__group_elem *const *group,
 	int rc = arr && (ext || !any_extension) ? 0 : -1;
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = cnb__toml_push(group[i]->extension ? ext : arr, elem_table(group[i], true));
-	rc = rc ? cnb__error_set(err, CNB_ENOMEM, "out of memory") : cnb__toml_doc_write_file(doc, path, err);
+	rc = rc ? cnb__error_set(err, CNB_ENOMEM, "out of memory") : cnb__lifecycle_toml_doc_write_file(doc, path, err);
 	cnb__toml_free(doc);
 	return rc;
 }
 
-static cnb_toml *require_table(const cnb__plan_require *r)
+static cnb_toml *require_table(const cnb__lifecycle_plan_require *r)
 {
 	cnb_toml *t = cnb__toml_new_table();
 	if (!t || set_str(t, "name", r->name, false) < 0 ||
@@ -72,13 +72,13 @@ static cnb_toml *require_table(const cnb__plan_require *r)
 	return t;
 }
 
-int cnb__plan_file_write(const char *path, const cnb__plan_result *plan, cnb_error **err)
+int cnb__lifecycle_plan_file_write(const char *path, const cnb__lifecycle_plan_result *plan, cnb_error **err)
 {
 	cnb_toml *doc = cnb__toml_new_table();
 	cnb_toml *entries = doc ? add_array(doc, "entries") : NULL;
 	int rc = entries ? 0 : -1;
 	for (size_t i = 0; rc == 0 && i < plan->n_entries; i++) {
-		const cnb__plan_entry *e = &plan->entries[i];
+		const cnb__lifecycle_plan_entry *e = &plan->entries[i];
 		cnb_toml *entry = cnb__toml_new_table();
 		if (!entry || cnb__toml_push(entries, entry) < 0) {
 			rc = -1;
@@ -102,12 +102,12 @@ int cnb__plan_file_write(const char *path, const cnb__plan_result *plan, cnb_err
 		for (size_t r = 0; rc == 0 && r < e->n_requires; r++)
 			rc = cnb__toml_push(requires, require_table(e->requires[r]));
 	}
-	rc = rc ? cnb__error_set(err, CNB_ENOMEM, "out of memory") : cnb__toml_doc_write_file(doc, path, err);
+	rc = rc ? cnb__error_set(err, CNB_ENOMEM, "out of memory") : cnb__lifecycle_toml_doc_write_file(doc, path, err);
 	cnb__toml_free(doc);
 	return rc;
 }
 
-static int group_read(const char *path, const char *key, cnb__group_elem **out, size_t *n, cnb_error **err)
+static int group_read(const char *path, const char *key, cnb__lifecycle_group_elem **out, size_t *n, cnb_error **err)
 {
 	cnb_toml *doc = NULL;
 	int rc = cnb__toml_parse_file(&doc, path, err);
@@ -115,7 +115,7 @@ static int group_read(const char *path, const char *key, cnb__group_elem **out, 
 		return cnb__error_prefix(err, "read group");
 	const cnb_toml *group = cnb__toml_get(doc, key);
 	size_t len = cnb__toml_len(group);
-	cnb__group_elem *v = calloc(len + 1, sizeof(*v));
+	cnb__lifecycle_group_elem *v = calloc(len + 1, sizeof(*v));
 	if (!v) {
 		cnb__toml_free(doc);
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
@@ -139,7 +139,7 @@ static int group_read(const char *path, const char *key, cnb__group_elem **out, 
 	cnb__toml_free(doc);
 	if (rc) {
 		for (size_t i = 0; i < len; i++)
-			cnb__group_elem_free(&v[i]);
+			cnb__lifecycle_group_elem_free(&v[i]);
 		free(v);
 		return rc;
 	}
@@ -148,17 +148,17 @@ static int group_read(const char *path, const char *key, cnb__group_elem **out, 
 	return 0;
 }
 
-int cnb__group_file_read(const char *path, cnb__group_elem **out, size_t *n, cnb_error **err)
+int cnb__lifecycle_group_file_read(const char *path, cnb__lifecycle_group_elem **out, size_t *n, cnb_error **err)
 {
 	return group_read(path, "group", out, n, err);
 }
 
-int cnb__group_extensions_read(const char *path, cnb__group_elem **out, size_t *n, cnb_error **err)
+int cnb__lifecycle_group_extensions_read(const char *path, cnb__lifecycle_group_elem **out, size_t *n, cnb_error **err)
 {
 	return group_read(path, "group-extensions", out, n, err);
 }
 
-bool cnb__plan_entry_has_provider(const cnb_toml *entry, const char *id, bool extension)
+bool cnb__lifecycle_plan_entry_has_provider(const cnb_toml *entry, const char *id, bool extension)
 {
 	const cnb_toml *providers = cnb__toml_get(entry, "providers");
 	for (size_t p = 0; p < cnb__toml_len(providers); p++) {

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-void cnb__layer_list_free(cnb__layer_list *l)
+void cnb__lifecycle_layer_list_free(cnb__lifecycle_layer_list *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		free(l->v[i].name);
@@ -34,7 +34,7 @@ static bool is_layer_toml(int dirfd, const char *name, void *ud)
 }
 
 /* One layer: decode the types; 1 = kept, 0 = ignored (renamed), or an error. */
-static int process_one(cnb__layer *layer, const char *dir, const char *file, const char *bp_ref, cnb_error **err)
+static int process_one(cnb__lifecycle_layer *layer, const char *dir, const char *file, const char *bp_ref, cnb_error **err)
 {
 	_cleanup_free_ char *path = cnb__path_join(dir, file);
 	if (!path)
@@ -78,7 +78,7 @@ static int process_one(cnb__layer *layer, const char *dir, const char *file, con
 	return 0;
 }
 
-int cnb__layer_metadata_process(cnb__layer_list *out, const char *bp_layers_dir, const char *bp_ref,
+int cnb__lifecycle_layer_metadata_process(cnb__lifecycle_layer_list *out, const char *bp_layers_dir, const char *bp_ref,
 				cnb_error **err)
 {
 	memset(out, 0, sizeof(*out));
@@ -88,7 +88,7 @@ int cnb__layer_metadata_process(cnb__layer_list *out, const char *bp_layers_dir,
 	if (rc == 0 && n && !(out->v = calloc(n, sizeof(*out->v))))
 		rc = cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		cnb__layer layer = { 0 };
+		cnb__lifecycle_layer layer = { 0 };
 		int kept = process_one(&layer, bp_layers_dir, files[i], bp_ref, err);
 		if (kept == 1) {
 			out->v[out->n++] = layer;
@@ -100,6 +100,6 @@ int cnb__layer_metadata_process(cnb__layer_list *out, const char *bp_layers_dir,
 	}
 	cnb__strv_free(files);
 	if (rc)
-		cnb__layer_list_free(out);
+		cnb__lifecycle_layer_list_free(out);
 	return rc;
 }

@@ -6,16 +6,16 @@
 #include <stddef.h>
 #include <cnb/error.h>
 
-typedef struct cnb__layer {
+typedef struct cnb__lifecycle_layer {
 	char *name;
 	char *path; /* <layers>/<bp>/<name> (may not exist: a launch layer reused from the previous image) */
 	bool launch, build, cache;
-} cnb__layer;
+} cnb__lifecycle_layer;
 
-typedef struct cnb__layer_list {
-	cnb__layer *v;
+typedef struct cnb__lifecycle_layer_list {
+	cnb__lifecycle_layer *v;
 	size_t n;
-} cnb__layer_list;
+} cnb__lifecycle_layer_list;
 
 /*
  * Reads every <name>.toml of `bp_layers_dir` (alphabetically; launch.toml, build.toml and
@@ -23,9 +23,9 @@ typedef struct cnb__layer_list {
  * buildpack and file. A layer with all three false is renamed to <name>.ignore (buildpack.md "Ignored Layers")
  * and left out of the list.
  */
-int cnb__layer_metadata_process(cnb__layer_list *out, const char *bp_layers_dir, const char *bp_ref,
+int cnb__lifecycle_layer_metadata_process(cnb__lifecycle_layer_list *out, const char *bp_layers_dir, const char *bp_ref,
 				cnb_error **err);
 
-void cnb__layer_list_free(cnb__layer_list *l);
+void cnb__lifecycle_layer_list_free(cnb__lifecycle_layer_list *l);
 
 #endif

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-int cnb__layers_toml_load_at(cnb_toml **out, int dirfd, const char *name, const char *what, size_t max,
+int cnb__lifecycle_layers_toml_load_at(cnb_toml **out, int dirfd, const char *name, const char *what, size_t max,
 			     cnb_error **err)
 {
 	_cleanup_free_ char *data = NULL;
@@ -20,7 +20,7 @@ int cnb__layers_toml_load_at(cnb_toml **out, int dirfd, const char *name, const 
 	return cnb__toml_parse(out, data, len, what, err);
 }
 
-int cnb__layers_take_metadata(cnb_toml **out, const cnb_toml *doc, const char *what, cnb_error **err)
+int cnb__lifecycle_layers_take_metadata(cnb_toml **out, const cnb_toml *doc, const char *what, cnb_error **err)
 {
 	const cnb_toml *m = cnb__toml_get(doc, "metadata");
 	if (!m)
@@ -32,20 +32,20 @@ int cnb__layers_take_metadata(cnb_toml **out, const cnb_toml *doc, const char *w
 	return 0;
 }
 
-int cnb__layers_analyzed_metadata_read(cnb_toml **out, const char *analyzed_path, cnb_error **err)
+int cnb__lifecycle_layers_analyzed_metadata_read(cnb_toml **out, const char *analyzed_path, cnb_error **err)
 {
 	if (access(analyzed_path, F_OK) < 0 && errno == ENOENT)
 		return 0; /* no analyzed.toml: no previous image */
 	cnb_toml *doc = NULL;
-	int r = cnb__layers_toml_load_at(&doc, AT_FDCWD, analyzed_path, analyzed_path, CNB_LAYERS_MAX_INPUT_TOML, err);
+	int r = cnb__lifecycle_layers_toml_load_at(&doc, AT_FDCWD, analyzed_path, analyzed_path, CNB_LAYERS_MAX_INPUT_TOML, err);
 	if (r < 0)
 		return cnb__error_prefix(err, "read analyzed metadata");
-	r = cnb__layers_take_metadata(out, doc, analyzed_path, err);
+	r = cnb__lifecycle_layers_take_metadata(out, doc, analyzed_path, err);
 	cnb__toml_free(doc);
 	return r;
 }
 
-const cnb_toml *cnb__layers_metadata_buildpack(const cnb_toml *metadata, const char *bp_id)
+const cnb_toml *cnb__lifecycle_layers_metadata_buildpack(const cnb_toml *metadata, const char *bp_id)
 {
 	const cnb_toml *bps = cnb__toml_get(metadata, "buildpacks");
 	for (size_t i = 0; i < cnb__toml_len(bps); i++) {
@@ -56,7 +56,7 @@ const cnb_toml *cnb__layers_metadata_buildpack(const cnb_toml *metadata, const c
 	return NULL;
 }
 
-bool cnb__layers_diff_id_valid(const char *sha)
+bool cnb__lifecycle_layers_diff_id_valid(const char *sha)
 {
 	if (strncmp(sha, "sha256:", 7) || strlen(sha) != 7 + 64)
 		return false;

@@ -17,19 +17,19 @@
 #define CNB_LAYERS_MAX_INPUT_TOML (16u * 1024 * 1024)
 
 /* Parses a TOML file of at most `max` bytes relative to dirfd, refusing a symlink as the last component. */
-int cnb__layers_toml_load_at(cnb_toml **out, int dirfd, const char *name, const char *what, size_t max,
+int cnb__lifecycle_layers_toml_load_at(cnb_toml **out, int dirfd, const char *name, const char *what, size_t max,
 			     cnb_error **err);
 
 /* A copy of doc's [metadata] table in *out (caller frees); *out untouched when absent; `what` names doc. */
-int cnb__layers_take_metadata(cnb_toml **out, const cnb_toml *doc, const char *what, cnb_error **err);
+int cnb__lifecycle_layers_take_metadata(cnb_toml **out, const cnb_toml *doc, const char *what, cnb_error **err);
 
 /* analyzed.toml's [metadata] in *out, left NULL when the file (no previous image) or the table is missing. */
-int cnb__layers_analyzed_metadata_read(cnb_toml **out, const char *analyzed_path, cnb_error **err);
+int cnb__lifecycle_layers_analyzed_metadata_read(cnb_toml **out, const char *analyzed_path, cnb_error **err);
 
 /* The [[buildpacks]] entry with key `bp_id` of such metadata (analyzed or cache), or NULL. */
-const cnb_toml *cnb__layers_metadata_buildpack(const cnb_toml *metadata, const char *bp_id);
+const cnb_toml *cnb__lifecycle_layers_metadata_buildpack(const cnb_toml *metadata, const char *bp_id);
 
 /* `sha256:<64 lowercase hex>`: a diffID as the host writes it. */
-bool cnb__layers_diff_id_valid(const char *sha);
+bool cnb__lifecycle_layers_diff_id_valid(const char *sha);
 
 #endif

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static json_t *bom_entry(const char *name, const cnb_toml *metadata, const cnb__bp_descriptor *bp)
+static json_t *bom_entry(const char *name, const cnb_toml *metadata, const cnb__lifecycle_bp_descriptor *bp)
 {
 	/* Field order of the reference's JSON: name, metadata, buildpack {id, version}. */
 	json_t *e = json_object(), *who = json_object();
@@ -24,7 +24,7 @@ static json_t *bom_entry(const char *name, const cnb_toml *metadata, const cnb__
 	return e;
 }
 
-int cnb__legacy_bom_add(json_t *entries, const cnb_toml *doc, const cnb__bp_descriptor *bp, const char *path,
+int cnb__lifecycle_legacy_bom_add(json_t *entries, const cnb_toml *doc, const cnb__lifecycle_bp_descriptor *bp, const char *path,
 			cnb_error **err)
 {
 	const cnb_toml *bom = cnb__toml_get(doc, "bom");
@@ -47,7 +47,7 @@ int cnb__legacy_bom_add(json_t *entries, const cnb_toml *doc, const cnb__bp_desc
 }
 
 /* As Go's json.Encoder writes it (lifecycle internal/encoding WriteJSON): compact, then a newline. */
-int cnb__legacy_bom_write(const json_t *entries, const char *path, cnb_error **err)
+int cnb__lifecycle_legacy_bom_write(const json_t *entries, const char *path, cnb_error **err)
 {
 	_cleanup_free_ char *json = json_array_size(entries)
 					    ? json_dumps(entries, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY)

@@ -15,10 +15,10 @@
  * Appends {"name", "metadata", "buildpack": {"id", "version"}} for each [[bom]] of `doc` (may be
  * NULL) to the JSON array `entries`. A top-level `version` is an error naming the buildpack.
  */
-int cnb__legacy_bom_add(json_t *entries, const cnb_toml *doc, const cnb__bp_descriptor *bp, const char *path,
+int cnb__lifecycle_legacy_bom_add(json_t *entries, const cnb_toml *doc, const cnb__lifecycle_bp_descriptor *bp, const char *path,
 			cnb_error **err);
 
 /* Writes `entries` as compact JSON (`null` when empty, as the reference lifecycle does). */
-int cnb__legacy_bom_write(const json_t *entries, const char *path, cnb_error **err);
+int cnb__lifecycle_legacy_bom_write(const json_t *entries, const char *path, cnb_error **err);
 
 #endif

@@ -9,29 +9,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct cnb__order_memo {
+typedef struct cnb__lifecycle_order_memo {
 	char *key; /* id@version */
-	cnb__bp_descriptor *desc;
-	cnb__detect_run *run; /* NULL until detected */
-} cnb__order_memo;
+	cnb__lifecycle_bp_descriptor *desc;
+	cnb__lifecycle_detect_run *run; /* NULL until detected */
+} cnb__lifecycle_order_memo;
 
-void cnb__order_resolver_free(cnb__order_resolver *r)
+void cnb__lifecycle_order_resolver_free(cnb__lifecycle_order_resolver *r)
 {
 	for (size_t i = 0; i < r->n_memo; i++) {
 		free(r->memo[i].key);
-		cnb__bp_descriptor_free(r->memo[i].desc);
+		cnb__lifecycle_bp_descriptor_free(r->memo[i].desc);
 		if (r->memo[i].run)
-			cnb__detect_run_free(r->memo[i].run);
+			cnb__lifecycle_detect_run_free(r->memo[i].run);
 		free(r->memo[i].run);
 	}
 	free(r->memo);
 	for (size_t i = 0; i < r->n_elems; i++) {
-		cnb__group_elem_free(r->elems[i]);
+		cnb__lifecycle_group_elem_free(r->elems[i]);
 		free(r->elems[i]);
 	}
 	free(r->elems);
 	for (size_t i = 0; i < r->n_extra_runs; i++) {
-		cnb__detect_run_free(r->extra_runs[i]);
+		cnb__lifecycle_detect_run_free(r->extra_runs[i]);
 		free(r->extra_runs[i]);
 	}
 	free(r->extra_runs);
@@ -41,7 +41,7 @@ void cnb__order_resolver_free(cnb__order_resolver *r)
 	r->n_memo = r->n_elems = r->n_extra_runs = 0;
 }
 
-static void __attribute__((format(printf, 3, 4))) logf_(cnb__order_resolver *r, bool debug, const char *fmt, ...)
+static void __attribute__((format(printf, 3, 4))) logf_(cnb__lifecycle_order_resolver *r, bool debug, const char *fmt, ...)
 {
 	if (!r->ops.log)
 		return;
@@ -55,7 +55,7 @@ static void __attribute__((format(printf, 3, 4))) logf_(cnb__order_resolver *r, 
 }
 
 /* "======== <what>: id@version ========" and `text` line by line. */
-static void log_block(cnb__order_resolver *r, bool debug, const char *what, const cnb__group_elem *e,
+static void log_block(cnb__lifecycle_order_resolver *r, bool debug, const char *what, const cnb__lifecycle_group_elem *e,
 		      const char *text)
 {
 	logf_(r, debug, "======== %s: %s@%s ========", what, e->id, e->version);
@@ -76,9 +76,9 @@ static int grow(void *arrayp, size_t n, size_t size)
 }
 
 /* Where the order-extensions go in a top-level group: only its address matters. */
-static const cnb__order_elem extensions_marker;
+static const cnb__lifecycle_order_elem extensions_marker;
 
-static int lookup(cnb__order_resolver *r, const cnb__order_elem *el, cnb__order_memo **out, cnb_error **err)
+static int lookup(cnb__lifecycle_order_resolver *r, const cnb__lifecycle_order_elem *el, cnb__lifecycle_order_memo **out, cnb_error **err)
 {
 	/* Memoized per kind and id@version (lifecycle phase/detector.go keyFor). */
 	_cleanup_free_ char *key = NULL;
@@ -91,23 +91,23 @@ static int lookup(cnb__order_resolver *r, const cnb__order_elem *el, cnb__order_
 			*out = &r->memo[i];
 			return 0;
 		}
-	cnb__bp_descriptor *desc = NULL;
+	cnb__lifecycle_bp_descriptor *desc = NULL;
 	int rc = r->ops.load(r->ops.ud, el->id, el->version, el->extension, &desc, err);
 	if (rc)
 		return rc;
 	if (grow(&r->memo, r->n_memo, sizeof(*r->memo)) < 0) {
-		cnb__bp_descriptor_free(desc);
+		cnb__lifecycle_bp_descriptor_free(desc);
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	}
 	*out = &r->memo[r->n_memo++];
-	**out = (cnb__order_memo){ TAKE_PTR(key), desc, NULL };
+	**out = (cnb__lifecycle_order_memo){ TAKE_PTR(key), desc, NULL };
 	return 0;
 }
 
 /* A per-occurrence group element (optional differs between occurrences). */
-static cnb__group_elem *new_elem(cnb__order_resolver *r, const cnb__bp_descriptor *d, bool optional)
+static cnb__lifecycle_group_elem *new_elem(cnb__lifecycle_order_resolver *r, const cnb__lifecycle_bp_descriptor *d, bool optional)
 {
-	cnb__group_elem *e = calloc(1, sizeof(*e));
+	cnb__lifecycle_group_elem *e = calloc(1, sizeof(*e));
 	if (!e || grow(&r->elems, r->n_elems, sizeof(*r->elems)) < 0) {
 		free(e);
 		return NULL;
@@ -123,9 +123,9 @@ static cnb__group_elem *new_elem(cnb__order_resolver *r, const cnb__bp_descripto
 }
 
 /* The result of a buildpack the lifecycle itself rejected without running it. */
-static cnb__detect_run *new_error_run(cnb__order_resolver *r, const char *why)
+static cnb__lifecycle_detect_run *new_error_run(cnb__lifecycle_order_resolver *r, const char *why)
 {
-	cnb__detect_run *run = calloc(1, sizeof(*run));
+	cnb__lifecycle_detect_run *run = calloc(1, sizeof(*run));
 	if (!run || grow(&r->extra_runs, r->n_extra_runs, sizeof(*r->extra_runs)) < 0) {
 		free(run);
 		return NULL;
@@ -137,24 +137,24 @@ static cnb__detect_run *new_error_run(cnb__order_resolver *r, const char *why)
 }
 
 typedef struct elem_list {
-	const cnb__order_elem **v;
+	const cnb__lifecycle_order_elem **v;
 	size_t n;
 } elem_list;
 
 typedef struct done_list {
-	cnb__plan_input *v;
+	cnb__lifecycle_plan_input *v;
 	size_t n;
 } done_list;
 
-static int detect_order(cnb__order_resolver *r, const cnb__order *order, const done_list *done, elem_list next,
-			bool optional, const cnb__order_elem *head, cnb__group_status *status, cnb__plan_result *out,
+static int detect_order(cnb__lifecycle_order_resolver *r, const cnb__lifecycle_order *order, const done_list *done, elem_list next,
+			bool optional, const cnb__lifecycle_order_elem *head, cnb__lifecycle_group_status *status, cnb__lifecycle_plan_result *out,
 			cnb_error **err);
 
 /* The group's detect output, then its results: passes and fails at debug level, errors at info. */
-static void log_results(cnb__order_resolver *r, const done_list *done)
+static void log_results(cnb__lifecycle_order_resolver *r, const done_list *done)
 {
 	for (size_t i = 0; i < done->n; i++) {
-		const cnb__detect_run *run = done->v[i].run;
+		const cnb__lifecycle_detect_run *run = done->v[i].run;
 		bool debug = run->code == CNB_DETECT_PASS || run->code == CNB_DETECT_FAIL;
 		if (run->output && *run->output)
 			log_block(r, debug, "Output", done->v[i].elem, run->output);
@@ -163,8 +163,8 @@ static void log_results(cnb__order_resolver *r, const done_list *done)
 	}
 	logf_(r, true, "======== Results ========");
 	for (size_t i = 0; i < done->n; i++) {
-		const cnb__group_elem *e = done->v[i].elem;
-		const cnb__detect_run *run = done->v[i].run;
+		const cnb__lifecycle_group_elem *e = done->v[i].elem;
+		const cnb__lifecycle_detect_run *run = done->v[i].run;
 		if (run->code == CNB_DETECT_PASS)
 			logf_(r, true, "pass: %s@%s", e->id, e->version);
 		else if (run->code == CNB_DETECT_FAIL)
@@ -176,12 +176,12 @@ static void log_results(cnb__order_resolver *r, const done_list *done)
 	}
 }
 
-static int resolve_group(cnb__order_resolver *r, const done_list *done, cnb__group_status *status,
-			 cnb__plan_result *out, cnb_error **err)
+static int resolve_group(cnb__lifecycle_order_resolver *r, const done_list *done, cnb__lifecycle_group_status *status,
+			 cnb__lifecycle_plan_result *out, cnb_error **err)
 {
 	_cleanup_buf_ cnb__buf why = CNB_BUF_INIT;
 	log_results(r, done);
-	int rc = cnb__plan_resolve(done->v, done->n, status, out, &why, err);
+	int rc = cnb__lifecycle_plan_resolve(done->v, done->n, status, out, &why, err);
 	if (rc)
 		return rc;
 	for (char *line = why.data, *nl; line && *line; line = nl + 1) {
@@ -193,7 +193,7 @@ static int resolve_group(cnb__order_resolver *r, const done_list *done, cnb__gro
 }
 
 /* De-duplication is by kind and ID, not version (lifecycle phase/detector.go hasIDForKind). */
-static bool done_has(const done_list *done, const cnb__order_elem *el)
+static bool done_has(const done_list *done, const cnb__lifecycle_order_elem *el)
 {
 	for (size_t i = 0; i < done->n; i++)
 		if (done->v[i].elem->extension == el->extension && !strcmp(done->v[i].elem->id, el->id))
@@ -202,11 +202,11 @@ static bool done_has(const done_list *done, const cnb__order_elem *el)
 }
 
 /* Whether the sequential walk would run `m`'s detection for `el` (platform.md "detector" detectGroup). */
-static bool would_detect(const cnb__order_resolver *r, const cnb__order_elem *el, const cnb__bp_descriptor *desc)
+static bool would_detect(const cnb__lifecycle_order_resolver *r, const cnb__lifecycle_order_elem *el, const cnb__lifecycle_bp_descriptor *desc)
 {
-	if (r->run_target && !cnb__bp_target_matches(desc, r->run_target) && !el->optional)
+	if (r->run_target && !cnb__lifecycle_bp_target_matches(desc, r->run_target) && !el->optional)
 		return false;
-	return !(r->exec_env && cnb__api_at_least(desc->api, 0, 12) && !cnb__bp_exec_env_allows(desc, r->exec_env));
+	return !(r->exec_env && cnb__lifecycle_api_at_least(desc->api, 0, 12) && !cnb__lifecycle_bp_exec_env_allows(desc, r->exec_env));
 }
 
 /*
@@ -214,17 +214,17 @@ static bool would_detect(const cnb__order_resolver *r, const cnb__order_elem *el
  * reference runs a group's detects in parallel). Only fills the memo: the sequential walk below
  * then finds every result. A lookup error stops the prefetch; the walk reports it in order.
  */
-static int prefetch(cnb__order_resolver *r, elem_list group, const done_list *done, cnb_error **err)
+static int prefetch(cnb__lifecycle_order_resolver *r, elem_list group, const done_list *done, cnb_error **err)
 {
 	if (!r->ops.detect_many || group.n < 2)
 		return 0;
-	_cleanup_free_ const cnb__bp_descriptor **bps = calloc(group.n, sizeof(*bps));
-	_cleanup_free_ cnb__detect_run **runs = calloc(group.n, sizeof(*runs));
+	_cleanup_free_ const cnb__lifecycle_bp_descriptor **bps = calloc(group.n, sizeof(*bps));
+	_cleanup_free_ cnb__lifecycle_detect_run **runs = calloc(group.n, sizeof(*runs));
 	if (!bps || !runs)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	size_t n = 0;
 	for (size_t i = 0; i < group.n; i++) {
-		const cnb__order_elem *el = group.v[i];
+		const cnb__lifecycle_order_elem *el = group.v[i];
 		if (el == &extensions_marker)
 			break;
 		bool seen = done_has(done, el);
@@ -232,7 +232,7 @@ static int prefetch(cnb__order_resolver *r, elem_list group, const done_list *do
 			seen = group.v[j]->extension == el->extension && !strcmp(group.v[j]->id, el->id);
 		if (seen)
 			continue;
-		cnb__order_memo *m = NULL;
+		cnb__lifecycle_order_memo *m = NULL;
 		cnb_error *lookup_err = NULL;
 		if (lookup(r, el, &m, &lookup_err)) {
 			cnb_error_free(lookup_err);
@@ -251,12 +251,12 @@ static int prefetch(cnb__order_resolver *r, elem_list group, const done_list *do
 	return n ? r->ops.detect_many(r->ops.ud, bps, runs, n, err) : 0;
 }
 
-static int detect_group(cnb__order_resolver *r, elem_list group, const done_list *done_in,
-			cnb__group_status *status, cnb__plan_result *out, cnb_error **err)
+static int detect_group(cnb__lifecycle_order_resolver *r, elem_list group, const done_list *done_in,
+			cnb__lifecycle_group_status *status, cnb__lifecycle_plan_result *out, cnb_error **err)
 {
 	/* `done` is a value in the reference: each alternative starts from the caller's list. */
-	done_list done = { calloc(done_in->n + group.n + 1, sizeof(cnb__plan_input)), done_in->n };
-	_cleanup_free_ cnb__plan_input *owned = done.v;
+	done_list done = { calloc(done_in->n + group.n + 1, sizeof(cnb__lifecycle_plan_input)), done_in->n };
+	_cleanup_free_ cnb__lifecycle_plan_input *owned = done.v;
 	if (!owned)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	if (done_in->n)
@@ -265,30 +265,30 @@ static int detect_group(cnb__order_resolver *r, elem_list group, const done_list
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < group.n; i++) {
-		const cnb__order_elem *el = group.v[i];
+		const cnb__lifecycle_order_elem *el = group.v[i];
 		if (el == &extensions_marker) {
 			elem_list next = { group.v + i + 1, group.n - i - 1 };
 			return detect_order(r, r->extensions, &done, next, true, NULL, status, out, err);
 		}
 		if (done_has(&done, el))
 			continue;
-		cnb__order_memo *m = NULL;
+		cnb__lifecycle_order_memo *m = NULL;
 		if ((rc = lookup(r, el, &m, err)))
 			return rc;
 		if (m->desc->order.n) {
 			elem_list next = { group.v + i + 1, group.n - i - 1 };
 			return detect_order(r, &m->desc->order, &done, next, el->optional, NULL, status, out, err);
 		}
-		cnb__group_elem *elem = new_elem(r, m->desc, el->optional);
+		cnb__lifecycle_group_elem *elem = new_elem(r, m->desc, el->optional);
 		if (!elem)
 			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-		const cnb__detect_run *run = NULL;
-		if (r->run_target && !cnb__bp_target_matches(m->desc, r->run_target) && !el->optional) {
+		const cnb__lifecycle_detect_run *run = NULL;
+		if (r->run_target && !cnb__lifecycle_bp_target_matches(m->desc, r->run_target) && !el->optional) {
 			run = new_error_run(r, "no [[targets]] entry matches the run image");
 			if (!run)
 				return cnb__error_set(err, CNB_ENOMEM, "out of memory");
-		} else if (r->exec_env && cnb__api_at_least(m->desc->api, 0, 12) &&
-			   !cnb__bp_exec_env_allows(m->desc, r->exec_env)) {
+		} else if (r->exec_env && cnb__lifecycle_api_at_least(m->desc->api, 0, 12) &&
+			   !cnb__lifecycle_bp_exec_env_allows(m->desc, r->exec_env)) {
 			logf_(r, true, "skip: %s@%s is not for exec-env %s", el->id, el->version, r->exec_env);
 			continue;
 		} else {
@@ -301,21 +301,21 @@ static int detect_group(cnb__order_resolver *r, elem_list group, const done_list
 			}
 			run = m->run;
 		}
-		done.v[done.n++] = (cnb__plan_input){ elem, run };
+		done.v[done.n++] = (cnb__lifecycle_plan_input){ elem, run };
 	}
 	return resolve_group(r, &done, status, out, err);
 }
 
 /* `head` (or NULL) goes before each group's elements: the order-extensions marker at the top level. */
-static int detect_order(cnb__order_resolver *r, const cnb__order *order, const done_list *done, elem_list next,
-			bool optional, const cnb__order_elem *head, cnb__group_status *status, cnb__plan_result *out,
+static int detect_order(cnb__lifecycle_order_resolver *r, const cnb__lifecycle_order *order, const done_list *done, elem_list next,
+			bool optional, const cnb__lifecycle_order_elem *head, cnb__lifecycle_group_status *status, cnb__lifecycle_plan_result *out,
 			cnb_error **err)
 {
 	bool errored = false;
 	for (size_t g = 0; g < order->n; g++) {
-		const cnb__order_group *og = &order->groups[g];
+		const cnb__lifecycle_order_group *og = &order->groups[g];
 		size_t h = head ? 1 : 0;
-		_cleanup_free_ const cnb__order_elem **v = calloc(h + og->n + next.n + 1, sizeof(*v));
+		_cleanup_free_ const cnb__lifecycle_order_elem **v = calloc(h + og->n + next.n + 1, sizeof(*v));
 		if (!v)
 			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 		if (head)
@@ -336,8 +336,8 @@ static int detect_order(cnb__order_resolver *r, const cnb__order *order, const d
 	return 0;
 }
 
-int cnb__order_resolve(cnb__order_resolver *r, const cnb__order *order, cnb__group_status *status,
-		       cnb__plan_result *out, cnb_error **err)
+int cnb__lifecycle_order_resolve(cnb__lifecycle_order_resolver *r, const cnb__lifecycle_order *order, cnb__lifecycle_group_status *status,
+		       cnb__lifecycle_plan_result *out, cnb_error **err)
 {
 	memset(out, 0, sizeof(*out));
 	done_list none = { NULL, 0 };

@@ -13,12 +13,12 @@
 #include "lib/lifecycle/spec/buildpack-descriptor.h"
 #include "lib/lifecycle/spec/plan.h"
 
-typedef struct cnb__order_ops {
+typedef struct cnb__lifecycle_order_ops {
 	/* Loads a buildpack's descriptor, or an image extension's (the resolver owns and caches it). */
-	int (*load)(void *ud, const char *id, const char *version, bool extension, cnb__bp_descriptor **out,
+	int (*load)(void *ud, const char *id, const char *version, bool extension, cnb__lifecycle_bp_descriptor **out,
 		    cnb_error **err);
 	/* Runs a non-composite buildpack's detection into `run`. A non-zero return aborts resolution. */
-	int (*detect)(void *ud, const cnb__bp_descriptor *bp, cnb__detect_run *run, cnb_error **err);
+	int (*detect)(void *ud, const cnb__lifecycle_bp_descriptor *bp, cnb__lifecycle_detect_run *run, cnb_error **err);
 	/*
 	 * One line of a group's outcome, in the reference's order (lifecycle phase/detector.go Resolve): the
 	 * buildpacks' output, "======== Results ========", "pass: a@1"... `debug` marks what the reference
@@ -30,37 +30,37 @@ typedef struct cnb__order_ops {
 	 * Optional: detects several buildpacks at once (runs[i] for bps[i]), same contract as
 	 * `detect`. The resolver hands it the buildpacks of a group up to its first composite.
 	 */
-	int (*detect_many)(void *ud, const cnb__bp_descriptor *const *bps, cnb__detect_run *const *runs, size_t n,
+	int (*detect_many)(void *ud, const cnb__lifecycle_bp_descriptor *const *bps, cnb__lifecycle_detect_run *const *runs, size_t n,
 			   cnb_error **err);
-} cnb__order_ops;
+} cnb__lifecycle_order_ops;
 
-typedef struct cnb__order_resolver {
-	cnb__order_ops ops;
-	const cnb__target *run_target; /* Platform >= 0.12: target checks against it; NULL = none */
+typedef struct cnb__lifecycle_order_resolver {
+	cnb__lifecycle_order_ops ops;
+	const cnb__lifecycle_target *run_target; /* Platform >= 0.12: target checks against it; NULL = none */
 	/*
 	 * [[order-extensions]], or NULL: prepended to every top-level group as one optional nested order
 	 * (lifecycle phase/detector.go PrependExtensions): the first of its groups that lets the rest of
 	 * the group pass wins, and without any extension the group is tried as it is.
 	 */
-	const cnb__order *extensions;
+	const cnb__lifecycle_order *extensions;
 	const char *exec_env;          /* Platform >= 0.15: skip buildpacks not for it; NULL = none */
-	/* private: everything below is owned and freed by cnb__order_resolver_free */
-	struct cnb__order_memo *memo;
+	/* private: everything below is owned and freed by cnb__lifecycle_order_resolver_free */
+	struct cnb__lifecycle_order_memo *memo;
 	size_t n_memo;
-	cnb__group_elem **elems;
+	cnb__lifecycle_group_elem **elems;
 	size_t n_elems;
-	cnb__detect_run **extra_runs;
+	cnb__lifecycle_detect_run **extra_runs;
 	size_t n_extra_runs;
-} cnb__order_resolver;
+} cnb__lifecycle_order_resolver;
 
 /*
  * Resolves `order`. On CNB_OK, *status is PASSED (out = the group and plan, pointing into the
- * resolver: valid until cnb__order_resolver_free), FAILED (exit 20) or ERRORED (exit 21).
+ * resolver: valid until cnb__lifecycle_order_resolver_free), FAILED (exit 20) or ERRORED (exit 21).
  * Errors from ops (e.g. a nested buildpack that does not exist: exit 22) are returned as is.
  */
-int cnb__order_resolve(cnb__order_resolver *r, const cnb__order *order, cnb__group_status *status,
-		       cnb__plan_result *out, cnb_error **err);
+int cnb__lifecycle_order_resolve(cnb__lifecycle_order_resolver *r, const cnb__lifecycle_order *order, cnb__lifecycle_group_status *status,
+		       cnb__lifecycle_plan_result *out, cnb_error **err);
 
-void cnb__order_resolver_free(cnb__order_resolver *r);
+void cnb__lifecycle_order_resolver_free(cnb__lifecycle_order_resolver *r);
 
 #endif

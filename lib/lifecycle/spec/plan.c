@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void cnb__plan_option_free(cnb__plan_option *o)
+void cnb__lifecycle_plan_option_free(cnb__lifecycle_plan_option *o)
 {
 	for (size_t i = 0; i < o->n_provides; i++)
 		free(o->provides[i]);
@@ -25,17 +25,17 @@ void cnb__plan_option_free(cnb__plan_option *o)
 	memset(o, 0, sizeof(*o));
 }
 
-void cnb__detect_run_free(cnb__detect_run *r)
+void cnb__lifecycle_detect_run_free(cnb__lifecycle_detect_run *r)
 {
 	for (size_t i = 0; i < r->n_options; i++)
-		cnb__plan_option_free(&r->options[i]);
+		cnb__lifecycle_plan_option_free(&r->options[i]);
 	free(r->options);
 	free(r->output);
 	free(r->error);
 	memset(r, 0, sizeof(*r));
 }
 
-void cnb__group_elem_free(cnb__group_elem *e)
+void cnb__lifecycle_group_elem_free(cnb__lifecycle_group_elem *e)
 {
 	free(e->id);
 	free(e->version);
@@ -44,7 +44,7 @@ void cnb__group_elem_free(cnb__group_elem *e)
 	memset(e, 0, sizeof(*e));
 }
 
-void cnb__plan_result_free(cnb__plan_result *r)
+void cnb__lifecycle_plan_result_free(cnb__lifecycle_plan_result *r)
 {
 	for (size_t i = 0; i < r->n_entries; i++) {
 		free(r->entries[i].providers);
@@ -67,12 +67,12 @@ static int push(void *arrayp, size_t *n, const void *item)
 	return 0;
 }
 
-static const cnb__plan_option empty_option;
+static const cnb__lifecycle_plan_option empty_option;
 
 /* One chosen option of one passed element. */
 typedef struct trial_elem {
-	const cnb__group_elem *elem;
-	const cnb__plan_option *opt;
+	const cnb__lifecycle_group_elem *elem;
+	const cnb__lifecycle_plan_option *opt;
 	bool optional; /* optional only in its last option (lifecycle phase/detector.go options(): el.Optional && i == len(or)) */
 	bool removed;
 } trial_elem;
@@ -81,7 +81,7 @@ typedef struct dep {
 	const char *name;
 	const trial_elem **providers, **extra, **early;
 	size_t n_providers, n_extra, n_early;
-	const cnb__plan_require **requires;
+	const cnb__lifecycle_plan_require **requires;
 	size_t n_requires;
 } dep;
 
@@ -123,7 +123,7 @@ static int dep_map_build(dep_map *m, trial_elem *trial, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (trial[i].removed)
 			continue;
-		const cnb__plan_option *o = trial[i].opt;
+		const cnb__lifecycle_plan_option *o = trial[i].opt;
 		for (size_t p = 0; p < o->n_provides; p++) {
 			dep *d = dep_get(m, o->provides[p]);
 			if (!d || push(&d->extra, &d->n_extra, &trial[i]) < 0)
@@ -191,7 +191,7 @@ static int run_trial(trial_elem *trial, size_t n, dep_map *m, cnb__buf *why)
 }
 
 typedef struct trials {
-	const cnb__plan_input **passed;
+	const cnb__lifecycle_plan_input **passed;
 	size_t n;
 	trial_elem *chosen; /* the prefix under construction */
 	trial_elem *work;   /* a scratch copy a trial may mark removed */
@@ -205,7 +205,7 @@ static int run_trials_from(trials *t, size_t depth)
 		memcpy(t->work, t->chosen, t->n * sizeof(*t->work));
 		return run_trial(t->work, t->n, &t->map, t->why);
 	}
-	const cnb__plan_input *in = t->passed[depth];
+	const cnb__lifecycle_plan_input *in = t->passed[depth];
 	size_t n_opts = in->run->n_options ? in->run->n_options : 1;
 	for (size_t i = 0; i < n_opts; i++) {
 		t->chosen[depth] = (trial_elem){
@@ -220,7 +220,7 @@ static int run_trials_from(trials *t, size_t depth)
 	return 0;
 }
 
-static int fill_result(const trials *t, cnb__plan_result *out)
+static int fill_result(const trials *t, cnb__lifecycle_plan_result *out)
 {
 	for (size_t i = 0; i < t->n; i++)
 		if (!t->work[i].removed && push(&out->group, &out->n_group, t->work[i].elem) < 0)
@@ -229,7 +229,7 @@ static int fill_result(const trials *t, cnb__plan_result *out)
 		return -1;
 	for (size_t i = 0; i < t->map.n; i++) {
 		const dep *d = &t->map.deps[i];
-		cnb__plan_entry *e = &out->entries[out->n_entries++];
+		cnb__lifecycle_plan_entry *e = &out->entries[out->n_entries++];
 		e->name = d->name;
 		for (size_t p = 0; p < d->n_providers; p++)
 			if (push(&e->providers, &e->n_providers, d->providers[p]->elem) < 0)
@@ -241,12 +241,12 @@ static int fill_result(const trials *t, cnb__plan_result *out)
 	return 0;
 }
 
-int cnb__plan_resolve(const cnb__plan_input *inputs, size_t n, cnb__group_status *status, cnb__plan_result *out,
+int cnb__lifecycle_plan_resolve(const cnb__lifecycle_plan_input *inputs, size_t n, cnb__lifecycle_group_status *status, cnb__lifecycle_plan_result *out,
 		      cnb__buf *why, cnb_error **err)
 {
 	memset(out, 0, sizeof(*out));
 	bool errored = false, required_missing = false;
-	_cleanup_free_ const cnb__plan_input **passed = calloc(n ? n : 1, sizeof(*passed));
+	_cleanup_free_ const cnb__lifecycle_plan_input **passed = calloc(n ? n : 1, sizeof(*passed));
 	_cleanup_free_ trial_elem *chosen = calloc(n ? n : 1, sizeof(*chosen));
 	_cleanup_free_ trial_elem *work = calloc(n ? n : 1, sizeof(*work));
 	if (!passed || !chosen || !work)
@@ -282,7 +282,7 @@ int cnb__plan_resolve(const cnb__plan_input *inputs, size_t n, cnb__group_status
 		rc = -1;
 	dep_map_free(&t.map);
 	if (rc < 0) {
-		cnb__plan_result_free(out);
+		cnb__lifecycle_plan_result_free(out);
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	}
 	*status = rc == 1 ? CNB_GROUP_PASSED : CNB_GROUP_FAILED;

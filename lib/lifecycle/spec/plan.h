@@ -14,28 +14,28 @@
 #include "lib/toml/toml.h"
 
 /* One [[requires]] of a buildpack's build plan. */
-typedef struct cnb__plan_require {
+typedef struct cnb__lifecycle_plan_require {
 	char *name;
 	cnb_toml *metadata; /* the [requires.metadata] table, or NULL */
-} cnb__plan_require;
+} cnb__lifecycle_plan_require;
 
 /* One alternative of a build plan: the top level, or one [[or]] entry. */
-typedef struct cnb__plan_option {
+typedef struct cnb__lifecycle_plan_option {
 	char **provides;
 	size_t n_provides;
-	cnb__plan_require *requires;
+	cnb__lifecycle_plan_require *requires;
 	size_t n_requires;
-} cnb__plan_option;
+} cnb__lifecycle_plan_option;
 
 /* An element of an order group, as it ends up in group.toml. */
-typedef struct cnb__group_elem {
+typedef struct cnb__lifecycle_group_elem {
 	char *id;
 	char *version;
 	char *api;
 	char *homepage;
 	bool optional;
 	bool extension; /* an image extension: only provides; goes to [[group-extensions]] */
-} cnb__group_elem;
+} cnb__lifecycle_group_elem;
 
 /* bin/detect outcome codes (lifecycle buildpack/detect.go). */
 #define CNB_DETECT_PASS 0
@@ -43,54 +43,54 @@ typedef struct cnb__group_elem {
 #define CNB_DETECT_ERROR (-1) /* spawn failure, bad plan TOML, target mismatch... */
 
 /* What one buildpack's detection produced. */
-typedef struct cnb__detect_run {
+typedef struct cnb__lifecycle_detect_run {
 	int code;             /* CNB_DETECT_PASS, CNB_DETECT_FAIL, CNB_DETECT_ERROR or the exit code */
-	cnb__plan_option *options; /* [0] = top level, then [[or]] entries; only meaningful when passed */
+	cnb__lifecycle_plan_option *options; /* [0] = top level, then [[or]] entries; only meaningful when passed */
 	size_t n_options;
 	char *output;         /* bin/detect's stdout+stderr (bounded), or NULL */
 	char *error;          /* why it errored, when the lifecycle knows, or NULL */
-} cnb__detect_run;
+} cnb__lifecycle_detect_run;
 
 /* A detected element handed to resolution: borrowed pointers. */
-typedef struct cnb__plan_input {
-	const cnb__group_elem *elem;
-	const cnb__detect_run *run;
-} cnb__plan_input;
+typedef struct cnb__lifecycle_plan_input {
+	const cnb__lifecycle_group_elem *elem;
+	const cnb__lifecycle_detect_run *run;
+} cnb__lifecycle_plan_input;
 
 /* One entry of plan.toml: the providers of `name` and all its requires (borrowed pointers). */
-typedef struct cnb__plan_entry {
+typedef struct cnb__lifecycle_plan_entry {
 	const char *name;
-	const cnb__group_elem **providers;
+	const cnb__lifecycle_group_elem **providers;
 	size_t n_providers;
-	const cnb__plan_require **requires;
+	const cnb__lifecycle_plan_require **requires;
 	size_t n_requires;
-} cnb__plan_entry;
+} cnb__lifecycle_plan_entry;
 
-typedef struct cnb__plan_result {
-	const cnb__group_elem **group; /* the passing group in order (borrowed) */
+typedef struct cnb__lifecycle_plan_result {
+	const cnb__lifecycle_group_elem **group; /* the passing group in order (borrowed) */
 	size_t n_group;
-	cnb__plan_entry *entries;
+	cnb__lifecycle_plan_entry *entries;
 	size_t n_entries;
 	size_t n_tried; /* the buildpacks of the group that were detected, passed or not */
-} cnb__plan_result;
+} cnb__lifecycle_plan_result;
 
-typedef enum cnb__group_status {
+typedef enum cnb__lifecycle_group_status {
 	CNB_GROUP_PASSED = 0,
 	CNB_GROUP_FAILED,  /* → exit 20 when no group passes */
 	CNB_GROUP_ERRORED, /* a required buildpack errored → exit 21 */
-} cnb__group_status;
+} cnb__lifecycle_group_status;
 
 /*
  * Resolves one group. Returns CNB_OK (status tells the outcome) or CNB_ENOMEM. `why` (may be NULL)
  * collects one line per reason a trial failed ("fail: x@1 requires node").
  */
-int cnb__plan_resolve(const cnb__plan_input *inputs, size_t n, cnb__group_status *status, cnb__plan_result *out,
+int cnb__lifecycle_plan_resolve(const cnb__lifecycle_plan_input *inputs, size_t n, cnb__lifecycle_group_status *status, cnb__lifecycle_plan_result *out,
 		      cnb__buf *why, cnb_error **err);
 
-void cnb__plan_result_free(cnb__plan_result *r);
+void cnb__lifecycle_plan_result_free(cnb__lifecycle_plan_result *r);
 
-void cnb__plan_option_free(cnb__plan_option *o);
-void cnb__detect_run_free(cnb__detect_run *r);
-void cnb__group_elem_free(cnb__group_elem *e);
+void cnb__lifecycle_plan_option_free(cnb__lifecycle_plan_option *o);
+void cnb__lifecycle_detect_run_free(cnb__lifecycle_detect_run *r);
+void cnb__lifecycle_group_elem_free(cnb__lifecycle_group_elem *e);
 
 #endif

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void cnb__project_descriptor_free(cnb__project_descriptor *d)
+void cnb__lifecycle_project_descriptor_free(cnb__lifecycle_project_descriptor *d)
 {
 	if (!d)
 		return;
@@ -25,10 +25,10 @@ void cnb__project_descriptor_free(cnb__project_descriptor *d)
 		free(d->env[i].value);
 	}
 	free(d->env);
-	cnb__project_group groups[] = { { d->group, d->n_group }, d->pre, d->post };
+	cnb__lifecycle_project_group groups[] = { { d->group, d->n_group }, d->pre, d->post };
 	for (size_t g = 0; g < CNB_ARRAY_SIZE(groups); g++) {
 		for (size_t i = 0; i < groups[g].n; i++) {
-			cnb__project_buildpack *bp = &groups[g].bps[i];
+			cnb__lifecycle_project_buildpack *bp = &groups[g].bps[i];
 			free(bp->id);
 			free(bp->version);
 			free(bp->uri);
@@ -65,10 +65,10 @@ static int patterns(char ***out, const cnb_toml *arr, const char *name, const ch
 }
 
 /* Appends the [[…env]] tables of `arr` (name and value strings). */
-static int add_env(cnb__project_descriptor *d, const cnb_toml *arr, const char *name, cnb_error **err)
+static int add_env(cnb__lifecycle_project_descriptor *d, const cnb_toml *arr, const char *name, cnb_error **err)
 {
 	size_t n = cnb__toml_len(arr);
-	cnb__project_env *grown = realloc(d->env, (d->n_env + n + 1) * sizeof(*grown));
+	cnb__lifecycle_project_env *grown = realloc(d->env, (d->n_env + n + 1) * sizeof(*grown));
 	if (!grown)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	d->env = grown;
@@ -78,7 +78,7 @@ static int add_env(cnb__project_descriptor *d, const cnb_toml *arr, const char *
 		if (!key || !value)
 			return cnb__error_set(err, CNB_EPARSE, "%s: every build env entry needs string `name` and `value`",
 					      name);
-		cnb__project_env *pe = &d->env[d->n_env++];
+		cnb__lifecycle_project_env *pe = &d->env[d->n_env++];
 		pe->name = strdup(key);
 		pe->value = strdup(value);
 		if (!pe->name || !pe->value)
@@ -95,7 +95,7 @@ static char *dup_or_null(const char *s, bool *oom)
 }
 
 /* An inline buildpack (extensions/project-descriptor.md, "script"): api and inline are required. */
-static int add_script(cnb__project_buildpack *bp, const cnb_toml *script, const char *name, size_t index,
+static int add_script(cnb__lifecycle_project_buildpack *bp, const cnb_toml *script, const char *name, size_t index,
 		      cnb_error **err)
 {
 	if (!script)
@@ -116,7 +116,7 @@ static int add_script(cnb__project_buildpack *bp, const cnb_toml *script, const 
 }
 
 /* Every entry needs an id, a uri or a script to say which buildpack it is. */
-static int add_group(cnb__project_buildpack **out, size_t *out_n, const cnb_toml *arr, const char *name,
+static int add_group(cnb__lifecycle_project_buildpack **out, size_t *out_n, const cnb_toml *arr, const char *name,
 		     cnb_error **err)
 {
 	size_t n = arr && cnb__toml_type(arr) == CNB_TOML_ARRAY ? cnb__toml_len(arr) : 0;
@@ -126,7 +126,7 @@ static int add_group(cnb__project_buildpack **out, size_t *out_n, const cnb_toml
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		const cnb_toml *t = cnb__toml_at(arr, i);
-		cnb__project_buildpack *bp = &(*out)[(*out_n)++];
+		cnb__lifecycle_project_buildpack *bp = &(*out)[(*out_n)++];
 		bp->id = str_or_empty(t, "id");
 		bp->version = str_or_empty(t, "version");
 		bp->uri = str_or_empty(t, "uri");
@@ -141,10 +141,10 @@ static int add_group(cnb__project_buildpack **out, size_t *out_n, const cnb_toml
 	return 0;
 }
 
-int cnb__project_descriptor_parse(cnb__project_descriptor **out, const cnb_toml *doc, const char *name,
+int cnb__lifecycle_project_descriptor_parse(cnb__lifecycle_project_descriptor **out, const cnb_toml *doc, const char *name,
 				  cnb_error **err)
 {
-	cnb__project_descriptor *d = calloc(1, sizeof(*d));
+	cnb__lifecycle_project_descriptor *d = calloc(1, sizeof(*d));
 	if (!d)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	/* 0.2 has the [_] table; 0.1 keeps project data in [project] and build data in [build]. */
@@ -187,21 +187,21 @@ int cnb__project_descriptor_parse(cnb__project_descriptor **out, const cnb_toml 
 	if (rc == 0 && v02)
 		rc = add_group(&d->post.bps, &d->post.n, cnb__toml_get(cnb__toml_get(build, "post"), "group"), name, err);
 	if (rc) {
-		cnb__project_descriptor_free(d);
+		cnb__lifecycle_project_descriptor_free(d);
 		return rc;
 	}
 	*out = d;
 	return 0;
 }
 
-int cnb__project_descriptor_load(cnb__project_descriptor **out, const char *path, cnb_error **err)
+int cnb__lifecycle_project_descriptor_load(cnb__lifecycle_project_descriptor **out, const char *path, cnb_error **err)
 {
 	_cleanup_toml_ cnb_toml *doc = NULL;
 	int rc = cnb__toml_parse_file(&doc, path, err);
-	return rc < 0 ? rc : cnb__project_descriptor_parse(out, doc, path, err);
+	return rc < 0 ? rc : cnb__lifecycle_project_descriptor_parse(out, doc, path, err);
 }
 
-int cnb__project_descriptor_write_env(const cnb__project_descriptor *d, const char *platform_dir, cnb_error **err)
+int cnb__lifecycle_project_descriptor_write_env(const cnb__lifecycle_project_descriptor *d, const char *platform_dir, cnb_error **err)
 {
 	_cleanup_free_ char *dir = cnb__path_join(platform_dir, "env");
 	if (!dir)

@@ -10,49 +10,49 @@
 #include <cnb/error.h>
 #include "lib/toml/toml.h"
 
-typedef struct cnb__project_env {
+typedef struct cnb__lifecycle_project_env {
 	char *name;
 	char *value;
-} cnb__project_env;
+} cnb__lifecycle_project_env;
 
-typedef struct cnb__project_buildpack {
+typedef struct cnb__lifecycle_project_buildpack {
 	char *id;      /* "" when only a uri is given */
 	char *version; /* "" when absent */
 	char *uri;     /* "" when absent */
 	/* [….script]: an inline buildpack (its build is `inline` run by `shell`); NULL when absent */
 	char *script_api, *script_inline, *script_shell;
-} cnb__project_buildpack;
+} cnb__lifecycle_project_buildpack;
 
-typedef struct cnb__project_group {
-	cnb__project_buildpack *bps;
+typedef struct cnb__lifecycle_project_group {
+	cnb__lifecycle_project_buildpack *bps;
 	size_t n;
-} cnb__project_group;
+} cnb__lifecycle_project_group;
 
-typedef struct cnb__project_descriptor {
+typedef struct cnb__lifecycle_project_descriptor {
 	char *schema_version; /* "0.1" or "0.2" */
 	char *id, *name, *version;
 	char *builder; /* "" when absent */
 	char **include; /* NULL-terminated gitignore-style patterns; at most one of include/exclude is non-empty */
 	char **exclude;
-	cnb__project_env *env; /* build-time env, in file order */
+	cnb__lifecycle_project_env *env; /* build-time env, in file order */
 	size_t n_env;
-	cnb__project_buildpack *group; /* buildpacks to use instead of the builder's order */
+	cnb__lifecycle_project_buildpack *group; /* buildpacks to use instead of the builder's order */
 	size_t n_group;
 	/* 0.2 [[io.buildpacks.pre.group]] / [[io.buildpacks.post.group]]: before / after every group */
-	cnb__project_group pre, post;
-} cnb__project_descriptor;
+	cnb__lifecycle_project_group pre, post;
+} cnb__lifecycle_project_descriptor;
 
 /* Parses a project.toml document; `name` is used in errors. */
-int cnb__project_descriptor_parse(cnb__project_descriptor **out, const cnb_toml *doc, const char *name,
+int cnb__lifecycle_project_descriptor_parse(cnb__lifecycle_project_descriptor **out, const cnb_toml *doc, const char *name,
 				  cnb_error **err);
 /* Reads <path> (bounded, no symlink as the last component: it comes from the app source). */
-int cnb__project_descriptor_load(cnb__project_descriptor **out, const char *path, cnb_error **err);
-void cnb__project_descriptor_free(cnb__project_descriptor *d);
+int cnb__lifecycle_project_descriptor_load(cnb__lifecycle_project_descriptor **out, const char *path, cnb_error **err);
+void cnb__lifecycle_project_descriptor_free(cnb__lifecycle_project_descriptor *d);
 
 /*
  * Writes the build env as <platform>/env/<NAME> files (the form the lifecycle reads). Names
  * that are not plain file names ("", ".", "..", containing "/" or "=") are refused.
  */
-int cnb__project_descriptor_write_env(const cnb__project_descriptor *d, const char *platform_dir, cnb_error **err);
+int cnb__lifecycle_project_descriptor_write_env(const cnb__lifecycle_project_descriptor *d, const char *platform_dir, cnb_error **err);
 
 #endif

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-void cnb__run_dockerfile_free(cnb__run_dockerfile *d)
+void cnb__lifecycle_run_dockerfile_free(cnb__lifecycle_run_dockerfile *d)
 {
 	free(d->base);
 	memset(d, 0, sizeof(*d));
@@ -23,7 +23,7 @@ typedef struct scan {
 	bool seen_from;
 	char *args[16];      /* ARG name=default before FROM, as "name=default" */
 	size_t n_args;
-	cnb__run_dockerfile *out;
+	cnb__lifecycle_run_dockerfile *out;
 } scan;
 
 static char *next_token(char **p)
@@ -104,7 +104,7 @@ static int instruction(scan *s, char *text, cnb_error **err)
 	return 0;
 }
 
-int cnb__run_dockerfile_parse(cnb__run_dockerfile *out, const char *text, size_t len, const char *where,
+int cnb__lifecycle_run_dockerfile_parse(cnb__lifecycle_run_dockerfile *out, const char *text, size_t len, const char *where,
 			      cnb_error **err)
 {
 	memset(out, 0, sizeof(*out));
@@ -149,14 +149,14 @@ int cnb__run_dockerfile_parse(cnb__run_dockerfile *out, const char *text, size_t
 	for (size_t i = 0; i < s.n_args; i++)
 		free(s.args[i]);
 	if (rc)
-		cnb__run_dockerfile_free(out);
+		cnb__lifecycle_run_dockerfile_free(out);
 	return rc;
 }
 
-int cnb__run_dockerfile_read(cnb__run_dockerfile *out, const char *path, cnb_error **err)
+int cnb__lifecycle_run_dockerfile_read(cnb__lifecycle_run_dockerfile *out, const char *path, cnb_error **err)
 {
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
 	int rc = cnb__read_file(path, CNB_DOCKERFILE_MAX, &text, &len, err);
-	return rc ? rc : cnb__run_dockerfile_parse(out, text, len, path, err);
+	return rc ? rc : cnb__lifecycle_run_dockerfile_parse(out, text, len, path, err);
 }

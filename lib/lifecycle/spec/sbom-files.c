@@ -27,7 +27,7 @@ static bool is_sbom_file(int dirfd, const char *name, void *ud)
 	       fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
 }
 
-static const cnb__layer *find_layer(const cnb__layer_list *layers, const char *name)
+static const cnb__lifecycle_layer *find_layer(const cnb__lifecycle_layer_list *layers, const char *name)
 {
 	for (size_t i = 0; i < layers->n; i++)
 		if (!strcmp(layers->v[i].name, name))
@@ -47,8 +47,8 @@ static int copy_to(const char *layers_dir, const char *kind, const char *esc, co
 }
 
 /* One file "<prefix>.sbom.<ext>.json". */
-static int collect_one(const char *layers_dir, const char *bp_dir, const char *name, const cnb__bp_descriptor *bp,
-		       const char *esc, const cnb__layer_list *layers, cnb_error **err)
+static int collect_one(const char *layers_dir, const char *bp_dir, const char *name, const cnb__lifecycle_bp_descriptor *bp,
+		       const char *esc, const cnb__lifecycle_layer_list *layers, cnb_error **err)
 {
 	const char *sbom = strstr(name, ".sbom.");
 	_cleanup_free_ char *prefix = strndup(name, (size_t)(sbom - name));
@@ -70,7 +70,7 @@ static int collect_one(const char *layers_dir, const char *bp_dir, const char *n
 				      bp->id, bp->version, src, media_type);
 	if (!strcmp(prefix, "launch") || !strcmp(prefix, "build"))
 		return copy_to(layers_dir, prefix, esc, NULL, src, ext, err);
-	const cnb__layer *layer = find_layer(layers, prefix);
+	const cnb__lifecycle_layer *layer = find_layer(layers, prefix);
 	if (!layer)
 		return 0; /* an SBOM of an ignored or undeclared layer goes nowhere */
 	int rc = 0;
@@ -83,12 +83,12 @@ static int collect_one(const char *layers_dir, const char *bp_dir, const char *n
 	return rc;
 }
 
-int cnb__sbom_files_collect(const char *layers_dir, const char *bp_layers_dir, const cnb__bp_descriptor *bp,
-			    const cnb__layer_list *layers, cnb_error **err)
+int cnb__lifecycle_sbom_files_collect(const char *layers_dir, const char *bp_layers_dir, const cnb__lifecycle_bp_descriptor *bp,
+			    const cnb__lifecycle_layer_list *layers, cnb_error **err)
 {
 	char **files = NULL;
 	size_t n = 0;
-	_cleanup_free_ char *esc = cnb__bp_escape_id(bp->id);
+	_cleanup_free_ char *esc = cnb__lifecycle_bp_escape_id(bp->id);
 	if (!esc)
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	int rc = cnb__dir_list_sorted_path(bp_layers_dir, is_sbom_file, NULL, &files, &n, err);

@@ -15,7 +15,7 @@
  * <layers>/sbom/{launch,build,cache}/<esc id>/[<layer>/]sbom.<ext>.json, where the exporter and
  * the platform look for them.
  */
-int cnb__sbom_files_collect(const char *layers_dir, const char *bp_layers_dir, const cnb__bp_descriptor *bp,
-			    const cnb__layer_list *layers, cnb_error **err);
+int cnb__lifecycle_sbom_files_collect(const char *layers_dir, const char *bp_layers_dir, const cnb__lifecycle_bp_descriptor *bp,
+			    const cnb__lifecycle_layer_list *layers, cnb_error **err);
 
 #endif

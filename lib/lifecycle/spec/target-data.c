@@ -51,7 +51,7 @@ static char *os_release_value(const char *text, const char *key)
  * GetTargetOSFromFileSystem does (lifecycle platform/target_data.go): os linux, arch from uname, and
  * the distro from /etc/os-release.
  */
-static int fallback(cnb__target *t)
+static int fallback(cnb__lifecycle_target *t)
 {
 	struct utsname u;
 	const char *variant = "";
@@ -91,7 +91,7 @@ static char *dup_or_empty(const char *s)
 	return strdup(s ? s : "");
 }
 
-int cnb__target_data_load(cnb__target *out, const char *analyzed_path, cnb_error **err)
+int cnb__lifecycle_target_data_load(cnb__lifecycle_target *out, const char *analyzed_path, cnb_error **err)
 {
 	memset(out, 0, sizeof(*out));
 	struct stat st;
@@ -129,21 +129,21 @@ int cnb__target_data_load(cnb__target *out, const char *analyzed_path, cnb_error
 		rc = fallback(out);
 	cnb__toml_free(doc);
 	if (rc < 0) {
-		cnb__target_free(out);
+		cnb__lifecycle_target_free(out);
 		return cnb__error_set(err, CNB_ENOMEM, "out of memory");
 	}
 	return 0;
 }
 
-int cnb__target_data_env(cnb__env *env, const cnb__target *t)
+int cnb__lifecycle_target_data_env(cnb__lifecycle_env *env, const cnb__lifecycle_target *t)
 {
-	int rc = cnb__env_set(env, "CNB_TARGET_OS", t->os ? t->os : "");
-	rc = rc ? rc : cnb__env_set(env, "CNB_TARGET_ARCH", t->arch ? t->arch : "");
+	int rc = cnb__lifecycle_env_set(env, "CNB_TARGET_OS", t->os ? t->os : "");
+	rc = rc ? rc : cnb__lifecycle_env_set(env, "CNB_TARGET_ARCH", t->arch ? t->arch : "");
 	if (!rc && t->variant && *t->variant)
-		rc = cnb__env_set(env, "CNB_TARGET_ARCH_VARIANT", t->variant);
+		rc = cnb__lifecycle_env_set(env, "CNB_TARGET_ARCH_VARIANT", t->variant);
 	if (!rc && t->n_distros && *t->distros[0].name)
-		rc = cnb__env_set(env, "CNB_TARGET_DISTRO_NAME", t->distros[0].name);
+		rc = cnb__lifecycle_env_set(env, "CNB_TARGET_DISTRO_NAME", t->distros[0].name);
 	if (!rc && t->n_distros && *t->distros[0].version)
-		rc = cnb__env_set(env, "CNB_TARGET_DISTRO_VERSION", t->distros[0].version);
+		rc = cnb__lifecycle_env_set(env, "CNB_TARGET_DISTRO_VERSION", t->distros[0].version);
 	return rc;
 }

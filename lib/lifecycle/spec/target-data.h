@@ -12,9 +12,9 @@
  * in Go/OCI names, and ID/VERSION_ID of /etc/os-release (what the lifecycle reads of the build
  * container when the run image has no distro labels).
  */
-int cnb__target_data_load(cnb__target *out, const char *analyzed_path, cnb_error **err);
+int cnb__lifecycle_target_data_load(cnb__lifecycle_target *out, const char *analyzed_path, cnb_error **err);
 
 /* CNB_TARGET_OS, _ARCH (always), _ARCH_VARIANT, _DISTRO_NAME, _DISTRO_VERSION (when non-empty). */
-int cnb__target_data_env(cnb__env *env, const cnb__target *t);
+int cnb__lifecycle_target_data_env(cnb__lifecycle_env *env, const cnb__lifecycle_target *t);
 
 #endif

@@ -11,7 +11,7 @@ typedef struct glob_case {
 static void check_cases(const glob_case *cases, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		is_int(cnb__export_glob_match(cases[i].pattern, cases[i].name), cases[i].want, "Match(%s, %s)",
+		is_int(cnb__lifecycle_export_glob_match(cases[i].pattern, cases[i].name), cases[i].want, "Match(%s, %s)",
 		       cases[i].pattern, cases[i].name);
 }
 
@@ -70,7 +70,7 @@ static void test_export_glob__clean(void)
 		{ "../../a/..", "../.." }, { "a/./b/", "a/b" },
 	};
 	for (size_t i = 0; i < CNB_ARRAY_SIZE(cases); i++) {
-		_cleanup_free_ char *got = cnb__export_path_clean(cases[i].in);
+		_cleanup_free_ char *got = cnb__lifecycle_export_path_clean(cases[i].in);
 		is_str(got, cases[i].want, "Clean(%s)", cases[i].in);
 	}
 }

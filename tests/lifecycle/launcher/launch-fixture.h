@@ -61,14 +61,14 @@ static inline void fixture_mkdir(const char *rel)
 }
 
 /* Parses metadata.toml text; NULL (with the error printed as a TAP comment) when it fails. */
-static inline cnb__launch_metadata *fixture_metadata(const char *text, int *rc_out)
+static inline cnb__lifecycle_launch_metadata *fixture_metadata(const char *text, int *rc_out)
 {
 	cnb_toml *doc = NULL;
-	cnb__launch_metadata *md = NULL;
+	cnb__lifecycle_launch_metadata *md = NULL;
 	cnb_error *err = NULL;
 	int rc = cnb__toml_parse(&doc, text, strlen(text), "metadata.toml", &err);
 	if (rc == 0)
-		rc = cnb__launch_metadata_parse(&md, doc, "metadata.toml", &err);
+		rc = cnb__lifecycle_launch_metadata_parse(&md, doc, "metadata.toml", &err);
 	if (rc)
 		printf("# %s\n", cnb_error_message(err));
 	if (rc_out)

@@ -9,15 +9,15 @@ static void test_launch_env__strips_launcher_inputs(void)
 	char *environ_in[] = { "CNB_LAYERS_DIR=/layers", "CNB_APP_DIR=/workspace", "CNB_PLATFORM_API=0.15",
 			       "CNB_PROCESS_TYPE=web", "CNB_DEPRECATION_MODE=quiet", "CNB_EXEC_ENV=test",
 			       "PATH=/cnb/process:/cnb/lifecycle:/usr/bin:/cnb/process:/bin", "HOME=/home/cnb", NULL };
-	_cleanup_env_ cnb__env env = CNB_ENV_INIT;
-	is_int(cnb__launch_env_init(&env, environ_in), 0, "init");
-	ok(!cnb__env_get(&env, "CNB_LAYERS_DIR") && !cnb__env_get(&env, "CNB_APP_DIR") &&
-		   !cnb__env_get(&env, "CNB_PLATFORM_API") && !cnb__env_get(&env, "CNB_PROCESS_TYPE") &&
-		   !cnb__env_get(&env, "CNB_DEPRECATION_MODE"),
+	_cleanup_env_ cnb__lifecycle_env env = CNB_ENV_INIT;
+	is_int(cnb__lifecycle_launch_env_init(&env, environ_in), 0, "init");
+	ok(!cnb__lifecycle_env_get(&env, "CNB_LAYERS_DIR") && !cnb__lifecycle_env_get(&env, "CNB_APP_DIR") &&
+		   !cnb__lifecycle_env_get(&env, "CNB_PLATFORM_API") && !cnb__lifecycle_env_get(&env, "CNB_PROCESS_TYPE") &&
+		   !cnb__lifecycle_env_get(&env, "CNB_DEPRECATION_MODE"),
 	   "launcher inputs removed");
-	is_str(cnb__env_get(&env, "CNB_EXEC_ENV"), "test", "CNB_EXEC_ENV stays (the app may read it)");
-	is_str(cnb__env_get(&env, "PATH"), "/usr/bin:/bin", "/cnb/process and /cnb/lifecycle removed from PATH");
-	is_str(cnb__env_get(&env, "HOME"), "/home/cnb", "everything else kept");
+	is_str(cnb__lifecycle_env_get(&env, "CNB_EXEC_ENV"), "test", "CNB_EXEC_ENV stays (the app may read it)");
+	is_str(cnb__lifecycle_env_get(&env, "PATH"), "/usr/bin:/bin", "/cnb/process and /cnb/lifecycle removed from PATH");
+	is_str(cnb__lifecycle_env_get(&env, "HOME"), "/home/cnb", "everything else kept");
 }
 
 static const char *const metadata_text =
@@ -45,10 +45,10 @@ static void test_launch_env__layering_order(void)
 	fixture_mkdir("layers/second/z/bin");
 	fixture_write("layers/second/z/env/NEWLINE.override", "kept\n", 0644);
 
-	_cleanup_launch_metadata_ cnb__launch_metadata *md = fixture_metadata(metadata_text, NULL);
-	_cleanup_launch_layers_ cnb__launch_layers layers = { NULL, 0 };
+	_cleanup_launch_metadata_ cnb__lifecycle_launch_metadata *md = fixture_metadata(metadata_text, NULL);
+	_cleanup_launch_layers_ cnb__lifecycle_launch_layers layers = { NULL, 0 };
 	cnb_error *err = NULL;
-	is_int(cnb__launch_layers_find(&layers, md, fixture_path("layers"), &err), 0, "layers found");
+	is_int(cnb__lifecycle_launch_layers_find(&layers, md, fixture_path("layers"), &err), 0, "layers found");
 	is_int(layers.n, 3, "a, b, z: no .ignore layer, no files");
 	if (layers.n == 3) {
 		is_str(layers.v[0].dir, fixture_path("layers/acme_first/a"), "escaped id, sorted layers");
@@ -57,23 +57,23 @@ static void test_launch_env__layering_order(void)
 	}
 
 	char *environ_in[] = { "PATH=/usr/bin", NULL };
-	_cleanup_env_ cnb__env env = CNB_ENV_INIT;
-	cnb__launch_env_init(&env, environ_in);
-	is_int(cnb__launch_env_apply_layers(&env, &layers, "web", &err), 0, "env applied for web");
+	_cleanup_env_ cnb__lifecycle_env env = CNB_ENV_INIT;
+	cnb__lifecycle_launch_env_init(&env, environ_in);
+	is_int(cnb__lifecycle_launch_env_apply_layers(&env, &layers, "web", &err), 0, "env applied for web");
 	char want[2048];
 	snprintf(want, sizeof(want), "%s:%s:%s:/usr/bin:/appended", fixture_path("layers/second/z/bin"),
 		 fixture_path("layers/acme_first/b/bin"), fixture_path("layers/acme_first/a/bin"));
-	is_str(cnb__env_get(&env, "PATH"), want,
+	is_str(cnb__lifecycle_env_get(&env, "PATH"), want,
 	       "later buildpacks first, layers of one buildpack descending, env files after all root dirs");
-	is_str(cnb__env_get(&env, "LD_LIBRARY_PATH"), fixture_path("layers/acme_first/a/lib"), "lib → LD_LIBRARY_PATH");
-	is_str(cnb__env_get(&env, "GREETING"), "from-b-web", "env.launch/<type> overrides last");
-	ok(!cnb__env_get(&env, "BUILD_ONLY"), "env.build is not for launch");
-	is_str(cnb__env_get(&env, "NEWLINE"), "kept\n", "contents verbatim");
+	is_str(cnb__lifecycle_env_get(&env, "LD_LIBRARY_PATH"), fixture_path("layers/acme_first/a/lib"), "lib → LD_LIBRARY_PATH");
+	is_str(cnb__lifecycle_env_get(&env, "GREETING"), "from-b-web", "env.launch/<type> overrides last");
+	ok(!cnb__lifecycle_env_get(&env, "BUILD_ONLY"), "env.build is not for launch");
+	is_str(cnb__lifecycle_env_get(&env, "NEWLINE"), "kept\n", "contents verbatim");
 
-	_cleanup_env_ cnb__env plain = CNB_ENV_INIT;
-	cnb__launch_env_init(&plain, environ_in);
-	is_int(cnb__launch_env_apply_layers(&plain, &layers, "", &err), 0, "env applied with no process type");
-	is_str(cnb__env_get(&plain, "GREETING"), "from-a", "no suffix = override; .default keeps the set value");
+	_cleanup_env_ cnb__lifecycle_env plain = CNB_ENV_INIT;
+	cnb__lifecycle_launch_env_init(&plain, environ_in);
+	is_int(cnb__lifecycle_launch_env_apply_layers(&plain, &layers, "", &err), 0, "env applied with no process type");
+	is_str(cnb__lifecycle_env_get(&plain, "GREETING"), "from-a", "no suffix = override; .default keeps the set value");
 	cnb_error_free(err);
 	fixture_cleanup();
 }

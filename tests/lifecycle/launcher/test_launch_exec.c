@@ -16,42 +16,42 @@ static void test_launch_exec__lookpath(void)
 	snprintf(path, sizeof(path), "%s:%s", fixture_path("two"), fixture_path("one"));
 	cnb_error *err = NULL;
 	_cleanup_free_ char *found = NULL;
-	is_int(cnb__launch_lookpath(&found, "tool", path, &err), 0, "found in PATH");
+	is_int(cnb__lifecycle_launch_lookpath(&found, "tool", path, &err), 0, "found in PATH");
 	is_str(found, fixture_path("two/tool"), "first PATH entry wins");
 	free(TAKE_PTR(found));
-	is_int(cnb__launch_lookpath(&found, "data", path, &err), CNB_ENOTFOUND, "a file without exec bit is skipped");
+	is_int(cnb__lifecycle_launch_lookpath(&found, "data", path, &err), CNB_ENOTFOUND, "a file without exec bit is skipped");
 	ok(err && strstr(cnb_error_message(err), "\"data\" not found in PATH"), "error names the command");
 	cnb__error_clear(&err);
-	is_int(cnb__launch_lookpath(&found, "dir-tool", path, &err), CNB_ENOTFOUND, "a directory is skipped");
+	is_int(cnb__lifecycle_launch_lookpath(&found, "dir-tool", path, &err), CNB_ENOTFOUND, "a directory is skipped");
 	cnb__error_clear(&err);
-	is_int(cnb__launch_lookpath(&found, "./rel/x", path, &err), 0, "a name with / is used as is");
+	is_int(cnb__lifecycle_launch_lookpath(&found, "./rel/x", path, &err), 0, "a name with / is used as is");
 	is_str(found, "./rel/x", "unchanged");
 	fixture_cleanup();
 }
 
 static void test_launch_exec__working_dir(void)
 {
-	cnb__launch_proc p = { 0 };
-	_cleanup_free_ char *a = cnb__launch_working_dir(&p, "/workspace");
+	cnb__lifecycle_launch_proc p = { 0 };
+	_cleanup_free_ char *a = cnb__lifecycle_launch_working_dir(&p, "/workspace");
 	is_str(a, "/workspace", "no working-dir: app dir");
 	p.working_dir = "sub/dir";
-	_cleanup_free_ char *b = cnb__launch_working_dir(&p, "/workspace");
+	_cleanup_free_ char *b = cnb__lifecycle_launch_working_dir(&p, "/workspace");
 	is_str(b, "/workspace/sub/dir", "relative: against app dir");
 	p.working_dir = "/srv";
-	_cleanup_free_ char *c = cnb__launch_working_dir(&p, "/workspace");
+	_cleanup_free_ char *c = cnb__lifecycle_launch_working_dir(&p, "/workspace");
 	is_str(c, "/srv", "absolute: as is");
 }
 
 static void test_launch_shell__argv(void)
 {
-	_cleanup_launch_proc_ cnb__launch_proc p = { 0 };
+	_cleanup_launch_proc_ cnb__lifecycle_launch_proc p = { 0 };
 	cnb__strv_push(&p.command, "echo $GREETING");
 	_cleanup_strv_list_ cnb__strv_list profiles = CNB_STRV_LIST_INIT;
 	cnb__strv_push(&profiles, "/layers/bp/l/profile.d/a.sh");
 	cnb__strv_push(&profiles, "/weird/\"$x\".sh");
 	_cleanup_strv_list_ cnb__strv_list argv = CNB_STRV_LIST_INIT;
 	cnb_error *err = NULL;
-	is_int(cnb__launch_shell_argv(&argv, &profiles, "/workspace", "/cnb/process/web", &p, &err), 0, "script argv");
+	is_int(cnb__lifecycle_launch_shell_argv(&argv, &profiles, "/workspace", "/cnb/process/web", &p, &err), 0, "script argv");
 	is_int(argv.n, 5, "bash -c <script> <caller> <command>");
 	if (argv.n == 5) {
 		is_str(argv.v[0], "bash", "argv[0]");
@@ -68,7 +68,7 @@ static void test_launch_shell__argv(void)
 	cnb__strv_push(&p.args, "$HOME");
 	cnb__strv_push(&p.args, "two words");
 	cnb__strv_list_free(&profiles);
-	is_int(cnb__launch_shell_argv(&argv, &profiles, "/w", "launcher", &p, &err), 0, "token argv");
+	is_int(cnb__lifecycle_launch_shell_argv(&argv, &profiles, "/w", "launcher", &p, &err), 0, "token argv");
 	if (argv.n == 7) {
 		is_str(argv.v[2],
 		       "cd \"/w\"\nexec bash -c '\"$(eval echo \\\"$0\\\")\" \"$(eval echo \\\"${1}\\\")\" "
