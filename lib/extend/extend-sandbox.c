@@ -83,6 +83,8 @@ static bool numeric(const char *s, long *out)
  * number. */
 static void resolve_user(const cnb__extend_op *op, uid_t *uid, gid_t *gid)
 {
+	const char *what = op->copy ? "COPY --chown" : "USER";
+	char msg[64];
 	char user[256];
 	snprintf(user, sizeof(user), "%s", op->user);
 	char *group = strchr(user, ':');
@@ -94,11 +96,13 @@ static void resolve_user(const cnb__extend_op *op, uid_t *uid, gid_t *gid)
 			g = 0;
 	} else if (!lookup("/etc/passwd", user, 0, &u, &g) && strcmp(user, "root")) { /* root needs no passwd line */
 		errno = ENOENT;
-		die(op, "USER: no such user in the image's /etc/passwd:", user);
+		snprintf(msg, sizeof(msg), "%s: no such user in the image's /etc/passwd:", what);
+		die(op, msg, user);
 	}
 	if (group && !numeric(group, &g) && !lookup("/etc/group", group, 0, &g, NULL)) {
 		errno = ENOENT;
-		die(op, "USER: no such group in the image's /etc/group:", group);
+		snprintf(msg, sizeof(msg), "%s: no such group in the image's /etc/group:", what);
+		die(op, msg, group);
 	}
 	*uid = (uid_t)u;
 	*gid = (gid_t)g;

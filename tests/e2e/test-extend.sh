@@ -178,6 +178,18 @@ build_other copy2 copy "$cp" -e "EXT_BUILD_CONTEXT=changed context" -e "EXT_RUN_
 	grep -q "EXTEND run image: .*from the cache" "$work/copy2.out"
 ok $? "another context content is another cache key: the build.Dockerfile runs again, the run one is cached"; [ $rc = 0 ] || show "$work/copy2.out" 20
 
+esc=$work/generated-escape
+mkdir -p "$esc/tests_build-ext"
+printf 'ARG base_image\nFROM ${base_image}\nCOPY etc-link/passwd /stolen\n' > "$esc/tests_build-ext/build.Dockerfile"
+build_other escape copy "$esc" -e "EXT_BUILD_CONTEXT=x"
+[ $rc = 6 ] && grep -q "line 3: COPY: no such file in the build context (symlinks are not followed): etc-link/passwd" "$work/escape.out" &&
+	! grep -q "root:x:0" "$work/escape.out"
+ok $? "a COPY source through a symlink in the context is not followed out of it"; show "$work/escape.out" 4
+printf 'ARG base_image\nFROM ${base_image}\nCOPY --chown=nobody-here hello.txt /x\n' > "$esc/tests_build-ext/build.Dockerfile"
+build_other chown copy "$esc" -e "EXT_BUILD_CONTEXT=x"
+[ $rc = 6 ] && grep -q "line 3: COPY --chown: no such user in the image's /etc/passwd: nobody-here" "$work/chown.out"
+ok $? "COPY --chown with a user the image does not have fails naming it"; show "$work/chown.out" 4
+
 # Refusals: before any VM starts, naming the extension, the file and the line.
 bad=$work/generated-bad
 mkdir -p "$bad/tests_bad"
