@@ -70,6 +70,7 @@ typedef struct eval {
 	unsigned line;
 	cnb__extend_config *c;
 	const char *const *given;   /* the platform's build args */
+	const char *context;        /* where COPY/ADD read from in the guest; NULL: no build context */
 	cnb__strv_list args;        /* ARGs declared in this stage, with their values */
 	bool from_seen;
 	cnb_error **err;
@@ -229,6 +230,78 @@ static int do_run(eval *e, const cnb__extend_df_instr *in, json_t *ops)
 	return 0;
 }
 
+/* A COPY/ADD source: a path inside the build context, never out of it. */
+static int check_src(eval *e, const char *src, bool add)
+{
+	static const char *const archives[] = { ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar.zst" };
+	if (add && strstr(src, "://"))
+		return bad(e, "ADD from a URL is not supported: download it in a RUN step, not ", src);
+	for (size_t i = 0; add && i < CNB_ARRAY_SIZE(archives); i++) {
+		size_t n = strlen(src), m = strlen(archives[i]);
+		if (n > m && !strcmp(src + n - m, archives[i]))
+			return bad(e, "ADD would extract this archive, which cnb's extender does not do: COPY it and "
+				      "unpack it with RUN: ", src);
+	}
+	if (!*src || src[0] == '/')
+		return bad(e, "a COPY source is a path relative to the build context, not ", *src ? src : "\"\"");
+	if (strpbrk(src, "*?["))
+		return bad(e, "COPY sources with wildcards are not supported by cnb's extender: name each one: ", src);
+	for (const char *c = src; *c; c += strcspn(c, "/"), c += strspn(c, "/"))
+		if (!strncmp(c, "..", 2) && (c[2] == '/' || !c[2]))
+			return bad(e, "a COPY source may not leave the build context (\"..\"): ", src);
+	return 0;
+}
+
+/* COPY [--chown=user[:group]] src... dest (ADD: the same for local files); see dockerfile-eval.h. */
+static int do_copy(eval *e, const cnb__extend_df_instr *in, json_t *ops)
+{
+	const char *what = in->kind == CNB_DF_ADD ? "ADD" : "COPY";
+	_cleanup_strv_ char **w = NULL, **paths = NULL;
+	int r = words(e, in->raw, true, &w);
+	size_t nflags = 0;
+	_cleanup_free_ char *chown = NULL;
+	for (; r == 0 && w[nflags] && !strncmp(w[nflags], "--", 2); nflags++) {
+		if (strncmp(w[nflags], "--chown=", 8) || !w[nflags][8])
+			return bad(e, "the only COPY/ADD flag cnb's extender supports is --chown=user[:group], not ", w[nflags]);
+		free(chown);
+		if (!(chown = strdup(w[nflags] + 8)))
+			return oom(e->err);
+	}
+	if (r < 0)
+		return r;
+	if (!in->argv && !(paths = cnb__strv_dup((const char *const *)w + nflags)))
+		return oom(e->err);
+	char **p = in->argv ? in->argv : paths;
+	size_t n = 0;
+	while (p[n])
+		n++;
+	if (n < 2)
+		return bad(e, what, " needs at least one source and a destination: COPY <src>... <dest>");
+	if (!e->context)
+		return bad(e, what, " needs a build context: the extension's generate must write the files into "
+				    "context/ (or context.build/, context.run/) of its output directory; the app "
+				    "directory as a build context is not supported by cnb's extender");
+	json_t *src = json_array();
+	for (size_t i = 0; r == 0 && i + 1 < n; i++)
+		if ((r = check_src(e, p[i], in->kind == CNB_DF_ADD)) == 0 && json_array_append_new(src, json_string(p[i])) < 0)
+			r = oom(e->err);
+	_cleanup_free_ char *dest = NULL, *at = where(e);
+	const char *wd = *e->c->workdir ? e->c->workdir : "";
+	if (r == 0 && (!at || asprintf(&dest, "%s%s%s", p[n - 1][0] == '/' ? "" : wd, p[n - 1][0] == '/' ? "" : "/",
+				      p[n - 1]) < 0))
+		r = oom(e->err);
+	/* several sources go into a directory: docker requires the destination to say so */
+	if (r == 0 && n > 2 && dest[strlen(dest) - 1] != '/')
+		r = bad(e, "with several sources the destination must be a directory ending in /: ", p[n - 1]);
+	json_t *op = r == 0 ? json_pack("{s:s, s:O, s:s, s:s, s:s}", "where", at, "copy", src, "dest", dest, "chown",
+					 chown ? chown : "0:0", "context", e->context)
+			    : NULL;
+	json_decref(src);
+	if (r == 0 && (!op || json_array_append_new(ops, op) < 0))
+		r = oom(e->err);
+	return r;
+}
+
 static int step(eval *e, const cnb__extend_df_instr *in, bool build_kind, json_t *ops)
 {
 	e->line = in->line;
@@ -259,15 +332,18 @@ static int step(eval *e, const cnb__extend_df_instr *in, bool build_kind, json_t
 		return (e->c->shell = cnb__strv_dup((const char *const *)in->argv)) ? 0 : oom(e->err);
 	case CNB_DF_RUN:
 		return do_run(e, in, ops);
+	case CNB_DF_COPY:
+	case CNB_DF_ADD:
+		return do_copy(e, in, ops);
 	default:
 		return bad(e, "unexpected instruction", NULL);
 	}
 }
 
 int cnb__extend_dockerfile_eval(const cnb__extend_dockerfile *df, const char *name, bool build_kind, const char *const *args,
-			 cnb__extend_config *c, json_t *ops, cnb_error **err)
+				const char *context, cnb__extend_config *c, json_t *ops, cnb_error **err)
 {
-	eval e = { .name = name, .c = c, .given = args, .args = CNB_STRV_LIST_INIT, .err = err };
+	eval e = { .name = name, .c = c, .given = args, .context = context, .args = CNB_STRV_LIST_INIT, .err = err };
 	int r = 0;
 	if (build_kind && (df->n < 2 || df->instrs[0].kind != CNB_DF_ARG || df->instrs[1].kind != CNB_DF_FROM))
 		r = cnb__error_set(err, CNB_EINVAL, "%s: must begin with ARG base_image and FROM ${base_image} "

@@ -35,10 +35,15 @@ void cnb__extend_config_clear(cnb__extend_config *c);
  * Evaluates `df` (called `name` in errors: "extension x: build.Dockerfile") on top of `c`,
  * `build_kind` for a build.Dockerfile. `args` are the build args ("K=V": base_image, build_id,
  * user_id, group_id, then extend-config.toml's). Appends each operation to `ops` as
- * {"where": "<name> line N", "argv": [...], "env": [...], "user": "...", "workdir": "..."} or
- * {"where": ..., "mkdir": "/abs/dir"}.
+ * {"where": "<name> line N", "argv": [...], "env": [...], "user": "...", "workdir": "..."},
+ * {"where": ..., "mkdir": "/abs/dir"} or, for COPY and ADD,
+ * {"where": ..., "copy": ["src", ...], "dest": "/abs/dest[/]", "chown": "user[:group]", "context": `context`}.
+ * `context` names the build context's directory in the guest (NULL: there is none, and COPY is an
+ * error saying so). COPY sources are relative to it and may not leave it (no absolute path, no
+ * ".."); wildcards are refused. ADD is COPY for local paths: URLs are refused, and so are sources
+ * named like archives (cnb's extender does not extract them). Flags other than --chown are refused.
  */
 int cnb__extend_dockerfile_eval(const cnb__extend_dockerfile *df, const char *name, bool build_kind, const char *const *args,
-			 cnb__extend_config *c, json_t *ops, cnb_error **err);
+				const char *context, cnb__extend_config *c, json_t *ops, cnb_error **err);
 
 #endif

@@ -15,6 +15,7 @@
 static const char *const kind_names[] = {
 	[CNB_DF_ARG] = "ARG",	[CNB_DF_FROM] = "FROM", [CNB_DF_ENV] = "ENV",	    [CNB_DF_LABEL] = "LABEL",
 	[CNB_DF_RUN] = "RUN",	[CNB_DF_SHELL] = "SHELL", [CNB_DF_USER] = "USER", [CNB_DF_WORKDIR] = "WORKDIR",
+	[CNB_DF_COPY] = "COPY", [CNB_DF_ADD] = "ADD",
 };
 
 const char *cnb__extend_df_kind_name(cnb__extend_df_kind kind)
@@ -78,8 +79,6 @@ static const char *refusal(const char *word)
 	static const struct {
 		const char *word, *why;
 	} refused[] = {
-		{ "ADD", "ADD is not supported by cnb's extender yet: write the file with RUN" },
-		{ "COPY", "COPY is not supported by cnb's extender yet: write the file with RUN" },
 		{ "CMD", "CMD is not allowed in an image extension's Dockerfile (image_extension.md, Dockerfile Requirements)" },
 		{ "ENTRYPOINT", "ENTRYPOINT is not allowed in an image extension's Dockerfile (image_extension.md, "
 				"Dockerfile Requirements)" },
@@ -100,7 +99,14 @@ static int add_instr(parser *p, cnb__extend_df_kind kind, const char *raw, cnb_e
 		return cnb__error_set(err, CNB_EINVAL, "%s line %u: %s needs an argument", p->name, p->start,
 				      kind_names[kind]);
 	cnb__extend_df_instr in = { .kind = kind, .line = p->start };
-	bool oom = (kind == CNB_DF_RUN || kind == CNB_DF_SHELL) && raw[0] == '[' && json_argv(raw, &in.argv) < 0;
+	const char *form = raw;
+	if (kind == CNB_DF_COPY || kind == CNB_DF_ADD) /* flags come before the JSON array */
+		while (!strncmp(form, "--", 2)) {
+			form += strcspn(form, " \t");
+			form += strspn(form, " \t");
+		}
+	bool exec_form = kind == CNB_DF_RUN || kind == CNB_DF_SHELL || kind == CNB_DF_COPY || kind == CNB_DF_ADD;
+	bool oom = exec_form && form[0] == '[' && json_argv(form, &in.argv) < 0;
 	if (kind == CNB_DF_SHELL && !in.argv && !oom)
 		return fail(p, p->start, err, "SHELL takes a JSON array of strings: SHELL [\"/bin/sh\", \"-c\"]");
 	if (kind == CNB_DF_RUN && !strncmp(raw, "--", 2))
@@ -139,7 +145,7 @@ static int finish(parser *p, cnb_error **err)
 		return fail(p, p->start, err, why);
 	return cnb__error_set(err, CNB_EINVAL,
 			      "%s line %u: instruction \"%.32s\" is not supported in an image extension's Dockerfile (allowed: "
-			      "ARG, ENV, FROM, LABEL, RUN, SHELL, USER, WORKDIR)", p->name, p->start, word);
+			      "ADD, ARG, COPY, ENV, FROM, LABEL, RUN, SHELL, USER, WORKDIR)", p->name, p->start, word);
 }
 
 /* "# escape=`" before the first instruction would change how every line reads: only "\" is ours. */

@@ -37,6 +37,7 @@ static int run_op(const char *merged, const json_t *o, size_t i, cnb_error **err
 	bool ok = true;
 	_cleanup_strv_ char **argv = json_object_get(o, "argv") ? strv_of(json_object_get(o, "argv"), &ok) : NULL;
 	_cleanup_strv_ char **env = strv_of(json_object_get(o, "env"), &ok);
+	_cleanup_strv_ char **copy = json_object_get(o, "copy") ? strv_of(json_object_get(o, "copy"), &ok) : NULL;
 	cnb__extend_op op = {
 		.where = json_string_value(json_object_get(o, "where")),
 		.argv = argv,
@@ -44,16 +45,27 @@ static int run_op(const char *merged, const json_t *o, size_t i, cnb_error **err
 		.user = json_string_value(json_object_get(o, "user")),
 		.workdir = json_string_value(json_object_get(o, "workdir")),
 		.mkdir = json_string_value(json_object_get(o, "mkdir")),
+		.copy = copy,
+		.dest = json_string_value(json_object_get(o, "dest")),
+		.context = json_string_value(json_object_get(o, "context")),
 	};
+	if (copy)
+		op.user = json_string_value(json_object_get(o, "chown"));
 	bool is_run = argv && argv[0] && op.user && op.workdir && op.workdir[0] == '/';
 	bool is_mkdir = !argv && op.mkdir && op.mkdir[0] == '/';
-	if (!ok || !op.where || is_run == is_mkdir)
+	bool is_copy = !argv && !op.mkdir && copy && copy[0] && op.user && op.dest && op.dest[0] == '/' && op.context &&
+		       op.context[0] == '/';
+	if (!ok || !op.where || is_run + is_mkdir + is_copy != 1)
 		return cnb__error_set(err, CNB_EPARSE, "extend plan: operation %zu is malformed", i);
 	if (is_run) {
 		size_t last = 0;
 		while (argv[last + 1])
 			last++;
 		fprintf(stderr, "[extend] %s: RUN %s\n", op.where, argv[last]);
+		fflush(stderr);
+	}
+	if (is_copy) {
+		fprintf(stderr, "[extend] %s: COPY %s%s -> %s\n", op.where, copy[0], copy[1] ? " ..." : "", op.dest);
 		fflush(stderr);
 	}
 	return cnb__extend_sandbox_run(merged, &op, err);

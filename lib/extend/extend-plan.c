@@ -5,6 +5,7 @@
 #include "lib/common/dir-list.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
+#include "extend-context.h"
 #include "lib/toml/toml.h"
 
 #include <errno.h>
@@ -21,9 +22,12 @@
 
 void cnb__extend_plan_clear(cnb__extend_plan *p)
 {
+	if (p->context_fd > 0)
+		close(p->context_fd);
 	json_decref(p->ops);
 	cnb__extend_config_clear(&p->config);
 	memset(p, 0, sizeof(*p));
+	p->context_fd = -1;
 }
 
 
@@ -133,8 +137,79 @@ static bool uses_build_id(const cnb__extend_dockerfile *df)
 	return false;
 }
 
+static bool copies(const cnb__extend_dockerfile *df)
+{
+	for (size_t i = 0; i < df->n; i++)
+		if (df->instrs[i].kind == CNB_DF_COPY || df->instrs[i].kind == CNB_DF_ADD)
+			return true;
+	return false;
+}
+
+static int over_limit(const char *path, void *userdata, cnb_error **err)
+{
+	(void)path;
+	return cnb__tar_written(userdata) > CNB_EXTEND_CONTEXT_MAX_BYTES
+		       ? cnb__error_set(err, CNB_EINVAL, "the build contexts are larger than %llu MiB",
+					(unsigned long long)(CNB_EXTEND_CONTEXT_MAX_BYTES >> 20))
+		       : 0;
+}
+
+/* The extension's build context for `kind` (context.build/ or context.run/, else context/; spec
+ * image_extension.md "Phase: Generation" outputs) added to the plan's context tar as "<n>/".
+ * *guest: where the guest then finds it; NULL when the extension has none. */
+static int add_context(cnb__extend_plan *p, cnb__tar **tar, int dirfd, const char *id, cnb__extend_kind kind, char **guest,
+		       cnb_error **err)
+{
+	const char *names[] = { kind == CNB_EXTEND_BUILD ? "context.build" : "context.run", "context" };
+	*guest = NULL;
+	for (size_t i = 0; i < CNB_ARRAY_SIZE(names); i++) {
+		struct stat st;
+		if (fstatat(dirfd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+			continue;
+		if (!S_ISDIR(st.st_mode))
+			return cnb__error_set(err, CNB_EINVAL, "extension %s: %s in its output is not a directory (no symlinks)",
+					      id, names[i]);
+		char dest[32];
+		snprintf(dest, sizeof(dest), "%zu", p->n_contexts);
+		if (p->context_fd < 0) {
+			p->context_fd = open(cnb__tmp_base(), O_RDWR | O_TMPFILE | O_CLOEXEC, 0600);
+			if (p->context_fd < 0)
+				return cnb__error_errno(err, CNB_EIO, errno, "a temporary file in %s for the build contexts",
+							cnb__tmp_base());
+			if (cnb__tar_open(tar, p->context_fd, err) < 0)
+				return -1;
+			cnb__tar_set_check(*tar, over_limit, *tar);
+		}
+		if (cnb__extend_context_tar(*tar, dirfd, names[i], dest, err) < 0)
+			return cnb__error_prefix(err, "extension %s: its build context %s", id, names[i]);
+		if (asprintf(guest, "%s/%zu", CNB_EXTEND_GUEST_CONTEXT, p->n_contexts++) < 0)
+			return cnb__error_set(err, CNB_ENOMEM, "out of memory");
+		return 0;
+	}
+	return 0;
+}
+
+/* Finishes the context tar and puts its digest in the key. */
+static int finish_contexts(cnb__extend_plan *p, cnb__tar *tar, cnb__oci_hash *key, cnb_error **err)
+{
+	if (!tar)
+		return 0;
+	if (cnb__tar_finish(tar, err) < 0)
+		return cnb__error_prefix(err, "the build contexts");
+	char buf[1 << 16];
+	ssize_t n;
+	if (lseek(p->context_fd, 0, SEEK_SET) < 0)
+		return cnb__error_errno(err, CNB_EIO, errno, "the build contexts");
+	while ((n = cnb__read_some(p->context_fd, buf, sizeof(buf))) > 0)
+		cnb__oci_hash_update(key, buf, (size_t)n);
+	if (n < 0 || lseek(p->context_fd, 0, SEEK_SET) < 0)
+		return cnb__error_errno(err, CNB_EIO, errno, "the build contexts");
+	return 0;
+}
+
 static int one_dockerfile(cnb__extend_plan *p, int gen_fd, const char *id, cnb__extend_kind kind,
-			  const cnb__extend_base *base, const char *build_id, cnb__oci_hash *key, cnb_error **err)
+			  const cnb__extend_base *base, const char *build_id, cnb__oci_hash *key, cnb__tar **tar,
+			  cnb_error **err)
 {
 	const char *file = kind == CNB_EXTEND_BUILD ? "build.Dockerfile" : "run.Dockerfile";
 	_cleanup_free_ char *esc = escaped_id(id), *name = NULL, *text = NULL;
@@ -166,12 +241,15 @@ static int one_dockerfile(cnb__extend_plan *p, int gen_fd, const char *id, cnb__
 	cnb__oci_hash_update(key, text, len + 1);
 	if (r == 0)
 		r = config_args(dirfd, name, kind, &args, key, err);
+	_cleanup_free_ char *context = NULL;
+	if (r == 0 && copies(df))
+		r = add_context(p, tar, dirfd, id, kind, &context, err);
 	for (size_t i = 0; r == 0 && i < args.n; i++)
 		if (strncmp(args.v[i], "build_id=", 9) || uses_build_id(df))
 			cnb__oci_hash_update(key, args.v[i], strlen(args.v[i]) + 1);
 	if (r == 0)
-		r = cnb__extend_dockerfile_eval(df, name, kind == CNB_EXTEND_BUILD, (const char *const *)args.v, &p->config, p->ops,
-					 err);
+		r = cnb__extend_dockerfile_eval(df, name, kind == CNB_EXTEND_BUILD, (const char *const *)args.v, context, &p->config,
+						p->ops, err);
 	cnb__extend_dockerfile_free(df);
 	if (r == 0 && kind == CNB_EXTEND_RUN)
 		p->rebasable = p->rebasable && label_true(p->config.labels);
@@ -183,6 +261,7 @@ int cnb__extend_plan_read(cnb__extend_plan *p, const char *generated_dir, const 
 			  const cnb__extend_base *base, cnb_error **err)
 {
 	memset(p, 0, sizeof(*p));
+	p->context_fd = -1;
 	p->rebasable = true; /* the base need not say so (lifecycle phase/extender.go) */
 	int r = cnb__extend_config_init(&p->config, base->config, err);
 	if (r < 0)
@@ -201,8 +280,12 @@ int cnb__extend_plan_read(cnb__extend_plan *p, const char *generated_dir, const 
 		r = cnb__error_errno(err, CNB_EINVAL, errno, "generated directory %s", generated_dir);
 	char build_id[37];
 	new_uuid(build_id);
+	cnb__tar *tar = NULL;
 	for (size_t i = 0; r == 0 && ids && ids[i]; i++)
-		r = one_dockerfile(p, gen_fd, ids[i], kind, base, build_id, &key, err);
+		r = one_dockerfile(p, gen_fd, ids[i], kind, base, build_id, &key, &tar, err);
+	if (r == 0)
+		r = finish_contexts(p, TAKE_PTR(tar), &key, err);
+	cnb__tar_free(tar);
 	cnb__oci_hash_final(&key, p->key);
 	if (r == 0 && kind == CNB_EXTEND_RUN && p->n_dockerfiles) {
 		/* platform.md extender: a run image left running as root is refused; the label says whether

@@ -5,6 +5,8 @@
  *   <generated>/<extension id, "/" as "_">/build.Dockerfile
  *                                         /run.Dockerfile      (run.Dockerfile.ignore: skipped)
  *                                         /extend-config.toml  [[build.args]] / [[run.args]]: name, value
+ *                                         /context.build/ or /context.run/, else /context/: the build
+ *                                          context COPY and ADD read (image_extension.md, Buildpack API 0.10)
  *
  * Dockerfiles apply in the group's extension order. The files come from extensions: each is read
  * without following symlinks, bounded, and parsed strictly (dockerfile.h).
@@ -17,6 +19,8 @@
 
 #define CNB_EXTEND_CONFIG_MAX_BYTES (64u << 10)
 #define CNB_EXTEND_PLAN_VERSION 1
+#define CNB_EXTEND_CONTEXT_MAX_BYTES (512ull << 20) /* all build contexts of one kind, as a tar */
+#define CNB_EXTEND_GUEST_CONTEXT "/cnb/extend-context" /* where the guest finds them: <dir>/<n>/ */
 
 typedef enum cnb__extend_kind { CNB_EXTEND_BUILD, CNB_EXTEND_RUN } cnb__extend_kind;
 
@@ -26,6 +30,11 @@ typedef struct cnb__extend_plan {
 	cnb__extend_config config;     /* the image config after every Dockerfile */
 	char key[CNB_OCI_DIGEST_SIZE]; /* cache key: base digest, kind, every Dockerfile, its args */
 	bool rebasable;                /* run: every run.Dockerfile labeled io.buildpacks.rebasable=true */
+	/* The build contexts the COPY/ADD steps read, as one tar (entries "<n>/...", owned by root,
+	 * epoch mtimes, symlinks as symlinks, no setid bits) in an unlinked temporary file; its digest
+	 * is in the key. -1 when no Dockerfile copies anything. */
+	int context_fd;
+	size_t n_contexts;
 } cnb__extend_plan;
 
 /* What the base image is, for the build args and the cache key. */

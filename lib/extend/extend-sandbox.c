@@ -1,5 +1,6 @@
 /* A Dockerfile RUN (or WORKDIR) in namespaces of its own over the overlay (see extend-sandbox.h). */
 #include "extend-sandbox.h"
+#include "extend-copy.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/error-internal.h"
 #include "lib/common/fs.h"
@@ -82,6 +83,8 @@ static bool numeric(const char *s, long *out)
  * number. */
 static void resolve_user(const cnb__extend_op *op, uid_t *uid, gid_t *gid)
 {
+	const char *what = op->copy ? "COPY --chown" : "USER";
+	char msg[64];
 	char user[256];
 	snprintf(user, sizeof(user), "%s", op->user);
 	char *group = strchr(user, ':');
@@ -93,11 +96,13 @@ static void resolve_user(const cnb__extend_op *op, uid_t *uid, gid_t *gid)
 			g = 0;
 	} else if (!lookup("/etc/passwd", user, 0, &u, &g) && strcmp(user, "root")) { /* root needs no passwd line */
 		errno = ENOENT;
-		die(op, "USER: no such user in the image's /etc/passwd:", user);
+		snprintf(msg, sizeof(msg), "%s: no such user in the image's /etc/passwd:", what);
+		die(op, msg, user);
 	}
 	if (group && !numeric(group, &g) && !lookup("/etc/group", group, 0, &g, NULL)) {
 		errno = ENOENT;
-		die(op, "USER: no such group in the image's /etc/group:", group);
+		snprintf(msg, sizeof(msg), "%s: no such group in the image's /etc/group:", what);
+		die(op, msg, group);
 	}
 	*uid = (uid_t)u;
 	*gid = (gid_t)g;
@@ -179,6 +184,10 @@ static void __attribute__((noreturn)) sandbox(const char *merged, const cnb__ext
 	bind_from_job(op, merged, "/dev", true, false);
 	bind_from_job(op, merged, "/etc/resolv.conf", false, true);
 	bind_from_job(op, merged, "/etc/hosts", false, true);
+	/* the build context, opened before the VM's tree is out of reach */
+	int context = op->copy ? open(op->context, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+	if (op->copy && context < 0)
+		die(op, "open the build context", op->context);
 	if (chdir(merged) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 || umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
 		die(op, "enter", merged);
 	if (op->mkdir) {
@@ -188,6 +197,10 @@ static void __attribute__((noreturn)) sandbox(const char *merged, const cnb__ext
 	uid_t uid;
 	gid_t gid;
 	resolve_user(op, &uid, &gid);
+	if (op->copy) /* --chown=user without a group: the group is the user's id (docker's rule) */
+		_exit(cnb__extend_copy(op->where, context, op->copy, op->dest, uid, strchr(op->user, ':') ? gid : (gid_t)uid) < 0
+			      ? SETUP_FAILED
+			      : 0);
 	drop_caps(op);
 	if (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0)
 		die(op, "become", op->user);
@@ -216,5 +229,5 @@ int cnb__extend_sandbox_run(const char *merged, const cnb__extend_op *op, cnb_er
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-	return cnb__error_set(err, CNB_EBUILD, "%s: %s failed (exit %d)", op->where, op->argv ? "RUN" : "WORKDIR", code);
+	return cnb__error_set(err, CNB_EBUILD, "%s: %s failed (exit %d)", op->where, op->argv ? "RUN" : op->copy ? "COPY" : "WORKDIR", code);
 }

@@ -1,7 +1,7 @@
 /*
  * One operation of an extension Dockerfile, run in the build VM on the overlay being extended:
- * a RUN (argv as the Dockerfile's USER, with its environment and working directory) or a
- * WORKDIR's directory. RUN steps are as untrusted as buildpacks: each runs in PID and mount
+ * a RUN (argv as the Dockerfile's USER, with its environment and working directory), a
+ * WORKDIR's directory, or a COPY from the build context (extend-copy.h). RUN steps are as untrusted as buildpacks: each runs in PID and mount
  * namespaces of its own whose root is the overlay (pivot_root, the old root detached: no share
  * of the VM is reachable), with /proc, the job's /dev and its /etc/resolv.conf, keeping only the
  * capabilities a docker RUN has by default (no CAP_SYS_ADMIN, no CAP_MKNOD); when its main process
@@ -19,6 +19,9 @@ typedef struct cnb__extend_op {
 	const char *user;    /* "name", "uid", "name:group", "uid:gid"; resolved in the overlay's /etc */
 	const char *workdir;
 	const char *mkdir;   /* WORKDIR: the directory to create (as root, 0755, with its parents) */
+	char **copy;         /* COPY/ADD: the sources, relative to `context`; `user` is --chown's */
+	const char *dest;    /* COPY/ADD: absolute; a trailing "/" (or an existing directory) copies into it */
+	const char *context; /* COPY/ADD: the build context's directory in the job */
 } cnb__extend_op;
 
 /* Runs `op` with `merged` (the overlay's mount point) as its root. A RUN exiting non-zero is

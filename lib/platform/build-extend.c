@@ -15,6 +15,7 @@
 
 #include <cnb/build.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #define GUEST_PLAN "/cnb/extend-in/plan.json"
 #define GUEST_SCRATCH "/cnb/extend-scratch"
 #define LAYER_FILE "layers/extended.tar"
+#define CONTEXT_TAR "extend-context.tar"
 #define EXTEND_TIMEOUT_S (60 * 60)
 #define CACHE_ENTRY_MAX 4096
 
@@ -87,9 +89,17 @@ static void cache_store(cnb_ctx *ctx, const char *key, const cnb__oci_layer *l)
 	free(text);
 }
 
-/* The job dir: extend-in/plan.json (read-only in the guest), out/layers/ for the tar. */
+/* The job dir: extend-in/plan.json (read-only in the guest), out/layers/ for the tar, and the
+ * build contexts' tar the guest unpacks at CNB_EXTEND_GUEST_CONTEXT. */
 static int prepare_dir(const char *job_dir, const cnb__extend_plan *plan, cnb_error **err)
 {
+	_cleanup_free_ char *tar = cnb__path_join(job_dir, CONTEXT_TAR);
+	_cleanup_close_ int fd = !tar || plan->context_fd < 0 ? -1
+				   : open(tar, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (tar && plan->context_fd >= 0 &&
+	    (fd < 0 || lseek(plan->context_fd, 0, SEEK_SET) < 0 ||
+	     cnb__copy_fd(plan->context_fd, fd, "the build contexts", tar, NULL, NULL, err) < 0))
+		return fd < 0 ? cnb__error_errno(err, CNB_EIO, errno, "create %s", tar) : -1;
 	_cleanup_free_ char *in = cnb__path_join(job_dir, "extend-in"), *out = cnb__path_join(job_dir, "out/layers");
 	_cleanup_free_ char *plan_path = in ? cnb__path_join(in, "plan.json") : NULL, *text = cnb__extend_plan_json(plan);
 	if (!in || !out || !plan_path || !text)
@@ -100,7 +110,7 @@ static int prepare_dir(const char *job_dir, const cnb__extend_plan *plan, cnb_er
 }
 
 static int run_job(cnb_ctx *ctx, const cnb__platform_extend_job_in *in, const char *job_dir, const char *rootfs, const char *arch,
-		   const char *what, cnb_error **err)
+		   const char *what, bool contexts, cnb_error **err)
 {
 	char *argv[] = { "/cnb/libcnb/cnb-lifecycle", "extend", "-plan", GUEST_PLAN, "-scratch", GUEST_SCRATCH, "-out",
 			 "/cnb/out/" LAYER_FILE, NULL };
@@ -110,8 +120,10 @@ static int run_job(cnb_ctx *ctx, const cnb__platform_extend_job_in *in, const ch
 	cnb__executor_job_mount mounts[] = {
 		{ .source = "extend-in", .target = "/cnb/extend-in", .read_only = true },
 		{ .source = "out", .target = "/cnb/out" },
+		{ .seed = CONTEXT_TAR, .target = CNB_EXTEND_GUEST_CONTEXT },
 	};
-	cnb__executor_job job = { .rootfs = rootfs, .job_dir = job_dir, .mounts = mounts, .n_mounts = CNB_ARRAY_SIZE(mounts),
+	cnb__executor_job job = { .rootfs = rootfs, .job_dir = job_dir, .mounts = mounts,
+				  .n_mounts = CNB_ARRAY_SIZE(mounts) - !contexts,
 			 .steps = &step, .n_steps = 1, .network = in->network, .hostname = "cnb-extend", .cpus = in->cpus,
 			 .memory_mb = in->memory_mb, .arch = arch };
 	cnb__executor_job_result res = { 0 };
@@ -177,7 +189,7 @@ int cnb__platform_build_extend(cnb_ctx *ctx, const cnb__platform_extend_job_in *
 	if (r == 0)
 		r = prepare_dir(job_dir, &out->plan, err);
 	if (r == 0)
-		r = run_job(ctx, job, job_dir, rootfs, arch, what, err);
+		r = run_job(ctx, job, job_dir, rootfs, arch, what, out->plan.context_fd >= 0, err);
 	if (r == 0)
 		r = store_layer(ctx, job, job_dir, &out->layer, err);
 	if (job_dir)

@@ -6,6 +6,7 @@
 #   - a run.Dockerfile whose RUN writes a file: it is in the app image (whiteouts and an opaque dir in
 #     its layer), the image is labeled io.buildpacks.rebasable=false, `cnb rebase` refuses it;
 #   - the second build takes both layers from the cache (no RUN step runs) and gives the same digest;
+#   - COPY/ADD from the extensions' build contexts: the buildpack and the app image see the files;
 #   - bad Dockerfiles are refused naming the extension, file and line; the host executor refuses.
 #   test-extend.sh CNB_EXE SOURCE_ROOT   (run through with-registry.sh)
 set -u
@@ -157,13 +158,45 @@ grep -q "interfaces [0-9a-f-]*: .*eth0" "$work/net1.out" && grep -q "interfaces 
 ok $? "RUN steps get the network, and only loopback with --network none (ARG build_id: never cached)"
 grep -h "interfaces" "$work/net1.out" "$work/net2.out" | sed 's/^/# /'
 
+# COPY from the extensions' build contexts (image_extension.md: context.build/ over context/, context/ for run).
+cp=$work/generated-copy
+mkdir -p "$cp/tests_build-ext" "$cp/tests_run-ext"
+printf 'ARG base_image\nFROM ${base_image}\nCOPY hello.txt /opt/hello.txt\nWORKDIR /opt\nCOPY --chown=1000:1000 ["tree", "tree/"]\n' \
+	> "$cp/tests_build-ext/build.Dockerfile"
+printf 'ARG base_image\nFROM ${base_image}\nARG user_id\nARG group_id\nUSER root\nADD run-hello.txt /srv/\nUSER ${user_id}:${group_id}\n' \
+	> "$cp/tests_run-ext/run.Dockerfile"
+build_other copy1 copy "$cp" -e "EXT_BUILD_CONTEXT=hello from the context" -e "EXT_RUN_CONTEXT=run context"
+grep -q " copied: hello from the context tree: 1000:1000 nested link: /etc/passwd$" "$work/copy1.out"
+ok $? "the buildpack sees what COPY took from context.build/ (a file, a tree --chown'd, a symlink kept as one)"
+grep "copied:\|COPY\|copy listing\|layer:" "$work/copy1.out" | sed 's/^/# /'; [ $rc = 0 ] || show "$work/copy1.out" 20
+rm -rf "$work/unpacked-copy"
+"$cnb" unpack "docker://$reg/ext/copy" "$work/unpacked-copy" >"$work/unpack-copy.out" 2>&1
+[ "$(cat "$work/unpacked-copy/srv/run-hello.txt" 2>/dev/null)" = "run context" ] && [ ! -e "$work/unpacked-copy/opt/hello.txt" ]
+ok $? "a run.Dockerfile's ADD puts the context/ file in the app image"; show "$work/unpack-copy.out" 5
+build_other copy2 copy "$cp" -e "EXT_BUILD_CONTEXT=changed context" -e "EXT_RUN_CONTEXT=run context"
+[ $rc = 0 ] && grep -q " copied: changed context tree" "$work/copy2.out" && ! grep -q "EXTEND build image: .*from the cache" "$work/copy2.out" &&
+	grep -q "EXTEND run image: .*from the cache" "$work/copy2.out"
+ok $? "another context content is another cache key: the build.Dockerfile runs again, the run one is cached"; [ $rc = 0 ] || show "$work/copy2.out" 20
+
+esc=$work/generated-escape
+mkdir -p "$esc/tests_build-ext"
+printf 'ARG base_image\nFROM ${base_image}\nCOPY etc-link/passwd /stolen\n' > "$esc/tests_build-ext/build.Dockerfile"
+build_other escape copy "$esc" -e "EXT_BUILD_CONTEXT=x"
+[ $rc = 6 ] && grep -q "line 3: COPY: no such file in the build context (symlinks are not followed): etc-link/passwd" "$work/escape.out" &&
+	! grep -q "root:x:0" "$work/escape.out"
+ok $? "a COPY source through a symlink in the context is not followed out of it"; show "$work/escape.out" 4
+printf 'ARG base_image\nFROM ${base_image}\nCOPY --chown=nobody-here hello.txt /x\n' > "$esc/tests_build-ext/build.Dockerfile"
+build_other chown copy "$esc" -e "EXT_BUILD_CONTEXT=x"
+[ $rc = 6 ] && grep -q "line 3: COPY --chown: no such user in the image's /etc/passwd: nobody-here" "$work/chown.out"
+ok $? "COPY --chown with a user the image does not have fails naming it"; show "$work/chown.out" 4
+
 # Refusals: before any VM starts, naming the extension, the file and the line.
 bad=$work/generated-bad
 mkdir -p "$bad/tests_bad"
 printf 'ARG base_image\nFROM ${base_image}\nRUN true\nCOPY x /x\n' > "$bad/tests_bad/build.Dockerfile"
 build_other bad bad "$bad"
-[ $rc = 6 ] && grep -q "extension tests/build-ext: build.Dockerfile line 4: COPY is not supported" "$work/bad.out"
-ok $? "an unsupported instruction fails the build naming extension, file and line (exit $rc)"; show "$work/bad.out" 3
+[ $rc = 6 ] && grep -q "extension tests/build-ext: build.Dockerfile line 4: COPY needs a build context" "$work/bad.out"
+ok $? "a COPY without a build context fails the build naming extension, file and line (exit $rc)"; show "$work/bad.out" 3
 printf 'FROM ${base_image}\nRUN true\n' > "$bad/tests_bad/build.Dockerfile"
 build_other bad2 bad "$bad"
 [ $rc = 6 ] && grep -q "must begin with ARG base_image" "$work/bad2.out"

@@ -3,11 +3,13 @@
 #include "lib/extend/dockerfile-eval.h"
 #include "lib/extend/dockerfile-words.h"
 #include "lib/extend/extend-plan.h"
+#include "lib/rootfs/mapped-xattr.h"
 #include "lib/common/cleanup.h"
 #include "lib/common/fs.h"
 #include "tests/lib/tap.h"
 
 #include <cnb/error.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,8 +76,7 @@ static void test_dockerfile__refuses_what_the_spec_does_not_allow(void)
 	static const struct {
 		const char *text, *want;
 	} cases[] = {
-		{ "ARG base_image\nFROM ${base_image}\nCOPY a /a\n", "build.Dockerfile line 3: COPY is not supported" },
-		{ "ARG base_image\nFROM ${base_image}\nADD http://x /a\n", "line 3: ADD is not supported" },
+		{ "FROM x\nONBUILD RUN x\n", "line 2: ONBUILD is not allowed" },
 		{ "FROM x\nCMD [\"sh\"]\n", "line 2: CMD is not allowed" },
 		{ "FROM x\nENTRYPOINT sh\n", "line 2: ENTRYPOINT is not allowed" },
 		{ "FROM x\nEXPOSE 80\n", "line 2: instruction \"EXPOSE\" is not supported" },
@@ -201,7 +202,7 @@ static void test_dockerfile__evaluates_into_ops_and_config(void)
 	json_t *ops = json_array();
 	const char *const args[] = { "base_image=reg/builder", "build_id=u", "user_id=1000", "group_id=1000",
 				     "greeting=hello", NULL };
-	int r = df ? cnb__extend_dockerfile_eval(df, "extension x: build.Dockerfile", true, args, &c, ops, &err) : -1;
+	int r = df ? cnb__extend_dockerfile_eval(df, "extension x: build.Dockerfile", true, args, "/ctx", &c, ops, &err) : -1;
 	ok(r == 0, "evaluates (%s)", err ? cnb_error_message(err) : "");
 	is_int(json_array_size(ops), 5, "two WORKDIR directories and three RUNs");
 	const json_t *run1 = json_array_get(ops, 2);
@@ -248,6 +249,16 @@ static void test_dockerfile__eval_refuses_bad_structure(void)
 		{ "ARG base_image\nFROM ${base_image}\nENV A=\"open\n", "line 3: unterminated double quote", true },
 		{ "ARG base_image\nFROM ${base_image}\nARG =x\n", "line 3: ARG needs a name", true },
 		{ "ARG x\n", "has no FROM", false },
+		{ "ARG base_image\nFROM ${base_image}\nCOPY ../etc/passwd /x\n", "line 3: a COPY source may not leave the build context", true },
+		{ "ARG base_image\nFROM ${base_image}\nCOPY a/../../x /x\n", "may not leave the build context", true },
+		{ "ARG base_image\nFROM ${base_image}\nCOPY /etc/passwd /x\n", "relative to the build context", true },
+		{ "ARG base_image\nFROM ${base_image}\nCOPY *.txt /x/\n", "wildcards are not supported", true },
+		{ "ARG base_image\nFROM ${base_image}\nCOPY --from=img /a /b\n", "only COPY/ADD flag cnb's extender supports is --chown", true },
+		{ "ARG base_image\nFROM ${base_image}\nCOPY --chmod=755 a /b\n", "not --chmod=755", true },
+		{ "ARG base_image\nFROM ${base_image}\nCOPY a\n", "line 3: COPY needs at least one source and a destination", true },
+		{ "ARG base_image\nFROM ${base_image}\nCOPY a b /c\n", "the destination must be a directory ending in /", true },
+		{ "ARG base_image\nFROM ${base_image}\nADD https://example.com/x.tgz /x\n", "line 3: ADD from a URL is not supported", true },
+		{ "ARG base_image\nFROM ${base_image}\nADD app.tar.gz /x/\n", "ADD would extract this archive", true },
 	};
 	for (size_t i = 0; i < CNB_ARRAY_SIZE(cases); i++) {
 		cnb_error *err = NULL;
@@ -256,7 +267,7 @@ static void test_dockerfile__eval_refuses_bad_structure(void)
 		cnb__extend_config_init(&c, NULL, NULL);
 		json_t *ops = json_array();
 		const char *const args[] = { "base_image=b", NULL };
-		int r = df ? cnb__extend_dockerfile_eval(df, "extension x: build.Dockerfile", cases[i].build, args, &c, ops, &err) : -1;
+		int r = df ? cnb__extend_dockerfile_eval(df, "extension x: build.Dockerfile", cases[i].build, args, "/ctx", &c, ops, &err) : -1;
 		ok(r < 0 && contains(err ? cnb_error_message(err) : NULL, cases[i].want), "refused: %s (%s)", cases[i].want,
 		   err ? cnb_error_message(err) : "accepted");
 		cnb__extend_dockerfile_free(df);
@@ -264,6 +275,41 @@ static void test_dockerfile__eval_refuses_bad_structure(void)
 		json_decref(ops);
 		cnb_error_free(err);
 	}
+}
+
+static void test_dockerfile__copy_forms(void)
+{
+	const char *text = "ARG base_image\nFROM ${base_image}\nWORKDIR /srv\nARG who=1000:1001\n"
+			   "COPY hello.txt /opt/hello.txt\n"
+			   "COPY --chown=${who} [\"dir/\", \"b c\", \"sub/\"]\n"
+			   "add ./x .\n";
+	cnb_error *err = NULL;
+	cnb__extend_dockerfile *df = parse(text, &err);
+	cnb__extend_config c;
+	cnb__extend_config_init(&c, NULL, NULL);
+	json_t *ops = json_array();
+	const char *const args[] = { "base_image=b", NULL };
+	int r = df ? cnb__extend_dockerfile_eval(df, "extension x: build.Dockerfile", true, args, "/ctx/0", &c, ops, &err) : -1;
+	ok(r == 0 && json_array_size(ops) == 4, "WORKDIR and three copies (%s)", err ? cnb_error_message(err) : "");
+	char *all = json_dumps(ops, JSON_COMPACT);
+	ok(contains(all, "{\"where\":\"extension x: build.Dockerfile line 5\",\"copy\":[\"hello.txt\"],\"dest\":\"/opt/hello.txt\","
+			 "\"chown\":\"0:0\",\"context\":\"/ctx/0\"}"),
+	   "COPY src dest: from the context, owned by root (%s)", all);
+	ok(contains(all, "\"copy\":[\"dir/\",\"b c\"],\"dest\":\"/srv/sub/\",\"chown\":\"1000:1001\""),
+	   "the JSON form after --chown (expanded), a relative destination under WORKDIR");
+	ok(contains(all, "\"copy\":[\"./x\"],\"dest\":\"/srv/.\""), "ADD of a local path is COPY");
+	free(all);
+	cnb__extend_config_clear(&c);
+	json_decref(ops);
+	ops = json_array();
+	cnb__extend_config_init(&c, NULL, NULL);
+	r = df ? cnb__extend_dockerfile_eval(df, "extension x: build.Dockerfile", true, args, NULL, &c, ops, &err) : -1;
+	ok(r < 0 && contains(cnb_error_message(err), "line 5: COPY needs a build context"),
+	   "no context dir: COPY says what to write (%s)", err ? cnb_error_message(err) : "accepted");
+	cnb__extend_dockerfile_free(df);
+	cnb__extend_config_clear(&c);
+	json_decref(ops);
+	cnb_error_free(err);
 }
 
 static void write_file(const char *dir, const char *name, const char *text)
@@ -355,6 +401,80 @@ static void test_extend_plan__reads_the_generated_dir(void)
 	cnb__rm_rf(tmp, NULL);
 }
 
+/* context.build/ wins over context/; the context's content is in the cache key; symlinks stay links. */
+static void test_extend_plan__build_contexts(void)
+{
+	char tmp[] = "/tmp/cnb-test-extend-ctx-XXXXXX";
+	if (!mkdtemp(tmp))
+		return;
+	_cleanup_free_ char *a = cnb__path_join(tmp, "ex_a"), *shared = cnb__path_join(a, "context"),
+			    *kind = cnb__path_join(a, "context.build");
+	mkdir(a, 0755), mkdir(shared, 0755);
+	write_file(a, "build.Dockerfile", "ARG base_image\nFROM ${base_image}\nCOPY hello.txt /opt/hello.txt\n");
+	write_file(shared, "hello.txt", "shared\n");
+	cnb__extend_base base = { "reg/builder", "sha256:base", NULL };
+	const char *const ids[] = { "ex/a", NULL };
+	cnb__extend_plan p, p2;
+	cnb_error *err = NULL;
+	int r = cnb__extend_plan_read(&p, tmp, ids, CNB_EXTEND_BUILD, &base, &err);
+	ok(r == 0 && p.context_fd >= 0 && p.n_contexts == 1, "a COPY takes context/ (%s)", err ? cnb_error_message(err) : "");
+	char *ops = r == 0 ? json_dumps(p.ops, JSON_COMPACT) : NULL;
+	ok(contains(ops, "\"context\":\"" CNB_EXTEND_GUEST_CONTEXT "/0\""), "the op reads the guest's context 0 (%s)", ops);
+	free(ops);
+	char tar[4096] = { 0 };
+	ssize_t n = p.context_fd >= 0 ? pread(p.context_fd, tar, sizeof(tar) - 1, 0) : -1;
+	ok(n > 1024 && !strcmp(tar, "0") && !memcmp(tar + 512, "0/hello.txt", 11), "the context tar holds 0/ and 0/hello.txt");
+	mkdir(kind, 0755);
+	write_file(kind, "hello.txt", "build\n");
+	r = cnb__extend_plan_read(&p2, tmp, ids, CNB_EXTEND_BUILD, &base, &err);
+	ok(r == 0 && strcmp(p.key, p2.key), "context.build/ is preferred, and its content changes the key");
+	cnb__extend_plan_clear(&p2);
+	write_file(kind, "hello.txt", "build, changed\n");
+	r = cnb__extend_plan_read(&p2, tmp, ids, CNB_EXTEND_BUILD, &base, &err);
+	char key[sizeof(p.key)];
+	memcpy(key, p2.key, sizeof(key));
+	cnb__extend_plan_clear(&p2);
+	r = cnb__extend_plan_read(&p2, tmp, ids, CNB_EXTEND_BUILD, &base, &err);
+	ok(r == 0 && !strcmp(key, p2.key), "the same context content is the same key");
+	cnb__extend_plan_clear(&p2);
+	_cleanup_free_ char *link = cnb__path_join(kind, "passwd");
+	ok(symlink("/etc/passwd", link) == 0, "a symlink out of the context");
+	r = cnb__extend_plan_read(&p2, tmp, ids, CNB_EXTEND_BUILD, &base, &err);
+	n = r == 0 ? pread(p2.context_fd, tar, sizeof(tar) - 1, 0) : -1;
+	bool is_link = false;
+	for (ssize_t off = 0; off + 512 <= n; off += 512)
+		if (!strcmp(tar + off, "0/passwd"))
+			is_link = tar[off + 156] == '2' && !strcmp(tar + off + 157, "/etc/passwd");
+	ok(is_link, "is carried as a symlink, never followed");
+	cnb__extend_plan_clear(&p2);
+	/* what the VM hands back over 9p (mapped-xattr): a symlink as a file holding its target, modes in xattrs */
+	write_file(kind, "mapped", "/etc/shadow");
+	_cleanup_free_ char *mapped = cnb__path_join(kind, "mapped"), *hello = cnb__path_join(kind, "hello.txt");
+	int mfd = open(mapped, O_RDONLY), hfd = open(hello, O_RDONLY);
+	cnb__rootfs_mapped_attr lnk = { .uid = 1000, .gid = 1000, .mode = S_IFLNK | 0777 },
+				reg = { .uid = 1000, .gid = 1000, .mode = S_IFREG | 04755 };
+	if (cnb__rootfs_mapped_xattr_write(mfd, &lnk) == 0 && cnb__rootfs_mapped_xattr_write(hfd, &reg) == 0) {
+		r = cnb__extend_plan_read(&p2, tmp, ids, CNB_EXTEND_BUILD, &base, &err);
+		n = r == 0 ? pread(p2.context_fd, tar, sizeof(tar) - 1, 0) : -1;
+		bool mapped_link = false, mode_ok = false;
+		for (ssize_t off = 0; off + 512 <= n; off += 512) {
+			if (!strcmp(tar + off, "0/mapped"))
+				mapped_link = tar[off + 156] == '2' && !strcmp(tar + off + 157, "/etc/shadow");
+			if (!strcmp(tar + off, "0/hello.txt"))
+				mode_ok = !strncmp(tar + off + 100, "0000755", 7) && !strncmp(tar + off + 108, "0000000", 7);
+		}
+		ok(mapped_link && mode_ok, "mapped-xattr form: the file holding a target is a symlink, the xattr's mode "
+					  "is the mode (setuid dropped), owners root");
+		cnb__extend_plan_clear(&p2);
+	} else {
+		ok(1, "mapped-xattr form # SKIP no user xattrs on %s", tmp);
+	}
+	close(mfd), close(hfd);
+	cnb__extend_plan_clear(&p);
+	cnb__rm_rf(tmp, NULL);
+	cnb_error_free(err);
+}
+
 int main(void)
 {
 	test_dockerfile__parses_continuations_comments_and_forms();
@@ -363,6 +483,8 @@ int main(void)
 	test_dockerfile__expands_words_like_docker();
 	test_dockerfile__evaluates_into_ops_and_config();
 	test_dockerfile__eval_refuses_bad_structure();
+	test_dockerfile__copy_forms();
 	test_extend_plan__reads_the_generated_dir();
+	test_extend_plan__build_contexts();
 	return tap_done();
 }

@@ -14,7 +14,7 @@ static void eval_as(const cnb__extend_dockerfile *df, bool build)
 	FUZZ_CHECK(cnb__extend_config_init(&c, cfg, NULL) == 0);
 	json_t *ops = json_array();
 	cnb_error *err = NULL;
-	if (cnb__extend_dockerfile_eval(df, "fuzz.Dockerfile", build, args, &c, ops, &err) < 0)
+	if (cnb__extend_dockerfile_eval(df, "fuzz.Dockerfile", build, args, "/ctx", &c, ops, &err) < 0)
 		FUZZ_CHECK(err && strstr(cnb_error_message(err), "fuzz.Dockerfile"));
 	for (size_t i = 0; i < json_array_size(ops); i++) {
 		const json_t *op = json_array_get(ops, i);
