@@ -9,15 +9,10 @@
 #   test-build-arm64.sh CNB_EXE SOURCE_ROOT [SKIP_REASON]   (run through with-registry.sh)
 set -u
 cnb=$1 src=$2 skip=${3:-}
-. "$(dirname "$0")/../lib/tap.sh"
+. "$src/tests/lib/build-tap.sh"
 [ -z "$skip" ] || tap_skip_all "arm64 guest not built: $skip"
 reg=${CNB_TEST_REGISTRY:?run me through with-registry.sh}
 tap_workdir e2e-arm64
-run() { # run NAME CMD...: output in $work/NAME.out, exit code in $rc
-	local name=$1; shift
-	"$@" >"$work/$name.out" 2>&1; rc=$?
-}
-ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
 # base:build and base:run: an OCI index over the amd64 and arm64 images
 "$src/tests/lib/push-two-arch-base.sh" "$cnb" "$src" "$work" arm >"$work/base.out" 2>&1 ||

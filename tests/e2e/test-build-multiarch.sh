@@ -9,17 +9,11 @@
 #   test-build-multiarch.sh CNB_EXE SOURCE_ROOT [SKIP_REASON]   (run through with-registry.sh)
 set -u
 cnb=$1 src=$2 skip=${3:-}
-. "$(dirname "$0")/../lib/tap.sh"
+. "$src/tests/lib/build-tap.sh"
 [ -z "$skip" ] || tap_skip_all "arm64 guest not built: $skip"
 [ "$(uname -m)" = x86_64 ] || tap_skip_all "the expectations (run picks amd64) are written for an x86_64 host"
 reg=${CNB_TEST_REGISTRY:?run me through with-registry.sh}
 tap_workdir e2e-multiarch
-run() { # run NAME CMD...: output in $work/NAME.out, exit code in $rc
-	local name=$1; shift
-	"$@" >"$work/$name.out" 2>&1; rc=$?
-}
-ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
-digest_of() { sed -n 's/.*@\(sha256:[0-9a-f]*\)$/\1/p' "$work/$1.out" | tail -1; }
 
 "$src/tests/lib/push-two-arch-base.sh" "$cnb" "$src" "$work" multi >"$work/base.out" 2>&1 ||
 	{ show "$work/base.out"; echo "Bail out! two-arch base images"; exit 1; }

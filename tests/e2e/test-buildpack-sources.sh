@@ -11,12 +11,8 @@
 set -u
 cnb=$1 src=$2
 reg=${CNB_TEST_REGISTRY:?run me through with-registry.sh}
-. "$(dirname "$0")/../lib/tap.sh"
+. "$src/tests/lib/build-tap.sh"
 tap_workdir e2e-sources
-run() { # run NAME CMD...: output in $work/NAME.out, exit code in $rc
-	local name=$1; shift
-	"$@" >"$work/$name.out" 2>&1; rc=$?
-}
 
 "$src/tests/fixtures/make-base-images.sh" "$work/base" >/dev/null
 for tag in build run; do

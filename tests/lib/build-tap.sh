@@ -7,13 +7,14 @@ run() { # run NAME CMD...: output in $work/NAME.out, exit code in $rc
 	local name=$1; shift
 	"$@" >"$work/$name.out" 2>&1; rc=$?
 }
+ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); } # ms START_NS: milliseconds since START_NS
 digest_of() { sed -n 's/.*@\(sha256:[0-9a-f]\{64\}\)$/\1/p' "$work/$1.out" | tail -1; }
 
 timed() { # timed LABEL CMD...: output in $work/out, wall time in $wall (ms), a TAP line; sets $rc
 	local label=$1 start; shift
 	start=$(date +%s%N)
 	"$@" >"$work/out" 2>&1; rc=$?
-	wall=$(( ($(date +%s%N) - start) / 1000000 ))
+	wall=$(ms "$start")
 	ok $rc "$label: ${wall} ms wall"; [ $rc = 0 ] || show "$work/out" 10
 }
 
